@@ -1,0 +1,78 @@
+import { AtollError, ErrorCodes } from '../protocol/errors.js';
+import { checkPassName } from './catalogue.js';
+
+/** Global binaryen options a genome sets before its passes run (they are per thread in binaryen.js). */
+export interface Knobs {
+  /** 0..4, as wasm-opt's -O<n>. */
+  optimizeLevel: number;
+  /** 0..2: 1 is -Os, 2 is -Oz. */
+  shrinkLevel: number;
+  /** Functions this small are always inlined (binaryen default 2). */
+  alwaysInlineMaxSize: number;
+  /** Functions this small are inlined when the level allows "flexible" inlining (binaryen default 20). */
+  flexibleInlineMaxSize: number;
+  /** Functions with one caller up to this size are inlined; -1 means any size (binaryen default). */
+  oneCallerInlineMaxSize: number;
+  /** Whether functions containing loops may be inlined (binaryen default false). */
+  inlineFunctionsWithLoops: boolean;
+  /** Run the pass list up to this many times while the emitted module keeps shrinking (1 = once). */
+  converge: number;
+}
+
+/**
+ * What an island evolves. A `pipeline` genome is applied to the input module; a `refine` genome is a short
+ * sequence applied on top of a module some island already produced (where gains beyond -Oz often hide:
+ * repetition, cleanup suffixes, reordered late passes).
+ */
+export interface Genome {
+  kind: 'pipeline' | 'refine';
+  passes: string[];
+  knobs: Knobs;
+}
+
+export const KNOB_LIMITS = {
+  optimizeLevel: [0, 4],
+  shrinkLevel: [0, 2],
+  alwaysInlineMaxSize: [0, 64],
+  flexibleInlineMaxSize: [0, 200],
+  oneCallerInlineMaxSize: [-1, 1000],
+  converge: [1, 4],
+} as const satisfies Record<string, readonly [number, number]>;
+
+export const DEFAULT_KNOBS: Knobs = {
+  optimizeLevel: 2,
+  shrinkLevel: 2,
+  alwaysInlineMaxSize: 2,
+  flexibleInlineMaxSize: 20,
+  oneCallerInlineMaxSize: -1,
+  inlineFunctionsWithLoops: false,
+  converge: 1,
+};
+
+/** Rejects a genome with an unknown or excluded pass or a knob out of range, before binaryen sees it. */
+export function checkGenome(genome: Genome): void {
+  if (genome.kind !== 'pipeline' && genome.kind !== 'refine') {
+    throw new AtollError(ErrorCodes.BadOption, `genome kind must be "pipeline" or "refine"`);
+  }
+  if (genome.passes.length === 0) throw new AtollError(ErrorCodes.BadOption, 'a genome needs at least one pass');
+  for (const pass of genome.passes) checkPassName(pass);
+  for (const [knob, [min, max]] of Object.entries(KNOB_LIMITS)) {
+    const value = genome.knobs[knob as keyof typeof KNOB_LIMITS];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new AtollError(ErrorCodes.BadOption, `knob ${knob} must be an integer in ${min}..${max}, got ${value}`);
+    }
+  }
+}
+
+/** A compact, stable text form: `[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 | pass pass …`. */
+export function describeGenome(genome: Genome): string {
+  const k = genome.knobs;
+  const knobs =
+    `O${k.optimizeLevel} s${k.shrinkLevel} ai${k.alwaysInlineMaxSize} fi${k.flexibleInlineMaxSize} ` +
+    `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}`;
+  return `${genome.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${genome.passes.join(' ')}`;
+}
+
+export function cloneGenome(genome: Genome): Genome {
+  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs } };
+}

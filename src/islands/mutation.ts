@@ -1,0 +1,102 @@
+import type { Prng } from '../util/prng.js';
+import { cloneGenome, KNOB_LIMITS, type Genome, type Knobs } from './genome.js';
+
+export type MutationOperator = 'insert' | 'delete' | 'swap' | 'move' | 'duplicate' | 'knob';
+
+export const MUTATION_OPERATORS: readonly MutationOperator[] = ['insert', 'delete', 'swap', 'move', 'duplicate', 'knob'];
+
+/** Longest pass list a mutation may produce, per genome kind: keeps an evaluation's cost bounded. */
+export const MAX_PASSES = { pipeline: 120, refine: 16 } as const;
+
+export interface Mutation {
+  genome: Genome;
+  operator: MutationOperator;
+}
+
+/**
+ * One random edit. `passes` is the pool insertions draw from (already filtered to what the module's features
+ * make useful, and never containing an excluded pass). An operator that cannot apply (deleting from a
+ * one-pass list) falls back to another, so every call returns a changed or at least valid genome.
+ */
+export function mutate(parent: Genome, passes: readonly string[], rng: Prng): Mutation {
+  const genome = cloneGenome(parent);
+  const list = genome.passes;
+  const max = MAX_PASSES[genome.kind];
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const operator = rng.pick(MUTATION_OPERATORS);
+    switch (operator) {
+      case 'insert':
+        if (list.length >= max) continue;
+        list.splice(rng.int(0, list.length), 0, rng.pick(passes));
+        return { genome, operator };
+      case 'delete':
+        if (list.length <= 1) continue;
+        list.splice(rng.int(0, list.length - 1), 1);
+        return { genome, operator };
+      case 'swap': {
+        if (list.length < 2) continue;
+        const i = rng.int(0, list.length - 1);
+        const j = rng.int(0, list.length - 1);
+        if (i === j || list[i] === list[j]) continue;
+        [list[i], list[j]] = [list[j]!, list[i]!];
+        return { genome, operator };
+      }
+      case 'move': {
+        if (list.length < 2) continue;
+        const [pass] = list.splice(rng.int(0, list.length - 1), 1);
+        list.splice(rng.int(0, list.length), 0, pass!);
+        return { genome, operator };
+      }
+      case 'duplicate': {
+        const start = rng.int(0, list.length - 1);
+        const length = rng.int(1, Math.min(6, list.length - start));
+        if (list.length + length > max) continue;
+        const slice = list.slice(start, start + length);
+        list.splice(start + length, 0, ...slice);
+        return { genome, operator };
+      }
+      case 'knob':
+        tweakKnob(genome.knobs, rng);
+        return { genome, operator };
+    }
+  }
+  tweakKnob(genome.knobs, rng);
+  return { genome, operator: 'knob' };
+}
+
+function tweakKnob(knobs: Knobs, rng: Prng): void {
+  const choice = rng.int(0, 6);
+  const step = (value: number, [min, max]: readonly [number, number], spread: number) =>
+    Math.min(max, Math.max(min, value + (rng.chance(0.5) ? 1 : -1) * rng.int(1, spread)));
+  switch (choice) {
+    case 0:
+      knobs.optimizeLevel = step(knobs.optimizeLevel, KNOB_LIMITS.optimizeLevel, 1);
+      break;
+    case 1:
+      knobs.shrinkLevel = step(knobs.shrinkLevel, KNOB_LIMITS.shrinkLevel, 1);
+      break;
+    case 2:
+      knobs.alwaysInlineMaxSize = step(knobs.alwaysInlineMaxSize, KNOB_LIMITS.alwaysInlineMaxSize, 4);
+      break;
+    case 3:
+      knobs.flexibleInlineMaxSize = step(knobs.flexibleInlineMaxSize, KNOB_LIMITS.flexibleInlineMaxSize, 15);
+      break;
+    case 4:
+      knobs.oneCallerInlineMaxSize =
+        knobs.oneCallerInlineMaxSize === -1 ? rng.int(0, 200) : rng.chance(0.3) ? -1 : step(knobs.oneCallerInlineMaxSize, KNOB_LIMITS.oneCallerInlineMaxSize, 50);
+      break;
+    case 5:
+      knobs.inlineFunctionsWithLoops = !knobs.inlineFunctionsWithLoops;
+      break;
+    default:
+      knobs.converge = step(knobs.converge, KNOB_LIMITS.converge, 1);
+  }
+}
+
+/** One-point crossover of two pass lists of the same kind; knobs come from the first parent. */
+export function crossover(a: Genome, b: Genome, rng: Prng): Genome {
+  const cut = rng.int(0, a.passes.length);
+  const cutB = rng.int(0, b.passes.length);
+  const passes = [...a.passes.slice(0, cut), ...b.passes.slice(cutB)].slice(0, MAX_PASSES[a.kind]);
+  return { kind: a.kind, passes: passes.length > 0 ? passes : [...a.passes], knobs: { ...a.knobs } };
+}

@@ -1,0 +1,71 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { workerPath } from '../util/worker-path.js';
+import type { BinaryenTask, EvaluateResult, EvaluateTask, IngestResult, IngestTask } from './tasks.js';
+
+export interface BinaryenPoolOptions {
+  /** Worker threads; default: available cores. */
+  threads?: number;
+  /** Heap limit per worker in MB (piscina resourceLimits); a worker over it is ended and replaced. */
+  maxHeapMb?: number;
+}
+
+/**
+ * Warm binaryen worker threads. Workers load binaryen once at start and stay (idleTimeout Infinity); a worker
+ * whose binaryen aborted exits by itself and piscina starts a replacement.
+ */
+export class BinaryenPool {
+  readonly threads: number;
+  private readonly piscina: Piscina;
+
+  constructor(options: BinaryenPoolOptions = {}) {
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.piscina = new Piscina({
+      filename: workerPath(import.meta.url, './worker.js'),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      // One task per thread at a time: binaryen's options are global to the thread.
+      concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
+    });
+  }
+
+  /** One small task per thread so that the first real task does not pay the JIT tier-up. */
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.run({ kind: 'warmup' })));
+  }
+
+  ingest(task: Omit<IngestTask, 'kind'>, signal?: AbortSignal): Promise<IngestResult> {
+    return this.run({ kind: 'ingest', ...task }, signal) as Promise<IngestResult>;
+  }
+
+  /** Never rejects for binaryen's own failures: a failed evaluation comes back as `ok: false`. */
+  async evaluate(task: Omit<EvaluateTask, 'kind'>, signal?: AbortSignal): Promise<EvaluateResult> {
+    const started = performance.now();
+    try {
+      return (await this.run({ kind: 'evaluate', ...task }, signal)) as EvaluateResult;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // The worker died (abort, out of memory): piscina rejects the task and replaces the thread.
+      return {
+        ok: false,
+        error: `binaryen worker ended: ${error instanceof Error ? error.message : String(error)}`,
+        aborted: true,
+        ms: performance.now() - started,
+      };
+    }
+  }
+
+  get stats(): { threads: number; queued: number; completed: number } {
+    return { threads: this.piscina.threads.length, queued: this.piscina.queueSize, completed: this.piscina.completed };
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+
+  private run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
+    return this.piscina.run(task, signal ? { signal } : {});
+  }
+}

@@ -1,0 +1,95 @@
+import { DEFAULT_PIPELINE } from './catalogue.js';
+import { DEFAULT_KNOBS, type Genome, type Knobs } from './genome.js';
+
+/**
+ * binaryen's default pipeline (`PassRunner::addDefaultOptimizationPasses` in src/passes/pass.cpp) written
+ * out as explicit pass lists, for a module without GC or multivalue and without --low-memory-unused:
+ * global pre-passes, the per-function list, global post-passes. The conditions are binaryen's.
+ * `test/integration/presets.test.ts` measures how close the explicit -Oz comes to binaryen's own.
+ */
+export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number): string[] {
+  const o = optimizeLevel;
+  const s = shrinkLevel;
+  const passes: string[] = [];
+  const add = (condition: boolean, ...names: string[]) => {
+    if (condition) passes.push(...names);
+  };
+  const precompute = o >= 3 || s >= 2 ? 'precompute-propagate' : 'precompute';
+
+  // Global pre-passes.
+  add(true, 'duplicate-function-elimination');
+  add(o >= 2, 'remove-unused-module-elements');
+  add(true, 'memory-packing');
+  add(o >= 2, 'once-reduction');
+
+  // The per-function list.
+  add(o >= 3 || s >= 1, 'ssa-nomerge');
+  add(o >= 4, 'flatten', 'simplify-locals-notee-nostructure', 'local-cse');
+  add(true, 'dce', 'remove-unused-names', 'remove-unused-brs', 'remove-unused-names', 'optimize-instructions');
+  add(o >= 2 || s >= 2, 'pick-load-signs');
+  add(true, precompute);
+  add(o >= 2 || s >= 2, 'code-pushing');
+  add(true, 'simplify-locals-nostructure', 'vacuum', 'reorder-locals', 'remove-unused-brs');
+  add(o >= 3 || s >= 2, 'merge-locals');
+  add(true, 'coalesce-locals');
+  add(o >= 3 || s >= 1, 'local-cse');
+  add(true, 'simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'reorder-locals', 'vacuum');
+  add(o >= 3 || s >= 1, 'code-folding');
+  add(true, 'merge-blocks', 'remove-unused-brs', 'remove-unused-names', 'merge-blocks', precompute);
+  add(true, 'optimize-instructions');
+  add(o >= 2 || s >= 1, 'rse');
+  add(true, 'vacuum');
+
+  // Global post-passes.
+  add(o >= 2 || s >= 1, 'dae-optimizing');
+  add(o >= 2 || s >= 2, 'inlining-optimizing');
+  add(true, 'duplicate-function-elimination', 'duplicate-import-elimination');
+  add(s >= 2, 'merge-similar-functions');
+  add(true, o >= 2 || s >= 2 ? 'simplify-globals-optimizing' : 'simplify-globals');
+  add(true, 'remove-unused-module-elements');
+  add(o >= 2, 'reorder-globals');
+  add(true, 'directize');
+  return passes;
+}
+
+export const PRESET_LEVELS = {
+  O1: [1, 0],
+  O2: [2, 0],
+  O3: [3, 0],
+  O4: [4, 0],
+  Os: [2, 1],
+  Oz: [2, 2],
+} as const satisfies Record<string, readonly [number, number]>;
+
+export type PresetName = keyof typeof PRESET_LEVELS;
+
+function levels(preset: PresetName): Knobs {
+  const [optimizeLevel, shrinkLevel] = PRESET_LEVELS[preset];
+  return { ...DEFAULT_KNOBS, optimizeLevel, shrinkLevel };
+}
+
+/** A preset as an explicit pass list, which the search can then mutate pass by pass. */
+export function explicitPreset(preset: PresetName): Genome {
+  const knobs = levels(preset);
+  return { kind: 'pipeline', passes: defaultPipelinePasses(knobs.optimizeLevel, knobs.shrinkLevel), knobs };
+}
+
+/** Exactly binaryen's own pipeline at the preset's levels: the baseline the archipelago never does worse than. */
+export function binaryenPreset(preset: PresetName): Genome {
+  return { kind: 'pipeline', passes: [DEFAULT_PIPELINE], knobs: levels(preset) };
+}
+
+/**
+ * Short sequences worth trying on top of an already optimized module: a second round of the late passes,
+ * local cleanups and the module-level shrinkers. The refine islands start from these and mutate them.
+ */
+export const REFINEMENT_SEEDS: readonly string[][] = [
+  [DEFAULT_PIPELINE],
+  ['simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'merge-blocks', 'remove-unused-brs', 'vacuum'],
+  ['code-folding', 'merge-blocks', 'remove-unused-brs', 'remove-unused-names', 'vacuum'],
+  ['precompute-propagate', 'optimize-instructions', 'local-cse', 'simplify-locals', 'vacuum'],
+  ['inlining-optimizing', 'duplicate-function-elimination', 'remove-unused-module-elements'],
+  ['merge-similar-functions', 'duplicate-function-elimination', 'remove-unused-module-elements'],
+  ['dae-optimizing', 'simplify-globals-optimizing', 'remove-unused-module-elements', 'directize'],
+  ['ssa-nomerge', 'precompute-propagate', 'merge-locals', 'coalesce-locals', 'simplify-locals', 'vacuum', 'rse'],
+];

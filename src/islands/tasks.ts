@@ -1,0 +1,63 @@
+import type { FeatureName } from '../wasm/features.js';
+import type { Objective } from '../wasm/metrics.js';
+import type { Genome } from './genome.js';
+
+/** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
+export type BinaryenTask = IngestTask | EvaluateTask | WarmupTask;
+
+export interface IngestTask {
+  kind: 'ingest';
+  bytes: Uint8Array;
+  declared: FeatureName[] | undefined;
+  override: FeatureName[] | undefined;
+}
+
+export interface IngestResult {
+  features: FeatureName[];
+  flags: number;
+  featureSource: 'override' | 'target_features' | 'detected';
+  functions: number;
+  /** The input as binaryen writes it with names: the common ground the search and the verifier start from. */
+  named: Uint8Array;
+  /** Emitted size without the name section, with no pass run: what "no optimization" costs in this form. */
+  roundTripSize: number;
+  score: Score;
+}
+
+export interface EvaluateTask {
+  kind: 'evaluate';
+  /** The module to apply the genome to: the input for pipeline genomes, a resident's module for refine. */
+  base: Uint8Array;
+  flags: number;
+  genome: Genome;
+  objective: Objective;
+  /** Test-only: corrupt this function after the passes (never set outside tests). */
+  plantFault?: string;
+}
+
+export interface Score {
+  /** Emitted bytes without the name section. */
+  size: number;
+  instructions?: number;
+  cycles?: number;
+  /** The objective's value: lower is better. */
+  value: number;
+}
+
+export type EvaluateResult =
+  | {
+      ok: true;
+      /** Emitted with names, so functions can be matched against the base. */
+      named: Uint8Array;
+      /** Emitted without names: the bytes a user receives unless they ask to keep names. */
+      stripped: Uint8Array;
+      score: Score;
+      /** Rounds actually run under `converge`. */
+      rounds: number;
+      ms: number;
+    }
+  | { ok: false; error: string; aborted: boolean; ms: number };
+
+export interface WarmupTask {
+  kind: 'warmup';
+}

@@ -1,0 +1,167 @@
+import type binaryenNs from 'binaryen';
+import { AtollError, ErrorCodes } from '../protocol/errors.js';
+import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule } from '../wasm/binaryen.js';
+import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
+import { codeMetrics, type Objective } from '../wasm/metrics.js';
+import { DEFAULT_PIPELINE } from './catalogue.js';
+import type { Genome } from './genome.js';
+import type { BinaryenTask, EvaluateResult, EvaluateTask, IngestResult, IngestTask, Score } from './tasks.js';
+import { plantFault } from './planted-fault.js';
+
+let poisoned = false;
+
+export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string): unknown {
+  if (poisoned) {
+    // Unreachable in practice (the thread exits below), but never run binaryen on a heap it aborted on.
+    throw new Error('binaryen worker is poisoned by an earlier abort');
+  }
+  try {
+    switch (task.kind) {
+      case 'warmup':
+        return warmup();
+      case 'ingest':
+        return ingest(task);
+      case 'evaluate':
+        return evaluate(task, recentOutput);
+    }
+  } catch (error) {
+    if (isBinaryenAbort(error)) poisonAndExit();
+    if (error instanceof AtollError) throw error;
+    throw new Error(`binaryen failed: ${describeBinaryenError(error)}`);
+  }
+}
+
+/** After an abort the thread's wasm heap cannot be trusted: end the thread so piscina replaces it. */
+function poisonAndExit(): void {
+  poisoned = true;
+  setTimeout(() => process.exit(70), 20);
+}
+
+function warmup(): boolean {
+  const module = binaryen.parseText(
+    '(module (func $f (export "f") (param i32) (result i32) (i32.add (i32.mul (local.get 0) (i32.const 8)) (i32.const 0))))',
+  );
+  try {
+    setKnobs({ optimizeLevel: 2, shrinkLevel: 2 });
+    module.optimize();
+    emitModule(module, false);
+  } finally {
+    module.dispose();
+  }
+  return true;
+}
+
+function ingest(task: IngestTask): IngestResult {
+  let module;
+  try {
+    module = readModule(task.bytes, ALL_DETECTABLE);
+  } catch (error) {
+    if (isBinaryenAbort(error)) throw error;
+    throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
+  }
+  try {
+    const chosen = chooseFeatures(module, task.declared, task.override);
+    const named = emitModule(module, true);
+    const stripped = emitModule(module, false);
+    const metrics = codeMetrics(binaryen, module);
+    return {
+      features: chosen.names,
+      flags: chosen.flags,
+      featureSource: chosen.source,
+      functions: module.getNumFunctions(),
+      named,
+      roundTripSize: stripped.length,
+      score: { size: stripped.length, ...metrics, value: stripped.length },
+    };
+  } finally {
+    module.dispose();
+  }
+}
+
+function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResult {
+  const started = performance.now();
+  const module = readModule(task.base, task.flags);
+  try {
+    setKnobs(task.genome.knobs);
+    let stripped = applyGenome(module, task.genome);
+    let rounds = 1;
+    while (rounds < task.genome.knobs.converge) {
+      const before = stripped.length;
+      stripped = applyGenome(module, task.genome);
+      rounds++;
+      if (stripped.length >= before) break;
+    }
+    if (task.plantFault) plantFault(binaryen, module, task.plantFault);
+    if (!module.validate()) {
+      return {
+        ok: false,
+        error: `binaryen produced a module that does not validate: ${recentOutput().slice(0, 2000)}`,
+        aborted: false,
+        ms: performance.now() - started,
+      };
+    }
+    const named = emitModule(module, true);
+    stripped = emitModule(module, false);
+    return {
+      ok: true,
+      named,
+      stripped,
+      score: score(module, stripped.length, task.objective),
+      rounds,
+      ms: performance.now() - started,
+    };
+  } catch (error) {
+    if (isBinaryenAbort(error)) {
+      poisonAndExit();
+      return { ok: false, error: `binaryen aborted: ${describeBinaryenError(error)}`, aborted: true, ms: performance.now() - started };
+    }
+    return { ok: false, error: describeBinaryenError(error), aborted: false, ms: performance.now() - started };
+  } finally {
+    if (!poisoned) module.dispose();
+  }
+}
+
+/** Runs the genome's passes once and returns the emitted bytes without names (for the converge test). */
+function applyGenome(module: binaryenNs.Module, genome: Genome): Uint8Array {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length > 0) module.runPasses(pending);
+    pending = [];
+  };
+  for (const pass of genome.passes) {
+    if (pass === DEFAULT_PIPELINE) {
+      flush();
+      module.optimize();
+    } else {
+      pending.push(pass);
+    }
+  }
+  flush();
+  return emitModule(module, false);
+}
+
+function score(module: binaryenNs.Module, size: number, objective: Objective): Score {
+  if (objective === 'size') return { size, value: size };
+  const metrics = codeMetrics(binaryen, module);
+  return { size, ...metrics, value: objective === 'instructions' ? metrics.instructions : metrics.cycles };
+}
+
+/**
+ * Every option is global to the binaryen instance of this thread, so every task sets all of them; the
+ * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off.
+ */
+function setKnobs(knobs: Partial<Genome['knobs']>): void {
+  binaryen.setOptimizeLevel(knobs.optimizeLevel ?? 2);
+  binaryen.setShrinkLevel(knobs.shrinkLevel ?? 2);
+  binaryen.setAlwaysInlineMaxSize(knobs.alwaysInlineMaxSize ?? 2);
+  binaryen.setFlexibleInlineMaxSize(knobs.flexibleInlineMaxSize ?? 20);
+  binaryen.setOneCallerInlineMaxSize(knobs.oneCallerInlineMaxSize ?? -1);
+  binaryen.setAllowInliningFunctionsWithLoops(knobs.inlineFunctionsWithLoops ?? false);
+  binaryen.setTrapsNeverHappen(false);
+  binaryen.setLowMemoryUnused(false);
+  binaryen.setZeroFilledMemory(false);
+  binaryen.setFastMath(false);
+  binaryen.setClosedWorld(false);
+  binaryen.clearPassArguments();
+  binaryen.clearPassesToSkip();
+}

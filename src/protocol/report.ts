@@ -1,0 +1,136 @@
+/**
+ * Reports: what an optimize or verify job returns. They are part of the protocol (the daemon sends them,
+ * clients print them), so they live here and the engine produces them.
+ */
+
+export type Objective = 'size' | 'instructions' | 'cycles';
+export type Topology = 'ring' | 'unconnected' | 'fully-connected';
+export type VerifyMode = 'strict' | 'report' | 'off';
+
+/** How a changed function was proved equivalent. */
+export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction';
+
+/** Why a function could be neither proved nor refuted. */
+export type UnknownReason =
+  | 'timeout'
+  | 'unsupported'
+  | 'size-cap'
+  | 'loop'
+  | 'encoder-fault'
+  | 'unmatched'
+  | 'signature-changed'
+  | 'solver-error';
+
+export interface Counterexample {
+  /** Parameter values as wasm text literals (i32/i64 decimal, f32/f64 as raw bits in hex). */
+  params: string[];
+  /** Globals and memory bytes the model fixed, where they matter; free-form per encoder. */
+  state?: Record<string, string>;
+  /** What differed when both functions ran for real. */
+  observed?: { base: string; candidate: string };
+}
+
+export type Verdict =
+  | { status: 'proved'; method: ProofMethod }
+  | { status: 'refuted'; counterexample: Counterexample }
+  | { status: 'unknown'; reason: UnknownReason; detail?: string };
+
+export interface FunctionVerdict {
+  name: string;
+  verdict: Verdict;
+  /** Body sizes in bytes (code section entry), where known. */
+  baseSize?: number;
+  candidateSize?: number;
+  /** Whether the verdict came from the proof cache. */
+  cached: boolean;
+  ms: number;
+}
+
+export interface VerifyTotals {
+  changed: number;
+  proved: number;
+  refuted: number;
+  unknown: number;
+  provedBy: Partial<Record<ProofMethod, number>>;
+  unknownBy: Partial<Record<UnknownReason, number>>;
+  /** proved ÷ changed, in percent (100 when nothing changed). */
+  coverage: number;
+}
+
+export interface ModuleCheck {
+  /** True only when every module-level difference was shown to preserve behaviour. */
+  accepted: boolean;
+  /** One line per difference found and how it was decided (or why it could not be). */
+  findings: string[];
+}
+
+export interface VerifyReport {
+  functions: FunctionVerdict[];
+  totals: VerifyTotals;
+  module: ModuleCheck;
+  /** Functions of either side that could not be paired with one of the other. */
+  unmatched: { base: string[]; candidate: string[] };
+  timeMs: { total: number; solver: number; cached: number };
+}
+
+export interface GenerationRecord {
+  generation: number;
+  island: number;
+  /** The island's best objective value after this generation. */
+  best: number;
+  /** Size in bytes of the island's best module after this generation. */
+  bestSize: number;
+  genome: string;
+  /** Evaluations this island ran in this generation, and how many failed. */
+  evaluations: number;
+  failures: number;
+  ms: number;
+}
+
+export interface MigrationRecord {
+  generation: number;
+  from: number;
+  to: number;
+  genome: string;
+  score: number;
+  accepted: boolean;
+}
+
+export interface OptimizeReport {
+  input: { bytes: number; sha256: string; features: string[]; featureSource: string; functions: number };
+  output: { bytes: number; sha256: string };
+  objective: Objective;
+  /** binaryen's own -Oz of the same input, measured in the same run. */
+  baseline: { bytes: number; value: number; ms: number };
+  champion: { island: number; generation: number; genome: string[]; value: number };
+  settings: {
+    islands: number;
+    generations: number;
+    seed: number;
+    topology: Topology;
+    multiStart: boolean;
+    verify: VerifyMode;
+    timeBudgetMs?: number;
+    /** False when a time budget cut the search: then the same seed may give other bytes. */
+    deterministic: boolean;
+  };
+  history: GenerationRecord[];
+  migrations: MigrationRecord[];
+  /** Islands dropped for a generation because their worker failed, with the reason. */
+  failures: Array<{ generation: number; island: number; error: string }>;
+  /** Present unless verification is off. */
+  verification?: VerifyReport;
+  /** What the output is: `unverified` when verification is off — never called verified. */
+  verifiedStatus: 'unverified' | 'proved' | 'partially-proved';
+  timeMs: { total: number; ingest: number; optimize: number; verify: number; emit: number };
+  /** True when the whole answer came from the result cache. */
+  cached: boolean;
+}
+
+/** Progress of a long job, as the engine reports it; the daemon forwards it as `$/progress`. */
+export interface ProgressEvent {
+  phase: 'ingest' | 'baseline' | 'generation' | 'verify' | 'emit';
+  message: string;
+  /** 0..100 for the whole job, when known. */
+  percentage?: number;
+}
