@@ -101,13 +101,15 @@ export interface OptimizeReport {
   output: { bytes: number; sha256: string };
   objective: Objective;
   /** binaryen's own -Oz of the same input, measured in the same run. */
-  baseline: { bytes: number; value: number; ms: number };
+  baseline: { bytes: number; value: number; ms: number } | null;
+  /** island -1 means no island beat the input, which was returned unchanged. */
   champion: { island: number; generation: number; genome: string[]; value: number };
   settings: {
     islands: number;
     generations: number;
     seed: number;
     topology: Topology;
+    strategy: 'refine' | 'pipeline' | 'mixed';
     multiStart: boolean;
     verify: VerifyMode;
     timeBudgetMs?: number;

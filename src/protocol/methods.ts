@@ -1,0 +1,41 @@
+import { CacheClearRequest, CacheStatsRequest } from './cache.js';
+import {
+  DaemonStopRequest,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  ShutdownRequest,
+} from './lifecycle.js';
+import { OptimizeRequest } from './optimize.js';
+import { CancelRequestMethod, LogMessageNotification, ProgressMethod } from './progress.js';
+import { StatusRequest } from './status.js';
+import { VerifyRequest } from './verify.js';
+import { WatchResultNotification, WatchStartRequest, WatchStopRequest } from './watch.js';
+
+/** Every request a client may send; the daemon registers a handler for each (and only these). */
+export const clientRequests = [
+  InitializeRequest,
+  ShutdownRequest,
+  OptimizeRequest,
+  VerifyRequest,
+  StatusRequest,
+  CacheStatsRequest,
+  CacheClearRequest,
+  WatchStartRequest,
+  WatchStopRequest,
+  DaemonStopRequest,
+] as const;
+
+export type ClientRequestMethod = (typeof clientRequests)[number]['method'];
+
+/** Notifications a client may send. `$/cancelRequest` is handled by vscode-jsonrpc itself. */
+export const clientNotificationMethods = [InitializedNotification.method, ExitNotification.method, CancelRequestMethod] as const;
+
+/** Notifications the daemon sends. */
+export const serverNotificationMethods = [ProgressMethod, LogMessageNotification.method, WatchResultNotification.method] as const;
+
+export const allMethods: readonly string[] = [
+  ...clientRequests.map((request) => request.method),
+  ...clientNotificationMethods,
+  ...serverNotificationMethods,
+];

@@ -1,0 +1,27 @@
+import { RequestType0 } from 'vscode-jsonrpc';
+import type { CacheStats } from './cache.js';
+import type { ComponentVersions } from './lifecycle.js';
+
+export interface JobStatus {
+  id: number;
+  kind: 'optimize' | 'verify';
+  /** The connection that asked, e.g. "socket#3" or "stdio". */
+  client: string;
+  state: 'queued' | 'running' | 'cancelling';
+  elapsedMs: number;
+}
+
+export interface StatusResult {
+  pid: number;
+  uptimeMs: number;
+  versions: ComponentVersions;
+  transport: { stdio: boolean; socket?: string };
+  clients: number;
+  pools: { islandThreads: number; solverThreads: number; engineQueued: number };
+  queue: { queued: number; running: number; maxConcurrentJobs: number; completed: number; failed: number; cancelled: number };
+  jobs: JobStatus[];
+  caches: CacheStats;
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+}
+
+export const StatusRequest = new RequestType0<StatusResult, void>('atoll/status');

@@ -1,0 +1,16 @@
+import { RequestType } from 'vscode-jsonrpc';
+import type { ModuleSource } from './module-source.js';
+import type { WorkDoneProgressParams } from './progress.js';
+import type { VerifyReport } from './report.js';
+
+export interface VerifyParams extends WorkDoneProgressParams {
+  /** The module before optimization. */
+  base: ModuleSource;
+  /** The module to check against it (any optimizer's output). */
+  candidate: ModuleSource;
+  /** Solver timeout per function, in milliseconds. */
+  timeoutMs?: number;
+  features?: string[];
+}
+
+export const VerifyRequest = new RequestType<VerifyParams, VerifyReport, void>('atoll/verify');
