@@ -1,28 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { Objective, Topology, VerifyMode } from '../protocol/report.js';
+import type { OptimizeOptions } from '../protocol/options.js';
+import type { Objective, SearchStrategy, Topology, VerifyMode } from '../protocol/report.js';
+import { SEARCH_STRATEGIES } from '../islands/archipelago.js';
 import { isFeatureName, type FeatureName } from '../wasm/features.js';
 
-export interface OptimizeOptions {
-  /** Number of islands; default: available cores. */
-  islands?: number;
-  /** Generations after the initial one; default DEFAULT_GENERATIONS. */
-  generations?: number;
-  seed?: number;
-  objective?: Objective;
-  topology?: Topology;
-  /** Same islands, no migration: the honest baseline for what migration adds. */
-  multiStart?: boolean;
-  verify?: VerifyMode;
-  /** Stop starting new generations after this many milliseconds (breaks the determinism guarantee). */
-  timeBudgetMs?: number;
-  /** Feature override; default: the target_features section, else the smallest set that validates. */
-  features?: string[];
-  /** Keep the name section in the output (wasm-opt's -g); default false, as wasm-opt. */
-  keepNames?: boolean;
-  /** Test-only (ATOLL_TEST_HOOKS=1): the last island corrupts this function after its passes. */
-  plantFault?: string;
-}
+
+/** The engine takes the options exactly as they travel on the wire (src/protocol/options.ts). */
+export type { OptimizeOptions };
 
 export type ResolvedOptions = Required<Omit<OptimizeOptions, 'timeBudgetMs' | 'features' | 'plantFault'>> & {
   timeBudgetMs: number | undefined;
@@ -74,6 +59,7 @@ export function resolveOptions(options: OptimizeOptions, defaultVerify: VerifyMo
     seed: integer('seed', options.seed ?? 1, 0, 0xffffffff),
     objective: oneOf('objective', options.objective ?? 'size', OBJECTIVES),
     topology: oneOf('topology', options.topology ?? 'ring', TOPOLOGIES),
+    strategy: oneOf('strategy', options.strategy ?? 'refine', SEARCH_STRATEGIES),
     multiStart: options.multiStart ?? false,
     verify: oneOf('verify', options.verify ?? defaultVerify, VERIFY_MODES),
     timeBudgetMs:
@@ -92,6 +78,7 @@ export function canonicalOptions(options: ResolvedOptions): string {
     options.seed,
     options.objective,
     options.topology,
+    options.strategy,
     options.multiStart,
     options.verify,
     options.timeBudgetMs ?? null,

@@ -6,6 +6,8 @@
 export type Objective = 'size' | 'instructions' | 'cycles';
 export type Topology = 'ring' | 'unconnected' | 'fully-connected';
 export type VerifyMode = 'strict' | 'report' | 'off';
+/** How islands search after generation 0: see src/islands/archipelago.ts. */
+export type SearchStrategy = 'refine' | 'pipeline' | 'mixed';
 
 /** How a changed function was proved equivalent. */
 export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction';
@@ -109,7 +111,7 @@ export interface OptimizeReport {
     generations: number;
     seed: number;
     topology: Topology;
-    strategy: 'refine' | 'pipeline' | 'mixed';
+    strategy: SearchStrategy;
     multiStart: boolean;
     verify: VerifyMode;
     timeBudgetMs?: number;

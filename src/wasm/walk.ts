@@ -57,9 +57,10 @@ export function childFields(binaryen: Binaryen): Map<number, readonly string[]> 
 }
 
 export function children(binaryen: Binaryen, fields: Map<number, readonly string[]>, expr: ExpressionRef): ExpressionRef[] {
-  const info = binaryen.getExpressionInfo(expr) as unknown as Info;
-  const names = fields.get(info['id'] as number);
+  // Leaves first: getExpressionInfo throws on some of them (unreachable) in binaryen.js 132.
+  const names = fields.get(binaryen.getExpressionId(expr));
   if (!names) return [];
+  const info = binaryen.getExpressionInfo(expr) as unknown as Info;
   const result: ExpressionRef[] = [];
   for (const name of names) {
     const value = info[name];

@@ -1,0 +1,53 @@
+import type { Genome } from './genome.js';
+import type { Score } from './tasks.js';
+
+/** A module some island produced, with how it was produced. */
+export interface Resident {
+  /** Genomes applied in order, starting from the input (a pipeline, then refinements). */
+  lineage: Genome[];
+  named: Uint8Array;
+  stripped: Uint8Array;
+  score: Score;
+  /** Where and when it was first produced. */
+  island: number;
+  generation: number;
+}
+
+/** Lower objective value wins; ties go to the smaller module, then to the earlier island and generation. */
+export function better(a: Resident, b: Resident): boolean {
+  if (a.score.value !== b.score.value) return a.score.value < b.score.value;
+  if (a.score.size !== b.score.size) return a.score.size < b.score.size;
+  if (a.island !== b.island) return a.island < b.island;
+  return a.generation < b.generation;
+}
+
+export function best(residents: readonly Resident[]): Resident | undefined {
+  return residents.reduce<Resident | undefined>((top, r) => (top === undefined || better(r, top) ? r : top), undefined);
+}
+
+export function worst(residents: readonly Resident[]): Resident | undefined {
+  return residents.reduce<Resident | undefined>((low, r) => (low === undefined || better(low, r) ? r : low), undefined);
+}
+
+function sameModule(a: Resident, b: Resident): boolean {
+  if (a.stripped.length !== b.stripped.length) return false;
+  for (let i = 0; i < a.stripped.length; i++) if (a.stripped[i] !== b.stripped[i]) return false;
+  return true;
+}
+
+/**
+ * pagmo's fair-replace: a newcomer enters only if it beats the worst resident, which it then replaces; while
+ * the population is below capacity it simply joins. A module already present is not admitted twice.
+ * Returns whether the newcomer was admitted.
+ */
+export function fairReplace(residents: Resident[], newcomer: Resident, capacity: number): boolean {
+  if (residents.some((r) => sameModule(r, newcomer))) return false;
+  if (residents.length < capacity) {
+    residents.push(newcomer);
+    return true;
+  }
+  const low = worst(residents)!;
+  if (!better(newcomer, low)) return false;
+  residents[residents.indexOf(low)] = newcomer;
+  return true;
+}
