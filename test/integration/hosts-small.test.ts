@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { featuresFor } from '../../bench/baselines.js';
+import { flipHottestAdds } from '../hosts/corrupt.js';
+import { describeDifferential } from '../hosts/differential.js';
+import { hostNamed, hosts } from '../hosts/index.js';
+
+describeDifferential(
+  'differential: small real modules',
+  hosts.filter((h) => h.sizeClass === 'small' && !h.unavailable?.()),
+);
+
+describe('the workloads compute what their packages promise', () => {
+  const sha256OfAbc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+  for (const name of ['as-sha256', 'hash-wasm-sha256']) {
+    it(`${name} gives the FIPS 180-2 answer for sha256("abc")`, async () => {
+      const host = hostNamed(name);
+      expect(await host.run(await host.original())).toContain(`abc: ${sha256OfAbc}`);
+    });
+  }
+
+  it('hash-wasm-crc32 gives the standard check value for "123456789"', async () => {
+    const host = hostNamed('hash-wasm-crc32');
+    expect(await host.run(await host.original())).toContain('123456789: cbf43926');
+  });
+});
+
+describe('negative control: the harness catches a miscompile', () => {
+  for (const name of ['as-sha256', 'rabin', 'hash-wasm-blake3']) {
+    it(`${name}: i32.add turned into i32.sub in the hottest function changes the transcript or fails`, async () => {
+      const host = hostNamed(name);
+      const original = await host.original();
+      const corrupted = flipHottestAdds(original, host.features ?? featuresFor(original));
+      expect(corrupted.flipped).toBeGreaterThan(0);
+      const expected = await host.run(original);
+      const outcome = await host.run(corrupted.bytes).then(
+        (transcript) => ({ transcript }),
+        (error: Error) => ({ error: error.message }),
+      );
+      if ('transcript' in outcome) expect(outcome.transcript).not.toBe(expected);
+      else expect(outcome.error).toMatch(new RegExp(name));
+    });
+  }
+
+  it('a module that is not the package\'s makes the host fail instead of falling back to the original', async () => {
+    // rabin's bytes handed to the as-sha256 host: as-sha256 compiles them (they replace its module) but
+    // cannot instantiate them, so the run must fail rather than print the original module's transcript.
+    await expect(hostNamed('as-sha256').run(await hostNamed('rabin').original())).rejects.toThrow(/as-sha256/);
+  });
+});
