@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../wasm/ingest.js';
 
 export interface StoredEntry {
@@ -40,16 +40,7 @@ export class ContentStore {
   }
 
   async write(key: string, data: Uint8Array | string): Promise<number> {
-    const path = this.pathFor(key);
-    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(temp, data, { mode: 0o600 });
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(this.pathFor(key), data);
     return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   }
 

@@ -3,6 +3,8 @@
  * atoll's own codes live in -33000..-33099 so they never collide with LSP's.
  */
 export const ErrorCodes = {
+  /** JSON-RPC: the request is not allowed now (e.g. a second `initialize`). */
+  InvalidRequest: -32600,
   /** JSON-RPC: the params did not have the documented shape. */
   InvalidParams: -32602,
   /** JSON-RPC: a bug in atoll; the message says what failed. */

@@ -26,7 +26,18 @@ export const clientRequests = [
   DaemonStopRequest,
 ] as const;
 
-export type ClientRequestMethod = (typeof clientRequests)[number]['method'];
+/** The methods of clientRequests as literals (RequestType.method is a plain string); a unit test keeps both equal. */
+export type ClientRequestMethod =
+  | 'initialize'
+  | 'shutdown'
+  | 'atoll/optimize'
+  | 'atoll/verify'
+  | 'atoll/status'
+  | 'atoll/cache/stats'
+  | 'atoll/cache/clear'
+  | 'atoll/watch/start'
+  | 'atoll/watch/stop'
+  | 'atoll/daemon/stop';
 
 /** Notifications a client may send. `$/cancelRequest` is handled by vscode-jsonrpc itself. */
 export const clientNotificationMethods = [InitializedNotification.method, ExitNotification.method, CancelRequestMethod] as const;

@@ -1,4 +1,4 @@
-import type { Objective, Topology, VerifyMode } from './report.js';
+import type { Objective, SearchStrategy, Topology, VerifyMode } from './report.js';
 
 /**
  * Optimize options as they travel on the wire. The daemon checks at compile time that this type stays
@@ -12,6 +12,8 @@ export interface OptimizeOptions {
   seed?: number;
   objective?: Objective;
   topology?: Topology;
+  /** How islands search after generation 0. */
+  strategy?: SearchStrategy;
   /** Same islands, no migration. */
   multiStart?: boolean;
   /** strict (default): only proved changes are kept; report: keep all, say what was proved; off: no checks. */

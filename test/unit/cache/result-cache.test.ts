@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,13 +83,6 @@ describe('DiskResultCache', () => {
     const stats = await restarted.stats();
     expect(stats.evictions).toBe(1);
     expect(stats.disk.bytes).toBeLessThanOrEqual(3500);
-  });
-
-  it('writes entries with owner-only permissions', async () => {
-    const cache = new DiskResultCache(dir);
-    await cache.set(key(1), result(1));
-    const info = await stat(join(dir, key(1).slice(0, 2), `${key(1)}.bin`));
-    expect(info.mode & 0o777).toBe(0o600);
   });
 
   it('clears every entry', async () => {

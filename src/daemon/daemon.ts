@@ -1,0 +1,115 @@
+import type { MessageConnection } from 'vscode-jsonrpc';
+import type { Caches } from '../cache/caches.js';
+import type { ComponentVersions, InitializeResult } from '../protocol/lifecycle.js';
+import type { StatusResult } from '../protocol/status.js';
+import type { DaemonEngine } from './engine-port.js';
+import { FairJobQueue } from './job-queue.js';
+import { Session } from './session.js';
+
+export interface DaemonConfig {
+  engine: DaemonEngine;
+  caches: Caches;
+  versions: ComponentVersions;
+  maxConcurrentJobs: number;
+  transport: { stdio: boolean; socket?: string };
+  /** Where daemon-level log lines go (stderr: stdout belongs to the protocol in stdio mode). */
+  log: (line: string) => void;
+  /** Called once, after stop() cleaned up, with the exit code the process should end with. */
+  onStopped: (exitCode: number) => void;
+}
+
+/**
+ * One daemon: one warm engine, one job queue and the caches, shared by every connected client.
+ * Sessions (one per connection) hold lifecycle state; jobs are attributed to the session that asked.
+ */
+export class Daemon {
+  readonly queue: FairJobQueue;
+  readonly startedAt = Date.now();
+  /** Settles when the engine's pools are warm; jobs wait for it, lifecycle and status do not. */
+  readonly ready: Promise<void>;
+  private readonly sessions = new Set<Session>();
+  private nextClient = 1;
+  private stopping: Promise<void> | undefined;
+
+  constructor(readonly config: DaemonConfig) {
+    this.queue = new FairJobQueue(config.maxConcurrentJobs);
+    this.ready = config.engine.warmUp();
+    // Surfaced to each job that waits on it; not a reason for the daemon to die.
+    this.ready.catch((error: unknown) => config.log(`engine warm-up failed: ${String(error)}`));
+  }
+
+  get engine(): DaemonEngine {
+    return this.config.engine;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  attach(connection: MessageConnection, kind: 'stdio' | 'socket', closeTransport: (exitCode: number) => void): Session {
+    const label = kind === 'stdio' ? 'stdio' : `socket#${this.nextClient++}`;
+    const session = new Session(this, connection, label, kind, (exitCode) => {
+      this.sessions.delete(session);
+      closeTransport(exitCode);
+    });
+    this.sessions.add(session);
+    connection.onClose(() => {
+      this.sessions.delete(session);
+      this.queue.cancelClient(label);
+    });
+    connection.listen();
+    return session;
+  }
+
+  serverInfo(transport: 'stdio' | 'socket'): InitializeResult {
+    const pools = this.config.engine.status();
+    return {
+      serverInfo: { name: 'atoll', version: this.config.versions.atoll },
+      versions: this.config.versions,
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, maxConcurrentJobs: this.queue.maxConcurrent },
+      capabilities: {
+        optimize: true,
+        verify: typeof this.config.engine.verify === 'function',
+        watch: false,
+        cache: true,
+        workDoneProgress: true,
+        cancellation: true,
+      },
+      transport,
+      pid: process.pid,
+    };
+  }
+
+  async status(): Promise<StatusResult> {
+    const pools = this.config.engine.status();
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return {
+      pid: process.pid,
+      uptimeMs: Date.now() - this.startedAt,
+      versions: this.config.versions,
+      transport: this.config.transport,
+      clients: this.sessions.size,
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, engineQueued: pools.queued },
+      queue: this.queue.counts(),
+      jobs: this.queue.jobs(),
+      caches: await this.config.caches.stats(),
+      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
+    };
+  }
+
+  /**
+   * Cancels every job (their clients get -32800), waits for the engine to stop, closes every session, then
+   * calls onStopped. Sessions close last so that pending replies, the stop request's own included, go out.
+   */
+  stop(reason: string, exitCode = 0): Promise<void> {
+    this.stopping ??= (async () => {
+      this.config.log(`stopping: ${reason}`);
+      this.queue.cancelAll();
+      await this.queue.drained();
+      await this.config.engine.close().catch((error: unknown) => this.config.log(`engine close failed: ${String(error)}`));
+      for (const session of [...this.sessions]) session.close(0);
+      this.config.onStopped(exitCode);
+    })();
+    return this.stopping;
+  }
+}

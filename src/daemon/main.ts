@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Socket } from 'node:net';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { Caches } from '../cache/caches.js';
+import { Engine } from '../engine/engine.js';
+import { versions } from '../engine/versions.js';
+import { defaultCacheDir, defaultSocketPath } from '../protocol/location.js';
+import { Daemon } from './daemon.js';
+import { DaemonAlreadyRunning, listenOnSocket, type SocketListener } from './socket.js';
+
+const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N]`;
+
+function log(line: string): void {
+  process.stderr.write(`atoll daemon: ${line}\n`);
+}
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    log(`${flag} must be a positive integer, got "${text}"\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/**
+ * stdout belongs to the protocol in stdio mode: anything printed by a library on this thread goes to stderr.
+ * (Worker threads that load binaryen patch their own console.)
+ */
+function keepStdoutForProtocol(): void {
+  for (const name of ['log', 'info', 'debug'] as const) console[name] = (...args: unknown[]) => console.error(...args);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      stdio: { type: 'boolean', default: false },
+      socket: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      jobs: { type: 'string' },
+      'island-threads': { type: 'string' },
+    },
+    strict: true,
+  });
+  keepStdoutForProtocol();
+  // A bug in one request's code path is logged, never fatal: the daemon serves other clients.
+  process.on('uncaughtException', (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
+  process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
+  const cacheDir = values['cache-dir'] ?? defaultCacheDir();
+  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  const caches = new Caches(cacheDir);
+  const islandThreads = positiveInteger('--island-threads', values['island-threads']);
+  // A variable, not a literal: the engine takes the caches once its config declares them (extra fields are
+  // otherwise ignored), and type-checks them from then on.
+  const engineConfig = { ...(islandThreads ? { islandThreads } : {}), proofCache: caches.proofs, resultCache: caches.results };
+  const engine = new Engine(engineConfig);
+  const socketPath = values.stdio ? undefined : (values.socket ?? defaultSocketPath(process.env, values['cache-dir']));
+  let listener: SocketListener | undefined;
+
+  const daemon = new Daemon({
+    engine,
+    caches,
+    versions: versions(),
+    maxConcurrentJobs: positiveInteger('--jobs', values.jobs) ?? 2,
+    transport: { stdio: values.stdio, ...(socketPath ? { socket: socketPath } : {}) },
+    log,
+    onStopped: (exitCode) => {
+      void (listener?.close() ?? Promise.resolve()).finally(() => process.exit(exitCode));
+    },
+  });
+
+  if (values.stdio) {
+    const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    daemon.attach(connection, 'stdio', (exitCode) => void daemon.stop('exit notification', exitCode));
+    // The editor went away: nothing more can arrive or be answered.
+    process.stdin.on('close', () => void daemon.stop('stdin closed'));
+    process.stdin.on('end', () => void daemon.stop('stdin closed'));
+  } else {
+    const sockets = new Set<Socket>();
+    try {
+      listener = await listenOnSocket(socketPath!, (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', (error) => log(`client socket error: ${error.message}`));
+        daemon.attach(createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket)), 'socket', () => socket.end());
+      });
+    } catch (error) {
+      if (error instanceof DaemonAlreadyRunning) {
+        log(error.message);
+        await engine.close();
+        process.exit(1);
+      }
+      throw error;
+    }
+    log(`listening on ${socketPath} (pid ${process.pid}, cache ${cacheDir})`);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void daemon.stop(signal));
+}
+
+main().catch((error: unknown) => {
+  log(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
