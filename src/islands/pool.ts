@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
-import type { BinaryenTask, EvaluateResult, EvaluateTask, IngestResult, IngestTask } from './tasks.js';
+import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask } from './tasks.js';
 
 export interface BinaryenPoolOptions {
   /** Worker threads; default: available cores. */
@@ -27,6 +27,8 @@ export class BinaryenPool {
       idleTimeout: Infinity,
       // One task per thread at a time: binaryen's options are global to the thread.
       concurrentTasksPerWorker: 1,
+      // Idle workers must run their event loop: a thread whose binaryen aborted exits from a timer.
+      atomics: 'disabled',
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
     });
   }
@@ -65,7 +67,18 @@ export class BinaryenPool {
     await this.piscina.destroy();
   }
 
-  private run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
-    return this.piscina.run(task, signal ? { signal } : {});
+  /**
+   * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
+   * there is sent again (the replacement thread takes it).
+   */
+  private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.piscina.run(task, signal ? { signal } : {});
+      } catch (error) {
+        if (attempt >= 8 || !(error instanceof Error) || error.message !== POISONED) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
   }
 }

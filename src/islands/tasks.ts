@@ -2,6 +2,9 @@ import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome } from './genome.js';
 
+/** What a worker whose binaryen aborted answers until it exits; the pool then retries elsewhere. */
+export const POISONED = 'binaryen worker is poisoned by an earlier abort';
+
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
 export type BinaryenTask = IngestTask | EvaluateTask | WarmupTask;
 

@@ -5,15 +5,15 @@ import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
-import type { BinaryenTask, EvaluateResult, EvaluateTask, IngestResult, IngestTask, Score } from './tasks.js';
+import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './tasks.js';
 import { plantFault } from './planted-fault.js';
 
 let poisoned = false;
 
 export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string): unknown {
   if (poisoned) {
-    // Unreachable in practice (the thread exits below), but never run binaryen on a heap it aborted on.
-    throw new Error('binaryen worker is poisoned by an earlier abort');
+    // The thread is about to exit (see poisonAndExit); never run binaryen on a heap it aborted on.
+    throw new Error(POISONED);
   }
   try {
     switch (task.kind) {
