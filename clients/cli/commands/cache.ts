@@ -1,0 +1,23 @@
+import { CacheClearRequest, CacheStatsRequest } from '../../../src/protocol/index.js';
+import type { Command } from '../args.js';
+import { openDaemon } from '../daemon-link.js';
+import { ExitCode } from '../exit-codes.js';
+import { cacheSummary } from '../summary.js';
+
+export async function cacheCommand(command: Extract<Command, { name: 'cache' }>): Promise<ExitCode> {
+  const link = await openDaemon(command.daemon);
+  try {
+    if (command.action === 'stats') {
+      const stats = await link.connection.sendRequest(CacheStatsRequest);
+      process.stdout.write(command.out.json ? `${JSON.stringify(stats, null, 2)}\n` : `${cacheSummary(stats)}\n`);
+    } else {
+      const cleared = await link.connection.sendRequest(CacheClearRequest, {});
+      process.stdout.write(
+        command.out.json ? `${JSON.stringify(cleared)}\n` : `removed ${cleared.removedEntries} entries (${cleared.removedBytes} bytes)\n`,
+      );
+    }
+  } finally {
+    await link.close();
+  }
+  return ExitCode.Ok;
+}

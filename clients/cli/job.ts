@@ -1,0 +1,48 @@
+import { CancellationTokenSource, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ErrorCodes, LogMessageNotification, WorkDoneProgress, type ProgressToken } from '../../src/protocol/index.js';
+import type { DaemonChoice, OutputChoice } from './args.js';
+import { openDaemon } from './daemon-link.js';
+import { CliFailure, ExitCode } from './exit-codes.js';
+import { ProgressView } from './progress-view.js';
+
+/**
+ * Runs one long request against a daemon with progress shown, daemon logs on stderr, and Ctrl-C turned into
+ * `$/cancelRequest` (a second Ctrl-C quits at once).
+ */
+export async function runDaemonJob<T>(
+  choice: DaemonChoice,
+  out: OutputChoice,
+  send: (connection: MessageConnection, workDoneToken: ProgressToken, cancel: CancellationToken) => Promise<T>,
+): Promise<T> {
+  const link = await openDaemon(choice);
+  const view = new ProgressView(out.quiet);
+  const workDoneToken = `atoll-cli-${process.pid}`;
+  link.connection.onProgress(WorkDoneProgress, workDoneToken, (value) => view.update(value));
+  link.connection.onNotification(LogMessageNotification, ({ message }) => {
+    if (out.quiet) return;
+    view.clear();
+    process.stderr.write(`atoll: ${message}\n`);
+  });
+  const cancellation = new CancellationTokenSource();
+  const onInterrupt = () => {
+    if (cancellation.token.isCancellationRequested) process.exit(ExitCode.Cancelled);
+    view.clear();
+    process.stderr.write('atoll: cancelling (Ctrl-C again to quit at once)\n');
+    cancellation.cancel();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await send(link.connection, workDoneToken, cancellation.token);
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === ErrorCodes.RequestCancelled) throw new CliFailure('cancelled', ExitCode.Cancelled);
+    if (code === ErrorCodes.BadOption || code === ErrorCodes.InvalidParams) {
+      throw new CliFailure((error as Error).message, ExitCode.BadUsage);
+    }
+    throw error;
+  } finally {
+    view.clear();
+    process.off('SIGINT', onInterrupt);
+    await link.close();
+  }
+}
