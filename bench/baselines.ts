@@ -45,26 +45,67 @@ export function binaryenOz(bytes: Uint8Array, features?: readonly string[]): Bas
   }
 }
 
-/** The installed native wasm-opt's version line, or undefined when there is none on the PATH. */
-export async function nativeWasmOptVersion(): Promise<string | undefined> {
+/** Loads binaryen and runs its optimizer once, so the first module measured does not pay for start-up. */
+export function warmUpBinaryen(): void {
+  binaryenOz(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+}
+
+export interface NativeWasmOpt {
+  version: string;
+  /** The feature names this wasm-opt accepts as --enable-NAME. */
+  features: Set<string>;
+}
+
+/** The native wasm-opt on the PATH, or undefined when there is none. */
+export async function findNativeWasmOpt(): Promise<NativeWasmOpt | undefined> {
   try {
-    const { stdout } = await run('wasm-opt', ['--version']);
-    return stdout.trim();
+    const [{ stdout: version }, { stdout: help }] = await Promise.all([
+      run('wasm-opt', ['--version']),
+      run('wasm-opt', ['--help'], { maxBuffer: 16 << 20 }),
+    ]);
+    const features = new Set([...help.matchAll(/--enable-([a-z0-9-]+)/g)].map((m) => m[1]!));
+    return { version: version.trim(), features };
   } catch {
     return undefined;
   }
 }
 
+/**
+ * Older wasm-opt releases (Debian 12 ships version 108) name some features differently, and know
+ * bulk-memory-opt only as part of bulk-memory (memory.copy and memory.fill).
+ */
+const OLD_FEATURE_NAMES: Record<string, string> = {
+  'nontrapping-fptoint': 'nontrapping-float-to-int',
+  'simd128': 'simd',
+  'atomics': 'threads',
+  'bulk-memory-opt': 'bulk-memory',
+};
+
+function nativeFeatureFlags(native: NativeWasmOpt, features: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const feature of features) {
+    const name = native.features.has(feature) ? feature : OLD_FEATURE_NAMES[feature];
+    if (!name || !native.features.has(name)) throw new Error(`${native.version} does not know the feature ${feature}`);
+    names.add(name);
+  }
+  return ['--mvp-features', ...[...names].map((name) => `--enable-${name}`)];
+}
+
 /** Native `wasm-opt -Oz` with the same features as binaryenOz, timed including process start. */
-export async function nativeOz(bytes: Uint8Array, features: readonly string[]): Promise<BaselineResult> {
+export async function nativeOz(native: NativeWasmOpt, bytes: Uint8Array, features: readonly string[]): Promise<BaselineResult> {
+  const flags = nativeFeatureFlags(native, features);
   const directory = await mkdtemp(join(tmpdir(), 'atoll-bench-'));
   try {
     const input = join(directory, 'in.wasm');
     const output = join(directory, 'out.wasm');
     await writeFile(input, bytes);
-    const flags = ['--mvp-features', ...features.map((name) => `--enable-${name}`)];
     const started = performance.now();
-    await run('wasm-opt', [input, '-Oz', ...flags, '-o', output], { maxBuffer: 64 << 20 });
+    try {
+      await run('wasm-opt', [input, '-Oz', ...flags, '-o', output], { maxBuffer: 64 << 20 });
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+      throw new Error(`wasm-opt failed: ${stderr.split('\n')[0] || (error as Error).message}`);
+    }
     const ms = performance.now() - started;
     return { bytes: new Uint8Array(await readFile(output)), ms };
   } finally {

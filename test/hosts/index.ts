@@ -1,5 +1,6 @@
 import { asSha256 } from './as-sha256.js';
 import { brotli } from './brotli.js';
+import { assemblyScriptKit, sqliteO0, sqliteO2 } from './generated.js';
 import { gofmt } from './gofmt.js';
 import { hashWasmArgon2, hashWasmBlake3, hashWasmCrc32, hashWasmSha256 } from './hash-wasm.js';
 import type { Host, Workload } from './host.js';
@@ -13,6 +14,7 @@ export type { Host, SizeClass, Workload } from './host.js';
 
 /** Every workload, smallest modules first. */
 export const workloads: readonly Workload[] = [
+  assemblyScriptKit,
   asSha256,
   rabin,
   hashWasmCrc32,
@@ -25,6 +27,8 @@ export const workloads: readonly Workload[] = [
   oniguruma,
   sqlJs,
   brotli,
+  sqliteO2,
+  sqliteO0,
 ];
 
 function toHost({ transcript: _inProcess, ...workload }: Workload): Host {

@@ -1,0 +1,32 @@
+export interface BenchArgs {
+  /** Only these modules (by host name); undefined: the default corpus. */
+  modules: string[] | undefined;
+  /** Include the large modules (sql.js, brotli, the C builds). */
+  large: boolean;
+  /** atoll's generations; undefined: the engine's default. */
+  generations: number | undefined;
+  outDir: string;
+}
+
+const USAGE = `usage: npm run bench -- [--modules a,b] [--large] [--generations N] [--out DIR]`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { modules: undefined, large: false, generations: undefined, outDir: 'bench/out' };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return next;
+    };
+    if (flag === '--modules') args.modules = value().split(',').filter(Boolean);
+    else if (flag === '--large') args.large = true;
+    else if (flag === '--generations') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--generations must be a non-negative integer\n${USAGE}`);
+      args.generations = n;
+    } else if (flag === '--out') args.outDir = value();
+    else throw new Error(`unknown argument ${flag}\n${USAGE}`);
+  }
+  return args;
+}

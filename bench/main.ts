@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, platform } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../src/engine/engine.js';
+import { hosts, type Host } from '../test/hosts/index.js';
+import { parseBenchArgs, type BenchArgs } from './args.js';
+import { findNativeWasmOpt, warmUpBinaryen } from './baselines.js';
+import { renderChart } from './chart.js';
+import { measureModule, type ModuleResult } from './measure.js';
+import { renderMarkdown, type BenchRun } from './report.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The default corpus is every small and medium module; --large adds sql.js, brotli and the C builds. */
+function selectHosts(args: BenchArgs): Host[] {
+  if (args.modules) {
+    const unknown = args.modules.filter((name) => !hosts.some((h) => h.name === name));
+    if (unknown.length > 0) throw new Error(`unknown modules: ${unknown.join(', ')}; known: ${hosts.map((h) => h.name).join(', ')}`);
+    return hosts.filter((h) => args.modules!.includes(h.name));
+  }
+  return hosts.filter((h) => args.large || h.sizeClass !== 'large');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (error) {
+    log((error as Error).message);
+    return 2;
+  }
+  const selected = selectHosts(args);
+  const native = await findNativeWasmOpt();
+  if (!native) log('native wasm-opt is not installed: its columns stay empty (run scripts/ensure-system-deps.sh)');
+  const engine = new Engine();
+  // Start-up costs (loading binaryen, starting worker threads) are not the first module's optimization time.
+  warmUpBinaryen();
+  await engine.warmUp();
+  const modules: ModuleResult[] = [];
+  try {
+    for (const host of selected) {
+      const missing = host.unavailable?.();
+      if (missing) {
+        log(`${host.name}: skipped, ${missing}`);
+        continue;
+      }
+      modules.push(
+        await measureModule(host, engine, { native, generations: args.generations, log }),
+      );
+    }
+  } finally {
+    await engine.close();
+  }
+  const run: BenchRun = {
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), node: process.version, platform: platform() },
+    nativeWasmOpt: native?.version,
+    engine: 'atoll Engine, default settings',
+    generations: args.generations ?? 'default',
+    modules,
+  };
+  mkdirSync(args.outDir, { recursive: true });
+  const markdown = renderMarkdown(run);
+  writeFileSync(join(args.outDir, 'results.md'), markdown);
+  writeFileSync(join(args.outDir, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(args.outDir, 'chart.svg'), renderChart(modules));
+  process.stdout.write(markdown);
+  log(`wrote ${join(args.outDir, 'results.md')}, results.json and chart.svg`);
+  const failed = modules.filter((m) => Object.values(m.differential).some((d) => d !== 'pass'));
+  return failed.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,166 @@
+import type { OptimizeReport } from '../src/protocol/report.js';
+import { readSections } from '../src/wasm/sections.js';
+import type { Host } from '../test/hosts/index.js';
+import { binaryenOz, featuresFor, nativeOz, type NativeWasmOpt } from './baselines.js';
+
+export interface Size {
+  bytes: number;
+  /** The code section's payload: the part optimizers actually change, without names and data. */
+  codeBytes: number;
+}
+export interface Measured extends Size {
+  ms: number;
+}
+export type Outcome<T> = { ok: T } | { error: string };
+
+/** One point of atoll's search: the best module so far after a generation, and when it was reached. */
+export interface CurvePoint {
+  generation: number;
+  ms: number;
+  bytes: number;
+}
+export interface AtollMeasured extends Measured {
+  verify: string;
+  verifiedStatus: string;
+  /** Percent of changed functions proved, when the engine verified. */
+  coverage?: number;
+  /** Time spent proving, when the engine verified: the proof tax. */
+  verifyMs?: number;
+  curve: CurvePoint[];
+}
+/** `pass`: same transcript as the original module; `fail`: a different one; otherwise the error. */
+export type Differential = 'pass' | 'fail' | `error: ${string}`;
+
+export interface ModuleResult {
+  name: string;
+  source: string;
+  sizeClass: string;
+  features: string[];
+  input: Size;
+  binaryenOz: Outcome<Measured>;
+  nativeOz: Outcome<Measured>;
+  atoll: Outcome<AtollMeasured>;
+  atollMultiStart: Outcome<Measured>;
+  differential: { atoll?: Differential; multiStart?: Differential };
+}
+
+export interface AtollOptimizer {
+  optimize(bytes: Uint8Array, options: { multiStart?: boolean; generations?: number; features?: string[] }): Promise<{
+    output: Uint8Array;
+    report: OptimizeReport;
+  }>;
+}
+
+export function sizeOf(bytes: Uint8Array): Size {
+  const code = readSections(bytes).find((s) => s.id === 10);
+  return { bytes: bytes.length, codeBytes: code?.payload.length ?? 0 };
+}
+
+async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: await work() };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+  }
+}
+
+/** Cumulative time and best size per generation; islands run in parallel, so a generation costs its slowest. */
+function searchCurve(report: OptimizeReport): CurvePoint[] {
+  const byGeneration = new Map<number, { ms: number; bytes: number }>();
+  for (const record of report.history) {
+    const entry = byGeneration.get(record.generation) ?? { ms: 0, bytes: Infinity };
+    byGeneration.set(record.generation, { ms: Math.max(entry.ms, record.ms), bytes: Math.min(entry.bytes, record.bestSize) });
+  }
+  let elapsed = report.timeMs.ingest;
+  return [...byGeneration.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([generation, { ms, bytes }]) => ({ generation, ms: (elapsed += ms), bytes }));
+}
+
+async function differential(host: Host, expected: Outcome<string>, bytes: Uint8Array): Promise<Differential> {
+  if ('error' in expected) return `error: the original module's workload failed: ${expected.error}`;
+  const actual = await attempt(() => host.run(bytes));
+  if ('error' in actual) return `error: ${actual.error}`;
+  return actual.ok === expected.ok ? 'pass' : 'fail';
+}
+
+/**
+ * Measures one module: its size, binaryen.js -Oz, native wasm-opt -Oz, atoll (default settings and
+ * multi-start), and runs the host's workload on atoll's outputs against the original's transcript.
+ */
+export async function measureModule(
+  host: Host,
+  atoll: AtollOptimizer | undefined,
+  options: { native: NativeWasmOpt | undefined; generations: number | undefined; log: (line: string) => void },
+): Promise<ModuleResult> {
+  const bytes = await host.original();
+  const features = featuresFor(bytes, host.features);
+  const overrides = host.features ? { features: [...host.features] } : {};
+  const generations = options.generations === undefined ? {} : { generations: options.generations };
+  options.log(`${host.name}: ${bytes.length} bytes, features ${features.join(', ') || 'mvp'}`);
+
+  const oz = await attempt(async () => {
+    const result = binaryenOz(bytes, host.features);
+    return { ...sizeOf(result.bytes), ms: result.ms };
+  });
+  options.log(`  binaryen.js -Oz done`);
+  const nativeWasmOpt = options.native;
+  const native = nativeWasmOpt
+    ? await attempt(async () => {
+        const result = await nativeOz(nativeWasmOpt, bytes, features);
+        return { ...sizeOf(result.bytes), ms: result.ms };
+      })
+    : { error: 'native wasm-opt is not installed (scripts/ensure-system-deps.sh)' };
+  options.log(`  native wasm-opt -Oz done`);
+
+  const unavailable = { error: 'engine not available' };
+  let atollOutput: Uint8Array | undefined;
+  let multiStartOutput: Uint8Array | undefined;
+  const atollResult: Outcome<AtollMeasured> = !atoll
+    ? unavailable
+    : await attempt(async () => {
+        const started = performance.now();
+        const { output, report } = await atoll.optimize(bytes, { ...overrides, ...generations });
+        const ms = performance.now() - started;
+        atollOutput = output;
+        const verification = report.verification;
+        return {
+          ...sizeOf(output),
+          ms,
+          verify: report.settings.verify,
+          verifiedStatus: report.verifiedStatus,
+          ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
+          curve: searchCurve(report),
+        };
+      });
+  options.log(`  atoll done`);
+  const multiStart: Outcome<Measured> = !atoll
+    ? unavailable
+    : await attempt(async () => {
+        const started = performance.now();
+        const { output } = await atoll.optimize(bytes, { ...overrides, ...generations, multiStart: true });
+        multiStartOutput = output;
+        return { ...sizeOf(output), ms: performance.now() - started };
+      });
+  options.log(`  atoll multi-start done`);
+
+  const checks: ModuleResult['differential'] = {};
+  if (atollOutput || multiStartOutput) {
+    const expected = await attempt(() => host.run(bytes));
+    if (atollOutput) checks.atoll = await differential(host, expected, atollOutput);
+    if (multiStartOutput) checks.multiStart = await differential(host, expected, multiStartOutput);
+    options.log(`  differential: atoll ${checks.atoll ?? '-'}, multi-start ${checks.multiStart ?? '-'}`);
+  }
+  return {
+    name: host.name,
+    source: host.source,
+    sizeClass: host.sizeClass,
+    features,
+    input: sizeOf(bytes),
+    binaryenOz: oz,
+    nativeOz: native,
+    atoll: atollResult,
+    atollMultiStart: multiStart,
+    differential: checks,
+  };
+}

@@ -1,0 +1,119 @@
+import type { Measured, ModuleResult, Outcome } from './measure.js';
+
+export interface BenchRun {
+  date: string;
+  machine: { cpus: number; node: string; platform: string };
+  nativeWasmOpt: string | undefined;
+  engine: string;
+  generations: number | 'default';
+  modules: ModuleResult[];
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const ratio = (value: number, base: number) => (value / base).toFixed(4);
+
+function geomean(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+/** Ratios of one column to binaryen.js -Oz over the modules where both succeeded. */
+function ratiosToOz(modules: ModuleResult[], pick: (m: ModuleResult) => Outcome<Measured>, field: 'bytes' | 'ms' | 'codeBytes') {
+  return modules.flatMap((m) => {
+    const value = pick(m);
+    return 'ok' in value && 'ok' in m.binaryenOz && m.binaryenOz.ok[field] > 0 ? [value.ok[field] / m.binaryenOz.ok[field]] : [];
+  });
+}
+
+function cell(outcome: Outcome<Measured>, render: (m: Measured) => string): string {
+  return 'ok' in outcome ? render(outcome.ok) : 'error' in outcome ? `— (${outcome.error.replace(/\|/g, '/')})` : '—';
+}
+
+function verification(m: ModuleResult): string {
+  if (!('ok' in m.atoll)) return '—';
+  const { verify, verifiedStatus, coverage, verifyMs, ms } = m.atoll.ok;
+  if (coverage === undefined || verifyMs === undefined) return `${verify} (${verifiedStatus})`;
+  return `${verifiedStatus}, ${coverage.toFixed(1)} % proved, proof tax ${seconds(verifyMs)} s (${((100 * verifyMs) / ms).toFixed(0)} %)`;
+}
+
+function hostCheck(m: ModuleResult): string {
+  const parts = [`atoll ${m.differential.atoll ?? '—'}`, `multi-start ${m.differential.multiStart ?? '—'}`];
+  return parts.join(', ').replace(/\|/g, '/');
+}
+
+export function renderMarkdown(run: BenchRun): string {
+  const rows = run.modules.map((m) => {
+    const oz = 'ok' in m.binaryenOz ? m.binaryenOz.ok : undefined;
+    const vsOz = (outcome: Outcome<Measured>, field: 'bytes' | 'codeBytes') =>
+      'ok' in outcome && oz ? ratio(outcome.ok[field], oz[field]) : '—';
+    return [
+      m.name,
+      m.sizeClass,
+      `${m.input.bytes} (${m.input.codeBytes})`,
+      cell(m.binaryenOz, (r) => `${r.bytes} (${r.codeBytes})`),
+      cell(m.binaryenOz, (r) => seconds(r.ms)),
+      cell(m.nativeOz, (r) => `${r.bytes} (${r.codeBytes})`),
+      cell(m.nativeOz, (r) => seconds(r.ms)),
+      cell(m.atoll, (r) => `${r.bytes} (${r.codeBytes})`),
+      cell(m.atoll, (r) => seconds(r.ms)),
+      `${vsOz(m.atoll, 'bytes')} (${vsOz(m.atoll, 'codeBytes')})`,
+      cell(m.atollMultiStart, (r) => `${r.bytes}`),
+      vsOz(m.atollMultiStart, 'bytes'),
+      verification(m),
+      hostCheck(m),
+    ];
+  });
+  const mean = (values: number[]) => {
+    const g = geomean(values);
+    return g === undefined ? '—' : g.toFixed(4);
+  };
+  const modules = run.modules;
+  rows.push([
+    '**geomean** (ratio to binaryen.js -Oz)',
+    '',
+    mean(modules.map((m) => ('ok' in m.binaryenOz ? m.input.bytes / m.binaryenOz.ok.bytes : NaN)).filter(Number.isFinite)),
+    '1',
+    '1',
+    mean(ratiosToOz(modules, (m) => m.nativeOz, 'bytes')),
+    mean(ratiosToOz(modules, (m) => m.nativeOz, 'ms')),
+    `${mean(ratiosToOz(modules, (m) => m.atoll, 'bytes'))} (code ${mean(ratiosToOz(modules, (m) => m.atoll, 'codeBytes'))})`,
+    mean(ratiosToOz(modules, (m) => m.atoll, 'ms')),
+    '',
+    mean(ratiosToOz(modules, (m) => m.atollMultiStart, 'bytes')),
+    '',
+    '',
+    `${modules.filter((m) => m.differential.atoll === 'pass').length}/${modules.filter((m) => m.differential.atoll).length} atoll pass`,
+  ]);
+  const header = [
+    'module',
+    'class',
+    'input B (code)',
+    'binaryen.js -Oz B (code)',
+    '-Oz s',
+    'wasm-opt -Oz B (code)',
+    'wasm-opt s',
+    'atoll B (code)',
+    'atoll s',
+    'atoll / -Oz (code)',
+    'multi-start B',
+    'multi-start / -Oz',
+    'verification',
+    'host workload',
+  ];
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    `# atoll benchmark`,
+    '',
+    `${run.date}, ${run.machine.cpus} CPUs, node ${run.machine.node}, ${run.machine.platform}. ` +
+      `Engine: ${run.engine}; generations: ${run.generations}. Native wasm-opt: ${run.nativeWasmOpt ?? 'not installed'}.`,
+    '',
+    'Bytes are whole files, with the code section\'s payload in parentheses; times are wall-clock seconds on this',
+    'machine, measured in one run. Ratios below 1 are smaller than binaryen.js -Oz. "host workload" runs the',
+    'package\'s real workload on atoll\'s output and compares its transcript with the original module\'s.',
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+  ].join('\n');
+}
