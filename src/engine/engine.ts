@@ -6,13 +6,18 @@ import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../islands/pool.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
-import { resolveOptions, type OptimizeOptions } from './options.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { resultCacheKey } from '../cache/result-cache.js';
+import { canonicalOptions, resolveOptions, type OptimizeOptions } from './options.js';
+import { versions } from './versions.js';
 
 export interface EngineConfig {
   /** binaryen worker threads; default: available cores. */
   islandThreads?: number;
   /** Heap limit per binaryen worker, MB. */
   islandHeapMb?: number;
+  /** Answers for inputs seen before with the same options and versions. */
+  resultCache?: ResultCache;
 }
 
 export interface JobHooks {
@@ -36,8 +41,10 @@ export const DEFAULT_VERIFY_MODE: VerifyMode = 'off';
  */
 export class Engine {
   private readonly pool: BinaryenPool;
+  private readonly resultCache: ResultCache | undefined;
 
   constructor(config: EngineConfig = {}) {
+    this.resultCache = config.resultCache;
     this.pool = new BinaryenPool({
       threads: config.islandThreads ?? availableParallelism(),
       ...(config.islandHeapMb ? { maxHeapMb: config.islandHeapMb } : {}),
@@ -67,6 +74,16 @@ export class Engine {
 
     progress('ingest', 'reading the module', 0);
     const input = ingestBytes(bytes);
+    const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
+    const hit = await this.resultCache?.get(cacheKey);
+    if (hit) {
+      progress('emit', 'unchanged input: answered from the result cache', 100);
+      const total = Math.round(performance.now() - started);
+      return {
+        output: hit.output,
+        report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
+      };
+    }
     const ingested = await this.pool.ingest({ bytes, declared: input.declared, override: settings.features }, hooks.signal);
     const ingestMs = performance.now() - started;
 
@@ -155,6 +172,12 @@ export class Engine {
       },
       cached: false,
     };
+    try {
+      await this.resultCache?.set(cacheKey, { output, report });
+    } catch (error) {
+      // A cache that cannot be written costs the next run time, never this run its result.
+      hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
     progress('emit', 'done', 100);
     return { output, report };
   }
