@@ -1,0 +1,139 @@
+import type { IrFunction, IrGlobal, IrModule, IrNode } from '../wasm/ir.js';
+
+/** How a call to an internal function is encoded. */
+export type CallPolicy = 'inline' | 'pure' | 'opaque';
+
+export const INLINE_SIZE_LIMIT = 120;
+export const INLINE_DEPTH_LIMIT = 4;
+
+export function forEachNode(node: IrNode | null, visit: (node: IrNode) => void): void {
+  if (!node) return;
+  const stack: IrNode[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    visit(current);
+    for (const kid of current.kids) if (kid) stack.push(kid);
+  }
+}
+
+export function hasLoop(node: IrNode | null): boolean {
+  let found = false;
+  forEachNode(node, (n) => {
+    if (n.kind === 'loop') found = true;
+  });
+  return found;
+}
+
+function callees(fn: IrFunction): Set<string> {
+  const result = new Set<string>();
+  forEachNode(fn.body, (n) => {
+    if (n.kind === 'call' && n.name) result.add(n.name);
+  });
+  return result;
+}
+
+const TRAPPING_OPS = /^(DivS|DivU|RemS|RemU)Int|^TruncS|^TruncU/;
+
+/** No memory, global, table or call effects and no traps: a plain function of its arguments. */
+function isPure(fn: IrFunction, globals: Map<string, IrGlobal>): boolean {
+  if (!fn.body) return false;
+  let pure = true;
+  forEachNode(fn.body, (n) => {
+    switch (n.kind) {
+      case 'load': case 'store': case 'global.set': case 'call': case 'call_indirect': case 'memory.size':
+      case 'memory.grow': case 'memory.copy': case 'memory.fill': case 'unreachable': case 'unsupported': case 'loop':
+        pure = false;
+        break;
+      case 'global.get':
+        if (globals.get(n.name!)?.mutable !== false || globals.get(n.name!)?.init === undefined) pure = false;
+        break;
+      case 'unary': case 'binary':
+        if (TRAPPING_OPS.test(n.op!)) pure = false;
+        break;
+      default:
+        break;
+    }
+  });
+  return pure;
+}
+
+/** One side's module as the encoder sees it: functions by name, globals, memory and call policies. */
+export class ModuleContext {
+  readonly functions = new Map<string, IrFunction>();
+  readonly globals = new Map<string, IrGlobal>();
+  private readonly recursive = new Set<string>();
+  private readonly policies = new Map<string, CallPolicy>();
+
+  constructor(readonly module: IrModule) {
+    for (const fn of module.functions) this.functions.set(fn.name, fn);
+    for (const g of module.globals) this.globals.set(g.name, g);
+    this.findRecursion();
+  }
+
+  /** Functions that can reach themselves through direct calls (Tarjan's SCCs, iteratively). */
+  private findRecursion(): void {
+    const edges = new Map<string, string[]>();
+    for (const fn of this.module.functions) edges.set(fn.name, [...callees(fn)].filter((c) => this.functions.has(c)));
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const onStack = new Set<string>();
+    const stack: string[] = [];
+    let counter = 0;
+    for (const root of edges.keys()) {
+      if (index.has(root)) continue;
+      const work: Array<[string, number]> = [[root, 0]];
+      index.set(root, counter);
+      low.set(root, counter++);
+      stack.push(root);
+      onStack.add(root);
+      while (work.length > 0) {
+        const top = work[work.length - 1]!;
+        const [node, i] = top;
+        const next = edges.get(node)!;
+        if (i < next.length) {
+          top[1]++;
+          const child = next[i]!;
+          if (!index.has(child)) {
+            index.set(child, counter);
+            low.set(child, counter++);
+            stack.push(child);
+            onStack.add(child);
+            work.push([child, 0]);
+          } else if (onStack.has(child)) {
+            low.set(node, Math.min(low.get(node)!, index.get(child)!));
+          }
+          continue;
+        }
+        work.pop();
+        if (work.length > 0) {
+          const parent = work[work.length - 1]![0];
+          low.set(parent, Math.min(low.get(parent)!, low.get(node)!));
+        }
+        if (low.get(node) === index.get(node)) {
+          const component: string[] = [];
+          let member: string;
+          do {
+            member = stack.pop()!;
+            onStack.delete(member);
+            component.push(member);
+          } while (member !== node);
+          const selfLoop = edges.get(node)!.includes(node);
+          if (component.length > 1 || selfLoop) for (const m of component) this.recursive.add(m);
+        }
+      }
+    }
+  }
+
+  policy(name: string): CallPolicy {
+    const cached = this.policies.get(name);
+    if (cached) return cached;
+    const fn = this.functions.get(name);
+    let policy: CallPolicy = 'opaque';
+    if (fn?.body && !this.recursive.has(name)) {
+      if (fn.size <= INLINE_SIZE_LIMIT && !hasLoop(fn.body)) policy = 'inline';
+      else if (isPure(fn, this.globals)) policy = 'pure';
+    }
+    this.policies.set(name, policy);
+    return policy;
+  }
+}

@@ -1,0 +1,525 @@
+import type { IrFunction, IrNode } from '../wasm/ir.js';
+import type { ModuleContext } from './context.js';
+import { INLINE_DEPTH_LIMIT } from './context.js';
+import { floatBinary, floatUnary } from './encoder-float.js';
+import { intBinary, intUnary } from './encoder-int.js';
+import { BULK_LIMIT, type Env, type MemorySink, MemoryModel } from './encoder-memory.js';
+import { Script, and, bvLit, bvSort, distinct, ite, not, or, symbolPart } from './smt.js';
+import { type Value, literal, widthOf } from './values.js';
+
+/**
+ * Symbolic execution of one side of a function pair into SMT terms. Control flow is exact: every branch
+ * records an exit (guard, state, value) on its target label and narrows the current path's guard; a label
+ * merges its exits with if-then-else. Traps are exits too, with the state at the trap point.
+ */
+
+export class Unsupported extends Error {
+  constructor(readonly reason: 'unsupported' | 'loop', readonly construct: string) {
+    super(`${reason}: ${construct}`);
+  }
+}
+
+interface Snapshot {
+  env: Env;
+  locals: string[];
+}
+
+interface Exit {
+  guard: string;
+  snap: Snapshot;
+  values: Value[];
+}
+
+interface Label {
+  name: string;
+  exits: Exit[];
+}
+
+interface Frame {
+  locals: string[];
+  widths: number[];
+  labels: Label[];
+  returns: Exit[];
+  depth: number;
+}
+
+export const WORLD_SORT = '(_ BitVec 64)';
+
+export interface Probe {
+  addr: string;
+  bytes: string[];
+}
+
+/** The shared entry state and what both sides' encodings need to agree on. */
+export interface SharedInputs {
+  script: Script;
+  memory: MemoryModel | null;
+  /** Mutable globals in a fixed order (names). */
+  globals: string[];
+  globalWidths: number[];
+  entry: Env;
+  probes: Probe[];
+}
+
+export interface SideResult {
+  /** The guard under which the code ends normally (fallthrough or return), its state and results. */
+  normal: Exit;
+  trapped: string;
+  trapEnv: Env;
+}
+
+const cloneEnv = (env: Env): Env => ({ ...env, globals: [...env.globals] });
+
+export class SideEncoder implements MemorySink {
+  alive = 'true';
+  env: Env;
+  readonly script: Script;
+  private frame: Frame;
+  private readonly traps: Array<{ guard: string; env: Env }> = [];
+
+  constructor(
+    private readonly side: string,
+    private readonly ctx: ModuleContext,
+    private readonly shared: SharedInputs,
+    locals: string[],
+    widths: number[],
+  ) {
+    this.script = shared.script;
+    this.env = cloneEnv(shared.entry);
+    this.frame = { locals: [...locals], widths, labels: [], returns: [], depth: 0 };
+  }
+
+  value(width: number, expr: string, lit?: bigint): Value {
+    if (lit !== undefined) return literal(lit, width);
+    return { width, term: this.script.define(`${this.side}_v`, bvSort(width), expr) };
+  }
+
+  bool(expr: string): string {
+    return this.script.define(`${this.side}_c`, 'Bool', expr);
+  }
+
+  trap(cond: string): void {
+    const guard = this.bool(and(this.alive, cond));
+    if (guard !== 'false') this.traps.push({ guard, env: cloneEnv(this.env) });
+    this.alive = this.bool(and(this.alive, not(cond)));
+  }
+
+  probe(addr: string, count: number): void {
+    const s = this.script;
+    const memory = this.shared.memory!;
+    const p = s.fresh(`${this.side}_pa`, memory.sizeSort);
+    s.assert(`(= ${p} ${addr})`);
+    const bytes: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const b = s.fresh(`${this.side}_pb`, '(_ BitVec 8)');
+      s.assert(`(= ${b} (select ${this.shared.entry.mem} ${memory.byteAddress(p, k)}))`);
+      bytes.push(b);
+    }
+    this.shared.probes.push({ addr: p, bytes });
+  }
+
+  /** Runs `node` from the current state; the result is what the whole fragment does. */
+  run(node: IrNode, resultTypes: string[]): SideResult {
+    const value = this.exec(node);
+    const widths = resultTypes.map(widthOf);
+    const values = value && widths.length > 0 ? [value] : widths.map((w) => literal(0n, w));
+    const fallthrough: Exit = { guard: this.alive, snap: this.snapshot(), values };
+    const normal = this.merge([fallthrough, ...this.frame.returns], widths);
+    const trapped = this.bool(or(...this.traps.map((t) => t.guard)));
+    const trapEnv = this.mergeEnvs(this.traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })));
+    return { normal, trapped, trapEnv };
+  }
+
+  get locals(): string[] {
+    return this.frame.locals;
+  }
+
+  private snapshot(): Snapshot {
+    return { env: cloneEnv(this.env), locals: [...this.frame.locals] };
+  }
+
+  private chain(entries: Exit[], pick: (e: Exit) => string, sort: string): string {
+    let acc = pick(entries[entries.length - 1]!);
+    for (let i = entries.length - 2; i >= 0; i--) acc = ite(entries[i]!.guard, pick(entries[i]!), acc);
+    return this.script.define(`${this.side}_j`, sort, acc);
+  }
+
+  private mergeEnvs(entries: Exit[]): Env {
+    if (entries.length === 0) return cloneEnv(this.env);
+    const memory = this.shared.memory;
+    return {
+      mem: memory ? this.chain(entries, (e) => e.snap.env.mem, memory.arraySort) : this.env.mem,
+      size: memory ? this.chain(entries, (e) => e.snap.env.size, memory.sizeSort) : this.env.size,
+      world: this.chain(entries, (e) => e.snap.env.world, WORLD_SORT),
+      globals: this.shared.globalWidths.map((w, i) => this.chain(entries, (e) => e.snap.env.globals[i]!, bvSort(w))),
+    };
+  }
+
+  /** Joins the entries of a label (or of the function's end) into one state under the disjunction of guards. */
+  private merge(entries: Exit[], valueWidths: number[]): Exit {
+    const live = entries.filter((e) => e.guard !== 'false');
+    if (live.length === 0) {
+      return { guard: 'false', snap: this.snapshot(), values: valueWidths.map((w) => literal(0n, w)) };
+    }
+    const guard = this.bool(or(...live.map((e) => e.guard)));
+    const locals = this.frame.widths.map((w, i) => this.chain(live, (e) => e.snap.locals[i]!, bvSort(w)));
+    const values = valueWidths.map((w, i) => ({ width: w, term: this.chain(live, (e) => e.values[i]!.term, bvSort(w)) }));
+    return { guard, snap: { env: this.mergeEnvs(live), locals }, values };
+  }
+
+  private restore(exit: Exit): void {
+    this.alive = exit.guard;
+    this.env = exit.snap.env;
+    this.frame.locals = exit.snap.locals;
+  }
+
+  private dead(type: string): Value | undefined {
+    return type === 'none' || type === 'unreachable' ? undefined : literal(0n, widthOf(type));
+  }
+
+  private execValue(node: IrNode | null): Value {
+    const value = node ? this.exec(node) : undefined;
+    // A child of type unreachable leaves the path dead; its "value" is never observed.
+    return value ?? literal(0n, 32);
+  }
+
+  private isTrue(v: Value): string {
+    return `(not (= ${v.term} ${bvLit(0n, v.width)}))`;
+  }
+
+  exec(node: IrNode): Value | undefined {
+    if (this.alive === 'false') return this.dead(node.type);
+    const k = node.kids;
+    switch (node.kind) {
+      case 'nop':
+        return undefined;
+      case 'const': {
+        if (node.value === 'nan') throw new Unsupported('unsupported', 'NaN constant (binaryen.js hides its payload)');
+        if (node.type === 'v128') throw new Unsupported('unsupported', 'v128 constant');
+        return literal(BigInt(node.value!), widthOf(node.type));
+      }
+      case 'local.get':
+        return { width: this.frame.widths[node.index!]!, term: this.frame.locals[node.index!]! };
+      case 'local.set': {
+        const v = this.execValue(k[0]!);
+        this.frame.locals[node.index!] = v.term;
+        return node.flag ? v : undefined;
+      }
+      case 'global.get':
+        return this.globalGet(node.name!, widthOf(node.type));
+      case 'global.set': {
+        const v = this.execValue(k[0]!);
+        const i = this.shared.globals.indexOf(node.name!);
+        if (i < 0) throw new Unsupported('unsupported', `global.set of ${node.name} (not a global of the base)`);
+        this.env.globals[i] = v.term;
+        return undefined;
+      }
+      case 'unary': {
+        const v = this.execValue(k[0]!);
+        const result = /Float|Reinterpret|ToFloat/.test(node.op!) ? floatUnary(this, node.op!, v) : intUnary(this, node.op!, v);
+        if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
+        return result;
+      }
+      case 'binary': {
+        const a = this.execValue(k[0]!);
+        const b = this.execValue(k[1]!);
+        const result = /Float/.test(node.op!) ? floatBinary(this, node.op!, a, b) : intBinary(this, node.op!, a, b);
+        if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
+        return result;
+      }
+      case 'select': {
+        const a = this.execValue(k[0]!);
+        const b = this.execValue(k[1]!);
+        const c = this.execValue(k[2]!);
+        return this.value(a.width, ite(this.isTrue(c), a.term, b.term));
+      }
+      case 'drop':
+        this.exec(k[0]!);
+        return undefined;
+      case 'unreachable':
+        this.trap('true');
+        return undefined;
+      case 'block':
+        return this.block(node);
+      case 'if':
+        return this.ifElse(node);
+      case 'loop':
+        throw new Unsupported('loop', `loop ${node.name ?? ''}`.trim());
+      case 'br':
+        return this.br(node);
+      case 'br_table':
+        return this.brTable(node);
+      case 'return': {
+        const v = k[0] ? this.exec(k[0]) : undefined;
+        if (this.alive !== 'false') this.frame.returns.push({ guard: this.alive, snap: this.snapshot(), values: v ? [v] : [] });
+        this.alive = 'false';
+        return undefined;
+      }
+      case 'call':
+        return this.call(node);
+      case 'call_indirect':
+        return this.callIndirect(node);
+      default:
+        return this.memoryOp(node);
+    }
+  }
+
+  private globalGet(name: string, width: number): Value {
+    const i = this.shared.globals.indexOf(name);
+    if (i >= 0) return { width, term: this.env.globals[i]! };
+    const decl = this.ctx.globals.get(name);
+    if (!decl) throw new Unsupported('unsupported', `global ${name} missing`);
+    if (decl.mutable) throw new Unsupported('unsupported', `mutable global ${name} not in the base`);
+    if (decl.init !== undefined && decl.init !== 'nan') return literal(BigInt(decl.init), width);
+    // An imported or non-constant immutable global: the same unknown value on both sides.
+    return { width, term: this.script.declare(`gi_${symbolPart(name)}`, bvSort(width)) };
+  }
+
+  private memoryModel(what: string): MemoryModel {
+    if (!this.shared.memory) throw new Unsupported('unsupported', `${what} without a memory`);
+    return this.shared.memory;
+  }
+
+  private memoryOp(node: IrNode): Value | undefined {
+    const k = node.kids;
+    switch (node.kind) {
+      case 'load': {
+        const ptr = this.execValue(k[0]!);
+        return this.memoryModel('load').load(this, ptr, BigInt(node.value!), node.index!, node.flag ?? false, widthOf(node.type));
+      }
+      case 'store': {
+        const ptr = this.execValue(k[0]!);
+        const v = this.execValue(k[1]!);
+        this.memoryModel('store').store(this, ptr, BigInt(node.value!), node.index!, v);
+        return undefined;
+      }
+      case 'memory.size':
+        return { width: this.memoryModel('memory.size').addrWidth, term: this.env.size };
+      case 'memory.grow': {
+        const delta = this.execValue(k[0]!);
+        return this.memoryModel('memory.grow').grow(this, delta);
+      }
+      case 'memory.fill': case 'memory.copy': {
+        const a = this.execValue(k[0]!);
+        const b = this.execValue(k[1]!);
+        const n = this.execValue(k[2]!);
+        if (n.lit === undefined || n.lit > BigInt(BULK_LIMIT)) {
+          throw new Unsupported('unsupported', `${node.kind} with a length that is not a constant up to ${BULK_LIMIT}`);
+        }
+        const memory = this.memoryModel(node.kind);
+        if (node.kind === 'memory.fill') memory.fill(this, a, b, Number(n.lit));
+        else memory.copy(this, a, b, Number(n.lit));
+        return undefined;
+      }
+      default:
+        throw new Unsupported('unsupported', node.kind === 'unsupported' ? node.op! : node.kind);
+    }
+  }
+
+  private block(node: IrNode): Value | undefined {
+    const label: Label | undefined = node.name ? { name: node.name, exits: [] } : undefined;
+    if (label) this.frame.labels.push(label);
+    let last: Value | undefined;
+    for (const kid of node.kids) last = kid ? this.exec(kid) : undefined;
+    if (!label) return last;
+    this.frame.labels.pop();
+    const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
+    const fall: Exit = { guard: this.alive, snap: this.snapshot(), values: last ? [last] : widths.map((w) => literal(0n, w)) };
+    const merged = this.merge([fall, ...label.exits], widths);
+    this.restore(merged);
+    return merged.values[0];
+  }
+
+  private ifElse(node: IrNode): Value | undefined {
+    const [condition, ifTrue, ifFalse] = node.kids;
+    const c = this.isTrue(this.execValue(condition!));
+    const cond = this.bool(c);
+    const before = { guard: this.alive, snap: this.snapshot(), values: [] };
+    this.alive = this.bool(and(before.guard, cond));
+    const thenValue = this.exec(ifTrue!);
+    const thenExit: Exit = { guard: this.alive, snap: this.snapshot(), values: thenValue ? [thenValue] : [] };
+    this.restore({ ...before, snap: { env: cloneEnv(before.snap.env), locals: [...before.snap.locals] } });
+    this.alive = this.bool(and(before.guard, not(cond)));
+    const elseValue = ifFalse ? this.exec(ifFalse) : undefined;
+    const elseExit: Exit = { guard: this.alive, snap: this.snapshot(), values: elseValue ? [elseValue] : [] };
+    const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
+    for (const exit of [thenExit, elseExit]) if (exit.values.length < widths.length) exit.values = widths.map((w) => literal(0n, w));
+    const merged = this.merge([thenExit, elseExit], widths);
+    this.restore(merged);
+    return merged.values[0];
+  }
+
+  private target(name: string): Label {
+    for (let i = this.frame.labels.length - 1; i >= 0; i--) if (this.frame.labels[i]!.name === name) return this.frame.labels[i]!;
+    throw new Unsupported('loop', `branch to loop label ${name}`);
+  }
+
+  private br(node: IrNode): Value | undefined {
+    const [valueNode, conditionNode] = node.kids;
+    const v = valueNode ? this.exec(valueNode) : undefined;
+    const c = conditionNode ? this.bool(this.isTrue(this.execValue(conditionNode))) : 'true';
+    const guard = this.bool(and(this.alive, c));
+    const label = this.target(node.name!);
+    if (guard !== 'false') label.exits.push({ guard, snap: this.snapshot(), values: v ? [v] : [] });
+    this.alive = this.bool(and(this.alive, not(c)));
+    return conditionNode ? v : undefined;
+  }
+
+  private brTable(node: IrNode): undefined {
+    const [valueNode, conditionNode] = node.kids;
+    const v = valueNode ? this.exec(valueNode) : undefined;
+    const index = this.execValue(conditionNode!);
+    const targets = node.names ?? [];
+    const conditions = new Map<string, string[]>();
+    targets.forEach((name, i) => {
+      const list = conditions.get(name) ?? [];
+      list.push(`(= ${index.term} ${bvLit(BigInt(i), 32)})`);
+      conditions.set(name, list);
+    });
+    const defaults = conditions.get(node.name!) ?? [];
+    defaults.push(`(bvuge ${index.term} ${bvLit(BigInt(targets.length), 32)})`);
+    conditions.set(node.name!, defaults);
+    for (const [name, conds] of conditions) {
+      const guard = this.bool(and(this.alive, or(...conds)));
+      if (guard !== 'false') this.target(name).exits.push({ guard, snap: this.snapshot(), values: v ? [v] : [] });
+    }
+    this.alive = 'false';
+    return undefined;
+  }
+
+  private args(node: IrNode, count: number): Value[] {
+    return node.kids.slice(0, count).map((kid) => this.execValue(kid));
+  }
+
+  private call(node: IrNode): Value | undefined {
+    const name = node.name!;
+    const callee = this.ctx.functions.get(name);
+    if (!callee) throw new Unsupported('unsupported', `call to missing function ${name}`);
+    const args = this.args(node, node.kids.length);
+    if (this.alive === 'false') return this.dead(node.type);
+    const policy = this.ctx.policy(name);
+    if (policy === 'inline' && this.frame.depth < INLINE_DEPTH_LIMIT) return this.inline(callee, args);
+    if (policy === 'pure') {
+      const fn = this.script.declareFun(`pure_${symbolPart(name)}`, args.map((a) => bvSort(a.width)), bvSort(widthOf(node.type)));
+      return callee.results.length ? this.value(widthOf(node.type), `(${fn} ${args.map((a) => a.term).join(' ')})`) : undefined;
+    }
+    return this.transform(`call_${symbolPart(name)}`, args, callee.results);
+  }
+
+  private inline(callee: IrFunction, args: Value[]): Value | undefined {
+    const outer = this.frame;
+    const widths = [...callee.params, ...callee.vars].map(widthOf);
+    const locals = [...args.map((a) => a.term), ...callee.vars.map((t) => bvLit(0n, widthOf(t)))];
+    this.frame = { locals, widths, labels: [], returns: [], depth: outer.depth + 1 };
+    const value = this.exec(callee.body!);
+    const resultWidths = callee.results.map(widthOf);
+    const fall: Exit = { guard: this.alive, snap: this.snapshot(), values: value ? [value] : resultWidths.map((w) => literal(0n, w)) };
+    const merged = this.merge([fall, ...this.frame.returns], resultWidths);
+    this.frame = outer;
+    this.alive = merged.guard;
+    this.env = merged.snap.env;
+    return merged.values[0];
+  }
+
+  private callIndirect(node: IrNode): Value | undefined {
+    const operands = this.args(node, node.kids.length - 1);
+    const index = this.execValue(node.kids[node.kids.length - 1]!);
+    if (this.alive === 'false') return this.dead(node.type);
+    const results = node.aux!.split('->')[1]!.split(',').filter(Boolean);
+    // Null slot, out-of-range index and signature mismatch are folded into the transformer's trap output,
+    // which depends on the index and the signature exactly as the real table does.
+    return this.transform(`ci_${symbolPart(node.name!)}_${symbolPart(node.aux!)}`, [index, ...operands], results);
+  }
+
+  /**
+   * A call the encoder does not look into: uninterpreted functions of (arguments, memory, size, globals,
+   * world) give the results, the new state and whether it trapped. Threading the world keeps two calls apart.
+   */
+  private transform(id: string, args: Value[], results: string[]): Value | undefined {
+    const memory = this.shared.memory;
+    const inputs = [...args.map((a) => a.term), this.env.mem, this.env.size, ...this.env.globals, this.env.world].filter(Boolean);
+    const sorts = [
+      ...args.map((a) => bvSort(a.width)),
+      ...(memory ? [memory.arraySort, memory.sizeSort] : []),
+      ...this.shared.globalWidths.map(bvSort),
+      WORLD_SORT,
+    ];
+    const sig = sorts.length;
+    const apply = (output: string, sort: string) =>
+      `(${this.script.declareFun(`${id}_${sig}_${output}`, sorts, sort)} ${inputs.join(' ')})`;
+    const values = results.map((t, i) => this.value(widthOf(t), apply(`r${i}`, bvSort(widthOf(t)))));
+    const trapped = apply('trap', 'Bool');
+    const next: Env = {
+      mem: memory ? this.script.define('m', memory.arraySort, apply('mem', memory.arraySort)) : this.env.mem,
+      size: memory ? this.value(memory.addrWidth, apply('size', memory.sizeSort)).term : this.env.size,
+      world: this.script.define('w', WORLD_SORT, apply('world', WORLD_SORT)),
+      globals: this.shared.globalWidths.map((w, i) => this.value(w, apply(`g${i}`, bvSort(w))).term),
+    };
+    this.env = next;
+    this.trap(trapped);
+    return values[0];
+  }
+}
+
+/** The shared entry state: declared once, read by both sides under the same names. */
+export function sharedInputs(base: ModuleContext): SharedInputs {
+  const script = new Script();
+  const memory = base.module.memory ? new MemoryModel(base.module.memory) : null;
+  const mutable = base.module.globals.filter((g) => g.mutable);
+  const globals = mutable.map((g) => g.name);
+  const globalWidths = mutable.map((g) => widthOf(g.type));
+  const entry: Env = {
+    mem: memory ? script.declare('mem0', memory.arraySort) : '',
+    size: memory ? script.declare('size0', memory.sizeSort) : '',
+    world: script.declare('world0', WORLD_SORT),
+    globals: mutable.map((g, i) => script.declare(`g${i}`, bvSort(globalWidths[i]!))),
+  };
+  if (memory) script.assert(memory.sizePrecondition(entry.size));
+  return { script, memory, globals, globalWidths, entry, probes: [] };
+}
+
+function envDiffers(shared: SharedInputs, a: Env, b: Env): string[] {
+  const parts = [distinct(a.world, b.world), ...a.globals.map((g, i) => distinct(g, b.globals[i]!))];
+  if (shared.memory) parts.push(distinct(a.mem, b.mem), distinct(a.size, b.size));
+  return parts;
+}
+
+/**
+ * The negated equivalence of two fragments' outcomes: sat means some entry state tells them apart.
+ * `extra` lists further pairs of terms that must agree on normal exit (e.g. locals of a fragment).
+ */
+export function assertDifference(shared: SharedInputs, a: SideResult, b: SideResult, extra: Array<[string, string]> = []): void {
+  const normal = or(
+    ...a.normal.values.map((v, i) => distinct(v.term, b.normal.values[i]!.term)),
+    ...envDiffers(shared, a.normal.snap.env, b.normal.snap.env),
+    ...extra.map(([x, y]) => distinct(x, y)),
+  );
+  const trap = or(...envDiffers(shared, a.trapEnv, b.trapEnv));
+  shared.script.assert(or(
+    distinct(a.trapped, b.trapped),
+    and(not(a.trapped), normal),
+    and(a.trapped, trap),
+  ));
+}
+
+export interface EncodedQuery {
+  smt: string;
+  params: string[];
+  paramTypes: string[];
+  shared: SharedInputs;
+}
+
+/** The query for a whole function pair: params and entry state shared, locals zero-initialised. */
+export function encodeFunctionPair(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery {
+  const shared = sharedInputs(baseCtx);
+  const params = base.params.map((t, i) => shared.script.declare(`p${i}`, bvSort(widthOf(t))));
+  const side = (fn: IrFunction, ctx: ModuleContext, prefix: string) => {
+    const widths = [...fn.params, ...fn.vars].map(widthOf);
+    const locals = [...params, ...fn.vars.map((t) => bvLit(0n, widthOf(t)))];
+    return new SideEncoder(prefix, ctx, shared, locals, widths).run(fn.body!, fn.results);
+  };
+  const a = side(base, baseCtx, 'a');
+  const b = side(candidate, candidateCtx, 'b');
+  assertDifference(shared, a, b);
+  return { smt: `${shared.script.text()}(check-sat)\n`, params, paramTypes: base.params, shared };
+}

@@ -1,0 +1,233 @@
+import { AtollError, ErrorCodes } from '../protocol/errors.js';
+import type { FunctionVerdict, ProofMethod, UnknownReason, Verdict, VerifyReport, VerifyTotals } from '../protocol/report.js';
+import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js';
+import { extractModule, functionHash, type IrFunction, type IrModule } from '../wasm/ir.js';
+import { alphaEquivalent } from './alpha.js';
+import { proofCacheKey } from './cache-key.js';
+import { ModuleContext, hasLoop } from './context.js';
+import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
+import { localChangeQueries } from './local-change.js';
+import { matchFunctions } from './matching.js';
+import { checkModules } from './module-check.js';
+import { isCacheable, type ProofCache } from './proof-cache.js';
+import { replay } from './replay.js';
+import { bvLit } from './smt.js';
+import { SolverPool } from './solver-pool.js';
+import type { SolverAnswer } from './solver-task.js';
+
+export type { ProofCache } from './proof-cache.js';
+
+export interface VerifierOptions {
+  threads?: number;
+  /** Per query, default 5000 ms. */
+  timeoutMs?: number;
+  /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
+  sizeCap?: number;
+  proofCache?: ProofCache;
+}
+
+export interface VerifyOptions {
+  featureFlags: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Only these functions (base names). */
+  only?: string[];
+}
+
+/** Largest SMT text sent to a solver. */
+const SMT_TEXT_CAP = 8_000_000;
+
+interface Side {
+  bytes: Uint8Array;
+  ir: IrModule;
+  ctx: ModuleContext;
+}
+
+/** Reads a module into plain IR on this thread (binaryen is loaded here anyway). */
+export function readIr(bytes: Uint8Array, features: number): IrModule {
+  let module: ReturnType<typeof readModule>;
+  try {
+    module = readModule(bytes, features);
+  } catch (error) {
+    throw new AtollError(ErrorCodes.MalformedWasm, `binaryen could not read the module: ${describeBinaryenError(error)}`);
+  }
+  try {
+    return extractModule(binaryen, module);
+  } finally {
+    module.dispose();
+  }
+}
+
+const unknown = (reason: UnknownReason, detail?: string): Verdict => ({ status: 'unknown', reason, ...(detail ? { detail } : {}) });
+
+export class Verifier {
+  private pool: SolverPool | undefined;
+  private readonly timeoutMs: number;
+  private readonly sizeCap: number;
+  private solverMs = 0;
+
+  constructor(private readonly opts: VerifierOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.sizeCap = opts.sizeCap ?? 6000;
+  }
+
+  private solvers(): SolverPool {
+    this.pool ??= new SolverPool(this.opts.threads);
+    return this.pool;
+  }
+
+  async warmUp(): Promise<void> {
+    await this.solvers().warmUp();
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+
+  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
+    const started = performance.now();
+    this.solverMs = 0;
+    const irA = readIr(base, opts.featureFlags);
+    const irB = readIr(candidate, opts.featureFlags);
+    const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
+    const b: Side = { bytes: candidate, ir: irB, ctx: new ModuleContext(irB) };
+    const pairs = matchFunctions(irA, irB);
+    const z3Version = await this.solvers().z3Version();
+    const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
+    const results: FunctionVerdict[] = new Array(work.length);
+    let done = 0;
+    let cachedMs = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const i = next++;
+        const [nameA, nameB] = work[i]!;
+        opts.signal?.throwIfAborted();
+        const t = performance.now();
+        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal);
+        const ms = performance.now() - t;
+        if (result.cached) cachedMs += ms;
+        results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
+        opts.onProgress?.(++done, work.length);
+      }
+    };
+    await Promise.all(Array.from({ length: this.solvers().threads }, worker));
+    const provedNames = new Set(results.filter((r) => r.verdict.status === 'proved').map((r) => r.name));
+    const module = checkModules(irA, irB, pairs, (name) => provedNames.has(name) || !work.some(([n]) => n === name));
+    const matchedB = new Set(pairs.values());
+    return {
+      functions: results,
+      totals: totals(results),
+      module,
+      unmatched: {
+        base: irA.functions.filter((f) => !pairs.has(f.name)).map((f) => f.name),
+        candidate: irB.functions.filter((f) => !matchedB.has(f.name)).map((f) => f.name),
+      },
+      timeMs: { total: Math.round(performance.now() - started), solver: Math.round(this.solverMs), cached: Math.round(cachedMs) },
+    };
+  }
+
+  private async decide(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, z3Version: string, signal?: AbortSignal): Promise<{ verdict: Verdict; cached: boolean }> {
+    if (fa.imported || fb.imported) {
+      const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
+      return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
+    }
+    if (fa.params.join() !== fb.params.join() || fa.results.join() !== fb.results.join()) {
+      return { verdict: unknown('signature-changed'), cached: false };
+    }
+    if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
+    if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
+    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, z3Version);
+    const hit = await this.opts.proofCache?.get(key);
+    if (hit) return { verdict: hit, cached: true };
+    const verdict = await this.prove(fa, fb, a, b, features, signal);
+    if (this.opts.proofCache && isCacheable(verdict)) await this.opts.proofCache.set(key, verdict);
+    return { verdict, cached: false };
+  }
+
+  private async prove(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, signal?: AbortSignal): Promise<Verdict> {
+    if (fa.size + fb.size > this.sizeCap) return unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`);
+    let query: EncodedQuery;
+    try {
+      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      if (error.reason === 'loop' || hasLoop(fa.body) || hasLoop(fb.body)) return this.proveLocalChange(fa, fb, a, b, signal);
+      return unknown('unsupported', error.construct);
+    }
+    if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
+    const answer = await this.check(query.smt, signal, this.narrowing(a));
+    if (answer.status === 'unsat') return { status: 'proved', method: 'smt' };
+    if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
+    const outcome = replay({ bytes: a.bytes, ir: a.ir, fn: fa }, { bytes: b.bytes, ir: b.ir, fn: fb }, features, query, answer.model);
+    if (outcome.differs) {
+      return { status: 'refuted', counterexample: { params: outcome.params, state: outcome.state, observed: { base: outcome.base, candidate: outcome.candidate } } };
+    }
+    const why = outcome.problem ?? `both ran alike: ${outcome.base}`;
+    return unknown('encoder-fault', `counterexample did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
+  }
+
+  private async proveLocalChange(fa: IrFunction, fb: IrFunction, a: Side, b: Side, signal?: AbortSignal): Promise<Verdict> {
+    let queries;
+    try {
+      queries = localChangeQueries(fa, fb, a.ctx, b.ctx);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      return unknown(error.reason, error.construct);
+    }
+    if (!queries) return unknown('loop', 'a loop changed beyond self-contained subtrees');
+    for (const q of queries) {
+      if (q.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${q.smt.length} characters`);
+      const answer = await this.check(q.smt, signal);
+      if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
+      // A fragment pair that differs for some local values is no refutation: those values may never occur.
+      if (answer.status === 'sat') return unknown('loop', 'a changed subtree inside a loop differs for some local values');
+    }
+    return { status: 'proved', method: 'local-change' };
+  }
+
+  /** A model with a small memory is cheaper to replay; asked for first. */
+  private narrowing(side: Side): string | undefined {
+    const memory = side.ir.memory;
+    if (!memory) return undefined;
+    const width = memory.is64 ? 64 : 32;
+    return `(assert (bvule size0 ${bvLit(BigInt(memory.initial + 1), width)}))`;
+  }
+
+  private async check(smt: string, signal?: AbortSignal, narrow?: string): Promise<SolverAnswer> {
+    const t = performance.now();
+    try {
+      return await this.solvers().check({ smt, timeoutMs: this.timeoutMs, ...(narrow ? { narrow } : {}) }, signal);
+    } finally {
+      this.solverMs += performance.now() - t;
+    }
+  }
+}
+
+function unknownFromSolver(reason: string): Verdict {
+  if (reason.startsWith('solver-error')) return unknown('solver-error', reason);
+  return unknown('timeout', reason);
+}
+
+export function totals(functions: FunctionVerdict[]): VerifyTotals {
+  const t: VerifyTotals = { changed: 0, proved: 0, refuted: 0, unknown: 0, provedBy: {}, unknownBy: {}, coverage: 100 };
+  for (const f of functions) {
+    const v = f.verdict;
+    if (v.status === 'proved') {
+      t.provedBy[v.method] = (t.provedBy[v.method] ?? 0) + 1;
+      if (v.method === 'identical') continue;
+      t.proved++;
+    } else if (v.status === 'refuted') {
+      t.refuted++;
+    } else {
+      t.unknown++;
+      t.unknownBy[v.reason] = (t.unknownBy[v.reason] ?? 0) + 1;
+    }
+    t.changed++;
+  }
+  t.coverage = t.changed === 0 ? 100 : Math.round((1000 * t.proved) / t.changed) / 10;
+  return t;
+}
+
+export type { ProofMethod };

@@ -1,0 +1,139 @@
+import type { ModuleCheck } from '../protocol/report.js';
+import type { IrDataSegment, IrModule } from '../wasm/ir.js';
+import type { FunctionPairs } from './matching.js';
+
+/**
+ * Module-level structure: per-function proofs say nothing about exports, imports, start, limits, segments or
+ * global initializers. Every difference found is either shown harmless or makes the check fail, with a line
+ * saying which.
+ */
+
+/** The initial memory image: address → byte, later segments overwriting earlier ones, zeros left out. */
+function memoryImage(segments: IrDataSegment[]): Map<number, number> | string {
+  const image = new Map<number, number>();
+  for (const s of segments) {
+    if (s.passive) continue;
+    if (s.offset === undefined) return `data segment ${s.name} has a non-constant offset`;
+    s.bytes.forEach((b, i) => image.set(s.offset! + i, b));
+  }
+  for (const [addr, b] of image) if (b === 0) image.delete(addr);
+  return image;
+}
+
+function sameImage(a: Map<number, number>, b: Map<number, number>): string | undefined {
+  if (a.size !== b.size) return `initial memory images differ (${a.size} vs ${b.size} non-zero bytes)`;
+  for (const [addr, byte] of a) if (b.get(addr) !== byte) return `initial memory images differ at address ${addr}`;
+  return undefined;
+}
+
+function tableSlots(m: IrModule): Map<string, string> | string {
+  const slots = new Map<string, string>();
+  for (const e of m.elements) {
+    if (e.offset === undefined) return `element segment ${e.name} has a non-constant offset`;
+    e.functions.forEach((fn, i) => slots.set(`${e.table}[${e.offset! + i}]`, fn));
+  }
+  return slots;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export function checkModules(base: IrModule, candidate: IrModule, pairs: FunctionPairs, provedEqual: (baseName: string) => boolean): ModuleCheck {
+  const findings: string[] = [];
+  let accepted = true;
+  const fail = (line: string) => {
+    accepted = false;
+    findings.push(`not accepted: ${line}`);
+  };
+  const note = (line: string) => findings.push(line);
+  const candidateFns = new Map(candidate.functions.map((f) => [f.name, f]));
+  const pairedFn = (name: string) => pairs.get(name);
+
+  // Functions: signatures of pairs, and what was removed or added.
+  const paired = new Set(pairs.values());
+  for (const fn of base.functions) {
+    const other = pairedFn(fn.name);
+    if (!other) {
+      if (!base.named || !candidate.named) fail(`function ${fn.name} of the base could not be matched`);
+      else note(`removed function ${fn.name}: harmless unless exported, in a table or the start (checked below)`);
+      continue;
+    }
+    const o = candidateFns.get(other)!;
+    if (!same([fn.params, fn.results], [o.params, o.results])) fail(`function ${fn.name} changed its signature`);
+    if (!same(fn.imported ?? null, o.imported ?? null)) fail(`function ${fn.name} changed its import`);
+  }
+  for (const fn of candidate.functions) {
+    if (paired.has(fn.name)) continue;
+    if (fn.imported) fail(`import ${fn.imported.module}.${fn.imported.base} added`);
+    else if (!base.named || !candidate.named) fail(`function ${fn.name} of the candidate could not be matched`);
+    else note(`added function ${fn.name}: only reachable through changed functions, which are verified`);
+  }
+
+  // Exports: same names and kinds; functions to paired functions, others to the same entities.
+  const candidateExports = new Map(candidate.exports.map((e) => [e.name, e]));
+  for (const e of base.exports) {
+    const o = candidateExports.get(e.name);
+    if (!o || o.kind !== e.kind) fail(`export ${e.name} removed or changed kind`);
+    else if (e.kind === 'function' && pairedFn(e.value) !== o.value) fail(`export ${e.name} points to another function`);
+    else if (e.kind === 'global' && e.value !== o.value && (base.named && candidate.named)) fail(`export ${e.name} points to another global`);
+    candidateExports.delete(e.name);
+  }
+  for (const name of candidateExports.keys()) fail(`export ${name} added`);
+
+  if ((base.start === null) !== (candidate.start === null) || (base.start && pairedFn(base.start) !== candidate.start)) {
+    fail('the start function changed');
+  }
+  if (!same(base.memory, candidate.memory)) fail(`memory declaration changed (${JSON.stringify(base.memory)} → ${JSON.stringify(candidate.memory)})`);
+  if (!same(base.tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]), candidate.tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]))) {
+    fail('table declarations changed');
+  }
+
+  // Globals: every base global keeps its type, mutability and initializer, or was removed while unexported.
+  const candidateGlobals = new Map(candidate.globals.map((g) => [g.name, g]));
+  if (base.named && candidate.named) {
+    for (const g of base.globals) {
+      const o = candidateGlobals.get(g.name);
+      if (!o) {
+        if (base.exports.some((e) => e.kind === 'global' && e.value === g.name)) fail(`exported global ${g.name} removed`);
+        else note(`removed global ${g.name}: not exported`);
+        continue;
+      }
+      if (!same([g.type, g.mutable, g.init ?? null, g.imported ?? null], [o.type, o.mutable, o.init ?? null, o.imported ?? null])) {
+        fail(`global ${g.name} changed its type, mutability or initializer`);
+      }
+      if (g.init === undefined && !g.imported) fail(`global ${g.name} has a non-constant initializer that cannot be compared`);
+    }
+  } else if (!same(base.globals.map((g) => [g.type, g.mutable, g.init ?? null]), candidate.globals.map((g) => [g.type, g.mutable, g.init ?? null]))) {
+    fail('globals differ and the modules have no names to match them by');
+  }
+
+  // Data: the initial memory image, and passive segments byte for byte.
+  const imageA = memoryImage(base.data);
+  const imageB = memoryImage(candidate.data);
+  if (typeof imageA === 'string' || typeof imageB === 'string') {
+    if (!same(base.data.map((d) => [d.passive, d.offset, [...d.bytes]]), candidate.data.map((d) => [d.passive, d.offset, [...d.bytes]]))) {
+      fail(`${typeof imageA === 'string' ? imageA : imageB}, and the segments differ`);
+    }
+  } else {
+    const difference = sameImage(imageA, imageB);
+    if (difference) fail(difference);
+    else if (!same(base.data.map((d) => [d.offset, [...d.bytes]]), candidate.data.map((d) => [d.offset, [...d.bytes]]))) note('data segments rearranged; the initial memory image is identical');
+  }
+  const passive = (m: IrModule) => m.data.filter((d) => d.passive).map((d) => [d.name, [...d.bytes]]);
+  if (!same(passive(base), passive(candidate))) fail('passive data segments differ');
+
+  // Tables: every slot resolves to the paired function, and that function was proved equal (or unchanged).
+  const slotsA = tableSlots(base);
+  const slotsB = tableSlots(candidate);
+  if (typeof slotsA === 'string' || typeof slotsB === 'string') {
+    fail(typeof slotsA === 'string' ? slotsA : (slotsB as string));
+  } else {
+    if (slotsA.size !== slotsB.size) fail(`table slots ${slotsA.size} vs ${slotsB.size}`);
+    for (const [slot, fn] of slotsA) {
+      const other = slotsB.get(slot);
+      if (other === undefined || pairedFn(fn) !== other) fail(`table slot ${slot} resolves to ${other ?? 'nothing'} instead of ${fn}`);
+      else if (!provedEqual(fn)) fail(`table slot ${slot}: ${fn} is not proved equal`);
+    }
+  }
+  if (accepted && findings.length === 0) findings.push('module structure unchanged');
+  return { accepted, findings };
+}

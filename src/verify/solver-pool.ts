@@ -1,0 +1,44 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { workerPath } from '../util/worker-path.js';
+import type { SolverAnswer, SolverTask } from './solver-task.js';
+
+/** Warm z3 worker threads (one z3 instance each). A crashed worker answers `unknown`, never `unsat`. */
+export class SolverPool {
+  readonly threads: number;
+  private readonly piscina: Piscina;
+  private version: string | undefined;
+
+  constructor(threads?: number) {
+    this.threads = Math.max(1, threads ?? Math.max(1, availableParallelism() - 1));
+    this.piscina = new Piscina({
+      filename: workerPath(import.meta.url, './solver-worker.js'),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.piscina.run({ kind: 'warmup' })));
+  }
+
+  async z3Version(): Promise<string> {
+    this.version ??= (await this.piscina.run({ kind: 'version' })) as string;
+    return this.version;
+  }
+
+  async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
+    try {
+      return (await this.piscina.run({ kind: 'check', ...task }, signal ? { signal } : {})) as SolverAnswer;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { status: 'unknown', reason: `solver-error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

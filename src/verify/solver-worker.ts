@@ -1,0 +1,56 @@
+/**
+ * A z3 worker thread: one z3 instance, one check at a time. It only parses SMT-LIB text, checks it, and
+ * reads back the model's constants; everything else (encoding, replay) happens outside.
+ */
+import { init, killThreads } from 'z3-solver';
+import type { SolverTask, SolverAnswer } from './solver-task.js';
+
+const api = await init();
+const ctx = new api.Context('main');
+
+function modelValues(model: { decls(): Array<{ arity(): number; name(): string | number }>; get(decl: never): { sexpr(): string } }): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const decl of model.decls()) {
+    if (decl.arity() !== 0) continue;
+    values[String(decl.name())] = model.get(decl as never).sexpr();
+  }
+  return values;
+}
+
+async function check(smt: string, timeoutMs: number): Promise<{ answer: SolverAnswer }> {
+  const solver = new ctx.Solver();
+  try {
+    solver.set('timeout', timeoutMs);
+    solver.fromString(smt);
+    const status = await solver.check();
+    if (status === 'sat') {
+      return { answer: { status: 'sat', model: modelValues(solver.model() as never) } };
+    }
+    if (status === 'unsat') return { answer: { status: 'unsat' } };
+    return { answer: { status: 'unknown', reason: solver.reasonUnknown() } };
+  } finally {
+    solver.release();
+  }
+}
+
+export default async function solve(task: SolverTask | { kind: 'warmup' } | { kind: 'version' }): Promise<SolverAnswer | string> {
+  if (task.kind === 'warmup') {
+    await check('(declare-const x (_ BitVec 32))(assert (not (= (bvmul x #x00000008) (bvshl x #x00000003))))', 1000);
+    return { status: 'unsat' };
+  }
+  if (task.kind === 'version') {
+    const v = api.Z3.get_version();
+    return `${v.major}.${v.minor}.${v.build_number}`;
+  }
+  const started = performance.now();
+  const first = await check(task.smt, task.timeoutMs);
+  // A model with a small memory replays cheaply: ask for one first, fall back to any model.
+  if (first.answer.status === 'sat' && task.narrow) {
+    const remaining = Math.round(Math.max(100, task.timeoutMs - (performance.now() - started)));
+    const narrowed = await check(`${task.smt.replace(/\(check-sat\)\s*$/, '')}${task.narrow}\n(check-sat)\n`, remaining);
+    if (narrowed.answer.status === 'sat') return narrowed.answer;
+  }
+  return first.answer;
+}
+
+process.on('exit', () => killThreads(api.em));

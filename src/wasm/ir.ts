@@ -1,0 +1,369 @@
+import { createHash } from 'node:crypto';
+import type binaryenNs from 'binaryen';
+
+/**
+ * A plain, serializable copy of binaryen's IR: what the verifier's encoder reads. binaryen's expressions are
+ * pointers into one thread's wasm heap; this tree can cross threads, be hashed, and be read by pure code.
+ * Operators are names (binaryen's own, e.g. `AddInt32`), constants are strings (i32/i64 as unsigned decimal,
+ * f32/f64 as their raw bits in hex), so no bigint or float rounding sneaks in.
+ */
+export type IrType = 'none' | 'unreachable' | 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | `other:${number}`;
+
+export type IrKind =
+  | 'block' | 'if' | 'loop' | 'br' | 'br_table' | 'call' | 'call_indirect'
+  | 'local.get' | 'local.set' | 'global.get' | 'global.set' | 'load' | 'store' | 'const' | 'unary' | 'binary'
+  | 'select' | 'drop' | 'return' | 'memory.size' | 'memory.grow' | 'nop' | 'unreachable'
+  | 'memory.copy' | 'memory.fill' | 'unsupported';
+
+export interface IrNode {
+  kind: IrKind;
+  type: IrType;
+  /** unary/binary operator name; for `unsupported`, binaryen's name of the expression kind. */
+  op?: string;
+  /** const: the literal (see above). load/store: the static offset. */
+  value?: string;
+  /** local index. load/store: byte width. */
+  index?: number;
+  /** label (block/loop/br), global, callee or table name. */
+  name?: string;
+  /** br_table: target labels; the default is in `name`. */
+  names?: string[];
+  /** load: sign extension. local.set: tee. */
+  flag?: boolean;
+  /** store: type of the stored value. call_indirect: the signature "params->results". */
+  aux?: string;
+  /** Children in a fixed order per kind; a missing optional child is null. */
+  kids: Array<IrNode | null>;
+}
+
+export interface IrFunction {
+  name: string;
+  params: IrType[];
+  results: IrType[];
+  vars: IrType[];
+  /** Set for imported functions, which have no body. */
+  imported?: { module: string; base: string };
+  body: IrNode | null;
+  /** Expression count of the body. */
+  size: number;
+}
+
+export interface IrGlobal {
+  name: string;
+  type: IrType;
+  mutable: boolean;
+  imported?: { module: string; base: string };
+  /** The initializer when it is a plain constant, else undefined. */
+  init?: string;
+}
+
+export interface IrMemory {
+  initial: number;
+  max?: number;
+  is64: boolean;
+  shared: boolean;
+  imported?: { module: string; base: string };
+}
+
+export interface IrTable {
+  name: string;
+  initial: number;
+  max?: number;
+  imported?: { module: string; base: string };
+}
+
+export interface IrDataSegment {
+  name: string;
+  passive: boolean;
+  /** Active segments: the constant offset, or undefined when the offset is not a constant. */
+  offset?: number;
+  bytes: Uint8Array;
+}
+
+export interface IrElementSegment {
+  name: string;
+  table: string;
+  offset?: number;
+  functions: string[];
+}
+
+export interface IrExport {
+  name: string;
+  kind: 'function' | 'table' | 'memory' | 'global' | 'tag';
+  value: string;
+}
+
+export interface IrModule {
+  functions: IrFunction[];
+  globals: IrGlobal[];
+  memory: IrMemory | null;
+  tables: IrTable[];
+  data: IrDataSegment[];
+  elements: IrElementSegment[];
+  exports: IrExport[];
+  start: string | null;
+  /** True when every function kept a name from a name section (binaryen's fallback names are numbers). */
+  named: boolean;
+}
+
+type Binaryen = typeof binaryenNs;
+type Info = Record<string, unknown>;
+
+const BINARY_OPS =
+  /^(Add|Sub|Mul|DivS|DivU|Div|RemS|RemU|And|Or|Xor|Shl|ShrU|ShrS|RotL|RotR|Eq|Ne|LtS|LtU|LeS|LeU|GtS|GtU|GeS|GeU|Lt|Le|Gt|Ge|CopySign|Min|Max)(Int32|Int64|Float32|Float64)$/;
+const UNARY_OPS = new RegExp(
+  '^((Clz|Ctz|Popcnt|EqZ|Neg|Abs|Ceil|Floor|Trunc|Nearest|Sqrt)(Int32|Int64|Float32|Float64)' +
+    '|ExtendSInt32|ExtendUInt32|WrapInt64|PromoteFloat32|DemoteFloat64|Reinterpret(Float32|Float64|Int32|Int64)' +
+    '|ExtendS(8|16)Int32|ExtendS(8|16|32)Int64|(Trunc|TruncSat)(S|U)Float(32|64)ToInt(32|64)' +
+    '|Convert(S|U)Int(32|64)ToFloat(32|64))$',
+);
+
+interface Names {
+  unary: Map<number, string>;
+  binary: Map<number, string>;
+  kinds: Map<number, string>;
+}
+
+let cachedNames: Names | undefined;
+
+/** binaryen exposes operators and expression ids as numbers; unary and binary operators overlap. */
+function operatorNames(binaryen: Binaryen): Names {
+  if (cachedNames) return cachedNames;
+  const unary = new Map<number, string>();
+  const binary = new Map<number, string>();
+  const kinds = new Map<number, string>();
+  for (const [key, value] of Object.entries(binaryen)) {
+    if (typeof value !== 'number') continue;
+    if (BINARY_OPS.test(key)) binary.set(value, key);
+    else if (UNARY_OPS.test(key)) unary.set(value, key);
+    else if (key.endsWith('Id') && !key.startsWith('_')) kinds.set(value, key.slice(0, -2));
+  }
+  cachedNames = { unary, binary, kinds };
+  return cachedNames;
+}
+
+export function irType(binaryen: Binaryen, type: number): IrType {
+  switch (type) {
+    case binaryen.none: return 'none';
+    case binaryen.unreachable: return 'unreachable';
+    case binaryen.i32: return 'i32';
+    case binaryen.i64: return 'i64';
+    case binaryen.f32: return 'f32';
+    case binaryen.f64: return 'f64';
+    case binaryen.v128: return 'v128';
+    default: return `other:${type}`;
+  }
+}
+
+function irTypes(binaryen: Binaryen, type: number): IrType[] {
+  if (type === binaryen.none) return [];
+  return binaryen.expandType(type).map((t) => irType(binaryen, t));
+}
+
+const f32View = new DataView(new ArrayBuffer(8));
+
+/** Raw bits of a float constant; NaN payloads do not survive binaryen.js's number API, so NaN is marked. */
+function floatBits(value: number, width: 32 | 64): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (width === 32) {
+    f32View.setFloat32(0, value, true);
+    return `0x${f32View.getUint32(0, true).toString(16).padStart(8, '0')}`;
+  }
+  f32View.setFloat64(0, value, true);
+  return `0x${f32View.getBigUint64(0, true).toString(16).padStart(16, '0')}`;
+}
+
+function constValue(binaryen: Binaryen, type: number, value: unknown): string {
+  if (type === binaryen.i32) return String((value as number) >>> 0);
+  if (type === binaryen.i64) return BigInt.asUintN(64, BigInt(value as bigint)).toString();
+  if (type === binaryen.f32) return floatBits(value as number, 32);
+  if (type === binaryen.f64) return floatBits(value as number, 64);
+  return 'v128';
+}
+
+export class IrExtractor {
+  private readonly names: Names;
+  count = 0;
+
+  constructor(private readonly binaryen: Binaryen) {
+    this.names = operatorNames(binaryen);
+  }
+
+  node(expr: number): IrNode {
+    const b = this.binaryen;
+    this.count++;
+    const info = b.getExpressionInfo(expr) as unknown as Info;
+    const id = info['id'] as number;
+    const type = irType(b, info['type'] as number);
+    const kid = (field: string): IrNode | null => {
+      const ref = info[field] as number;
+      return ref ? this.node(ref) : null;
+    };
+    const list = (field: string): IrNode[] => ((info[field] as number[]) ?? []).map((ref) => this.node(ref));
+    const str = (field: string): string | undefined => (info[field] as string | null) ?? undefined;
+    switch (id) {
+      case b.BlockId: return { kind: 'block', type, name: str('name'), kids: list('children') };
+      case b.IfId: return { kind: 'if', type, kids: [kid('condition'), kid('ifTrue'), kid('ifFalse')] };
+      case b.LoopId: return { kind: 'loop', type, name: str('name'), kids: [kid('body')] };
+      case b.BreakId: return { kind: 'br', type, name: str('name'), kids: [kid('value'), kid('condition')] };
+      case b.SwitchId:
+        return { kind: 'br_table', type, name: str('defaultName'), names: info['names'] as string[], kids: [kid('value'), kid('condition')] };
+      case b.CallId:
+        if (info['isReturn']) break;
+        return { kind: 'call', type, name: str('target'), kids: list('operands') };
+      case b.CallIndirectId: {
+        if (info['isReturn']) break;
+        const sig = `${irTypes(b, info['params'] as number).join(',')}->${irTypes(b, info['results'] as number).join(',')}`;
+        return { kind: 'call_indirect', type, name: str('table'), aux: sig, kids: [...list('operands'), kid('target')] };
+      }
+      case b.LocalGetId: return { kind: 'local.get', type, index: info['index'] as number, kids: [] };
+      case b.LocalSetId:
+        return { kind: 'local.set', type, index: info['index'] as number, flag: Boolean(info['isTee']), kids: [kid('value')] };
+      case b.GlobalGetId: return { kind: 'global.get', type, name: str('name'), kids: [] };
+      case b.GlobalSetId: return { kind: 'global.set', type, name: str('name'), kids: [kid('value')] };
+      case b.LoadId:
+        if (info['isAtomic']) break;
+        return { kind: 'load', type, index: info['bytes'] as number, value: String(info['offset']), flag: Boolean(info['isSigned']), kids: [kid('ptr')] };
+      case b.StoreId:
+        if (info['isAtomic']) break;
+        return {
+          kind: 'store', type, index: info['bytes'] as number, value: String(info['offset']),
+          aux: irType(b, info['valueType'] as number), kids: [kid('ptr'), kid('value')],
+        };
+      case b.ConstId: return { kind: 'const', type, value: constValue(b, info['type'] as number, info['value']), kids: [] };
+      case b.UnaryId: {
+        const op = this.names.unary.get(info['op'] as number);
+        if (!op) return this.unsupported(`unary operator ${info['op']}`, type);
+        return { kind: 'unary', type, op, kids: [kid('value')] };
+      }
+      case b.BinaryId: {
+        const op = this.names.binary.get(info['op'] as number);
+        if (!op) return this.unsupported(`binary operator ${info['op']}`, type);
+        return { kind: 'binary', type, op, kids: [kid('left'), kid('right')] };
+      }
+      case b.SelectId: return { kind: 'select', type, kids: [kid('ifTrue'), kid('ifFalse'), kid('condition')] };
+      case b.DropId: return { kind: 'drop', type, kids: [kid('value')] };
+      case b.ReturnId: return { kind: 'return', type, kids: [kid('value')] };
+      case b.MemorySizeId: return { kind: 'memory.size', type, kids: [] };
+      case b.MemoryGrowId: return { kind: 'memory.grow', type, kids: [kid('delta')] };
+      case b.NopId: return { kind: 'nop', type, kids: [] };
+      case b.UnreachableId: return { kind: 'unreachable', type, kids: [] };
+      case b.MemoryCopyId: return { kind: 'memory.copy', type, kids: [kid('dest'), kid('source'), kid('size')] };
+      case b.MemoryFillId: return { kind: 'memory.fill', type, kids: [kid('dest'), kid('value'), kid('size')] };
+      default:
+        break;
+    }
+    return this.unsupported(this.names.kinds.get(id) ?? `expression id ${id}`, type);
+  }
+
+  /** The construct is kept by name so that the verdict can say what was not supported; no children. */
+  private unsupported(what: string, type: IrType): IrNode {
+    return { kind: 'unsupported', type, op: what, kids: [] };
+  }
+
+  function(ref: number): IrFunction {
+    const b = this.binaryen;
+    const info = b.getFunctionInfo(ref);
+    this.count = 0;
+    const body = info.body ? this.node(info.body) : null;
+    return {
+      name: info.name,
+      params: irTypes(b, info.params),
+      results: irTypes(b, info.results),
+      vars: (info.vars as number[]).map((t) => irType(b, t)),
+      ...(info.module ? { imported: { module: info.module, base: info.base ?? '' } } : {}),
+      body,
+      size: this.count,
+    };
+  }
+}
+
+function constInit(binaryen: Binaryen, expr: number): string | undefined {
+  if (!expr || binaryen.getExpressionId(expr) !== binaryen.ConstId) return undefined;
+  const info = binaryen.getExpressionInfo(expr) as unknown as Info;
+  return constValue(binaryen, info['type'] as number, info['value']);
+}
+
+function constOffset(binaryen: Binaryen, expr: number | null): number | undefined {
+  const value = expr ? constInit(binaryen, expr) : undefined;
+  return value === undefined ? undefined : Number(value);
+}
+
+const EXPORT_KINDS = ['function', 'table', 'memory', 'global', 'tag'] as const;
+
+/** The whole module as plain data: every function's IR plus the context the encoder and module check need. */
+export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): IrModule {
+  const extractor = new IrExtractor(binaryen);
+  const functions: IrFunction[] = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) functions.push(extractor.function(module.getFunctionByIndex(i)));
+  const globals: IrGlobal[] = [];
+  for (let i = 0; i < module.getNumGlobals(); i++) {
+    const g = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
+    globals.push({
+      name: g.name, type: irType(binaryen, g.type), mutable: g.mutable,
+      ...(g.module ? { imported: { module: g.module, base: g.base ?? '' } } : {}),
+      ...(g.module ? {} : { init: constInit(binaryen, g.init) }),
+    });
+  }
+  let memory: IrMemory | null = null;
+  if (module.hasMemory()) {
+    const m = module.getMemoryInfo() as unknown as Info;
+    memory = {
+      initial: m['initial'] as number, is64: Boolean(m['is64']), shared: Boolean(m['shared']),
+      ...(m['max'] !== undefined ? { max: m['max'] as number } : {}),
+      ...(m['module'] ? { imported: { module: m['module'] as string, base: m['base'] as string } } : {}),
+    };
+  }
+  const tables: IrTable[] = [];
+  for (let i = 0; i < module.getNumTables(); i++) {
+    const t = binaryen.getTableInfo(module.getTableByIndex(i)) as unknown as Info;
+    tables.push({
+      name: t['name'] as string, initial: t['initial'] as number,
+      ...(t['max'] !== undefined ? { max: t['max'] as number } : {}),
+      ...(t['module'] ? { imported: { module: t['module'] as string, base: t['base'] as string } } : {}),
+    });
+  }
+  const data: IrDataSegment[] = [];
+  // binaryen.js has these at run time; its typings lack them.
+  const segments = module as unknown as {
+    getNumDataSegments(): number; getDataSegmentByIndex(i: number): number; getDataSegmentInfo(ref: number): Info;
+  };
+  for (let i = 0; i < segments.getNumDataSegments(); i++) {
+    const d = segments.getDataSegmentInfo(segments.getDataSegmentByIndex(i));
+    data.push({
+      name: d['name'] as string, passive: Boolean(d['passive']),
+      ...(typeof d['offset'] === 'number' ? { offset: d['offset'] } : {}),
+      bytes: new Uint8Array(d['data'] as ArrayBuffer),
+    });
+  }
+  const elements: IrElementSegment[] = [];
+  for (let i = 0; i < module.getNumElementSegments(); i++) {
+    const e = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(i));
+    const offset = constOffset(binaryen, e.offset);
+    elements.push({ name: e.name, table: e.table, ...(offset !== undefined ? { offset } : {}), functions: e.data });
+  }
+  const exports: IrExport[] = [];
+  for (let i = 0; i < module.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(module.getExportByIndex(i));
+    exports.push({ name: e.name, kind: EXPORT_KINDS[e.kind] ?? 'tag', value: e.value });
+  }
+  const start = module.getStart();
+  return {
+    functions, globals, memory, tables, data, elements, exports,
+    start: start ? binaryen.getFunctionInfo(start).name : null,
+    named: functions.every((f) => !/^\d+$/.test(f.name)),
+  };
+}
+
+/** The canonical text of a body: what "identical" means and what content hashes are taken over. */
+export function canonicalFunction(fn: IrFunction): string {
+  return JSON.stringify({ p: fn.params, r: fn.results, v: fn.vars, b: fn.body });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function functionHash(fn: IrFunction): string {
+  return sha256(canonicalFunction(fn));
+}

@@ -1,0 +1,46 @@
+import { binaryen } from '../../../src/wasm/binaryen.js';
+import { Verifier } from '../../../src/verify/index.js';
+import type { Verdict, VerifyReport } from '../../../src/protocol/report.js';
+
+/** Features the test modules may use. */
+export const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt;
+
+/** A module in text form, emitted with names, as the verifier receives modules. */
+export function wat(text: string): Uint8Array {
+  const module = binaryen.parseText(text);
+  try {
+    module.setFeatures(FEATURES);
+    binaryen.setDebugInfo(true);
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+}
+
+/** A module around `body`: a memory, two mutable globals, an import, and helpers to call. */
+export function moduleWith(funcs: string): string {
+  return `(module
+    (import "env" "ext" (func $ext (param i32) (result i32)))
+    (memory 1 4)
+    (global $g (mut i32) (i32.const 0))
+    (global $h (mut i64) (i64.const 0))
+    (global $k i32 (i32.const 42))
+    (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (export "f" (func $f))
+    ${funcs})`;
+}
+
+export async function verdictOf(verifier: Verifier, base: string, candidate: string, name = 'f'): Promise<Verdict> {
+  const report = await verifyPair(verifier, base, candidate, name);
+  const fn = report.functions.find((f) => f.name === name);
+  if (!fn) throw new Error(`no verdict for ${name}`);
+  return fn.verdict;
+}
+
+export function verifyPair(verifier: Verifier, base: string, candidate: string, name?: string): Promise<VerifyReport> {
+  return verifier.verifyModules(wat(moduleWith(base)), wat(moduleWith(candidate)), { featureFlags: FEATURES, ...(name ? { only: [name] } : {}) });
+}
+
+/** `(func $f (param ...) (result ...) BODY)` */
+export const fn = (signature: string, body: string) => `(func $f ${signature} ${body})`;
