@@ -7,7 +7,7 @@ import { Engine } from '../engine/engine.js';
 import { versions } from '../engine/versions.js';
 import { defaultCacheDir, defaultSocketPath } from '../protocol/location.js';
 import { Daemon } from './daemon.js';
-import { DaemonAlreadyRunning, listenOnSocket, type SocketListener } from './socket.js';
+import { DaemonAlreadyRunning, listenOnSocket, refuseIfServed, type SocketListener } from './socket.js';
 
 const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N]`;
 
@@ -33,6 +33,12 @@ function keepStdoutForProtocol(): void {
   for (const name of ['log', 'info', 'debug'] as const) console[name] = (...args: unknown[]) => console.error(...args);
 }
 
+function refuseToStart(error: unknown): never {
+  if (!(error instanceof DaemonAlreadyRunning)) throw error;
+  log(error.message);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -49,6 +55,8 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
   process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 
+  const socketPath = values.stdio ? undefined : (values.socket ?? defaultSocketPath(process.env, values['cache-dir']));
+  if (socketPath) await refuseIfServed(socketPath).catch(refuseToStart);
   const cacheDir = values['cache-dir'] ?? defaultCacheDir();
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const caches = new Caches(cacheDir);
@@ -57,7 +65,6 @@ async function main(): Promise<void> {
   // otherwise ignored), and type-checks them from then on.
   const engineConfig = { ...(islandThreads ? { islandThreads } : {}), proofCache: caches.proofs, resultCache: caches.results };
   const engine = new Engine(engineConfig);
-  const socketPath = values.stdio ? undefined : (values.socket ?? defaultSocketPath(process.env, values['cache-dir']));
   let listener: SocketListener | undefined;
 
   const daemon = new Daemon({
@@ -88,12 +95,8 @@ async function main(): Promise<void> {
         daemon.attach(createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket)), 'socket', () => socket.end());
       });
     } catch (error) {
-      if (error instanceof DaemonAlreadyRunning) {
-        log(error.message);
-        await engine.close();
-        process.exit(1);
-      }
-      throw error;
+      await engine.close();
+      refuseToStart(error);
     }
     log(`listening on ${socketPath} (pid ${process.pid}, cache ${cacheDir})`);
   }

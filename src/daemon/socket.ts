@@ -43,6 +43,11 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
+/** Throws DaemonAlreadyRunning when a daemon answers on the socket; cheap, so it runs before the pools start. */
+export async function refuseIfServed(path: string): Promise<void> {
+  if (await answers(path)) throw new DaemonAlreadyRunning(path, await recordedPid(path));
+}
+
 export interface SocketListener {
   server: Server;
   /** Stops accepting, removes the socket and the pid file (only if they are still this daemon's). */
@@ -60,7 +65,7 @@ export async function listenOnSocket(path: string, onConnection: (socket: Socket
   await chmod(folder, 0o700);
   const server = createServer(onConnection);
   for (let attempt = 0; ; attempt++) {
-    if (await answers(path)) throw new DaemonAlreadyRunning(path, await recordedPid(path));
+    await refuseIfServed(path);
     await unlink(path).catch(() => undefined);
     // The socket is created with the umask's mode: make it owner-only from its first instant.
     const umask = process.umask(0o177);
