@@ -19,6 +19,8 @@ export type UnknownReason =
   | 'size-cap'
   | 'loop'
   | 'encoder-fault'
+  /** A counterexample relied on an uninterpreted function (float operator, opaque call) and did not replay. */
+  | 'approximation'
   | 'unmatched'
   | 'signature-changed'
   | 'solver-error';

@@ -42,6 +42,7 @@ const signMask = (w: number) => 1n << BigInt(w - 1);
 const floatWidth = (op: string) => (/Float64/.test(op) ? 64 : 32);
 
 function declareOp(sink: Sink, op: string, args: number[], result: string): string {
+  sink.approximate(op);
   return sink.script.declareFun(`f_${op}`, args.map(bvSort), result);
 }
 

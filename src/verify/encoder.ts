@@ -53,6 +53,8 @@ export interface Probe {
 /** The shared entry state and what both sides' encodings need to agree on. */
 export interface SharedInputs {
   script: Script;
+  /** Uninterpreted functions the encoding used (float operators, opaque calls, memory.grow). */
+  approximations: Set<string>;
   memory: MemoryModel | null;
   /** Mutable globals in a fixed order (names). */
   globals: string[];
@@ -62,6 +64,8 @@ export interface SharedInputs {
 }
 
 export interface SideResult {
+  /** Paths cut by a bounded unrolling (refutation queries only); false otherwise. */
+  cut: string;
   /** The guard under which the code ends normally (fallthrough or return), its state and results. */
   normal: Exit;
   trapped: string;
@@ -76,6 +80,9 @@ export class SideEncoder implements MemorySink {
   readonly script: Script;
   private frame: Frame;
   private readonly traps: Array<{ guard: string; env: Env }> = [];
+  private cut = 'false';
+  /** Set only for refutation queries: loops run this many times, longer runs are cut (never a proof). */
+  unroll = 0;
 
   constructor(
     private readonly side: string,
@@ -104,6 +111,10 @@ export class SideEncoder implements MemorySink {
     this.alive = this.bool(and(this.alive, not(cond)));
   }
 
+  approximate(what: string): void {
+    this.shared.approximations.add(what);
+  }
+
   probe(addr: string, count: number): void {
     const s = this.script;
     const memory = this.shared.memory!;
@@ -127,7 +138,7 @@ export class SideEncoder implements MemorySink {
     const normal = this.merge([fallthrough, ...this.frame.returns], widths);
     const trapped = this.bool(or(...this.traps.map((t) => t.guard)));
     const trapEnv = this.mergeEnvs(this.traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })));
-    return { normal, trapped, trapEnv };
+    return { normal, trapped, trapEnv, cut: this.cut };
   }
 
   get locals(): string[] {
@@ -244,7 +255,8 @@ export class SideEncoder implements MemorySink {
       case 'if':
         return this.ifElse(node);
       case 'loop':
-        throw new Unsupported('loop', `loop ${node.name ?? ''}`.trim());
+        if (this.unroll === 0) throw new Unsupported('loop', `loop ${node.name ?? ''}`.trim());
+        return this.unrolled(node);
       case 'br':
         return this.br(node);
       case 'br_table':
@@ -297,6 +309,7 @@ export class SideEncoder implements MemorySink {
         return { width: this.memoryModel('memory.size').addrWidth, term: this.env.size };
       case 'memory.grow': {
         const delta = this.execValue(k[0]!);
+        this.shared.approximations.add('memory.grow');
         return this.memoryModel('memory.grow').grow(this, delta);
       }
       case 'memory.fill': case 'memory.copy': {
@@ -345,6 +358,31 @@ export class SideEncoder implements MemorySink {
     const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
     for (const exit of [thenExit, elseExit]) if (exit.values.length < widths.length) exit.values = widths.map((w) => literal(0n, w));
     const merged = this.merge([thenExit, elseExit], widths);
+    this.restore(merged);
+    return merged.values[0];
+  }
+
+  /**
+   * Bounded unrolling, for refutation queries only: the paths still looping after `unroll` iterations are
+   * cut, and the query asks for a difference on paths that were not cut on either side.
+   */
+  private unrolled(node: IrNode): Value | undefined {
+    const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
+    const leaving: Exit[] = [];
+    for (let iteration = 0; ; iteration++) {
+      const label: Label = { name: node.name ?? '', exits: [] };
+      this.frame.labels.push(label);
+      const value = this.exec(node.kids[0]!);
+      this.frame.labels.pop();
+      leaving.push({ guard: this.alive, snap: this.snapshot(), values: value ? [value] : widths.map((w) => literal(0n, w)) });
+      const again = this.merge(label.exits, []);
+      if (iteration === this.unroll || again.guard === 'false') {
+        this.cut = this.bool(or(this.cut, again.guard));
+        break;
+      }
+      this.restore(again);
+    }
+    const merged = this.merge(leaving, widths);
     this.restore(merged);
     return merged.values[0];
   }
@@ -400,6 +438,7 @@ export class SideEncoder implements MemorySink {
     const policy = this.ctx.policy(name);
     if (policy === 'inline' && this.frame.depth < INLINE_DEPTH_LIMIT) return this.inline(callee, args);
     if (policy === 'pure') {
+      this.shared.approximations.add(`pure ${name}`);
       const fn = this.script.declareFun(`pure_${symbolPart(name)}`, args.map((a) => bvSort(a.width)), bvSort(widthOf(node.type)));
       return callee.results.length ? this.value(widthOf(node.type), `(${fn} ${args.map((a) => a.term).join(' ')})`) : undefined;
     }
@@ -445,6 +484,7 @@ export class SideEncoder implements MemorySink {
       WORLD_SORT,
     ];
     const sig = sorts.length;
+    this.shared.approximations.add(id);
     const apply = (output: string, sort: string) =>
       `(${this.script.declareFun(`${id}_${sig}_${output}`, sorts, sort)} ${inputs.join(' ')})`;
     const values = results.map((t, i) => this.value(widthOf(t), apply(`r${i}`, bvSort(widthOf(t)))));
@@ -475,7 +515,7 @@ export function sharedInputs(base: ModuleContext): SharedInputs {
     globals: mutable.map((g, i) => script.declare(`g${i}`, bvSort(globalWidths[i]!))),
   };
   if (memory) script.assert(memory.sizePrecondition(entry.size));
-  return { script, memory, globals, globalWidths, entry, probes: [] };
+  return { script, memory, globals, globalWidths, entry, probes: [], approximations: new Set() };
 }
 
 function envDiffers(shared: SharedInputs, a: Env, b: Env): string[] {
@@ -495,6 +535,7 @@ export function assertDifference(shared: SharedInputs, a: SideResult, b: SideRes
     ...extra.map(([x, y]) => distinct(x, y)),
   );
   const trap = or(...envDiffers(shared, a.trapEnv, b.trapEnv));
+  shared.script.assert(and(not(a.cut), not(b.cut)));
   shared.script.assert(or(
     distinct(a.trapped, b.trapped),
     and(not(a.trapped), normal),
@@ -510,13 +551,15 @@ export interface EncodedQuery {
 }
 
 /** The query for a whole function pair: params and entry state shared, locals zero-initialised. */
-export function encodeFunctionPair(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery {
+export function encodeFunctionPair(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, unroll = 0): EncodedQuery {
   const shared = sharedInputs(baseCtx);
   const params = base.params.map((t, i) => shared.script.declare(`p${i}`, bvSort(widthOf(t))));
   const side = (fn: IrFunction, ctx: ModuleContext, prefix: string) => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);
     const locals = [...params, ...fn.vars.map((t) => bvLit(0n, widthOf(t)))];
-    return new SideEncoder(prefix, ctx, shared, locals, widths).run(fn.body!, fn.results);
+    const encoder = new SideEncoder(prefix, ctx, shared, locals, widths);
+    encoder.unroll = unroll;
+    return encoder.run(fn.body!, fn.results);
   };
   const a = side(base, baseCtx, 'a');
   const b = side(candidate, candidateCtx, 'b');

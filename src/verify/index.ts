@@ -34,6 +34,9 @@ export interface VerifyOptions {
   only?: string[];
 }
 
+/** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
+const REFUTATION_UNROLL = 3;
+
 /** Largest SMT text sent to a solver. */
 const SMT_TEXT_CAP = 8_000_000;
 
@@ -153,18 +156,47 @@ export class Verifier {
       query = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
-      if (error.reason === 'loop' || hasLoop(fa.body) || hasLoop(fb.body)) return this.proveLocalChange(fa, fb, a, b, signal);
-      return unknown('unsupported', error.construct);
+      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return unknown('unsupported', error.construct);
+      const local = await this.proveLocalChange(fa, fb, a, b, signal);
+      if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return local;
+      return (await this.refuteByUnrolling(fa, fb, a, b, features, signal)) ?? local;
     }
     if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
     const answer = await this.check(query.smt, signal, this.narrowing(a));
     if (answer.status === 'unsat') return { status: 'proved', method: 'smt' };
     if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-    const outcome = replay({ bytes: a.bytes, ir: a.ir, fn: fa }, { bytes: b.bytes, ir: b.ir, fn: fb }, features, query, answer.model);
+    return this.replayModel(fa, fb, a, b, features, query, answer.model);
+  }
+
+  /**
+   * Loops that could not be proved may still be refuted: a difference within a few iterations, replayed in
+   * V8, is a real one. An unsat answer here proves nothing and is ignored.
+   */
+  private async refuteByUnrolling(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, signal?: AbortSignal): Promise<Verdict | undefined> {
+    let query: EncodedQuery;
+    try {
+      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx, REFUTATION_UNROLL);
+    } catch (error) {
+      if (error instanceof Unsupported) return undefined;
+      throw error;
+    }
+    if (query.smt.length > SMT_TEXT_CAP) return undefined;
+    const answer = await this.check(query.smt, signal, this.narrowing(a));
+    if (answer.status !== 'sat') return undefined;
+    const verdict = this.replayModel(fa, fb, a, b, features, query, answer.model);
+    return verdict.status === 'refuted' ? verdict : undefined;
+  }
+
+  private replayModel(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, query: EncodedQuery, model: Record<string, string>): Verdict {
+    const outcome = replay({ bytes: a.bytes, ir: a.ir, fn: fa }, { bytes: b.bytes, ir: b.ir, fn: fb }, features, query, model);
     if (outcome.differs) {
       return { status: 'refuted', counterexample: { params: outcome.params, state: outcome.state, observed: { base: outcome.base, candidate: outcome.candidate } } };
     }
     const why = outcome.problem ?? `both ran alike: ${outcome.base}`;
+    const approximations = [...query.shared.approximations];
+    if (approximations.length > 0 && !outcome.problem) {
+      return unknown('approximation', `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${outcome.params.join(' ')})`);
+    }
     return unknown('encoder-fault', `counterexample did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
   }
 

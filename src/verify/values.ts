@@ -15,6 +15,8 @@ export interface Sink {
   bool(expr: string): string;
   /** The instruction traps when `cond` holds (on the current path). */
   trap(cond: string): void;
+  /** Records that an uninterpreted function stands in for `what`. */
+  approximate(what: string): void;
 }
 
 export const widthOf = (type: string): number => (type === 'i64' || type === 'f64' ? 64 : 32);

@@ -192,6 +192,10 @@ export class IrExtractor {
   node(expr: number): IrNode {
     const b = this.binaryen;
     this.count++;
+    // getExpressionInfo has no table entry for these two kinds and throws.
+    const plainId = b.getExpressionId(expr);
+    if (plainId === b.NopId) return { kind: 'nop', type: 'none', kids: [] };
+    if (plainId === b.UnreachableId) return { kind: 'unreachable', type: 'unreachable', kids: [] };
     const info = b.getExpressionInfo(expr) as unknown as Info;
     const id = info['id'] as number;
     const type = irType(b, info['type'] as number);
