@@ -1,5 +1,5 @@
 import { CancellationTokenSource, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ErrorCodes, LogMessageNotification, WorkDoneProgress, type ProgressToken } from '../../src/protocol/index.js';
+import { ErrorCodes, LogMessageNotification, MessageType, WorkDoneProgress, type ProgressToken } from '../../src/protocol/index.js';
 import type { DaemonChoice, OutputChoice } from './args.js';
 import { openDaemon } from './daemon-link.js';
 import { CliFailure, ExitCode } from './exit-codes.js';
@@ -18,8 +18,9 @@ export async function runDaemonJob<T>(
   const view = new ProgressView(out.quiet);
   const workDoneToken = `atoll-cli-${process.pid}`;
   link.connection.onProgress(WorkDoneProgress, workDoneToken, (value) => view.update(value));
-  link.connection.onNotification(LogMessageNotification, ({ message }) => {
-    if (out.quiet) return;
+  // Errors and warnings from the daemon; its info lines (job timings) are for editors' output channels.
+  link.connection.onNotification(LogMessageNotification, ({ type, message }) => {
+    if (out.quiet || type > MessageType.Warning) return;
     view.clear();
     process.stderr.write(`atoll: ${message}\n`);
   });

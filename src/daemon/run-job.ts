@@ -18,6 +18,7 @@ export async function runJob<T>(
   const { daemon, session, token } = context;
   if (token.isCancellationRequested) throw cancelledError();
   const progress = new JobProgress(session.connection, workDoneToken);
+  const submittedAt = Date.now();
   const job = daemon.queue.submit(session.label, kind, async (signal) => {
     await daemon.ready;
     return work({
@@ -31,6 +32,7 @@ export async function runJob<T>(
   try {
     const result = await job.result;
     progress.end('done');
+    session.logToClient(MessageType.Info, `${kind} job ${job.id} finished in ${Date.now() - submittedAt} ms`);
     return result;
   } catch (error) {
     progress.end(token.isCancellationRequested ? 'cancelled' : `failed: ${error instanceof Error ? error.message : String(error)}`);
