@@ -10,6 +10,7 @@ clang                       # scripts/build-corpus.sh: C sources to wasm32-wasi
 lld                         # wasm-ld for clang's wasm32 target
 wasi-libc                   # libc for wasm32-wasi
 libclang-rt-14-dev-wasm32   # compiler-rt builtins for wasm32
+neovim                      # clients/nvim: the Neovim client's headless e2e test (test/e2e/nvim-client.test.ts)
 "
 
 missing=""

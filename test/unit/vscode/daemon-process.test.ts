@@ -1,0 +1,139 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ResponseError } from 'vscode-jsonrpc';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DaemonProcess, type DaemonEvents, type DaemonState } from '../../../clients/vscode/src/daemon-process.js';
+import { errorMessage } from '../../../clients/vscode/src/format.js';
+import { optimizeParams } from '../../../clients/vscode/src/requests.js';
+import { readSettings } from '../../../clients/vscode/src/settings.js';
+import { ErrorCodes, OptimizeRequest, type WorkDoneProgressValue } from '../../../src/protocol/index.js';
+import { daemonCommandLine, FAST, isAlive, workspace, type Workspace } from './real-daemon.js';
+
+let ws: Workspace;
+let daemon: DaemonProcess | undefined;
+beforeEach(async () => {
+  ws = await workspace();
+});
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = undefined;
+  await ws.cleanup();
+});
+
+const fastSettings = (overrides: Record<string, unknown> = {}) =>
+  readSettings({ get: <T>(key: string) => ({ 'optimize.islands': FAST.islands, 'optimize.generations': FAST.generations, 'optimize.verify': FAST.verify, ...overrides })[key] as T });
+
+/** Records every state change. */
+function recorder() {
+  const states: Array<{ state: DaemonState; detail: string }> = [];
+  const events: DaemonEvents = { state: (state, detail) => states.push({ state, detail }) };
+  return { states, events };
+}
+
+function start(events: DaemonEvents, restart = { maxRestarts: 3, initialDelayMs: 50, maxDelayMs: 200, stableAfterMs: 60_000 }) {
+  daemon = new DaemonProcess({ command: daemonCommandLine, clientInfo: { name: 'atoll-vscode-test' }, env: ws.env, events, restart });
+  return daemon;
+}
+
+describe('DaemonProcess against the real daemon (atoll daemon --stdio)', () => {
+  it('initializes, optimizes demo.wasm with $/progress, and shuts down with exit code 0', async () => {
+    const { events, states } = recorder();
+    const process_ = start(events);
+    const info = await process_.start();
+    expect(info.serverInfo.name).toBe('atoll');
+    expect(info.transport).toBe('stdio');
+    const pid = process_.pid!;
+    expect(isAlive(pid)).toBe(true);
+
+    const progress: WorkDoneProgressValue[] = [];
+    const params = optimizeParams(ws.demo, fastSettings());
+    const result = await process_.requestWithProgress(OptimizeRequest, params, { onProgress: (value) => progress.push(value) });
+
+    expect(result.outputPath).toBe(`${ws.dir}/demo.opt.wasm`);
+    const input = await stat(ws.demo);
+    const output = await readFile(result.outputPath!);
+    expect(WebAssembly.validate(output)).toBe(true);
+    expect(output.length).toBe(result.report.output.bytes);
+    expect(output.length).toBeLessThan(input.size);
+    expect(progress[0]?.kind).toBe('begin');
+    expect(progress.at(-1)?.kind).toBe('end');
+    expect(progress.filter((value) => value.kind === 'report').length).toBeGreaterThan(0);
+
+    await process_.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(states.at(-1)).toEqual({ state: 'stopped', detail: `the atoll daemon (pid ${pid}) exited with code 0` });
+  });
+
+  it('cancels a running optimize with $/cancelRequest and keeps serving', async () => {
+    const process_ = start(recorder().events);
+    await process_.start();
+    const source = new CancellationTokenSource();
+    const params = optimizeParams(ws.demo, fastSettings({ 'optimize.generations': 1000, 'optimize.verify': 'off' }));
+    const request = process_.requestWithProgress(OptimizeRequest, params, {
+      token: source.token,
+      onProgress: (value) => value.kind === 'report' && source.cancel(),
+    });
+    const error = await request.then(() => undefined, (reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect((error as ResponseError<unknown>).code).toBe(ErrorCodes.RequestCancelled);
+    expect((await process_.status()).queue.cancelled).toBe(1);
+  });
+
+  it('restarts a daemon that was killed: the request in flight fails clearly, the next one is served', async () => {
+    const { events } = recorder();
+    let restarts = 0;
+    const restarted = new Promise<void>((resolve) => {
+      events.restarted = () => {
+        restarts++;
+        resolve();
+      };
+    });
+    const process_ = start(events);
+    await process_.start();
+    const firstPid = process_.pid!;
+
+    const params = optimizeParams(ws.demo, fastSettings({ 'optimize.generations': 1000 }));
+    const inFlight = process_.requestWithProgress(OptimizeRequest, params, {
+      onProgress: (value) => value.kind === 'report' && isAlive(firstPid) && process.kill(firstPid, 'SIGKILL'),
+    });
+    const error = await inFlight.then(() => undefined, (reason: unknown) => reason);
+    expect(errorMessage(error)).toMatch(/exited while working on this request/);
+
+    await restarted;
+    expect(restarts).toBe(1);
+    expect(process_.pid).not.toBe(firstPid);
+    expect(isAlive(firstPid)).toBe(false);
+    const result = await process_.request(OptimizeRequest, optimizeParams(ws.demo, fastSettings()));
+    expect(result.report.output.bytes).toBeLessThan(result.report.input.bytes);
+  });
+
+  it('gives up after the bounded number of restarts when the daemon keeps dying', async () => {
+    const { events, states } = recorder();
+    // Each daemon is killed as soon as it is up: three restarts are allowed, the fourth death is final.
+    events.state = ((record) => (state: DaemonState, detail: string) => {
+      record(state, detail);
+      if (state === 'running') process.kill(daemon!.pid!, 'SIGKILL');
+    })(events.state!);
+    const process_ = start(events);
+    await process_.start();
+    await expect.poll(() => states.at(-1)?.state, { timeout: 60_000, interval: 100 }).toBe('failed');
+    expect(states.filter(({ state }) => state === 'restarting').map(({ detail }) => detail.match(/restart (\d) in (\d+) ms/)?.slice(1))).toEqual([
+      ['1', '50'],
+      ['2', '100'],
+      ['3', '200'],
+    ]);
+    await expect(process_.status()).rejects.toThrow(/keeps failing .*gave up after 3 restarts/);
+    // The user's restart command starts afresh.
+    events.state = () => undefined;
+    expect((await process_.restart()).serverInfo.name).toBe('atoll');
+  });
+
+  it('reports a daemon path that cannot be run, and tries again on the next request', async () => {
+    const { events, states } = recorder();
+    daemon = new DaemonProcess({ command: { command: '/nonexistent/atoll', args: ['daemon', '--stdio'] }, clientInfo: { name: 'test' }, events });
+    await expect(daemon.start()).rejects.toThrow(/could not be run \(spawn \/nonexistent\/atoll ENOENT\); check atoll.daemonPath/);
+    expect(states.at(-1)?.state).toBe('stopped');
+    await expect(daemon.start()).rejects.toThrow(/ENOENT/);
+    expect(states.filter(({ state }) => state === 'starting')).toHaveLength(2);
+  });
+});
