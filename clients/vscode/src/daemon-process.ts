@@ -199,6 +199,9 @@ export class DaemonProcess {
   private onExit(running: Running, how: string): void {
     // Requests in flight on the dead connection fail now (PendingResponseRejected) instead of hanging.
     running.connection.dispose();
+    // `atoll daemon` is a wrapper whose child shares these pipes: closing our ends lets an orphaned child see EOF.
+    running.child.stdin?.destroy();
+    running.child.stdout?.destroy();
     if (this.running !== running || this.stopping) return;
     this.running = undefined;
     const relaunch = this.relaunch(Date.now() - running.startedAt, `the atoll daemon (pid ${running.child.pid}) ${how}`);
