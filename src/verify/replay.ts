@@ -42,7 +42,8 @@ function bitsOf(type: string, value: unknown): string {
 const literalText = (type: string, bits: bigint) =>
   type === 'i32' || type === 'i64' ? `${type}.const ${BigInt.asIntN(widthOf(type), bits)}` : `${type}.const bits:0x${bits.toString(16)}`;
 
-interface Setup {
+/** The entry state a run starts from (as a model describes it). */
+export interface Setup {
   params: bigint[];
   globals: bigint[];
   size: number;
@@ -50,7 +51,7 @@ interface Setup {
   model: Record<string, string>;
 }
 
-interface Observation {
+export interface Observation {
   trapped: string | null;
   results: string[];
   globals: string[];
@@ -73,6 +74,17 @@ function instrument(bytes: Uint8Array, features: number, fn: IrFunction, ir: IrM
   } finally {
     module.dispose();
   }
+}
+
+/** Instrumented modules by input bytes and function, so repeated runs do not re-read the module. */
+const compiledModules = new WeakMap<Uint8Array, Map<string, WebAssembly.Module>>();
+
+function compiled(bytes: Uint8Array, features: number, fn: IrFunction, ir: IrModule, mutableGlobals: string[]): WebAssembly.Module {
+  let byFunction = compiledModules.get(bytes);
+  if (!byFunction) compiledModules.set(bytes, (byFunction = new Map()));
+  let module = byFunction.get(fn.name);
+  if (!module) byFunction.set(fn.name, (module = new WebAssembly.Module(instrument(bytes, features, fn, ir, mutableGlobals))));
+  return module;
 }
 
 function stubs(ir: IrModule, setup: Setup, calls: string[], memory: WebAssembly.Memory | null): WebAssembly.Imports {
@@ -102,8 +114,9 @@ function stubs(ir: IrModule, setup: Setup, calls: string[], memory: WebAssembly.
   return imports;
 }
 
-function run(bytes: Uint8Array, features: number, fn: IrFunction, ir: IrModule, mutableGlobals: string[], globalTypes: string[], setup: Setup): Observation {
-  const wasm = new WebAssembly.Module(instrument(bytes, features, fn, ir, mutableGlobals));
+/** Runs one function for real from `setup`, with imports stubbed (see the file comment). */
+export function runConcrete(bytes: Uint8Array, features: number, fn: IrFunction, ir: IrModule, mutableGlobals: string[], globalTypes: string[], setup: Setup): Observation {
+  const wasm = compiled(bytes, features, fn, ir, mutableGlobals);
   const calls: string[] = [];
   const imported = ir.memory?.imported
     ? new WebAssembly.Memory({ initial: ir.memory.initial, ...(ir.memory.max !== undefined ? { maximum: ir.memory.max } : {}) })
@@ -188,8 +201,8 @@ export function replay(base: ReplaySide, candidate: ReplaySide, features: number
   if (nonZero.length) state['memory bytes'] = nonZero.map(([a, b]) => `${a}:${b}`).join(' ');
   const globalTypes = query.shared.globals.map((name) => base.ir.globals.find((g) => g.name === name)!.type);
   try {
-    const a = run(base.bytes, features, base.fn, base.ir, query.shared.globals, globalTypes, setup);
-    const b = run(candidate.bytes, features, candidate.fn, candidate.ir, query.shared.globals, globalTypes, setup);
+    const a = runConcrete(base.bytes, features, base.fn, base.ir, query.shared.globals, globalTypes, setup);
+    const b = runConcrete(candidate.bytes, features, candidate.fn, candidate.ir, query.shared.globals, globalTypes, setup);
     const da = describe(a);
     const db = describe(b);
     const memory = firstMemoryDifference(a.memory, b.memory);
