@@ -60,6 +60,12 @@ async function initialize(connection: MessageConnection): Promise<InitializeResu
   return server;
 }
 
+/** LSP's polite goodbye; a daemon that already went away needs none. */
+async function endSession(connection: MessageConnection): Promise<void> {
+  await connection.sendRequest(ShutdownRequest).catch(() => undefined);
+  await connection.sendNotification(ExitNotification).catch(() => undefined);
+}
+
 function say(line: string): void {
   process.stderr.write(`atoll: ${line}\n`);
 }
@@ -101,8 +107,7 @@ export async function connectToSocket(choice: DaemonChoice, startIfNone: boolean
     connection,
     server,
     async close() {
-      await connection.sendRequest(ShutdownRequest).catch(() => undefined);
-      await connection.sendNotification(ExitNotification).catch(() => undefined);
+      await endSession(connection);
       connection.dispose();
       socket.end();
     },
@@ -131,8 +136,7 @@ export async function startPrivateDaemon(choice: DaemonChoice): Promise<DaemonLi
     connection,
     server,
     async close() {
-      await connection.sendRequest(ShutdownRequest).catch(() => undefined);
-      await connection.sendNotification(ExitNotification).catch(() => undefined);
+      await endSession(connection);
       const code = await exited;
       connection.dispose();
       if (code !== 0) say(`the private daemon exited with code ${code}:\n${stderr.trim()}`);

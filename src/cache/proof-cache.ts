@@ -1,15 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheClearResult, CacheStats } from '../protocol/cache.js';
 import type { Verdict } from '../protocol/report.js';
+import type { ProofCache } from '../verify/proof-cache.js';
 import { sha256 } from '../wasm/ingest.js';
 import { ContentStore } from './content-store.js';
 import { TierCounters } from './tier-counters.js';
-
-/** The shape the verifier consumes (src/verify/proof-cache.ts); structural, so this class satisfies it. */
-export interface ProofCache {
-  get(key: string): Promise<Verdict | undefined>;
-  set(key: string, verdict: Verdict): Promise<void>;
-}
 
 interface ProofEntry {
   /** sha256 of `payload`, as hex. */

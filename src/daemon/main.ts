@@ -9,7 +9,7 @@ import { defaultCacheDir, defaultSocketPath } from '../protocol/location.js';
 import { Daemon } from './daemon.js';
 import { DaemonAlreadyRunning, listenOnSocket, refuseIfServed, type SocketListener } from './socket.js';
 
-const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N]`;
+const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N] [--solver-threads N]`;
 
 function log(line: string): void {
   process.stderr.write(`atoll daemon: ${line}\n`);
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       'cache-dir': { type: 'string' },
       jobs: { type: 'string' },
       'island-threads': { type: 'string' },
+      'solver-threads': { type: 'string' },
     },
     strict: true,
   });
@@ -63,7 +64,13 @@ async function main(): Promise<void> {
   const islandThreads = positiveInteger('--island-threads', values['island-threads']);
   // A variable, not a literal: the engine takes the caches once its config declares them (extra fields are
   // otherwise ignored), and type-checks them from then on.
-  const engineConfig = { ...(islandThreads ? { islandThreads } : {}), proofCache: caches.proofs, resultCache: caches.results };
+  const solverThreads = positiveInteger('--solver-threads', values['solver-threads']);
+  const engineConfig = {
+    ...(islandThreads ? { islandThreads } : {}),
+    ...(solverThreads ? { solverThreads } : {}),
+    proofCache: caches.proofs,
+    resultCache: caches.results,
+  };
   const engine = new Engine(engineConfig);
   let listener: SocketListener | undefined;
 

@@ -79,8 +79,8 @@ export async function listenOnSocket(path: string, onConnection: (socket: Socket
       process.umask(umask);
     }
   }
-  await chmod(path, 0o600);
   await writeFile(pidFilePath(path), `${process.pid}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
   return {
     server,
     async close() {

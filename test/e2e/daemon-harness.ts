@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,16 @@ export async function waitForSocket(path: string, daemon?: DaemonProcess, timeou
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no daemon answered on ${path}; stderr: ${daemon?.stderr() ?? ''}`);
+}
+
+/** The pid file is written just after the socket starts answering: wait until it names `pid`. */
+export async function waitForPidFile(path: string, pid: number | undefined, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (text === `${pid}\n` || Date.now() > deadline) return text.trim();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function socketConnection(path: string): Promise<{ connection: MessageConnection; end(): void }> {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ErrorCodes,
@@ -10,7 +10,17 @@ import {
   WatchStartRequest,
   WatchStopRequest,
 } from '../../src/protocol/index.js';
-import { errorOf, initialized, socketConnection, spawnDaemon, stdioConnection, tempHome, waitForSocket, type TempHome } from './daemon-harness.js';
+import {
+  errorOf,
+  initialized,
+  socketConnection,
+  spawnDaemon,
+  stdioConnection,
+  tempHome,
+  waitForPidFile,
+  waitForSocket,
+  type TempHome,
+} from './daemon-harness.js';
 
 let home: TempHome;
 beforeEach(async () => {
@@ -78,7 +88,7 @@ describe('daemon on a unix socket', () => {
     await waitForSocket(home.socket, daemon);
     expect((await stat(home.socket)).mode & 0o777).toBe(0o600);
     expect((await stat(`${home.cacheDir}/run`)).mode & 0o777).toBe(0o700);
-    expect((await readFile(pidFilePath(home.socket), 'utf8')).trim()).toBe(String(daemon.child.pid));
+    expect(await waitForPidFile(pidFilePath(home.socket), daemon.child.pid)).toBe(String(daemon.child.pid));
 
     const first = await socketConnection(home.socket);
     expect((await initialized(first.connection)).transport).toBe('socket');
@@ -107,7 +117,7 @@ describe('daemon on a unix socket', () => {
     await waitForSocket(home.socket, daemon);
     const client = await socketConnection(home.socket);
     expect((await initialized(client.connection)).pid).toBe(daemon.child.pid);
-    expect((await readFile(pidFilePath(home.socket), 'utf8')).trim()).toBe(String(daemon.child.pid));
+    expect(await waitForPidFile(pidFilePath(home.socket), daemon.child.pid)).toBe(String(daemon.child.pid));
     client.end();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
@@ -116,6 +126,7 @@ describe('daemon on a unix socket', () => {
   it('refuses to start a second daemon on a live socket and names the first', async () => {
     const first = spawnDaemon(home, []);
     await waitForSocket(home.socket, first);
+    await waitForPidFile(pidFilePath(home.socket), first.child.pid);
     const second = spawnDaemon(home, []);
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toContain(`already serving ${home.socket}`);
