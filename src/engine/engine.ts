@@ -1,14 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { OptimizeReport, ProgressEvent, VerifyMode } from '../protocol/report.js';
-import { runArchipelago } from '../islands/archipelago.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { resultCacheKey } from '../cache/result-cache.js';
+import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../islands/pool.js';
+import { AtollError, ErrorCodes } from '../protocol/errors.js';
+import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
+import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
-import type { ResultCache } from '../cache/result-cache.js';
-import { resultCacheKey } from '../cache/result-cache.js';
-import { canonicalOptions, resolveOptions, type OptimizeOptions } from './options.js';
+import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
+import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { versions } from './versions.js';
 
 export interface EngineConfig {
@@ -16,6 +19,12 @@ export interface EngineConfig {
   islandThreads?: number;
   /** Heap limit per binaryen worker, MB. */
   islandHeapMb?: number;
+  /** z3 worker threads; default: available cores. */
+  solverThreads?: number;
+  /** Per-query solver timeout, ms (default 5000). */
+  solverTimeoutMs?: number;
+  /** Verdicts of function pairs seen before (content-addressed; shared across jobs and restarts). */
+  proofCache?: ProofCache;
   /** Answers for inputs seen before with the same options and versions. */
   resultCache?: ResultCache;
 }
@@ -31,51 +40,53 @@ export interface OptimizeResult {
   report: OptimizeReport;
 }
 
-/** Verification modes this build can honour; strict and report arrive with the verifier. */
-const AVAILABLE_VERIFY_MODES: readonly VerifyMode[] = ['off'];
-export const DEFAULT_VERIFY_MODE: VerifyMode = 'off';
+export interface VerifyPairOptions {
+  /** Per-query solver timeout, ms; default the engine's. */
+  timeoutMs?: number;
+  /** Feature override for reading both modules. */
+  features?: string[];
+}
+
+/** Strict by default: nothing unproved reaches the output unless the user asks for less. */
+export const DEFAULT_VERIFY_MODE = 'strict';
 
 /**
- * The optimize job as a library: ingest, archipelago, (verification), emit. No transport here: the daemon
- * and the CLI's private daemon call it. One Engine keeps its worker pools warm across jobs.
+ * The optimize job as a library: ingest, archipelago, verification, assembly, emit. No transport here: the
+ * daemon (and the CLI's private daemon) call it. One Engine keeps its worker pools warm across jobs.
  */
 export class Engine {
   private readonly pool: BinaryenPool;
-  private readonly resultCache: ResultCache | undefined;
+  private readonly verifier: Verifier;
+  private readonly config: EngineConfig;
 
   constructor(config: EngineConfig = {}) {
-    this.resultCache = config.resultCache;
+    this.config = config;
     this.pool = new BinaryenPool({
       threads: config.islandThreads ?? availableParallelism(),
       ...(config.islandHeapMb ? { maxHeapMb: config.islandHeapMb } : {}),
     });
+    this.verifier = this.makeVerifier(config.solverTimeoutMs);
   }
 
-  warmUp(): Promise<void> {
-    return this.pool.warmUp();
+  async warmUp(): Promise<void> {
+    await Promise.all([this.pool.warmUp(), this.verifier.warmUp()]);
   }
 
-  status(): { islandThreads: number; queued: number; completed: number } {
+  status(): { islandThreads: number; solverThreads: number; queued: number; completed: number } {
     const { threads, queued, completed } = this.pool.stats;
-    return { islandThreads: threads, queued, completed };
+    return { islandThreads: threads, solverThreads: this.solverThreads(), queued, completed };
   }
 
   async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizeResult> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    if (!AVAILABLE_VERIFY_MODES.includes(settings.verify)) {
-      throw new AtollError(
-        ErrorCodes.NotAvailable,
-        `verification mode "${settings.verify}" is not available in this build yet; use --verify off`,
-      );
-    }
     const progress = (phase: ProgressEvent['phase'], message: string, percentage?: number) =>
       hooks.onProgress?.({ phase, message, ...(percentage === undefined ? {} : { percentage }) });
 
     progress('ingest', 'reading the module', 0);
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
-    const hit = await this.resultCache?.get(cacheKey);
+    const hit = await this.resultCache()?.get(cacheKey);
     if (hit) {
       progress('emit', 'unchanged input: answered from the result cache', 100);
       const total = Math.round(performance.now() - started);
@@ -87,6 +98,17 @@ export class Engine {
     const ingested = await this.pool.ingest({ bytes, declared: input.declared, override: settings.features }, hooks.signal);
     const ingestMs = performance.now() - started;
 
+    let verifyMs = 0;
+    const chain =
+      settings.verify === 'strict'
+        ? new ProvedChain(
+            { named: ingested.named, stripped: bytes, score: ingested.score },
+            this.verifier,
+            this.pool,
+            ingested.flags,
+            settings.objective,
+          )
+        : undefined;
     const search = await runArchipelago(
       this.pool,
       {
@@ -109,24 +131,48 @@ export class Engine {
           progress(
             generation === 0 ? 'baseline' : 'generation',
             generation === 0 ? 'generation 0: starting genomes (island 0 is binaryen -Oz)' : `generation ${generation} of ${of}`,
-            Math.round(5 + (90 * generation) / (of + 1)),
+            Math.round(5 + (85 * generation) / (of + 1)),
           ),
+        ...(chain && {
+          afterGeneration: async (generation, champion) => {
+            const t = performance.now();
+            await chain.consider(champion, hooks.signal, (done, total) =>
+              progress('verify', `generation ${generation}: verified ${done} of ${total} functions`),
+            );
+            verifyMs += performance.now() - t;
+          },
+        }),
       },
     );
-    const optimizeDone = performance.now();
+    for (const failure of search.failures) {
+      hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
+    }
+
+    let verification: VerifyReport | undefined;
+    if (settings.verify === 'report') {
+      const t = performance.now();
+      progress('verify', 'verifying the champion against the input', 92);
+      verification = await this.verifier.verifyModules(ingested.named, search.champion.named, {
+        featureFlags: ingested.flags,
+        sameLineage: true,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onProgress: (done, total) => progress('verify', `verified ${done} of ${total} functions`),
+      });
+      verifyMs += performance.now() - t;
+    }
+    const optimizeMs = performance.now() - started - ingestMs - verifyMs;
 
     progress('emit', 'writing the output', 97);
-    const { champion } = search;
-    // Nothing lost: when no island beat the input itself, the input goes out unchanged.
-    const improved = champion.score.size < bytes.length || champion.score.value < ingested.score.value;
-    const output = improved ? (settings.keepNames ? champion.named : champion.stripped) : bytes;
+    const emitStarted = performance.now();
+    const chosen = chain ? chain.accepted : { ...search.champion, how: 'champion' as const };
+    // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
+    const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
+    const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
     if (!WebAssembly.validate(output)) {
       throw new AtollError(ErrorCodes.InternalError, 'the optimized module does not validate in V8; nothing was written');
     }
     const emitDone = performance.now();
-    for (const failure of search.failures) {
-      hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
-    }
+
     const report: OptimizeReport = {
       input: {
         bytes: bytes.length,
@@ -141,12 +187,7 @@ export class Engine {
         ? { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) }
         : null,
       champion: improved
-        ? {
-            island: champion.island,
-            generation: champion.generation,
-            genome: champion.lineage.map(describeGenome),
-            value: champion.score.value,
-          }
+        ? { island: chosen.island, generation: chosen.generation, genome: genomeOf(search, chosen), value: chosen.score.value }
         : { island: -1, generation: -1, genome: [], value: ingested.score.value },
       settings: {
         islands: settings.islands,
@@ -162,18 +203,18 @@ export class Engine {
       history: search.history,
       migrations: search.migrations,
       failures: search.failures,
-      verifiedStatus: 'unverified',
+      ...verificationFields(settings, chain, verification, search, output.length),
       timeMs: {
         total: Math.round(emitDone - started),
         ingest: Math.round(ingestMs),
-        optimize: Math.round(optimizeDone - started - ingestMs),
-        verify: 0,
-        emit: Math.round(emitDone - optimizeDone),
+        optimize: Math.round(optimizeMs),
+        verify: Math.round(verifyMs),
+        emit: Math.round(emitDone - emitStarted),
       },
       cached: false,
     };
     try {
-      await this.resultCache?.set(cacheKey, { output, report });
+      await this.resultCache()?.set(cacheKey, { output, report });
     } catch (error) {
       // A cache that cannot be written costs the next run time, never this run its result.
       hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
@@ -182,7 +223,104 @@ export class Engine {
     return { output, report };
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  /**
+   * Checks any optimizer's output against its input (e.g. wasm-opt's). Both are read with the features the
+   * input needs (or the override); a candidate that needs more than that is itself an error.
+   */
+  async verify(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions = {}, hooks: JobHooks = {}): Promise<VerifyReport> {
+    const override = options.features && parseFeatureNames(options.features);
+    const a = ingestBytes(base);
+    const b = ingestBytes(candidate);
+    const [sideA, sideB] = await Promise.all([
+      this.pool.ingest({ bytes: base, declared: a.declared, override }, hooks.signal),
+      this.pool.ingest({ bytes: candidate, declared: b.declared, override }, hooks.signal),
+    ]);
+    const extra = sideB.features.filter((f) => !sideA.features.includes(f));
+    if (extra.length > 0) {
+      throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
+    }
+    const verifier = options.timeoutMs ? this.makeVerifier(options.timeoutMs) : this.verifier;
+    try {
+      return await verifier.verifyModules(base, candidate, {
+        featureFlags: sideA.flags,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onProgress: (done, total) =>
+          hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
+      });
+    } finally {
+      if (verifier !== this.verifier) await verifier.close();
+    }
   }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.verifier.close()]);
+  }
+
+  private resultCache(): ResultCache | undefined {
+    return this.config.resultCache;
+  }
+
+  private solverThreads(): number {
+    return this.config.solverThreads ?? availableParallelism();
+  }
+
+  private makeVerifier(timeoutMs: number | undefined): Verifier {
+    return new Verifier({
+      threads: this.solverThreads(),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(this.config.proofCache ? { proofCache: this.config.proofCache } : {}),
+    });
+  }
+}
+
+/** The genomes that produced the chosen module, when it is one the search produced (not a mosaic). */
+function genomeOf(search: ArchipelagoResult, chosen: { island: number; generation: number }): string[] {
+  const resident = search.residents
+    .flat()
+    .find((r) => r.island === chosen.island && r.generation === chosen.generation);
+  return resident ? resident.lineage.map(describeGenome) : [];
+}
+
+/** The report's verification fields for the mode that ran. */
+function verificationFields(
+  settings: ResolvedOptions,
+  chain: ProvedChain | undefined,
+  verification: VerifyReport | undefined,
+  search: ArchipelagoResult,
+  outputBytes: number,
+): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'verificationSteps' | 'proofTax'> {
+  if (settings.verify === 'off') return { verifiedStatus: 'unverified' };
+  if (settings.verify === 'report') {
+    return { verification, verifiedStatus: verification && fullyProved(verification) ? 'proved' : 'partially-proved' };
+  }
+  const provedInOutput = [...chain!.provenance.values()];
+  const rejected = [...chain!.rejected.values()].filter((f) => !chain!.provenance.has(f.name));
+  const last = chain!.steps.findLast((s) => s.outcome !== 'rejected');
+  const sum = (pick: (s: Step) => number) => chain!.steps.reduce((n, s) => n + pick(s), 0);
+  return {
+    verifiedStatus: 'proved',
+    verification: {
+      functions: provedInOutput,
+      totals: totals([...provedInOutput, ...rejected]),
+      module: last?.report.module ?? { accepted: true, findings: ['no change was accepted: the output is the input'] },
+      unmatched: last?.report.unmatched ?? { base: [], candidate: [] },
+      timeMs: {
+        total: sum((s) => s.ms),
+        solver: sum((s) => s.report.timeMs.solver),
+        cached: sum((s) => s.report.timeMs.cached),
+      },
+    },
+    rejected,
+    verificationSteps: chain!.steps.map((s) => ({
+      generation: s.generation,
+      island: s.island,
+      candidateBytes: s.candidateSize,
+      outcome: s.outcome,
+      taken: s.taken,
+      changed: changedFunctions(s.report).length,
+      proved: s.report.totals.proved,
+      ms: s.ms,
+    })),
+    proofTax: outputBytes - search.champion.score.size,
+  };
 }

@@ -3,7 +3,7 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { OptimizeOptions } from '../protocol/options.js';
 import type { Objective, SearchStrategy, Topology, VerifyMode } from '../protocol/report.js';
 import { SEARCH_STRATEGIES } from '../islands/archipelago.js';
-import { isFeatureName, type FeatureName } from '../wasm/features.js';
+import { parseFeatureNames, type FeatureName } from '../wasm/features.js';
 
 
 /** The engine takes the options exactly as they travel on the wire (src/protocol/options.ts). */
@@ -46,10 +46,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 
 /** Fills in defaults and rejects out-of-range values with a message naming the option. */
 export function resolveOptions(options: OptimizeOptions, defaultVerify: VerifyMode): ResolvedOptions {
-  const features = options.features?.map((name) => {
-    if (!isFeatureName(name)) bad(`unknown feature "${name}"`);
-    return name;
-  });
+  const features = options.features && parseFeatureNames(options.features);
   if (options.plantFault !== undefined && process.env['ATOLL_TEST_HOOKS'] !== '1') {
     bad('plantFault is a test hook; it is available only with ATOLL_TEST_HOOKS=1');
   }

@@ -38,6 +38,8 @@ export interface ArchipelagoConfig {
 export interface ArchipelagoHooks {
   signal?: AbortSignal | undefined;
   onGeneration?: (generation: number, of: number) => void;
+  /** Awaited after each generation with the best module found so far (strict mode verifies it). */
+  afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
 }
 
 export interface ArchipelagoResult {
@@ -151,6 +153,8 @@ export async function runArchipelago(
     });
     generationsRun = generation;
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
+    const leader = best(islands.flatMap((island) => island.residents));
+    if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
   }
 
   const everyone = islands.flatMap((island) => island.residents);

@@ -1,7 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
-import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask } from './tasks.js';
+import {
+  POISONED,
+  type BinaryenTask,
+  type EvaluateResult,
+  type EvaluateTask,
+  type IngestResult,
+  type IngestTask,
+  type MosaicResult,
+  type MosaicTask,
+} from './tasks.js';
 
 export interface BinaryenPoolOptions {
   /** Worker threads; default: available cores. */
@@ -57,6 +66,10 @@ export class BinaryenPool {
         ms: performance.now() - started,
       };
     }
+  }
+
+  mosaic(task: Omit<MosaicTask, 'kind'>, signal?: AbortSignal): Promise<MosaicResult> {
+    return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
   }
 
   get stats(): { threads: number; queued: number; completed: number } {

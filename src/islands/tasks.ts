@@ -6,7 +6,7 @@ import type { Genome } from './genome.js';
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | WarmupTask;
 
 export interface IngestTask {
   kind: 'ingest';
@@ -60,6 +60,20 @@ export type EvaluateResult =
       ms: number;
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
+
+/** Strict mode: the base with the donor's bodies of proved functions (see engine/mosaic.ts). */
+export interface MosaicTask {
+  kind: 'mosaic';
+  base: Uint8Array;
+  donor: Uint8Array;
+  flags: number;
+  proved: string[];
+  objective: Objective;
+}
+
+export type MosaicResult =
+  | { ok: true; named: Uint8Array; stripped: Uint8Array; score: Score; taken: string[]; skipped: Array<{ name: string; why: string }> }
+  | { ok: false; error: string };
 
 export interface WarmupTask {
   kind: 'warmup';

@@ -3,9 +3,11 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule } from '../wasm/binaryen.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
+import { nameEveryFunction } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
-import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './tasks.js';
+import { buildMosaic } from '../engine/mosaic.js';
+import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './tasks.js';
 import { plantFault } from './planted-fault.js';
 
 let poisoned = false;
@@ -23,6 +25,8 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return ingest(task);
       case 'evaluate':
         return evaluate(task, recentOutput);
+      case 'mosaic':
+        return mosaic(task);
     }
   } catch (error) {
     if (isBinaryenAbort(error)) poisonAndExit();
@@ -54,7 +58,7 @@ function warmup(): boolean {
 function ingest(task: IngestTask): IngestResult {
   let module;
   try {
-    module = readModule(task.bytes, ALL_DETECTABLE);
+    module = readModule(nameEveryFunction(task.bytes), ALL_DETECTABLE);
   } catch (error) {
     if (isBinaryenAbort(error)) throw error;
     throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
@@ -118,6 +122,20 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
     return { ok: false, error: describeBinaryenError(error), aborted: false, ms: performance.now() - started };
   } finally {
     if (!poisoned) module.dispose();
+  }
+}
+
+function mosaic(task: MosaicTask): MosaicResult {
+  const base = readModule(task.base, task.flags);
+  const donor = readModule(task.donor, task.flags);
+  try {
+    const plan = buildMosaic(binaryen, base, donor, task.proved);
+    if (!base.validate()) return { ok: false, error: 'the mosaic does not validate' };
+    const stripped = emitModule(base, false);
+    return { ok: true, named: emitModule(base, true), stripped, score: score(base, stripped.length, task.objective), ...plan };
+  } finally {
+    base.dispose();
+    donor.dispose();
   }
 }
 

@@ -23,7 +23,9 @@ export type UnknownReason =
   | 'approximation'
   | 'unmatched'
   | 'signature-changed'
-  | 'solver-error';
+  | 'solver-error'
+  /** Proved within the candidate, but it depends on changes elsewhere that were not accepted (strict mosaic). */
+  | 'context';
 
 export interface Counterexample {
   /** Parameter values as wasm text literals (i32/i64 decimal, f32/f64 as raw bits in hex). */
@@ -48,6 +50,8 @@ export interface FunctionVerdict {
   /** Whether the verdict came from the proof cache. */
   cached: boolean;
   ms: number;
+  /** optimize only: the island and generation whose variant of the function this verdict is about. */
+  variant?: { island: number; generation: number };
 }
 
 export interface VerifyTotals {
@@ -124,8 +128,31 @@ export interface OptimizeReport {
   migrations: MigrationRecord[];
   /** Islands dropped for a generation because their worker failed, with the reason. */
   failures: Array<{ generation: number; island: number; error: string }>;
-  /** Present unless verification is off. */
+  /**
+   * Present unless verification is off. In strict mode its `functions` are the functions whose body in the
+   * output differs from the input, each with the step that proved it; in report mode, the champion
+   * against the input.
+   */
   verification?: VerifyReport;
+  /** strict mode: changes the search made that are not in the output, with the verdict that kept them out. */
+  rejected?: FunctionVerdict[];
+  /** strict mode: every verification attempt, in order (a candidate that would have become champion). */
+  verificationSteps?: Array<{
+    generation: number;
+    island: number;
+    candidateBytes: number;
+    outcome: 'whole' | 'mosaic' | 'rejected';
+    /** Functions the mosaic took from the candidate. */
+    taken: number;
+    changed: number;
+    proved: number;
+    ms: number;
+  }>;
+  /**
+   * strict mode: bytes given up because changes could not be proved — the output's size minus the size of
+   * the best module the search found (what `report` mode would have written).
+   */
+  proofTax?: number;
   /** What the output is: `unverified` when verification is off — never called verified. */
   verifiedStatus: 'unverified' | 'proved' | 'partially-proved';
   timeMs: { total: number; ingest: number; optimize: number; verify: number; emit: number };

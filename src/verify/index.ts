@@ -32,6 +32,11 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Only these functions (base names). */
   only?: string[];
+  /**
+   * Both modules descend from one input through binaryen with the name section kept (the engine's case), so
+   * a function's name identifies it even where binaryen made the name up (numbers for unnamed functions).
+   */
+  sameLineage?: boolean;
 }
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
@@ -93,6 +98,7 @@ export class Verifier {
     this.solverMs = 0;
     const irA = readIr(base, opts.featureFlags);
     const irB = readIr(candidate, opts.featureFlags);
+    if (opts.sameLineage) irA.named = irB.named = true;
     const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
     const b: Side = { bytes: candidate, ir: irB, ctx: new ModuleContext(irB) };
     const pairs = matchFunctions(irA, irB);

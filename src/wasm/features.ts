@@ -68,6 +68,19 @@ export function isFeatureName(name: string): name is FeatureName {
   return Object.hasOwn(FEATURE_FLAGS, name);
 }
 
+/** Checks user-given feature names, naming the first unknown one. */
+export function parseFeatureNames(names: readonly string[]): FeatureName[] {
+  return names.map((name) => {
+    if (!isFeatureName(name)) {
+      throw new AtollError(
+        ErrorCodes.BadOption,
+        `unknown WebAssembly feature "${name}"; known: ${Object.keys(FEATURE_FLAGS).join(', ')}`,
+      );
+    }
+    return name;
+  });
+}
+
 /**
  * Features binaryen assumes whenever another is on (it asserts, and aborts, on e.g. bulk-memory without
  * bulk-memory-opt). Feature sets are always closed under this relation before binaryen sees them.
@@ -81,13 +94,7 @@ export const IMPLIED_FEATURES: Partial<Record<FeatureName, readonly FeatureName[
 /** Feature flags for the names, closed under IMPLIED_FEATURES. */
 export function featuresToFlags(names: readonly string[]): number {
   let flags = MVP;
-  for (const name of names) {
-    if (!isFeatureName(name)) {
-      throw new AtollError(
-        ErrorCodes.BadOption,
-        `unknown WebAssembly feature "${name}"; known: ${Object.keys(FEATURE_FLAGS).join(', ')}`,
-      );
-    }
+  for (const name of parseFeatureNames(names)) {
     flags |= FEATURE_FLAGS[name];
     for (const implied of IMPLIED_FEATURES[name] ?? []) flags |= FEATURE_FLAGS[implied];
   }

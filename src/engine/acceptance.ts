@@ -1,0 +1,144 @@
+import type { FunctionVerdict, VerifyReport } from '../protocol/report.js';
+import { better, type Resident } from '../islands/population.js';
+import type { BinaryenPool } from '../islands/pool.js';
+import type { Score } from '../islands/tasks.js';
+import type { Objective } from '../protocol/report.js';
+import type { Verifier } from '../verify/index.js';
+import { sha256 } from '../wasm/ingest.js';
+
+/** The module strict mode stands behind: proved equivalent to the input through every accepted step. */
+export interface Accepted {
+  named: Uint8Array;
+  stripped: Uint8Array;
+  score: Score;
+  /** Where its newest change came from; island -1 is the input itself. */
+  island: number;
+  generation: number;
+  how: 'input' | 'whole' | 'mosaic';
+}
+
+/** One verification attempt: a candidate that would have become champion. */
+export interface Step {
+  generation: number;
+  island: number;
+  candidateSize: number;
+  outcome: 'whole' | 'mosaic' | 'rejected';
+  /** Functions the mosaic took from the candidate, when it was used. */
+  taken: number;
+  report: VerifyReport;
+  ms: number;
+}
+
+/**
+ * Stepwise translation validation (design §1.3–1.4): each candidate that beats the accepted module is
+ * verified against the accepted module, not against the input, so each query stays small and proofs
+ * compose (accepted ≡ input, candidate ≡ accepted ⇒ candidate ≡ input). Only candidates that would become
+ * champion are verified. A candidate with unproved changes is not lost whole: the mosaic keeps its proved
+ * functions, and the mosaic itself is verified again before it is accepted.
+ */
+export class ProvedChain {
+  accepted: Accepted;
+  readonly steps: Step[] = [];
+  /** Functions whose body in the accepted module differs from the input, with the proof of their newest change. */
+  readonly provenance = new Map<string, FunctionVerdict>();
+  /** Changes the search made that are not in the accepted module, with the verdict that kept each out. */
+  readonly rejected = new Map<string, FunctionVerdict>();
+  /** Candidates already decided: the champion often stays the same across generations. */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    input: { named: Uint8Array; stripped: Uint8Array; score: Score },
+    private readonly verifier: Verifier,
+    private readonly pool: BinaryenPool,
+    private readonly flags: number,
+    private readonly objective: Objective,
+  ) {
+    this.accepted = { ...input, island: -1, generation: -1, how: 'input' };
+  }
+
+  async consider(candidate: Resident, signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (!better(candidate, { ...this.accepted, lineage: [] })) return;
+    const id = sha256(candidate.named);
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    const started = performance.now();
+    const whole = await this.verify(candidate.named, signal, onProgress);
+    const record = (outcome: Step['outcome'], report: VerifyReport, taken = 0) =>
+      this.steps.push({
+        generation: candidate.generation,
+        island: candidate.island,
+        candidateSize: candidate.score.size,
+        outcome,
+        taken,
+        report,
+        ms: Math.round(performance.now() - started),
+      });
+    const variant = { island: candidate.island, generation: candidate.generation };
+    for (const f of changedFunctions(whole)) {
+      if (f.verdict.status !== 'proved') this.rejected.set(f.name, { ...f, variant });
+    }
+    if (fullyProved(whole)) {
+      this.accepted = { ...candidate, how: 'whole' };
+      this.credit(whole, variant);
+      record('whole', whole);
+      return;
+    }
+    const proved = whole.functions.filter((f) => f.verdict.status === 'proved' && f.verdict.method !== 'identical').map((f) => f.name);
+    if (proved.length === 0) {
+      record('rejected', whole);
+      return;
+    }
+    const mosaic = await this.pool.mosaic(
+      { base: this.accepted.named, donor: candidate.named, flags: this.flags, proved, objective: this.objective },
+      signal,
+    );
+    if (!mosaic.ok || mosaic.taken.length === 0) {
+      record('rejected', whole);
+      return;
+    }
+    const check = await this.verify(mosaic.named, signal, onProgress);
+    const asResident = { ...mosaic, lineage: [], island: candidate.island, generation: candidate.generation };
+    if (fullyProved(check) && better(asResident, { ...this.accepted, lineage: [] })) {
+      this.accepted = { named: mosaic.named, stripped: mosaic.stripped, score: mosaic.score, ...variant, how: 'mosaic' };
+      this.credit(check, variant);
+      for (const { name, why } of mosaic.skipped) {
+        const proof = whole.functions.find((f) => f.name === name)!;
+        this.rejected.set(name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
+      }
+      record('mosaic', check, mosaic.taken.length);
+    } else {
+      record('rejected', whole);
+    }
+  }
+
+  /** The accepted step's proved changes now stand in the output. */
+  private credit(report: VerifyReport, variant: { island: number; generation: number }): void {
+    for (const f of changedFunctions(report)) {
+      this.provenance.set(f.name, { ...f, variant });
+      this.rejected.delete(f.name);
+    }
+  }
+
+  private verify(candidate: Uint8Array, signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+    return this.verifier.verifyModules(this.accepted.named, candidate, {
+      featureFlags: this.flags,
+      sameLineage: true,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+  }
+
+}
+
+/** Verdicts of functions whose bodies differ between the two sides. */
+export function changedFunctions(report: VerifyReport): FunctionVerdict[] {
+  return report.functions.filter((f) => !(f.verdict.status === 'proved' && f.verdict.method === 'identical'));
+}
+
+/**
+ * Every changed function proved and the module-level check passed (which decides whether functions that
+ * exist on one side only are harmless).
+ */
+export function fullyProved(report: VerifyReport): boolean {
+  return report.totals.refuted === 0 && report.totals.unknown === 0 && report.module.accepted;
+}

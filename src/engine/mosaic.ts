@@ -1,0 +1,110 @@
+import type binaryenNs from 'binaryen';
+import { extractModule, functionHash, type IrFunction, type IrNode } from '../wasm/ir.js';
+
+type Binaryen = typeof binaryenNs;
+
+export interface MosaicPlan {
+  /** Functions whose donor body goes into the mosaic. */
+  taken: string[];
+  /** Proved functions left at their base body, and why. */
+  skipped: Array<{ name: string; why: string }>;
+}
+
+/**
+ * Builds a mosaic in `base`: for each function in `proved` (shown equivalent between base and donor), the
+ * donor's body replaces the base's, when the donor body still means the same thing among the base's
+ * functions. binaryen IR refers to functions and globals by name, so a body can be copied between modules
+ * of one thread; what must hold is that everything the body refers to exists in the base with the same
+ * type, and that every callee whose body differs between the two modules comes along too (the verifier
+ * may have inlined a callee's donor body into its proof). That condition is closed over by iteration.
+ * The engine verifies the finished mosaic against the base again before accepting it.
+ */
+export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: binaryenNs.Module, proved: readonly string[]): MosaicPlan {
+  const irBase = extractModule(binaryen, base);
+  const irDonor = extractModule(binaryen, donor);
+  const baseFns = new Map(irBase.functions.map((f) => [f.name, f]));
+  const donorFns = new Map(irDonor.functions.map((f) => [f.name, f]));
+  const baseGlobals = new Map(irBase.globals.map((g) => [g.name, g]));
+  const donorGlobals = new Map(irDonor.globals.map((g) => [g.name, g]));
+  const skipped: MosaicPlan['skipped'] = [];
+  const candidates = new Set<string>();
+
+  for (const name of proved) {
+    const a = baseFns.get(name);
+    const b = donorFns.get(name);
+    const why = !a || !b
+      ? 'missing on one side'
+      : a.imported || b.imported
+        ? 'an import'
+        : signature(a) !== signature(b)
+          ? 'signature differs'
+          : foreignReference(b, baseFns, baseGlobals, donorGlobals);
+    if (why) skipped.push({ name, why });
+    else candidates.add(name);
+  }
+  // Drop functions whose changed callees are not all coming along, until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of [...candidates]) {
+      const missing = callees(donorFns.get(name)!.body).find(
+        (callee) => !candidates.has(callee) && functionHash(baseFns.get(callee)!) !== functionHash(donorFns.get(callee)!),
+      );
+      if (missing) {
+        candidates.delete(name);
+        skipped.push({ name, why: `calls ${missing}, which changed and is not taken` });
+        changed = true;
+      }
+    }
+  }
+
+  const taken = [...candidates].sort();
+  for (const name of taken) {
+    const from = binaryen.getFunctionInfo(donor.getFunction(name));
+    const into = binaryen.getFunctionInfo(base.getFunction(name));
+    const body = base.copyExpression(from.body);
+    base.removeFunction(name);
+    base.addFunction(name, into.params, into.results, from.vars, body);
+  }
+  return { taken, skipped };
+}
+
+function signature(fn: IrFunction): string {
+  return `${fn.params.join(',')}->${fn.results.join(',')}`;
+}
+
+/** Why the donor body cannot live in the base module, or undefined when it can. */
+function foreignReference(
+  fn: IrFunction,
+  baseFns: Map<string, IrFunction>,
+  baseGlobals: Map<string, { type: string; mutable: boolean }>,
+  donorGlobals: Map<string, { type: string; mutable: boolean }>,
+): string | undefined {
+  for (const node of nodes(fn.body)) {
+    if (node.kind === 'call') {
+      const callee = baseFns.get(node.name!);
+      if (!callee) return `calls ${node.name}, which the base does not have`;
+    } else if (node.kind === 'global.get' || node.kind === 'global.set') {
+      const a = baseGlobals.get(node.name!);
+      const b = donorGlobals.get(node.name!);
+      if (!a || !b || a.type !== b.type || a.mutable !== b.mutable) return `uses global ${node.name}, which differs in the base`;
+    } else if (node.kind === 'unsupported') {
+      return `contains ${node.op}, which the mosaic does not move`;
+    }
+  }
+  return undefined;
+}
+
+function callees(body: IrNode | null): string[] {
+  return [...new Set(nodes(body).filter((n) => n.kind === 'call').map((n) => n.name!))];
+}
+
+function nodes(body: IrNode | null): IrNode[] {
+  const out: IrNode[] = [];
+  const stack = body ? [body] : [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    out.push(node);
+    for (const kid of node.kids) if (kid) stack.push(kid);
+  }
+  return out;
+}
