@@ -2,17 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../unit/vscode/real-daemon.js';
+import { CLI_MAIN, ROOT } from './daemon-harness.js';
 
 /**
  * The Neovim client for real: headless Neovim (Debian's, installed by scripts/ensure-system-deps.sh) loads
  * clients/nvim from the runtimepath, starts the built daemon (`atoll daemon --stdio`) with its own JSON-RPC
  * client, runs the commands, and writes what it showed to a file on the way out.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PLUGIN = join(ROOT, 'clients/nvim');
-const CLI_MAIN = join(ROOT, 'dist/clients/cli/main.js');
 
 function nvimVersion(): string | undefined {
   const result = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
@@ -76,15 +75,6 @@ async function runNvim(dir: string, steps: string[]): Promise<{ session: Session
     throw new Error(`Neovim wrote no session result (exit ${exitCode}); stderr:\n${stderr}`);
   });
   return { session: JSON.parse(text) as Session, exitCode, stderr };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('Neovim client (clients/nvim) against the real daemon', () => {

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ResponseError } from 'vscode-jsonrpc';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DaemonProcess, type DaemonEvents, type DaemonState } from '../../../clients/vscode/src/daemon-process.js';
 import { errorMessage } from '../../../clients/vscode/src/format.js';
 import { optimizeParams } from '../../../clients/vscode/src/requests.js';
@@ -11,14 +11,6 @@ import { daemonCommandLine, FAST, isAlive, workspace, type Workspace } from './r
 
 let ws: Workspace;
 let daemon: DaemonProcess | undefined;
-beforeEach(async () => {
-  ws = await workspace();
-});
-afterEach(async () => {
-  await daemon?.stop();
-  daemon = undefined;
-  await ws.cleanup();
-});
 
 const fastSettings = (overrides: Record<string, unknown> = {}) =>
   readSettings({ get: <T>(key: string) => ({ 'optimize.islands': FAST.islands, 'optimize.generations': FAST.generations, 'optimize.verify': FAST.verify, ...overrides })[key] as T });
@@ -30,27 +22,37 @@ function recorder() {
   return { states, events };
 }
 
-function start(events: DaemonEvents, restart = { maxRestarts: 3, initialDelayMs: 50, maxDelayMs: 200, stableAfterMs: 60_000 }) {
+function start(events: DaemonEvents, restart = { maxRestarts: 2, initialDelayMs: 50, maxDelayMs: 200, stableAfterMs: 60_000 }) {
   daemon = new DaemonProcess({ command: daemonCommandLine, clientInfo: { name: 'atoll-vscode-test' }, env: ws.env, events, restart });
   return daemon;
 }
 
-describe('DaemonProcess against the real daemon (atoll daemon --stdio)', () => {
-  it('initializes, optimizes demo.wasm with $/progress, and shuts down with exit code 0', async () => {
-    const { events, states } = recorder();
-    const process_ = start(events);
-    const info = await process_.start();
+describe('one DaemonProcess session against the real daemon (atoll daemon --stdio)', () => {
+  // One daemon for the whole session, as an editor keeps it: optimize, cancel, then shut down.
+  const { events, states } = recorder();
+  let session: DaemonProcess;
+  let pid: number;
+  let sessionWs: Workspace;
+  beforeAll(async () => {
+    sessionWs = await workspace();
+    session = new DaemonProcess({ command: daemonCommandLine, clientInfo: { name: 'atoll-vscode-test' }, env: sessionWs.env, events });
+    const info = await session.start();
     expect(info.serverInfo.name).toBe('atoll');
     expect(info.transport).toBe('stdio');
-    const pid = process_.pid!;
-    expect(isAlive(pid)).toBe(true);
+    pid = session.pid!;
+  });
+  afterAll(async () => {
+    await session.stop();
+    await sessionWs.cleanup();
+  });
 
+  it('optimizes demo.wasm into a valid, smaller module, with $/progress begin … end', async () => {
     const progress: WorkDoneProgressValue[] = [];
-    const params = optimizeParams(ws.demo, fastSettings());
-    const result = await process_.requestWithProgress(OptimizeRequest, params, { onProgress: (value) => progress.push(value) });
+    const params = optimizeParams(sessionWs.demo, fastSettings());
+    const result = await session.requestWithProgress(OptimizeRequest, params, { onProgress: (value) => progress.push(value) });
 
-    expect(result.outputPath).toBe(`${ws.dir}/demo.opt.wasm`);
-    const input = await stat(ws.demo);
+    expect(result.outputPath).toBe(`${sessionWs.dir}/demo.opt.wasm`);
+    const input = await stat(sessionWs.demo);
     const output = await readFile(result.outputPath!);
     expect(WebAssembly.validate(output)).toBe(true);
     expect(output.length).toBe(result.report.output.bytes);
@@ -58,27 +60,38 @@ describe('DaemonProcess against the real daemon (atoll daemon --stdio)', () => {
     expect(progress[0]?.kind).toBe('begin');
     expect(progress.at(-1)?.kind).toBe('end');
     expect(progress.filter((value) => value.kind === 'report').length).toBeGreaterThan(0);
-
-    await process_.stop();
-    expect(isAlive(pid)).toBe(false);
-    expect(states.at(-1)).toEqual({ state: 'stopped', detail: `the atoll daemon (pid ${pid}) exited with code 0` });
   });
 
   it('cancels a running optimize with $/cancelRequest and keeps serving', async () => {
-    const process_ = start(recorder().events);
-    await process_.start();
     const source = new CancellationTokenSource();
-    const params = optimizeParams(ws.demo, fastSettings({ 'optimize.generations': 1000, 'optimize.verify': 'off' }));
-    const request = process_.requestWithProgress(OptimizeRequest, params, {
+    const params = optimizeParams(sessionWs.demo, fastSettings({ 'optimize.generations': 1000 }));
+    const request = session.requestWithProgress(OptimizeRequest, params, {
       token: source.token,
       onProgress: (value) => value.kind === 'report' && source.cancel(),
     });
     const error = await request.then(() => undefined, (reason: unknown) => reason);
     expect(error).toBeInstanceOf(ResponseError);
     expect((error as ResponseError<unknown>).code).toBe(ErrorCodes.RequestCancelled);
-    expect((await process_.status()).queue.cancelled).toBe(1);
+    expect((await session.status()).queue.cancelled).toBe(1);
   });
 
+  it('shuts down with shutdown + exit: the daemon exits with code 0', async () => {
+    expect(isAlive(pid)).toBe(true);
+    await session.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(states.at(-1)).toEqual({ state: 'stopped', detail: `the atoll daemon (pid ${pid}) exited with code 0` });
+  });
+});
+
+describe('DaemonProcess restarts', () => {
+  beforeEach(async () => {
+    ws = await workspace();
+  });
+  afterEach(async () => {
+    await daemon?.stop();
+    daemon = undefined;
+    await ws.cleanup();
+  });
   it('restarts a daemon that was killed: the request in flight fails clearly, the next one is served', async () => {
     const { events } = recorder();
     let restarts = 0;
@@ -109,7 +122,7 @@ describe('DaemonProcess against the real daemon (atoll daemon --stdio)', () => {
 
   it('gives up after the bounded number of restarts when the daemon keeps dying', async () => {
     const { events, states } = recorder();
-    // Each daemon is killed as soon as it is up: three restarts are allowed, the fourth death is final.
+    // Each daemon is killed as soon as it is up: two restarts are allowed, the third death is final.
     events.state = ((record) => (state: DaemonState, detail: string) => {
       record(state, detail);
       if (state === 'running') process.kill(daemon!.pid!, 'SIGKILL');
@@ -120,9 +133,8 @@ describe('DaemonProcess against the real daemon (atoll daemon --stdio)', () => {
     expect(states.filter(({ state }) => state === 'restarting').map(({ detail }) => detail.match(/restart (\d) in (\d+) ms/)?.slice(1))).toEqual([
       ['1', '50'],
       ['2', '100'],
-      ['3', '200'],
     ]);
-    await expect(process_.status()).rejects.toThrow(/keeps failing .*gave up after 3 restarts/);
+    await expect(process_.status()).rejects.toThrow(/keeps failing .*gave up after 2 restarts/);
     // The user's restart command starts afresh.
     events.state = () => undefined;
     expect((await process_.restart()).serverInfo.name).toBe('atoll');

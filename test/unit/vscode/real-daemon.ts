@@ -1,32 +1,24 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI_MAIN, ROOT, tempHome, type TempHome } from '../../e2e/daemon-harness.js';
 import type { DaemonCommand } from '../../../clients/vscode/src/settings.js';
 
 /** The built CLI (npm run build) started as editors start it: `atoll daemon --stdio`. */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI_MAIN = join(ROOT, 'dist/clients/cli/main.js');
 export const DEMO_WASM = join(ROOT, 'examples/demo.wasm');
 export const FAST = { generations: 1, islands: 2, verify: 'off' } as const;
-
 export const daemonCommandLine: DaemonCommand = { command: process.execPath, args: [CLI_MAIN, 'daemon', '--stdio'] };
+export { ROOT };
 
-export interface Workspace {
-  dir: string;
-  /** A copy of examples/demo.wasm inside the workspace. */
+/** A temp home (its own cache dir, so no test sees another's cached results) with a copy of examples/demo.wasm. */
+export interface Workspace extends TempHome {
   demo: string;
-  /** The daemon's environment: its own cache dir, so no test sees another's cached results. */
-  env: NodeJS.ProcessEnv;
-  cleanup(): Promise<void>;
 }
 
 export async function workspace(): Promise<Workspace> {
-  const dir = await mkdtemp(join(tmpdir(), 'atoll-editor-'));
-  const demo = join(dir, 'demo.wasm');
+  const home = await tempHome();
+  const demo = join(home.dir, 'demo.wasm');
   await copyFile(DEMO_WASM, demo);
-  const env = { ...process.env, ATOLL_CACHE_DIR: join(dir, 'cache') };
-  return { dir, demo, env, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { ...home, demo };
 }
 
 export function isAlive(pid: number): boolean {
