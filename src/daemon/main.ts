@@ -11,8 +11,14 @@ import { DaemonAlreadyRunning, listenOnSocket, refuseIfServed, type SocketListen
 
 const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N] [--solver-threads N]`;
 
+/** False once stderr is gone (the editor closed the pipe): logging must never be what keeps failing. */
+let stderrOpen = true;
+process.stderr.on('error', () => {
+  stderrOpen = false;
+});
+
 function log(line: string): void {
-  process.stderr.write(`atoll daemon: ${line}\n`);
+  if (stderrOpen) process.stderr.write(`atoll daemon: ${line}\n`);
 }
 
 function positiveInteger(flag: string, text: string | undefined): number | undefined {
@@ -92,6 +98,12 @@ async function main(): Promise<void> {
     // The editor went away: nothing more can arrive or be answered.
     process.stdin.on('close', () => void daemon.stop('stdin closed'));
     process.stdin.on('end', () => void daemon.stop('stdin closed'));
+    // Started by a wrapper (`atoll daemon --stdio` runs this as a child): if the wrapper dies, so do we, so an
+    // editor that restarts "the daemon" never leaves one behind. Orphans are re-parented, changing ppid.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void daemon.stop('parent process ended');
+    }, 1000).unref();
   } else {
     const sockets = new Set<Socket>();
     try {
