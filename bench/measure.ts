@@ -24,8 +24,10 @@ export interface AtollMeasured extends Measured {
   verifiedStatus: string;
   /** Percent of changed functions proved, when the engine verified. */
   coverage?: number;
-  /** Time spent proving, when the engine verified: the proof tax. */
+  /** Time spent proving, when the engine verified. */
   verifyMs?: number;
+  /** strict mode: bytes given up because changes could not be proved (the engine's proofTax). */
+  proofTaxBytes?: number;
   curve: CurvePoint[];
 }
 /** `pass`: same transcript as the original module; `fail`: a different one; otherwise the error. */
@@ -84,6 +86,15 @@ async function differential(host: Host, expected: Outcome<string>, bytes: Uint8A
   return actual.ok === expected.ok ? 'pass' : 'fail';
 }
 
+/** The original module's transcript, run twice: a workload that varies by itself would blame the optimizer. */
+async function deterministicTranscript(host: Host, bytes: Uint8Array): Promise<Outcome<string>> {
+  const [first, second] = [await attempt(() => host.run(bytes)), await attempt(() => host.run(bytes))];
+  if ('ok' in first && 'ok' in second && first.ok !== second.ok) {
+    return { error: 'the workload is not deterministic: two runs of the original module differ' };
+  }
+  return first;
+}
+
 /**
  * Measures one module: its size, binaryen.js -Oz, native wasm-opt -Oz, atoll (default settings and
  * multi-start), and runs the host's workload on atoll's outputs against the original's transcript.
@@ -130,6 +141,7 @@ export async function measureModule(
           verify: report.settings.verify,
           verifiedStatus: report.verifiedStatus,
           ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
+          ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
           curve: searchCurve(report),
         };
       });
@@ -146,7 +158,7 @@ export async function measureModule(
 
   const checks: ModuleResult['differential'] = {};
   if (atollOutput || multiStartOutput) {
-    const expected = await attempt(() => host.run(bytes));
+    const expected = await deterministicTranscript(host, bytes);
     if (atollOutput) checks.atoll = await differential(host, expected, atollOutput);
     if (multiStartOutput) checks.multiStart = await differential(host, expected, multiStartOutput);
     options.log(`  differential: atoll ${checks.atoll ?? '-'}, multi-start ${checks.multiStart ?? '-'}`);

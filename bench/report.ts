@@ -31,9 +31,10 @@ function cell(outcome: Outcome<Measured>, render: (m: Measured) => string): stri
 
 function verification(m: ModuleResult): string {
   if (!('ok' in m.atoll)) return '—';
-  const { verify, verifiedStatus, coverage, verifyMs, ms } = m.atoll.ok;
+  const { verify, verifiedStatus, coverage, verifyMs, proofTaxBytes, ms } = m.atoll.ok;
   if (coverage === undefined || verifyMs === undefined) return `${verify} (${verifiedStatus})`;
-  return `${verifiedStatus}, ${coverage.toFixed(1)} % proved, proof tax ${seconds(verifyMs)} s (${((100 * verifyMs) / ms).toFixed(0)} %)`;
+  const tax = proofTaxBytes === undefined ? '' : `, proof tax ${proofTaxBytes} B`;
+  return `${verifiedStatus}, ${coverage.toFixed(1)} % of changed functions proved${tax}, proving ${seconds(verifyMs)} s (${((100 * verifyMs) / ms).toFixed(0)} % of the time)`;
 }
 
 function hostCheck(m: ModuleResult): string {

@@ -1,4 +1,4 @@
-import { pseudoRandomBytes, readPackageFile, Transcript, type Workload } from './host.js';
+import { pseudoRandomBytes, shippedModule, Transcript, type Workload } from './host.js';
 
 interface AsSha256 {
   reinitializeInstance(useSimd?: boolean): void;
@@ -14,9 +14,8 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 /** @chainsafe/as-sha256: SHA-256 in AssemblyScript; the scalar module (the package picks SIMD when it can). */
 export const asSha256: Workload = {
   name: 'as-sha256',
-  source: '@chainsafe/as-sha256@1.2.5 build/optimized.wasm',
   sizeClass: 'small',
-  original: () => readPackageFile('@chainsafe/as-sha256/build/optimized.wasm'),
+  ...shippedModule('@chainsafe/as-sha256', 'build/optimized.wasm'),
   async transcript() {
     const sha = (await import('@chainsafe/as-sha256')) as unknown as AsSha256;
     // The package instantiated its SIMD module on import; this compiles the scalar one, the one tested.

@@ -1,4 +1,4 @@
-import { pseudoRandomBytes, readPackageFile, requireFromHere, Transcript, type Workload } from './host.js';
+import { pseudoRandomBytes, requireFromHere, shippedModule, Transcript, type Workload } from './host.js';
 
 interface Brotli {
   compress(data: Uint8Array, options?: { quality?: number }): Uint8Array;
@@ -19,9 +19,8 @@ function inputs(): Array<[string, Uint8Array]> {
 /** brotli-wasm: Google's brotli in Rust (wasm-bindgen); the package compiles its own file at require time. */
 export const brotli: Workload = {
   name: 'brotli',
-  source: 'brotli-wasm@3.0.1 pkg.node/brotli_wasm_bg.wasm',
   sizeClass: 'large',
-  original: () => readPackageFile('brotli-wasm/pkg.node/brotli_wasm_bg.wasm'),
+  ...shippedModule('brotli-wasm', 'pkg.node/brotli_wasm_bg.wasm'),
   async transcript() {
     const { compress, decompress } = requireFromHere('brotli-wasm') as Brotli;
     const out = new Transcript();

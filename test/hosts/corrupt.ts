@@ -2,6 +2,9 @@ import { binaryen, emitModule, readModule } from '../../src/wasm/binaryen.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../../src/wasm/detect-features.js';
 import { walkExpressions } from '../../src/wasm/walk.js';
 
+// binaryen.js 132 has Binary.getOp/setOp at run time; its typings do not declare the Binary namespace.
+const { Binary } = binaryen as unknown as { Binary: { getOp(expr: number): number; setOp(expr: number, op: number): void } };
+
 /**
  * The negative control of the differential harness: a miscompile planted on purpose. Every i32.add of the
  * function with the most of them becomes i32.sub — in hashing and chunking code that function is the hot
@@ -17,12 +20,12 @@ export function flipHottestAdds(bytes: Uint8Array, features: readonly string[]):
       if (!info.body) continue;
       const adds: number[] = [];
       walkExpressions(binaryen, info.body, (expr, id) => {
-        if (id === binaryen.BinaryId && binaryen.Binary.getOp(expr) === binaryen.AddInt32) adds.push(expr);
+        if (id === binaryen.BinaryId && Binary.getOp(expr) === binaryen.AddInt32) adds.push(expr);
       });
       if (adds.length > best.adds.length) best = { name: info.name, adds };
     }
     if (best.adds.length === 0) throw new Error('the module has no i32.add to corrupt');
-    for (const add of best.adds) binaryen.Binary.setOp(add, binaryen.SubInt32);
+    for (const add of best.adds) Binary.setOp(add, binaryen.SubInt32);
     if (!module.validate()) throw new Error('the corrupted module does not validate');
     return { bytes: emitModule(module, true), func: best.name, flipped: best.adds.length };
   } finally {

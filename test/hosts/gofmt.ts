@@ -1,4 +1,4 @@
-import { readPackageFile, Transcript, type Workload } from './host.js';
+import { shippedModule, Transcript, type Workload } from './host.js';
 
 /** Go sources: badly formatted, already formatted, and one with a syntax error (gofmt must report it). */
 const SOURCES = [
@@ -29,9 +29,8 @@ func f( { return }`,
 /** @wasm-fmt/gofmt: Go's formatter built with TinyGo; the package compiles its own file on import. */
 export const gofmt: Workload = {
   name: 'gofmt',
-  source: '@wasm-fmt/gofmt@0.7.3 gofmt.wasm',
   sizeClass: 'medium',
-  original: () => readPackageFile('@wasm-fmt/gofmt/gofmt.wasm'),
+  ...shippedModule('@wasm-fmt/gofmt', 'gofmt.wasm'),
   async transcript() {
     const { format } = await import('@wasm-fmt/gofmt');
     const out = new Transcript();

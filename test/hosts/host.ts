@@ -60,6 +60,12 @@ export function readPackageFile(specifier: string): Promise<Uint8Array> {
   return Promise.resolve(new Uint8Array(readFileSync(packageFile(specifier))));
 }
 
+/** The module a package ships at `path`: where it comes from (with the installed version) and its bytes. */
+export function shippedModule(pkg: string, path: string): Pick<Workload, 'source' | 'original'> {
+  const { version } = JSON.parse(readFileSync(packageFile(`${pkg}/package.json`), 'utf8')) as { version: string };
+  return { source: `${pkg}@${version} ${path}`, original: () => readPackageFile(`${pkg}/${path}`) };
+}
+
 /**
  * Deterministic pseudo-random bytes (xorshift32): workloads need inputs larger than test vectors that are
  * the same on every run without shipping fixtures.

@@ -1,4 +1,4 @@
-import { readPackageFile, requireFromHere, Transcript, type Workload } from './host.js';
+import { requireFromHere, shippedModule, Transcript, type Workload } from './host.js';
 
 interface Capture {
   start: number;
@@ -40,9 +40,8 @@ const CASES: Array<{ patterns: string[]; inputs: string[] }> = [
 /** vscode-oniguruma: the Oniguruma regex engine (Emscripten), loaded with `loadWASM(bytes)`. */
 export const oniguruma: Workload = {
   name: 'oniguruma',
-  source: 'vscode-oniguruma@2.0.1 release/onig.wasm',
   sizeClass: 'medium',
-  original: () => readPackageFile('vscode-oniguruma/release/onig.wasm'),
+  ...shippedModule('vscode-oniguruma', 'release/onig.wasm'),
   async transcript(bytes) {
     const onig = requireFromHere('vscode-oniguruma') as Oniguruma;
     await onig.loadWASM(bytes.slice().buffer);

@@ -1,4 +1,4 @@
-import { pseudoRandomBytes, readPackageFile, requireFromHere, Transcript, type Workload } from './host.js';
+import { pseudoRandomBytes, requireFromHere, shippedModule, Transcript, type Workload } from './host.js';
 
 interface RabinPackage {
   create(bits: number, min: number, max: number, windowSize: number): Promise<{
@@ -9,9 +9,8 @@ interface RabinPackage {
 /** rabin-wasm: content-defined chunking (Rabin fingerprints) in AssemblyScript, as IPFS uses it. */
 export const rabin: Workload = {
   name: 'rabin',
-  source: 'rabin-wasm@0.1.5 dist/rabin.wasm',
   sizeClass: 'small',
-  original: () => readPackageFile('rabin-wasm/dist/rabin.wasm'),
+  ...shippedModule('rabin-wasm', 'dist/rabin.wasm'),
   async transcript() {
     const { create } = requireFromHere('rabin-wasm') as RabinPackage;
     const out = new Transcript();

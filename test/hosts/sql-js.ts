@@ -1,4 +1,4 @@
-import { readPackageFile, requireFromHere, Transcript, type Workload } from './host.js';
+import { requireFromHere, shippedModule, Transcript, type Workload } from './host.js';
 
 type Row = Array<number | string | Uint8Array | null>;
 interface SqlJs {
@@ -22,7 +22,7 @@ INSERT INTO author(name, born) SELECT 'author ' || i, 1800 + (i * 37) % 200 FROM
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
 INSERT INTO book(author, title, year, price, tags, cover)
   SELECT 1 + (i * 7919) % 200, printf('title %05d', i), 1900 + (i * 31) % 125, round((i % 97) * 1.37 + 0.5, 2),
-         json_array('t' || (i % 5), 't' || (i % 11)), randomblob(0) || zeroblob(i % 7) || x'cafe'
+         json_array('t' || (i % 5), 't' || (i % 11)), cast(printf('%.*c', i % 7, 'z') || 'cafe' AS BLOB)
   FROM n;
 UPDATE book SET price = price * 0.9 WHERE year < 1950;
 DELETE FROM book WHERE id % 13 = 0;
@@ -44,9 +44,8 @@ const QUERIES = [
 /** sql.js: SQLite compiled with Emscripten; the module is handed over as `wasmBinary`. */
 export const sqlJs: Workload = {
   name: 'sql.js',
-  source: 'sql.js@1.16.0 dist/sql-wasm.wasm',
   sizeClass: 'large',
-  original: () => readPackageFile('sql.js/dist/sql-wasm.wasm'),
+  ...shippedModule('sql.js', 'dist/sql-wasm.wasm'),
   async transcript(bytes) {
     const initSqlJs = requireFromHere('sql.js') as InitSqlJs;
     const SQL = await initSqlJs({ wasmBinary: bytes.slice().buffer });

@@ -1,4 +1,4 @@
-import { readPackageFile, Transcript, type Workload } from './host.js';
+import { shippedModule, Transcript, type Workload } from './host.js';
 
 /** JavaScript sources to parse: ordinary code, modern syntax, and an error the parser must recover from. */
 const SOURCES = [
@@ -37,23 +37,21 @@ async function parseAll(runtime: Uint8Array | undefined, grammar: Uint8Array): P
   return out.toString();
 }
 
-const runtimeModule = () => readPackageFile('web-tree-sitter/web-tree-sitter.wasm');
-const javascriptGrammar = () => readPackageFile('tree-sitter-javascript/tree-sitter-javascript.wasm');
+const runtime = shippedModule('web-tree-sitter', 'web-tree-sitter.wasm');
+const javascriptGrammar = shippedModule('tree-sitter-javascript', 'tree-sitter-javascript.wasm');
 
 /** The tree-sitter runtime (Emscripten main module), handed to `Parser.init` as its wasm binary. */
 export const treeSitterRuntime: Workload = {
   name: 'tree-sitter-runtime',
-  source: 'web-tree-sitter@0.27.1 web-tree-sitter.wasm',
   sizeClass: 'medium',
-  original: runtimeModule,
-  transcript: async (bytes) => parseAll(bytes, await javascriptGrammar()),
+  ...runtime,
+  transcript: async (bytes) => parseAll(bytes, await javascriptGrammar.original()),
 };
 
 /** The JavaScript grammar (a side module: parse tables and a scanner), loaded with `Language.load`. */
 export const treeSitterJavascript: Workload = {
   name: 'tree-sitter-javascript',
-  source: 'tree-sitter-javascript@0.25.0 tree-sitter-javascript.wasm',
   sizeClass: 'medium',
-  original: javascriptGrammar,
+  ...javascriptGrammar,
   transcript: (bytes) => parseAll(undefined, bytes),
 };

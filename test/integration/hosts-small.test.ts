@@ -9,9 +9,12 @@ import { hostNamed, hosts } from '../hosts/index.js';
 // here rather than skipped when missing; the slow C builds stay in the bench.
 execFileSync('sh', ['scripts/build-corpus.sh', 'as-kit'], { stdio: 'inherit' });
 
+// Strict: what ships is the verified module, so the workloads run on that. Proving takes most of the time
+// here (up to a minute per module on 2 cores), hence the longer timeout.
 describeDifferential(
   'differential: small real modules',
   hosts.filter((h) => h.sizeClass === 'small'),
+  { verify: 'strict', timeoutMs: 300_000 },
 );
 
 describe('the workloads compute what their packages promise', () => {
