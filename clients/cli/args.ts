@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import type { OptimizeOptions } from '../../src/protocol/index.js';
+import type { OptimizeOptions, WatchStartParams } from '../../src/protocol/index.js';
 import { UsageError } from './exit-codes.js';
 
 /** Options every command that talks to a daemon accepts. */
@@ -17,6 +17,7 @@ export interface OutputChoice {
 
 export type Command =
   | { name: 'optimize'; input: string; output: string; options: OptimizeOptions; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'verify'; base: string; candidate: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'cache'; action: 'stats' | 'clear'; daemon: DaemonChoice; out: OutputChoice }
@@ -44,6 +45,38 @@ function choice<T extends string>(flag: string, text: string | undefined, allowe
 
 function list(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : text.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** The optimize options, shared by optimize and watch. */
+const OPTIMIZE_FLAGS = {
+  islands: { type: 'string' },
+  generations: { type: 'string' },
+  seed: { type: 'string' },
+  objective: { type: 'string' },
+  topology: { type: 'string' },
+  strategy: { type: 'string' },
+  'multi-start': { type: 'boolean' },
+  verify: { type: 'string' },
+  'time-budget': { type: 'string' },
+  features: { type: 'string' },
+  'keep-names': { type: 'boolean' },
+} as const;
+
+function optimizeOptions(values: Record<string, string | boolean | undefined>): OptimizeOptions {
+  const text = (flag: string) => values[flag] as string | undefined;
+  return defined({
+    islands: integer('--islands', text('islands')),
+    generations: integer('--generations', text('generations')),
+    seed: integer('--seed', text('seed')),
+    objective: choice('--objective', text('objective'), ['size', 'instructions', 'cycles'] as const),
+    topology: choice('--topology', text('topology'), ['ring', 'unconnected', 'fully-connected'] as const),
+    strategy: choice('--strategy', text('strategy'), ['refine', 'pipeline', 'mixed'] as const),
+    multiStart: values['multi-start'] as boolean | undefined,
+    verify: choice('--verify', text('verify'), ['strict', 'report', 'off'] as const),
+    timeBudgetMs: integer('--time-budget', text('time-budget')),
+    features: list(text('features')),
+    keepNames: values['keep-names'] as boolean | undefined,
+  });
 }
 
 function positionals(command: string, values: string[], names: string[]): string[] {
@@ -86,36 +119,32 @@ export function parseCommand(argv: string[]): Command {
     case '-h':
       return { name: 'help' };
     case 'optimize': {
-      const { values, positionals: given } = parse(rest, {
-        output: { type: 'string', short: 'o' },
-        islands: { type: 'string' },
-        generations: { type: 'string' },
-        seed: { type: 'string' },
-        objective: { type: 'string' },
-        topology: { type: 'string' },
-        strategy: { type: 'string' },
-        'multi-start': { type: 'boolean' },
-        verify: { type: 'string' },
-        'time-budget': { type: 'string' },
-        features: { type: 'string' },
-        'keep-names': { type: 'boolean' },
-      });
+      const { values, positionals: given } = parse(rest, { output: { type: 'string', short: 'o' }, ...OPTIMIZE_FLAGS });
       const [input] = positionals('optimize', given, ['IN']);
       if (values.output === undefined) throw new UsageError('atoll optimize needs -o OUT');
-      const options: OptimizeOptions = defined({
-        islands: integer('--islands', values.islands),
-        generations: integer('--generations', values.generations),
-        seed: integer('--seed', values.seed),
-        objective: choice('--objective', values.objective, ['size', 'instructions', 'cycles'] as const),
-        topology: choice('--topology', values.topology, ['ring', 'unconnected', 'fully-connected'] as const),
-        strategy: choice('--strategy', values.strategy, ['refine', 'pipeline', 'mixed'] as const),
-        multiStart: values['multi-start'],
-        verify: choice('--verify', values.verify, ['strict', 'report', 'off'] as const),
-        timeBudgetMs: integer('--time-budget', values['time-budget']),
-        features: list(values.features),
-        keepNames: values['keep-names'],
+      return { name: 'optimize', input: resolve(input!), output: resolve(values.output), options: optimizeOptions(values), ...common(values) };
+    }
+    case 'watch': {
+      const { values, positionals: given } = parse(rest, {
+        'out-dir': { type: 'string' },
+        suffix: { type: 'string' },
+        poll: { type: 'boolean' },
+        ignore: { type: 'string' },
+        debounce: { type: 'string' },
+        'keep-alive': { type: 'boolean', default: false },
+        ...OPTIMIZE_FLAGS,
       });
-      return { name: 'optimize', input: resolve(input!), output: resolve(values.output), options, ...common(values) };
+      if (given.length === 0) throw new UsageError('atoll watch takes at least one PATH (a .wasm file or a folder)');
+      const watch: WatchStartParams = defined({
+        paths: given.map((path) => resolve(path)),
+        outputDir: values['out-dir'] === undefined ? undefined : resolve(values['out-dir']),
+        suffix: values.suffix,
+        poll: values.poll,
+        ignore: list(values.ignore),
+        debounceMs: integer('--debounce', values.debounce),
+        options: optimizeOptions(values),
+      });
+      return { name: 'watch', watch, keepAlive: values['keep-alive'], ...common(values) };
     }
     case 'verify': {
       const { values, positionals: given } = parse(rest, { timeout: { type: 'string' }, features: { type: 'string' } });

@@ -4,6 +4,7 @@ import { cacheCommand } from './commands/cache.js';
 import { daemonCommand } from './commands/daemon.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { verifyCommand } from './commands/verify.js';
+import { watchCommand } from './commands/watch.js';
 import { CliFailure, ExitCode, UsageError } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
@@ -16,6 +17,8 @@ function run(command: Command): Promise<ExitCode> {
       return optimizeCommand(command);
     case 'verify':
       return verifyCommand(command);
+    case 'watch':
+      return watchCommand(command);
     case 'daemon':
       return daemonCommand(command);
     case 'cache':

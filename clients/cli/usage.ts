@@ -4,6 +4,10 @@ export const USAGE = `usage:
       --objective size|instructions|cycles
       --topology ring|unconnected|fully-connected  --strategy refine|pipeline|mixed  --multi-start
       --verify strict|report|off  --time-budget MS  --features a,b  --keep-names
+  atoll watch PATH... [--out-dir DIR] [--suffix .opt.wasm] [--poll] [--ignore a,b] [--debounce MS]
+      [--keep-alive] [optimize options] [--json] [--quiet]
+      re-optimizes each .wasm under PATH when it changes (outputs beside it as name.opt.wasm, or in
+      DIR); one line per rebuild; stops on Ctrl-C or when stdin closes (not with --keep-alive)
   atoll verify BASE CANDIDATE [--timeout MS] [--features a,b] [--json] [--quiet]
   atoll daemon [--stdio] [--socket PATH]       run a daemon in the foreground
   atoll daemon start|stop|status [--socket PATH] [--json]

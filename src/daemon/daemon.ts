@@ -5,6 +5,7 @@ import type { StatusResult } from '../protocol/status.js';
 import type { DaemonEngine } from './engine-port.js';
 import { FairJobQueue } from './job-queue.js';
 import { Session } from './session.js';
+import { WatchRegistry } from './watch/registry.js';
 
 export interface DaemonConfig {
   engine: DaemonEngine;
@@ -24,6 +25,7 @@ export interface DaemonConfig {
  */
 export class Daemon {
   readonly queue: FairJobQueue;
+  readonly watches = new WatchRegistry();
   readonly startedAt = Date.now();
   /** Settles when the engine's pools are warm; jobs wait for it, lifecycle and status do not. */
   readonly ready: Promise<void>;
@@ -50,11 +52,13 @@ export class Daemon {
     const label = kind === 'stdio' ? 'stdio' : `socket#${this.nextClient++}`;
     const session = new Session(this, connection, label, kind, (exitCode) => {
       this.sessions.delete(session);
+      void this.watches.stopClient(session);
       closeTransport(exitCode);
     });
     this.sessions.add(session);
     connection.onClose(() => {
       this.sessions.delete(session);
+      void this.watches.stopClient(session);
       this.queue.cancelClient(label);
     });
     connection.listen();
@@ -70,7 +74,7 @@ export class Daemon {
       capabilities: {
         optimize: true,
         verify: typeof this.config.engine.verify === 'function',
-        watch: false,
+        watch: true,
         cache: true,
         workDoneProgress: true,
         cancellation: true,
@@ -104,6 +108,7 @@ export class Daemon {
   stop(reason: string, exitCode = 0): Promise<void> {
     this.stopping ??= (async () => {
       this.config.log(`stopping: ${reason}`);
+      await this.watches.stopAll();
       this.queue.cancelAll();
       await this.queue.drained();
       await this.config.engine.close().catch((error: unknown) => this.config.log(`engine close failed: ${String(error)}`));

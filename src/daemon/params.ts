@@ -138,14 +138,18 @@ export function cacheClearParams(value: unknown): CacheClearParams {
 
 export function watchStartParams(value: unknown): WatchStartParams {
   const fields = record(value, 'params');
-  onlyKnown(fields, ['paths', 'outputDir', 'options', 'debounceMs'], 'params');
+  onlyKnown(fields, ['paths', 'outputDir', 'suffix', 'options', 'debounceMs', 'ignore', 'poll', 'initial'], 'params');
   const paths = strings(fields['paths'], 'params.paths');
   paths.forEach((path, index) => absolutePath(path, `params.paths[${index}]`));
   return {
     paths,
     outputDir: optional(fields, 'outputDir', absolutePath, 'params'),
+    suffix: optional(fields, 'suffix', string, 'params'),
     options: optional(fields, 'options', optimizeOptions, 'params'),
     debounceMs: optional(fields, 'debounceMs', number, 'params'),
+    ignore: optional(fields, 'ignore', strings, 'params'),
+    poll: optional(fields, 'poll', boolean, 'params'),
+    initial: optional(fields, 'initial', boolean, 'params'),
   };
 }
 

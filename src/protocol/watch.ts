@@ -4,22 +4,38 @@ import type { OptimizeOptions } from './options.js';
 import type { OptimizeReport } from './report.js';
 
 /**
- * Watch mode. The types are fixed here; until the daemon implements it, both requests answer
- * NotAvailable (-33009) and `initialize` reports `capabilities.watch: false`.
+ * Watch mode: the daemon watches .wasm files (or folders of them) and re-optimizes each one when its
+ * content changes, sending one `atoll/watchResult` per rebuild to the client that started the watch.
+ * A watch ends on `atoll/watch/stop` or when that client disconnects.
  */
 export interface WatchStartParams {
-  /** Absolute paths of .wasm files or folders to watch. */
+  /** Absolute paths of .wasm files or folders to watch (folders recursively, only their *.wasm files). */
   paths: string[];
-  /** Where outputs go; default beside each input as name.opt.wasm. */
+  /** Where outputs go, keeping each input's path relative to its watched folder; default beside the input. */
   outputDir?: string;
+  /**
+   * Output name suffix, replacing ".wasm": default ".opt.wasm" beside the input (name.opt.wasm) and ".wasm"
+   * (the input's own name) in `outputDir`. Files ending in it are never taken as inputs.
+   */
+  suffix?: string;
+  /** Optimize options applied to every rebuild of this watch. */
   options?: OptimizeOptions;
-  /** Quiet time after the last write before a rebuild starts. */
+  /** Quiet time after the last write before a rebuild starts; default 150 ms. */
   debounceMs?: number;
+  /** Names of files or folders (e.g. "node_modules"), or absolute paths, never watched; default node_modules, .git. */
+  ignore?: string[];
+  /** Poll the file system instead of using its events (network or container mounts); default false. */
+  poll?: boolean;
+  /** Build the .wasm files that exist when the watch starts (cause "initial"); default true. */
+  initial?: boolean;
 }
 
 export interface WatchStartResult {
   watchId: string;
+  /** The watched paths, as given. */
   watching: string[];
+  /** The .wasm inputs found when the watch started. */
+  inputs: string[];
 }
 
 export interface WatchStopParams {
@@ -27,18 +43,40 @@ export interface WatchStopParams {
 }
 
 export interface WatchStopResult {
+  /** False when no watch of this connection has that id (never started, already stopped, or another client's). */
   stopped: boolean;
 }
 
-/** Daemon → client: one per rebuild of a watched file. */
+/** What one rebuild did, in numbers (also in `report`, which is larger). */
+export interface WatchBuildSummary {
+  inputBytes: number;
+  outputBytes: number;
+  verifiedStatus: OptimizeReport['verifiedStatus'];
+  /** Changed functions in the output, by verdict (0 when verification is off). */
+  proved: number;
+  unknown: number;
+  refuted: number;
+  /** Verdicts in the report taken from the proof cache (all of them when the result cache answered). */
+  reused: number;
+  /** Verdicts in the report decided during this rebuild. */
+  verified: number;
+  /** The whole answer came from the result cache (the same bytes were built before with the same options). */
+  fromResultCache: boolean;
+}
+
+/** Daemon → client: one per rebuild of a watched file, and one when a watched input is deleted. */
 export interface WatchResultParams {
   watchId: string;
+  /** The input. */
   path: string;
-  /** What triggered the rebuild (e.g. "change", "add"). */
+  /** "initial" (there at start), "add" (new file), "change", or "unlink" (deleted: nothing was built or removed). */
   cause: string;
+  /** From the moment the content settled to the output written (or the error). */
   ms: number;
   outputPath?: string;
+  summary?: WatchBuildSummary;
   report?: OptimizeReport;
+  /** The rebuild failed; the watch goes on and the previous output stays. */
   error?: { code: ErrorCode; message: string };
 }
 

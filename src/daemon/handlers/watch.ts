@@ -1,17 +1,12 @@
-import { AtollError, ErrorCodes } from '../../protocol/errors.js';
+import type { WatchStartResult, WatchStopResult } from '../../protocol/watch.js';
 import { watchStartParams, watchStopParams } from '../params.js';
 import type { RequestContext } from '../session.js';
 
-// Watch mode is specified in src/protocol/watch.ts but not implemented yet: the methods exist, check their
-// params, and answer NotAvailable, and `initialize` reports capabilities.watch = false.
-const NOT_YET = 'watch mode is not available in this build yet';
-
-export async function watchStart(_context: RequestContext, raw: unknown): Promise<never> {
-  watchStartParams(raw);
-  throw new AtollError(ErrorCodes.NotAvailable, NOT_YET);
+/** Answers once the initial scan is done, so a file written after the answer is seen as a change. */
+export function watchStart({ daemon, session }: RequestContext, raw: unknown): Promise<WatchStartResult> {
+  return daemon.watches.start(daemon, session, watchStartParams(raw));
 }
 
-export async function watchStop(_context: RequestContext, raw: unknown): Promise<never> {
-  watchStopParams(raw);
-  throw new AtollError(ErrorCodes.NotAvailable, NOT_YET);
+export async function watchStop({ daemon, session }: RequestContext, raw: unknown): Promise<WatchStopResult> {
+  return { stopped: await daemon.watches.stop(session, watchStopParams(raw).watchId) };
 }

@@ -1,0 +1,85 @@
+import { relative } from 'node:path';
+import {
+  ErrorCodes,
+  LogMessageNotification,
+  MessageType,
+  WatchResultNotification,
+  WatchStartRequest,
+  WatchStopRequest,
+  type WatchResultParams,
+} from '../../../src/protocol/index.js';
+import type { Command } from '../args.js';
+import { openDaemon } from '../daemon-link.js';
+import { CliFailure, ExitCode } from '../exit-codes.js';
+import { Style, styler } from '../style.js';
+
+const paint = styler(process.stdout);
+
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function ms(value: number): string {
+  return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
+}
+
+/** One line per rebuild, esbuild-style: the cause, what came of it, and how long it took. */
+export function watchLine(result: WatchResultParams): string {
+  const head = `[watch] ${result.cause}: ${shown(result.path)}`;
+  if (result.cause === 'unlink') return `${head} ${paint(Style.dim, '(deleted; its output is left in place)')}`;
+  if (result.error) return `${head} ${paint(Style.red, `failed: ${result.error.message}`)} (${ms(result.ms)})`;
+  const s = result.summary!;
+  const change = ((s.outputBytes - s.inputBytes) / s.inputBytes) * 100;
+  const verdicts =
+    s.verifiedStatus === 'unverified'
+      ? paint(Style.yellow, 'unverified')
+      : `${paint(s.verifiedStatus === 'proved' ? Style.green : Style.yellow, `${s.proved} proved`)}, ${s.unknown} unknown` +
+        `${s.refuted ? `, ${s.refuted} refuted` : ''}; ${s.reused} verdicts reused, ${s.verified} new`;
+  const cache = s.fromResultCache ? paint(Style.dim, ' (result cache)') : '';
+  return `${head} → ${shown(result.outputPath!)} ${s.inputBytes} → ${s.outputBytes} B (${change > 0 ? '+' : ''}${change.toFixed(1)}%), ${verdicts}${cache} (${ms(result.ms)})`;
+}
+
+/** Resolves when the user is done: Ctrl-C, or stdin closing (unless --keep-alive). */
+function untilStopped(keepAlive: boolean): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('interrupted'));
+    if (keepAlive) return;
+    process.stdin.once('end', () => resolve('stdin closed'));
+    process.stdin.once('close', () => resolve('stdin closed'));
+    process.stdin.resume();
+  });
+}
+
+export async function watchCommand(command: Extract<Command, { name: 'watch' }>): Promise<ExitCode> {
+  const link = await openDaemon(command.daemon);
+  const { connection } = link;
+  connection.onNotification(WatchResultNotification, (result) => {
+    if (command.out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else if (!command.out.quiet || result.error) process.stdout.write(`${watchLine(result)}\n`);
+  });
+  connection.onNotification(LogMessageNotification, ({ type, message }) => {
+    if (!command.out.quiet && type <= MessageType.Warning) process.stderr.write(`atoll: ${message}\n`);
+  });
+  const lost = new Promise<never>((_, reject) =>
+    connection.onClose(() => reject(new CliFailure('the daemon went away; the watch has ended', ExitCode.Error))),
+  );
+  try {
+    const started = await connection.sendRequest(WatchStartRequest, command.watch);
+    if (!command.out.quiet) {
+      const stop = command.keepAlive ? 'Ctrl-C' : 'Ctrl-C or end of input';
+      process.stderr.write(`atoll: watching ${started.watching.map(shown).join(', ')} (${started.inputs.length} inputs); ${stop} stops\n`);
+    }
+    const reason = await Promise.race([untilStopped(command.keepAlive), lost]);
+    await connection.sendRequest(WatchStopRequest, { watchId: started.watchId });
+    if (!command.out.quiet) process.stderr.write(`atoll: stopped watching (${reason})\n`);
+    return ExitCode.Ok;
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === ErrorCodes.BadOption || code === ErrorCodes.InvalidParams) throw new CliFailure((error as Error).message, ExitCode.BadUsage);
+    throw error;
+  } finally {
+    process.stdin.pause();
+    await link.close();
+  }
+}

@@ -1,0 +1,117 @@
+import { access, stat } from 'node:fs/promises';
+import { AtollError, ErrorCodes } from '../../protocol/errors.js';
+import { MessageType } from '../../protocol/progress.js';
+import { WatchResultNotification, type WatchResultParams, type WatchStartParams } from '../../protocol/watch.js';
+import type { Daemon } from '../daemon.js';
+import type { Session } from '../session.js';
+import { FileWatcher } from './file-watcher.js';
+import { OutputPlan, type OwnOutputs } from './outputs.js';
+import { Rebuilder } from './rebuild.js';
+import { Settler, type Settled } from './settle.js';
+
+export const DEFAULT_DEBOUNCE_MS = 150;
+/** At least this long for a half-written module to be completed before it is reported as broken. */
+const MIN_INCOMPLETE_GRACE_MS = 1000;
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Each path must exist; a file must be a .wasm file. Answered before anything is watched. */
+async function checkPaths(paths: string[]): Promise<void> {
+  if (paths.length === 0) throw new AtollError(ErrorCodes.InvalidParams, 'params.paths must name at least one file or folder');
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new AtollError(ErrorCodes.FileNotFound, `cannot watch ${path}: no such file or folder`, { path });
+    if (info.isFile() && !path.endsWith('.wasm')) throw new AtollError(ErrorCodes.InvalidParams, `cannot watch ${path}: not a .wasm file`);
+  }
+}
+
+/**
+ * One watch of one client: file events → settle (debounce, stability, validity) → rebuild on the job queue
+ * → one `atoll/watchResult` to that client per rebuild, and one per deleted input.
+ */
+export class Watch {
+  private readonly settler: Settler;
+  private readonly rebuilder: Rebuilder;
+  private readonly watcher: FileWatcher;
+  /** Per input, the content of its last successful build. */
+  private readonly lastBuilt = new Map<string, string>();
+
+  private constructor(
+    readonly id: string,
+    readonly session: Session,
+    params: WatchStartParams,
+    daemon: Daemon,
+    own: OwnOutputs,
+  ) {
+    const plan = new OutputPlan({
+      roots: params.paths,
+      ...(params.outputDir === undefined ? {} : { outputDir: params.outputDir }),
+      ...(params.suffix === undefined ? {} : { suffix: params.suffix }),
+      ...(params.ignore === undefined ? {} : { ignore: params.ignore }),
+    });
+    const debounceMs = params.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    if (!(debounceMs >= 0 && debounceMs <= 60_000)) throw new AtollError(ErrorCodes.BadOption, `debounceMs must be from 0 to 60000, got ${debounceMs}`);
+    this.rebuilder = new Rebuilder(daemon, session, params.options ?? {}, plan, own);
+    this.settler = new Settler({
+      debounceMs,
+      incompleteGraceMs: Math.max(MIN_INCOMPLETE_GRACE_MS, 5 * debounceMs),
+      initial: params.initial ?? true,
+      isOwn: (path, sha256) => own.isOwn(path, sha256),
+      isUpToDate: async (path, sha256) => this.lastBuilt.get(path) === sha256 && (await exists(plan.outputFor(path))),
+      onSettled: (settled) => this.settled(settled),
+    });
+    this.watcher = new FileWatcher({
+      paths: params.paths,
+      poll: params.poll ?? false,
+      isExcluded: (path) => plan.isExcluded(path),
+      isInput: (path) => plan.isInput(path),
+      onEvent: (event, path) => this.settler.event(event, path),
+      onError: (error) => session.logToClient(MessageType.Warning, `watch ${id}: ${error.message}`),
+    });
+  }
+
+  /** Starts watching; resolves with the inputs found once the initial scan is done. */
+  static async start(
+    id: string,
+    session: Session,
+    params: WatchStartParams,
+    daemon: Daemon,
+    own: OwnOutputs,
+  ): Promise<{ watch: Watch; inputs: string[] }> {
+    await checkPaths(params.paths);
+    const watch = new Watch(id, session, params, daemon, own);
+    return { watch, inputs: await watch.watcher.ready };
+  }
+
+  async stop(): Promise<void> {
+    this.settler.stop();
+    this.rebuilder.stop();
+    await this.watcher.close();
+  }
+
+  private async settled(settled: Settled): Promise<void> {
+    switch (settled.kind) {
+      case 'unlink':
+        this.lastBuilt.delete(settled.path);
+        return this.notify({ path: settled.path, cause: 'unlink', ms: 0 });
+      case 'unreadable':
+        return this.notify({ path: settled.path, cause: settled.cause, ms: 0, error: { code: ErrorCodes.FileNotFound, message: `cannot read ${settled.path}: ${settled.message}` } });
+      case 'content': {
+        const result = await this.rebuilder.build(settled.path, settled.cause, settled.bytes);
+        if (result?.error) this.lastBuilt.delete(settled.path);
+        else if (result) this.lastBuilt.set(settled.path, settled.sha256);
+        if (result) this.notify(result);
+      }
+    }
+  }
+
+  private notify(result: Omit<WatchResultParams, 'watchId'>): void {
+    // A client that hung up cannot be told; its watches are being stopped.
+    this.session.connection.sendNotification(WatchResultNotification, { watchId: this.id, ...result }).catch(() => undefined);
+  }
+}
