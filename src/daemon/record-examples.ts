@@ -4,7 +4,7 @@
  *   node dist/src/daemon/record-examples.js protocol.md
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,10 +100,20 @@ const examples: Example[] = [
   { title: 'atoll/cache/stats', run: (connection) => connection.sendRequest('atoll/cache/stats') },
   { title: 'atoll/cache/clear', run: (connection) => connection.sendRequest('atoll/cache/clear', { caches: ['results'] }) },
   {
-    title: 'atoll/watch/start and atoll/watch/stop (not available yet)',
+    title: 'atoll/watch/start, atoll/watchResult and atoll/watch/stop',
     run: async (connection, home) => {
-      await connection.sendRequest('atoll/watch/start', { paths: [home] }).catch(() => undefined);
-      await connection.sendRequest('atoll/watch/stop', { watchId: 'w1' }).catch(() => undefined);
+      const folder = join(home, 'watched');
+      await mkdir(folder);
+      const { watchId } = await connection.sendRequest<{ watchId: string }>('atoll/watch/start', { paths: [folder], options: FAST, debounceMs: 100 });
+      const built = new Promise<void>((resolve) => {
+        const subscription: { dispose(): void } = connection.onNotification('atoll/watchResult', () => {
+          subscription.dispose();
+          resolve();
+        });
+      });
+      await copyFile(SMALL_WASM, join(folder, 'sha256.wasm'));
+      await built;
+      await connection.sendRequest('atoll/watch/stop', { watchId });
     },
   },
   {

@@ -1,0 +1,114 @@
+/**
+ * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N]
+ * For each medium module, through a real stdio daemon watching a temp folder (strict verification, a fresh
+ * cache, pools warmed on another module first), the time from the start of a write to the watch result:
+ * - cold: the module is new (nothing cached);
+ * - one function changed: one i32 constant of one function body edited (text round trip with binaryen);
+ * - unchanged bytes: the first version written back (an undo), answered from the result cache;
+ * as ratios to the cold build, with the verdicts reused from the proof cache and decided afresh.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  InitializeRequest,
+  OptimizeRequest,
+  WatchResultNotification,
+  WatchStartRequest,
+  type WatchResultParams,
+} from '../src/protocol/index.js';
+import { binaryen, emitModule, withModule } from '../src/wasm/binaryen.js';
+import { featuresToFlags } from '../src/wasm/features.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const generationsAt = args.indexOf('--generations');
+const OPTIONS = { islands: 2, generations: generationsAt >= 0 ? Number(args[generationsAt + 1]) : 1, verify: 'strict' as const };
+const MODULES = ['node_modules/@chainsafe/as-sha256/build/optimized.wasm', 'node_modules/rabin-wasm/dist/rabin.wasm'].map((p) => join(root, p));
+const DEMO = join(root, 'examples/demo.wasm');
+
+/** The module with the first i32 constant of its largest function that has one changed by one. */
+function withOneFunctionChanged(bytes: Uint8Array, features: string[]): Uint8Array {
+  const flags = featuresToFlags(features);
+  const text = withModule(bytes, flags, (module) => module.emitText());
+  const bodies = [...text.matchAll(/^ \(func [\s\S]*?(?=^ \(|^\)$)/gm)].filter((m) => /\(i32\.const -?\d+\)/.test(m[0]));
+  const target = bodies.sort((x, y) => y[0].length - x[0].length)[0];
+  if (!target) throw new Error('no function with an i32 constant');
+  const edited = target[0].replace(/\(i32\.const (-?\d+)\)/, (_, k: string) => `(i32.const ${Number(k) + 1})`);
+  const changed = binaryen.parseText(text.slice(0, target.index) + edited + text.slice(target.index! + target[0].length));
+  try {
+    changed.setFeatures(flags);
+    return emitModule(changed, false);
+  } finally {
+    changed.dispose();
+  }
+}
+
+const home = await mkdtemp(join(tmpdir(), 'atoll-bench-watch-'));
+const daemon = spawn(process.execPath, [join(root, 'dist/src/daemon/main.js'), '--stdio'], {
+  env: { ...process.env, ATOLL_CACHE_DIR: join(home, 'cache') },
+  stdio: ['pipe', 'pipe', 'ignore'],
+});
+const connection = createMessageConnection(new StreamMessageReader(daemon.stdout!), new StreamMessageWriter(daemon.stdin!));
+connection.listen();
+let waiting: ((result: WatchResultParams) => void) | undefined;
+connection.onNotification(WatchResultNotification, (result) => waiting?.(result));
+
+/** Writes the bytes and measures until the watch result for them arrives. */
+async function timedWrite(path: string, bytes: Uint8Array): Promise<{ ms: number; result: WatchResultParams }> {
+  const arrived = new Promise<WatchResultParams>((resolve) => (waiting = resolve));
+  const started = performance.now();
+  await writeFile(path, bytes);
+  const result = await arrived;
+  if (result.error) throw new Error(`${path}: ${result.error.message}`);
+  return { ms: performance.now() - started, result };
+}
+
+const rows: Array<Record<string, string | number>> = [];
+try {
+  await connection.sendRequest(InitializeRequest, { clientInfo: { name: 'bench-watch' } });
+  await connection.sendRequest(OptimizeRequest, { input: { path: DEMO }, options: OPTIONS });
+  for (const modulePath of MODULES) {
+    const dir = join(home, basename(modulePath, '.wasm'));
+    await mkdir(dir);
+    await connection.sendRequest(WatchStartRequest, { paths: [dir], options: OPTIONS });
+    const original = new Uint8Array(await readFile(modulePath));
+    const path = join(dir, 'input.wasm');
+    const cold = await timedWrite(path, original);
+    const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
+    const oneChanged = await timedWrite(path, edited);
+    const unchanged = await timedWrite(path, original);
+    for (const [name, run] of [['cold', cold], ['one function changed', oneChanged], ['unchanged bytes', unchanged]] as const) {
+      const s = run.result.summary!;
+      rows.push({
+        module: basename(modulePath),
+        build: name,
+        ms: Math.round(run.ms),
+        ratio: Number((run.ms / cold.ms).toFixed(3)),
+        reused: s.reused,
+        verified: s.verified,
+        proved: s.proved,
+        unknown: s.unknown,
+        resultCache: String(s.fromResultCache),
+      });
+    }
+  }
+} finally {
+  daemon.stdin!.end();
+  await new Promise((resolve) => daemon.once('exit', resolve));
+  await rm(home, { recursive: true, force: true });
+}
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ options: OPTIONS, rows }, null, 2)}\n`);
+} else {
+  process.stdout.write(`watch mode, options ${JSON.stringify(OPTIONS)}; time from write to watch result\n\n`);
+  process.stdout.write('| module | build | ms | ÷ cold | verdicts reused | decided afresh | proved | unknown | result cache |\n|---|---|---|---|---|---|---|---|---|\n');
+  for (const r of rows) {
+    process.stdout.write(`| ${r['module']} | ${r['build']} | ${r['ms']} | ${r['ratio']} | ${r['reused']} | ${r['verified']} | ${r['proved']} | ${r['unknown']} | ${r['resultCache']} |\n`);
+  }
+}
