@@ -267,6 +267,7 @@ export class Engine {
   private makeVerifier(timeoutMs: number | undefined): Verifier {
     return new Verifier({
       threads: this.solverThreads(),
+      readIr: (bytes, flags) => this.pool.extractIr(bytes, flags),
       ...(timeoutMs ? { timeoutMs } : {}),
       ...(this.config.proofCache ? { proofCache: this.config.proofCache } : {}),
     });

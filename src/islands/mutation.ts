@@ -64,32 +64,25 @@ export function mutate(parent: Genome, passes: readonly string[], rng: Prng): Mu
   return { genome, operator: 'knob' };
 }
 
+/** How far one tweak may move each plain numeric knob. */
+const KNOB_STEPS = { optimizeLevel: 1, shrinkLevel: 1, alwaysInlineMaxSize: 4, flexibleInlineMaxSize: 15, converge: 1 } as const;
+
 function tweakKnob(knobs: Knobs, rng: Prng): void {
-  const choice = rng.int(0, 6);
-  const step = (value: number, [min, max]: readonly [number, number], spread: number) =>
-    Math.min(max, Math.max(min, value + (rng.chance(0.5) ? 1 : -1) * rng.int(1, spread)));
-  switch (choice) {
-    case 0:
-      knobs.optimizeLevel = step(knobs.optimizeLevel, KNOB_LIMITS.optimizeLevel, 1);
-      break;
-    case 1:
-      knobs.shrinkLevel = step(knobs.shrinkLevel, KNOB_LIMITS.shrinkLevel, 1);
-      break;
-    case 2:
-      knobs.alwaysInlineMaxSize = step(knobs.alwaysInlineMaxSize, KNOB_LIMITS.alwaysInlineMaxSize, 4);
-      break;
-    case 3:
-      knobs.flexibleInlineMaxSize = step(knobs.flexibleInlineMaxSize, KNOB_LIMITS.flexibleInlineMaxSize, 15);
-      break;
-    case 4:
-      knobs.oneCallerInlineMaxSize =
-        knobs.oneCallerInlineMaxSize === -1 ? rng.int(0, 200) : rng.chance(0.3) ? -1 : step(knobs.oneCallerInlineMaxSize, KNOB_LIMITS.oneCallerInlineMaxSize, 50);
-      break;
-    case 5:
-      knobs.inlineFunctionsWithLoops = !knobs.inlineFunctionsWithLoops;
-      break;
-    default:
-      knobs.converge = step(knobs.converge, KNOB_LIMITS.converge, 1);
+  const numeric = Object.keys(KNOB_STEPS) as Array<keyof typeof KNOB_STEPS>;
+  const choice = rng.int(0, numeric.length + 1);
+  if (choice < numeric.length) {
+    const knob = numeric[choice]!;
+    const [min, max] = KNOB_LIMITS[knob];
+    const moved = knobs[knob] + (rng.chance(0.5) ? 1 : -1) * rng.int(1, KNOB_STEPS[knob]);
+    knobs[knob] = Math.min(max, Math.max(min, moved));
+  } else if (choice === numeric.length) {
+    // -1 means "any size"; from there a tweak picks a limit, and a limit may go back to "any".
+    const max = KNOB_LIMITS.oneCallerInlineMaxSize[1];
+    const current = knobs.oneCallerInlineMaxSize;
+    knobs.oneCallerInlineMaxSize =
+      current === -1 ? rng.int(0, 200) : rng.chance(0.3) ? -1 : Math.min(max, Math.max(0, current + rng.int(-50, 50)));
+  } else {
+    knobs.inlineFunctionsWithLoops = !knobs.inlineFunctionsWithLoops;
   }
 }
 

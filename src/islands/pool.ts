@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
+import type { IrModule } from '../wasm/ir.js';
 import {
   POISONED,
   type BinaryenTask,
@@ -70,6 +71,10 @@ export class BinaryenPool {
 
   mosaic(task: Omit<MosaicTask, 'kind'>, signal?: AbortSignal): Promise<MosaicResult> {
     return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
+  }
+
+  extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
+    return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }
 
   get stats(): { threads: number; queued: number; completed: number } {

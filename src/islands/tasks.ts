@@ -6,7 +6,7 @@ import type { Genome } from './genome.js';
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | ExtractIrTask | WarmupTask;
 
 export interface IngestTask {
   kind: 'ingest';
@@ -74,6 +74,13 @@ export interface MosaicTask {
 export type MosaicResult =
   | { ok: true; named: Uint8Array; stripped: Uint8Array; score: Score; taken: string[]; skipped: Array<{ name: string; why: string }> }
   | { ok: false; error: string };
+
+/** The verifier's plain IR of a module (src/wasm/ir.ts), read on a worker thread. */
+export interface ExtractIrTask {
+  kind: 'extract-ir';
+  bytes: Uint8Array;
+  flags: number;
+}
 
 export interface WarmupTask {
   kind: 'warmup';

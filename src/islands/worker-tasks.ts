@@ -1,6 +1,7 @@
 import type binaryenNs from 'binaryen';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule } from '../wasm/binaryen.js';
+import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule, withModule } from '../wasm/binaryen.js';
+import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { nameEveryFunction } from '../wasm/names.js';
@@ -27,6 +28,8 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return evaluate(task, recentOutput);
       case 'mosaic':
         return mosaic(task);
+      case 'extract-ir':
+        return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
     }
   } catch (error) {
     if (isBinaryenAbort(error)) poisonAndExit();

@@ -8,6 +8,7 @@ import { ModuleContext, hasLoop } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
 import { localChangeQueries } from './local-change.js';
 import { matchFunctions } from './matching.js';
+import { namedFunctionCount } from './names.js';
 import { checkModules } from './module-check.js';
 import { isCacheable, type ProofCache } from './proof-cache.js';
 import { replay } from './replay.js';
@@ -24,6 +25,11 @@ export interface VerifierOptions {
   /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
   sizeCap?: number;
   proofCache?: ProofCache;
+  /**
+   * Reads a module into IR. Default: binaryen on the calling thread. The engine passes its binaryen worker
+   * pool instead, so a daemon's main thread never blocks on (or is put at risk by) a large module.
+   */
+  readIr?: (bytes: Uint8Array, features: number) => Promise<IrModule>;
 }
 
 export interface VerifyOptions {
@@ -60,7 +66,10 @@ export function readIr(bytes: Uint8Array, features: number): IrModule {
     throw new AtollError(ErrorCodes.MalformedWasm, `binaryen could not read the module: ${describeBinaryenError(error)}`);
   }
   try {
-    return extractModule(binaryen, module);
+    const ir = extractModule(binaryen, module);
+    // binaryen names unnamed functions by their index; only a name section makes names comparable.
+    ir.named = namedFunctionCount(bytes) === ir.functions.length;
+    return ir;
   } finally {
     module.dispose();
   }
@@ -96,8 +105,8 @@ export class Verifier {
   async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
     const started = performance.now();
     this.solverMs = 0;
-    const irA = readIr(base, opts.featureFlags);
-    const irB = readIr(candidate, opts.featureFlags);
+    const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
+    const [irA, irB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
     if (opts.sameLineage) irA.named = irB.named = true;
     const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
     const b: Side = { bytes: candidate, ir: irB, ctx: new ModuleContext(irB) };
