@@ -21,6 +21,27 @@ function selectHosts(args: BenchArgs): Host[] {
   return hosts.filter((h) => args.large || h.sizeClass !== 'large');
 }
 
+function runOf(modules: ModuleResult[], nativeVersion: string | undefined, args: BenchArgs): BenchRun {
+  return {
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), node: process.version, platform: platform() },
+    nativeWasmOpt: nativeVersion,
+    engine: 'atoll Engine, default settings',
+    generations: args.generations ?? 'default',
+    modules,
+  };
+}
+
+/** Writes results.md, results.json and chart.svg; returns the markdown. */
+function writeResults(outDir: string, run: BenchRun): string {
+  mkdirSync(outDir, { recursive: true });
+  const markdown = renderMarkdown(run);
+  writeFileSync(join(outDir, 'results.md'), markdown);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(outDir, 'chart.svg'), renderChart(run.modules));
+  return markdown;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: BenchArgs;
   try {
@@ -47,23 +68,13 @@ export async function main(argv: string[]): Promise<number> {
       modules.push(
         await measureModule(host, engine, { native, generations: args.generations, log }),
       );
+      // After every module, so that an interrupted long run (--large) still leaves what it measured.
+      writeResults(args.outDir, runOf(modules, native?.version, args));
     }
   } finally {
     await engine.close();
   }
-  const run: BenchRun = {
-    date: new Date().toISOString(),
-    machine: { cpus: availableParallelism(), node: process.version, platform: platform() },
-    nativeWasmOpt: native?.version,
-    engine: 'atoll Engine, default settings',
-    generations: args.generations ?? 'default',
-    modules,
-  };
-  mkdirSync(args.outDir, { recursive: true });
-  const markdown = renderMarkdown(run);
-  writeFileSync(join(args.outDir, 'results.md'), markdown);
-  writeFileSync(join(args.outDir, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(join(args.outDir, 'chart.svg'), renderChart(modules));
+  const markdown = writeResults(args.outDir, runOf(modules, native?.version, args));
   process.stdout.write(markdown);
   log(`wrote ${join(args.outDir, 'results.md')}, results.json and chart.svg`);
   const failed = modules.filter((m) => Object.values(m.differential).some((d) => d !== 'pass'));
