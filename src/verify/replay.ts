@@ -20,6 +20,9 @@ export interface ReplayOutcome {
   problem?: string;
 }
 
+/** Pages a replay may add to a module's memory to match a model (64 MB). */
+const MAX_REPLAY_GROWTH = 1024;
+
 const view = new DataView(new ArrayBuffer(8));
 
 function jsValue(type: string, bits: bigint): number | bigint {
@@ -126,6 +129,7 @@ export function runConcrete(bytes: Uint8Array, features: number, fn: IrFunction,
   if (memory) {
     const pages = memory.buffer.byteLength / 65536;
     if (pages > setup.size) throw new Error(`the model's memory (${setup.size} pages) is smaller than the module's initial ${pages}`);
+    if (setup.size - pages > MAX_REPLAY_GROWTH) throw new Error(`the model's memory of ${setup.size} pages is too large to replay`);
     if (setup.size > pages) memory.grow(setup.size - pages);
     const heap = new Uint8Array(memory.buffer);
     heap.fill(0);
@@ -147,7 +151,8 @@ export function runConcrete(bytes: Uint8Array, features: number, fn: IrFunction,
   }
   const globals = mutableGlobals.map((_, i) => {
     const g = instance.exports[`__atoll_g${i}`] as WebAssembly.Global | undefined;
-    return g ? bitsOf(globalTypes[i]!, g.value) : '?';
+    // A global the module no longer has (removed as unused) keeps its entry value by definition.
+    return g ? bitsOf(globalTypes[i]!, g.value) : bitsOf(globalTypes[i]!, jsValue(globalTypes[i]!, setup.globals[i]!));
   });
   return {
     trapped, results, globals, calls,

@@ -29,12 +29,24 @@ export class SolverPool {
     return this.version;
   }
 
+  /**
+   * z3's own timeout does not interrupt every phase (parsing, bit-blasting of large terms); past twice the
+   * timeout the worker is ended (piscina replaces it) and the answer is a timeout.
+   */
   async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(), 2 * task.timeoutMs + 1000);
+    const abort = () => limit.abort();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
-      return (await this.piscina.run({ kind: 'check', ...task }, signal ? { signal } : {})) as SolverAnswer;
+      return (await this.piscina.run({ kind: 'check', ...task }, { signal: limit.signal })) as SolverAnswer;
     } catch (error) {
       if (signal?.aborted) throw error;
+      if (limit.signal.aborted) return { status: 'unknown', reason: 'timeout (hard limit; the solver thread was replaced)' };
       return { status: 'unknown', reason: `solver-error: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
     }
   }
 

@@ -102,7 +102,7 @@ export interface IrModule {
   elements: IrElementSegment[];
   exports: IrExport[];
   start: string | null;
-  /** True when every function kept a name from a name section (binaryen's fallback names are numbers). */
+  /** True when names come from a name section (set by the reader, which sees the bytes; guessed here). */
   named: boolean;
 }
 
@@ -355,7 +355,7 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
   return {
     functions, globals, memory, tables, data, elements, exports,
     start: start ? binaryen.getFunctionInfo(start).name : null,
-    named: functions.every((f) => !/^\d+$/.test(f.name)),
+    named: true,
   };
 }
 

@@ -1,0 +1,64 @@
+import { binaryen, readModule } from '../wasm/binaryen.js';
+import type { VerifyReport } from '../protocol/report.js';
+import { hasLoop } from './context.js';
+import { Verifier, readIr } from './index.js';
+
+/**
+ * binaryen's own -Oz checked against its input: both sides re-emitted with names, as the engine does. Used by
+ * the coverage benchmark and its integration test.
+ */
+export function optimizeWithNames(bytes: Uint8Array, features: number): { base: Uint8Array; candidate: Uint8Array } {
+  // binaryen does not write the index names it gives to unnamed functions; a trip through the text format
+  // makes them explicit, so that both sides carry the same names.
+  const named = readModule(bytes, features);
+  const text = named.emitText();
+  named.dispose();
+  const emit = (optimize: boolean) => {
+    const module = binaryen.parseText(text);
+    module.setFeatures(features);
+    try {
+      if (optimize) {
+        binaryen.setOptimizeLevel(2);
+        binaryen.setShrinkLevel(2);
+        module.optimize();
+      }
+      binaryen.setDebugInfo(true);
+      return module.emitBinary();
+    } finally {
+      module.dispose();
+    }
+  };
+  return { base: emit(false), candidate: emit(true) };
+}
+
+export interface CoverageFigures {
+  report: VerifyReport;
+  withLoops: { changed: number; proved: number };
+  unknownReasons: Array<[string, number]>;
+  medianMs: number;
+  p95Ms: number;
+}
+
+export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, features: number, onProgress?: (done: number, total: number) => void): Promise<CoverageFigures> {
+  const { base, candidate } = optimizeWithNames(bytes, features);
+  const report = await verifier.verifyModules(base, candidate, { featureFlags: features, ...(onProgress ? { onProgress } : {}) });
+  const ir = readIr(base, features);
+  const loops = new Set(ir.functions.filter((f) => hasLoop(f.body)).map((f) => f.name));
+  const changed = report.functions.filter((f) => !(f.verdict.status === 'proved' && f.verdict.method === 'identical'));
+  const looped = changed.filter((f) => loops.has(f.name));
+  const reasons = new Map<string, number>();
+  for (const f of changed) {
+    if (f.verdict.status !== 'unknown') continue;
+    const key = `${f.verdict.reason}${f.verdict.detail ? `: ${f.verdict.detail.replace(/\d+/g, 'N').slice(0, 70)}` : ''}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+  const times = changed.filter((f) => !f.cached).map((f) => f.ms).sort((x, y) => x - y);
+  const at = (q: number) => (times.length ? times[Math.min(times.length - 1, Math.floor(q * times.length))]! : 0);
+  return {
+    report,
+    withLoops: { changed: looped.length, proved: looped.filter((f) => f.verdict.status === 'proved').length },
+    unknownReasons: [...reasons].sort((x, y) => y[1] - x[1]),
+    medianMs: at(0.5),
+    p95Ms: at(0.95),
+  };
+}
