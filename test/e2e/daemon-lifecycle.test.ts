@@ -40,7 +40,7 @@ describe('daemon over stdio', () => {
     expect(server.serverInfo.name).toBe('atoll');
     expect(server.versions).toMatchObject({ binaryen: '132.0.0', z3: '5.2.0' });
     expect(server.pools.islandThreads).toBe(2);
-    expect(server.capabilities).toMatchObject({ optimize: true, watch: false, workDoneProgress: true, cancellation: true });
+    expect(server.capabilities).toMatchObject({ optimize: true, watch: true, workDoneProgress: true, cancellation: true });
     expect(server.transport).toBe('stdio');
     expect((await errorOf(connection.sendRequest(InitializeRequest, {}))).code).toBe(ErrorCodes.InvalidRequest);
 
@@ -70,13 +70,13 @@ describe('daemon over stdio', () => {
     expect(await daemon.exited).toBe(0);
   });
 
-  it('answers watch requests with NotAvailable (watch mode is not implemented yet)', async () => {
+  it('checks watch params (watch mode itself: test/e2e/watch-*.test.ts)', async () => {
     const daemon = spawnDaemon(home, ['--stdio']);
     const connection = stdioConnection(daemon);
     await initialized(connection);
-    const start = await errorOf(connection.sendRequest(WatchStartRequest, { paths: [home.dir] }));
-    expect(start.code).toBe(ErrorCodes.NotAvailable);
-    expect((await errorOf(connection.sendRequest(WatchStopRequest, { watchId: 'x' }))).code).toBe(ErrorCodes.NotAvailable);
+    const start = await errorOf(connection.sendRequest(WatchStartRequest, { paths: ['relative'] }));
+    expect(start.code).toBe(ErrorCodes.InvalidParams);
+    expect(await connection.sendRequest(WatchStopRequest, { watchId: 'x' })).toEqual({ stopped: false });
     daemon.child.stdin!.end();
     await daemon.exited;
   });

@@ -43,12 +43,23 @@ export class WatchClient {
     return new WatchClient(daemon, connection);
   }
 
-  watch(params: WatchStartParams) {
-    return this.connection.sendRequest(WatchStartRequest, { debounceMs: DEBOUNCE_MS, options: QUICK, ...params });
+  private readonly active = new Set<string>();
+
+  async watch(params: WatchStartParams) {
+    const started = await this.connection.sendRequest(WatchStartRequest, { debounceMs: DEBOUNCE_MS, options: QUICK, ...params });
+    this.active.add(started.watchId);
+    return started;
   }
 
   unwatch(watchId: string) {
+    this.active.delete(watchId);
     return this.connection.sendRequest(WatchStopRequest, { watchId });
+  }
+
+  /** Stops every watch this client started, so that nothing one test started reports into the next. */
+  async unwatchAll(): Promise<void> {
+    for (const watchId of [...this.active]) await this.unwatch(watchId);
+    this.results.length = 0;
   }
 
   /** Waits until `count` results in all have arrived (fails after the timeout, naming what did arrive). */

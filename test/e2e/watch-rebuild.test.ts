@@ -17,9 +17,7 @@ afterAll(async () => {
   expect(await client.close()).toBe(0);
   await home.cleanup();
 });
-beforeEach(() => {
-  client.results.length = 0;
-});
+beforeEach(() => client.unwatchAll());
 
 /** A fresh empty folder and a watch on it (stopped by the caller). */
 async function watchedFolder() {
@@ -58,7 +56,8 @@ describe('watch mode: rebuilds', () => {
     expect(changed!.report!.input.sha256).toBe(sha256(demoModule(16)));
     await client.quietFor(800, 2);
 
-    for (let k = 1; k <= 10; k++) await writeFile(path, demoModule(100 + k));
+    const versions = Array.from({ length: 10 }, (_, k) => demoModule(101 + k));
+    for (const version of versions) await writeFile(path, version);
     const [, , burst] = await client.waitForResults(3);
     expect(burst).toMatchObject({ cause: 'change', path });
     expect(burst!.report!.input.sha256).toBe(sha256(demoModule(110)));
