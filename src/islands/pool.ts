@@ -4,6 +4,7 @@ import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import {
   POISONED,
+  POISONED_EXIT_CODE,
   type BinaryenTask,
   type EvaluateResult,
   type EvaluateTask,
@@ -87,14 +88,17 @@ export class BinaryenPool {
 
   /**
    * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
-   * there is sent again (the replacement thread takes it).
+   * there, or was caught in its exit, is sent again (the replacement thread takes it).
    */
   private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.piscina.run(task, signal ? { signal } : {});
       } catch (error) {
-        if (attempt >= 8 || !(error instanceof Error) || error.message !== POISONED) throw error;
+        const poisoned =
+          error instanceof Error &&
+          (error.message === POISONED || error.message.includes(`exited with code: ${POISONED_EXIT_CODE}`));
+        if (attempt >= 8 || !poisoned || signal?.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
     }

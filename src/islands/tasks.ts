@@ -4,6 +4,8 @@ import type { Genome } from './genome.js';
 
 /** What a worker whose binaryen aborted answers until it exits; the pool then retries elsewhere. */
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
+/** The exit code of such a worker: a task caught in its exit is sent again too. */
+export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
 export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | ExtractIrTask | WarmupTask;

@@ -8,7 +8,7 @@ import { nameEveryFunction } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
 import { buildMosaic } from '../engine/mosaic.js';
-import { POISONED, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './tasks.js';
+import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './tasks.js';
 import { plantFault } from './planted-fault.js';
 
 let poisoned = false;
@@ -41,7 +41,7 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
 /** After an abort the thread's wasm heap cannot be trusted: end the thread so piscina replaces it. */
 function poisonAndExit(): void {
   poisoned = true;
-  setTimeout(() => process.exit(70), 20);
+  setTimeout(() => process.exit(POISONED_EXIT_CODE), 20);
 }
 
 function warmup(): boolean {

@@ -40,6 +40,9 @@ function demoTranscript(bytes: Uint8Array): string[] {
   return out;
 }
 
+// These tests are about the search; verification (strict by default) is tested in strict.test.ts.
+const off = { verify: 'off' } as const;
+
 describe('Engine.optimize', () => {
   let engine: Engine;
   beforeAll(async () => {
@@ -50,7 +53,7 @@ describe('Engine.optimize', () => {
 
   it('shrinks the bundled example without changing what it computes, traps included', async () => {
     const input = demo();
-    const { output, report } = await engine.optimize(input, { islands: 2, generations: 2, seed: 1 });
+    const { output, report } = await engine.optimize(input, { ...off, islands: 2, generations: 2, seed: 1 });
     expect(WebAssembly.validate(output)).toBe(true);
     expect(output.length).toBeLessThan(input.length);
     expect(report.output.bytes).toBe(output.length);
@@ -59,11 +62,12 @@ describe('Engine.optimize', () => {
     expect(demoTranscript(output)).toEqual(demoTranscript(input));
     expect(demoTranscript(input)).toContain('ratio(1,0) trapped: divide by zero');
     expect(report.verifiedStatus).toBe('unverified');
+    expect(report.verification).toBeUndefined();
     expect(report.history.filter((h) => h.generation === 2)).toHaveLength(2);
   });
 
   it('gives identical bytes for the same seed and never ends above binaryen -Oz (as-sha256)', async () => {
-    const options = { islands: 2, generations: 3, seed: 42, strategy: 'mixed' as const };
+    const options = { ...off, islands: 2, generations: 3, seed: 42, strategy: 'mixed' as const };
     const first = await engine.optimize(asSha256(), options);
     const second = await engine.optimize(asSha256(), options);
     expect(Buffer.from(second.output).equals(Buffer.from(first.output))).toBe(true);
@@ -73,7 +77,7 @@ describe('Engine.optimize', () => {
   });
 
   it('with default settings ends at or below -Oz on onig.wasm', async () => {
-    const { output, report } = await engine.optimize(onig(), { islands: 2 });
+    const { output, report } = await engine.optimize(onig(), { ...off, islands: 2 });
     console.log(
       `onig: input ${report.input.bytes} B, -Oz ${report.baseline?.bytes} B in ${report.baseline?.ms} ms, ` +
         `atoll ${output.length} B in ${report.timeMs.total} ms`,
@@ -83,20 +87,20 @@ describe('Engine.optimize', () => {
   });
 
   it('answers bad input with a named error and keeps working', async () => {
-    await expect(engine.optimize(new TextEncoder().encode('not wasm at all'))).rejects.toMatchObject({
+    await expect(engine.optimize(new TextEncoder().encode('not wasm at all'), off)).rejects.toMatchObject({
       code: ErrorCodes.NotWasm,
     });
     const truncated = demo().subarray(0, 100);
-    await expect(engine.optimize(truncated)).rejects.toMatchObject({ code: ErrorCodes.MalformedWasm });
-    await expect(engine.optimize(demo(), { islands: 0 })).rejects.toMatchObject({ code: ErrorCodes.BadOption });
-    const { output } = await engine.optimize(demo(), { islands: 1, generations: 0 });
+    await expect(engine.optimize(truncated, off)).rejects.toMatchObject({ code: ErrorCodes.MalformedWasm });
+    await expect(engine.optimize(demo(), { ...off, islands: 0 })).rejects.toMatchObject({ code: ErrorCodes.BadOption });
+    const { output } = await engine.optimize(demo(), { ...off, islands: 1, generations: 0 });
     expect(WebAssembly.validate(output)).toBe(true);
   });
 
   it('drops a failing island for the generation and completes with the others', async () => {
     process.env['ATOLL_TEST_HOOKS'] = '1';
     try {
-      const { output, report } = await engine.optimize(demo(), { islands: 2, generations: 1, plantFault: 'no_such_function' });
+      const { output, report } = await engine.optimize(demo(), { ...off, islands: 2, generations: 1, plantFault: 'no_such_function' });
       expect(report.failures.length).toBe(2);
       expect(report.failures.every((f) => f.island === 1 && /no function named no_such_function/.test(f.error))).toBe(true);
       expect(WebAssembly.validate(output)).toBe(true);
