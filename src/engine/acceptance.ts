@@ -1,4 +1,4 @@
-import type { FunctionVerdict, VerifyReport } from '../protocol/report.js';
+import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
 import { better, type Resident } from '../islands/population.js';
 import type { BinaryenPool } from '../islands/pool.js';
 import type { Score } from '../islands/tasks.js';
@@ -16,6 +16,9 @@ export interface Accepted {
   generation: number;
   how: 'input' | 'whole' | 'mosaic';
 }
+
+/** How many times a mosaic is rebuilt without the bodies its own verification did not prove. */
+const MOSAIC_ROUNDS = 3;
 
 /** One verification attempt: a candidate that would have become champion. */
 export interface Step {
@@ -45,6 +48,8 @@ export class ProvedChain {
   readonly rejected = new Map<string, FunctionVerdict>();
   /** Candidates already decided: the champion often stays the same across generations. */
   private readonly seen = new Set<string>();
+  /** Every verdict of this job, so a pair that timed out is not re-sent at each generation. */
+  private readonly session = new Map<string, Verdict>();
 
   constructor(
     input: { named: Uint8Array; stripped: Uint8Array; score: Score },
@@ -83,32 +88,32 @@ export class ProvedChain {
       record('whole', whole);
       return;
     }
-    const proved = whole.functions.filter((f) => f.verdict.status === 'proved' && f.verdict.method !== 'identical').map((f) => f.name);
-    if (proved.length === 0) {
-      record('rejected', whole);
-      return;
-    }
-    const mosaic = await this.pool.mosaic(
-      { base: this.accepted.named, donor: candidate.named, flags: this.flags, proved, objective: this.objective },
-      signal,
-    );
-    if (!mosaic.ok || mosaic.taken.length === 0) {
-      record('rejected', whole);
-      return;
-    }
-    const check = await this.verify(mosaic.named, signal, onProgress);
-    const asResident = { ...mosaic, lineage: [], island: candidate.island, generation: candidate.generation };
-    if (fullyProved(check) && better(asResident, { ...this.accepted, lineage: [] })) {
-      this.accepted = { named: mosaic.named, stripped: mosaic.stripped, score: mosaic.score, ...variant, how: 'mosaic' };
-      this.credit(check, variant);
-      for (const { name, why } of mosaic.skipped) {
-        const proof = whole.functions.find((f) => f.name === name)!;
-        this.rejected.set(name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
+    const provedInCandidate = changedFunctions(whole).filter((f) => f.verdict.status === 'proved');
+    let proved = provedInCandidate.map((f) => f.name);
+    // A moved body is re-proved in the mosaic's own context; what fails there is dropped and the mosaic rebuilt.
+    for (let round = 0; round < MOSAIC_ROUNDS && proved.length > 0; round++) {
+      const mosaic = await this.pool.mosaic(
+        { base: this.accepted.named, donor: candidate.named, flags: this.flags, proved, objective: this.objective },
+        signal,
+      );
+      if (!mosaic.ok || mosaic.taken.length === 0) break;
+      const check = await this.verify(mosaic.named, signal, onProgress);
+      if (fullyProved(check)) {
+        if (!better({ ...mosaic, lineage: [], ...variant }, { ...this.accepted, lineage: [] })) break;
+        this.accepted = { named: mosaic.named, stripped: mosaic.stripped, score: mosaic.score, ...variant, how: 'mosaic' };
+        this.credit(check, variant);
+        for (const proof of provedInCandidate.filter((f) => !mosaic.taken.includes(f.name))) {
+          const why = mosaic.skipped.find((s) => s.name === proof.name)?.why ?? 'not provable in the mosaic: it relies on changes that were not';
+          this.rejected.set(proof.name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
+        }
+        record('mosaic', check, mosaic.taken.length);
+        return;
       }
-      record('mosaic', check, mosaic.taken.length);
-    } else {
-      record('rejected', whole);
+      if (!check.module.accepted) break;
+      const stillProved = new Set(changedFunctions(check).filter((f) => f.verdict.status === 'proved').map((f) => f.name));
+      proved = mosaic.taken.filter((name) => stillProved.has(name));
     }
+    record('rejected', whole);
   }
 
   /** The accepted step's proved changes now stand in the output. */
@@ -123,6 +128,7 @@ export class ProvedChain {
     return this.verifier.verifyModules(this.accepted.named, candidate, {
       featureFlags: this.flags,
       sameLineage: true,
+      session: this.session,
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),
     });

@@ -1,5 +1,5 @@
 import type binaryenNs from 'binaryen';
-import { extractModule, functionHash, type IrFunction, type IrNode } from '../wasm/ir.js';
+import { extractModule, type IrFunction, type IrNode } from '../wasm/ir.js';
 
 type Binaryen = typeof binaryenNs;
 
@@ -12,12 +12,11 @@ export interface MosaicPlan {
 
 /**
  * Builds a mosaic in `base`: for each function in `proved` (shown equivalent between base and donor), the
- * donor's body replaces the base's, when the donor body still means the same thing among the base's
- * functions. binaryen IR refers to functions and globals by name, so a body can be copied between modules
- * of one thread; what must hold is that everything the body refers to exists in the base with the same
- * type, and that every callee whose body differs between the two modules comes along too (the verifier
- * may have inlined a callee's donor body into its proof). That condition is closed over by iteration.
- * The engine verifies the finished mosaic against the base again before accepting it.
+ * donor's body replaces the base's, when it can live there. binaryen IR refers to functions and globals by
+ * name, so a body can be copied between modules of one thread; what must hold is that everything the body
+ * refers to exists in the base with the same type. Whether each moved body still means the same among the
+ * base's other functions (a callee the verifier inlined may have kept its base body) is not assumed: the
+ * engine verifies the finished mosaic against the base again, and drops what that does not prove.
  */
 export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: binaryenNs.Module, proved: readonly string[]): MosaicPlan {
   const irBase = extractModule(binaryen, base);
@@ -42,21 +41,6 @@ export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: 
     if (why) skipped.push({ name, why });
     else candidates.add(name);
   }
-  // Drop functions whose changed callees are not all coming along, until nothing changes.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const name of [...candidates]) {
-      const missing = callees(donorFns.get(name)!.body).find(
-        (callee) => !candidates.has(callee) && functionHash(baseFns.get(callee)!) !== functionHash(donorFns.get(callee)!),
-      );
-      if (missing) {
-        candidates.delete(name);
-        skipped.push({ name, why: `calls ${missing}, which changed and is not taken` });
-        changed = true;
-      }
-    }
-  }
-
   const taken = [...candidates].sort();
   for (const name of taken) {
     const from = binaryen.getFunctionInfo(donor.getFunction(name));
@@ -92,10 +76,6 @@ function foreignReference(
     }
   }
   return undefined;
-}
-
-function callees(body: IrNode | null): string[] {
-  return [...new Set(nodes(body).filter((n) => n.kind === 'call').map((n) => n.name!))];
 }
 
 function nodes(body: IrNode | null): IrNode[] {

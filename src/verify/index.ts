@@ -43,6 +43,12 @@ export interface VerifyOptions {
    * a function's name identifies it even where binaryen made the name up (numbers for unnamed functions).
    */
   sameLineage?: boolean;
+  /**
+   * Verdicts of this session (one optimize job), keyed like the proof cache but holding every verdict,
+   * timeouts included: within one job a pair that timed out once is not sent to the solver again at each
+   * generation. Timeouts never reach the persistent proof cache.
+   */
+  session?: Map<string, Verdict>;
 }
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
@@ -123,7 +129,7 @@ export class Verifier {
         const [nameA, nameB] = work[i]!;
         opts.signal?.throwIfAborted();
         const t = performance.now();
-        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal);
+        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal, opts.session);
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;
         results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
@@ -146,7 +152,16 @@ export class Verifier {
     };
   }
 
-  private async decide(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, z3Version: string, signal?: AbortSignal): Promise<{ verdict: Verdict; cached: boolean }> {
+  private async decide(
+    fa: IrFunction,
+    fb: IrFunction,
+    a: Side,
+    b: Side,
+    features: number,
+    z3Version: string,
+    signal?: AbortSignal,
+    session?: Map<string, Verdict>,
+  ): Promise<{ verdict: Verdict; cached: boolean }> {
     if (fa.imported || fb.imported) {
       const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
       return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
@@ -157,9 +172,10 @@ export class Verifier {
     if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
     if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, z3Version);
-    const hit = await this.opts.proofCache?.get(key);
+    const hit = session?.get(key) ?? (await this.opts.proofCache?.get(key));
     if (hit) return { verdict: hit, cached: true };
     const verdict = await this.prove(fa, fb, a, b, features, signal);
+    session?.set(key, verdict);
     if (this.opts.proofCache && isCacheable(verdict)) await this.opts.proofCache.set(key, verdict);
     return { verdict, cached: false };
   }
