@@ -99,6 +99,8 @@ export class Engine {
     const ingestMs = performance.now() - started;
 
     let verifyMs = 0;
+    /** A verifier failure on one candidate rejects that candidate; the job goes on with what is proved. */
+    const verifyFailures: OptimizeReport['failures'] = [];
     const chain =
       settings.verify === 'strict'
         ? new ProvedChain(
@@ -136,9 +138,16 @@ export class Engine {
         ...(chain && {
           afterGeneration: async (generation, champion) => {
             const t = performance.now();
-            await chain.consider(champion, hooks.signal, (done, total) =>
-              progress('verify', `generation ${generation}: verified ${done} of ${total} functions`),
-            );
+            try {
+              await chain.consider(champion, hooks.signal, (done, total) =>
+                progress('verify', `generation ${generation}: verified ${done} of ${total} functions`),
+              );
+            } catch (error) {
+              if (hooks.signal?.aborted) throw error;
+              const message = `verification failed, candidate not accepted: ${error instanceof Error ? error.message : String(error)}`;
+              verifyFailures.push({ generation, island: champion.island, error: message });
+              hooks.onLog?.(message);
+            }
             verifyMs += performance.now() - t;
           },
         }),
@@ -152,12 +161,19 @@ export class Engine {
     if (settings.verify === 'report') {
       const t = performance.now();
       progress('verify', 'verifying the champion against the input', 92);
-      verification = await this.verifier.verifyModules(ingested.named, search.champion.named, {
-        featureFlags: ingested.flags,
-        sameLineage: true,
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onProgress: (done, total) => progress('verify', `verified ${done} of ${total} functions`),
-      });
+      try {
+        verification = await this.verifier.verifyModules(ingested.named, search.champion.named, {
+          featureFlags: ingested.flags,
+          sameLineage: true,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          onProgress: (done, total) => progress('verify', `verified ${done} of ${total} functions`),
+        });
+      } catch (error) {
+        if (hooks.signal?.aborted) throw error;
+        const message = `verification failed: ${error instanceof Error ? error.message : String(error)}`;
+        verifyFailures.push({ generation: search.champion.generation, island: search.champion.island, error: message });
+        hooks.onLog?.(message);
+      }
       verifyMs += performance.now() - t;
     }
     const optimizeMs = performance.now() - started - ingestMs - verifyMs;
@@ -202,7 +218,7 @@ export class Engine {
       },
       history: search.history,
       migrations: search.migrations,
-      failures: search.failures,
+      failures: [...search.failures, ...verifyFailures],
       ...verificationFields(settings, chain, verification, search, output.length),
       timeMs: {
         total: Math.round(emitDone - started),
@@ -292,7 +308,8 @@ function verificationFields(
 ): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'verificationSteps' | 'proofTax'> {
   if (settings.verify === 'off') return { verifiedStatus: 'unverified' };
   if (settings.verify === 'report') {
-    return { verification, verifiedStatus: verification && fullyProved(verification) ? 'proved' : 'partially-proved' };
+    if (!verification) return { verifiedStatus: 'unverified' };
+    return { verification, verifiedStatus: fullyProved(verification) ? 'proved' : 'partially-proved' };
   }
   const provedInOutput = [...chain!.provenance.values()];
   const rejected = [...chain!.rejected.values()].filter((f) => !chain!.provenance.has(f.name));

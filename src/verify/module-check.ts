@@ -107,6 +107,8 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
   }
 
   // Data: the initial memory image, and passive segments byte for byte.
+  const unreadable = [...base.data, ...candidate.data].find((d) => d.unreadable);
+  if (unreadable) fail(`data segment ${unreadable.name} cannot be read (its offset is not a constant), so the initial memory images cannot be compared`);
   const imageA = memoryImage(base.data);
   const imageB = memoryImage(candidate.data);
   if (typeof imageA === 'string' || typeof imageB === 'string') {

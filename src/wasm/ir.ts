@@ -78,6 +78,8 @@ export interface IrDataSegment {
   /** Active segments: the constant offset, or undefined when the offset is not a constant. */
   offset?: number;
   bytes: Uint8Array;
+  /** binaryen.js could not read the segment (its offset is not a constant): nothing about it is known. */
+  unreadable?: boolean;
 }
 
 export interface IrElementSegment {
@@ -333,7 +335,15 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
     getNumDataSegments(): number; getDataSegmentByIndex(i: number): number; getDataSegmentInfo(ref: number): Info;
   };
   for (let i = 0; i < segments.getNumDataSegments(); i++) {
-    const d = segments.getDataSegmentInfo(segments.getDataSegmentByIndex(i));
+    let d: Info;
+    try {
+      d = segments.getDataSegmentInfo(segments.getDataSegmentByIndex(i));
+    } catch {
+      // binaryen.js cannot report a segment whose offset is not a constant (e.g. `global.get $__memory_base`
+      // in Emscripten's dynamically linked modules); the module check then refuses to decide.
+      data.push({ name: `#${i}`, passive: false, bytes: new Uint8Array(), unreadable: true });
+      continue;
+    }
     data.push({
       name: d['name'] as string, passive: Boolean(d['passive']),
       ...(typeof d['offset'] === 'number' ? { offset: d['offset'] } : {}),
