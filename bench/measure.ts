@@ -42,12 +42,15 @@ export interface ModuleResult {
   binaryenOz: Outcome<Measured>;
   nativeOz: Outcome<Measured>;
   atoll: Outcome<AtollMeasured>;
+  /** Default settings with verification off: what the search found before any proof. */
+  atollSearch: Outcome<Measured>;
+  /** Multi-start, verification off: compared with atollSearch it shows what migration adds. */
   atollMultiStart: Outcome<Measured>;
   differential: { atoll?: Differential; multiStart?: Differential };
 }
 
 export interface AtollOptimizer {
-  optimize(bytes: Uint8Array, options: { multiStart?: boolean; generations?: number; features?: string[] }): Promise<{
+  optimize(bytes: Uint8Array, options: { multiStart?: boolean; generations?: number; features?: string[]; verify?: 'off' }): Promise<{
     output: Uint8Array;
     report: OptimizeReport;
   }>;
@@ -146,14 +149,18 @@ export async function measureModule(
         };
       });
   options.log(`  atoll done`);
-  const multiStart: Outcome<Measured> = !atoll
-    ? unavailable
-    : await attempt(async () => {
-        const started = performance.now();
-        const { output } = await atoll.optimize(bytes, { ...overrides, ...generations, multiStart: true });
-        multiStartOutput = output;
-        return { ...sizeOf(output), ms: performance.now() - started };
-      });
+  const unverified = async (multiStartRun: boolean): Promise<Outcome<Measured>> =>
+    !atoll
+      ? unavailable
+      : attempt(async () => {
+          const started = performance.now();
+          const { output } = await atoll.optimize(bytes, { ...overrides, ...generations, verify: 'off', ...(multiStartRun ? { multiStart: true } : {}) });
+          if (multiStartRun) multiStartOutput = output;
+          return { ...sizeOf(output), ms: performance.now() - started };
+        });
+  const search = await unverified(false);
+  options.log(`  atoll search (verify off) done`);
+  const multiStart = await unverified(true);
   options.log(`  atoll multi-start done`);
 
   const checks: ModuleResult['differential'] = {};
@@ -172,6 +179,7 @@ export async function measureModule(
     binaryenOz: oz,
     nativeOz: native,
     atoll: atollResult,
+    atollSearch: search,
     atollMultiStart: multiStart,
     differential: checks,
   };
