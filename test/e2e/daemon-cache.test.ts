@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheClearRequest, CacheStatsRequest, OptimizeRequest } from '../../src/protocol/index.js';
-import { FAST, initialized, SMALL_WASM, spawnDaemon, stdioConnection, tempHome, type TempHome } from './daemon-harness.js';
+import { FAST, initialized, ROOT, SMALL_WASM, spawnDaemon, stdioConnection, tempHome, type TempHome } from './daemon-harness.js';
 
 let home: TempHome;
 beforeEach(async () => {
@@ -66,6 +66,23 @@ describe('caches through the daemon', () => {
 
     const third = await withDaemon(optimize);
     expect(third.report.cached).toBe(true);
+  });
+
+  it('keeps proofs across a restart: a new job on the same functions takes its verdicts from the disk tier', async () => {
+    const demo = join(ROOT, 'examples/demo.wasm');
+    // Different seeds: the result cache cannot answer, so the second daemon must verify again.
+    const strict = (seed: number) => ({ input: { path: demo }, options: { generations: 1, islands: 2, seed, verify: 'strict' as const } });
+    const cold = await withDaemon((connection) => connection.sendRequest(OptimizeRequest, strict(1)));
+    const solved = cold.report.verification!.functions.filter((f) => f.verdict.method !== 'identical' && !f.cached);
+    expect(solved.length).toBeGreaterThan(0);
+    const { warm, stats } = await withDaemon(async (connection) => ({
+      warm: await connection.sendRequest(OptimizeRequest, strict(2)),
+      stats: await connection.sendRequest(CacheStatsRequest),
+    }));
+    expect(warm.report.cached).toBe(false);
+    expect(stats.proofs.disk.hits).toBeGreaterThan(0);
+    const reused = warm.report.verification!.functions.filter((f) => f.cached).map((f) => f.name);
+    for (const f of solved.filter((f) => f.verdict.method === 'smt')) expect(reused, f.name).toContain(f.name);
   });
 
   it('clears the caches on request', async () => {
