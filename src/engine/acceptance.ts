@@ -1,7 +1,7 @@
 import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
 import { better, type Resident } from '../islands/population.js';
 import type { BinaryenPool } from '../islands/pool.js';
-import type { Score } from '../islands/tasks.js';
+import type { MosaicResult, Score } from '../islands/tasks.js';
 import type { Objective } from '../protocol/report.js';
 import type { Verifier } from '../verify/index.js';
 import { sha256 } from '../wasm/ingest.js';
@@ -89,31 +89,51 @@ export class ProvedChain {
       return;
     }
     const provedInCandidate = changedFunctions(whole).filter((f) => f.verdict.status === 'proved');
-    let proved = provedInCandidate.map((f) => f.name);
-    // A moved body is re-proved in the mosaic's own context; what fails there is dropped and the mosaic rebuilt.
+    // Two mosaics: every proved body (inlined callers may let their callees go), and only the bodies that
+    // got smaller. Each is re-proved in place; the smaller proved one wins.
+    let winner: { mosaic: Extract<MosaicResult, { ok: true }>; check: VerifyReport } | undefined;
+    for (const onlySmaller of [false, true]) {
+      const built = await this.provedMosaic(candidate, provedInCandidate.map((f) => f.name), onlySmaller, signal, onProgress);
+      if (built && (!winner || better({ ...built.mosaic, lineage: [], ...variant }, { ...winner.mosaic, lineage: [], ...variant }))) winner = built;
+    }
+    if (!winner || !better({ ...winner.mosaic, lineage: [], ...variant }, { ...this.accepted, lineage: [] })) {
+      record('rejected', whole);
+      return;
+    }
+    const { mosaic, check } = winner;
+    this.accepted = { named: mosaic.named, stripped: mosaic.stripped, score: mosaic.score, ...variant, how: 'mosaic' };
+    this.credit(check, variant);
+    for (const proof of provedInCandidate.filter((f) => !mosaic.taken.includes(f.name))) {
+      const why = mosaic.skipped.find((s) => s.name === proof.name)?.why ?? 'left out of the smallest proved mosaic (it grew, or relies on changes that were not proved)';
+      this.rejected.set(proof.name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
+    }
+    record('mosaic', check, mosaic.taken.length);
+  }
+
+  /**
+   * The accepted module with the candidate's bodies of `proved`, verified in place; bodies its own
+   * verification does not prove are dropped and the mosaic rebuilt, up to MOSAIC_ROUNDS times.
+   */
+  private async provedMosaic(
+    candidate: Resident,
+    proved: string[],
+    onlySmaller: boolean,
+    signal?: AbortSignal,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ mosaic: Extract<MosaicResult, { ok: true }>; check: VerifyReport } | undefined> {
     for (let round = 0; round < MOSAIC_ROUNDS && proved.length > 0; round++) {
       const mosaic = await this.pool.mosaic(
-        { base: this.accepted.named, donor: candidate.named, flags: this.flags, proved, objective: this.objective },
+        { base: this.accepted.named, donor: candidate.named, flags: this.flags, proved, onlySmaller, objective: this.objective },
         signal,
       );
-      if (!mosaic.ok || mosaic.taken.length === 0) break;
+      if (!mosaic.ok || mosaic.taken.length === 0) return undefined;
       const check = await this.verify(mosaic.named, signal, onProgress);
-      if (fullyProved(check)) {
-        if (!better({ ...mosaic, lineage: [], ...variant }, { ...this.accepted, lineage: [] })) break;
-        this.accepted = { named: mosaic.named, stripped: mosaic.stripped, score: mosaic.score, ...variant, how: 'mosaic' };
-        this.credit(check, variant);
-        for (const proof of provedInCandidate.filter((f) => !mosaic.taken.includes(f.name))) {
-          const why = mosaic.skipped.find((s) => s.name === proof.name)?.why ?? 'not provable in the mosaic: it relies on changes that were not';
-          this.rejected.set(proof.name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
-        }
-        record('mosaic', check, mosaic.taken.length);
-        return;
-      }
-      if (!check.module.accepted) break;
+      if (fullyProved(check)) return { mosaic, check };
+      if (!check.module.accepted) return undefined;
       const stillProved = new Set(changedFunctions(check).filter((f) => f.verdict.status === 'proved').map((f) => f.name));
       proved = mosaic.taken.filter((name) => stillProved.has(name));
     }
-    record('rejected', whole);
+    return undefined;
   }
 
   /** The accepted step's proved changes now stand in the output. */

@@ -6,6 +6,8 @@ type Binaryen = typeof binaryenNs;
 export interface MosaicPlan {
   /** Functions whose donor body goes into the mosaic. */
   taken: string[];
+  /** Functions no longer reachable once the donor bodies are in (inlined into them), removed. */
+  removed: string[];
   /** Proved functions left at their base body, and why. */
   skipped: Array<{ name: string; why: string }>;
 }
@@ -49,7 +51,38 @@ export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: 
     base.removeFunction(name);
     base.addFunction(name, into.params, into.results, from.vars, body);
   }
-  return { taken, skipped };
+  return { taken, skipped, removed: removeUnreachable(binaryen, base) };
+}
+
+/**
+ * Removes defined functions that nothing can reach any more: not exported, not in a table, not the start,
+ * not called from a reachable function. Skipped entirely when a body holds an expression the IR does not
+ * model (it might be a `ref.func`) or a global has a non-constant initializer. The module check verifies
+ * the removals again.
+ */
+function removeUnreachable(binaryen: Binaryen, module: binaryenNs.Module): string[] {
+  const ir = extractModule(binaryen, module);
+  const opaque =
+    ir.functions.some((f) => nodes(f.body).some((n) => n.kind === 'unsupported')) ||
+    ir.globals.some((g) => !g.imported && g.init === undefined);
+  if (opaque) return [];
+  const byName = new Map(ir.functions.map((f) => [f.name, f]));
+  const roots = [
+    ...ir.exports.filter((e) => e.kind === 'function').map((e) => e.value),
+    ...ir.elements.flatMap((e) => e.functions),
+    ...(ir.start ? [ir.start] : []),
+  ];
+  const reached = new Set<string>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (reached.has(name)) continue;
+    reached.add(name);
+    for (const n of nodes(byName.get(name)?.body ?? null)) if (n.kind === 'call') stack.push(n.name!);
+  }
+  const removed = ir.functions.filter((f) => !f.imported && !reached.has(f.name)).map((f) => f.name);
+  for (const name of removed) module.removeFunction(name);
+  return removed;
 }
 
 function signature(fn: IrFunction): string {

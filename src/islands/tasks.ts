@@ -70,11 +70,21 @@ export interface MosaicTask {
   donor: Uint8Array;
   flags: number;
   proved: string[];
+  /** Take only bodies that are smaller in the donor than in the base. */
+  onlySmaller: boolean;
   objective: Objective;
 }
 
 export type MosaicResult =
-  | { ok: true; named: Uint8Array; stripped: Uint8Array; score: Score; taken: string[]; skipped: Array<{ name: string; why: string }> }
+  | {
+      ok: true;
+      named: Uint8Array;
+      stripped: Uint8Array;
+      score: Score;
+      taken: string[];
+      skipped: Array<{ name: string; why: string }>;
+      removed: string[];
+    }
   | { ok: false; error: string };
 
 /** The verifier's plain IR of a module (src/wasm/ir.ts), read on a worker thread. */

@@ -4,7 +4,7 @@ import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModul
 import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
-import { nameEveryFunction } from '../wasm/names.js';
+import { functionBodySizes, nameEveryFunction } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
 import { buildMosaic } from '../engine/mosaic.js';
@@ -132,7 +132,12 @@ function mosaic(task: MosaicTask): MosaicResult {
   const base = readModule(task.base, task.flags);
   const donor = readModule(task.donor, task.flags);
   try {
-    const plan = buildMosaic(binaryen, base, donor, task.proved);
+    let proved = task.proved;
+    if (task.onlySmaller) {
+      const [baseSizes, donorSizes] = [functionBodySizes(task.base), functionBodySizes(task.donor)];
+      proved = proved.filter((name) => (donorSizes.get(name) ?? Infinity) < (baseSizes.get(name) ?? 0));
+    }
+    const plan = buildMosaic(binaryen, base, donor, proved);
     if (!base.validate()) return { ok: false, error: 'the mosaic does not validate' };
     const stripped = emitModule(base, false);
     return { ok: true, named: emitModule(base, true), stripped, score: score(base, stripped.length, task.objective), ...plan };

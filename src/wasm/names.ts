@@ -3,6 +3,7 @@ import { readSections, type Section } from './sections.js';
 
 const IMPORT_SECTION = 2;
 const FUNCTION_SECTION = 3;
+const CODE_SECTION = 10;
 const FUNCTION_NAMES = 1;
 
 /**
@@ -38,6 +39,30 @@ export function nameEveryFunction(bytes: Uint8Array): Uint8Array {
   if (!nameSection) return concat(bytes, section);
   const end = sectionEnd(bytes, nameSection);
   return concat(bytes.subarray(0, nameSection.start), section, bytes.subarray(end));
+}
+
+/**
+ * The size in bytes of each defined function's body in the code section, by the name the name section gives
+ * it (functions without a name are left out). What "smaller" means when the mosaic picks bodies.
+ */
+export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
+  const sections = readSections(bytes);
+  const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
+  const code = sections.find((s) => s.id === CODE_SECTION);
+  const sizes = new Map<string, number>();
+  const total = functionCount(sections);
+  if (!nameSection || !code || total === undefined) return sizes;
+  const reader = new ByteReader(code.payload);
+  const defined = reader.u32();
+  const imported = total - defined;
+  const { functionNames } = parseNameSection(nameSection.payload);
+  for (let i = 0; i < defined; i++) {
+    const size = reader.u32();
+    reader.take(size);
+    const name = functionNames.get(imported + i);
+    if (name !== undefined) sizes.set(name, size);
+  }
+  return sizes;
 }
 
 function withSize(content: number[]): number[] {
