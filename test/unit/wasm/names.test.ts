@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nameEveryFunction } from '../../../src/wasm/names.js';
+import { functionBodySizes, nameEveryFunction } from '../../../src/wasm/names.js';
 
 /** Function names from the name section, by index, as V8 sees them (through a tiny parse of the section). */
 function functionNames(bytes: Uint8Array): Map<number, string> {
@@ -65,5 +65,16 @@ describe('nameEveryFunction', () => {
   it('leaves a fully named module alone', () => {
     const once = nameEveryFunction(new Uint8Array(readFileSync('examples/demo.wasm')));
     expect(nameEveryFunction(once)).toBe(once);
+  });
+});
+
+describe('functionBodySizes', () => {
+  it('gives each named function its code-section body size, counting imports in the index space', () => {
+    const demo = nameEveryFunction(new Uint8Array(readFileSync('examples/demo.wasm')));
+    const sizes = functionBodySizes(demo);
+    expect([...sizes.keys()].sort()).toEqual(['add', 'dead', 'fn6', 'ratio', 'scale', 'store_load', 'sum']);
+    // $dead is (i32.mul (local.get 0) (local.get 0)): 0 local groups, 2+2+1 bytes of code, end.
+    expect(sizes.get('dead')).toBe(1 + 5 + 1);
+    expect(sizes.get('sum')!).toBeGreaterThan(sizes.get('add')!);
   });
 });
