@@ -1,7 +1,7 @@
 import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topology } from '../protocol/report.js';
 import { Prng } from '../util/prng.js';
 import { describeGenome, type Genome } from './genome.js';
-import { mutate } from './mutation.js';
+import { crossover, mutate } from './mutation.js';
 import { best, fairReplace, type Resident } from './population.js';
 import type { BinaryenPool } from './pool.js';
 import { islandStart, REFINEMENT_SEEDS } from './presets.js';
@@ -174,6 +174,9 @@ export async function runArchipelago(
   };
 }
 
+/** How often a pipeline island recombines two residents' pipelines instead of mutating one alone. */
+const CROSSOVER_RATE = 0.25;
+
 interface Child {
   base: Uint8Array;
   genome: Genome;
@@ -188,7 +191,11 @@ function proposeChild(island: Island, generation: number, config: ArchipelagoCon
     return { base: config.input, genome, lineage: [genome] };
   }
   if (island.strategy === 'pipeline') {
-    const { genome } = mutate(parent.lineage[0]!, config.passes, island.rng);
+    // Now and then, recombine the pipelines of two residents (one may be a migrant) before mutating.
+    const other = island.residents.find((r) => r !== parent);
+    const start =
+      other && island.rng.chance(CROSSOVER_RATE) ? crossover(parent.lineage[0]!, other.lineage[0]!, island.rng) : parent.lineage[0]!;
+    const { genome } = mutate(start, config.passes, island.rng);
     return { base: config.input, genome, lineage: [genome] };
   }
   const last = parent.lineage[parent.lineage.length - 1]!;
