@@ -3,7 +3,7 @@ import type { ModuleContext } from './context.js';
 import { forEachNode } from './context.js';
 
 /** Bumped whenever the encoding's meaning changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-encoder-1';
+export const ENCODER_VERSION = 'atoll-encoder-2';
 
 function calleesOf(node: IrNode | null): string[] {
   const names = new Set<string>();

@@ -26,6 +26,22 @@ function popcnt(w: number, v: string): string {
   return `(bvadd ${bits.join(' ')})`;
 }
 
+/**
+ * x << k for a constant k, written as a concatenation. Shifting by a constant and multiplying by a power of
+ * two (a strength reduction every optimizer makes) then give the same term, which the solver sees at once
+ * instead of having to prove bvmul and bvshl equal, e.g. inside memory addresses.
+ */
+function shiftedLeft(w: number, x: string, k: number): string {
+  if (k === 0) return x;
+  return `(concat ((_ extract ${w - 1 - k} 0) ${x}) ${bvLit(0n, k)})`;
+}
+
+/** log2 of a power of two, else undefined. */
+function exactLog2(v: bigint | undefined): number | undefined {
+  if (v === undefined || v === 0n || (v & (v - 1n)) !== 0n) return undefined;
+  return v.toString(2).length - 1;
+}
+
 const signExtendFrom = (w: number, from: number, v: string) =>
   `((_ sign_extend ${w - from}) ((_ extract ${from - 1} 0) ${v}))`;
 
@@ -62,6 +78,13 @@ export function intBinary(sink: Sink, op: string, a: Value, b: Value): Value | u
   const base = op.replace(/Int(32|64)$/, '');
   const x = a.term;
   const y = b.term;
+  if (base === 'Shl' && b.lit !== undefined) return sink.value(w, shiftedLeft(w, x, Number(b.lit % BigInt(w))));
+  if (base === 'Mul') {
+    const byB = exactLog2(b.lit);
+    const byA = exactLog2(a.lit);
+    if (byB !== undefined) return sink.value(w, shiftedLeft(w, x, byB));
+    if (byA !== undefined) return sink.value(w, shiftedLeft(w, y, byA));
+  }
   if (PLAIN[base]) return sink.value(w, `(${PLAIN[base]} ${x} ${y})`);
   if (COMPARISONS[base]) return boolToI32(sink, `(${COMPARISONS[base]} ${x} ${y})`);
   const min = bvLit(1n << BigInt(w - 1), w);

@@ -33,6 +33,8 @@ interface Exit {
 interface Label {
   name: string;
   exits: Exit[];
+  /** Set on the label of a loop whose header is a cut point: branches to it are arrivals there. */
+  loop?: number;
 }
 
 interface Frame {
@@ -70,6 +72,8 @@ export interface SideResult {
   normal: Exit;
   trapped: string;
   trapEnv: Env;
+  /** Cut points reached (induction segments only): per loop id, the guard and state at its header. */
+  arrivals: Map<number, Exit>;
 }
 
 const cloneEnv = (env: Env): Env => ({ ...env, globals: [...env.globals] });
@@ -83,6 +87,12 @@ export class SideEncoder implements MemorySink {
   private cut = 'false';
   /** Set only for refutation queries: loops run this many times, longer runs are cut (never a proof). */
   unroll = 0;
+  /**
+   * Set only for induction segments: every loop header is a cut point (loop node → its id). A path that
+   * reaches one stops there and is recorded as an arrival, so a segment is loop-free.
+   */
+  cutPoints: Map<IrNode, number> | undefined;
+  private readonly arrivals = new Map<number, Exit[]>();
 
   constructor(
     private readonly side: string,
@@ -131,14 +141,60 @@ export class SideEncoder implements MemorySink {
 
   /** Runs `node` from the current state; the result is what the whole fragment does. */
   run(node: IrNode, resultTypes: string[]): SideResult {
-    const value = this.exec(node);
+    return this.finish(this.exec(node), resultTypes);
+  }
+
+  /**
+   * An induction segment from a loop header: from the entry state and locals this encoder was made with, one
+   * iteration of the loop at the end of `path` (the nodes from the function body down to that loop), then
+   * the rest of the function. Branches back to this or an enclosing loop, and any other loop reached, are
+   * arrivals at cut points.
+   */
+  runFromHeader(path: IrNode[], resultTypes: string[]): SideResult {
+    const labels = path.map((node) => this.openLabel(node));
+    const loop = path[path.length - 1]!;
+    let value = this.exec(loop.kids[0]!);
+    for (let d = path.length - 1; d >= 0; d--) {
+      const node = path[d]!;
+      if (d < path.length - 1) value = this.continueAfter(node, path[d + 1]!, value);
+      value = this.closeLabel(node, labels[d], value);
+    }
+    return this.finish(value, resultTypes);
+  }
+
+  /** What follows `child` inside `node`, when control left `child` normally with `value`. */
+  private continueAfter(node: IrNode, child: IrNode, value: Value | undefined): Value | undefined {
+    switch (node.kind) {
+      case 'block': {
+        let last = value;
+        for (const kid of node.kids.slice(node.kids.indexOf(child) + 1)) last = kid ? this.exec(kid) : undefined;
+        return last;
+      }
+      case 'if':
+        if (node.kids[0] === child) throw new Unsupported('loop', 'loop in a condition');
+        return value;
+      case 'loop':
+        return value;
+      default:
+        throw new Unsupported('loop', `loop inside ${node.kind}`);
+    }
+  }
+
+  private finish(value: Value | undefined, resultTypes: string[]): SideResult {
     const widths = resultTypes.map(widthOf);
     const values = value && widths.length > 0 ? [value] : widths.map((w) => literal(0n, w));
     const fallthrough: Exit = { guard: this.alive, snap: this.snapshot(), values };
     const normal = this.merge([fallthrough, ...this.frame.returns], widths);
     const trapped = this.bool(or(...this.traps.map((t) => t.guard)));
     const trapEnv = this.mergeEnvs(this.traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })));
-    return { normal, trapped, trapEnv, cut: this.cut };
+    const arrivals = new Map([...this.arrivals].map(([id, exits]) => [id, this.merge(exits, [])]));
+    return { normal, trapped, trapEnv, cut: this.cut, arrivals };
+  }
+
+  private arrive(id: number, exits: Exit[]): void {
+    const list = this.arrivals.get(id) ?? [];
+    list.push(...exits.filter((e) => e.guard !== 'false'));
+    this.arrivals.set(id, list);
   }
 
   get locals(): string[] {
@@ -254,9 +310,16 @@ export class SideEncoder implements MemorySink {
         return this.block(node);
       case 'if':
         return this.ifElse(node);
-      case 'loop':
+      case 'loop': {
+        const cutPoint = this.cutPoints?.get(node);
+        if (cutPoint !== undefined) {
+          this.arrive(cutPoint, [{ guard: this.alive, snap: this.snapshot(), values: [] }]);
+          this.alive = 'false';
+          return this.dead(node.type);
+        }
         if (this.unroll === 0) throw new Unsupported('loop', `loop ${node.name ?? ''}`.trim());
         return this.unrolled(node);
+      }
       case 'br':
         return this.br(node);
       case 'br_table':
@@ -330,12 +393,30 @@ export class SideEncoder implements MemorySink {
   }
 
   private block(node: IrNode): Value | undefined {
-    const label: Label | undefined = node.name ? { name: node.name, exits: [] } : undefined;
-    if (label) this.frame.labels.push(label);
+    const label = this.openLabel(node);
     let last: Value | undefined;
     for (const kid of node.kids) last = kid ? this.exec(kid) : undefined;
+    return this.closeLabel(node, label, last);
+  }
+
+  /** The label a block or a cut-point loop puts on the stack (none for other nodes). */
+  private openLabel(node: IrNode): Label | undefined {
+    const loop = node.kind === 'loop' ? this.cutPoints?.get(node) : undefined;
+    if (node.kind !== 'block' && loop === undefined) return undefined;
+    if (!node.name && loop === undefined) return undefined;
+    const label: Label = { name: node.name ?? '', exits: [], ...(loop !== undefined ? { loop } : {}) };
+    this.frame.labels.push(label);
+    return label;
+  }
+
+  /** Pops `label`: a block joins its exits with the fallthrough; a loop's exits are arrivals at its header. */
+  private closeLabel(node: IrNode, label: Label | undefined, last: Value | undefined): Value | undefined {
     if (!label) return last;
     this.frame.labels.pop();
+    if (label.loop !== undefined) {
+      this.arrive(label.loop, label.exits);
+      return last;
+    }
     const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
     const fall: Exit = { guard: this.alive, snap: this.snapshot(), values: last ? [last] : widths.map((w) => literal(0n, w)) };
     const merged = this.merge([fall, ...label.exits], widths);
@@ -518,7 +599,7 @@ export function sharedInputs(base: ModuleContext): SharedInputs {
   return { script, memory, globals, globalWidths, entry, probes: [], approximations: new Set() };
 }
 
-function envDiffers(shared: SharedInputs, a: Env, b: Env): string[] {
+export function envDiffers(shared: SharedInputs, a: Env, b: Env): string[] {
   const parts = [distinct(a.world, b.world), ...a.globals.map((g, i) => distinct(g, b.globals[i]!))];
   if (shared.memory) parts.push(distinct(a.mem, b.mem), distinct(a.size, b.size));
   return parts;

@@ -6,6 +6,7 @@ import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
 import { ModuleContext, hasLoop } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
+import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
 import { matchFunctions } from './matching.js';
 import { namedFunctionCount } from './names.js';
@@ -53,6 +54,9 @@ export interface VerifyOptions {
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
+
+/** Solver calls one induction proof may make while it weakens its coupling (Houdini steps included). */
+const INDUCTION_CHECKS = 48;
 
 /** Largest SMT text sent to a solver. */
 const SMT_TEXT_CAP = 8_000_000;
@@ -190,7 +194,9 @@ export class Verifier {
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return unknown('unsupported', error.construct);
       const local = await this.proveLocalChange(fa, fb, a, b, signal);
       if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return local;
-      return (await this.refuteByUnrolling(fa, fb, a, b, features, signal)) ?? local;
+      const induction = await this.proveByInduction(fa, fb, a, b, signal);
+      if (induction.status === 'proved') return induction;
+      return (await this.refuteByUnrolling(fa, fb, a, b, features, signal)) ?? induction;
     }
     if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
     const answer = await this.check(query.smt, signal, this.narrowing(a));
@@ -248,6 +254,42 @@ export class Verifier {
       if (answer.status === 'sat') return unknown('loop', 'a changed subtree inside a loop differs for some local values');
     }
     return { status: 'proved', method: 'local-change' };
+  }
+
+  /**
+   * Induction at matched loop headers (see induction.ts), with the coupling found Houdini-style: start from
+   * every type-compatible equality between a base and a candidate local, drop those a model breaks, and stop
+   * when every segment's obligation is unsat under one coupling. A model that breaks no dropped equality is
+   * no refutation (its start state may be unreachable): the verdict is then unknown.
+   */
+  private async proveByInduction(fa: IrFunction, fb: IrFunction, a: Side, b: Side, signal?: AbortSignal): Promise<Verdict> {
+    const plan = InductionPlan.create(fa, fb, a.ctx, b.ctx);
+    if (!plan) return unknown('loop', 'loops do not match one to one in nesting and order');
+    let coupling = plan.initialCoupling();
+    let checks = 0;
+    try {
+      for (let stable = false; !stable;) {
+        stable = true;
+        for (const segment of plan.segments) {
+          for (;;) {
+            if (++checks > INDUCTION_CHECKS) return unknown('loop', `no inductive coupling within ${INDUCTION_CHECKS} solver calls`);
+            const query = plan.encode(segment, coupling);
+            if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
+            const answer = await this.check(query.smt, signal);
+            if (answer.status === 'unsat') break;
+            if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
+            const weaker = plan.weaken(coupling, answer.model);
+            if (!weaker) return unknown('loop', `no coupling of equal locals is inductive (${segment < 0 ? 'entry' : `loop ${segment}`})`);
+            coupling = weaker;
+            stable = false;
+          }
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      return unknown(error.reason, error.construct);
+    }
+    return { status: 'proved', method: 'induction' };
   }
 
   /** A model with a small memory is cheaper to replay; asked for first. */

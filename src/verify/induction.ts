@@ -1,0 +1,184 @@
+import type { IrFunction, IrNode } from '../wasm/ir.js';
+import type { ModuleContext } from './context.js';
+import { SideEncoder, envDiffers, sharedInputs, type SideResult } from './encoder.js';
+import { type Script, and, bvLit, bvSort, distinct, or } from './smt.js';
+import { widthOf } from './values.js';
+
+/**
+ * Induction at matched loop headers (cut points). Every loop header of both functions is a cut point, and
+ * loops are matched one to one in pre-order. Between cut points the code is loop-free, so each *segment* —
+ * from the function's entry, or from a header — is encoded exactly up to the next cut point reached or the
+ * function's end. The coupling R is, per loop, the equality of memory, size, globals and world plus a set of
+ * equalities between a base local and a candidate local. The pair is proved when, for every segment, from
+ * any pair of states satisfying R at its start (the shared entry state for the entry segment):
+ *   - both sides trap, end normally, or reach the same cut point, under the same conditions;
+ *   - on reaching a cut point, the two states satisfy R there;
+ *   - on ending or trapping, what is observable is equal.
+ * By induction on the number of segments an execution passes through, both functions then behave alike.
+ * Nothing is unrolled: each segment is a finite, loop-free piece of code.
+ */
+
+/** Segment id of the function's entry; loop ids (pre-order) name the other segments. */
+export const ENTRY = -1;
+
+export interface LoopSite {
+  node: IrNode;
+  /** The nodes from the function body down to the loop, both included. */
+  path: IrNode[];
+  /** Pre-order id of the innermost enclosing loop, or -1. */
+  parent: number;
+}
+
+/** The loops of a body in pre-order (left to right), each with the path down to it. */
+export function loopSites(body: IrNode | null): LoopSite[] {
+  const sites: LoopSite[] = [];
+  const walk = (node: IrNode, path: IrNode[], parent: number) => {
+    const here = [...path, node];
+    let inner = parent;
+    if (node.kind === 'loop') {
+      sites.push({ node, path: here, parent });
+      inner = sites.length - 1;
+    }
+    for (const kid of node.kids) if (kid) walk(kid, here, inner);
+  };
+  if (body) walk(body, [], -1);
+  return sites;
+}
+
+/** Base local index → candidate local index, per loop: the locals the coupling says are equal. */
+export type Coupling = Map<number, Array<[number, number]>>;
+
+const localTypes = (fn: IrFunction) => [...fn.params, ...fn.vars];
+
+interface Side {
+  fn: IrFunction;
+  ctx: ModuleContext;
+  sites: LoopSite[];
+  cutPoints: Map<IrNode, number>;
+}
+
+/** Names the model reports for one side's arrival at a cut point. */
+const guardName = (side: string, loop: number) => `arr_${side}_${loop}`;
+const localName = (side: string, loop: number, i: number) => `arr_${side}_${loop}_l${i}`;
+
+export interface SegmentQuery {
+  smt: string;
+  segment: number;
+}
+
+export class InductionPlan {
+  private constructor(private readonly base: Side, private readonly candidate: Side) {}
+
+  /** A plan when both functions' loops match one to one (same count, same nesting, in pre-order). */
+  static create(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): InductionPlan | undefined {
+    const side = (fn: IrFunction, ctx: ModuleContext): Side => {
+      const sites = loopSites(fn.body);
+      return { fn, ctx, sites, cutPoints: new Map(sites.map((s, i) => [s.node, i])) };
+    };
+    const a = side(base, baseCtx);
+    const b = side(candidate, candidateCtx);
+    if (a.sites.length === 0 || a.sites.length !== b.sites.length) return undefined;
+    if (a.sites.some((s, i) => s.parent !== b.sites[i]!.parent)) return undefined;
+    return new InductionPlan(a, b);
+  }
+
+  get segments(): number[] {
+    return [ENTRY, ...this.base.sites.map((_, i) => i)];
+  }
+
+  /** The strongest candidate: every base local equal to every candidate local of the same type. */
+  initialCoupling(): Coupling {
+    const ta = localTypes(this.base.fn);
+    const tb = localTypes(this.candidate.fn);
+    const pairs: Array<[number, number]> = [];
+    ta.forEach((t, i) => tb.forEach((u, j) => { if (t === u) pairs.push([i, j]); }));
+    return new Map(this.base.sites.map((_, loop) => [loop, pairs]));
+  }
+
+  /** The negated obligation of one segment under `coupling`: unsat means the segment keeps its promise. */
+  encode(segment: number, coupling: Coupling): SegmentQuery {
+    const shared = sharedInputs(this.base.ctx);
+    const script = shared.script;
+    const params = this.base.fn.params.map((t, i) => script.declare(`p${i}`, bvSort(widthOf(t))));
+    const [localsA, localsB] = segment === ENTRY
+      ? [this.base, this.candidate].map((side) => [...params, ...side.fn.vars.map((t) => bvLit(0n, widthOf(t)))])
+      : this.headerLocals(script, coupling.get(segment)!);
+    const run = (side: Side, prefix: string, locals: string[]): SideResult => {
+      const encoder = new SideEncoder(prefix, side.ctx, shared, locals, localTypes(side.fn).map(widthOf));
+      encoder.cutPoints = side.cutPoints;
+      return segment === ENTRY ? encoder.run(side.fn.body!, side.fn.results) : encoder.runFromHeader(side.sites[segment]!.path, side.fn.results);
+    };
+    const ra = run(this.base, 'a', localsA);
+    const rb = run(this.candidate, 'b', localsB);
+
+    const differences: string[] = [
+      distinct(ra.trapped, rb.trapped),
+      distinct(ra.normal.guard, rb.normal.guard),
+      and(ra.trapped, or(...envDiffers(shared, ra.trapEnv, rb.trapEnv))),
+      and(ra.normal.guard, or(
+        ...ra.normal.values.map((v, i) => distinct(v.term, rb.normal.values[i]!.term)),
+        ...envDiffers(shared, ra.normal.snap.env, rb.normal.snap.env),
+      )),
+    ];
+    const loops = new Set([...ra.arrivals.keys(), ...rb.arrivals.keys()]);
+    for (const loop of [...loops].sort((x, y) => x - y)) {
+      const name = (side: string, result: SideResult, fn: IrFunction) => {
+        const arrival = result.arrivals.get(loop);
+        const guard = script.declare(guardName(side, loop), 'Bool');
+        script.assert(`(= ${guard} ${arrival?.guard ?? 'false'})`);
+        const locals = localTypes(fn).map((t, i) => {
+          const local = script.declare(localName(side, loop, i), bvSort(widthOf(t)));
+          if (arrival) script.assert(`(= ${local} ${arrival.snap.locals[i]})`);
+          return local;
+        });
+        return { guard, locals, env: arrival?.snap.env };
+      };
+      const xa = name('a', ra, this.base.fn);
+      const xb = name('b', rb, this.candidate.fn);
+      differences.push(distinct(xa.guard, xb.guard));
+      if (!xa.env || !xb.env) continue;
+      differences.push(and(xa.guard, or(
+        ...envDiffers(shared, xa.env, xb.env),
+        ...coupling.get(loop)!.map(([i, j]) => distinct(xa.locals[i]!, xb.locals[j]!)),
+      )));
+    }
+    script.assert(or(...differences));
+    return { smt: `${script.text()}(check-sat)\n`, segment };
+  }
+
+  /**
+   * Fresh locals at a header, one constant per class of locals the coupling makes equal: the equalities are
+   * substituted rather than asserted, so both sides' terms share subterms and the solver sees them equal.
+   */
+  private headerLocals(script: Script, pairs: Array<[number, number]>): [string[], string[]] {
+    const ta = localTypes(this.base.fn);
+    const tb = localTypes(this.candidate.fn);
+    const parent = [...ta, ...tb].map((_, k) => k);
+    const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)));
+    for (const [i, j] of pairs) parent[find(ta.length + j)] = find(i);
+    const local = (k: number, type: string) => {
+      const root = find(k);
+      return script.declare(root < ta.length ? `ha${root}` : `hb${root - ta.length}`, bvSort(widthOf(type)));
+    };
+    return [ta.map((t, i) => local(i, t)), tb.map((t, j) => local(ta.length + j, t))];
+  }
+
+  /**
+   * Houdini's step: the equalities the model breaks at the cut point it reached are dropped. Undefined when
+   * the model breaks none of them (the difference lies elsewhere and no weaker coupling can help).
+   */
+  weaken(coupling: Coupling, model: Record<string, string>): Coupling | undefined {
+    for (const loop of coupling.keys()) {
+      if (model[guardName('a', loop)] !== 'true' || model[guardName('b', loop)] !== 'true') continue;
+      const pairs = coupling.get(loop)!;
+      const kept = pairs.filter(([i, j]) => {
+        const x = model[localName('a', loop, i)];
+        const y = model[localName('b', loop, j)];
+        return x === undefined || y === undefined || x === y;
+      });
+      if (kept.length === pairs.length) return undefined;
+      return new Map([...coupling, [loop, kept]]);
+    }
+    return undefined;
+  }
+}

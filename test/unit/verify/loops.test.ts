@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Verifier } from '../../../src/verify/index.js';
+import { optimizeWithNames } from '../../../src/verify/self-check.js';
+import type { Verdict } from '../../../src/protocol/report.js';
+import { FEATURES, fn, verdictOf, wat } from './pair.js';
+
+/**
+ * Changed loops proved by induction at matched loop headers, and loop changes that must never prove (each
+ * refuted with a counterexample that reproduced in V8).
+ */
+let verifier: Verifier;
+beforeAll(async () => {
+  verifier = new Verifier({ threads: 1 });
+  await verifier.warmUp();
+});
+afterAll(() => verifier.close());
+
+const expectInduction = (v: Verdict) => expect(v, JSON.stringify(v)).toEqual({ status: 'proved', method: 'induction' });
+
+function expectReplayedRefutation(v: Verdict): void {
+  expect(v.status, JSON.stringify(v)).toBe('refuted');
+  if (v.status === 'refuted') expect(v.counterexample.observed!.base).not.toBe(v.counterexample.observed!.candidate);
+}
+
+const sig = '(param i32 i32) (result i32) (local i32 i32 i32)';
+
+/** Sum of 0..n-1 counted in local 2 into local 3, calling $inc for the step. */
+const countingLoop = (exit: string, step: string) => `
+  (block $done
+    (loop $next
+      (br_if $done ${exit})
+      (local.set 3 (i32.add (local.get 3) (local.get 2)))
+      (local.set 2 ${step})
+      (br $next)))
+  (local.get 3)`;
+const sumWithCall = countingLoop('(i32.ge_s (local.get 2) (local.get 0))', '(call $inc (local.get 2))');
+
+describe('proved by induction', () => {
+  it("demo's sum against binaryen -Oz of it (helper inlined, loop inverted, locals renumbered)", async () => {
+    const { base, candidate } = optimizeWithNames(wat(readFileSync('examples/demo.wat', 'utf8')), FEATURES);
+    const report = await verifier.verifyModules(base, candidate, { featureFlags: FEATURES, only: ['sum'] });
+    expectInduction(report.functions[0]!.verdict);
+  });
+
+  it('a counting loop with the helper inlined and its exit branch turned into an if', async () => {
+    // The shape binaryen gives it: the exit branch becomes an `if` around the body and the back edge.
+    const inlined = `
+      (loop $next
+        (if (i32.lt_s (local.get 2) (local.get 0))
+          (then
+            (local.set 3 (i32.add (local.get 2) (local.get 3)))
+            (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+            (br $next))))
+      (local.get 3)`;
+    expectInduction(await verdictOf(verifier, fn(sig, sumWithCall), fn(sig, inlined)));
+  });
+
+  it('a loop body reordered and simplified by optimize-instructions-style rewrites', async () => {
+    const base = `
+      (loop $l
+        (local.set 2 (i32.mul (local.get 0) (i32.const 8)))
+        (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br_if $l (i32.ne (local.get 0) (i32.const 0))))
+      (local.get 3)`;
+    const candidate = `
+      (loop $l
+        (local.set 3 (i32.add (i32.shl (local.get 0) (i32.const 3)) (local.get 3)))
+        (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
+      (local.get 3)`;
+    expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
+  });
+
+  it('a loop whose counter and accumulator were renamed and whose temporary was coalesced away', async () => {
+    const base = `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 2) (local.get 0)))
+          (local.set 4 (i32.xor (local.get 3) (local.get 2)))
+          (local.set 3 (local.get 4))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $next)))
+      (local.get 3)`;
+    const candidate = `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 4) (local.get 0)))
+          (local.set 2 (i32.xor (local.get 2) (local.get 4)))
+          (local.set 4 (i32.add (local.get 4) (i32.const 1)))
+          (br $next)))
+      (local.get 2)`;
+    expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
+  });
+
+  it('a loop with a store whose address computation was strength-reduced', async () => {
+    // Stores i at p + 4*i for i in [0, n): the multiply becomes a shift, operands swap, the exit becomes an if.
+    const base = `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 2) (local.get 1)))
+          (i32.store (i32.add (local.get 0) (i32.mul (local.get 2) (i32.const 4))) (local.get 2))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $next)))
+      (i32.const 0)`;
+    const candidate = `
+      (loop $next
+        (if (i32.gt_u (local.get 1) (local.get 2))
+          (then
+            (i32.store (i32.add (i32.shl (local.get 2) (i32.const 2)) (local.get 0)) (local.get 2))
+            (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+            (br $next))))
+      (i32.const 0)`;
+    expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
+  });
+});
+
+describe('never proved', () => {
+  it('an off-by-one exit condition', async () => {
+    const offByOne = countingLoop('(i32.gt_s (local.get 2) (local.get 0))', '(call $inc (local.get 2))');
+    expectReplayedRefutation(await verdictOf(verifier, fn(sig, sumWithCall), fn(sig, offByOne)));
+  });
+
+  it('a changed step', async () => {
+    const byTwo = countingLoop('(i32.ge_s (local.get 2) (local.get 0))', '(i32.add (local.get 2) (i32.const 2))');
+    expectReplayedRefutation(await verdictOf(verifier, fn(sig, sumWithCall), fn(sig, byTwo)));
+  });
+
+  it('a store dropped from the loop', async () => {
+    const storing = (store: string) => `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 2) (local.get 1)))
+          ${store}
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $next)))
+      (local.get 2)`;
+    const base = storing('(i32.store8 (i32.add (local.get 0) (local.get 2)) (local.get 2))');
+    expectReplayedRefutation(await verdictOf(verifier, fn(sig, base), fn(sig, storing(''))));
+  });
+
+  it('a loop that traps in one version only', async () => {
+    const dividing = (divisor: string) => `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 2) (local.get 1)))
+          (local.set 3 (i32.add (local.get 3) (i32.div_u (local.get 0) ${divisor})))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $next)))
+      (local.get 3)`;
+    const trapping = dividing('(local.get 2)');
+    const guarded = dividing('(select (local.get 2) (i32.const 1) (local.get 2))');
+    expectReplayedRefutation(await verdictOf(verifier, fn(sig, trapping), fn(sig, guarded)));
+  });
+});
