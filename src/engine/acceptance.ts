@@ -97,6 +97,14 @@ export class ProvedChain {
       if (built && (!winner || better({ ...built.mosaic, lineage: [], ...variant }, { ...winner.mosaic, lineage: [], ...variant }))) winner = built;
     }
     if (!winner || !better({ ...winner.mosaic, lineage: [], ...variant }, { ...this.accepted, lineage: [] })) {
+      // Proved functions whose change still did not make it: say why, so every change has one bucket.
+      const moduleRefusal = whole.module.findings.find((f) => f.startsWith('not accepted'));
+      const why = winner
+        ? 'a mosaic of the proved functions was proved but is not smaller than the accepted module'
+        : (moduleRefusal ?? 'no mosaic of the proved functions could be proved in place');
+      for (const proof of provedInCandidate) {
+        if (!this.provenance.has(proof.name)) this.rejected.set(proof.name, { ...proof, variant, verdict: { status: 'unknown', reason: 'context', detail: why } });
+      }
       record('rejected', whole);
       return;
     }
