@@ -133,7 +133,12 @@ export class Verifier {
         const [nameA, nameB] = work[i]!;
         opts.signal?.throwIfAborted();
         const t = performance.now();
-        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal, opts.session);
+        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal, opts.session).catch(
+          (error: unknown) => {
+            if (opts.signal?.aborted) throw error;
+            return { verdict: undecided(error), cached: false };
+          },
+        );
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;
         results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
@@ -308,6 +313,15 @@ export class Verifier {
       this.solverMs += performance.now() - t;
     }
   }
+}
+
+/**
+ * One function whose encoding failed must not sink the whole check: it is unknown, with the failure named.
+ * Deeply nested code (TinyGo output) can exhaust the stack of the recursive encoder.
+ */
+function undecided(error: unknown): Verdict {
+  if (error instanceof RangeError && /call stack/.test(error.message)) return unknown('size-cap', 'expression nesting too deep for the encoder');
+  return unknown('encoder-fault', `the encoder failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function unknownFromSolver(reason: string): Verdict {
