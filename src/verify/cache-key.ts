@@ -1,6 +1,7 @@
 import { canonicalFunction, sha256, type IrFunction, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { forEachNode } from './context.js';
+import { isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning changes, so that old verdicts are not reused. */
 export const ENCODER_VERSION = 'atoll-encoder-2';
@@ -24,8 +25,9 @@ function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {
       const callee = ctx.functions.get(name);
       if (!callee) continue;
       const policy = ctx.policy(name);
-      parts.push(`${name}:${policy}:${policy === 'inline' ? canonicalFunction(callee) : `${callee.params.join()}->${callee.results.join()}`}`);
-      if (policy === 'inline') visit(callee.body);
+      const readsBody = policy === 'inline' || isExpandedCallee(name, ctx);
+      parts.push(`${name}:${policy}:${readsBody ? canonicalFunction(callee) : `${callee.params.join()}->${callee.results.join()}`}`);
+      if (readsBody) visit(callee.body);
     }
   };
   visit(fn.body);

@@ -124,6 +124,10 @@ export class ModuleContext {
     }
   }
 
+  isRecursive(name: string): boolean {
+    return this.recursive.has(name);
+  }
+
   policy(name: string): CallPolicy {
     const cached = this.policies.get(name);
     if (cached) return cached;

@@ -175,6 +175,14 @@ export class SideEncoder implements MemorySink {
         return value;
       case 'loop':
         return value;
+      case 'local.set': {
+        // A dead path carries no value; what it sets is never observed.
+        const set = value ?? literal(0n, this.frame.widths[node.index!]!);
+        this.frame.locals[node.index!] = set.term;
+        return node.flag ? set : undefined;
+      }
+      case 'drop':
+        return undefined;
       default:
         throw new Unsupported('loop', `loop inside ${node.kind}`);
     }

@@ -1,5 +1,6 @@
 import type { IrFunction, IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
+import { expandLoopCalls } from './expand-calls.js';
 import { SideEncoder, envDiffers, sharedInputs, type SideResult } from './encoder.js';
 import { type Script, and, bvLit, bvSort, distinct, or } from './smt.js';
 import { widthOf } from './values.js';
@@ -69,8 +70,20 @@ export interface SegmentQuery {
 export class InductionPlan {
   private constructor(private readonly base: Side, private readonly candidate: Side) {}
 
-  /** A plan when both functions' loops match one to one (same count, same nesting, in pre-order). */
+  /**
+   * A plan when both functions' loops match one to one (same count, same nesting, in pre-order), as they are
+   * or once calls to small callees with loops are expanded on both sides (a loop the optimizer inlined).
+   */
   static create(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): InductionPlan | undefined {
+    const plain = InductionPlan.matched(base, candidate, baseCtx, candidateCtx);
+    if (plain) return plain;
+    const expandedBase = expandLoopCalls(base, baseCtx);
+    const expandedCandidate = expandLoopCalls(candidate, candidateCtx);
+    if (!expandedBase && !expandedCandidate) return undefined;
+    return InductionPlan.matched(expandedBase ?? base, expandedCandidate ?? candidate, baseCtx, candidateCtx);
+  }
+
+  private static matched(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): InductionPlan | undefined {
     const side = (fn: IrFunction, ctx: ModuleContext): Side => {
       const sites = loopSites(fn.body);
       return { fn, ctx, sites, cutPoints: new Map(sites.map((s, i) => [s.node, i])) };
