@@ -2,7 +2,7 @@ import type { IrFunction, IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { expandLoopCalls } from './expand-calls.js';
 import { SideEncoder, envDiffers, sharedInputs, type SideResult } from './encoder.js';
-import { type Script, and, bvLit, bvSort, distinct, or } from './smt.js';
+import { type Script, and, bvLit, bvSort, distinct, or, parseBvLiteral } from './smt.js';
 import { widthOf } from './values.js';
 
 /**
@@ -10,7 +10,7 @@ import { widthOf } from './values.js';
  * loops are matched one to one in pre-order. Between cut points the code is loop-free, so each *segment* —
  * from the function's entry, or from a header — is encoded exactly up to the next cut point reached or the
  * function's end. The coupling R is, per loop, the equality of memory, size, globals and world plus a set of
- * equalities between a base local and a candidate local. The pair is proved when, for every segment, from
+ * equalities between a base local and a candidate local, or between a local and a constant. The pair is proved when, for every segment, from
  * any pair of states satisfying R at its start (the shared entry state for the entry segment):
  *   - both sides trap, end normally, or reach the same cut point, under the same conditions;
  *   - on reaching a cut point, the two states satisfy R there;
@@ -46,8 +46,13 @@ export function loopSites(body: IrNode | null): LoopSite[] {
   return sites;
 }
 
-/** Base local index → candidate local index, per loop: the locals the coupling says are equal. */
-export type Coupling = Map<number, Array<[number, number]>>;
+/** One equality of a coupling: a base local and a candidate local, or a local of one side and a constant. */
+export type Conjunct =
+  | { kind: 'same'; a: number; b: number }
+  | { kind: 'constant'; side: 0 | 1; local: number; value: bigint };
+
+/** Per loop id, the equalities that hold at its header. */
+export type Coupling = Map<number, Conjunct[]>;
 
 const localTypes = (fn: IrFunction) => [...fn.params, ...fn.vars];
 
@@ -65,6 +70,8 @@ const localName = (side: string, loop: number, i: number) => `arr_${side}_${loop
 export interface SegmentQuery {
   smt: string;
   segment: number;
+  /** Per loop reached, the locals whose value there is a constant (candidates for a coupling). */
+  constants: Map<number, Conjunct[]>;
 }
 
 export class InductionPlan {
@@ -99,13 +106,25 @@ export class InductionPlan {
     return [ENTRY, ...this.base.sites.map((_, i) => i)];
   }
 
-  /** The strongest candidate: every base local equal to every candidate local of the same type. */
+  /**
+   * The strongest candidate: every base local equal to every candidate local of the same type, and every
+   * local equal to each constant it holds on some arrival at the header as the segments encode it.
+   */
   initialCoupling(): Coupling {
     const ta = localTypes(this.base.fn);
     const tb = localTypes(this.candidate.fn);
-    const pairs: Array<[number, number]> = [];
-    ta.forEach((t, i) => tb.forEach((u, j) => { if (t === u) pairs.push([i, j]); }));
-    return new Map(this.base.sites.map((_, loop) => [loop, pairs]));
+    const pairs: Conjunct[] = [];
+    ta.forEach((t, a) => tb.forEach((u, b) => { if (t === u) pairs.push({ kind: 'same', a, b }); }));
+    const coupling: Coupling = new Map(this.base.sites.map((_, loop) => [loop, pairs]));
+    const constants = new Map<number, Map<string, Conjunct>>();
+    for (const segment of this.segments) {
+      for (const [loop, found] of this.encode(segment, coupling).constants) {
+        const known = constants.get(loop) ?? new Map<string, Conjunct>();
+        for (const c of found) if (c.kind === 'constant') known.set(`${c.side}:${c.local}:${c.value}`, c);
+        constants.set(loop, known);
+      }
+    }
+    return new Map(this.base.sites.map((_, loop) => [loop, [...pairs, ...(constants.get(loop)?.values() ?? [])]]));
   }
 
   /** The negated obligation of one segment under `coupling`: unsat means the segment keeps its promise. */
@@ -116,6 +135,12 @@ export class InductionPlan {
     const [localsA, localsB] = segment === ENTRY
       ? [this.base, this.candidate].map((side) => [...params, ...side.fn.vars.map((t) => bvLit(0n, widthOf(t)))])
       : this.headerLocals(script, coupling.get(segment)!);
+    const widths = [this.base, this.candidate].map((side) => localTypes(side.fn).map(widthOf));
+    const equality = (c: Conjunct, a: string[], b: string[]): [string, string] =>
+      c.kind === 'same' ? [a[c.a]!, b[c.b]!] : [[a, b][c.side]![c.local]!, bvLit(c.value, widths[c.side]![c.local]!)];
+    if (segment !== ENTRY) {
+      for (const c of coupling.get(segment)!) if (c.kind === 'constant') script.assert(`(= ${equality(c, localsA!, localsB!).join(' ')})`);
+    }
     const run = (side: Side, prefix: string, locals: string[]): SideResult => {
       const encoder = new SideEncoder(prefix, side.ctx, shared, locals, localTypes(side.fn).map(widthOf));
       encoder.cutPoints = side.cutPoints;
@@ -134,7 +159,12 @@ export class InductionPlan {
       )),
     ];
     const loops = new Set([...ra.arrivals.keys(), ...rb.arrivals.keys()]);
+    const constants = new Map<number, Conjunct[]>();
     for (const loop of [...loops].sort((x, y) => x - y)) {
+      constants.set(loop, [ra, rb].flatMap((result, side) => (result.arrivals.get(loop)?.snap.locals ?? []).flatMap((term, local): Conjunct[] => {
+        const value = parseBvLiteral(term);
+        return value === undefined ? [] : [{ kind: 'constant', side: side as 0 | 1, local, value }];
+      })));
       const name = (side: string, result: SideResult, fn: IrFunction) => {
         const arrival = result.arrivals.get(loop);
         const guard = script.declare(guardName(side, loop), 'Bool');
@@ -152,23 +182,23 @@ export class InductionPlan {
       if (!xa.env || !xb.env) continue;
       differences.push(and(xa.guard, or(
         ...envDiffers(shared, xa.env, xb.env),
-        ...coupling.get(loop)!.map(([i, j]) => distinct(xa.locals[i]!, xb.locals[j]!)),
+        ...coupling.get(loop)!.map((c) => distinct(...equality(c, xa.locals, xb.locals))),
       )));
     }
     script.assert(or(...differences));
-    return { smt: `${script.text()}(check-sat)\n`, segment };
+    return { smt: `${script.text()}(check-sat)\n`, segment, constants };
   }
 
   /**
    * Fresh locals at a header, one constant per class of locals the coupling makes equal: the equalities are
    * substituted rather than asserted, so both sides' terms share subterms and the solver sees them equal.
    */
-  private headerLocals(script: Script, pairs: Array<[number, number]>): [string[], string[]] {
+  private headerLocals(script: Script, conjuncts: Conjunct[]): [string[], string[]] {
     const ta = localTypes(this.base.fn);
     const tb = localTypes(this.candidate.fn);
     const parent = [...ta, ...tb].map((_, k) => k);
     const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)));
-    for (const [i, j] of pairs) parent[find(ta.length + j)] = find(i);
+    for (const c of conjuncts) if (c.kind === 'same') parent[find(ta.length + c.b)] = find(c.a);
     const local = (k: number, type: string) => {
       const root = find(k);
       return script.declare(root < ta.length ? `ha${root}` : `hb${root - ta.length}`, bvSort(widthOf(type)));
@@ -183,13 +213,17 @@ export class InductionPlan {
   weaken(coupling: Coupling, model: Record<string, string>): Coupling | undefined {
     for (const loop of coupling.keys()) {
       if (model[guardName('a', loop)] !== 'true' || model[guardName('b', loop)] !== 'true') continue;
-      const pairs = coupling.get(loop)!;
-      const kept = pairs.filter(([i, j]) => {
-        const x = model[localName('a', loop, i)];
-        const y = model[localName('b', loop, j)];
+      const conjuncts = coupling.get(loop)!;
+      const valueOf = (side: 0 | 1, local: number) => {
+        const text = model[localName(side === 0 ? 'a' : 'b', loop, local)];
+        return text === undefined ? undefined : parseBvLiteral(text);
+      };
+      const kept = conjuncts.filter((c) => {
+        const x = c.kind === 'same' ? valueOf(0, c.a) : valueOf(c.side, c.local);
+        const y = c.kind === 'same' ? valueOf(1, c.b) : c.value;
         return x === undefined || y === undefined || x === y;
       });
-      if (kept.length === pairs.length) return undefined;
+      if (kept.length === conjuncts.length) return undefined;
       return new Map([...coupling, [loop, kept]]);
     }
     return undefined;

@@ -139,6 +139,19 @@ describe('proved by induction', () => {
     expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
   });
 
+  it('a loop whose step local was replaced by the constant it always holds', async () => {
+    const stepping = (step: string) => `
+      (local.set 4 (i32.const 3))
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get 2) (local.get 0)))
+          (local.set 3 (i32.add (local.get 3) (local.get 2)))
+          (local.set 2 (i32.add (local.get 2) ${step}))
+          (br $next)))
+      (local.get 3)`;
+    expectInduction(await verdictOf(verifier, fn(sig, stepping('(local.get 4)')), fn(sig, stepping('(i32.const 3)'))));
+  });
+
   it('a loop the optimizer inlined from a callee, against the call', async () => {
     expectInduction(await verdictOf(verifier, `${fill} ${fn(sig, callsFill)}`, `${fill} ${fn(sig, fillInlined('7'))}`));
   });
