@@ -270,9 +270,9 @@ export class Verifier {
   private async proveByInduction(fa: IrFunction, fb: IrFunction, a: Side, b: Side, signal?: AbortSignal): Promise<Verdict> {
     const plan = InductionPlan.create(fa, fb, a.ctx, b.ctx);
     if (!plan) return unknown('loop', 'loops do not match one to one in nesting and order');
-    let coupling = plan.initialCoupling();
     let checks = 0;
     try {
+      let coupling = plan.initialCoupling();
       for (let stable = false; !stable;) {
         stable = true;
         for (const segment of plan.segments) {
