@@ -203,7 +203,13 @@ export class Engine {
         ? { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) }
         : null,
       champion: improved
-        ? { island: chosen.island, generation: chosen.generation, genome: genomeOf(search, chosen), value: chosen.score.value }
+        ? {
+            island: chosen.island,
+            generation: chosen.generation,
+            // A mosaic is the accepted module with some of this candidate's functions, not the candidate.
+            genome: [...(chosen.how === 'mosaic' ? ['(mosaic) proved functions taken from:'] : []), ...genomeOf(search, chosen)],
+            value: chosen.score.value,
+          }
         : { island: -1, generation: -1, genome: [], value: ingested.score.value },
       settings: {
         islands: settings.islands,
