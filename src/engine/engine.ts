@@ -95,7 +95,10 @@ export class Engine {
         report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
       };
     }
-    const ingested = await this.pool.ingest({ bytes, declared: input.declared, override: settings.features }, hooks.signal);
+    const ingested = await this.pool.ingest(
+      { bytes, declared: input.declared, override: settings.features, objective: settings.objective },
+      hooks.signal,
+    );
     const ingestMs = performance.now() - started;
 
     let verifyMs = 0;

@@ -15,6 +15,8 @@ export interface IngestTask {
   bytes: Uint8Array;
   declared: FeatureName[] | undefined;
   override: FeatureName[] | undefined;
+  /** The unit of the returned score, so the input compares with candidates (default size). */
+  objective?: Objective;
 }
 
 export interface IngestResult {

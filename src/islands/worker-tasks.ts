@@ -70,7 +70,6 @@ function ingest(task: IngestTask): IngestResult {
     const chosen = chooseFeatures(module, task.declared, task.override);
     const named = emitModule(module, true);
     const stripped = emitModule(module, false);
-    const metrics = codeMetrics(binaryen, module);
     return {
       features: chosen.names,
       flags: chosen.flags,
@@ -78,7 +77,7 @@ function ingest(task: IngestTask): IngestResult {
       functions: module.getNumFunctions(),
       named,
       roundTripSize: stripped.length,
-      score: { size: stripped.length, ...metrics, value: stripped.length },
+      score: score(module, stripped.length, task.objective ?? 'size'),
     };
   } finally {
     module.dispose();
