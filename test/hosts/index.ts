@@ -1,3 +1,4 @@
+import { argon2Browser } from './argon2-browser.js';
 import { asSha256 } from './as-sha256.js';
 import { brotli } from './brotli.js';
 import { assemblyScriptKit, sqliteO0, sqliteO2 } from './generated.js';
@@ -21,6 +22,7 @@ export const workloads: readonly Workload[] = [
   hashWasmSha256,
   hashWasmBlake3,
   hashWasmArgon2,
+  argon2Browser,
   gofmt,
   treeSitterRuntime,
   treeSitterJavascript,

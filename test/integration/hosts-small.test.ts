@@ -12,8 +12,9 @@ execFileSync('sh', ['scripts/build-corpus.sh', 'as-kit'], { stdio: 'inherit' });
 const small = hosts.filter((h) => h.sizeClass === 'small');
 // What ships is the verified module, so workloads should run on strict output; but proving takes 35 s to
 // 2 min for as-sha256, rabin, blake3 and argon2 on this 2-core machine, so here those run unverified and
-// strict covers the unoptimized build (the most changes) and the quick hash-wasm modules. The bench runs
-// every module's workload on default (strict) output.
+// strict covers the unoptimized build (the most changes) and the quick hash-wasm modules; argon2-browser's
+// strict output has its own test (strict-emscripten.test.ts). The bench runs every module's workload on
+// default (strict) output.
 const strictInTime = new Set(['as-kit-O0', 'hash-wasm-crc32', 'hash-wasm-sha256']);
 describeDifferential(
   'differential: small real modules, verified',
@@ -39,10 +40,19 @@ describe('the workloads compute what their packages promise', () => {
     const host = hostNamed('hash-wasm-crc32');
     expect(await host.run(await host.original())).toContain('123456789: cbf43926');
   });
+
+  it('argon2-browser gives the RFC 9106 §5.3 Argon2id tag', async () => {
+    // The tag as RFC 9106 §5.3 prints it (password 32×01, salt 16×02, secret 8×03, ad 12×04, t=3, m=32, p=4).
+    const rfcTag = '0d 64 0d f5 8d 78 76 6c 08 c0 37 a3 4a 8b 53 c9 d0 1e f0 45 2d 75 b6 5e b5 25 20 e9 6b 01 e6 59';
+    const host = hostNamed('argon2-browser');
+    const line = (await host.run(await host.original())).split('\n').find((l) => l.startsWith('rfc9106 argon2id: '));
+    const { hashHex } = JSON.parse(line!.slice('rfc9106 argon2id: '.length)) as { hashHex: string };
+    expect(hashHex).toBe(rfcTag.replaceAll(' ', ''));
+  });
 });
 
 describe('negative control: the harness catches a miscompile', () => {
-  for (const name of ['as-sha256', 'rabin', 'hash-wasm-blake3']) {
+  for (const name of ['as-sha256', 'rabin', 'hash-wasm-blake3', 'argon2-browser']) {
     it(`${name}: i32.add turned into i32.sub in the hottest function changes the transcript or fails`, async () => {
       const host = hostNamed(name);
       const original = await host.original();
