@@ -2,13 +2,14 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { FunctionVerdict, ProofMethod, UnknownReason, Verdict, VerifyReport, VerifyTotals } from '../protocol/report.js';
 import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js';
 import { extractModule, functionHash, type IrFunction, type IrModule } from '../wasm/ir.js';
+import { renameFunctionsAndGlobals } from '../wasm/names.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
 import { ModuleContext, hasLoop } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
-import { matchFunctions } from './matching.js';
+import { matchModules, type ModuleMatch } from './matching.js';
 import { namedFunctionCount } from './names.js';
 import { checkModules } from './module-check.js';
 import { isCacheable, type ProofCache } from './proof-cache.js';
@@ -76,13 +77,44 @@ export function readIr(bytes: Uint8Array, features: number): IrModule {
     throw new AtollError(ErrorCodes.MalformedWasm, `binaryen could not read the module: ${describeBinaryenError(error)}`);
   }
   try {
-    const ir = extractModule(binaryen, module);
-    // binaryen names unnamed functions by their index; only a name section makes names comparable.
-    ir.named = namedFunctionCount(bytes) === ir.functions.length;
-    return ir;
+    return extractModule(binaryen, module);
   } finally {
     module.dispose();
   }
+}
+
+/** Candidate functions nothing in the base was matched with (by their own names). */
+function unmatchedIn(candidate: IrModule, match: ModuleMatch): string[] {
+  const matched = new Set(match.functions.values());
+  return candidate.functions.filter((f) => !matched.has(f.name)).map((f) => f.name);
+}
+
+/**
+ * The candidate's bytes with its functions and globals named after the base's they were matched with
+ * (the others get names no base entity has), or undefined when its name section cannot be rewritten.
+ */
+function inBaseNames(candidate: Uint8Array, base: IrModule, ir: IrModule, match: ModuleMatch): Uint8Array | undefined {
+  const taken = new Set([...base.functions.map((f) => f.name), ...base.globals.map((g) => g.name)]);
+  const fresh = (name: string) => {
+    let free = `unmatched$${name}`;
+    for (let k = 1; taken.has(free); k++) free = `unmatched$${name}$${k}`;
+    taken.add(free);
+    return free;
+  };
+  const inverse = (pairs: Map<string, string>) => new Map([...pairs].map(([a, b]) => [b, a]));
+  const functions = inverse(match.functions);
+  const globals = inverse(match.globals);
+  return renameFunctionsAndGlobals(
+    candidate,
+    ir.functions.map((f) => functions.get(f.name) ?? fresh(f.name)),
+    ir.globals.map((g) => globals.get(g.name) ?? fresh(g.name)),
+  );
+}
+
+/** A difference between functions paired by a guess may be the guess's fault: it proves nothing either way. */
+function doubtfulPair(refuted: Verdict & { status: 'refuted' }): Verdict {
+  const { params, observed } = refuted.counterexample;
+  return unknown('unmatched', `paired by call-graph position or body, and they differ (params ${params.join(' ')}: ${observed?.base} vs ${observed?.candidate}); the pairing may be wrong`);
 }
 
 const unknown = (reason: UnknownReason, detail?: string): Verdict => ({ status: 'unknown', reason, ...(detail ? { detail } : {}) });
@@ -116,11 +148,20 @@ export class Verifier {
     const started = performance.now();
     this.solverMs = 0;
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
-    const [irA, irB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
-    if (opts.sameLineage) irA.named = irB.named = true;
+    const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
+    // binaryen names unnamed functions by their index; only a name section (or one lineage) makes names comparable.
+    irA.named = opts.sameLineage === true || namedFunctionCount(base) === irA.functions.length;
+    irOriginalB.named = opts.sameLineage === true || namedFunctionCount(candidate) === irOriginalB.functions.length;
+    const match = matchModules(irA, irOriginalB);
+    const unmatchedCandidate = unmatchedIn(irOriginalB, match);
+    // Without names, the candidate is rewritten to carry the names of what it was matched with, so that
+    // everything after this (encoder, module check, replay) sees one name space.
+    const renamed = irA.named && irOriginalB.named ? undefined : inBaseNames(candidate, irA, irOriginalB, match);
+    const irB = renamed ? await read(renamed, opts.featureFlags) : irOriginalB;
+    if (renamed) irA.named = irB.named = true;
+    const pairs = renamed ? matchModules(irA, irB).functions : match.functions;
     const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
-    const b: Side = { bytes: candidate, ir: irB, ctx: new ModuleContext(irB) };
-    const pairs = matchFunctions(irA, irB);
+    const b: Side = { bytes: renamed ?? candidate, ir: irB, ctx: new ModuleContext(irB) };
     const z3Version = await this.solvers().z3Version();
     const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
     const results: FunctionVerdict[] = new Array(work.length);
@@ -139,6 +180,7 @@ export class Verifier {
             return { verdict: undecided(error), cached: false };
           },
         );
+        if (result.verdict.status === 'refuted' && match.guessed.has(nameA)) result.verdict = doubtfulPair(result.verdict);
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;
         results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
@@ -148,14 +190,13 @@ export class Verifier {
     await Promise.all(Array.from({ length: this.solvers().threads }, worker));
     const provedNames = new Set(results.filter((r) => r.verdict.status === 'proved').map((r) => r.name));
     const module = checkModules(irA, irB, pairs, (name) => provedNames.has(name) || !work.some(([n]) => n === name));
-    const matchedB = new Set(pairs.values());
     return {
       functions: results,
       totals: totals(results),
       module,
       unmatched: {
         base: irA.functions.filter((f) => !pairs.has(f.name)).map((f) => f.name),
-        candidate: irB.functions.filter((f) => !matchedB.has(f.name)).map((f) => f.name),
+        candidate: unmatchedCandidate,
       },
       timeMs: { total: Math.round(performance.now() - started), solver: Math.round(this.solverMs), cached: Math.round(cachedMs) },
     };

@@ -1,59 +1,205 @@
-import type { IrFunction, IrModule } from '../wasm/ir.js';
+import { canonicalFunction, type IrFunction, type IrModule, type IrNode } from '../wasm/ir.js';
 import { forEachNode } from './context.js';
 
 /** Base function name → candidate function name. */
 export type FunctionPairs = Map<string, string>;
 
-function callSequence(fn: IrFunction): string[] {
-  const calls: string[] = [];
+/** How the functions and globals of a base module correspond to a candidate's. */
+export interface ModuleMatch {
+  functions: FunctionPairs;
+  /** Base global name → candidate global name. */
+  globals: Map<string, string>;
+  /**
+   * Base functions paired by a guess (position in the call graph, a body identical up to names) rather than
+   * by something the modules declare (a name, an export, an import, the start, a table slot). A difference
+   * found between a guessed pair may mean the guess was wrong, not that the optimizer was.
+   */
+  guessed: Set<string>;
+}
+
+/** Alignments bigger than this (cells of the table) fall back to pairing sequences of equal length only. */
+const ALIGNMENT_CELLS = 4_000_000;
+
+const REFERENCE_KINDS = ['call', 'global.get', 'global.set'];
+
+function references(fn: IrFunction, kinds: readonly string[]): IrNode[] {
+  const found: IrNode[] = [];
+  // forEachNode visits in stack order; the order only has to be the same on both sides.
   forEachNode(fn.body, (n) => {
-    if (n.kind === 'call' && n.name) calls.push(n.name);
+    if (kinds.includes(n.kind) && n.name) found.push(n);
   });
-  return calls;
+  return found;
 }
 
 /**
- * Pairs functions by name when both modules kept their names. Otherwise (e.g. wasm-opt's output without a
- * name section) by export names, imports, table slots, and then by position in the call graph: when two
- * paired functions make the same number of direct calls, their k-th callees pair up.
+ * The longest common subsequence of `a` and `b` under `alike`, as index pairs. Optimizers delete calls
+ * (inlining) and global accesses (propagation) but rarely reorder them, so what survives lines up.
  */
-export function matchFunctions(base: IrModule, candidate: IrModule): FunctionPairs {
-  const pairs: FunctionPairs = new Map();
-  const candidateNames = new Set(candidate.functions.map((f) => f.name));
+function align<T>(a: readonly T[], b: readonly T[], alike: (x: T, y: T) => boolean): Array<[number, number]> {
+  if (a.length === b.length && a.every((x, i) => alike(x, b[i]!))) return a.map((_, i) => [i, i]);
+  if (a.length * b.length > ALIGNMENT_CELLS) return [];
+  const width = b.length + 1;
+  const table = new Uint32Array((a.length + 1) * width);
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      table[i * width + j] = alike(a[i]!, b[j]!)
+        ? table[(i + 1) * width + j + 1]! + 1
+        : Math.max(table[(i + 1) * width + j]!, table[i * width + j + 1]!);
+    }
+  }
+  const out: Array<[number, number]> = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (alike(a[i]!, b[j]!) && table[i * width + j] === table[(i + 1) * width + j + 1]! + 1) out.push([i++, j++]);
+    else if (table[(i + 1) * width + j]! >= table[i * width + j + 1]!) i++;
+    else j++;
+  }
+  return out;
+}
+
+/** A one-to-one correspondence built up from evidence; the first pairing of either side wins. */
+class Correspondence {
+  readonly forward = new Map<string, string>();
+  private readonly taken = new Set<string>();
+
+  pair(a: string, b: string): boolean {
+    if (this.forward.has(a) || this.taken.has(b)) return false;
+    this.forward.set(a, b);
+    this.taken.add(b);
+    return true;
+  }
+
+  /** Whether `a` and `b` may stand for each other: already paired together, or both still free. */
+  compatible(a: string, b: string): boolean {
+    const current = this.forward.get(a);
+    return current === undefined ? !this.taken.has(b) : current === b;
+  }
+}
+
+const signature = (fn: IrFunction) => `${fn.params.join(',')}->${fn.results.join(',')}`;
+
+/**
+ * Whether two functions could be one function before and after optimization: the same signature, and for a
+ * guess from a subsequence also sizes within a factor of two (a 3-node helper is not a 98-node function).
+ */
+function resemble(a: IrFunction, b: IrFunction, how: 'positional' | 'subsequence'): boolean {
+  if (signature(a) !== signature(b) || (a.imported === undefined) !== (b.imported === undefined)) return false;
+  return how === 'positional' || Math.max(a.size, b.size) <= 2 * Math.max(1, Math.min(a.size, b.size));
+}
+
+/**
+ * Pairs functions and globals by name when both modules kept their names. Otherwise (e.g. wasm-opt's output
+ * without a name section) from what the modules declare — exports, imports, the start function, table
+ * slots — and then by guesses that are checked afterwards anyway: the calls and global accesses of paired
+ * functions, aligned in order, pair their targets when the types agree; a function whose body is identical
+ * up to the pairs so far pairs with its twin.
+ */
+export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
   if (base.named && candidate.named) {
-    for (const fn of base.functions) if (candidateNames.has(fn.name)) pairs.set(fn.name, fn.name);
-    return pairs;
+    const functionNames = new Set(candidate.functions.map((f) => f.name));
+    const globalNames = new Set(candidate.globals.map((g) => g.name));
+    return {
+      functions: new Map(base.functions.filter((f) => functionNames.has(f.name)).map((f) => [f.name, f.name])),
+      globals: new Map(base.globals.filter((g) => globalNames.has(g.name)).map((g) => [g.name, g.name])),
+      guessed: new Set(),
+    };
   }
-  const taken = new Set<string>();
-  const pair = (a: string, b: string) => {
-    if (pairs.has(a) || taken.has(b)) return;
-    pairs.set(a, b);
-    taken.add(b);
+  const functions = new Correspondence();
+  const globals = new Correspondence();
+  const guessed = new Set<string>();
+  const baseFns = new Map(base.functions.map((f) => [f.name, f]));
+  const candidateFns = new Map(candidate.functions.map((f) => [f.name, f]));
+  const baseGlobals = new Map(base.globals.map((g) => [g.name, g]));
+  const candidateGlobals = new Map(candidate.globals.map((g) => [g.name, g]));
+  const pairFunctions = (a: string, b: string, guess: boolean) => {
+    const fa = baseFns.get(a);
+    const fb = candidateFns.get(b);
+    if (!fa || !fb || signature(fa) !== signature(fb) || !functions.pair(a, b)) return;
+    if (guess) guessed.add(a);
   };
-  const candidateExports = new Map(candidate.exports.filter((e) => e.kind === 'function').map((e) => [e.name, e.value]));
+
+  // What the modules declare.
+  const candidateExports = new Map(candidate.exports.map((e) => [`${e.kind} ${e.name}`, e.value]));
   for (const e of base.exports) {
-    const target = candidateExports.get(e.name);
-    if (e.kind === 'function' && target) pair(e.value, target);
+    const target = candidateExports.get(`${e.kind} ${e.name}`);
+    if (target === undefined) continue;
+    if (e.kind === 'function') pairFunctions(e.value, target, false);
+    if (e.kind === 'global') globals.pair(e.value, target);
   }
-  const candidateImports = new Map(candidate.functions.filter((f) => f.imported).map((f) => [`${f.imported!.module}.${f.imported!.base}`, f.name]));
+  const importKey = (i: { module: string; base: string } | undefined) => i && `${i.module}.${i.base}`;
+  const candidateFnImports = new Map(candidate.functions.filter((f) => f.imported).map((f) => [importKey(f.imported), f.name]));
   for (const fn of base.functions) {
-    const target = fn.imported && candidateImports.get(`${fn.imported.module}.${fn.imported.base}`);
-    if (target) pair(fn.name, target);
+    const target = candidateFnImports.get(importKey(fn.imported));
+    if (target) pairFunctions(fn.name, target, false);
   }
-  if (base.start && candidate.start) pair(base.start, candidate.start);
-  const baseByName = new Map(base.functions.map((f) => [f.name, f]));
-  const candidateByName = new Map(candidate.functions.map((f) => [f.name, f]));
-  const queue = [...pairs];
-  while (queue.length > 0) {
-    const [a, b] = queue.shift()!;
-    const calls = callSequence(baseByName.get(a)!);
-    const otherCalls = callSequence(candidateByName.get(b)!);
-    if (calls.length !== otherCalls.length) continue;
-    calls.forEach((callee, k) => {
-      if (pairs.has(callee) || taken.has(otherCalls[k]!)) return;
-      pair(callee, otherCalls[k]!);
-      queue.push([callee, otherCalls[k]!]);
-    });
+  const candidateGlobalImports = new Map(candidate.globals.filter((g) => g.imported).map((g) => [importKey(g.imported), g.name]));
+  for (const g of base.globals) {
+    const target = candidateGlobalImports.get(importKey(g.imported));
+    if (target) globals.pair(g.name, target);
   }
-  return pairs;
+  if (base.start && candidate.start) pairFunctions(base.start, candidate.start, false);
+  const slots = (m: IrModule) => new Map(m.elements.flatMap((e) => e.functions.map((fn, i) => [`${e.table}[${e.offset ?? `?${e.name}`}+${i}]`, fn] as const)));
+  const candidateSlots = slots(candidate);
+  for (const [slot, fn] of slots(base)) {
+    const target = candidateSlots.get(slot);
+    if (target) pairFunctions(fn, target, false);
+  }
+
+  // Guesses, the surer ones first, until nothing new pairs: identical bodies, then reference sequences of
+  // equal length position by position, and only when those are exhausted the longest common subsequence.
+  for (let paired = -1; paired !== functions.forward.size + globals.forward.size; ) {
+    paired = functions.forward.size + globals.forward.size;
+    pairTwins();
+    for (const [a, b] of [...functions.forward]) alignReferences(baseFns.get(a)!, candidateFns.get(b)!, 'positional');
+    if (paired !== functions.forward.size + globals.forward.size) continue;
+    // One subsequence at a time, the shortest (least ambiguous) first; what it pairs may settle the rest surely.
+    const bySequenceLength = [...functions.forward].map(([a, b]) => [baseFns.get(a)!, candidateFns.get(b)!] as const)
+      .map(([fa, fb]) => ({ fa, fb, cells: references(fa, REFERENCE_KINDS).length * references(fb, REFERENCE_KINDS).length }))
+      .sort((x, y) => x.cells - y.cells);
+    for (const { fa, fb } of bySequenceLength) {
+      alignReferences(fa, fb, 'subsequence');
+      if (paired !== functions.forward.size + globals.forward.size) break;
+    }
+  }
+
+  function alignReferences(fa: IrFunction, fb: IrFunction, how: 'positional' | 'subsequence'): void {
+    const lineUp = <T>(a: readonly T[], b: readonly T[], alike: (x: T, y: T) => boolean) =>
+      how === 'subsequence' ? align(a, b, alike) : a.length === b.length ? a.map((_, i) => [i, i] as [number, number]).filter(([i]) => alike(a[i]!, b[i]!)) : [];
+    const callsA = references(fa, ['call']);
+    const callsB = references(fb, ['call']);
+    const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.name!, y.name!) && resemble(baseFns.get(x.name!)!, candidateFns.get(y.name!)!, how));
+    for (const [i, j] of calls) pairFunctions(callsA[i]!.name!, callsB[j]!.name!, true);
+    const accessesA = references(fa, ['global.get', 'global.set']);
+    const accessesB = references(fb, ['global.get', 'global.set']);
+    const accesses = lineUp(accessesA, accessesB, (x, y) =>
+      x.kind === y.kind && globals.compatible(x.name!, y.name!) && baseGlobals.get(x.name!)?.type === candidateGlobals.get(y.name!)?.type);
+    for (const [i, j] of accesses) globals.pair(accessesA[i]!.name!, accessesB[j]!.name!);
+  }
+
+  /**
+   * Unpaired functions whose bodies are identical once paired names are substituted and unpaired ones
+   * blanked out, when exactly one function on each side has that body.
+   */
+  function pairTwins(): void {
+    const byText = (fns: IrFunction[], rename: (kind: string, name: string) => string) => {
+      const groups = new Map<string, string[]>();
+      for (const fn of fns) {
+        if (fn.imported || !fn.body) continue;
+        const text = canonicalFunction(fn, rename);
+        groups.set(text, [...(groups.get(text) ?? []), fn.name]);
+      }
+      return groups;
+    };
+    const pairedFunctions = new Set(functions.forward.values());
+    const pairedGlobals = new Set(globals.forward.values());
+    const textsA = byText(base.functions.filter((f) => !functions.forward.has(f.name)), (kind, name) =>
+      (kind === 'call' ? functions.forward.get(name) : globals.forward.get(name)) ?? '?');
+    const textsB = byText(candidate.functions.filter((f) => !pairedFunctions.has(f.name)), (kind, name) =>
+      ((kind === 'call' ? pairedFunctions : pairedGlobals).has(name) ? name : '?'));
+    for (const [text, names] of textsA) {
+      const twins = textsB.get(text);
+      if (names.length === 1 && twins?.length === 1) pairFunctions(names[0]!, twins[0]!, true);
+    }
+  }
+
+  return { functions: functions.forward, globals: globals.forward, guessed };
 }

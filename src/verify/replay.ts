@@ -70,7 +70,16 @@ function instrument(bytes: Uint8Array, features: number, fn: IrFunction, ir: IrM
     module.addFunctionExport(fn.name, '__atoll_fn');
     if (ir.memory && !ir.memory.imported) module.addMemoryExport('0', '__atoll_mem');
     mutableGlobals.forEach((name, i) => {
-      if (ir.globals.some((g) => g.name === name && !g.imported)) module.addGlobalExport(name, `__atoll_g${i}`);
+      const global = ir.globals.find((g) => g.name === name && !g.imported);
+      if (!global) return;
+      // The encoder reads every global the base can write from the entry state, also on a side that made it
+      // immutable (never written there): the replay must be able to set it too.
+      if (!global.mutable) {
+        const { type, init } = binaryen.getGlobalInfo(module.getGlobal(name));
+        module.removeGlobal(name);
+        module.addGlobal(name, type, true, init);
+      }
+      module.addGlobalExport(name, `__atoll_g${i}`);
     });
     binaryen.setDebugInfo(false);
     return module.emitBinary();

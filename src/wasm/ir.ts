@@ -104,7 +104,7 @@ export interface IrModule {
   elements: IrElementSegment[];
   exports: IrExport[];
   start: string | null;
-  /** True when names come from a name section (set by the reader, which sees the bytes; guessed here). */
+  /** True when names come from a name section: the verifier sets it from the bytes (extraction cannot see them). */
   named: boolean;
 }
 
@@ -370,9 +370,16 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
 }
 
 /** The canonical text of a body: what "identical" means and what content hashes are taken over. */
-export function canonicalFunction(fn: IrFunction): string {
-  return JSON.stringify({ p: fn.params, r: fn.results, v: fn.vars, b: fn.body });
+export function canonicalFunction(fn: IrFunction, rename?: (kind: string, name: string) => string): string {
+  const body = { p: fn.params, r: fn.results, v: fn.vars, b: fn.body };
+  if (!rename) return JSON.stringify(body);
+  // With `rename`, the names of calls and global accesses are replaced as the text is written.
+  return JSON.stringify(body, function (this: IrNode, key: string, value: unknown) {
+    return key === 'name' && RENAMED_KINDS.has(this.kind) ? rename(this.kind, value as string) : value;
+  });
 }
+
+const RENAMED_KINDS = new Set(['call', 'global.get', 'global.set']);
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

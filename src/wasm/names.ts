@@ -5,6 +5,7 @@ const IMPORT_SECTION = 2;
 const FUNCTION_SECTION = 3;
 const CODE_SECTION = 10;
 const FUNCTION_NAMES = 1;
+const GLOBAL_NAMES = 7;
 
 /**
  * Gives every function a name in the name section. binaryen calls an unnamed function by its index, and
@@ -19,7 +20,7 @@ export function nameEveryFunction(bytes: Uint8Array): Uint8Array {
   const count = functionCount(sections);
   if (count === undefined || count === 0) return bytes;
   const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
-  const { functionNames, otherSubsections } = nameSection ? parseNameSection(nameSection.payload) : { functionNames: new Map<number, string>(), otherSubsections: [] as Uint8Array[] };
+  const functionNames = nameSection ? parseNameSection(nameSection.payload).functionNames : new Map<number, string>();
   if (functionNames.size >= count) return bytes;
   const used = new Set(functionNames.values());
   for (let index = 0; index < count; index++) {
@@ -29,13 +30,33 @@ export function nameEveryFunction(bytes: Uint8Array): Uint8Array {
     functionNames.set(index, name);
     used.add(name);
   }
-  const entries = [...functionNames].sort(([a], [b]) => a - b).flatMap(([index, name]) => [...encodeU32(index), ...encodeName(name)]);
-  const functionSubsection = [FUNCTION_NAMES, ...withSize([...encodeU32(functionNames.size), ...entries])];
-  // Subsections go in id order: the module name (0) before function names (1) before the rest.
-  const before = otherSubsections.filter((s) => s[0] === 0).flatMap((s) => [...s]);
-  const after = otherSubsections.filter((s) => s[0] !== 0).flatMap((s) => [...s]);
-  const payload = [...encodeName('name'), ...before, ...functionSubsection, ...after];
-  const section = new Uint8Array([0, ...withSize(payload)]);
+  return replaceNames(bytes, sections, new Map([[FUNCTION_NAMES, functionNames]]));
+}
+
+/**
+ * Names every function and every global by index (imports first, as the index spaces go), replacing the
+ * name section's function and global subsections and keeping the others. The verifier uses it to give a
+ * module without names the names of the functions and globals it was matched with. Returns undefined when
+ * the import section holds something this reader does not parse.
+ */
+export function renameFunctionsAndGlobals(bytes: Uint8Array, functions: readonly string[], globals: readonly string[]): Uint8Array | undefined {
+  const sections = readSections(bytes);
+  if (functionCount(sections) !== functions.length) return undefined;
+  const byIndex = (names: readonly string[]) => new Map(names.map((name, index) => [index, name]));
+  return replaceNames(bytes, sections, new Map([[FUNCTION_NAMES, byIndex(functions)], [GLOBAL_NAMES, byIndex(globals)]]));
+}
+
+/** The module with its name section's subsections `replaced` (id → index → name) written anew, the rest kept. */
+function replaceNames(bytes: Uint8Array, sections: Section[], replaced: Map<number, Map<number, string>>): Uint8Array {
+  const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
+  const kept = nameSection ? parseNameSection(nameSection.payload).otherSubsections.filter((s) => !replaced.has(s[0]!)) : [];
+  const written = [...replaced].filter(([, names]) => names.size > 0).map(([id, names]) => {
+    const entries = [...names].sort(([a], [b]) => a - b).flatMap(([index, name]) => [...encodeU32(index), ...encodeName(name)]);
+    return new Uint8Array([id, ...withSize([...encodeU32(names.size), ...entries])]);
+  });
+  // Subsections go in id order (module name 0, functions 1, locals 2, …, globals 7).
+  const subsections = [...kept, ...written].sort((a, b) => a[0]! - b[0]!).flatMap((s) => [...s]);
+  const section = new Uint8Array([0, ...withSize([...encodeName('name'), ...subsections])]);
   if (!nameSection) return concat(bytes, section);
   const end = sectionEnd(bytes, nameSection);
   return concat(bytes.subarray(0, nameSection.start), section, bytes.subarray(end));
