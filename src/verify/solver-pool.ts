@@ -1,13 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
-import type { SolverAnswer, SolverTask } from './solver-task.js';
+import type { SolverAnswer, SolverReply, SolverTask } from './solver-task.js';
+
+const WORKER_LOST = Symbol('worker lost');
 
 /** Warm z3 worker threads (one z3 instance each). A crashed worker answers `unknown`, never `unsat`. */
 export class SolverPool {
   readonly threads: number;
   private readonly piscina: Piscina;
   private version: string | undefined;
+  /** Settles when a thread replaced after a hard limit has loaded z3: its start-up is no query's time. */
+  private replaced: Promise<unknown> = Promise.resolve();
+  /** Threads being retired: a task that fails meanwhile may have been handed to one of them. */
+  private retiring = 0;
 
   constructor(threads?: number) {
     this.threads = Math.max(1, threads ?? Math.max(1, availableParallelism() - 1));
@@ -34,20 +40,46 @@ export class SolverPool {
    * timeout the worker is ended (piscina replaces it) and the answer is a timeout.
    */
   async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
+    const answer = await this.checkOnce(task, signal);
+    // A task handed to a thread just as it was retired fails with it: once more, on a fresh thread.
+    return answer === WORKER_LOST ? ((await this.checkOnce(task, signal)) as SolverAnswer) : answer;
+  }
+
+  private async checkOnce(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
+    await this.replaced;
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(), 2 * task.timeoutMs + 1000);
     const abort = () => limit.abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      return (await this.piscina.run({ kind: 'check', ...task }, { signal: limit.signal })) as SolverAnswer;
+      const reply = (await this.piscina.run({ kind: 'check', ...task }, { signal: limit.signal })) as SolverReply;
+      if (reply.retireThread !== undefined) this.retire(reply.retireThread);
+      return reply.answer;
     } catch (error) {
       if (signal?.aborted) throw error;
-      if (limit.signal.aborted) return { status: 'unknown', reason: 'timeout (hard limit; the solver thread was replaced)' };
+      if (limit.signal.aborted) {
+        this.awaitReplacement();
+        return { status: 'unknown', reason: 'timeout (hard limit; the solver thread was replaced)' };
+      }
+      if (this.retiring > 0) return WORKER_LOST;
       return { status: 'unknown', reason: `solver-error: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
     }
+  }
+
+  /** Ends a worker thread whose z3 timed out; piscina starts a fresh one in its place. */
+  private retire(threadId: number): void {
+    const worker = this.piscina.threads.find((w) => w.threadId === threadId);
+    if (!worker) return;
+    this.retiring++;
+    void worker.terminate().finally(() => setTimeout(() => this.retiring--, 1000));
+    this.awaitReplacement();
+  }
+
+  private awaitReplacement(): void {
+    this.replaced = this.piscina.run({ kind: 'warmup' }).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,9 @@
  * A z3 worker thread: one z3 instance, one check at a time. It only parses SMT-LIB text, checks it, and
  * reads back the model's constants; everything else (encoding, replay) happens outside.
  */
+import { threadId } from 'node:worker_threads';
 import { init, killThreads } from 'z3-solver';
-import type { SolverTask, SolverAnswer } from './solver-task.js';
+import type { SolverTask, SolverAnswer, SolverReply } from './solver-task.js';
 
 const api = await init();
 const ctx = new api.Context('main');
@@ -33,15 +34,20 @@ async function check(smt: string, timeoutMs: number): Promise<{ answer: SolverAn
   }
 }
 
-export default async function solve(task: SolverTask | { kind: 'warmup' } | { kind: 'version' }): Promise<SolverAnswer | string> {
+export default async function solve(task: SolverTask | { kind: 'warmup' } | { kind: 'version' }): Promise<SolverReply | string> {
   if (task.kind === 'warmup') {
     await check('(declare-const x (_ BitVec 32))(assert (not (= (bvmul x #x00000008) (bvshl x #x00000003))))', 1000);
-    return { status: 'unsat' };
+    return { answer: { status: 'unsat' } };
   }
   if (task.kind === 'version') {
     const v = api.Z3.get_version();
     return `${v.major}.${v.minor}.${v.build_number}`;
   }
+  const answer = await answerOf(task);
+  return answer.status === 'unknown' ? { answer, retireThread: threadId } : { answer };
+}
+
+async function answerOf(task: SolverTask): Promise<SolverAnswer> {
   const started = performance.now();
   const first = await check(task.smt, task.timeoutMs);
   // A model with a small memory replays cheaply: ask for one first, fall back to any model.
