@@ -60,15 +60,17 @@ function warmup(): boolean {
 
 function ingest(task: IngestTask): IngestResult {
   let module;
+  // The input itself, names added, is what every later step is verified against: re-emitting it through
+  // binaryen (stack IR optimized) would change functions with nothing proving the change.
+  const named = nameEveryFunction(task.bytes);
   try {
-    module = readModule(nameEveryFunction(task.bytes), ALL_DETECTABLE);
+    module = readModule(named, ALL_DETECTABLE);
   } catch (error) {
     if (isBinaryenAbort(error)) throw error;
     throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
   }
   try {
     const chosen = chooseFeatures(module, task.declared, task.override);
-    const named = emitModule(module, true);
     const stripped = emitModule(module, false);
     return {
       features: chosen.names,
@@ -138,8 +140,9 @@ function mosaic(task: MosaicTask): MosaicResult {
     }
     const plan = buildMosaic(binaryen, base, donor, proved);
     if (!base.validate()) return { ok: false, error: 'the mosaic does not validate' };
-    const stripped = emitModule(base, false);
-    return { ok: true, named: emitModule(base, true), stripped, score: score(base, stripped.length, task.objective), ...plan };
+    // The base's bodies must come out as they went in: only the donors' bodies are meant to change.
+    const stripped = emitModule(base, false, false);
+    return { ok: true, named: emitModule(base, true, false), stripped, score: score(base, stripped.length, task.objective), ...plan };
   } finally {
     base.dispose();
     donor.dispose();

@@ -32,11 +32,13 @@ export function withModule<T>(bytes: Uint8Array, features: number, use: (module:
 /**
  * Emits a module the way `wasm-opt` writes it: stack IR generated and optimized (without it outputs are
  * hundreds of bytes larger than wasm-opt's on large modules). `names` keeps the name section, which the
- * verifier needs to match functions between a base and a candidate.
+ * verifier needs to match functions between a base and a candidate. `optimizeStackIR: false` writes every
+ * function as it stands: stack IR optimization rewrites all functions at emit, also those meant to stay as
+ * they were (a mosaic's bodies from the base).
  */
-export function emitModule(module: binaryen.Module, names: boolean): Uint8Array {
-  binaryen.setGenerateStackIR(true);
-  binaryen.setOptimizeStackIR(true);
+export function emitModule(module: binaryen.Module, names: boolean, optimizeStackIR = true): Uint8Array {
+  binaryen.setGenerateStackIR(optimizeStackIR);
+  binaryen.setOptimizeStackIR(optimizeStackIR);
   binaryen.setDebugInfo(names);
   return module.emitBinary();
 }
