@@ -16,6 +16,9 @@ export interface MemorySink extends Sink {
   probe(addr: string, count: number): void;
 }
 
+/** Bulk operations with a constant length up to this are written byte by byte. */
+const BULK_LIMIT = 64;
+
 /** Address width, and a wider width in which address + offset + length cannot wrap. */
 export class MemoryModel {
   readonly addrWidth: number;
@@ -103,20 +106,45 @@ export class MemoryModel {
     return result;
   }
 
-  /** Bulk operations are exact for constant lengths up to BULK_LIMIT bytes. */
-  fill(sink: MemorySink, dest: Value, value: Value, length: number): void {
-    const addr = this.access(sink, dest.term, 0n, BigInt(length));
+  /**
+   * Bulk operations. A constant length up to BULK_LIMIT bytes is written byte by byte (the bytes read are
+   * probed, so a counterexample replays); any other length is exact too, as an array lambda over the range
+   * (replay then sets only the bytes other accesses probed).
+   */
+  fill(sink: MemorySink, dest: Value, value: Value, length: Value): void {
     const byte = `((_ extract 7 0) ${value.term})`;
-    this.writeBytes(sink, addr, Array.from({ length }, () => byte));
+    if (isSmall(length)) {
+      const addr = this.access(sink, dest.term, 0n, length.lit);
+      this.writeBytes(sink, addr, Array.from({ length: Number(length.lit) }, () => byte));
+      return;
+    }
+    const addr = this.access(sink, dest.term, 0n, length.term);
+    this.writeRange(sink, addr, length.term, () => byte);
   }
 
-  copy(sink: MemorySink, dest: Value, source: Value, length: number): void {
+  copy(sink: MemorySink, dest: Value, source: Value, length: Value): void {
     // Both ranges are checked before anything is written (bulk-memory traps without partial writes).
-    const from = this.access(sink, source.term, 0n, BigInt(length));
-    const to = this.access(sink, dest.term, 0n, BigInt(length));
-    const bytes = this.readBytes(sink, from, length).map((b) => sink.value(8, b).term);
-    this.writeBytes(sink, to, bytes);
+    const from = this.access(sink, source.term, 0n, isSmall(length) ? length.lit : length.term);
+    const to = this.access(sink, dest.term, 0n, isSmall(length) ? length.lit : length.term);
+    if (isSmall(length)) {
+      const bytes = this.readBytes(sink, from, Number(length.lit)).map((b) => sink.value(8, b).term);
+      this.writeBytes(sink, to, bytes);
+      return;
+    }
+    // Reads see the memory before the copy, which is memmove's meaning for overlapping ranges.
+    const before = sink.env.mem;
+    this.writeRange(sink, to, length.term, (offset) => `(select ${before} (bvadd ${from} ${offset}))`);
+  }
+
+  /** Memory with [addr, addr+length) replaced by byteAt(offset within the range); the range does not wrap. */
+  private writeRange(sink: MemorySink, addr: string, length: string, byteAt: (offset: string) => string): void {
+    const offset = `(bvsub lambda_a ${addr})`;
+    const lambda = `(lambda ((lambda_a ${this.sizeSort})) (ite (bvult ${offset} ${length}) ${byteAt(offset)} (select ${sink.env.mem} lambda_a)))`;
+    sink.env.mem = sink.script.define('m', this.arraySort, lambda);
   }
 }
 
-export const BULK_LIMIT = 64;
+function isSmall(length: Value): length is Value & { lit: bigint } {
+  return length.lit !== undefined && length.lit <= BigInt(BULK_LIMIT);
+}
+

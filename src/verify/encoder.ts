@@ -3,7 +3,7 @@ import type { ModuleContext } from './context.js';
 import { INLINE_DEPTH_LIMIT } from './context.js';
 import { floatBinary, floatUnary } from './encoder-float.js';
 import { intBinary, intUnary } from './encoder-int.js';
-import { BULK_LIMIT, type Env, type MemorySink, MemoryModel } from './encoder-memory.js';
+import { type Env, type MemorySink, MemoryModel } from './encoder-memory.js';
 import { Script, and, bvLit, bvSort, distinct, ite, not, or, symbolPart } from './smt.js';
 import { type Value, literal, widthOf } from './values.js';
 
@@ -387,12 +387,9 @@ export class SideEncoder implements MemorySink {
         const a = this.execValue(k[0]!);
         const b = this.execValue(k[1]!);
         const n = this.execValue(k[2]!);
-        if (n.lit === undefined || n.lit > BigInt(BULK_LIMIT)) {
-          throw new Unsupported('unsupported', `${node.kind} with a length that is not a constant up to ${BULK_LIMIT}`);
-        }
         const memory = this.memoryModel(node.kind);
-        if (node.kind === 'memory.fill') memory.fill(this, a, b, Number(n.lit));
-        else memory.copy(this, a, b, Number(n.lit));
+        if (node.kind === 'memory.fill') memory.fill(this, a, b, n);
+        else memory.copy(this, a, b, n);
         return undefined;
       }
       default:

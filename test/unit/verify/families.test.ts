@@ -88,6 +88,12 @@ const CASES: Case[] = [
   { family: 'bulk memory', sig: ii,
     proves: ['(memory.fill (local.get 0) (i32.const 0) (i32.const 4)) (i32.const 0)', '(i32.store (local.get 0) (i32.const 0)) (i32.const 0)'],
     refutes: ['(memory.fill (local.get 0) (local.get 1) (i32.const 4)) (i32.const 0)', '(memory.fill (local.get 0) (local.get 1) (i32.const 3)) (i32.const 0)'] },
+  { family: 'memory.fill, variable length', sig: ii,
+    proves: ['(memory.fill (local.get 0) (i32.const 7) (local.get 1)) (memory.fill (local.get 0) (i32.const 7) (local.get 1)) (i32.const 0)', '(memory.fill (local.get 0) (i32.const 263) (local.get 1)) (i32.const 0)'],
+    refutes: ['(memory.fill (local.get 0) (i32.const 1) (local.get 1)) (i32.const 0)', '(memory.fill (local.get 0) (i32.const 2) (local.get 1)) (i32.const 0)'] },
+  { family: 'memory.copy, variable length', sig: ii,
+    proves: ['(memory.fill (local.get 0) (i32.const 5) (local.get 1)) (memory.copy (local.get 0) (local.get 0) (local.get 1)) (i32.const 0)', '(memory.fill (local.get 0) (i32.const 5) (local.get 1)) (i32.const 0)'],
+    refutes: ['(memory.fill (i32.const 100) (i32.const 9) (i32.const 1)) (memory.copy (i32.const 200) (i32.const 100) (local.get 1)) (i32.load8_u (i32.const 200))', '(memory.fill (i32.const 100) (i32.const 9) (i32.const 1)) (i32.load8_u (i32.const 200))'] },
   { family: 'loops (local change)', sig: ii,
     proves: [
       '(loop $l (local.set 1 (i32.mul (local.get 1) (i32.const 8))) (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0))) (local.get 1)',
