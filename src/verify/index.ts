@@ -2,6 +2,7 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { FunctionVerdict, ProofMethod, UnknownReason, Verdict, VerifyReport, VerifyTotals } from '../protocol/report.js';
 import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js';
 import { extractModule, functionHash, type IrFunction, type IrModule } from '../wasm/ir.js';
+import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
@@ -150,6 +151,8 @@ export class Verifier {
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
     const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
     // binaryen names unnamed functions by their index; only a name section (or one lineage) makes names comparable.
+    completeDataSegments(irA, base);
+    completeDataSegments(irOriginalB, candidate);
     irA.named = opts.sameLineage === true || namedFunctionCount(base) === irA.functions.length;
     irOriginalB.named = opts.sameLineage === true || namedFunctionCount(candidate) === irOriginalB.functions.length;
     const match = matchModules(irA, irOriginalB);
@@ -158,6 +161,7 @@ export class Verifier {
     // everything after this (encoder, module check, replay) sees one name space.
     const renamed = irA.named && irOriginalB.named ? undefined : inBaseNames(candidate, irA, irOriginalB, match);
     const irB = renamed ? await read(renamed, opts.featureFlags) : irOriginalB;
+    if (renamed) completeDataSegments(irB, renamed);
     if (renamed) irA.named = irB.named = true;
     const pairs = renamed ? matchModules(irA, irB).functions : match.functions;
     const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };

@@ -13,7 +13,7 @@ function memoryImage(segments: IrDataSegment[]): Map<number, number> | string {
   const image = new Map<number, number>();
   for (const s of segments) {
     if (s.passive) continue;
-    if (s.offset === undefined) return `data segment ${s.name} has a non-constant offset`;
+    if (s.offset === undefined || s.offsetGlobal !== undefined) return `data segment ${s.name} has a non-constant offset`;
     s.bytes.forEach((b, i) => image.set(s.offset! + i, b));
   }
   for (const [addr, b] of image) if (b === 0) image.delete(addr);
@@ -26,14 +26,22 @@ function sameImage(a: Map<number, number>, b: Map<number, number>): string | und
   return undefined;
 }
 
+/**
+ * Slot → function. A slot placed relative to a global (`__table_base`) is named by that global and the
+ * distance from it: the same name on both sides is the same slot whatever the global's value.
+ */
 function tableSlots(m: IrModule): Map<string, string> | string {
   const slots = new Map<string, string>();
   for (const e of m.elements) {
-    if (e.offset === undefined) return `element segment ${e.name} has a non-constant offset`;
-    e.functions.forEach((fn, i) => slots.set(`${e.table}[${e.offset! + i}]`, fn));
+    if (e.offset === undefined) return `element segment ${e.name} has an offset this check cannot read`;
+    const base = e.offsetGlobal === undefined ? '' : `${e.offsetGlobal}+`;
+    e.functions.forEach((fn, i) => slots.set(`${e.table}[${base}${e.offset! + i}]`, fn));
   }
   return slots;
 }
+
+/** The placement of segments, in order: where a global decides it, overlaps depend on order too. */
+const elementLayout = (m: IrModule) => m.elements.map((e) => [e.table, e.offsetGlobal ?? null, e.offset ?? null, e.functions.length]);
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -112,7 +120,8 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
   const imageA = memoryImage(base.data);
   const imageB = memoryImage(candidate.data);
   if (typeof imageA === 'string' || typeof imageB === 'string') {
-    if (!same(base.data.map((d) => [d.passive, d.offset, [...d.bytes]]), candidate.data.map((d) => [d.passive, d.offset, [...d.bytes]]))) {
+    const segments = (m: IrModule) => m.data.map((d) => [d.passive, d.offsetGlobal ?? null, d.offset ?? null, [...d.bytes]]);
+    if (!same(segments(base), segments(candidate))) {
       fail(`${typeof imageA === 'string' ? imageA : imageB}, and the segments differ`);
     }
   } else {
@@ -129,6 +138,8 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
   if (typeof slotsA === 'string' || typeof slotsB === 'string') {
     fail(typeof slotsA === 'string' ? slotsA : (slotsB as string));
   } else {
+    const symbolic = [...base.elements, ...candidate.elements].some((e) => e.offsetGlobal !== undefined);
+    if (symbolic && !same(elementLayout(base), elementLayout(candidate))) fail('element segments placed relative to a global were rearranged');
     if (slotsA.size !== slotsB.size) fail(`table slots ${slotsA.size} vs ${slotsB.size}`);
     for (const [slot, fn] of slotsA) {
       const other = slotsB.get(slot);

@@ -75,8 +75,10 @@ export interface IrTable {
 export interface IrDataSegment {
   name: string;
   passive: boolean;
-  /** Active segments: the constant offset, or undefined when the offset is not a constant. */
+  /** Active segments: the offset (its constant part when offsetGlobal is set), undefined when unknown. */
   offset?: number;
+  /** Active segments placed relative to a global's value (`global.get $__memory_base`): that global. */
+  offsetGlobal?: string;
   bytes: Uint8Array;
   /** binaryen.js could not read the segment (its offset is not a constant): nothing about it is known. */
   unreadable?: boolean;
@@ -85,7 +87,10 @@ export interface IrDataSegment {
 export interface IrElementSegment {
   name: string;
   table: string;
+  /** The offset (its constant part when offsetGlobal is set), undefined when it is beyond this reader. */
   offset?: number;
+  /** Segments placed relative to a global's value (`global.get $__table_base`): that global. */
+  offsetGlobal?: string;
   functions: string[];
 }
 
@@ -295,6 +300,21 @@ function constOffset(binaryen: Binaryen, expr: number | null): number | undefine
   return value === undefined ? undefined : Number(value);
 }
 
+/** `c`, `global.get $g` or `global.get $g + c`, as offset fields; nothing for other expressions. */
+function segmentOffset(binaryen: Binaryen, expr: number | null): { offset?: number; offsetGlobal?: string } {
+  const constant = constOffset(binaryen, expr);
+  if (constant !== undefined || !expr) return constant === undefined ? {} : { offset: constant };
+  const globalOf = (e: number) =>
+    binaryen.getExpressionId(e) === binaryen.GlobalGetId ? ((binaryen.getExpressionInfo(e) as unknown as Info)['name'] as string) : undefined;
+  const global = globalOf(expr);
+  if (global) return { offset: 0, offsetGlobal: global };
+  if (binaryen.getExpressionId(expr) !== binaryen.BinaryId) return {};
+  const info = binaryen.getExpressionInfo(expr) as unknown as Info;
+  const left = globalOf(info['left'] as number);
+  const right = constOffset(binaryen, info['right'] as number);
+  return info['op'] === binaryen.AddInt32 && left && right !== undefined ? { offset: right, offsetGlobal: left } : {};
+}
+
 const EXPORT_KINDS = ['function', 'table', 'memory', 'global', 'tag'] as const;
 
 /** The whole module as plain data: every function's IR plus the context the encoder and module check need. */
@@ -353,8 +373,7 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
   const elements: IrElementSegment[] = [];
   for (let i = 0; i < module.getNumElementSegments(); i++) {
     const e = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(i));
-    const offset = constOffset(binaryen, e.offset);
-    elements.push({ name: e.name, table: e.table, ...(offset !== undefined ? { offset } : {}), functions: e.data });
+    elements.push({ name: e.name, table: e.table, ...segmentOffset(binaryen, e.offset), functions: e.data });
   }
   const exports: IrExport[] = [];
   for (let i = 0; i < module.getNumExports(); i++) {
