@@ -4,6 +4,7 @@ import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModul
 import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
+import { spliceFunctionBodies } from '../wasm/code-section.js';
 import { functionBodySizes, nameEveryFunction } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
@@ -140,13 +141,26 @@ function mosaic(task: MosaicTask): MosaicResult {
     }
     const plan = buildMosaic(binaryen, base, donor, proved);
     if (!base.validate()) return { ok: false, error: 'the mosaic does not validate' };
-    // The base's bodies must come out as they went in: only the donors' bodies are meant to change.
-    const stripped = emitModule(base, false, false);
-    return { ok: true, named: emitModule(base, true, false), stripped, score: score(base, stripped.length, task.objective), ...plan };
+    const taken = new Set(plan.taken);
+    const defined = Array.from({ length: base.getNumFunctions() }, (_, i) => binaryen.getFunctionInfo(base.getFunctionByIndex(i)))
+      .filter((f) => !f.module)
+      .map((f) => f.name);
+    const stripped = emitMosaic(base, false, (i) => taken.has(defined[i]!));
+    return { ok: true, named: emitMosaic(base, true, (i) => taken.has(defined[i]!)), stripped, score: score(base, stripped.length, task.objective), ...plan };
   } finally {
     base.dispose();
     donor.dispose();
   }
+}
+
+/**
+ * A mosaic's bytes: the bodies it took from the donor written with stack IR optimized (as the donor had
+ * them), every other body written as it stands. Stack IR optimization at emit rewrites every function, and
+ * a rewrite of a body the mosaic meant to keep is a change nothing has proved (nor may prove in time).
+ */
+function emitMosaic(module: binaryenNs.Module, names: boolean, takenAt: (definedIndex: number) => boolean): Uint8Array {
+  const plain = emitModule(module, names, false);
+  return spliceFunctionBodies(plain, emitModule(module, names, true), takenAt) ?? plain;
 }
 
 /** Runs the genome's passes once and returns the emitted bytes without names (for the converge test). */
