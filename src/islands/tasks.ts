@@ -24,10 +24,9 @@ export interface IngestResult {
   flags: number;
   featureSource: 'override' | 'target_features' | 'detected';
   functions: number;
-  /** The input as binaryen writes it with names: the common ground the search and the verifier start from. */
+  /** The input itself with every function named: the common ground the search and the verifier start from. */
   named: Uint8Array;
-  /** Emitted size without the name section, with no pass run: what "no optimization" costs in this form. */
-  roundTripSize: number;
+  /** The input's score; its size is the input's own length. */
   score: Score;
 }
 

@@ -72,15 +72,14 @@ function ingest(task: IngestTask): IngestResult {
   }
   try {
     const chosen = chooseFeatures(module, task.declared, task.override);
-    const stripped = emitModule(module, false);
     return {
       features: chosen.names,
       flags: chosen.flags,
       featureSource: chosen.source,
       functions: module.getNumFunctions(),
       named,
-      roundTripSize: stripped.length,
-      score: score(module, stripped.length, task.objective ?? 'size'),
+      // What a candidate must beat is the input as it is (the output when nothing does), not a rewrite of it.
+      score: score(module, task.bytes.length, task.objective ?? 'size'),
     };
   } finally {
     module.dispose();
