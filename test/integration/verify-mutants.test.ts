@@ -129,11 +129,13 @@ function behavesDifferently(base: Uint8Array, baseIr: IrModule, candidate: Uint8
 }
 
 let verifier: Verifier;
+let patient: Verifier;
 beforeAll(async () => {
   verifier = new Verifier({ threads: 1 });
-  await verifier.warmUp();
+  patient = new Verifier({ threads: 1, timeoutMs: 20_000 });
+  await Promise.all([verifier.warmUp(), patient.warmUp()]);
 });
-afterAll(() => verifier.close());
+afterAll(() => Promise.all([verifier.close(), patient.close()]));
 
 describe('seeded miscompiles', () => {
   it('refutes every mutant that behaves differently and proves none of them', { timeout: 300_000 }, async () => {
@@ -163,8 +165,10 @@ describe('seeded miscompiles', () => {
         const t = (tally[kind] ??= { tried: 0, different: 0, refuted: 0, unknown: 0, proved: 0 });
         t.tried++;
         const different = behavesDifferently(base, baseIr, candidate, candidateIr, fn.name, prng);
-        const report = await verifier.verifyModules(base, candidate, { featureFlags: FEATURES, only: [fn.name] });
-        const verdict = report.functions[0]!.verdict;
+        const verdictOf = async (v: Verifier) => (await v.verifyModules(base, candidate, { featureFlags: FEATURES, only: [fn.name] })).functions[0]!.verdict;
+        let verdict = await verdictOf(verifier);
+        // A timeout on a loaded machine says nothing about the encoder: one more try with a longer timeout.
+        if (verdict.status === 'unknown' && verdict.reason === 'timeout') verdict = await verdictOf(patient);
         if (verdict.status === 'proved' && verdict.method === 'identical') { t.tried--; continue; }
         if (different) t.different++;
         t[verdict.status]++;
