@@ -5,7 +5,7 @@ import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { spliceFunctionBodies } from '../wasm/code-section.js';
-import { functionBodySizes, nameEveryFunction } from '../wasm/names.js';
+import { functionBodySizes, nameEveryFunctionAndGlobal } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import type { Genome } from './genome.js';
 import { buildMosaic } from '../engine/mosaic.js';
@@ -63,7 +63,7 @@ function ingest(task: IngestTask): IngestResult {
   let module;
   // The input itself, names added, is what every later step is verified against: re-emitting it through
   // binaryen (stack IR optimized) would change functions with nothing proving the change.
-  const named = nameEveryFunction(task.bytes);
+  const named = nameEveryFunctionAndGlobal(task.bytes);
   try {
     module = readModule(named, ALL_DETECTABLE);
   } catch (error) {

@@ -40,6 +40,18 @@ function tableSlots(m: IrModule): Map<string, string> | string {
   return slots;
 }
 
+/**
+ * Why a table of the base could be observed, or undefined when it cannot: imported or exported, or an element
+ * segment that does not fit (instantiation traps then). Calls through it are inside functions, which are
+ * verified one by one: a candidate without a table has no call_indirect left to compare.
+ */
+function unusedTable(m: IrModule, table: IrModule['tables'][number]): string | undefined {
+  if (table.imported) return `table ${table.name} is imported`;
+  if (m.exports.some((e) => e.kind === 'table' && e.value === table.name)) return `table ${table.name} is exported`;
+  const misfit = m.elements.find((e) => e.table === table.name && (e.offset === undefined || e.offsetGlobal !== undefined || e.offset + e.functions.length > table.initial));
+  return misfit && `element segment ${misfit.name} of table ${table.name} may not fit it`;
+}
+
 /** The placement of segments, in order: where a global decides it, overlaps depend on order too. */
 const elementLayout = (m: IrModule) => m.elements.map((e) => [e.table, e.offsetGlobal ?? null, e.offset ?? null, e.functions.length]);
 
@@ -91,7 +103,12 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
     fail('the start function changed');
   }
   if (!same(base.memory, candidate.memory)) fail(`memory declaration changed (${JSON.stringify(base.memory)} → ${JSON.stringify(candidate.memory)})`);
-  if (!same(base.tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]), candidate.tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]))) {
+  const tableDeclarations = (tables: IrModule['tables']) => tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]);
+  if (candidate.tables.length === 0 && base.tables.length > 0) {
+    const kept = base.tables.map((t) => unusedTable(base, t)).find((why) => why !== undefined);
+    if (kept) fail(`the candidate has no table, but ${kept}`);
+    else note('removed the table(s): neither imported nor exported, and their segments fit, so nothing could observe them');
+  } else if (!same(tableDeclarations(base.tables), tableDeclarations(candidate.tables))) {
     fail('table declarations changed');
   }
 

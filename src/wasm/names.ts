@@ -2,35 +2,48 @@ import { ByteReader, encodeName, encodeU32 } from './bytes.js';
 import { readSections, type Section } from './sections.js';
 
 const IMPORT_SECTION = 2;
+const GLOBAL_SECTION = 6;
 const FUNCTION_SECTION = 3;
 const CODE_SECTION = 10;
 const FUNCTION_NAMES = 1;
 const GLOBAL_NAMES = 7;
 
 /**
- * Gives every function a name in the name section. binaryen calls an unnamed function by its index, and
- * does not write such names back, so after a pass removes a function the others' made-up names shift and
- * no longer identify them. The verifier pairs functions by name, so the engine names them all at ingest
- * (`fn<index>`, avoiding names in use). Returns the bytes unchanged when every function is named or the
- * import section holds something this reader does not parse (then pairing falls back to the verifier's
- * structural matching, which reports what it cannot pair).
+ * Gives every function and every global a name in the name section. binaryen calls an unnamed function or
+ * global by its index, and does not write such names back, so after a pass removes one the others' made-up
+ * names shift and no longer identify them. The verifier pairs functions and globals by name, so the engine
+ * names them all at ingest (`fn<index>`, `global<index>`, avoiding names in use). Returns the bytes unchanged
+ * when everything is named or the import section holds something this reader does not parse (then pairing
+ * falls back to the verifier's structural matching, which reports what it cannot pair).
  */
-export function nameEveryFunction(bytes: Uint8Array): Uint8Array {
+export function nameEveryFunctionAndGlobal(bytes: Uint8Array): Uint8Array {
   const sections = readSections(bytes);
-  const count = functionCount(sections);
-  if (count === undefined || count === 0) return bytes;
+  const spaces = indexSpaces(sections);
+  if (spaces === undefined) return bytes;
   const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
-  const functionNames = nameSection ? parseNameSection(nameSection.payload).functionNames : new Map<number, string>();
-  if (functionNames.size >= count) return bytes;
-  const used = new Set(functionNames.values());
+  const parsed = nameSection ? parseNameSection(nameSection.payload) : undefined;
+  const functionNames = completeNames(parsed?.names.get(FUNCTION_NAMES), spaces.functions, 'fn');
+  const globalNames = completeNames(parsed?.names.get(GLOBAL_NAMES), spaces.globals, 'global');
+  if (!functionNames && !globalNames) return bytes;
+  const replaced = new Map<number, Map<number, string>>();
+  if (functionNames) replaced.set(FUNCTION_NAMES, functionNames);
+  if (globalNames) replaced.set(GLOBAL_NAMES, globalNames);
+  return replaceNames(bytes, sections, replaced);
+}
+
+/** `names` with every index below `count` named (`<prefix><index>`, avoiding names in use), or undefined when it already was. */
+function completeNames(names: Map<number, string> | undefined, count: number, prefix: string): Map<number, string> | undefined {
+  const complete = new Map(names ?? []);
+  if (complete.size >= count) return undefined;
+  const used = new Set(complete.values());
   for (let index = 0; index < count; index++) {
-    if (functionNames.has(index)) continue;
-    let name = `fn${index}`;
-    for (let k = 1; used.has(name); k++) name = `fn${index}_${k}`;
-    functionNames.set(index, name);
+    if (complete.has(index)) continue;
+    let name = `${prefix}${index}`;
+    for (let k = 1; used.has(name); k++) name = `${prefix}${index}_${k}`;
+    complete.set(index, name);
     used.add(name);
   }
-  return replaceNames(bytes, sections, new Map([[FUNCTION_NAMES, functionNames]]));
+  return complete;
 }
 
 /**
@@ -49,7 +62,7 @@ export function renameFunctionsAndGlobals(bytes: Uint8Array, functions: readonly
 /** The module with its name section's subsections `replaced` (id → index → name) written anew, the rest kept. */
 function replaceNames(bytes: Uint8Array, sections: Section[], replaced: Map<number, Map<number, string>>): Uint8Array {
   const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
-  const kept = nameSection ? parseNameSection(nameSection.payload).otherSubsections.filter((s) => !replaced.has(s[0]!)) : [];
+  const kept = nameSection ? parseNameSection(nameSection.payload).subsections.filter((s) => !replaced.has(s[0]!)) : [];
   const written = [...replaced].filter(([, names]) => names.size > 0).map(([id, names]) => {
     const entries = [...names].sort(([a], [b]) => a - b).flatMap(([index, name]) => [...encodeU32(index), ...encodeName(name)]);
     return new Uint8Array([id, ...withSize([...encodeU32(names.size), ...entries])]);
@@ -76,7 +89,7 @@ export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
   const reader = new ByteReader(code.payload);
   const defined = reader.u32();
   const imported = total - defined;
-  const { functionNames } = parseNameSection(nameSection.payload);
+  const functionNames = parseNameSection(nameSection.payload).names.get(FUNCTION_NAMES) ?? new Map<number, string>();
   for (let i = 0; i < defined; i++) {
     const size = reader.u32();
     reader.take(size);
@@ -106,12 +119,15 @@ function sectionEnd(bytes: Uint8Array, section: Section): number {
   return reader.offset + size;
 }
 
-/** Imported plus defined functions, or undefined when an import's type is beyond this reader. */
-function functionCount(sections: Section[]): number | undefined {
-  const defined = sections.find((s) => s.id === FUNCTION_SECTION);
-  let count = defined ? new ByteReader(defined.payload).u32() : 0;
+/** Imported plus defined functions and globals, or undefined when an import's type is beyond this reader. */
+function indexSpaces(sections: Section[]): { functions: number; globals: number } | undefined {
+  const count = (id: number) => {
+    const section = sections.find((s) => s.id === id);
+    return section ? new ByteReader(section.payload).u32() : 0;
+  };
+  const spaces = { functions: count(FUNCTION_SECTION), globals: count(GLOBAL_SECTION) };
   const imports = sections.find((s) => s.id === IMPORT_SECTION);
-  if (!imports) return count;
+  if (!imports) return spaces;
   const reader = new ByteReader(imports.payload);
   try {
     for (let n = reader.u32(); n > 0; n--) {
@@ -120,7 +136,7 @@ function functionCount(sections: Section[]): number | undefined {
       const kind = reader.byte();
       if (kind === 0) {
         reader.u32();
-        count++;
+        spaces.functions++;
       } else if (kind === 1) {
         const refType = reader.byte();
         if (refType !== 0x70 && refType !== 0x6f) return undefined;
@@ -133,6 +149,7 @@ function functionCount(sections: Section[]): number | undefined {
           if (valType !== 0x70 && valType !== 0x6f) return undefined;
         }
         reader.byte();
+        spaces.globals++;
       } else if (kind === 4) {
         reader.byte();
         reader.u32();
@@ -143,7 +160,11 @@ function functionCount(sections: Section[]): number | undefined {
   } catch {
     return undefined;
   }
-  return count;
+  return spaces;
+}
+
+function functionCount(sections: Section[]): number | undefined {
+  return indexSpaces(sections)?.functions;
 }
 
 function skipLimits(reader: ByteReader): void {
@@ -154,21 +175,23 @@ function skipLimits(reader: ByteReader): void {
   if (flags & 8) reader.u32();
 }
 
-function parseNameSection(payload: Uint8Array): { functionNames: Map<number, string>; otherSubsections: Uint8Array[] } {
+/** The name section's subsections as they are, and the index → name maps of those naming functions and globals. */
+function parseNameSection(payload: Uint8Array): { names: Map<number, Map<number, string>>; subsections: Uint8Array[] } {
   const reader = new ByteReader(payload);
-  const functionNames = new Map<number, string>();
-  const otherSubsections: Uint8Array[] = [];
+  const names = new Map<number, Map<number, string>>();
+  const subsections: Uint8Array[] = [];
   while (!reader.done) {
     const start = reader.offset;
     const id = reader.byte();
     const size = reader.u32();
     const body = reader.take(size);
-    if (id === FUNCTION_NAMES) {
+    subsections.push(payload.subarray(start, reader.offset));
+    if (id === FUNCTION_NAMES || id === GLOBAL_NAMES) {
       const inner = new ByteReader(body);
-      for (let n = inner.u32(); n > 0; n--) functionNames.set(inner.u32(), inner.name());
-    } else {
-      otherSubsections.push(payload.subarray(start, reader.offset));
+      const map = new Map<number, string>();
+      for (let n = inner.u32(); n > 0; n--) map.set(inner.u32(), inner.name());
+      names.set(id, map);
     }
   }
-  return { functionNames, otherSubsections };
+  return { names, subsections };
 }

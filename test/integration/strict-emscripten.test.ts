@@ -4,7 +4,7 @@ import type { OptimizeReport } from '../../src/protocol/report.js';
 import { binaryen, withModule } from '../../src/wasm/binaryen.js';
 import { ALL_DETECTABLE } from '../../src/wasm/detect-features.js';
 import { extractModule, functionHash, type IrModule } from '../../src/wasm/ir.js';
-import { nameEveryFunction } from '../../src/wasm/names.js';
+import { nameEveryFunctionAndGlobal } from '../../src/wasm/names.js';
 import { readSections } from '../../src/wasm/sections.js';
 import { namedFunctionCount } from '../../src/verify/names.js';
 import { sha256Hex } from '../hosts/host.js';
@@ -17,7 +17,7 @@ const PAGE = 65536;
  * names then denote the same functions, and call targets and table slots compare across the two modules.
  */
 function namedIr(bytes: Uint8Array): IrModule {
-  return withModule(nameEveryFunction(bytes), ALL_DETECTABLE, (module) => extractModule(binaryen, module));
+  return withModule(nameEveryFunctionAndGlobal(bytes), ALL_DETECTABLE, (module) => extractModule(binaryen, module));
 }
 
 /** Linear memory as instantiation leaves it: every active segment copied to its offset; passive ones by hash. */

@@ -4,7 +4,7 @@ import { readIr, Verifier } from '../../../src/verify/index.js';
 import { matchModules } from '../../../src/verify/matching.js';
 import { namedFunctionCount } from '../../../src/verify/names.js';
 import { binaryen, emitModule, readModule } from '../../../src/wasm/binaryen.js';
-import { nameEveryFunction, renameFunctionsAndGlobals } from '../../../src/wasm/names.js';
+import { nameEveryFunctionAndGlobal, renameFunctionsAndGlobals } from '../../../src/wasm/names.js';
 import { FEATURES, wat } from './pair.js';
 
 const asSha256 = () => new Uint8Array(readFileSync('node_modules/@chainsafe/as-sha256/build/optimized.wasm'));
@@ -32,7 +32,7 @@ describe('matching a module without names to its optimized form', () => {
   it('pairs the functions of as-sha256 with their -Oz versions as their lineage does', () => {
     const input = asSha256();
     // The truth: the same optimization of a fully named input says what became of each function.
-    const named = nameEveryFunction(input);
+    const named = nameEveryFunctionAndGlobal(input);
     const truthModule = ir(oz(named, true));
     const candidate = ir(oz(input, false));
     expect(candidate.named).toBe(false);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { checkModules } from '../../../src/verify/module-check.js';
+import { readIr } from '../../../src/verify/index.js';
+import { FEATURES, wat } from './pair.js';
+
+/** The module check alone, with every function taken as proved (the check is what is under test). */
+function check(base: string, candidate: string) {
+  const a = readIr(wat(base), FEATURES);
+  const b = readIr(wat(candidate), FEATURES);
+  const pairs = new Map(a.functions.filter((f) => b.functions.some((g) => g.name === f.name)).map((f) => [f.name, f.name]));
+  return checkModules(a, b, pairs, () => true);
+}
+
+const withTable = (table: string, elem: string) => `(module ${table} ${elem} (func $f (export "f") (result i32) (i32.const 1)))`;
+const WITHOUT_TABLE = '(module (func $f (export "f") (result i32) (i32.const 1)))';
+
+describe('module check: a table the candidate removed', () => {
+  it('accepts removing a table nothing can observe (AssemblyScript leaves an empty one behind)', () => {
+    const result = check(withTable('(table $t 1 1 funcref)', '(elem (table $t) (i32.const 1) func)'), WITHOUT_TABLE);
+    expect(result.accepted).toBe(true);
+    expect(result.findings.join('\n')).toMatch(/removed the table/);
+  });
+
+  it('refuses it when the table is exported, or when a segment does not fit (instantiation would trap)', () => {
+    expect(check(withTable('(table $t (export "t") 1 1 funcref)', ''), WITHOUT_TABLE).accepted).toBe(false);
+    const misfit = check(withTable('(table $t 1 1 funcref)', '(elem (table $t) (i32.const 1) func $f)'), WITHOUT_TABLE);
+    expect(misfit.accepted).toBe(false);
+    expect(misfit.findings.join('\n')).toMatch(/may not fit/);
+  });
+});
