@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
-import type { SolverAnswer, SolverReply, SolverTask } from './solver-task.js';
+import { SOLVER_ERROR, type SolverAnswer, type SolverReply, type SolverTask } from './solver-task.js';
 
 const WORKER_LOST = Symbol('worker lost');
 
@@ -41,8 +41,12 @@ export class SolverPool {
    */
   async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
     const answer = await this.checkOnce(task, signal);
-    // A task handed to a thread just as it was retired fails with it: once more, on a fresh thread.
-    return answer === WORKER_LOST ? ((await this.checkOnce(task, signal)) as SolverAnswer) : answer;
+    // A task handed to a thread just as it was retired fails with it, and a z3 that failed says nothing about
+    // the query: once more, on a fresh thread.
+    const again = answer === WORKER_LOST || (answer.status === 'unknown' && answer.reason.startsWith(SOLVER_ERROR));
+    if (!again) return answer;
+    const retried = await this.checkOnce(task, signal);
+    return retried === WORKER_LOST ? { status: 'unknown', reason: `${SOLVER_ERROR}: the solver thread ended twice` } : retried;
   }
 
   private async checkOnce(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
@@ -62,7 +66,7 @@ export class SolverPool {
         return { status: 'unknown', reason: 'timeout (hard limit; the solver thread was replaced)' };
       }
       if (this.retiring > 0) return WORKER_LOST;
-      return { status: 'unknown', reason: `solver-error: ${error instanceof Error ? error.message : String(error)}` };
+      return { status: 'unknown', reason: `${SOLVER_ERROR}: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);

@@ -1,4 +1,7 @@
 /** What crosses into a z3 worker and back. */
+
+/** Prefix of the reason of an answer that z3 failed to give (it threw, or its thread died). */
+export const SOLVER_ERROR = 'solver-error';
 export interface SolverTask {
   kind: 'check';
   smt: string;

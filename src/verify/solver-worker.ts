@@ -4,7 +4,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { init, killThreads } from 'z3-solver';
-import type { SolverTask, SolverAnswer, SolverReply } from './solver-task.js';
+import { SOLVER_ERROR, type SolverTask, type SolverAnswer, type SolverReply } from './solver-task.js';
 
 const api = await init();
 const ctx = new api.Context('main');
@@ -43,7 +43,13 @@ export default async function solve(task: SolverTask | { kind: 'warmup' } | { ki
     const v = api.Z3.get_version();
     return `${v.major}.${v.minor}.${v.build_number}`;
   }
-  const answer = await answerOf(task);
+  let answer: SolverAnswer;
+  try {
+    answer = await answerOf(task);
+  } catch (error) {
+    // z3 itself failed (seen once: "memory access out of bounds" inside its wasm): this instance is done.
+    answer = { status: 'unknown', reason: `${SOLVER_ERROR}: ${error instanceof Error ? error.message : String(error)}` };
+  }
   return answer.status === 'unknown' ? { answer, retireThread: threadId } : { answer };
 }
 
