@@ -150,9 +150,9 @@ export class Verifier {
     this.solverMs = 0;
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
     const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
-    // binaryen names unnamed functions by their index; only a name section (or one lineage) makes names comparable.
     completeDataSegments(irA, base);
     completeDataSegments(irOriginalB, candidate);
+    // binaryen names unnamed functions by their index; only a name section (or one lineage) makes names comparable.
     irA.named = opts.sameLineage === true || namedFunctionCount(base) === irA.functions.length;
     irOriginalB.named = opts.sameLineage === true || namedFunctionCount(candidate) === irOriginalB.functions.length;
     const match = matchModules(irA, irOriginalB);
@@ -161,8 +161,10 @@ export class Verifier {
     // everything after this (encoder, module check, replay) sees one name space.
     const renamed = irA.named && irOriginalB.named ? undefined : inBaseNames(candidate, irA, irOriginalB, match);
     const irB = renamed ? await read(renamed, opts.featureFlags) : irOriginalB;
-    if (renamed) completeDataSegments(irB, renamed);
-    if (renamed) irA.named = irB.named = true;
+    if (renamed) {
+      completeDataSegments(irB, renamed);
+      irA.named = irB.named = true;
+    }
     const pairs = renamed ? matchModules(irA, irB).functions : match.functions;
     const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
     const b: Side = { bytes: renamed ?? candidate, ir: irB, ctx: new ModuleContext(irB) };

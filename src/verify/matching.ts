@@ -20,14 +20,28 @@ export interface ModuleMatch {
 /** Alignments bigger than this (cells of the table) fall back to pairing sequences of equal length only. */
 const ALIGNMENT_CELLS = 4_000_000;
 
-const REFERENCE_KINDS = ['call', 'global.get', 'global.set'];
 
-function references(fn: IrFunction, kinds: readonly string[]): IrNode[] {
-  const found: IrNode[] = [];
+interface References {
+  calls: IrNode[];
+  accesses: IrNode[];
+}
+
+/** The calls and global accesses of each function, walked once however often the matching loop asks. */
+const referencesOf = new WeakMap<IrFunction, References>();
+
+const referenceCount = (fn: IrFunction) => references(fn).calls.length + references(fn).accesses.length;
+
+function references(fn: IrFunction): References {
+  let found = referencesOf.get(fn);
+  if (found) return found;
+  found = { calls: [], accesses: [] };
   // forEachNode visits in stack order; the order only has to be the same on both sides.
   forEachNode(fn.body, (n) => {
-    if (kinds.includes(n.kind) && n.name) found.push(n);
+    if (!n.name) return;
+    if (n.kind === 'call') found!.calls.push(n);
+    else if (n.kind === 'global.get' || n.kind === 'global.set') found!.accesses.push(n);
   });
+  referencesOf.set(fn, found);
   return found;
 }
 
@@ -153,7 +167,7 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
     if (paired !== functions.forward.size + globals.forward.size) continue;
     // One subsequence at a time, the shortest (least ambiguous) first; what it pairs may settle the rest surely.
     const bySequenceLength = [...functions.forward].map(([a, b]) => [baseFns.get(a)!, candidateFns.get(b)!] as const)
-      .map(([fa, fb]) => ({ fa, fb, cells: references(fa, REFERENCE_KINDS).length * references(fb, REFERENCE_KINDS).length }))
+      .map(([fa, fb]) => ({ fa, fb, cells: referenceCount(fa) * referenceCount(fb) }))
       .sort((x, y) => x.cells - y.cells);
     for (const { fa, fb } of bySequenceLength) {
       alignReferences(fa, fb, 'subsequence');
@@ -164,12 +178,10 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
   function alignReferences(fa: IrFunction, fb: IrFunction, how: 'positional' | 'subsequence'): void {
     const lineUp = <T>(a: readonly T[], b: readonly T[], alike: (x: T, y: T) => boolean) =>
       how === 'subsequence' ? align(a, b, alike) : a.length === b.length ? a.map((_, i) => [i, i] as [number, number]).filter(([i]) => alike(a[i]!, b[i]!)) : [];
-    const callsA = references(fa, ['call']);
-    const callsB = references(fb, ['call']);
+    const { calls: callsA, accesses: accessesA } = references(fa);
+    const { calls: callsB, accesses: accessesB } = references(fb);
     const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.name!, y.name!) && resemble(baseFns.get(x.name!)!, candidateFns.get(y.name!)!, how));
     for (const [i, j] of calls) pairFunctions(callsA[i]!.name!, callsB[j]!.name!, true);
-    const accessesA = references(fa, ['global.get', 'global.set']);
-    const accessesB = references(fb, ['global.get', 'global.set']);
     const accesses = lineUp(accessesA, accessesB, (x, y) =>
       x.kind === y.kind && globals.compatible(x.name!, y.name!) && baseGlobals.get(x.name!)?.type === candidateGlobals.get(y.name!)?.type);
     for (const [i, j] of accesses) globals.pair(accessesA[i]!.name!, accessesB[j]!.name!);

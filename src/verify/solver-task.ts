@@ -16,9 +16,9 @@ export type SolverAnswer =
   | { status: 'unknown'; reason: string };
 
 /**
- * A worker's reply: the answer, and after a timed-out check the worker's thread id, because a z3 instance
- * that hit its timeout answers later queries late or not at all (measured: a 40 ms query then ran into the
- * 11 s hard limit), so the pool retires that thread.
+ * A worker's reply: the answer, and after an unknown one (a timeout, a z3 failure) the worker's thread id,
+ * because a z3 instance that hit its timeout answers later queries late or not at all (measured: a 40 ms
+ * query then ran into the 11 s hard limit), so the pool retires that thread.
  */
 export interface SolverReply {
   answer: SolverAnswer;
