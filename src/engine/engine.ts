@@ -264,17 +264,13 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
-    const verifier = options.timeoutMs ? this.makeVerifier(options.timeoutMs) : this.verifier;
-    try {
-      return await verifier.verifyModules(base, candidate, {
-        featureFlags: sideA.flags,
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onProgress: (done, total) =>
-          hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
-      });
-    } finally {
-      if (verifier !== this.verifier) await verifier.close();
-    }
+    return this.verifier.verifyModules(base, candidate, {
+      featureFlags: sideA.flags,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onProgress: (done, total) =>
+        hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { binaryen, readModule } from '../wasm/binaryen.js';
 import type { VerifyReport } from '../protocol/report.js';
-import { Verifier, readIr } from './index.js';
+import { Verifier, readIr } from './verifier.js';
 import { hasLoop } from '../wasm/ir.js';
 
 /**
