@@ -34,6 +34,10 @@ export interface Counterexample {
   state?: Record<string, string>;
   /** What differed when both functions ran for real. */
   observed?: { base: string; candidate: string };
+  /** The first observable that differed (a result, a global, a memory byte, a trap, the calls to imports). */
+  difference?: string;
+  /** `run`: found by running both functions on generated inputs; `solver`: a model z3 gave, then run. */
+  foundBy?: 'run' | 'solver';
 }
 
 export type Verdict =

@@ -1,4 +1,5 @@
 import type { Verdict } from '../protocol/report.js';
+import { isBinaryenAbort } from '../wasm/binaryen.js';
 import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
@@ -7,7 +8,7 @@ import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
 import type { ProofCache } from './proof-cache.js';
-import { replay } from './replay.js';
+import { Refuter } from './run/refute.js';
 import { bvLit } from './smt.js';
 import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
@@ -47,6 +48,11 @@ export interface CheckOptions {
   /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
   sizeCap?: number;
   signal?: AbortSignal;
+  /**
+   * Entry states both functions are run from for real (run/): `before` beside the first proof attempt,
+   * `after` more when no proof was found. A difference is a refutation. Default 24 and 200; 0 runs none.
+   */
+  runs?: { before: number; after: number };
 }
 
 export interface CheckResult {
@@ -56,7 +62,11 @@ export interface CheckResult {
   /** Time spent waiting for z3, and how many queries it was asked. */
   solverMs: number;
   solverCalls: number;
+  /** Entry states both sides ran from to the end, and those a side was cut off on (fuel, stack, set-up). */
+  runs: { ran: number; inconclusive: number };
 }
+
+export const DEFAULT_RUNS = { before: 24, after: 200 };
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_SIZE_CAP = 6000;
@@ -83,10 +93,12 @@ export async function checkPair(base: PairSide, candidate: PairSide, services: C
   try {
     ({ verdict, cached } = await check.decide());
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    // A binaryen abort (building a run harness) leaves this thread's binaryen unusable: its owner must know.
+    if (options.signal?.aborted || isBinaryenAbort(error)) throw error;
     verdict = undecided(error);
   }
-  return { verdict, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls };
+  const { ran, inconclusive } = check.refuter.tally;
+  return { verdict, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls, runs: { ran, inconclusive } };
 }
 
 class PairCheck {
@@ -96,6 +108,7 @@ class PairCheck {
   private readonly fb: IrFunction;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
+  readonly refuter: Refuter;
 
   constructor(
     private readonly a: PairSide,
@@ -107,6 +120,7 @@ class PairCheck {
     this.fb = b.fn;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
+    this.refuter = new Refuter(a, b, options.featureFlags);
   }
 
   async decide(): Promise<{ verdict: Verdict; cached: boolean }> {
@@ -123,9 +137,32 @@ class PairCheck {
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, cached: true };
-    const verdict = await this.prove();
+    const verdict = await this.proveOrRefute();
     await services.verdicts?.set(key, verdict);
     return { verdict, cached: false };
+  }
+
+  /**
+   * Runs before and beside the proof: both functions are run on a few entry states first (cheap, and a
+   * difference settles the pair at once), and on more when no proof was found. A difference seen in a run is
+   * the verdict: it happened.
+   */
+  private async proveOrRefute(): Promise<Verdict> {
+    const runs = this.options.runs ?? DEFAULT_RUNS;
+    const early = this.refuter.byRunning(runs.before, 0);
+    if (early) return early;
+    let verdict: Verdict;
+    try {
+      verdict = await this.prove();
+    } catch (error) {
+      // The encoder failed on this pair; runs may still show a difference.
+      if (this.options.signal?.aborted || isBinaryenAbort(error)) throw error;
+      const late = this.refuter.byRunning(runs.after, 1);
+      if (late) return late;
+      throw error;
+    }
+    if (verdict.status !== 'unknown') return verdict;
+    return this.refuter.byRunning(runs.after, 1) ?? verdict;
   }
 
   private async prove(): Promise<Verdict> {
@@ -171,17 +208,7 @@ class PairCheck {
   }
 
   private replayModel(query: EncodedQuery, model: Record<string, string>): Verdict {
-    const { fa, fb, a, b } = this;
-    const outcome = replay({ bytes: a.bytes(), ir: a.ctx.module, fn: fa }, { bytes: b.bytes(), ir: b.ctx.module, fn: fb }, this.options.featureFlags, query, model);
-    if (outcome.differs) {
-      return { status: 'refuted', counterexample: { params: outcome.params, state: outcome.state, observed: { base: outcome.base, candidate: outcome.candidate } } };
-    }
-    const why = outcome.problem ?? `both ran alike: ${outcome.base}`;
-    const approximations = [...query.shared.approximations];
-    if (approximations.length > 0 && !outcome.problem) {
-      return unknown('approximation', `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${outcome.params.join(' ')})`);
-    }
-    return unknown('encoder-fault', `counterexample did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
+    return this.refuter.replay(query, model);
   }
 
   private async proveLocalChange(): Promise<Verdict> {

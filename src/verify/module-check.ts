@@ -9,7 +9,7 @@ import type { FunctionPairs } from './matching.js';
  */
 
 /** The initial memory image: address → byte, later segments overwriting earlier ones, zeros left out. */
-function memoryImage(segments: IrDataSegment[]): Map<number, number> | string {
+export function memoryImage(segments: IrDataSegment[]): Map<number, number> | string {
   const image = new Map<number, number>();
   for (const s of segments) {
     if (s.passive) continue;
@@ -20,7 +20,7 @@ function memoryImage(segments: IrDataSegment[]): Map<number, number> | string {
   return image;
 }
 
-function sameImage(a: Map<number, number>, b: Map<number, number>): string | undefined {
+export function sameImage(a: Map<number, number>, b: Map<number, number>): string | undefined {
   if (a.size !== b.size) return `initial memory images differ (${a.size} vs ${b.size} non-zero bytes)`;
   for (const [addr, byte] of a) if (b.get(addr) !== byte) return `initial memory images differ at address ${addr}`;
   return undefined;

@@ -48,6 +48,8 @@ export interface VerifyOptions {
    * generation. Timeouts never reach the persistent proof cache.
    */
   session?: Map<string, Verdict>;
+  /** Entry states each changed pair is run from (see CheckOptions.runs); default the checker's. */
+  runs?: CheckOptions['runs'];
 }
 
 /** Reads a module into plain IR on this thread (binaryen is loaded here anyway). */
@@ -171,6 +173,7 @@ export class Verifier {
       timeoutMs: opts.timeoutMs ?? this.timeoutMs,
       sizeCap: this.sizeCap,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.runs ? { runs: opts.runs } : {}),
     };
     const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
     const results: FunctionVerdict[] = new Array(work.length);

@@ -7,6 +7,7 @@ const FUNCTION_SECTION = 3;
 const CODE_SECTION = 10;
 const FUNCTION_NAMES = 1;
 const GLOBAL_NAMES = 7;
+const MEMORY_NAMES = 6;
 
 /**
  * Gives every function and every global a name in the name section. binaryen calls an unnamed function or
@@ -57,6 +58,17 @@ export function renameFunctionsAndGlobals(bytes: Uint8Array, functions: readonly
   if (functionCount(sections) !== functions.length) return undefined;
   const byIndex = (names: readonly string[]) => new Map(names.map((name, index) => [index, name]));
   return replaceNames(bytes, sections, new Map([[FUNCTION_NAMES, byIndex(functions)], [GLOBAL_NAMES, byIndex(globals)]]));
+}
+
+/**
+ * The module without names for its memories. binaryen.js cannot report a memory's name, and one named in the
+ * name section (`(memory $mem 1)`) cannot be exported by its default name "0"; unnamed, it has that name.
+ */
+export function withoutMemoryNames(bytes: Uint8Array): Uint8Array {
+  const sections = readSections(bytes);
+  const nameSection = sections.find((s) => s.id === 0 && s.name === 'name');
+  if (!nameSection || !parseNameSection(nameSection.payload).subsections.some((s) => s[0] === MEMORY_NAMES)) return bytes;
+  return replaceNames(bytes, sections, new Map([[MEMORY_NAMES, new Map()]]));
 }
 
 /** The module with its name section's subsections `replaced` (id → index → name) written anew, the rest kept. */

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModuleContext } from '../../src/verify/context.js';
 import { SideEncoder, sharedInputs } from '../../src/verify/encoder.js';
 import { readIr } from '../../src/verify/index.js';
-import { runConcrete, type Observation } from '../../src/verify/replay.js';
+import { runSide } from '../../src/verify/run/execute.js';
+import { buildHarness } from '../../src/verify/run/harness.js';
 import { bvLit, bvSort, parseBvLiteral } from '../../src/verify/smt.js';
 import { SolverPool } from '../../src/verify/solver-pool.js';
 import { widthOf } from '../../src/verify/values.js';
@@ -19,6 +20,9 @@ import { generatedModule } from './verify-generator.js';
  */
 
 const REGION = 72;
+
+/** What both evaluations report: raw bits as text (integers decimal, floats hex), the region's bytes. */
+interface Observation { trapped: string | null; results: string[]; globals: string[]; memory: Uint8Array | null; pages: number; calls: string[] }
 let pool: SolverPool;
 beforeAll(async () => {
   pool = new SolverPool(1);
@@ -81,10 +85,20 @@ async function evaluate(ir: IrModule, name: string, inputs: Inputs): Promise<Obs
 function concrete(bytes: Uint8Array, ir: IrModule, name: string, inputs: Inputs): Observation {
   const fn = ir.functions.find((f) => f.name === name)!;
   const mutable = ir.globals.filter((g) => g.mutable);
-  const o = runConcrete(bytes, FEATURES, fn, ir, mutable.map((g) => g.name), mutable.map((g) => g.type), {
-    params: inputs.params, globals: inputs.globals, size: ir.memory?.initial ?? 0, bytes: inputs.bytes, model: {},
-  });
-  return { ...o, trapped: o.trapped ? 'trap' : null, memory: o.memory ? o.memory.slice(0, REGION) : null, pages: 0, calls: [] };
+  const harness = buildHarness(bytes, ir, { features: FEATURES, settable: mutable.map((g) => g.name) });
+  const run = runSide(harness, fn, {
+    params: inputs.params, globals: new Map(mutable.map((g, i) => [g.name, inputs.globals[i]!])), pages: ir.memory?.initial ?? 0,
+    memory: 'zero', writes: [...inputs.bytes].map(([addr, byte]) => [Number(addr), new Uint8Array([byte])]), world: null,
+  }, { shared: new Map(mutable.map((g) => [g.name, g.type])) });
+  if (!run.ran) throw new Error(run.why);
+  const o = run.observation;
+  const text = (type: string, bits: bigint) => (type === 'i32' || type === 'i64' ? bits.toString() : `0x${bits.toString(16)}`);
+  return {
+    trapped: o.trap === null ? null : 'trap',
+    results: o.results.map((r, i) => text(fn.results[i]!, r)),
+    globals: mutable.map((g) => text(g.type, o.globals.get(g.name)!)),
+    memory: o.memory ? o.memory.slice(0, REGION) : null, pages: 0, calls: [],
+  };
 }
 
 function randomInputs(prng: Prng, ir: IrModule, name: string): Inputs {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Verifier } from '../../../src/verify/index.js';
-import { fn, verdictOf } from './pair.js';
+import { SOLVER_ONLY, fn, verdictOf } from './pair.js';
 
 /**
  * One equivalence that must prove and one non-equivalence that must refute (with a counterexample that
@@ -108,8 +108,8 @@ describe.each(CASES)('$family', ({ sig, proves, refutes }) => {
     const v = await verdictOf(verifier, fn(sig, proves[0]), fn(sig, proves[1]));
     expect(v.status, JSON.stringify(v)).toBe('proved');
   });
-  it('refutes the non-equivalence with a counterexample that reproduced', async () => {
-    const v = await verdictOf(verifier, fn(sig, refutes[0]), fn(sig, refutes[1]));
+  it.each([['by running', {}], ['by the solver alone, its model replayed', SOLVER_ONLY]] as const)('refutes the non-equivalence %s', async (_how, options) => {
+    const v = await verdictOf(verifier, fn(sig, refutes[0]), fn(sig, refutes[1]), 'f', options);
     expect(v.status, JSON.stringify(v)).toBe('refuted');
     if (v.status === 'refuted') expect(v.counterexample.observed!.base).not.toBe(v.counterexample.observed!.candidate);
   });

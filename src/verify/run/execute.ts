@@ -1,0 +1,208 @@
+import { Prng } from '../../util/prng.js';
+import type { IrFunction, IrType } from '../../wasm/ir.js';
+import type { EntryState } from './entry.js';
+import { FUEL, MEMORY, PROBE_MODULE, callExport, globalExport, type Harness } from './harness.js';
+
+/**
+ * One run of one side: instantiate the harness with the imports stubbed, put it in the entry state, call the
+ * function, and observe what a caller could: trap or results, globals, memory, and the calls made to imports
+ * (the world). Runs are bounded by fuel (see harness.ts); a run that exhausts it, overflows the stack or
+ * cannot be set up is inconclusive and says why.
+ */
+
+export interface Observation {
+  /** The trap's message, or null when the function returned. */
+  trap: string | null;
+  /** Raw bits of each result. */
+  results: bigint[];
+  /** Raw bits of each shared global after the run; a global this side does not have keeps its entry value. */
+  globals: Map<string, bigint>;
+  /** The instance's memory (a live view), or null without one. */
+  memory: Uint8Array | null;
+  pages: number;
+  /** Calls to imports, in order, with their arguments: the world. */
+  calls: string[];
+  /** Traced harnesses: per loop of the function (pre-order), per visit of its header, the raw bits of each local. */
+  loops?: bigint[][][];
+}
+
+export type RunResult = { ran: true; observation: Observation } | { ran: false; why: string };
+
+/** Loop headers plus function entries a run may pass; a run that needs more is inconclusive. */
+export const DEFAULT_FUEL = 200_000;
+
+/** Header visits kept per loop in a traced run. */
+const MAX_VISITS = 64;
+
+export interface RunOptions {
+  /** Types of the globals compared (the base's mutable globals), by name. */
+  shared: Map<string, IrType>;
+  fuel?: number;
+}
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** A JavaScript value for raw bits of a wasm type (a float's NaN payload does not survive this). */
+export function jsValue(type: IrType, bits: bigint): number | bigint {
+  switch (type) {
+    case 'i32': return Number(BigInt.asIntN(32, bits));
+    case 'i64': return BigInt.asIntN(64, bits);
+    case 'f32': view.setUint32(0, Number(BigInt.asUintN(32, bits)), true); return view.getFloat32(0, true);
+    default: view.setBigUint64(0, BigInt.asUintN(64, bits), true); return view.getFloat64(0, true);
+  }
+}
+
+/** Raw bits of a JavaScript value of a wasm type (as jsValue's inverse). */
+export function bitsOf(type: IrType, value: unknown): bigint {
+  switch (type) {
+    case 'i32': return BigInt((value as number) >>> 0);
+    case 'i64': return BigInt.asUintN(64, value as bigint);
+    case 'f32': view.setFloat32(0, value as number, true); return BigInt(view.getUint32(0, true));
+    default: view.setFloat64(0, value as number, true); return view.getBigUint64(0, true);
+  }
+}
+
+/** A value crossing the wrapper: floats travel as integers of their width. */
+const carried = (type: IrType): IrType => (type === 'f32' ? 'i32' : type === 'f64' ? 'i64' : type);
+
+/** Deterministic answers of imported functions: a function of the world seed, the import and the call's number. */
+function answer(seed: number, key: string, call: number, type: IrType): number | bigint {
+  let h = seed >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  const prng = new Prng(h, call);
+  const small = BigInt(prng.pick([0, 0, 1, 1, 2, -1, 8, 16, 255, 1024]));
+  const bits = prng.chance(0.6) ? small : (BigInt(prng.nextUint32()) << 32n) | BigInt(prng.nextUint32());
+  if (type === 'f32' || type === 'f64') return prng.chance(0.6) ? Number(small) : jsValue(type, bits);
+  return jsValue(type, bits);
+}
+
+function imports(harness: Harness, entry: EntryState, calls: string[], loops: bigint[][][] | undefined, fn: IrFunction): { imports: WebAssembly.Imports; memory: WebAssembly.Memory | null } {
+  const ir = harness.ir;
+  const out: WebAssembly.Imports = {};
+  const put = (module: string, base: string, value: unknown) => {
+    (out[module] ??= {})[base] = value;
+  };
+  for (const f of ir.functions) {
+    if (!f.imported) continue;
+    const { module, base } = f.imported;
+    const key = `${module}.${base}`;
+    put(module, base, (...args: unknown[]) => {
+      calls.push(`${key}(${args.map(String).join(',')})`);
+      const answers = f.results.map((t) => (entry.world === null ? jsValue(t, 0n) : answer(entry.world, key, calls.length, t)));
+      return answers.length === 1 ? answers[0] : answers.length === 0 ? undefined : answers;
+    });
+  }
+  for (const g of ir.globals) {
+    if (!g.imported) continue;
+    put(g.imported.module, g.imported.base, new WebAssembly.Global({ value: g.type as 'i32', mutable: g.mutable }, jsValue(g.type, entry.globals.get(g.name) ?? 0n)));
+  }
+  let memory: WebAssembly.Memory | null = null;
+  const m = ir.memory;
+  if (m?.imported) {
+    memory = new WebAssembly.Memory({ initial: Math.max(m.initial, entry.pages), ...(m.max !== undefined ? { maximum: m.max } : {}), ...(m.shared ? { shared: true } : {}) });
+    put(m.imported.module, m.imported.base, memory);
+  }
+  for (const t of ir.tables) {
+    if (!t.imported) continue;
+    put(t.imported.module, t.imported.base, new WebAssembly.Table({ element: 'anyfunc', initial: t.initial, ...(t.max !== undefined ? { maximum: t.max } : {}) }));
+  }
+  if (harness.traced) {
+    const numeric = [...fn.params, ...fn.vars].findIndex((t) => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64');
+    const recording: boolean[] = [];
+    const probe = (loop: number, local: number, bits: number | bigint) => {
+      const visits = loops![loop]!;
+      if (local === numeric) {
+        recording[loop] = visits.length < MAX_VISITS;
+        if (recording[loop]) visits.push([]);
+      }
+      if (recording[loop]) visits[visits.length - 1]![local] = typeof bits === 'bigint' ? BigInt.asUintN(64, bits) : BigInt(bits >>> 0);
+    };
+    put(PROBE_MODULE, 'i32', probe);
+    put(PROBE_MODULE, 'i64', probe);
+  }
+  return { imports: out, memory };
+}
+
+/** A side instantiated and put in its entry state, ready to run once. */
+export interface Prepared {
+  /** The instance's memory (live), for a pair whose data images differ to copy the base's entry memory in. */
+  memory: Uint8Array | null;
+  run(): RunResult;
+}
+
+/** Runs `fn` of the harness's module from `entry`. */
+export function runSide(harness: Harness, fn: IrFunction, entry: EntryState, options: RunOptions): RunResult {
+  const prepared = prepare(harness, fn, entry, options);
+  return 'why' in prepared ? { ran: false, why: prepared.why } : prepared.run();
+}
+
+/** Instantiates the harness and puts it in `entry`; the call happens in `run()`. */
+export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, options: RunOptions): Prepared | { why: string } {
+  if (!harness.runnable.has(fn.name)) return { why: `${fn.name} has a signature runs cannot carry` };
+  const calls: string[] = [];
+  const loops = harness.traced?.fn === fn.name ? Array.from({ length: harness.traced.loops }, (): bigint[][] => []) : undefined;
+  let instance: WebAssembly.Instance;
+  let imported: WebAssembly.Memory | null;
+  try {
+    const linked = imports(harness, entry, calls, loops, fn);
+    imported = linked.memory;
+    instance = new WebAssembly.Instance(harness.module, linked.imports);
+  } catch (error) {
+    return { why: `the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const exports = instance.exports;
+  const memory = imported ?? (exports[MEMORY] as WebAssembly.Memory | undefined) ?? null;
+  if (memory) {
+    const pages = memory.buffer.byteLength / 65536;
+    if (entry.pages > pages) {
+      try {
+        memory.grow(entry.pages - pages);
+      } catch {
+        return { why: `memory cannot grow to ${entry.pages} pages here` };
+      }
+    }
+    const heap = new Uint8Array(memory.buffer);
+    if (entry.memory === 'zero') heap.fill(0);
+    for (const [address, bytes] of entry.writes) {
+      if (address < heap.length) heap.set(bytes.subarray(0, heap.length - address), address);
+    }
+  }
+  for (const [name, bits] of entry.globals) {
+    const global = exports[globalExport(name)] as WebAssembly.Global | undefined;
+    const type = options.shared.get(name) ?? harness.ir.globals.find((g) => g.name === name)?.type;
+    if (global && type) global.value = jsValue(type, bits);
+  }
+  const fuel = exports[FUEL] as WebAssembly.Global;
+  fuel.value = options.fuel ?? DEFAULT_FUEL;
+  const target = exports[callExport(fn.name)] as (...args: unknown[]) => unknown;
+  const run = (): RunResult => {
+    let trap: string | null = null;
+    let results: bigint[] = [];
+    try {
+      const result = target(...fn.params.map((t, i) => jsValue(carried(t), entry.params[i] ?? 0n)));
+      results = fn.results.map((t) => bitsOf(carried(t), result));
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        if ((fuel.value as number) < 0) return { ran: false, why: 'the run ran out of fuel (a long or endless loop or recursion)' };
+        trap = error.message;
+      } else if (error instanceof RangeError) {
+        return { ran: false, why: 'the run overflowed the stack' };
+      } else {
+        return { ran: false, why: `the run threw ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    const globals = new Map<string, bigint>();
+    for (const [name, type] of options.shared) {
+      const global = exports[globalExport(name)] as WebAssembly.Global | undefined;
+      globals.set(name, global ? bitsOf(type, global.value) : (entry.globals.get(name) ?? 0n));
+    }
+    const observation: Observation = {
+      trap, results, globals, calls,
+      memory: memory ? new Uint8Array(memory.buffer) : null,
+      pages: memory ? memory.buffer.byteLength / 65536 : 0,
+      ...(loops ? { loops } : {}),
+    };
+    return { ran: true, observation };
+  };
+  return { memory: memory ? new Uint8Array(memory.buffer) : null, run };
+}

@@ -1,0 +1,177 @@
+import { binaryen, isBinaryenAbort, readModule } from '../../wasm/binaryen.js';
+import type { IrFunction, IrModule, IrType } from '../../wasm/ir.js';
+import { withoutMemoryNames } from '../../wasm/names.js';
+import { childFields, children } from '../../wasm/walk.js';
+
+/**
+ * The runnable form of one side's module: the module itself, changed only so that it can be driven and
+ * bounded from outside. Its start function is removed (a run starts from a chosen state, not from
+ * instantiation); its memory, its globals and every function whose signature JavaScript can carry exactly
+ * are exported; a fuel counter is decremented at every function entry and loop header and traps when it
+ * runs out, which bounds every run by a count, never by wall time (a run that runs out is inconclusive, not
+ * a difference). Floats cross into and out of a function as their raw bits (a wrapper reinterprets them),
+ * since a JavaScript number does not keep a NaN's payload. One harness serves every function of the module.
+ */
+
+export const FUEL = '__atoll_fuel';
+export const MEMORY = '__atoll_memory';
+export const callExport = (fn: string) => `__atoll_call:${fn}`;
+export const globalExport = (global: string) => `__atoll_global:${global}`;
+/** The imports a traced harness calls at each loop header of the traced function, once per local. */
+export const PROBE_MODULE = '__atoll_probe';
+
+export interface Harness {
+  module: WebAssembly.Module;
+  ir: IrModule;
+  /** Functions that can be called through `callExport` (numeric parameters, at most one numeric result). */
+  runnable: Set<string>;
+  /** The traced function's loops, in pre-order, when the harness traces one (see `buildHarness`). */
+  traced?: { fn: string; loops: number };
+}
+
+export interface HarnessOptions {
+  /** Binaryen feature flags to read the module with. */
+  features: number;
+  /**
+   * Globals the runs set at entry, by name: every mutable global of the base. A side that made one of them
+   * immutable (never written there) gets it mutable again, so that both sides start from the same state.
+   */
+  settable: readonly string[];
+  /** Record every local of this function at each of its loop headers (see loop-samples.ts). */
+  trace?: string;
+}
+
+/** binaryen.js has these at run time; its typings lack them. */
+const edit = binaryen as unknown as {
+  Loop: { getBody(loop: number): number; setBody(loop: number, body: number): void };
+  Function: { setBody(fn: number, body: number): void };
+};
+
+const NUMERIC = new Set<IrType>(['i32', 'i64', 'f32', 'f64']);
+
+/** Whether a function's signature crosses the JavaScript boundary bit for bit (through the wrapper). */
+export const isRunnable = (fn: IrFunction) =>
+  !fn.imported && fn.params.every((t) => NUMERIC.has(t)) && fn.results.length <= 1 && fn.results.every((t) => NUMERIC.has(t));
+
+/** Harnesses by module bytes (identity) and options: building one reads and writes the whole module. */
+const built = new WeakMap<Uint8Array, Map<string, Harness | Error>>();
+
+/**
+ * The harness of `bytes` (whose IR is `ir`), built once per bytes and options. Throws a plain Error when the
+ * module cannot be made runnable (V8 rejects it, or binaryen cannot read it); a binaryen abort is rethrown
+ * as it is, so that the worker it happened on is replaced.
+ */
+export function buildHarness(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): Harness {
+  let byOptions = built.get(bytes);
+  if (!byOptions) built.set(bytes, (byOptions = new Map()));
+  const key = `${options.features}|${options.settable.join('\u0000')}|${options.trace ?? ''}`;
+  let harness = byOptions.get(key);
+  if (!harness) {
+    try {
+      harness = instrument(bytes, ir, options);
+    } catch (error) {
+      if (isBinaryenAbort(error)) throw error;
+      harness = new Error(`the module cannot be made runnable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    byOptions.set(key, harness);
+  }
+  if (harness instanceof Error) throw harness;
+  return harness;
+}
+
+function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): Harness {
+  const module = readModule(withoutMemoryNames(bytes), options.features | binaryen.Features.MutableGlobals);
+  try {
+    const b = binaryen;
+    module.setStart(0);
+    module.addGlobal(FUEL, b.i32, true, module.i32.const(0));
+    module.addGlobalExport(FUEL, FUEL);
+    if (ir.memory && !ir.memory.imported) module.addMemoryExport('0', MEMORY);
+    const settable = new Set(options.settable);
+    for (const global of ir.globals) {
+      if (global.imported) continue;
+      if (!global.mutable && settable.has(global.name)) {
+        const { type, init } = b.getGlobalInfo(module.getGlobal(global.name));
+        module.removeGlobal(global.name);
+        module.addGlobal(global.name, type, true, init);
+      }
+      if (global.mutable || settable.has(global.name)) module.addGlobalExport(global.name, globalExport(global.name));
+    }
+    const fuelCheck = () =>
+      module.block(null, [
+        module.global.set(FUEL, module.i32.sub(module.global.get(FUEL, b.i32), module.i32.const(1))),
+        module.if(module.i32.lt_s(module.global.get(FUEL, b.i32), module.i32.const(0)), module.unreachable()),
+      ]);
+    if (options.trace) {
+      module.addFunctionImport('__atoll_probe32', PROBE_MODULE, 'i32', b.createType([b.i32, b.i32, b.i32]), b.none);
+      module.addFunctionImport('__atoll_probe64', PROBE_MODULE, 'i64', b.createType([b.i32, b.i32, b.i64]), b.none);
+    }
+    const fields = childFields(b);
+    const runnable = new Set<string>();
+    let tracedLoops = 0;
+    for (const fn of ir.functions) {
+      if (fn.imported) continue;
+      const ref = module.getFunction(fn.name);
+      const body = b.getFunctionInfo(ref).body;
+      if (!body) continue;
+      const probes = fn.name === options.trace ? (loop: number) => localProbes(module, fn, loop) : undefined;
+      const loops: number[] = [];
+      const stack = [body];
+      // Pre-order, children in evaluation order: the order in which the IR's walkers number loops.
+      while (stack.length > 0) {
+        const expr = stack.pop()!;
+        if (b.getExpressionId(expr) === b.LoopId) loops.push(expr);
+        stack.push(...children(b, fields, expr).reverse());
+      }
+      loops.forEach((loop, i) => {
+        const inner = edit.Loop.getBody(loop);
+        edit.Loop.setBody(loop, module.block(null, [fuelCheck(), ...(probes ? probes(i) : []), inner]));
+      });
+      if (probes) tracedLoops = loops.length;
+      edit.Function.setBody(ref, module.block(null, [fuelCheck(), body], b.getFunctionInfo(ref).results));
+      if (isRunnable(fn)) {
+        exportCallable(module, fn);
+        runnable.add(fn.name);
+      }
+    }
+    binaryen.setDebugInfo(false);
+    const compiled = new WebAssembly.Module(module.emitBinary());
+    return { module: compiled, ir, runnable, ...(options.trace ? { traced: { fn: options.trace, loops: tracedLoops } } : {}) };
+  } finally {
+    module.dispose();
+  }
+}
+
+const bitsType = (t: IrType) => (t === 'f32' ? binaryen.i32 : t === 'f64' ? binaryen.i64 : typeOf(t));
+const typeOf = (t: IrType) => ({ i32: binaryen.i32, i64: binaryen.i64, f32: binaryen.f32, f64: binaryen.f64 })[t as 'i32'];
+
+/** Exports `fn` under `callExport`, through a wrapper that carries floats as raw bits when it has any. */
+function exportCallable(module: binaryen.Module, fn: IrFunction): void {
+  const floats = [...fn.params, ...fn.results].some((t) => t === 'f32' || t === 'f64');
+  if (!floats) {
+    module.addFunctionExport(fn.name, callExport(fn.name));
+    return;
+  }
+  const args = fn.params.map((t, i) => {
+    const raw = module.local.get(i, bitsType(t));
+    return t === 'f32' ? module.f32.reinterpret(raw) : t === 'f64' ? module.f64.reinterpret(raw) : raw;
+  });
+  const result = fn.results[0];
+  const call = module.call(fn.name, args, result ? typeOf(result) : binaryen.none);
+  const body = result === 'f32' ? module.i32.reinterpret(call) : result === 'f64' ? module.i64.reinterpret(call) : call;
+  const wrapper = `__atoll_wrapper:${fn.name}`;
+  module.addFunction(wrapper, binaryen.createType(fn.params.map(bitsType)), result ? bitsType(result) : binaryen.none, [], body);
+  module.addFunctionExport(wrapper, callExport(fn.name));
+}
+
+/** Calls that hand every numeric local of `fn` to the probe imports: (loop, local index, raw bits). */
+function localProbes(module: binaryen.Module, fn: IrFunction, loop: number): number[] {
+  const b = binaryen;
+  return [...fn.params, ...fn.vars].flatMap((t, i) => {
+    if (!NUMERIC.has(t)) return [];
+    const raw = module.local.get(i, typeOf(t));
+    const bits = t === 'f32' ? module.i32.reinterpret(raw) : t === 'f64' ? module.i64.reinterpret(raw) : raw;
+    const wide = t === 'i64' || t === 'f64';
+    return [module.call(wide ? '__atoll_probe64' : '__atoll_probe32', [module.i32.const(loop), module.i32.const(i), bits], b.none)];
+  });
+}

@@ -1,0 +1,55 @@
+import type { Verdict } from '../../protocol/report.js';
+import type { IrType } from '../../wasm/ir.js';
+import type { PairSide } from '../checker.js';
+import type { EncodedQuery } from '../encoder.js';
+import { entryFromModel } from '../replay.js';
+import { PairRuns, literal, type RunTally } from './runs.js';
+
+/**
+ * What the pair check asks of runs: refutations found by running both functions on generated entry states,
+ * and the replay of a solver's model. A refutation from either has been seen in a real run; nothing here
+ * ever proves anything. The harnesses are built on first use (that reads the whole module with binaryen).
+ */
+export class Refuter {
+  readonly tally: RunTally = { ran: 0, inconclusive: 0 };
+  private runs: PairRuns | string | undefined;
+
+  constructor(private readonly base: PairSide, private readonly candidate: PairSide, private readonly features: number) {}
+
+  /** A refutation among `count` entry states of stream `stream`, if one of them tells the functions apart. */
+  byRunning(count: number, stream: number): Verdict | undefined {
+    const runs = this.pairRuns();
+    if (typeof runs === 'string' || count <= 0) return undefined;
+    const found = runs.refute(count, stream, this.tally);
+    return found && { status: 'refuted', counterexample: runs.counterexample(found, 'run') };
+  }
+
+  /**
+   * The model's entry state run for real: a refutation when the runs differ, else unknown — `approximation`
+   * when the encoding used uninterpreted functions (the model may rest on one), else `encoder-fault`.
+   */
+  replay(query: EncodedQuery, model: Record<string, string>): Verdict {
+    const runs = this.pairRuns();
+    const entry = entryFromModel(query, model, this.base.ctx.module);
+    const params = query.paramTypes.map((t, i) => literal(t as IrType, entry.params[i]!)).join(' ');
+    const outcome = typeof runs === 'string' ? { why: runs } : runs.run(entry);
+    if ('compared' in outcome && outcome.compared.difference !== undefined) {
+      return { status: 'refuted', counterexample: (runs as PairRuns).counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
+    }
+    const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
+    const approximations = [...query.shared.approximations];
+    if (approximations.length > 0 && !('why' in outcome)) {
+      return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${params})` };
+    }
+    return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample did not reproduce (params ${params}): ${why}` };
+  }
+
+  private pairRuns(): PairRuns | string {
+    this.runs ??= PairRuns.create(
+      { fn: this.base.fn, ir: this.base.ctx.module, bytes: this.base.bytes() },
+      { fn: this.candidate.fn, ir: this.candidate.ctx.module, bytes: this.candidate.bytes() },
+      this.features,
+    );
+    return this.runs;
+  }
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../../src/protocol/report.js';
+import { Verifier } from '../../../src/verify/index.js';
+import { observedCoupling } from '../../../src/verify/run/loop-samples.js';
+import { PairRuns } from '../../../src/verify/run/runs.js';
+import { readIr } from '../../../src/verify/verifier.js';
+import { FEATURES, fn, moduleWith, verdictOf, wat } from './pair.js';
+
+/**
+ * Refutation by running (src/verify/run/): both functions run for real in V8 on generated entry states, a
+ * difference is a refutation whose counterexample has already run, and a run cut off by its fuel is no
+ * difference. Also the replay of a solver's model on a module whose memory has a name.
+ */
+let verifier: Verifier;
+beforeAll(async () => {
+  verifier = new Verifier({ threads: 1 });
+  await verifier.warmUp();
+});
+afterAll(() => verifier.close());
+
+const NO_RUNS = { before: 0, after: 0 };
+
+function expectRefutedBy(v: Verdict, foundBy: 'run' | 'solver'): void {
+  expect(v.status, JSON.stringify(v)).toBe('refuted');
+  if (v.status !== 'refuted') return;
+  expect(v.counterexample.foundBy).toBe(foundBy);
+  expect(v.counterexample.difference).toBeTruthy();
+  expect(v.counterexample.observed!.base).not.toBe(v.counterexample.observed!.candidate);
+}
+
+describe('replay of a solver counterexample', () => {
+  const named = (op: string) => wat(`(module (memory $mem 1) (func $f (export "f") (param i32) (result i32)
+    (i32.${op} (i32.load (local.get 0)) (i32.const 3))))`);
+
+  it('runs on a module whose memory is named in the name section', async () => {
+    // Before: binaryen aborted exporting memory "0" (getMemoryIndex) and the miscompile was `encoder-fault`.
+    const report = await verifier.verifyModules(named('add'), named('sub'), { featureFlags: FEATURES, runs: NO_RUNS });
+    expectRefutedBy(report.functions[0]!.verdict, 'solver');
+  });
+
+  it('and refutes the same pair by running', async () => {
+    const report = await verifier.verifyModules(named('add'), named('sub'), { featureFlags: FEATURES });
+    expectRefutedBy(report.functions[0]!.verdict, 'run');
+  });
+});
+
+describe('float differences a run shows are refutations', () => {
+  const ff = '(param f32 f32) (result f32)';
+  const dd = '(param f64 f64) (result i32)';
+  const CASES: Array<[string, string, string, string]> = [
+    ['f32 reassociation', ff, '(f32.add (f32.add (local.get 0) (local.get 1)) (f32.const 1e8))', '(f32.add (local.get 0) (f32.add (local.get 1) (f32.const 1e8)))'],
+    ['min with NaN or -0', ff, '(f32.min (local.get 0) (local.get 1))', '(select (local.get 0) (local.get 1) (f32.lt (local.get 0) (local.get 1)))'],
+    ['max against a compare', ff, '(f32.max (local.get 0) (f32.const 0))', '(select (local.get 0) (f32.const 0) (f32.gt (local.get 0) (f32.const 0)))'],
+    ['copysign against abs', ff, '(f32.copysign (local.get 0) (local.get 1))', '(f32.abs (local.get 0))'],
+    ['NaN compare (x == x)', dd, '(f64.eq (local.get 0) (local.get 0))', '(i32.const 1)'],
+    ['NaN compare (!(x >= y) vs x < y)', dd, '(i32.eqz (f64.ge (local.get 0) (local.get 1)))', '(f64.lt (local.get 0) (local.get 1))'],
+    ['x * 2 vs x + x + 0', ff, '(f32.mul (local.get 0) (f32.const 2))', '(f32.add (f32.add (local.get 0) (local.get 0)) (f32.const 0))'],
+  ];
+
+  it.each(CASES)('%s', async (_name, sig, base, candidate) => {
+    expectRefutedBy(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)), 'run');
+  });
+
+  it('while the solver alone leaves the uninterpreted ones unknown', async () => {
+    // What was reported before runs: a model of the uninterpreted operator, which no real run reproduced.
+    const report = await verifier.verifyModules(wat(moduleWith(fn(ff, CASES[0]![2]))), wat(moduleWith(fn(ff, CASES[0]![3]))), { featureFlags: FEATURES, only: ['f'], runs: NO_RUNS });
+    expect(report.functions[0]!.verdict.status).not.toBe('refuted');
+  });
+
+  it('but NaNs with another payload are no difference', async () => {
+    // binaryen folds NaN arithmetic without keeping payloads; wasm leaves them nondeterministic.
+    const v = await verdictOf(verifier, fn('(param f32) (result f32)', '(f32.add (local.get 0) (f32.const nan:0x200000))'),
+      fn('(param f32) (result f32)', '(f32.const nan:0x400000)'));
+    expect(v.status, JSON.stringify(v)).not.toBe('refuted');
+  });
+});
+
+describe('runs', () => {
+  const ii = '(param i32 i32) (result i32)';
+
+  it('compare the calls made to imports (the world)', async () => {
+    const v = await verdictOf(verifier, fn(ii, '(drop (call $ext (local.get 0))) (call $ext (local.get 0))'), fn(ii, '(call $ext (local.get 0))'));
+    expectRefutedBy(v, 'run');
+  });
+
+  it('compare the state at a trap', async () => {
+    const v = await verdictOf(verifier, fn(ii, '(global.set $g (i32.const 7)) (i32.div_u (local.get 0) (local.get 1))'),
+      fn(ii, '(local.set 0 (i32.div_u (local.get 0) (local.get 1))) (global.set $g (i32.const 7)) (local.get 0)'));
+    expectRefutedBy(v, 'run');
+  });
+
+  it('are bounded by fuel: a loop that never ends is inconclusive, not a difference', () => {
+    const base = wat(moduleWith(fn(ii, '(i32.const 0)')));
+    const candidate = wat(moduleWith(fn(ii, '(loop $l (br $l)) (i32.const 0)')));
+    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
+    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions.find((f) => f.name === 'f')!, ir, bytes });
+    const runs = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES);
+    if (typeof runs === 'string') throw new Error(runs);
+    const tally = { ran: 0, inconclusive: 0 };
+    expect(runs.refute(8, 0, tally)).toBeUndefined();
+    expect(tally).toMatchObject({ ran: 0, inconclusive: 8 });
+    expect((tally as { why?: string }).why).toMatch(/fuel/);
+  });
+
+  it('are deterministic: the same pair gives the same counterexample', async () => {
+    const pair = [fn(ii, '(i32.add (local.get 0) (i32.const 100))'), fn(ii, '(i32.add (local.get 0) (i32.const 101))')] as const;
+    const first = await verdictOf(verifier, ...pair);
+    const second = await verdictOf(verifier, ...pair);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+  });
+
+  it('give candidate loop invariants: locals equal at every header visit', () => {
+    const loop = (acc: number, counter: number) => `(func $f (export "f") (param i32) (result i32) (local i32 i32)
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get ${counter}) (local.get 0)))
+        (local.set ${acc} (i32.add (local.get ${acc}) (local.get ${counter})))
+        (local.set ${counter} (i32.add (local.get ${counter}) (i32.const 1)))
+        (br $next)))
+      (local.get ${acc}))`;
+    const base = wat(`(module (memory 1) ${loop(1, 2)})`);
+    const candidate = wat(`(module (memory 1) ${loop(2, 1)})`);
+    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
+    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions[0]!, ir, bytes });
+    const runs = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES, { trace: true, fuel: 5000 });
+    if (typeof runs === 'string') throw new Error(runs);
+    const samples = runs.samples(12);
+    expect(samples.length).toBeGreaterThan(0);
+    const coupling = observedCoupling(samples, ['i32', 'i32', 'i32'], ['i32', 'i32', 'i32']);
+    const same = coupling.get(0)!.filter((c) => c.kind === 'same');
+    // n, the accumulator and the counter, each with its renamed partner, and nothing else.
+    expect(same).toEqual([{ kind: 'same', a: 0, b: 0 }, { kind: 'same', a: 1, b: 2 }, { kind: 'same', a: 2, b: 1 }]);
+  });
+});
