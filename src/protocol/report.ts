@@ -9,8 +9,12 @@ export type VerifyMode = 'strict' | 'report' | 'off';
 /** How islands search after generation 0: see src/islands/archipelago.ts. */
 export type SearchStrategy = 'refine' | 'pipeline' | 'mixed';
 
-/** How a changed function was proved equivalent. */
-export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction';
+/**
+ * How a changed function was proved equivalent. `unreachable`: nothing in the candidate can call it (not
+ * exported, not the start, in no table slot a `call_indirect` of its type can reach, named by no `ref.func`,
+ * called by no such function), so its body cannot affect the module's behaviour.
+ */
+export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction' | 'unreachable';
 
 /** Why a function could be neither proved nor refuted. */
 export type UnknownReason =

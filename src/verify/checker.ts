@@ -53,6 +53,12 @@ export interface CheckOptions {
    * `after` more when no proof was found. A difference is a refutation. Default 24 and 200; 0 runs none.
    */
   runs?: { before: number; after: number };
+  /**
+   * False when nothing in the candidate module can call the candidate function (callable.ts): a change is
+   * then `proved (unreachable)`. Only a caller checking a whole module that runs as it is may say so (not a
+   * pass step, whose module is not final). Default true.
+   */
+  callable?: boolean;
 }
 
 export interface CheckResult {
@@ -134,6 +140,7 @@ class PairCheck {
     }
     if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
     if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
+    if (this.options.callable === false) return { verdict: { status: 'proved', method: 'unreachable' }, cached: false };
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, cached: true };

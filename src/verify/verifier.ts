@@ -4,6 +4,7 @@ import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js
 import { extractModule, type IrModule } from '../wasm/ir.js';
 import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
+import { callableFunctions } from './callable.js';
 import { checkPair, DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext } from './context.js';
 import { matchModules, type ModuleMatch } from './matching.js';
@@ -176,6 +177,8 @@ export class Verifier {
       ...(opts.runs ? { runs: opts.runs } : {}),
     };
     const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
+    // What the candidate can call at all; a change to anything else is invisible (undefined: undecided).
+    const callable = callableFunctions(irB);
     const results: FunctionVerdict[] = new Array(work.length);
     let done = 0;
     let cachedMs = 0;
@@ -187,7 +190,8 @@ export class Verifier {
         const [nameA, nameB] = work[i]!;
         opts.signal?.throwIfAborted();
         const t = performance.now();
-        const result = await checkPair(side('base', nameA), side('candidate', nameB), services, checkOptions);
+        const reachable = callable?.has(nameB) ?? true;
+        const result = await checkPair(side('base', nameA), side('candidate', nameB), services, reachable ? checkOptions : { ...checkOptions, callable: false });
         if (result.verdict.status === 'refuted' && match.guessed.has(nameA)) result.verdict = doubtfulPair(result.verdict);
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;

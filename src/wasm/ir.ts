@@ -229,6 +229,8 @@ export interface IrElementSegment {
   /** Segments placed relative to a global's value (`global.get $__table_base`): that global. */
   offsetGlobal?: string;
   functions: string[];
+  /** binaryen.js could not report the segment (a passive one): nothing about it is known. */
+  unreadable?: boolean;
 }
 
 export interface IrExport {
@@ -248,6 +250,11 @@ export interface IrModule {
   start: string | null;
   /** True when names come from a name section: the verifier sets it from the bytes (extraction cannot see them). */
   named: boolean;
+  /**
+   * Functions a `ref.func` names, in a body or a global's initializer: they may be called through a
+   * reference. Undefined when not known (a module made some other way than by extraction).
+   */
+  references?: string[];
 }
 
 type Binaryen = typeof binaryenNs;
@@ -328,6 +335,8 @@ function constValue(binaryen: Binaryen, type: number, value: unknown): string {
 export class IrExtractor {
   private readonly names: Names;
   count = 0;
+  /** Functions named by a `ref.func` in the expressions read so far. */
+  readonly references = new Set<string>();
 
   constructor(private readonly binaryen: Binaryen) {
     this.names = operatorNames(binaryen);
@@ -405,6 +414,9 @@ export class IrExtractor {
       case b.MemoryGrowId: return { kind: 'memory.grow', type, delta: kid('delta') };
       case b.MemoryCopyId: return { kind: 'memory.copy', type, dest: kid('dest'), source: kid('source'), size: kid('size') };
       case b.MemoryFillId: return { kind: 'memory.fill', type, dest: kid('dest'), value: kid('value'), size: kid('size') };
+      case b.RefFuncId:
+        this.references.add(str('func') ?? '');
+        break;
       default:
         break;
     }
@@ -469,6 +481,9 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
   const globals: IrGlobal[] = [];
   for (let i = 0; i < module.getNumGlobals(); i++) {
     const g = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
+    if (g.init && binaryen.getExpressionId(g.init) === binaryen.RefFuncId) {
+      extractor.references.add((binaryen.getExpressionInfo(g.init) as unknown as Info)['func'] as string);
+    }
     globals.push({
       name: g.name, type: irType(binaryen, g.type), mutable: g.mutable,
       ...(g.module ? { imported: { module: g.module, base: g.base ?? '' } } : {}),
@@ -516,7 +531,14 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
   }
   const elements: IrElementSegment[] = [];
   for (let i = 0; i < module.getNumElementSegments(); i++) {
-    const e = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(i));
+    let e: ReturnType<typeof binaryen.getElementSegmentInfo>;
+    try {
+      e = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(i));
+    } catch {
+      // binaryen.js cannot report a passive segment; whatever reads segments then refuses to decide.
+      elements.push({ name: `#${i}`, table: '', functions: [], unreadable: true });
+      continue;
+    }
     elements.push({ name: e.name, table: e.table, ...segmentOffset(binaryen, e.offset), functions: e.data });
   }
   const exports: IrExport[] = [];
@@ -529,6 +551,7 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
     functions, globals, memory, tables, data, elements, exports,
     start: start ? binaryen.getFunctionInfo(start).name : null,
     named: true,
+    references: [...extractor.references],
   };
 }
 
