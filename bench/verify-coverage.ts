@@ -28,6 +28,9 @@ for (const path of process.argv.slice(2).length ? process.argv.slice(2) : DEFAUL
   console.log(`  time per changed function: median ${c.medianMs} ms, p95 ${c.p95Ms} ms; solver ${c.report.timeMs.solver} ms`);
   console.log(`  module check: ${c.report.module.accepted ? 'accepted' : 'not accepted'}; ${c.report.module.findings.slice(0, 5).join(' | ')}`);
   for (const [reason, n] of c.unknownReasons.slice(0, 10)) console.log(`  unknown ${n}× ${reason}`);
-  for (const f of c.report.functions.filter((x) => x.verdict.status === 'refuted')) console.log(`  REFUTED ${f.name}: ${JSON.stringify(f.verdict)}`);
+  const refuted = c.report.functions.filter((x) => x.verdict.status === 'refuted');
+  const byRun = refuted.filter((x) => x.verdict.status === 'refuted' && x.verdict.counterexample.foundBy === 'run').length;
+  console.log(`  refuted ${refuted.length}: by running ${byRun}, by the solver ${refuted.length - byRun}`);
+  for (const f of refuted) console.log(`  REFUTED ${f.name}: ${JSON.stringify(f.verdict)}`);
 }
 await verifier.close();

@@ -2,8 +2,8 @@ import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, typ
 import type { ModuleContext } from './context.js';
 import { isExpandedCallee } from './expand-calls.js';
 
-/** Bumped whenever the encoding's meaning changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-encoder-3';
+/** Bumped whenever the encoding's meaning (or what a check tries) changes, so that old verdicts are not reused. */
+export const ENCODER_VERSION = 'atoll-encoder-4';
 
 /** The callees reachable by inlining from `fn`, with their bodies (what the encoding may have read). */
 function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {

@@ -6,8 +6,13 @@ export interface ProofCache {
   set(key: string, verdict: Verdict): Promise<void>;
 }
 
-/** Proofs and refutations are facts; of the unknowns only those that do not depend on time or luck. */
+/**
+ * Proofs and refutations are facts; of the unknowns only those that do not depend on time or luck. A
+ * refutation found by running rests on the whole module it ran in (callee bodies, data, tables), more than a
+ * proof-cache key describes, so it is found again rather than kept.
+ */
 export function isCacheable(verdict: Verdict): boolean {
+  if (verdict.status === 'refuted') return verdict.counterexample.foundBy !== 'run';
   if (verdict.status !== 'unknown') return true;
   return verdict.reason === 'unsupported' || verdict.reason === 'loop' || verdict.reason === 'size-cap' || verdict.reason === 'signature-changed';
 }

@@ -91,3 +91,19 @@ describe('DiskProofCache', () => {
     expect(await cache.get(KEY)).toBeUndefined();
   });
 });
+
+describe('what the job verdicts keep', () => {
+  it('keep a refutation found by running for the job only, never in the persistent cache', async () => {
+    const { jobVerdicts } = await import('../../../src/verify/proof-cache.js');
+    const kept = new Map<string, Verdict>();
+    const persistent = { get: async (key: string) => kept.get(key), set: async (key: string, verdict: Verdict) => { kept.set(key, verdict); } };
+    const session = new Map<string, Verdict>();
+    const verdicts = jobVerdicts(persistent, session);
+    const byRun: Verdict = { status: 'refuted', counterexample: { params: ['i32.const 0'], foundBy: 'run' } };
+    const bySolver: Verdict = { status: 'refuted', counterexample: { params: ['i32.const 0'], foundBy: 'solver' } };
+    await verdicts.set('run', byRun);
+    await verdicts.set('solver', bySolver);
+    expect(await verdicts.get('run')).toEqual(byRun);
+    expect([...kept.keys()]).toEqual(['solver']);
+  });
+});
