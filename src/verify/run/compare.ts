@@ -38,18 +38,24 @@ const NAN64 = (bytes: Uint8Array, at: number) => {
  */
 export function memoryDifference(a: Uint8Array, b: Uint8Array): string | undefined {
   if (a.length !== b.length) return `memory of ${a.length} vs ${b.length} bytes`;
-  // Whole-buffer comparison first: the common case is equal memories, and this is a memcmp.
-  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return undefined;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i]) continue;
-    let nan = false;
-    for (let start = i - 7; start <= i && !nan; start++) {
-      nan = (start >= i - 3 && NAN32(a, start) && NAN32(b, start)) || (NAN64(a, start) && NAN64(b, start));
+  const view = (x: Uint8Array, start: number, end: number) => Buffer.from(x.buffer, x.byteOffset + start, end - start);
+  // Chunk by chunk with memcmp: memories are mostly equal, and only a differing chunk is read byte by byte.
+  for (let chunk = 0; chunk < a.length; chunk += CHUNK) {
+    const end = Math.min(a.length, chunk + CHUNK);
+    if (view(a, chunk, end).equals(view(b, chunk, end))) continue;
+    for (let i = chunk; i < end; i++) {
+      if (a[i] === b[i]) continue;
+      let nan = false;
+      for (let start = i - 7; start <= i && !nan; start++) {
+        nan = (start >= i - 3 && NAN32(a, start) && NAN32(b, start)) || (NAN64(a, start) && NAN64(b, start));
+      }
+      if (!nan) return `memory[${i}] = ${a[i]} vs ${b[i]}`;
     }
-    if (!nan) return `memory[${i}] = ${a[i]} vs ${b[i]}`;
   }
   return undefined;
 }
+
+const CHUNK = 65536;
 
 export interface Compared {
   /** What told the runs apart, or undefined when they behaved alike. */

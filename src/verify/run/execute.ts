@@ -28,8 +28,11 @@ export interface Observation {
 
 export type RunResult = { ran: true; observation: Observation } | { ran: false; why: string };
 
-/** Loop headers plus function entries a run may pass; a run that needs more is inconclusive. */
-export const DEFAULT_FUEL = 200_000;
+/**
+ * Fuel of one run: roughly the expressions it may execute (each function entry and loop iteration costs the
+ * size of its code, see harness.ts). A run that needs more is inconclusive; a few milliseconds of V8.
+ */
+export const DEFAULT_FUEL = 300_000;
 
 /** Header visits kept per loop in a traced run. */
 const MAX_VISITS = 64;
@@ -76,8 +79,42 @@ function answer(seed: number, key: string, call: number, type: IrType): number |
   return jsValue(type, bits);
 }
 
-function imports(harness: Harness, entry: EntryState, calls: string[], loops: bigint[][][] | undefined, fn: IrFunction): { imports: WebAssembly.Imports; memory: WebAssembly.Memory | null } {
+/** What the stubbed imports of a live instance read and write during the current run. */
+interface RunContext {
+  calls: string[];
+  world: number | null;
+  /** Traced runs: per loop, per header visit, the locals. */
+  loops: bigint[][][] | undefined;
+  /** The traced function's first numeric local (a probe of it starts a visit). */
+  firstLocal: number;
+  recording: boolean[];
+}
+
+/**
+ * An instance kept between runs: instantiating costs more than putting an instance back the way
+ * instantiation left it (its memory image and every global exported by the harness). It is replaced when
+ * its memory grew (memories do not shrink) or when an immutable imported global must take another value, and
+ * never kept for a module with state a reset does not cover (tables it changes, segments it drops).
+ */
+interface Live {
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory | null;
+  /** The memory as instantiation left it. */
+  pristine: Uint8Array | null;
+  /** Every global the harness exports, with its value after instantiation. */
+  globals: Array<[WebAssembly.Global, unknown]>;
+  /** Imported mutable globals, set from the entry state, with their types. */
+  imported: Map<string, [WebAssembly.Global, IrType]>;
+  /** The values of immutable imported globals it was made with. */
+  fixed: string;
+  context: RunContext;
+}
+
+const live = new WeakMap<Harness, Live>();
+
+function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
   const ir = harness.ir;
+  const context: RunContext = { calls: [], world: null, loops: undefined, firstLocal: 0, recording: [] };
   const out: WebAssembly.Imports = {};
   const put = (module: string, base: string, value: unknown) => {
     (out[module] ??= {})[base] = value;
@@ -87,19 +124,23 @@ function imports(harness: Harness, entry: EntryState, calls: string[], loops: bi
     const { module, base } = f.imported;
     const key = `${module}.${base}`;
     put(module, base, (...args: unknown[]) => {
+      const { calls, world } = context;
       calls.push(`${key}(${args.map(String).join(',')})`);
-      const answers = f.results.map((t) => (entry.world === null ? jsValue(t, 0n) : answer(entry.world, key, calls.length, t)));
+      const answers = f.results.map((t) => (world === null ? jsValue(t, 0n) : answer(world, key, calls.length, t)));
       return answers.length === 1 ? answers[0] : answers.length === 0 ? undefined : answers;
     });
   }
+  const imported = new Map<string, [WebAssembly.Global, IrType]>();
   for (const g of ir.globals) {
     if (!g.imported) continue;
-    put(g.imported.module, g.imported.base, new WebAssembly.Global({ value: g.type as 'i32', mutable: g.mutable }, jsValue(g.type, entry.globals.get(g.name) ?? 0n)));
+    const global = new WebAssembly.Global({ value: g.type as 'i32', mutable: g.mutable }, jsValue(g.type, entry.globals.get(g.name) ?? 0n));
+    if (g.mutable) imported.set(g.name, [global, g.type]);
+    put(g.imported.module, g.imported.base, global);
   }
   let memory: WebAssembly.Memory | null = null;
   const m = ir.memory;
   if (m?.imported) {
-    memory = new WebAssembly.Memory({ initial: Math.max(m.initial, entry.pages), ...(m.max !== undefined ? { maximum: m.max } : {}), ...(m.shared ? { shared: true } : {}) });
+    memory = new WebAssembly.Memory({ initial: m.initial, ...(m.max !== undefined ? { maximum: m.max } : {}), ...(m.shared ? { shared: true } : {}) });
     put(m.imported.module, m.imported.base, memory);
   }
   for (const t of ir.tables) {
@@ -107,11 +148,11 @@ function imports(harness: Harness, entry: EntryState, calls: string[], loops: bi
     put(t.imported.module, t.imported.base, new WebAssembly.Table({ element: 'anyfunc', initial: t.initial, ...(t.max !== undefined ? { maximum: t.max } : {}) }));
   }
   if (harness.traced) {
-    const numeric = [...fn.params, ...fn.vars].findIndex((t) => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64');
-    const recording: boolean[] = [];
     const probe = (loop: number, local: number, bits: number | bigint) => {
-      const visits = loops![loop]!;
-      if (local === numeric) {
+      const { loops, recording } = context;
+      const visits = loops?.[loop];
+      if (!visits) return;
+      if (local === context.firstLocal) {
         recording[loop] = visits.length < MAX_VISITS;
         if (recording[loop]) visits.push([]);
       }
@@ -120,7 +161,28 @@ function imports(harness: Harness, entry: EntryState, calls: string[], loops: bi
     put(PROBE_MODULE, 'i32', probe);
     put(PROBE_MODULE, 'i64', probe);
   }
-  return { imports: out, memory };
+  const instance = new WebAssembly.Instance(harness.module, out);
+  memory ??= (instance.exports[MEMORY] as WebAssembly.Memory | undefined) ?? null;
+  const globals = Object.entries(instance.exports)
+    .filter(([name, value]) => value instanceof WebAssembly.Global && (name === FUEL || name.startsWith(globalExport(''))))
+    .map(([, value]) => [value as WebAssembly.Global, (value as WebAssembly.Global).value] as [WebAssembly.Global, unknown]);
+  return { instance, memory, pristine: memory ? new Uint8Array(memory.buffer).slice() : null, globals, imported, fixed, context };
+}
+
+/** A live instance of the harness put back as instantiation left it, or a new one. */
+function reset(harness: Harness, entry: EntryState): Live {
+  const fixed = harness.ir.globals.filter((g) => g.imported && !g.mutable).map((g) => String(entry.globals.get(g.name) ?? 0n)).join();
+  let current = harness.stateful ? undefined : live.get(harness);
+  if (current && current.fixed === fixed && (!current.memory || current.memory.buffer.byteLength === current.pristine!.length)) {
+    if (current.memory) new Uint8Array(current.memory.buffer).set(current.pristine!);
+    for (const [global, value] of current.globals) global.value = value;
+  } else {
+    live.delete(harness);
+    current = instantiate(harness, entry, fixed);
+    live.set(harness, current);
+  }
+  for (const [name, [global, type]] of current.imported) global.value = jsValue(type, entry.globals.get(name) ?? 0n);
+  return current;
 }
 
 /** A side instantiated and put in its entry state, ready to run once. */
@@ -136,22 +198,23 @@ export function runSide(harness: Harness, fn: IrFunction, entry: EntryState, opt
   return 'why' in prepared ? { ran: false, why: prepared.why } : prepared.run();
 }
 
-/** Instantiates the harness and puts it in `entry`; the call happens in `run()`. */
+/** Puts a live instance of the harness in `entry`; the call happens in `run()`. */
 export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, options: RunOptions): Prepared | { why: string } {
   if (!harness.runnable.has(fn.name)) return { why: `${fn.name} has a signature runs cannot carry` };
-  const calls: string[] = [];
-  const loops = harness.traced?.fn === fn.name ? Array.from({ length: harness.traced.loops }, (): bigint[][] => []) : undefined;
-  let instance: WebAssembly.Instance;
-  let imported: WebAssembly.Memory | null;
+  let current: Live;
   try {
-    const linked = imports(harness, entry, calls, loops, fn);
-    imported = linked.memory;
-    instance = new WebAssembly.Instance(harness.module, linked.imports);
+    current = reset(harness, entry);
   } catch (error) {
     return { why: `the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}` };
   }
+  const { instance, memory, context } = current;
+  const calls: string[] = [];
+  const loops = harness.traced?.fn === fn.name ? Array.from({ length: harness.traced.loops }, (): bigint[][] => []) : undefined;
+  Object.assign(context, {
+    calls, world: entry.world, loops, recording: [],
+    firstLocal: [...fn.params, ...fn.vars].findIndex((t) => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64'),
+  });
   const exports = instance.exports;
-  const memory = imported ?? (exports[MEMORY] as WebAssembly.Memory | undefined) ?? null;
   if (memory) {
     const pages = memory.buffer.byteLength / 65536;
     if (entry.pages > pages) {

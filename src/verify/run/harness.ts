@@ -7,13 +7,21 @@ import { childFields, children } from '../../wasm/walk.js';
  * The runnable form of one side's module: the module itself, changed only so that it can be driven and
  * bounded from outside. Its start function is removed (a run starts from a chosen state, not from
  * instantiation); its memory, its globals and every function whose signature JavaScript can carry exactly
- * are exported; a fuel counter is decremented at every function entry and loop header and traps when it
- * runs out, which bounds every run by a count, never by wall time (a run that runs out is inconclusive, not
- * a difference). Floats cross into and out of a function as their raw bits (a wrapper reinterprets them),
+ * are exported; a fuel counter is decremented at every function entry and loop header, by the size of the
+ * code that entry or iteration may run (capped), and traps when it runs out, which bounds every run by a
+ * count, never by wall time (a run that runs out is inconclusive, not a difference). Floats cross into and out of a function as their raw bits (a wrapper reinterprets them),
  * since a JavaScript number does not keep a NaN's payload. One harness serves every function of the module.
  */
 
 export const FUEL = '__atoll_fuel';
+const GROW_DELTA = '__atoll_grow_delta';
+
+/**
+ * Pages a run's memory may grow beyond its initial size (4 MB). A `memory.grow` past it fails (returns -1,
+ * as a host may make it), the same on both sides: a run cannot take gigabytes because a random global said
+ * the heap was full.
+ */
+export const GROWTH_LIMIT = 64;
 export const MEMORY = '__atoll_memory';
 export const callExport = (fn: string) => `__atoll_call:${fn}`;
 export const globalExport = (global: string) => `__atoll_global:${global}`;
@@ -27,6 +35,8 @@ export interface Harness {
   runnable: Set<string>;
   /** The traced function's loops, in pre-order, when the harness traces one (see `buildHarness`). */
   traced?: { fn: string; loops: number };
+  /** Some code changes instance state besides memory and globals (a table, a dropped segment). */
+  stateful: boolean;
 }
 
 export interface HarnessOptions {
@@ -44,6 +54,7 @@ export interface HarnessOptions {
 /** binaryen.js has these at run time; its typings lack them. */
 const edit = binaryen as unknown as {
   Loop: { getBody(loop: number): number; setBody(loop: number, body: number): void };
+  MemoryGrow: { getDelta(grow: number): number; setDelta(grow: number, delta: number): void };
   Function: { setBody(fn: number, body: number): void };
 };
 
@@ -86,6 +97,18 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
     module.setStart(0);
     module.addGlobal(FUEL, b.i32, true, module.i32.const(0));
     module.addGlobalExport(FUEL, FUEL);
+    module.addGlobal(GROW_DELTA, b.i32, true, module.i32.const(0));
+    const pageLimit = (ir.memory?.initial ?? 0) + GROWTH_LIMIT;
+    // grow(d) becomes grow(d ≤ limit - size ? d : -1); the delta goes through a global to be read twice.
+    const boundedDelta = (delta: number) =>
+      module.block(null, [
+        module.global.set(GROW_DELTA, delta),
+        module.select(
+          module.i32.le_u(module.global.get(GROW_DELTA, b.i32), module.i32.sub(module.i32.const(pageLimit), module.memory.size())),
+          module.global.get(GROW_DELTA, b.i32),
+          module.i32.const(-1),
+        ),
+      ]);
     if (ir.memory && !ir.memory.imported) module.addMemoryExport('0', MEMORY);
     const settable = new Set(options.settable);
     for (const global of ir.globals) {
@@ -97,9 +120,9 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
       }
       if (global.mutable || settable.has(global.name)) module.addGlobalExport(global.name, globalExport(global.name));
     }
-    const fuelCheck = () =>
+    const fuelCheck = (cost: number) =>
       module.block(null, [
-        module.global.set(FUEL, module.i32.sub(module.global.get(FUEL, b.i32), module.i32.const(1))),
+        module.global.set(FUEL, module.i32.sub(module.global.get(FUEL, b.i32), module.i32.const(Math.min(cost, MAX_STEP_COST)))),
         module.if(module.i32.lt_s(module.global.get(FUEL, b.i32), module.i32.const(0)), module.unreachable()),
       ]);
     if (options.trace) {
@@ -109,6 +132,10 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
     const fields = childFields(b);
     const runnable = new Set<string>();
     let tracedLoops = 0;
+    let stateful = false;
+    // binaryen.js 132 names only some of these kinds; the others cannot be told apart here.
+    const STATEFUL = new Set(['DataDropId', 'ElemDropId', 'TableSetId', 'TableGrowId', 'TableFillId', 'TableCopyId', 'TableInitId']
+      .map((kind) => (b as unknown as Record<string, number | undefined>)[kind]).filter((id) => id !== undefined));
     for (const fn of ir.functions) {
       if (fn.imported) continue;
       const ref = module.getFunction(fn.name);
@@ -116,19 +143,24 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
       if (!body) continue;
       const probes = fn.name === options.trace ? (loop: number) => localProbes(module, fn, loop) : undefined;
       const loops: number[] = [];
+      const grows: number[] = [];
       const stack = [body];
       // Pre-order, children in evaluation order: the order in which the IR's walkers number loops.
       while (stack.length > 0) {
         const expr = stack.pop()!;
-        if (b.getExpressionId(expr) === b.LoopId) loops.push(expr);
+        const id = b.getExpressionId(expr);
+        if (id === b.LoopId) loops.push(expr);
+        else if (id === b.MemoryGrowId && !ir.memory?.is64) grows.push(expr);
+        else if (STATEFUL.has(id)) stateful = true;
         stack.push(...children(b, fields, expr).reverse());
       }
+      for (const grow of grows) edit.MemoryGrow.setDelta(grow, boundedDelta(edit.MemoryGrow.getDelta(grow)));
       loops.forEach((loop, i) => {
         const inner = edit.Loop.getBody(loop);
-        edit.Loop.setBody(loop, module.block(null, [fuelCheck(), ...(probes ? probes(i) : []), inner]));
+        edit.Loop.setBody(loop, module.block(null, [fuelCheck(expressionCount(fields, inner)), ...(probes ? probes(i) : []), inner]));
       });
       if (probes) tracedLoops = loops.length;
-      edit.Function.setBody(ref, module.block(null, [fuelCheck(), body], b.getFunctionInfo(ref).results));
+      edit.Function.setBody(ref, module.block(null, [fuelCheck(fn.size), body], b.getFunctionInfo(ref).results));
       if (isRunnable(fn)) {
         exportCallable(module, fn);
         runnable.add(fn.name);
@@ -136,10 +168,24 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
     }
     binaryen.setDebugInfo(false);
     const compiled = new WebAssembly.Module(module.emitBinary());
-    return { module: compiled, ir, runnable, ...(options.trace ? { traced: { fn: options.trace, loops: tracedLoops } } : {}) };
+    return { module: compiled, ir, runnable, stateful, ...(options.trace ? { traced: { fn: options.trace, loops: tracedLoops } } : {}) };
   } finally {
     module.dispose();
   }
+}
+
+/** The most fuel one function entry or loop iteration costs: enough to bound work, not to count it exactly. */
+const MAX_STEP_COST = 1000;
+
+/** Expressions under `root` (itself included), up to MAX_STEP_COST. */
+function expressionCount(fields: Map<number, readonly string[]>, root: number): number {
+  let count = 0;
+  const stack = [root];
+  while (stack.length > 0 && count < MAX_STEP_COST) {
+    count++;
+    stack.push(...children(binaryen, fields, stack.pop()!));
+  }
+  return count;
 }
 
 const bitsType = (t: IrType) => (t === 'f32' ? binaryen.i32 : t === 'f64' ? binaryen.i64 : typeOf(t));

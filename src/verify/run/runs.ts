@@ -4,7 +4,7 @@ import { memoryImage, sameImage } from '../module-check.js';
 import { compare, type Compared } from './compare.js';
 import { EntryStates, type EntryState } from './entry.js';
 import { prepare, type RunResult } from './execute.js';
-import { buildHarness, type Harness } from './harness.js';
+import { GROWTH_LIMIT, buildHarness, type Harness } from './harness.js';
 import type { LoopSample } from './loop-samples.js';
 
 /**
@@ -80,6 +80,8 @@ export class PairRuns {
 
   /** Both sides from one entry state, compared; or why that state could not be run to the end on both. */
   run(entry: EntryState): { compared: Compared; loops?: LoopSample } | { why: string } {
+    const initial = this.base.ir.memory?.initial ?? 0;
+    if (entry.pages > initial + GROWTH_LIMIT) return { why: `a memory of ${entry.pages} pages is more than runs allocate` };
     const options = { shared: this.shared, ...(this.fuel ? { fuel: this.fuel } : {}) };
     const a = prepare(this.harnesses[0], this.base.fn, entry, options);
     if ('why' in a) return a;
