@@ -8,6 +8,7 @@ import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
 import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import { DEFAULT_TIMEOUT_MS } from '../verify/checker.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
@@ -264,13 +265,21 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
-    return this.verifier.verifyModules(base, candidate, {
-      featureFlags: sideA.flags,
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    // Checked on a binaryen worker: nothing that grows with the modules is built on this (the daemon's) thread.
+    const verdicts = this.verifier.verdicts();
+    return this.pool.verifyModules({
+      base, candidate, flags: sideA.flags,
+      z3Version: await this.verifier.z3Version(),
+      timeoutMs: options.timeoutMs ?? this.config.solverTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      concurrency: this.verifier.threads,
+      services: {
+        solve: (query) => this.verifier.solve(query, hooks.signal),
+        proofGet: (key) => verdicts.get(key),
+        proofSet: (key, verdict) => verdicts.set(key, verdict),
+      },
       onProgress: (done, total) =>
         hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
-    });
+    }, hooks.signal);
   }
 
   async close(): Promise<void> {

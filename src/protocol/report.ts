@@ -29,7 +29,9 @@ export type UnknownReason =
   | 'signature-changed'
   | 'solver-error'
   /** Proved within the candidate, but it depends on changes elsewhere that were not accepted (strict mosaic). */
-  | 'context';
+  | 'context'
+  /** Its check ran out of the memory a worker may use (the worker was ended and replaced; the rest went on). */
+  | 'out-of-memory';
 
 export interface Counterexample {
   /** Parameter values as wasm text literals (i32/i64 decimal, f32/f64 as raw bits in hex). */

@@ -11,6 +11,7 @@ import type { Genome } from '../islands/genome.js';
 import { buildMosaic } from './mosaic.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
+import { verifyModulesTask } from './verify-modules.js';
 
 let poisoned = false;
 
@@ -31,6 +32,11 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return mosaic(task);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
+      case 'verify-modules':
+        return verifyModulesTask(task).catch((error: unknown) => {
+          if (isBinaryenAbort(error)) poisonAndExit();
+          throw error;
+        });
     }
   } catch (error) {
     if (isBinaryenAbort(error)) poisonAndExit();

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import {
@@ -12,7 +13,15 @@ import {
   type IngestTask,
   type MosaicResult,
   type MosaicTask,
+  type VerifyModulesTask,
 } from './binaryen-tasks.js';
+import { serveWorkerServices, type WorkerServices } from './services.js';
+
+/** `atoll verify` of a pair as callers ask for it: the services its checks use instead of the port. */
+export type VerifyRequest = Omit<VerifyModulesTask, 'kind' | 'port' | 'settled'> & {
+  services: WorkerServices;
+  onProgress?: (done: number, total: number) => void;
+};
 
 export interface BinaryenPoolOptions {
   /** Worker threads; default: available cores. */
@@ -74,6 +83,56 @@ export class BinaryenPool {
     return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
   }
 
+  /**
+   * `atoll verify` of a pair on a worker (workers/verify-modules.ts). A worker that dies inside a check (over
+   * its heap limit, or binaryen aborting) costs that check only: it comes back unknown with the reason, and
+   * the others are checked by a fresh worker, which takes over the verdicts already reached. When several
+   * checks were in flight, they are retried one at a time, so that the one that kills its worker is known.
+   */
+  async verifyModules(request: VerifyRequest, signal?: AbortSignal): Promise<VerifyReport> {
+    const { services, onProgress, ...task } = request;
+    const settled = new Map<string, FunctionVerdict>();
+    let concurrency = task.concurrency;
+    for (let attempt = 0; ; attempt++) {
+      const inFlight = new Set<string>();
+      let planned = 0;
+      const served = serveWorkerServices({
+        ...services,
+        checked: (event) => {
+          if (event.kind === 'planned') planned = event.names.length;
+          else if (event.kind === 'started') inFlight.add(event.name);
+          else {
+            inFlight.delete(event.verdict.name);
+            settled.set(event.verdict.name, event.verdict);
+            onProgress?.(event.done, event.total);
+          }
+        },
+      });
+      try {
+        const run: VerifyModulesTask = { kind: 'verify-modules', ...task, concurrency, settled: [...settled.values()], port: served.port };
+        const report = (await this.piscina.run(run, { transferList: [served.port], ...(signal ? { signal } : {}) })) as VerifyReport;
+        // The last notifications travel on the port, the result on piscina's channel: either may come first.
+        onProgress?.(report.functions.length, report.functions.length);
+        return report;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Notifications the worker sent before it died may still be on their way.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const poisoned = isPoisoned(error) && inFlight.size === 0;
+        if ((!poisoned && inFlight.size === 0) || attempt >= planned + 8) throw error;
+        if (inFlight.size === 1) {
+          const [name] = inFlight as unknown as [string];
+          settled.set(name, { name, verdict: diedIn(error), cached: false, ms: 0 });
+        } else if (inFlight.size > 1) {
+          concurrency = 1;
+        }
+        if (poisoned) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
+      } finally {
+        served.close();
+      }
+    }
+  }
+
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
     return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }
@@ -95,12 +154,24 @@ export class BinaryenPool {
       try {
         return await this.piscina.run(task, signal ? { signal } : {});
       } catch (error) {
-        const poisoned =
-          error instanceof Error &&
-          (error.message === POISONED || error.message.includes(`exited with code: ${POISONED_EXIT_CODE}`));
-        if (attempt >= 8 || !poisoned || signal?.aborted) throw error;
+        if (attempt >= 8 || !isPoisoned(error) || signal?.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
     }
   }
+}
+
+/** The task landed on (or was caught in the exit of) a thread whose binaryen aborted earlier. */
+function isPoisoned(error: unknown): boolean {
+  return error instanceof Error && (error.message === POISONED || error.message.includes(`exited with code: ${POISONED_EXIT_CODE}`));
+}
+
+/** The verdict of a check its worker died in. */
+function diedIn(error: unknown): Verdict {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|memory limit/i.test(message)) {
+    return { status: 'unknown', reason: 'out-of-memory', detail: `the check ran out of the memory a worker may use: ${message}` };
+  }
+  return { status: 'unknown', reason: 'encoder-fault', detail: `the worker checking it ended: ${message}` };
 }

@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { FunctionVerdict } from '../protocol/report.js';
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome } from '../islands/genome.js';
@@ -8,7 +10,30 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | ExtractIrTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | ExtractIrTask | VerifyModulesTask | WarmupTask;
+
+/** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
+export interface CheckingTask {
+  /** In the task's transferList; see workers/services.ts. */
+  port: MessagePort;
+  z3Version: string;
+  /** Per solver query. */
+  timeoutMs?: number;
+  /** Pair checks in flight at once (their solver queries overlap). */
+  concurrency: number;
+}
+
+/** `atoll verify` of any pair: every function pair and the module structure checked on a worker. */
+export interface VerifyModulesTask extends CheckingTask {
+  kind: 'verify-modules';
+  base: Uint8Array;
+  candidate: Uint8Array;
+  flags: number;
+  /** Verdicts an earlier attempt settled before its worker died: reported as they are, not checked again. */
+  settled?: FunctionVerdict[];
+  /** Test-only: the check of this base function allocates until its worker runs out of memory. */
+  plantMemoryExhaustion?: string;
+}
 
 export interface IngestTask {
   kind: 'ingest';

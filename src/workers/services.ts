@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { Verdict } from '../protocol/report.js';
+import type { FunctionVerdict, Verdict } from '../protocol/report.js';
 import type { CheckServices } from '../verify/checker.js';
 import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 
@@ -13,15 +13,24 @@ export interface WorkerServices {
   solve(query: SolverQuery): Promise<SolverAnswer>;
   proofGet(key: string): Promise<Verdict | undefined>;
   proofSet(key: string, verdict: Verdict): Promise<void>;
+  /** One-way (no reply, the task never waits on it): how a task that checks function pairs gets on. */
+  checked?(event: CheckEvent): void;
 }
 
-type Method = keyof WorkerServices;
+/**
+ * What a checking task tells while it runs: the functions it will check, each check as it starts and as it
+ * ends. The sending side knows from these which check a worker was in when it died (e.g. out of memory).
+ */
+export type CheckEvent =
+  | { kind: 'planned'; names: string[] }
+  | { kind: 'started'; name: string }
+  | { kind: 'checked'; verdict: FunctionVerdict; done: number; total: number };
 
-interface Call {
-  id: number;
-  method: Method;
-  args: unknown[];
-}
+type Notification = 'checked';
+type Method = Exclude<keyof WorkerServices, Notification>;
+
+/** A call waits for its reply (`id`); a notification (id -1) has none. */
+type Call = { id: number; method: Method; args: unknown[] } | { id: -1; method: Notification; args: [CheckEvent] };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -32,6 +41,10 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
 export function serveWorkerServices(services: WorkerServices): { port: MessagePort; close(): void } {
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (call: Call) => {
+    if (call.method === 'checked') {
+      services.checked?.(call.args[0] as CheckEvent);
+      return;
+    }
     const run = services[call.method] as (...args: unknown[]) => Promise<unknown>;
     run.apply(services, call.args).then(
       (value) => port1.postMessage({ id: call.id, ok: true, value } satisfies Reply),
@@ -66,6 +79,7 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
     solve: (query) => call<SolverAnswer>('solve', query),
     proofGet: (key) => call<Verdict | undefined>('proofGet', key),
     proofSet: (key, verdict) => call<void>('proofSet', key, verdict),
+    checked: (event) => port.postMessage({ id: -1, method: 'checked', args: [event] } satisfies Call),
     close: () => port.close(),
   };
 }
