@@ -1,7 +1,7 @@
 import { forEachNode, signatureOf, type IrFunction, type IrModule } from '../wasm/ir.js';
 
 /**
- * Which functions of a module can run at all. A function runs only when something calls it: the host
+ * What of a module can run, and what can be seen. Which functions can run at all: A function runs only when something calls it: the host
  * (an export, the start function, a slot of a table the host can reach — imported or exported — or a
  * reference a `ref.func` handed out), or a function that runs, directly or through a `call_indirect`. A
  * `call_indirect` on a table can reach only the slots whose function has the signature it names (any other
@@ -12,6 +12,21 @@ import { forEachNode, signatureOf, type IrFunction, type IrModule } from '../was
  * behaviour is that of what runs, and every function that runs is checked on its own (and every export,
  * the start and each reachable table slot is matched to the base's by the module check).
  */
+
+/**
+ * The mutable globals whose value something can see: read by a function of either module, exported, or
+ * imported (the host holds it). A global only ever written (binaryen's simplify-globals drops such writes,
+ * and then the global) is no behaviour, not even in the state at a trap.
+ */
+export function observableGlobals(base: IrModule, candidate: IrModule): Set<string> {
+  const seen = new Set<string>();
+  for (const m of [base, candidate]) {
+    for (const g of m.globals) if (g.imported) seen.add(g.name);
+    for (const e of m.exports) if (e.kind === 'global') seen.add(e.value);
+    for (const fn of m.functions) forEachNode(fn.body, (n) => { if (n.kind === 'global.get') seen.add(n.global); });
+  }
+  return seen;
+}
 
 /** Constructs that call or redirect calls in ways this analysis does not follow: when one runs, it gives up. */
 const UNFOLLOWED = /^(Call|CallIndirect|CallRef|Table(Set|Grow|Fill|Copy|Init)|Resume\w*|Suspend|Cont\w*|StackSwitch|expression id \d+)$/;

@@ -1,4 +1,5 @@
 import { signatureOf, type IrBr, type IrBrTable, type IrCall, type IrCallIndirect, type IrFunction, type IrIf, type IrLoop, type IrNode } from '../wasm/ir.js';
+import { observableGlobals } from './callable.js';
 import type { ModuleContext } from './context.js';
 import { INLINE_DEPTH_LIMIT } from './context.js';
 import { floatBinary, floatUnary } from './encoder-float.js';
@@ -63,6 +64,8 @@ export interface SharedInputs {
   globalWidths: number[];
   entry: Env;
   probes: Probe[];
+  /** Globals nothing can see (callable.ts, observableGlobals): not compared. Set for whole pairs only. */
+  unobserved?: ReadonlySet<string>;
 }
 
 export interface SideResult {
@@ -603,7 +606,7 @@ export function sharedInputs(base: ModuleContext): SharedInputs {
 }
 
 export function envDiffers(shared: SharedInputs, a: Env, b: Env): string[] {
-  const parts = [distinct(a.world, b.world), ...a.globals.map((g, i) => distinct(g, b.globals[i]!))];
+  const parts = [distinct(a.world, b.world), ...a.globals.map((g, i) => (shared.unobserved?.has(shared.globals[i]!) ? 'false' : distinct(g, b.globals[i]!)))];
   if (shared.memory) parts.push(distinct(a.mem, b.mem), distinct(a.size, b.size));
   return parts;
 }
@@ -637,6 +640,8 @@ export interface EncodedQuery {
 /** The query for a whole function pair: params and entry state shared, locals zero-initialised. */
 export function encodeFunctionPair(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, unroll = 0): EncodedQuery {
   const shared = sharedInputs(baseCtx);
+  const observable = observableGlobals(baseCtx.module, candidateCtx.module);
+  shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
   const params = base.params.map((t, i) => shared.script.declare(`p${i}`, bvSort(widthOf(t))));
   const side = (fn: IrFunction, ctx: ModuleContext, prefix: string) => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);

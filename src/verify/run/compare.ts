@@ -2,8 +2,8 @@ import type { IrType } from '../../wasm/ir.js';
 import type { Observation } from './execute.js';
 
 /**
- * Whether two runs behaved alike, as design §2 compares them: trap or not; then the results, every shared
- * global, the memory size, the calls to imports (the world) and the whole memory — on a trap, the state at
+ * Whether two runs behaved alike, as design §2 compares them: trap or not; then the results, every global
+ * something can see (`types.globals`), the memory size, the calls to imports (the world) and the whole memory — on a trap, the state at
  * the trap point. Which trap it was does not matter (wasm traps are one behaviour). NaNs are equal whatever
  * their payload: wasm leaves the payload of a NaN an operation produces nondeterministic, and optimizers
  * (binaryen among them) do not keep it.
@@ -66,7 +66,7 @@ export interface Compared {
 
 /** One side's behaviour as a line of text (what a counterexample shows). */
 export function describe(o: Observation, types: { results: IrType[]; globals: Map<string, IrType> }): string {
-  const globals = [...o.globals].map(([name, bits]) => `${name}=${bitsText(types.globals.get(name)!, bits)}`).join(', ');
+  const globals = [...types.globals].map(([name, type]) => `${name}=${bitsText(type, o.globals.get(name)!)}`).join(', ');
   const calls = o.calls.length > 8 ? [...o.calls.slice(0, 8), `… ${o.calls.length - 8} more`] : o.calls;
   const head = o.trap !== null ? `trap (${o.trap})` : `results [${o.results.map((r, i) => bitsText(types.results[i]!, r)).join(', ')}]`;
   return `${head}; globals [${globals}]; pages ${o.pages}; calls [${calls.join('; ')}]`;

@@ -1,5 +1,6 @@
 import type { Counterexample } from '../../protocol/report.js';
 import type { IrFunction, IrModule, IrType } from '../../wasm/ir.js';
+import { observableGlobals } from '../callable.js';
 import { memoryImage, sameImage } from '../module-check.js';
 import { compare, type Compared } from './compare.js';
 import { EntryStates, type EntryState } from './entry.js';
@@ -46,7 +47,10 @@ export const literal = (type: IrType, bits: bigint) => {
 };
 
 export class PairRuns {
+  /** The base's mutable globals: set alike on both sides at entry. */
   private readonly shared: Map<string, IrType>;
+  /** Of those, the ones compared after a run (observableGlobals). */
+  private readonly observed: Map<string, IrType>;
   private readonly inputs: EntryStates;
   private imagesAlike: boolean | undefined;
 
@@ -57,6 +61,8 @@ export class PairRuns {
     private readonly fuel: number | undefined,
   ) {
     this.shared = new Map(base.ir.globals.filter((g) => g.mutable).map((g) => [g.name, g.type]));
+    const observable = observableGlobals(base.ir, candidate.ir);
+    this.observed = new Map([...this.shared].filter(([name]) => observable.has(name)));
     this.inputs = new EntryStates(base.ir, base.fn);
   }
 
@@ -95,7 +101,7 @@ export class PairRuns {
     if (!ra.ran) return ra;
     const rb: RunResult = b.run();
     if (!rb.ran) return rb;
-    const compared = compare(ra.observation, rb.observation, { results: this.base.fn.results, globals: this.shared });
+    const compared = compare(ra.observation, rb.observation, { results: this.base.fn.results, globals: this.observed });
     const loops = ra.observation.loops && rb.observation.loops ? { base: ra.observation.loops, candidate: rb.observation.loops } : undefined;
     return { compared, ...(loops ? { loops } : {}) };
   }

@@ -78,7 +78,8 @@ const CASES: Case[] = [
     refutes: ['(i32.trunc_f32_s (local.get 0))', '(i32.trunc_sat_f32_s (local.get 0))'] },
   { family: 'locals/globals', sig: ii,
     proves: ['(global.set $g (local.get 0)) (global.get $g)', '(global.set $g (local.get 0)) (local.get 0)'],
-    refutes: ['(global.set $g (local.get 0)) (global.get $k)', '(global.get $k)'] },
+    // The dropped write is seen: the function itself reads $g (a global nothing reads is no behaviour).
+    refutes: ['(global.set $g (local.get 0)) (i32.add (global.get $k) (global.get $g))', '(i32.add (global.get $k) (local.get 0))'] },
   { family: 'zero-initialised locals', sig: `${ii} (local i32)`,
     proves: ['(i32.add (local.get 2) (local.get 0))', '(local.get 0)'],
     refutes: ['(local.get 2)', '(global.get $g)'] },

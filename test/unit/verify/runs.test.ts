@@ -84,9 +84,20 @@ describe('runs', () => {
   });
 
   it('compare the state at a trap', async () => {
-    const v = await verdictOf(verifier, fn(ii, '(global.set $g (i32.const 7)) (i32.div_u (local.get 0) (local.get 1))'),
-      fn(ii, '(local.set 0 (i32.div_u (local.get 0) (local.get 1))) (global.set $g (i32.const 7)) (local.get 0)'));
+    const reader = '(func $read (export "read") (result i32) (global.get $g))';
+    const v = await verdictOf(verifier, fn(ii, '(global.set $g (i32.const 7)) (i32.div_u (local.get 0) (local.get 1))') + reader,
+      fn(ii, '(local.set 0 (i32.div_u (local.get 0) (local.get 1))) (global.set $g (i32.const 7)) (local.get 0)') + reader);
     expectRefutedBy(v, 'run');
+  });
+
+  it('compare only globals something can read: a write-only global (simplify-globals drops it) is no behaviour', async () => {
+    const module = (body: string, reader: string) => wat(`(module (global $w (mut i32) (i32.const 0))
+      (func $f (export "f") (param i32) (result i32) ${body}) ${reader})`);
+    const check = async (reader: string) => (await verifier.verifyModules(
+      module('(global.set $w (local.get 0)) (if (local.get 0) (then (unreachable))) (i32.const 1)', reader),
+      module('(if (local.get 0) (then (unreachable))) (i32.const 1)', reader), { featureFlags: FEATURES })).functions[0]!.verdict;
+    expect(await check('')).toEqual({ status: 'proved', method: 'smt' });
+    expectRefutedBy(await check('(func $r (export "r") (result i32) (global.get $w))'), 'run');
   });
 
   it('are bounded by fuel: a loop that never ends is inconclusive, not a difference', () => {
