@@ -3,7 +3,7 @@ import { better, type Resident } from '../islands/population.js';
 import type { BinaryenPool } from '../workers/binaryen-pool.js';
 import type { MosaicResult, Score } from '../workers/binaryen-tasks.js';
 import type { Objective } from '../protocol/report.js';
-import type { Verifier } from '../verify/index.js';
+import type { ModuleVerifier } from '../verify/index.js';
 import { sha256 } from '../wasm/ingest.js';
 
 /** The module strict mode stands behind: proved equivalent to the input through every accepted step. */
@@ -53,7 +53,7 @@ export class ProvedChain {
 
   constructor(
     input: { named: Uint8Array; stripped: Uint8Array; score: Score },
-    private readonly verifier: Verifier,
+    private readonly verifier: ModuleVerifier,
     private readonly pool: BinaryenPool,
     private readonly flags: number,
     private readonly objective: Objective,

@@ -7,7 +7,7 @@ import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
-import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import { totals, Verifier, type ModuleVerifier, type ProofCache, type VerifyOptions } from '../verify/index.js';
 import { DEFAULT_TIMEOUT_MS } from '../verify/checker.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
@@ -109,7 +109,7 @@ export class Engine {
       settings.verify === 'strict'
         ? new ProvedChain(
             { named: ingested.named, stripped: bytes, score: ingested.score },
-            this.verifier,
+            this.checker,
             this.pool,
             ingested.flags,
             settings.objective,
@@ -166,7 +166,7 @@ export class Engine {
       const t = performance.now();
       progress('verify', 'verifying the champion against the input', 92);
       try {
-        verification = await this.verifier.verifyModules(ingested.named, search.champion.named, {
+        verification = await this.checker.verifyModules(ingested.named, search.champion.named, {
           featureFlags: ingested.flags,
           sameLineage: true,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -265,22 +265,38 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
-    // Checked on a binaryen worker: nothing that grows with the modules is built on this (the daemon's) thread.
-    const verdicts = this.verifier.verdicts();
-    return this.pool.verifyModules({
-      base, candidate, flags: sideA.flags,
-      z3Version: await this.verifier.z3Version(),
-      timeoutMs: options.timeoutMs ?? this.config.solverTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      concurrency: this.verifier.threads,
-      services: {
-        solve: (query) => this.verifier.solve(query, hooks.signal),
-        proofGet: (key) => verdicts.get(key),
-        proofSet: (key, verdict) => verdicts.set(key, verdict),
-      },
+    return this.checker.verifyModules(base, candidate, {
+      featureFlags: sideA.flags,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
       onProgress: (done, total) =>
         hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
-    }, hooks.signal);
+    });
   }
+
+  /**
+   * Every check of a module pair runs on a binaryen worker (workers/verify-modules.ts): nothing that grows
+   * with the modules (IR, SMT text, run harnesses) is built on the calling thread, the daemon's main thread.
+   * This thread only answers the worker's solver and proof-cache requests.
+   */
+  private readonly checker: ModuleVerifier = {
+    verifyModules: async (base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> => {
+      const verdicts = this.verifier.verdicts(opts.session);
+      return this.pool.verifyModules({
+        base, candidate, flags: opts.featureFlags,
+        ...(opts.sameLineage ? { sameLineage: true } : {}),
+        z3Version: await this.verifier.z3Version(),
+        timeoutMs: opts.timeoutMs ?? this.config.solverTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        concurrency: this.verifier.threads,
+        services: {
+          solve: (query) => this.verifier.solve(query, opts.signal),
+          proofGet: (key) => verdicts.get(key),
+          proofSet: (key, verdict) => verdicts.set(key, verdict),
+        },
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      }, opts.signal);
+    },
+  };
 
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.verifier.close()]);
@@ -297,7 +313,6 @@ export class Engine {
   private makeVerifier(timeoutMs: number | undefined): Verifier {
     return new Verifier({
       threads: this.solverThreads(),
-      readIr: (bytes, flags) => this.pool.extractIr(bytes, flags),
       ...(timeoutMs ? { timeoutMs } : {}),
       ...(this.config.proofCache ? { proofCache: this.config.proofCache } : {}),
     });

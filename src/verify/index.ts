@@ -1,4 +1,4 @@
 /** The verifier's public face: what the engine, the daemon and the benches use. */
-export { Verifier, readIr, totals, type VerifierOptions, type VerifyOptions, type ProofCache, type ProofMethod } from './verifier.js';
+export { Verifier, readIr, totals, type ModuleVerifier, type VerifierOptions, type VerifyOptions, type ProofCache, type ProofMethod } from './verifier.js';
 export { checkPair, type CheckOptions, type CheckResult, type CheckServices, type PairSide } from './checker.js';
 export { ModuleContext } from './context.js';

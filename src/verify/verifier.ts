@@ -43,12 +43,17 @@ export interface VerifyOptions {
   runs?: CheckOptions['runs'];
 }
 
+/** Whatever checks a module pair: the Verifier on its own thread, or the engine on its binaryen workers. */
+export interface ModuleVerifier {
+  verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport>;
+}
+
 /**
  * The solver pool and the proof cache, and `atoll verify` of a module pair on the calling thread (which must
  * have binaryen: the checks build and run modules). The engine checks on its binaryen workers instead and
  * uses this only to answer their solver and cache requests.
  */
-export class Verifier {
+export class Verifier implements ModuleVerifier {
   private pool: SolverPool | undefined;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;

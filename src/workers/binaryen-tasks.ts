@@ -29,6 +29,8 @@ export interface VerifyModulesTask extends CheckingTask {
   base: Uint8Array;
   candidate: Uint8Array;
   flags: number;
+  /** Both modules descend from one input with names kept (see VerifyOptions.sameLineage). */
+  sameLineage?: boolean;
   /** Verdicts an earlier attempt settled before its worker died: reported as they are, not checked again. */
   settled?: FunctionVerdict[];
   /** Test-only: the check of this base function allocates until its worker runs out of memory. */

@@ -15,6 +15,7 @@ export async function verifyModulesTask(task: VerifyModulesTask): Promise<Verify
     return await verifyModulePair(task.base, task.candidate, checkServicesOver(services, task.z3Version), {
       featureFlags: task.flags,
       concurrency: task.concurrency,
+      ...(task.sameLineage ? { sameLineage: true } : {}),
       ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}),
       ...(task.settled ? { settled: new Map(task.settled.map((v) => [v.name, v])) } : {}),
       onPlanned: (names) => services.checked?.({ kind: 'planned', names }),

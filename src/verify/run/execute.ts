@@ -24,9 +24,12 @@ export interface Observation {
   calls: string[];
   /** Traced harnesses: per loop of the function (pre-order), per visit of its header, the raw bits of each local. */
   loops?: bigint[][][];
+  /** Fuel the run used. */
+  fuel: number;
 }
 
-export type RunResult = { ran: true; observation: Observation } | { ran: false; why: string };
+/** A run that did not end: `fuel` is what it used before it was cut off, when it started at all. */
+export type RunResult = { ran: true; observation: Observation } | { ran: false; why: string; fuel?: number };
 
 /**
  * Fuel of one run: roughly the expressions it may execute (each function entry and loop iteration costs the
@@ -236,7 +239,8 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
     if (global && type) global.value = jsValue(type, bits);
   }
   const fuel = exports[FUEL] as WebAssembly.Global;
-  fuel.value = options.fuel ?? DEFAULT_FUEL;
+  const budget = options.fuel ?? DEFAULT_FUEL;
+  fuel.value = budget;
   const target = exports[callExport(fn.name)] as (...args: unknown[]) => unknown;
   const run = (): RunResult => {
     let trap: string | null = null;
@@ -246,10 +250,10 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
       results = fn.results.map((t) => bitsOf(carried(t), result));
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) {
-        if ((fuel.value as number) < 0) return { ran: false, why: 'the run ran out of fuel (a long or endless loop or recursion)' };
+        if ((fuel.value as number) < 0) return { ran: false, why: 'the run ran out of fuel (a long or endless loop or recursion)', fuel: budget };
         trap = error.message;
       } else if (error instanceof RangeError) {
-        return { ran: false, why: 'the run overflowed the stack' };
+        return { ran: false, why: 'the run overflowed the stack', fuel: budget - (fuel.value as number) };
       } else {
         return { ran: false, why: `the run threw ${error instanceof Error ? error.message : String(error)}` };
       }
@@ -264,6 +268,7 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
       memory: memory ? new Uint8Array(memory.buffer) : null,
       pages: memory ? memory.buffer.byteLength / 65536 : 0,
       ...(loops ? { loops } : {}),
+      fuel: budget - (fuel.value as number),
     };
     return { ran: true, observation };
   };

@@ -3,6 +3,7 @@ import type { IrType } from '../../wasm/ir.js';
 import type { PairSide } from '../checker.js';
 import type { EncodedQuery } from '../encoder.js';
 import { entryFromModel } from '../replay.js';
+import type { LoopSample } from './loop-samples.js';
 import { PairRuns, literal, type RunTally } from './runs.js';
 
 /**
@@ -44,12 +45,22 @@ export class Refuter {
     return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample did not reproduce (params ${params}): ${why}` };
   }
 
+  /**
+   * What both functions' locals were at their loop headers on `count` generated entry states (see
+   * loop-samples.ts; `observedCoupling` turns them into candidate couplings for the induction). Empty when
+   * the pair cannot be run.
+   */
+  loopSamples(count = 16): LoopSample[] {
+    const traced = PairRuns.create(this.side(this.base), this.side(this.candidate), this.features, { trace: true });
+    return typeof traced === 'string' ? [] : traced.samples(count);
+  }
+
   private pairRuns(): PairRuns | string {
-    this.runs ??= PairRuns.create(
-      { fn: this.base.fn, ir: this.base.ctx.module, bytes: this.base.bytes() },
-      { fn: this.candidate.fn, ir: this.candidate.ctx.module, bytes: this.candidate.bytes() },
-      this.features,
-    );
+    this.runs ??= PairRuns.create(this.side(this.base), this.side(this.candidate), this.features);
     return this.runs;
+  }
+
+  private side(side: PairSide) {
+    return { fn: side.fn, ir: side.ctx.module, bytes: side.bytes() };
   }
 }

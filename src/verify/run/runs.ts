@@ -25,11 +25,19 @@ export interface RunSide {
 export interface RunTally {
   /** Entry states both sides ran from to the end (returned or trapped). */
   ran: number;
+  /** Fuel both sides used so far (see harness.ts); runs stop at RUNS_FUEL_BUDGET. */
+  fuel?: number;
   /** Entry states where a side was cut off (fuel, stack) or could not be set up. */
   inconclusive: number;
   /** The first reason a run was inconclusive, when one was. */
   why?: string;
 }
+
+/**
+ * Fuel all runs of one check may use, both sides together (about 13 runs that each run out): cheap
+ * functions get every run asked for, loop-heavy ones as many as this allows. A count, so deterministic.
+ */
+export const RUNS_FUEL_BUDGET = 8_000_000;
 
 export interface RunsRefutation {
   entry: EntryState;
@@ -85,35 +93,38 @@ export class PairRuns {
   }
 
   /** Both sides from one entry state, compared; or why that state could not be run to the end on both. */
-  run(entry: EntryState): { compared: Compared; loops?: LoopSample } | { why: string } {
+  run(entry: EntryState): ({ compared: Compared; loops?: LoopSample } | { why: string }) & { fuel: number } {
     const initial = this.base.ir.memory?.initial ?? 0;
-    if (entry.pages > initial + GROWTH_LIMIT) return { why: `a memory of ${entry.pages} pages is more than runs allocate` };
+    if (entry.pages > initial + GROWTH_LIMIT) return { why: `a memory of ${entry.pages} pages is more than runs allocate`, fuel: 0 };
     const options = { shared: this.shared, ...(this.fuel ? { fuel: this.fuel } : {}) };
     const a = prepare(this.harnesses[0], this.base.fn, entry, options);
-    if ('why' in a) return a;
+    if ('why' in a) return { ...a, fuel: 0 };
     const b = prepare(this.harnesses[1], this.candidate.fn, entry, options);
-    if ('why' in b) return b;
+    if ('why' in b) return { ...b, fuel: 0 };
     if (entry.memory === 'image' && a.memory && b.memory && !this.sameImages()) {
-      if (a.memory.length !== b.memory.length) return { why: 'the sides start with memories of different sizes' };
+      if (a.memory.length !== b.memory.length) return { why: 'the sides start with memories of different sizes', fuel: 0 };
       b.memory.set(a.memory);
     }
     const ra: RunResult = a.run();
-    if (!ra.ran) return ra;
+    if (!ra.ran) return { why: ra.why, fuel: ra.fuel ?? 0 };
     const rb: RunResult = b.run();
-    if (!rb.ran) return rb;
+    const fuel = ra.observation.fuel + (rb.ran ? rb.observation.fuel : rb.fuel ?? 0);
+    if (!rb.ran) return { why: rb.why, fuel };
     const compared = compare(ra.observation, rb.observation, { results: this.base.fn.results, globals: this.observed });
     const loops = ra.observation.loops && rb.observation.loops ? { base: ra.observation.loops, candidate: rb.observation.loops } : undefined;
-    return { compared, ...(loops ? { loops } : {}) };
+    return { compared, fuel, ...(loops ? { loops } : {}) };
   }
 
   /**
-   * Runs `count` generated entry states of stream `stream` and stops at the first difference. Deterministic:
-   * the same pair, count and stream give the same answer.
+   * Runs `count` generated entry states of stream `stream` and stops at the first difference, or when the
+   * tally's fuel reaches RUNS_FUEL_BUDGET. Deterministic: the same pair, count and stream (and tally) give
+   * the same answer.
    */
   refute(count: number, stream: number, tally: RunTally): RunsRefutation | undefined {
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count && (tally.fuel ?? 0) < RUNS_FUEL_BUDGET; i++) {
       const entry = this.inputs.state(i, stream);
       const outcome = this.run(entry);
+      tally.fuel = (tally.fuel ?? 0) + outcome.fuel;
       if ('why' in outcome) {
         tally.inconclusive++;
         tally.why ??= outcome.why;
