@@ -9,8 +9,11 @@ export type VerifyMode = 'strict' | 'report' | 'off';
 /** How islands search after generation 0: see src/islands/archipelago.ts. */
 export type SearchStrategy = 'refine' | 'pipeline' | 'mixed';
 
-/** How a changed function was proved equivalent. */
-export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction';
+/**
+ * How a changed function was proved equivalent: `graph` when both sides' observables became the same terms
+ * of the value graph (loops matched at their headers included), `smt` when z3 proved what remained.
+ */
+export type ProofMethod = 'identical' | 'alpha' | 'graph' | 'smt' | 'local-change' | 'induction';
 
 /** Why a function could be neither proved nor refuted. */
 export type UnknownReason =
@@ -41,9 +44,17 @@ export type Verdict =
   | { status: 'refuted'; counterexample: Counterexample }
   | { status: 'unknown'; reason: UnknownReason; detail?: string };
 
+/**
+ * What settled a verdict: the bodies were identical (or alike up to renaming), the value graph, z3 (with
+ * replay in V8 for a refutation), a run of both functions, or the proof cache.
+ */
+export type SettledBy = 'identical' | 'graph' | 'z3' | 'run' | 'cache';
+
 export interface FunctionVerdict {
   name: string;
   verdict: Verdict;
+  /** What settled it (absent in reports of older daemons). */
+  settledBy?: SettledBy;
   /** Body sizes in bytes (code section entry), where known. */
   baseSize?: number;
   candidateSize?: number;

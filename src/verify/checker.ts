@@ -1,14 +1,16 @@
-import type { Verdict } from '../protocol/report.js';
+import type { SettledBy, Verdict } from '../protocol/report.js';
 import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
 import type { ModuleContext } from './context.js';
-import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
+import { encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
+import { Unsupported } from './encode/side.js';
+import { bvLit } from './graph/semantics.js';
+import type { Term } from './graph/terms.js';
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
 import type { ProofCache } from './proof-cache.js';
 import { replay } from './replay.js';
-import { bvLit } from './smt.js';
 import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
 /**
@@ -17,6 +19,12 @@ import type { SolverAnswer, SolverQuery } from './solver-task.js';
  * proof-carrying pipelines for one pass step — and it runs on whatever thread holds the IR: z3 is reached only
  * through `services.solve` (the solver pool, directly or over a worker's service port), so nothing here
  * talks to z3 or to a pool.
+ *
+ * In order: identical or alpha-equivalent bodies; the verdict store; the value graph, where both functions
+ * become one hash-consed graph in normal form and every observable that meets is settled (loops included,
+ * matched at their headers); z3 for the observables that did not meet, each on its own, first with what both
+ * sides share abstracted and a cheap tactic, then whole; and for loops the graph could not match, a local
+ * change, induction over a coupling of locals, and refutation by a few iterations (never a proof).
  */
 
 /** One side of a pair: the function, and the module context its encoding may read (callees, globals, memory). */
@@ -49,8 +57,11 @@ export interface CheckOptions {
   signal?: AbortSignal;
 }
 
+export type { SettledBy };
+
 export interface CheckResult {
   verdict: Verdict;
+  settledBy: SettledBy;
   /** The verdict came from the verdict store. */
   cached: boolean;
   /** Time spent waiting for z3, and how many queries it was asked. */
@@ -61,6 +72,9 @@ export interface CheckResult {
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_SIZE_CAP = 6000;
 
+/** The cheap first attempt at each observable: its budget, within the per-query timeout. */
+const QUICK_MS = 300;
+
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
 
@@ -70,23 +84,25 @@ const INDUCTION_CHECKS = 48;
 /** Largest SMT text sent to a solver. */
 const SMT_TEXT_CAP = 8_000_000;
 
+type Decided = { verdict: Verdict; settledBy: SettledBy };
+
 const unknown = (reason: Extract<Verdict, { status: 'unknown' }>['reason'], detail?: string): Verdict => ({ status: 'unknown', reason, ...(detail ? { detail } : {}) });
 
 /**
- * Decides one pair: identical and alpha-equivalent bodies at once, then the proof cache, then the solver.
- * A failure of the encoder on this pair is an unknown verdict with the failure named, never an exception.
+ * Decides one pair. A failure of the encoder on this pair is an unknown verdict with the failure named, never
+ * an exception.
  */
 export async function checkPair(base: PairSide, candidate: PairSide, services: CheckServices, options: CheckOptions): Promise<CheckResult> {
   const check = new PairCheck(base, candidate, services, options);
-  let verdict: Verdict;
+  let decided: Decided;
   let cached = false;
   try {
-    ({ verdict, cached } = await check.decide());
+    ({ cached, ...decided } = await check.decide());
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    verdict = undecided(error);
+    decided = { verdict: undecided(error), settledBy: check.solverCalls > 0 ? 'z3' : 'graph' };
   }
-  return { verdict, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls };
+  return { ...decided, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls };
 }
 
 class PairCheck {
@@ -109,45 +125,73 @@ class PairCheck {
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
   }
 
-  async decide(): Promise<{ verdict: Verdict; cached: boolean }> {
+  async decide(): Promise<Decided & { cached: boolean }> {
     const { fa, fb, a, b, services } = this;
+    const at = (settledBy: SettledBy, verdict: Verdict) => ({ verdict, settledBy, cached: false });
     if (fa.imported || fb.imported) {
       const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
-      return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
+      return at('identical', same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'));
     }
-    if (!sameSignature(fa, fb)) {
-      return { verdict: unknown('signature-changed'), cached: false };
-    }
-    if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
-    if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
+    if (!sameSignature(fa, fb)) return at('identical', unknown('signature-changed'));
+    if (functionHash(fa) === functionHash(fb)) return at('identical', { status: 'proved', method: 'identical' });
+    if (alphaEquivalent(fa, fb)) return at('identical', { status: 'proved', method: 'alpha' });
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
-    if (hit) return { verdict: hit, cached: true };
-    const verdict = await this.prove();
-    await services.verdicts?.set(key, verdict);
-    return { verdict, cached: false };
+    if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
+    const decided = await this.prove();
+    await services.verdicts?.set(key, decided.verdict);
+    return { ...decided, cached: false };
   }
 
-  private async prove(): Promise<Verdict> {
+  private async prove(): Promise<Decided> {
     const { fa, fb, a, b } = this;
-    if (fa.size + fb.size > this.sizeCap) return unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`);
-    let query: EncodedQuery;
+    if (fa.size + fb.size > this.sizeCap) return { verdict: unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`), settledBy: 'graph' };
+    let encoding: PairEncoding;
     try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
-      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return unknown('unsupported', error.construct);
-      const local = await this.proveLocalChange();
-      if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return local;
-      const induction = await this.proveByInduction();
-      if (induction.status === 'proved') return induction;
-      return (await this.refuteByUnrolling()) ?? induction;
+      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
+      return this.loopFallbacks();
     }
-    if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
-    const answer = await this.solve(query.smt, this.narrowing());
-    if (answer.status === 'unsat') return { status: 'proved', method: 'smt' };
+    const remaining = observables(encoding.shared, encoding.a, encoding.b);
+    if (remaining.length === 0) return { verdict: { status: 'proved', method: 'graph' }, settledBy: 'graph' };
+    for (const observable of remaining) {
+      if (unmatchedLoops(observable)) return this.loopFallbacks();
+      const outcome = await this.settle(encoding, observable);
+      if (outcome === 'loop') return this.loopFallbacks();
+      if (outcome !== 'equal') return { verdict: outcome, settledBy: 'z3' };
+    }
+    return { verdict: { status: 'proved', method: 'smt' }, settledBy: 'z3' };
+  }
+
+  /**
+   * One observable the graph did not settle: z3 on what the two sides do not share (shared terms as free
+   * constants, the cheap tactic), then on the whole, and a model of the whole replayed in V8.
+   */
+  private async settle(encoding: PairEncoding, observable: Observable): Promise<'equal' | 'loop' | Verdict> {
+    const small = queryFor(encoding, observable.differs, { abstractShared: observable.sides });
+    if (small.smt.length <= SMT_TEXT_CAP) {
+      const quick = await this.solve(small.smt, { timeoutMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
+      if (quick.status === 'unsat') return 'equal';
+    }
+    const whole = queryFor(encoding, observable.differs);
+    if (whole.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${whole.smt.length} characters`);
+    const answer = await this.solve(whole.smt, { narrow: this.narrowing() });
+    if (answer.status === 'unsat') return 'equal';
     if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-    return this.replayModel(query, answer.model);
+    // A model of a query that reads a loop's exits as free constants describes no run.
+    if (whole.opaque > 0) return 'loop';
+    return this.replayModel(whole, answer.model, observable.name);
+  }
+
+  /** Loops the graph could not match: a local change, induction, or a refutation by a few iterations. */
+  private async loopFallbacks(): Promise<Decided> {
+    const local = await this.proveLocalChange();
+    if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return { verdict: local, settledBy: 'z3' };
+    const induction = await this.proveByInduction();
+    if (induction.status === 'proved') return { verdict: induction, settledBy: 'z3' };
+    return { verdict: (await this.refuteByUnrolling()) ?? induction, settledBy: 'z3' };
   }
 
   /**
@@ -156,32 +200,36 @@ class PairCheck {
    */
   private async refuteByUnrolling(): Promise<Verdict | undefined> {
     const { fa, fb, a, b } = this;
-    let query: EncodedQuery;
+    let encoding: PairEncoding;
     try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx, REFUTATION_UNROLL);
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL });
     } catch (error) {
       if (error instanceof Unsupported) return undefined;
       throw error;
     }
+    const build = encoding.shared.build;
+    const differs = build.or(...observables(encoding.shared, encoding.a, encoding.b).map((o) => o.differs));
+    const query = queryFor(encoding, differs, { assumptions: [build.not(encoding.a.cut), build.not(encoding.b.cut)] });
     if (query.smt.length > SMT_TEXT_CAP) return undefined;
-    const answer = await this.solve(query.smt, this.narrowing());
+    const answer = await this.solve(query.smt, { narrow: this.narrowing() });
     if (answer.status !== 'sat') return undefined;
     const verdict = this.replayModel(query, answer.model);
     return verdict.status === 'refuted' ? verdict : undefined;
   }
 
-  private replayModel(query: EncodedQuery, model: Record<string, string>): Verdict {
+  private replayModel(query: EncodedQuery, model: Record<string, string>, observable?: string): Verdict {
     const { fa, fb, a, b } = this;
-    const outcome = replay({ bytes: a.bytes(), ir: a.ctx.module, fn: fa }, { bytes: b.bytes(), ir: b.ctx.module, fn: fb }, this.options.featureFlags, query, model);
+    const outcome = replay({ bytes: a.bytes(), ir: a.ctx.module, fn: fa }, { bytes: b.bytes(), ir: b.ctx.module, fn: fb }, this.options.featureFlags, query.inputs, model);
     if (outcome.differs) {
       return { status: 'refuted', counterexample: { params: outcome.params, state: outcome.state, observed: { base: outcome.base, candidate: outcome.candidate } } };
     }
     const why = outcome.problem ?? `both ran alike: ${outcome.base}`;
-    const approximations = [...query.shared.approximations];
+    const where = observable ? ` in ${observable}` : '';
+    const approximations = [...query.functions];
     if (approximations.length > 0 && !outcome.problem) {
-      return unknown('approximation', `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${outcome.params.join(' ')})`);
+      return unknown('approximation', `a model of ${approximations.slice(0, 4).join(', ')} told them apart${where}, real runs did not (params ${outcome.params.join(' ')})`);
     }
-    return unknown('encoder-fault', `counterexample did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
+    return unknown('encoder-fault', `counterexample${where} did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
   }
 
   private async proveLocalChange(): Promise<Verdict> {
@@ -249,15 +297,36 @@ class PairCheck {
     return `(assert (bvule size0 ${bvLit(BigInt(memory.initial + 1), width)}))`;
   }
 
-  private async solve(smt: string, narrow?: string): Promise<SolverAnswer> {
+  private async solve(smt: string, extra: Partial<Omit<SolverQuery, 'smt'>> = {}): Promise<SolverAnswer> {
     const t = performance.now();
     this.solverCalls++;
+    const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
+    if (query.narrow === undefined) delete query.narrow;
     try {
-      return await this.services.solve({ smt, timeoutMs: this.timeoutMs, ...(narrow ? { narrow } : {}) }, this.options.signal);
+      return await this.services.solve(query, this.options.signal);
     } finally {
       this.solverMs += performance.now() - t;
     }
   }
+}
+
+/** Loops whose terms only one side of an observable reads: the graph did not match them. */
+function unmatchedLoops(observable: Observable): boolean {
+  const loopsIn = (roots: readonly Term[]) => {
+    const loops = new Set<Term>();
+    const seen = new Set<Term>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (t.op === 'loop') loops.add(t);
+      stack.push(...t.args);
+    }
+    return loops;
+  };
+  const [x, y] = observable.sides.map(loopsIn) as [Set<Term>, Set<Term>];
+  return x.size !== y.size || [...x].some((l) => !y.has(l));
 }
 
 /**
@@ -273,4 +342,3 @@ function unknownFromSolver(reason: string): Verdict {
   if (reason.startsWith('solver-error')) return unknown('solver-error', reason);
   return unknown('timeout', reason);
 }
-

@@ -1,8 +1,8 @@
 import { binaryen, readModule } from '../wasm/binaryen.js';
 import type { IrFunction, IrModule } from '../wasm/ir.js';
-import { parseBvLiteral, symbolPart } from './smt.js';
-import type { EncodedQuery } from './encoder.js';
-import { widthOf } from './values.js';
+import type { QueryInputs } from './encode/query.js';
+import { symbolPart, widthOf } from './encode/side.js';
+import { parseBvLiteral } from './graph/semantics.js';
 
 /**
  * Counterexample replay: both functions run for real in V8 from the state the model describes. Each side is
@@ -183,18 +183,18 @@ function firstMemoryDifference(a: Uint8Array | null, b: Uint8Array | null): stri
   return undefined;
 }
 
-function readSetup(query: EncodedQuery, model: Record<string, string>): Setup {
+function readSetup(query: QueryInputs, model: Record<string, string>): Setup {
   const value = (name: string) => parseBvLiteral(model[name] ?? '#x0') ?? 0n;
   const bytes = new Map<bigint, number>();
-  for (const probe of query.shared.probes) {
+  for (const probe of query.probes) {
     if (model[probe.addr] === undefined) continue;
     const addr = value(probe.addr);
     probe.bytes.forEach((b, k) => bytes.set(addr + BigInt(k), Number(value(b))));
   }
   return {
     params: query.params.map(value),
-    globals: query.shared.entry.globals.map(value),
-    size: query.shared.memory ? Number(value('size0')) : 0,
+    globals: query.entryGlobals.map(value),
+    size: query.memory ? Number(value('size0')) : 0,
     bytes, model,
   };
 }
@@ -205,18 +205,18 @@ export interface ReplaySide {
   fn: IrFunction;
 }
 
-export function replay(base: ReplaySide, candidate: ReplaySide, features: number, query: EncodedQuery, model: Record<string, string>): ReplayOutcome {
+export function replay(base: ReplaySide, candidate: ReplaySide, features: number, query: QueryInputs, model: Record<string, string>): ReplayOutcome {
   const setup = readSetup(query, model);
   const params = query.paramTypes.map((t, i) => literalText(t, setup.params[i]!));
   const state: Record<string, string> = {};
-  query.shared.globals.forEach((name, i) => { state[`global ${name}`] = setup.globals[i]!.toString(); });
-  if (query.shared.memory) state['memory pages'] = String(setup.size);
+  query.globals.forEach((name, i) => { state[`global ${name}`] = setup.globals[i]!.toString(); });
+  if (query.memory) state['memory pages'] = String(setup.size);
   const nonZero = [...setup.bytes].filter(([, b]) => b !== 0).slice(0, 32);
   if (nonZero.length) state['memory bytes'] = nonZero.map(([a, b]) => `${a}:${b}`).join(' ');
-  const globalTypes = query.shared.globals.map((name) => base.ir.globals.find((g) => g.name === name)!.type);
+  const globalTypes = query.globals.map((name) => base.ir.globals.find((g) => g.name === name)!.type);
   try {
-    const a = runConcrete(base.bytes, features, base.fn, base.ir, query.shared.globals, globalTypes, setup);
-    const b = runConcrete(candidate.bytes, features, candidate.fn, candidate.ir, query.shared.globals, globalTypes, setup);
+    const a = runConcrete(base.bytes, features, base.fn, base.ir, query.globals, globalTypes, setup);
+    const b = runConcrete(candidate.bytes, features, candidate.fn, candidate.ir, query.globals, globalTypes, setup);
     const da = describe(a);
     const db = describe(b);
     const memory = firstMemoryDifference(a.memory, b.memory);

@@ -189,7 +189,7 @@ export class Verifier {
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;
         solverMs += result.solverMs;
-        results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
+        results[i] = { name: nameA, verdict: result.verdict, settledBy: result.settledBy, cached: result.cached, ms: Math.round(ms * 10) / 10 };
         opts.onProgress?.(++done, work.length);
       }
     };

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModuleContext } from '../../src/verify/context.js';
-import { SideEncoder, sharedInputs } from '../../src/verify/encoder.js';
+import { sharedInputs } from '../../src/verify/encode/query.js';
+import { SideEncoder, widthOf } from '../../src/verify/encode/side.js';
+import { emitAssertions } from '../../src/verify/graph/emit.js';
+import { bvLit, parseBvLiteral } from '../../src/verify/graph/semantics.js';
+import { bvSort, type BV, type Term } from '../../src/verify/graph/terms.js';
 import { readIr } from '../../src/verify/index.js';
 import { runConcrete, type Observation } from '../../src/verify/replay.js';
-import { bvLit, bvSort, parseBvLiteral } from '../../src/verify/smt.js';
 import { SolverPool } from '../../src/verify/solver-pool.js';
-import { widthOf } from '../../src/verify/values.js';
 import type { IrModule } from '../../src/wasm/ir.js';
 import { Prng } from '../../src/util/prng.js';
 import { FEATURES, wat } from '../unit/verify/pair.js';
@@ -32,36 +34,34 @@ async function evaluate(ir: IrModule, name: string, inputs: Inputs): Promise<Obs
   const ctx = new ModuleContext(ir);
   const fn = ctx.functions.get(name)!;
   const shared = sharedInputs(ctx);
-  const s = shared.script;
-  const params = fn.params.map((t, i) => s.declare(`p${i}`, bvSort(widthOf(t))));
+  const b = shared.build;
+  const params = fn.params.map((t, i) => b.variable(`p${i}`, bvSort(widthOf(t))) as BV);
   const widths = [...fn.params, ...fn.vars].map(widthOf);
-  const encoder = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => bvLit(0n, widthOf(t)))], widths);
-  encoder.unroll = 6;
+  const encoder = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => b.constant(0n, widthOf(t)))], widths, { kind: 'unroll', iterations: 6 });
   const r = encoder.run(fn.body!, fn.results);
-  if (shared.approximations.size > 0 || s.text().includes('gi_')) return 'skip';
-  s.assert(`(not ${r.cut})`);
-  fn.params.forEach((t, i) => s.assert(`(= p${i} ${bvLit(inputs.params[i]!, widthOf(t))})`));
-  shared.globalWidths.forEach((w, i) => s.assert(`(= g${i} ${bvLit(inputs.globals[i]!, w)})`));
+  const assertions: Term[] = [b.not(r.cut)];
+  const out = (name: string, t: Term) => assertions.push(b.eq(b.variable(name, t.sort), t));
+  fn.params.forEach((t, i) => assertions.push(b.eq(params[i]!, b.constant(inputs.params[i]!, widthOf(t)))));
+  shared.globalWidths.forEach((w, i) => assertions.push(b.eq(shared.entry.globals[i]!, b.constant(inputs.globals[i]!, w))));
+  out('out_trap', r.trapped);
+  r.normal.values.forEach((v, i) => out(`out_r${i}`, v));
+  shared.globalWidths.forEach((_, i) => out(`out_g${i}`, b.ite(r.trapped, r.trapEnv.globals[i]!, r.normal.snap.env.globals[i]!)));
   const memory = shared.memory;
   if (memory) {
-    s.assert(`(= size0 ${bvLit(BigInt(ir.memory!.initial), memory.addrWidth)})`);
-    let array = `((as const ${memory.arraySort}) #x00)`;
-    for (const [addr, byte] of inputs.bytes) array = `(store ${array} ${bvLit(addr, memory.addrWidth)} ${bvLit(BigInt(byte), 8)})`;
-    s.assert(`(= mem0 ${array})`);
+    assertions.push(b.eq(shared.entry.size!, b.constant(BigInt(ir.memory!.initial), memory.addrWidth)));
+    const final = b.ite(r.trapped, r.trapEnv.mem!, r.normal.snap.env.mem!);
+    for (let k = 0; k < REGION; k++) out(`out_m${k}`, b.load(final, b.constant(BigInt(k), memory.addrWidth), 1));
   }
-  const trapped = r.trapped;
-  s.assert(`(= out_trap ${trapped})`.replace('out_trap', s.declare('out_trap', 'Bool')));
-  r.normal.values.forEach((v, i) => s.assert(`(= ${s.declare(`out_r${i}`, bvSort(v.width))} ${v.term})`));
-  shared.globalWidths.forEach((w, i) =>
-    s.assert(`(= ${s.declare(`out_g${i}`, bvSort(w))} (ite ${trapped} ${r.trapEnv.globals[i]} ${r.normal.snap.env.globals[i]}))`));
+  const emitted = emitAssertions(assertions);
+  if (shared.approximations.size > 0 || emitted.text.includes('gi_')) return 'skip';
+  let text = emitted.text;
   if (memory) {
-    for (let k = 0; k < REGION; k++) {
-      const final = `(ite ${trapped} ${r.trapEnv.mem} ${r.normal.snap.env.mem})`;
-      s.assert(`(= ${s.declare(`out_m${k}`, '(_ BitVec 8)')} (select ${final} ${bvLit(BigInt(k), memory.addrWidth)}))`);
-    }
+    let array = `((as const (Array (_ BitVec ${memory.addrWidth}) (_ BitVec 8))) #x00)`;
+    for (const [addr, byte] of inputs.bytes) array = `(store ${array} ${bvLit(addr, memory.addrWidth)} ${bvLit(BigInt(byte), 8)})`;
+    text = `(declare-const mem0 (Array (_ BitVec ${memory.addrWidth}) (_ BitVec 8)))\n(assert (= mem0 ${array}))\n${text.replace(/^\(declare-const mem0 .*\)$/m, '')}`;
   }
-  if (s.length > 400_000) return 'skip';
-  const answer = await pool.check({ smt: `${s.text()}(check-sat)\n`, timeoutMs: 4000 });
+  if (text.length > 400_000) return 'skip';
+  const answer = await pool.check({ smt: `${text}(check-sat)\n`, timeoutMs: 4000 });
   // unsat: the run is longer than the unrolling; unknown: too slow to evaluate here. Neither is counted.
   if (answer.status !== 'sat') return 'skip';
   const m = answer.model;

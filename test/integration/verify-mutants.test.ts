@@ -5,7 +5,7 @@ import { binaryen } from '../../src/wasm/binaryen.js';
 import { childFields, children } from '../../src/wasm/walk.js';
 import type { IrModule } from '../../src/wasm/ir.js';
 import { Prng } from '../../src/util/prng.js';
-import { widthOf } from '../../src/verify/values.js';
+import { widthOf } from '../../src/verify/encode/side.js';
 import { FEATURES } from '../unit/verify/pair.js';
 import { generatedModule } from './verify-generator.js';
 
