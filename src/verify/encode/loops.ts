@@ -1,4 +1,4 @@
-import { forEachNode, someNode, type IrLoop } from '../../wasm/ir.js';
+import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import type { BV, Bool, LoopData, Mem, Term, World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
@@ -51,6 +51,8 @@ export interface BaseLoop {
   next: Map<Var, Term>;
   /** Per exit index, the guard of leaving that way. */
   exits: readonly Bool[];
+  /** The roles of its variables (computed when a candidate loop first needs them). */
+  roles?: Map<Var, number>;
 }
 
 function read(side: SideEncoder, v: Var): Term {
@@ -168,6 +170,35 @@ const reads = (u: Term): readonly Term[] => {
 };
 
 /**
+ * Which locals the code after the loop may read what they leave with: those read anywhere outside the loop,
+ * and when the loop runs again inside an enclosing loop, those it reads at its own header (`strict`).
+ * Without the whole body of the frame (a fragment), every local.
+ */
+function readAfter(side: SideEncoder, node: IrLoop, strict: ReadonlySet<Var>): (v: Var) => boolean {
+  const body = side.frame.body;
+  if (!body) return () => true;
+  let counts = readCounts.get(body);
+  if (!counts) readCounts.set(body, (counts = countReads(body)));
+  let inside = readCounts.get(node);
+  if (!inside) readCounts.set(node, (inside = countReads(node)));
+  const nested = someNode(body, (n) => n.kind === 'loop' && n !== node && someNode(n, (m) => m === node));
+  return (v) => {
+    const i = Number(v.slice(1));
+    return (counts!.get(i) ?? 0) > (inside!.get(i) ?? 0) || (nested && strict.has(v));
+  };
+}
+
+const readCounts = new WeakMap<IrNode, Map<number, number>>();
+
+function countReads(root: IrNode): Map<number, number> {
+  const counts = new Map<number, number>();
+  forEachNode(root, (n) => {
+    if (n.kind === 'local.get') counts.set(n.local, (counts.get(n.local) ?? 0) + 1);
+  });
+  return counts;
+}
+
+/**
  * The loop keys whose parameters `t` reads, outside the loops that bind them. A loop term reads what its
  * iteration reads (an enclosing loop's parameter its body uses without carrying it), so `exited(L, k)` and
  * `exit(L, k, v)` depend on everything the loop does.
@@ -209,8 +240,12 @@ function exitValue(side: SideEncoder, loop: Term<'loop'>, k: number, t: Term): T
   return side.build.apply('exit', t.sort, [loop, t], k);
 }
 
-/** The code after the loop: each way out continues where it leads, under `exited(L, k)`. */
-function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, index: (way: Way) => number): BV | undefined {
+/**
+ * The code after the loop: each way out continues where it leads, under `exited(L, k)`. A local whose value
+ * there reads `unrelated` (the parameters of a candidate's variables no base variable corresponds to) leaves
+ * with an unknown value.
+ */
+function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, index: (way: Way) => number, unrelated?: number): BV | undefined {
   const b = side.build;
   const outer = side.alive;
   const vars = allVars(side);
@@ -219,7 +254,9 @@ function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, inde
     const locals = [...side.frame.locals];
     for (const v of vars) {
       if (v[0] === 'l' && way.to.kind === 'trap') continue;
-      write(env, locals, v, exitValue(side, loop, k, readSnapshot(way.exit.snap, v)));
+      const value = readSnapshot(way.exit.snap, v);
+      const unknown = unrelated !== undefined && freeLoops(side, value).has(unrelated);
+      write(env, locals, v, unknown ? b.graph.intern('unknown', value.sort, [], b.graph.loopKey()) : exitValue(side, loop, k, value));
     }
     return {
       guard: b.and(outer, b.apply('exited', 'bool', [loop], k) as Bool),
@@ -261,8 +298,9 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   const param = (v: Var) => b.graph.intern('lparam', entry.get(v)!.sort, [], [key, vars.indexOf(v)] as const);
   let header: Map<Var, Term>;
   let iteration: Iteration;
-  // Variables an iteration carries round unchanged hold their entry value at every header: run again with
-  // them as invariants, so that the loop's terms do not depend on what the syntax over-approximated.
+  // Variables an iteration carries round unchanged hold their entry value at every header, and what a
+  // variable holds at the header may be read by nothing (a temporary written before it is read): run again
+  // with those as invariants, so that the loop's terms depend only on what it really carries.
   const registered = side.shared.baseLoops.length;
   for (;;) {
     // The inner loops of a run that is redone are not the base's loops.
@@ -270,7 +308,9 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     header = new Map(vars.map((v) => [v, carried.includes(v) ? param(v) : entry.get(v)!] as const));
     iteration = iterate(side, node, header);
     const next = iteration.again.snap;
-    const still = carried.filter((v) => readSnapshot(next, v) !== header.get(v) || iteration.again.guard === b.false);
+    const strict = liveAtHeader(vars, carried, header, iteration, () => false);
+    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node, strict));
+    const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
     if (still.length === carried.length) break;
     carried = still;
   }
@@ -347,71 +387,133 @@ function roles(side: SideEncoder, key: number, vars: readonly Var[], entry: Read
   return role;
 }
 
+/**
+ * One iteration of the candidate's loop with parameters of its own: which carried variables are live at the
+ * header (something observable reads what they hold there: the guards, the values leaving the loop, or what
+ * a live variable carries round), and each variable's role (see `roles`). Variables written in the body but
+ * dead at the header (temporaries, the locals SSA splits off) need no counterpart in the base loop.
+ */
+interface Survey {
+  key: number;
+  header: Map<Var, Term>;
+  /** Live for what the loop itself does (guards, state, values it leaves with). */
+  live: Set<Var>;
+  /** Live also for the values locals leave with (which the code after the loop may or may not read). */
+  leaving: Set<Var>;
+  roles: Map<Var, number>;
+}
+
+function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: readonly Var[]): Survey {
+  const key = side.build.graph.loopKey();
+  const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
+  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? side.build.graph.intern('lparam', entry.get(v)!.sort, [], [key, i] as const) : entry.get(v)!] as const));
+  const registered = side.shared.baseLoops.length;
+  const iteration = iterate(side, node, header);
+  side.shared.baseLoops.length = registered;
+  const next = new Map(vars.map((v) => [v, readSnapshot(iteration.again.snap, v)] as const));
+  // The values locals leave with are no reason to relate them: a local the code after the loop never reads
+  // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
+  const live = liveAtHeader(vars, carried, header, iteration, () => false);
+  const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node, live));
+  return { key, header, live, leaving, roles: roles(side, key, vars, entry, next) };
+}
+
+/**
+ * The carried variables whose value at the header something observable reads: the guards, what leaves the
+ * loop, or what a live variable carries round.
+ */
+function liveAtHeader(vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, leaving: (v: Var) => boolean): Set<Var> {
+  const paramOf = new Map<Term, Var>(carried.map((v) => [header.get(v)!, v]));
+  const live = new Set<Var>();
+  const seen = new Set<Term>();
+  const stack: Term[] = [iteration.again.guard];
+  for (const way of iteration.ways) {
+    stack.push(way.exit.guard, ...way.exit.values);
+    for (const v of vars) if (v[0] !== 'l' || (way.to.kind !== 'trap' && leaving(v))) stack.push(readSnapshot(way.exit.snap, v));
+  }
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const v = paramOf.get(t);
+    if (v !== undefined && !live.has(v)) {
+      live.add(v);
+      stack.push(readSnapshot(iteration.again.snap, v));
+    }
+    stack.push(...reads(t));
+  }
+  return live;
+}
+
 /** Tries to show the candidate's loop is `base` (see the file comment); the iteration and way map if so. */
 function matchBase(
-  side: SideEncoder, node: IrLoop, base: BaseLoop, mayRun: () => boolean,
-): { iteration: Iteration; index: (way: Way) => number } | undefined {
+  side: SideEncoder, node: IrLoop, base: BaseLoop, surveyed: () => Survey, mayRun: () => boolean,
+): { iteration: Iteration; index: (way: Way) => number; unrelated: number } | undefined {
   const b = side.build;
   const vars = allVars(side);
   const writes = written(side, node);
   const carried = vars.filter((v) => writes.has(v));
   const baseVars = [...base.header.keys()];
-  const candidates = new Map<Var, Var[]>();
-  for (const v of carried) {
-    const init = read(side, v);
-    const fits = baseVars.filter((u) => (v[0] === 'l' ? u[0] === 'l' : u === v) && base.entry.get(u) === init);
-    // Carried values of the base first: they are what an unchanged candidate variable corresponds to.
-    fits.sort((x, y) => Number(base.header.get(x) === base.entry.get(x)) - Number(base.header.get(y) === base.entry.get(y)));
-    if (fits.length === 0) return undefined;
-    candidates.set(v, fits);
-  }
+  const fitsOf = (v: Var) => baseVars.filter((u) => (v[0] === 'l' ? u[0] === 'l' : u === v) && base.entry.get(u) === read(side, v));
+  // State components correspond to themselves whether live or not: a quick test before any iteration runs.
+  if (carried.some((v) => v[0] !== 'l' && fitsOf(v).length === 0)) return undefined;
   if (!mayRun()) return undefined;
-  if ([...candidates.values()].some((fits) => fits.length > 1)) narrowByRole(side, node, base, vars, carried, candidates);
-  const choice = new Map<Var, number>(carried.map((v) => [v, 0]));
-  for (let attempt = 0; attempt < 4; attempt++) {
+  const { key, header: own, live, leaving, roles: mine } = surveyed();
+  // Variables the loop itself reads must correspond to base variables; locals it only leaves with are
+  // related where they can be and otherwise leave with an unknown value.
+  const required = carried.filter((v) => live.has(v));
+  const optional = carried.filter((v) => !live.has(v) && leaving.has(v));
+  const candidates = new Map<Var, Var[]>();
+  for (const v of [...required, ...optional]) {
+    const fits = fitsOf(v);
+    if (fits.length === 0 && required.includes(v)) return undefined;
+    if (fits.length > 0) candidates.set(v, fits);
+  }
+  if ([...candidates.values()].some((fits) => fits.length > 1)) {
+    // Same role first, then carried values of the base (what an unchanged variable corresponds to).
+    base.roles ??= roles(side, base.data.key, baseVars, base.entry, base.next);
+    const theirs = base.roles;
+    const rank = (v: Var, u: Var) => (theirs.get(u) === mine.get(v) ? 0 : 2) + (base.header.get(u) === base.entry.get(u) ? 1 : 0);
+    for (const [v, fits] of candidates) fits.sort((x, y) => rank(v, x) - rank(v, y));
+  }
+  const choice = new Map<Var, number>([...candidates.keys()].map((v) => [v, 0]));
+  for (let attempt = 0; attempt < 6; attempt++) {
     const header = new Map<Var, Term>();
-    for (const v of vars) header.set(v, carried.includes(v) ? base.header.get(candidates.get(v)![choice.get(v)!]!)! : read(side, v));
+    for (const v of vars) {
+      header.set(v, choice.has(v) ? base.header.get(candidates.get(v)![choice.get(v)!]!)! : carried.includes(v) ? own.get(v)! : read(side, v));
+    }
     const iteration = iterate(side, node, header);
-    const broken = carried.filter((v) => readSnapshot(iteration.again.snap, v) !== base.next.get(candidates.get(v)![choice.get(v)!]!));
+    const broken = [...choice.keys()].filter((v) => readSnapshot(iteration.again.snap, v) !== base.next.get(candidates.get(v)![choice.get(v)!]!));
     if (broken.length > 0) {
-      // Another choice for each broken variable that has one (a variable may break only because another did).
-      const movable = broken.filter((v) => choice.get(v)! + 1 < candidates.get(v)!.length);
-      if (movable.length === 0) return undefined;
-      for (const v of movable) choice.set(v, choice.get(v)! + 1);
+      // Another choice for each broken variable that has one (a variable may break only because another did);
+      // an optional one with none left goes unrelated.
+      let moved = false;
+      for (const v of broken) {
+        if (choice.get(v)! + 1 < candidates.get(v)!.length) {
+          choice.set(v, choice.get(v)! + 1);
+          moved = true;
+        } else if (!required.includes(v)) {
+          choice.delete(v);
+          moved = true;
+        }
+      }
+      if (!moved) return undefined;
       continue;
     }
     if (iteration.again.guard !== base.data.again) return undefined;
     const index = new Map<Way, number>();
+    // Nothing but locals may leave the loop with a value that reads an unrelated variable's stand-in.
+    const leaks = (t: Term) => freeLoops(side, t).has(key);
     for (const way of iteration.ways) {
       if (way.exit.guard === b.false) continue;
       const k = way.to.kind === 'trap' ? (base.exits[TRAP] === way.exit.guard ? TRAP : -1) : base.exits.indexOf(way.exit.guard);
       if (k < 0 || (k === TRAP) !== (way.to.kind === 'trap')) return undefined;
+      if (way.exit.values.some(leaks) || vars.some((v) => v[0] !== 'l' && leaks(readSnapshot(way.exit.snap, v)))) return undefined;
       index.set(way, k);
     }
-    return { iteration, index: (way) => index.get(way)! };
+    return { iteration, index: (way) => index.get(way)!, unrelated: key };
   }
   return undefined;
-}
-
-/**
- * Where a candidate variable could correspond to several base variables (locals that all start at zero),
- * one iteration with parameters of its own tells their roles apart; candidates of the same role go first.
- */
-function narrowByRole(side: SideEncoder, node: IrLoop, base: BaseLoop, vars: readonly Var[], carried: readonly Var[], candidates: Map<Var, Var[]>): void {
-  const key = side.build.graph.loopKey();
-  const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
-  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? side.build.graph.intern('lparam', entry.get(v)!.sort, [], [key, i] as const) : entry.get(v)!] as const));
-  const registered = side.shared.baseLoops.length;
-  const own = iterate(side, node, header);
-  side.shared.baseLoops.length = registered;
-  const next = new Map(vars.map((v) => [v, readSnapshot(own.again.snap, v)] as const));
-  const mine = roles(side, key, vars, entry, next);
-  const baseVars = [...base.header.keys()];
-  const theirs = roles(side, (base.data as LoopData).key, baseVars, base.entry, base.next);
-  for (const [v, fits] of candidates) {
-    const same = fits.filter((u) => theirs.get(u) === mine.get(v));
-    candidates.set(v, [...same, ...fits.filter((u) => !same.includes(u))]);
-  }
 }
 
 /** A loop in graph mode: the base's loops become terms; a candidate's loop is matched to one if it can be. */
@@ -424,9 +526,16 @@ export function graphLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   if (side.side === 'b') {
     const nearest = [...side.shared.baseLoops].sort((x, y) => Math.abs(x.order - order) - Math.abs(y.order - order));
     let tried = 0;
+    let surveyed: Survey | undefined;
+    const surveyOnce = () => {
+      const vars = allVars(side);
+      const writes = written(side, node);
+      surveyed ??= survey(side, node, vars, vars.filter((v) => writes.has(v)));
+      return surveyed;
+    };
     for (const base of nearest) {
-      const matched = matchBase(side, node, base, () => ++tried <= MATCH_ATTEMPTS);
-      if (matched) return leave(side, base.loop, matched.iteration, matched.index);
+      const matched = matchBase(side, node, base, surveyOnce, () => ++tried <= MATCH_ATTEMPTS);
+      if (matched) return leave(side, base.loop, matched.iteration, matched.index, matched.unrelated);
       if (tried >= MATCH_ATTEMPTS) break;
     }
   }

@@ -122,7 +122,7 @@ export function encodeFunctionPair(
   const side = (fn: IrFunction, ctx: ModuleContext, which: 'a' | 'b') => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);
     const locals = [...params, ...fn.vars.map((t) => build.constant(0n, widthOf(t)))];
-    return new SideEncoder(which, ctx, shared, locals, widths, mode).run(fn.body!, fn.results);
+    return new SideEncoder(which, ctx, shared, locals, widths, mode).runBody(fn.body!, fn.results);
   };
   const a = side(base, baseCtx, 'a');
   const b = side(candidate, candidateCtx, 'b');

@@ -44,6 +44,8 @@ export interface Frame {
   labels: Label[];
   returns: Exit[];
   depth: number;
+  /** The whole body this frame runs, when it is one (a function's, an inlined callee's); not a fragment's. */
+  body?: IrNode;
 }
 
 export interface SideResult {
@@ -109,6 +111,12 @@ export class SideEncoder implements MemorySide {
   /** Runs `node` from the current state; the result is what the whole fragment does. */
   run(node: IrNode, resultTypes: readonly string[]): SideResult {
     return this.finish(this.exec(node), resultTypes);
+  }
+
+  /** Runs a function's whole body (which lets loops see which locals the code around them reads). */
+  runBody(body: IrNode, resultTypes: readonly string[]): SideResult {
+    this.frame.body = body;
+    return this.run(body, resultTypes);
   }
 
   /**
@@ -437,7 +445,7 @@ export class SideEncoder implements MemorySide {
     const outer = this.frame;
     const widths = [...callee.params, ...callee.vars].map(widthOf);
     const locals = [...args, ...callee.vars.map((t) => b.constant(0n, widthOf(t)))];
-    this.frame = { locals, widths, labels: [], returns: [], depth: outer.depth + 1 };
+    this.frame = { locals, widths, labels: [], returns: [], depth: outer.depth + 1, body: callee.body! };
     const value = this.exec(callee.body!);
     const results = callee.results.map(widthOf);
     const fall: Exit = { guard: this.alive, snap: this.snapshot(), values: value ? [value] : [] };

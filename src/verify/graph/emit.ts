@@ -32,7 +32,7 @@ export interface EmitOptions {
   entryMemory?: Mem;
 }
 
-const OPAQUE_OPS = new Set(['exit', 'exited', 'lparam', 'loop']);
+const OPAQUE_OPS = new Set(['exit', 'exited', 'lparam', 'loop', 'unknown']);
 
 export function emitAssertions(assertions: readonly Term[], options: EmitOptions = {}): Emitted {
   const lines: string[] = [];

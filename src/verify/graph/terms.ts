@@ -29,7 +29,9 @@ export type Op =
   // uninterpreted functions (float operators, opaque calls, memory.grow), float→int truncation
   | 'uf' | 'trunc' | 'truncTrap'
   // loops: a loop (its body lives in its data), a loop-carried value at the header, and what leaving it gives
-  | 'loop' | 'lparam' | 'exit' | 'exited';
+  | 'loop' | 'lparam' | 'exit' | 'exited'
+  // a value nothing is known about (one of its kind: its data is a fresh number)
+  | 'unknown';
 
 /** Per operator: extract → [hi, lo]; load/store → byte count; uf → the function's name; const → value; … */
 export type TermData = bigint | boolean | string | number | readonly [number, number] | LoopData | null;
