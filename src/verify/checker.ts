@@ -52,6 +52,8 @@ export interface CheckOptions {
   featureFlags: number;
   /** Per solver query, default 5000 ms. */
   timeoutMs?: number;
+  /** For one whole check (its solver queries above all), default four times the per-query timeout. */
+  budgetMs?: number;
   /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
   sizeCap?: number;
   signal?: AbortSignal;
@@ -74,6 +76,9 @@ export const DEFAULT_SIZE_CAP = 6000;
 
 /** The cheap first attempt at each observable: its budget, within the per-query timeout. */
 const QUICK_MS = 300;
+
+/** Below this, what is left of a check's budget is not worth a query. */
+const MIN_QUERY_MS = 50;
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
@@ -112,6 +117,8 @@ class PairCheck {
   private readonly fb: IrFunction;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
+  private readonly budgetMs: number;
+  private readonly deadline: number;
 
   constructor(
     private readonly a: PairSide,
@@ -123,6 +130,8 @@ class PairCheck {
     this.fb = b.fn;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
+    this.budgetMs = options.budgetMs ?? 4 * this.timeoutMs;
+    this.deadline = performance.now() + this.budgetMs;
   }
 
   async decide(): Promise<Decided & { cached: boolean }> {
@@ -156,33 +165,40 @@ class PairCheck {
     }
     const remaining = observables(encoding.shared, encoding.a, encoding.b);
     if (remaining.length === 0) return { verdict: { status: 'proved', method: 'graph' }, settledBy: 'graph' };
-    for (const observable of remaining) {
-      if (unmatchedLoops(observable)) return this.loopFallbacks();
-      const outcome = await this.settle(encoding, observable);
-      if (outcome === 'loop') return this.loopFallbacks();
-      if (outcome !== 'equal') return { verdict: outcome, settledBy: 'z3' };
-    }
-    return { verdict: { status: 'proved', method: 'smt' }, settledBy: 'z3' };
+    if (remaining.some(unmatchedLoops)) return this.loopFallbacks();
+    const left: Observable[] = [];
+    for (const observable of remaining) if (!(await this.quickly(encoding, observable))) left.push(observable);
+    if (left.length === 0) return { verdict: { status: 'proved', method: 'smt' }, settledBy: 'z3' };
+    const outcome = await this.settle(encoding, left);
+    if (outcome === 'loop') return this.loopFallbacks();
+    return { verdict: outcome === 'equal' ? { status: 'proved', method: 'smt' } : outcome, settledBy: 'z3' };
   }
 
   /**
-   * One observable the graph did not settle: z3 on what the two sides do not share (shared terms as free
-   * constants, the cheap tactic), then on the whole, and a model of the whole replayed in V8.
+   * One observable the graph did not settle, on what the two sides do not share (shared terms as free
+   * constants) with the cheap tactic and a short budget: true when that proves it.
    */
-  private async settle(encoding: PairEncoding, observable: Observable): Promise<'equal' | 'loop' | Verdict> {
+  private async quickly(encoding: PairEncoding, observable: Observable): Promise<boolean> {
     const small = queryFor(encoding, observable.differs, { abstractShared: observable.sides });
-    if (small.smt.length <= SMT_TEXT_CAP) {
-      const quick = await this.solve(small.smt, { timeoutMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
-      if (quick.status === 'unsat') return 'equal';
-    }
-    const whole = queryFor(encoding, observable.differs);
+    if (small.smt.length > SMT_TEXT_CAP) return false;
+    const quick = await this.solve(small.smt, { timeoutMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
+    return quick.status === 'unsat';
+  }
+
+  /**
+   * The observables the quick attempts left, together as one whole query with the full timeout; a model is
+   * replayed in V8.
+   */
+  private async settle(encoding: PairEncoding, left: readonly Observable[]): Promise<'equal' | 'loop' | Verdict> {
+    const differs = encoding.shared.build.or(...left.map((o) => o.differs));
+    const whole = queryFor(encoding, differs);
     if (whole.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${whole.smt.length} characters`);
     const answer = await this.solve(whole.smt, { narrow: this.narrowing() });
     if (answer.status === 'unsat') return 'equal';
     if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
     // A model of a query that reads a loop's exits as free constants describes no run.
     if (whole.opaque > 0) return 'loop';
-    return this.replayModel(whole, answer.model, observable.name);
+    return this.replayModel(whole, answer.model, left.map((o) => o.name).join(', '));
   }
 
   /** Loops the graph could not match: a local change, induction, or a refutation by a few iterations. */
@@ -299,8 +315,11 @@ class PairCheck {
 
   private async solve(smt: string, extra: Partial<Omit<SolverQuery, 'smt'>> = {}): Promise<SolverAnswer> {
     const t = performance.now();
+    const remaining = this.deadline - t;
+    if (remaining < MIN_QUERY_MS) return { status: 'unknown', reason: `timeout (the check's budget of ${this.budgetMs} ms is spent)` };
     this.solverCalls++;
     const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
+    query.timeoutMs = Math.min(query.timeoutMs, Math.round(remaining));
     if (query.narrow === undefined) delete query.narrow;
     try {
       return await this.services.solve(query, this.options.signal);

@@ -1,4 +1,5 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
+import { liveAfterLoops } from './liveness.js';
 import type { BV, Bool, LoopData, Mem, Term, World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
@@ -170,33 +171,19 @@ const reads = (u: Term): readonly Term[] => {
 };
 
 /**
- * Which locals the code after the loop may read what they leave with: those read anywhere outside the loop,
- * and when the loop runs again inside an enclosing loop, those it reads at its own header (`strict`).
- * Without the whole body of the frame (a fragment), every local.
+ * Which locals the code after the loop may read what they leave with (liveness.ts); without the whole body
+ * of the frame (a fragment), every local.
  */
-function readAfter(side: SideEncoder, node: IrLoop, strict: ReadonlySet<Var>): (v: Var) => boolean {
+function readAfter(side: SideEncoder, node: IrLoop): (v: Var) => boolean {
   const body = side.frame.body;
   if (!body) return () => true;
-  let counts = readCounts.get(body);
-  if (!counts) readCounts.set(body, (counts = countReads(body)));
-  let inside = readCounts.get(node);
-  if (!inside) readCounts.set(node, (inside = countReads(node)));
-  const nested = someNode(body, (n) => n.kind === 'loop' && n !== node && someNode(n, (m) => m === node));
-  return (v) => {
-    const i = Number(v.slice(1));
-    return (counts!.get(i) ?? 0) > (inside!.get(i) ?? 0) || (nested && strict.has(v));
-  };
+  let live = liveness.get(body);
+  if (!live) liveness.set(body, (live = liveAfterLoops(body)));
+  const after = live.get(node);
+  return (v) => !after || after.has(Number(v.slice(1)));
 }
 
-const readCounts = new WeakMap<IrNode, Map<number, number>>();
-
-function countReads(root: IrNode): Map<number, number> {
-  const counts = new Map<number, number>();
-  forEachNode(root, (n) => {
-    if (n.kind === 'local.get') counts.set(n.local, (counts.get(n.local) ?? 0) + 1);
-  });
-  return counts;
-}
+const liveness = new WeakMap<IrNode, Map<IrLoop, Set<number>>>();
 
 /**
  * The loop keys whose parameters `t` reads, outside the loops that bind them. A loop term reads what its
@@ -308,8 +295,7 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     header = new Map(vars.map((v) => [v, carried.includes(v) ? param(v) : entry.get(v)!] as const));
     iteration = iterate(side, node, header);
     const next = iteration.again.snap;
-    const strict = liveAtHeader(vars, carried, header, iteration, () => false);
-    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node, strict));
+    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
     const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
     if (still.length === carried.length) break;
     carried = still;
@@ -414,7 +400,7 @@ function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: 
   // The values locals leave with are no reason to relate them: a local the code after the loop never reads
   // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
   const live = liveAtHeader(vars, carried, header, iteration, () => false);
-  const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node, live));
+  const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
   return { key, header, live, leaving, roles: roles(side, key, vars, entry, next) };
 }
 

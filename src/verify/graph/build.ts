@@ -2,7 +2,7 @@ import { instantiate, match, type Bindings, type PatternBuilder } from './patter
 import { RULES_BY_OP } from './rules.js';
 import { evaluateTerm, truncateConstant, type Concrete } from './semantics.js';
 import {
-  Graph, bvSort, constValue, mask,
+  Graph, bvSort, constValue, mask, termKey,
   type BV, type Bool, type Mem, type Op, type Sort, type Term, type TermData,
 } from './terms.js';
 
@@ -35,6 +35,8 @@ interface Address { base: Term | null; offset: bigint }
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
   private readonly normal = new Map<Term, Term>();
+  /** Term key of what `apply` was asked for → the answer. */
+  private readonly built = new Map<string, Term>();
   private readonly inProgress = new Set<Term>();
 
   readonly graph: Graph;
@@ -62,6 +64,16 @@ export class Builder implements PatternBuilder {
 
   /** The term `op(args)` in normal form. */
   apply(op: Op, sort: Sort, args: readonly Term[], data: TermData = null): Term {
+    // Normal forms are asked for the same arguments again and again (guards, negations): remembered.
+    const key = termKey(op, sort, args, data);
+    const known = this.built.get(key);
+    if (known) return known;
+    const result = this.normalise(op, sort, args, data);
+    this.built.set(key, result);
+    return result;
+  }
+
+  private normalise(op: Op, sort: Sort, args: readonly Term[], data: TermData): Term {
     if (args.length > 0 && FOLDABLE.has(op) && args.every(isConst)) {
       const value = evaluateTerm({ id: -1, op, sort, width: sort.startsWith('bv') ? Number(sort.slice(2)) : 0, args, data }, args.map((a) => a.data as Concrete));
       if (value !== undefined) return typeof value === 'boolean' ? this.bool(value) : this.constant(value, Number(sort.slice(2)));
@@ -214,35 +226,43 @@ export class Builder implements PatternBuilder {
   private connective(op: 'band' | 'bor', args: readonly Bool[]): Term | Term[] {
     const unit = op === 'band' ? this.true : this.false;
     const zero = op === 'band' ? this.false : this.true;
+    const dual = op === 'band' ? 'bor' : 'band';
     const set = new Set<Bool>();
+    const duals: Bool[] = [];
+    let comparisons = 0;
     const visit = (t: Bool) => {
       if (t.op === op) return (t.args as Bool[]).forEach(visit);
-      if (t !== unit) set.add(t);
+      if (t === unit || set.has(t)) return;
+      set.add(t);
+      if (t.op === dual) duals.push(t);
+      else if (t.op === 'ult' || (t.op === 'not' && t.args[0]!.op === 'ult')) comparisons++;
     };
     args.forEach(visit);
     if (set.has(zero)) return zero;
     for (const t of set) if (t.op === 'not' && set.has(t.args[0] as Bool)) return zero;
-    const dual = op === 'band' ? 'bor' : 'band';
-    const partsOf = (t: Bool): Bool[] => (t.op === dual ? (t.args as Bool[]) : [t]);
-    // Absorption: p ∨ (p ∧ q) = p, p ∧ (p ∨ q) = p.
-    for (const t of [...set]) {
-      if (t.op !== dual) continue;
-      const parts = new Set(partsOf(t));
-      for (const other of set) {
-        if (other !== t && partsOf(other).every((x) => parts.has(x))) {
-          set.delete(t);
-          break;
+    if (duals.length > 0) {
+      const partsOf = (t: Bool): readonly Term[] => (t.op === dual ? t.args : [t]);
+      // Absorption: p ∨ (p ∧ q) = p, p ∧ (p ∨ q) = p.
+      for (const t of duals) {
+        const parts = new Set(t.args);
+        for (const other of set) {
+          if (other !== t && set.has(t) && partsOf(other).length <= parts.size && partsOf(other).every((x) => parts.has(x))) {
+            set.delete(t);
+            break;
+          }
         }
       }
+      // Redundant negation: p ∨ (¬p ∧ q) = p ∨ q, p ∧ (¬p ∨ q) = p ∧ q.
+      for (const t of duals) {
+        if (!set.has(t)) continue;
+        const kept = (t.args as Bool[]).filter((x) => !(x.op === 'not' && set.has(x.args[0] as Bool)));
+        if (kept.length < t.args.length) return this.apply(op, 'bool', [...[...set].filter((x) => x !== t), this.apply(dual, 'bool', kept)]);
+      }
     }
-    // Redundant negation: p ∨ (¬p ∧ q) = p ∨ q, p ∧ (¬p ∨ q) = p ∧ q.
-    for (const t of [...set]) {
-      if (t.op !== dual) continue;
-      const kept = (t.args as Bool[]).filter((x) => !(x.op === 'not' && set.has(x.args[0] as Bool)));
-      if (kept.length < t.args.length) return this.apply(op, 'bool', [...[...set].filter((x) => x !== t), this.apply(dual, 'bool', kept)]);
+    if (comparisons > 1) {
+      const bounded = this.bounds(op, set);
+      if (bounded) return bounded;
     }
-    const bounded = this.bounds(op, set);
-    if (bounded) return bounded;
     if (op === 'bor' && set.size > 1) {
       const factored = this.factor([...set]);
       if (factored) return factored;

@@ -123,6 +123,8 @@ export function evaluate(op: Op, sort: Sort, args: readonly Concrete[], data: Te
     case 'ult': return n[0]! < n[1]!;
     case 'slt': return signed(n[0]!, aw(0)) < signed(n[1]!, aw(0));
     case 'ite': return b[0] ? args[1] : args[2];
+    case 'trunc': return truncateConstant(data as string, n[0]!).value;
+    case 'truncTrap': return truncateConstant(data as string, n[0]!).traps;
     default: return undefined;
   }
 }

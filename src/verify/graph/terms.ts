@@ -81,6 +81,13 @@ export const constValue = (t: Term): bigint | undefined => (t.op === 'const' ? (
 
 export const mask = (width: number): bigint => (1n << BigInt(width)) - 1n;
 
+/** The hash-consing key of a term with these parts. */
+export function termKey(op: Op, sort: Sort, args: readonly Term[], data: TermData): string {
+  let key = `${op}|${sort}|${dataKey(data)}`;
+  for (const a of args) key += `|${a.id}`;
+  return key;
+}
+
 function dataKey(data: TermData): string {
   if (data === null) return '';
   if (typeof data === 'object' && 'key' in data) return `L${data.key}`;
@@ -98,8 +105,7 @@ export class Graph {
 
   /** The one term with these parts (no normalisation here: see build.ts). */
   intern<S extends Sort>(op: Op, sort: S, args: readonly Term[], data: TermData = null): Term<S> {
-    let key = `${op}|${sort}|${dataKey(data)}`;
-    for (const a of args) key += `|${a.id}`;
+    const key = termKey(op, sort, args, data);
     const found = this.table.get(key);
     if (found) return found as Term<S>;
     const term: Term<S> = { id: this.table.size, op, sort, width: widthOfSort(sort), args, data };
