@@ -10,11 +10,13 @@ export type VerifyMode = 'strict' | 'report' | 'off';
 export type SearchStrategy = 'refine' | 'pipeline' | 'mixed';
 
 /**
- * How a changed function was proved equivalent. `unreachable`: nothing in the candidate can call it (not
- * exported, not the start, in no table slot a `call_indirect` of its type can reach, named by no `ref.func`,
- * called by no such function), so its body cannot affect the module's behaviour.
+ * How a changed function was proved equivalent: `graph` when both sides' observables became the same terms
+ * of the value graph (loops matched at their headers included), `smt` when z3 proved what remained,
+ * `unreachable` when nothing in the candidate can call it (not exported, not the start, in no table slot a
+ * `call_indirect` of its type can reach, named by no `ref.func`, called by no such function), so its body
+ * cannot affect the module's behaviour.
  */
-export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction' | 'unreachable';
+export type ProofMethod = 'identical' | 'alpha' | 'graph' | 'smt' | 'local-change' | 'induction' | 'unreachable';
 
 /** Why a function could be neither proved nor refuted. */
 export type UnknownReason =
@@ -51,9 +53,18 @@ export type Verdict =
   | { status: 'refuted'; counterexample: Counterexample }
   | { status: 'unknown'; reason: UnknownReason; detail?: string };
 
+/**
+ * What settled a verdict: the bodies were identical (or alike up to renaming), the value graph, z3 (with
+ * replay in V8 for a refutation), a run of both functions, the proof cache, or the module (nothing can call
+ * the function: `proved (unreachable)`).
+ */
+export type SettledBy = 'identical' | 'graph' | 'z3' | 'run' | 'cache' | 'module';
+
 export interface FunctionVerdict {
   name: string;
   verdict: Verdict;
+  /** What settled it (absent in reports of older daemons). */
+  settledBy?: SettledBy;
   /** Body sizes in bytes (code section entry), where known. */
   baseSize?: number;
   candidateSize?: number;

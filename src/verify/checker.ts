@@ -1,15 +1,17 @@
-import type { Verdict } from '../protocol/report.js';
+import type { SettledBy, Verdict } from '../protocol/report.js';
 import { isBinaryenAbort } from '../wasm/binaryen.js';
 import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
 import type { ModuleContext } from './context.js';
-import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
+import { encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
+import { Unsupported } from './encode/side.js';
+import { bvLit } from './graph/semantics.js';
+import type { Term } from './graph/terms.js';
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
 import type { ProofCache } from './proof-cache.js';
 import { Refuter } from './run/refute.js';
-import { bvLit } from './smt.js';
 import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
 /**
@@ -18,6 +20,12 @@ import type { SolverAnswer, SolverQuery } from './solver-task.js';
  * proof-carrying pipelines for one pass step — and it runs on whatever thread holds the IR: z3 is reached only
  * through `services.solve` (the solver pool, directly or over a worker's service port), so nothing here
  * talks to z3 or to a pool.
+ *
+ * In order: identical or alpha-equivalent bodies; the verdict store; the value graph, where both functions
+ * become one hash-consed graph in normal form and every observable that meets is settled (loops included,
+ * matched at their headers); z3 for the observables that did not meet, each on its own, first with what both
+ * sides share abstracted and a cheap tactic, then whole; and for loops the graph could not match, a local
+ * change, induction over a coupling of locals, and refutation by a few iterations (never a proof).
  */
 
 /** One side of a pair: the function, and the module context its encoding may read (callees, globals, memory). */
@@ -45,12 +53,14 @@ export interface CheckOptions {
   featureFlags: number;
   /** Per solver query, default 5000 ms. */
   timeoutMs?: number;
+  /** For one whole check (its solver queries above all), default four times the per-query timeout. */
+  budgetMs?: number;
   /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
   sizeCap?: number;
   signal?: AbortSignal;
   /**
-   * Entry states both functions are run from for real (run/): `before` beside the first proof attempt,
-   * `after` more when no proof was found. A difference is a refutation. Default 24 and 200; 0 runs none.
+   * Entry states both functions are run from for real (run/): `before` the first proof attempt, `after`
+   * more when no proof was found. A difference is a refutation. Default 24 and 200; 0 runs none.
    */
   runs?: { before: number; after: number };
   /**
@@ -61,8 +71,11 @@ export interface CheckOptions {
   callable?: boolean;
 }
 
+export type { SettledBy };
+
 export interface CheckResult {
   verdict: Verdict;
+  settledBy: SettledBy;
   /** The verdict came from the verdict store. */
   cached: boolean;
   /** Time spent waiting for z3, and how many queries it was asked. */
@@ -77,6 +90,12 @@ export const DEFAULT_RUNS = { before: 24, after: 200 };
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_SIZE_CAP = 6000;
 
+/** The cheap first attempt at each observable: its budget, within the per-query timeout. */
+const QUICK_MS = 300;
+
+/** Below this, what is left of a check's budget is not worth a query. */
+const MIN_QUERY_MS = 50;
+
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
 
@@ -86,25 +105,27 @@ const INDUCTION_CHECKS = 48;
 /** Largest SMT text sent to a solver. */
 const SMT_TEXT_CAP = 8_000_000;
 
+type Decided = { verdict: Verdict; settledBy: SettledBy };
+
 const unknown = (reason: Extract<Verdict, { status: 'unknown' }>['reason'], detail?: string): Verdict => ({ status: 'unknown', reason, ...(detail ? { detail } : {}) });
 
 /**
- * Decides one pair: identical and alpha-equivalent bodies at once, then the proof cache, then the solver.
- * A failure of the encoder on this pair is an unknown verdict with the failure named, never an exception.
+ * Decides one pair. A failure of the encoder on this pair is an unknown verdict with the failure named, never
+ * an exception.
  */
 export async function checkPair(base: PairSide, candidate: PairSide, services: CheckServices, options: CheckOptions): Promise<CheckResult> {
   const check = new PairCheck(base, candidate, services, options);
-  let verdict: Verdict;
+  let decided: Decided;
   let cached = false;
   try {
-    ({ verdict, cached } = await check.decide());
+    ({ cached, ...decided } = await check.decide());
   } catch (error) {
     // A binaryen abort (building a run harness) leaves this thread's binaryen unusable: its owner must know.
     if (options.signal?.aborted || isBinaryenAbort(error)) throw error;
-    verdict = undecided(error);
+    decided = { verdict: undecided(error), settledBy: check.solverCalls > 0 ? 'z3' : 'graph' };
   }
   const { ran, inconclusive } = check.refuter.tally;
-  return { verdict, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls, runs: { ran, inconclusive } };
+  return { ...decided, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls, runs: { ran, inconclusive } };
 }
 
 class PairCheck {
@@ -114,6 +135,8 @@ class PairCheck {
   private readonly fb: IrFunction;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
+  private readonly budgetMs: number;
+  private readonly deadline: number;
   readonly refuter: Refuter;
 
   constructor(
@@ -126,27 +149,28 @@ class PairCheck {
     this.fb = b.fn;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
+    this.budgetMs = options.budgetMs ?? 4 * this.timeoutMs;
+    this.deadline = performance.now() + this.budgetMs;
     this.refuter = new Refuter(a, b, options.featureFlags);
   }
 
-  async decide(): Promise<{ verdict: Verdict; cached: boolean }> {
+  async decide(): Promise<Decided & { cached: boolean }> {
     const { fa, fb, a, b, services } = this;
+    const at = (settledBy: SettledBy, verdict: Verdict) => ({ verdict, settledBy, cached: false });
     if (fa.imported || fb.imported) {
       const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
-      return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
+      return at('identical', same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'));
     }
-    if (!sameSignature(fa, fb)) {
-      return { verdict: unknown('signature-changed'), cached: false };
-    }
-    if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
-    if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
-    if (this.options.callable === false) return { verdict: { status: 'proved', method: 'unreachable' }, cached: false };
+    if (!sameSignature(fa, fb)) return at('identical', unknown('signature-changed'));
+    if (functionHash(fa) === functionHash(fb)) return at('identical', { status: 'proved', method: 'identical' });
+    if (alphaEquivalent(fa, fb)) return at('identical', { status: 'proved', method: 'alpha' });
+    if (this.options.callable === false) return at('module', { status: 'proved', method: 'unreachable' });
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
-    if (hit) return { verdict: hit, cached: true };
-    const verdict = await this.proveOrRefute();
-    await services.verdicts?.set(key, verdict);
-    return { verdict, cached: false };
+    if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
+    const decided = await this.proveOrRefute();
+    await services.verdicts?.set(key, decided.verdict);
+    return { ...decided, cached: false };
   }
 
   /**
@@ -154,44 +178,84 @@ class PairCheck {
    * difference settles the pair at once), and on more when no proof was found. A difference seen in a run is
    * the verdict: it happened.
    */
-  private async proveOrRefute(): Promise<Verdict> {
+  private async proveOrRefute(): Promise<Decided> {
     const runs = this.options.runs ?? DEFAULT_RUNS;
-    const early = this.refuter.byRunning(runs.before, 0);
+    const byRunning = (count: number, stream: number): Decided | undefined => {
+      const verdict = this.refuter.byRunning(count, stream);
+      return verdict && { verdict, settledBy: 'run' };
+    };
+    const early = byRunning(runs.before, 0);
     if (early) return early;
-    let verdict: Verdict;
+    let decided: Decided;
     try {
-      verdict = await this.prove();
+      decided = await this.prove();
     } catch (error) {
       // The encoder failed on this pair; runs may still show a difference.
       if (this.options.signal?.aborted || isBinaryenAbort(error)) throw error;
-      const late = this.refuter.byRunning(runs.after, 1);
+      const late = byRunning(runs.after, 1);
       if (late) return late;
       throw error;
     }
-    if (verdict.status !== 'unknown') return verdict;
-    return this.refuter.byRunning(runs.after, 1) ?? verdict;
+    if (decided.verdict.status !== 'unknown') return decided;
+    return byRunning(runs.after, 1) ?? decided;
   }
 
-  private async prove(): Promise<Verdict> {
+  private async prove(): Promise<Decided> {
     const { fa, fb, a, b } = this;
-    if (fa.size + fb.size > this.sizeCap) return unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`);
-    let query: EncodedQuery;
+    if (fa.size + fb.size > this.sizeCap) return { verdict: unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`), settledBy: 'graph' };
+    let encoding: PairEncoding;
     try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
-      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return unknown('unsupported', error.construct);
-      const local = await this.proveLocalChange();
-      if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return local;
-      const induction = await this.proveByInduction();
-      if (induction.status === 'proved') return induction;
-      return (await this.refuteByUnrolling()) ?? induction;
+      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
+      return this.loopFallbacks();
     }
-    if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
-    const answer = await this.solve(query.smt, this.narrowing());
-    if (answer.status === 'unsat') return { status: 'proved', method: 'smt' };
+    const remaining = observables(encoding.shared, encoding.a, encoding.b);
+    if (remaining.length === 0) return { verdict: { status: 'proved', method: 'graph' }, settledBy: 'graph' };
+    if (remaining.some(unmatchedLoops)) return this.loopFallbacks();
+    const left: Observable[] = [];
+    for (const observable of remaining) if (!(await this.quickly(encoding, observable))) left.push(observable);
+    if (left.length === 0) return { verdict: { status: 'proved', method: 'smt' }, settledBy: 'z3' };
+    const outcome = await this.settle(encoding, left);
+    if (outcome === 'loop') return this.loopFallbacks();
+    return { verdict: outcome === 'equal' ? { status: 'proved', method: 'smt' } : outcome, settledBy: 'z3' };
+  }
+
+  /**
+   * One observable the graph did not settle, on what the two sides do not share (shared terms as free
+   * constants) with the cheap tactic and a short budget: true when that proves it.
+   */
+  private async quickly(encoding: PairEncoding, observable: Observable): Promise<boolean> {
+    const small = queryFor(encoding, observable.differs, { abstractShared: observable.sides });
+    if (small.smt.length > SMT_TEXT_CAP) return false;
+    const quick = await this.solve(small.smt, { timeoutMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
+    return quick.status === 'unsat';
+  }
+
+  /**
+   * The observables the quick attempts left, together as one whole query with the full timeout; a model is
+   * replayed in V8.
+   */
+  private async settle(encoding: PairEncoding, left: readonly Observable[]): Promise<'equal' | 'loop' | Verdict> {
+    const differs = encoding.shared.build.or(...left.map((o) => o.differs));
+    const whole = queryFor(encoding, differs);
+    if (whole.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${whole.smt.length} characters`);
+    const answer = await this.solve(whole.smt, { narrow: this.narrowing() });
+    if (answer.status === 'unsat') return 'equal';
     if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-    return this.replayModel(query, answer.model);
+    // A model of a query that reads a loop's exits as free constants describes no run.
+    if (whole.opaque > 0) return 'loop';
+    return this.replayModel(whole, answer.model, left.map((o) => o.name).join(', '));
+  }
+
+  /** Loops the graph could not match: a local change, induction, or a refutation by a few iterations. */
+  private async loopFallbacks(): Promise<Decided> {
+    const local = await this.proveLocalChange();
+    if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return { verdict: local, settledBy: 'z3' };
+    const induction = await this.proveByInduction();
+    if (induction.status === 'proved') return { verdict: induction, settledBy: 'z3' };
+    return { verdict: (await this.refuteByUnrolling()) ?? induction, settledBy: 'z3' };
   }
 
   /**
@@ -200,22 +264,25 @@ class PairCheck {
    */
   private async refuteByUnrolling(): Promise<Verdict | undefined> {
     const { fa, fb, a, b } = this;
-    let query: EncodedQuery;
+    let encoding: PairEncoding;
     try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx, REFUTATION_UNROLL);
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL });
     } catch (error) {
       if (error instanceof Unsupported) return undefined;
       throw error;
     }
+    const build = encoding.shared.build;
+    const differs = build.or(...observables(encoding.shared, encoding.a, encoding.b).map((o) => o.differs));
+    const query = queryFor(encoding, differs, { assumptions: [build.not(encoding.a.cut), build.not(encoding.b.cut)] });
     if (query.smt.length > SMT_TEXT_CAP) return undefined;
-    const answer = await this.solve(query.smt, this.narrowing());
+    const answer = await this.solve(query.smt, { narrow: this.narrowing() });
     if (answer.status !== 'sat') return undefined;
     const verdict = this.replayModel(query, answer.model);
     return verdict.status === 'refuted' ? verdict : undefined;
   }
 
-  private replayModel(query: EncodedQuery, model: Record<string, string>): Verdict {
-    return this.refuter.replay(query, model);
+  private replayModel(query: EncodedQuery, model: Record<string, string>, observable?: string): Verdict {
+    return this.refuter.replay(query, model, observable);
   }
 
   private async proveLocalChange(): Promise<Verdict> {
@@ -283,15 +350,39 @@ class PairCheck {
     return `(assert (bvule size0 ${bvLit(BigInt(memory.initial + 1), width)}))`;
   }
 
-  private async solve(smt: string, narrow?: string): Promise<SolverAnswer> {
+  private async solve(smt: string, extra: Partial<Omit<SolverQuery, 'smt'>> = {}): Promise<SolverAnswer> {
     const t = performance.now();
+    const remaining = this.deadline - t;
+    if (remaining < MIN_QUERY_MS) return { status: 'unknown', reason: `timeout (the check's budget of ${this.budgetMs} ms is spent)` };
     this.solverCalls++;
+    const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
+    query.timeoutMs = Math.min(query.timeoutMs, Math.round(remaining));
+    if (query.narrow === undefined) delete query.narrow;
     try {
-      return await this.services.solve({ smt, timeoutMs: this.timeoutMs, ...(narrow ? { narrow } : {}) }, this.options.signal);
+      return await this.services.solve(query, this.options.signal);
     } finally {
       this.solverMs += performance.now() - t;
     }
   }
+}
+
+/** Loops whose terms only one side of an observable reads: the graph did not match them. */
+function unmatchedLoops(observable: Observable): boolean {
+  const loopsIn = (roots: readonly Term[]) => {
+    const loops = new Set<Term>();
+    const seen = new Set<Term>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (t.op === 'loop') loops.add(t);
+      stack.push(...t.args);
+    }
+    return loops;
+  };
+  const [x, y] = observable.sides.map(loopsIn) as [Set<Term>, Set<Term>];
+  return x.size !== y.size || [...x].some((l) => !y.has(l));
 }
 
 /**
@@ -307,4 +398,3 @@ function unknownFromSolver(reason: string): Verdict {
   if (reason.startsWith('solver-error')) return unknown('solver-error', reason);
   return unknown('timeout', reason);
 }
-

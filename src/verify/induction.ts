@@ -1,9 +1,11 @@
 import { childrenOf, type IrFunction, type IrLoop, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
+import { envDiffers, queryFor, paramName, sharedInputs } from './encode/query.js';
+import { SideEncoder, widthOf, type SideResult } from './encode/side.js';
 import { expandLoopCalls } from './expand-calls.js';
-import { SideEncoder, envDiffers, sharedInputs, type SideResult } from './encoder.js';
-import { type Script, and, bvLit, bvSort, distinct, or, parseBvLiteral } from './smt.js';
-import { widthOf } from './values.js';
+import type { Builder } from './graph/build.js';
+import { parseBvLiteral } from './graph/semantics.js';
+import { bvSort, constValue, type BV, type Bool } from './graph/terms.js';
 
 /**
  * Induction at matched loop headers (cut points). Every loop header of both functions is a cut point, and
@@ -130,31 +132,31 @@ export class InductionPlan {
   /** The negated obligation of one segment under `coupling`: unsat means the segment keeps its promise. */
   encode(segment: number, coupling: Coupling): SegmentQuery {
     const shared = sharedInputs(this.base.ctx);
-    const script = shared.script;
-    const params = this.base.fn.params.map((t, i) => script.declare(`p${i}`, bvSort(widthOf(t))));
+    const b = shared.build;
+    const params = this.base.fn.params.map((t, i) => b.variable(paramName(i), bvSort(widthOf(t))) as BV);
     const [localsA, localsB] = segment === ENTRY
-      ? [this.base, this.candidate].map((side) => [...params, ...side.fn.vars.map((t) => bvLit(0n, widthOf(t)))])
-      : this.headerLocals(script, coupling.get(segment)!);
+      ? [this.base, this.candidate].map((side) => [...params, ...side.fn.vars.map((t) => b.constant(0n, widthOf(t)))])
+      : this.headerLocals(b, coupling.get(segment)!);
     const widths = [this.base, this.candidate].map((side) => localTypes(side.fn).map(widthOf));
-    const equality = (c: Conjunct, a: string[], b: string[]): [string, string] =>
-      c.kind === 'same' ? [a[c.a]!, b[c.b]!] : [[a, b][c.side]![c.local]!, bvLit(c.value, widths[c.side]![c.local]!)];
+    const equality = (c: Conjunct, x: BV[], y: BV[]): [BV, BV] =>
+      c.kind === 'same' ? [x[c.a]!, y[c.b]!] : [[x, y][c.side]![c.local]!, b.constant(c.value, widths[c.side]![c.local]!)];
+    const assumptions: Bool[] = [];
     if (segment !== ENTRY) {
-      for (const c of coupling.get(segment)!) if (c.kind === 'constant') script.assert(`(= ${equality(c, localsA!, localsB!).join(' ')})`);
+      for (const c of coupling.get(segment)!) if (c.kind === 'constant') assumptions.push(b.eq(...equality(c, localsA!, localsB!)));
     }
-    const run = (side: Side, prefix: string, locals: string[]): SideResult => {
-      const encoder = new SideEncoder(prefix, side.ctx, shared, locals, localTypes(side.fn).map(widthOf));
-      encoder.cutPoints = side.cutPoints;
+    const run = (side: Side, which: 'a' | 'b', locals: BV[]): SideResult => {
+      const encoder = new SideEncoder(which, side.ctx, shared, locals, localTypes(side.fn).map(widthOf), { kind: 'cut', cutPoints: side.cutPoints });
       return segment === ENTRY ? encoder.run(side.fn.body!, side.fn.results) : encoder.runFromHeader(side.sites[segment]!.path, side.fn.results);
     };
-    const ra = run(this.base, 'a', localsA);
-    const rb = run(this.candidate, 'b', localsB);
+    const ra = run(this.base, 'a', localsA!);
+    const rb = run(this.candidate, 'b', localsB!);
 
-    const differences: string[] = [
-      distinct(ra.trapped, rb.trapped),
-      distinct(ra.normal.guard, rb.normal.guard),
-      and(ra.trapped, or(...envDiffers(shared, ra.trapEnv, rb.trapEnv))),
-      and(ra.normal.guard, or(
-        ...ra.normal.values.map((v, i) => distinct(v.term, rb.normal.values[i]!.term)),
+    const differences: Bool[] = [
+      b.ne(ra.trapped, rb.trapped),
+      b.ne(ra.normal.guard, rb.normal.guard),
+      b.and(ra.trapped, b.or(...envDiffers(shared, ra.trapEnv, rb.trapEnv))),
+      b.and(ra.normal.guard, b.or(
+        ...ra.normal.values.map((v, i) => b.ne(v, rb.normal.values[i]!)),
         ...envDiffers(shared, ra.normal.snap.env, rb.normal.snap.env),
       )),
     ];
@@ -162,38 +164,38 @@ export class InductionPlan {
     const constants = new Map<number, Conjunct[]>();
     for (const loop of [...loops].sort((x, y) => x - y)) {
       constants.set(loop, [ra, rb].flatMap((result, side) => (result.arrivals.get(loop)?.snap.locals ?? []).flatMap((term, local): Conjunct[] => {
-        const value = parseBvLiteral(term);
+        const value = constValue(term);
         return value === undefined ? [] : [{ kind: 'constant', side: side as 0 | 1, local, value }];
       })));
       const name = (side: string, result: SideResult, fn: IrFunction) => {
         const arrival = result.arrivals.get(loop);
-        const guard = script.declare(guardName(side, loop), 'Bool');
-        script.assert(`(= ${guard} ${arrival?.guard ?? 'false'})`);
+        const guard = b.variable(guardName(side, loop), 'bool');
+        assumptions.push(b.eq(guard, arrival?.guard ?? b.false));
         const locals = localTypes(fn).map((t, i) => {
-          const local = script.declare(localName(side, loop, i), bvSort(widthOf(t)));
-          if (arrival) script.assert(`(= ${local} ${arrival.snap.locals[i]})`);
+          const local = b.variable(localName(side, loop, i), bvSort(widthOf(t))) as BV;
+          if (arrival) assumptions.push(b.eq(local, arrival.snap.locals[i]!));
           return local;
         });
         return { guard, locals, env: arrival?.snap.env };
       };
       const xa = name('a', ra, this.base.fn);
       const xb = name('b', rb, this.candidate.fn);
-      differences.push(distinct(xa.guard, xb.guard));
+      differences.push(b.ne(xa.guard, xb.guard));
       if (!xa.env || !xb.env) continue;
-      differences.push(and(xa.guard, or(
+      differences.push(b.and(xa.guard, b.or(
         ...envDiffers(shared, xa.env, xb.env),
-        ...coupling.get(loop)!.map((c) => distinct(...equality(c, xa.locals, xb.locals))),
+        ...coupling.get(loop)!.map((c) => b.ne(...equality(c, xa.locals, xb.locals))),
       )));
     }
-    script.assert(or(...differences));
-    return { smt: `${script.text()}(check-sat)\n`, segment, constants };
+    const query = queryFor({ shared, params, paramTypes: this.base.fn.params }, b.or(...differences), { assumptions });
+    return { smt: query.smt, segment, constants };
   }
 
   /**
    * Fresh locals at a header, one constant per class of locals the coupling makes equal: the equalities are
    * substituted rather than asserted, so both sides' terms share subterms and the solver sees them equal.
    */
-  private headerLocals(script: Script, conjuncts: Conjunct[]): [string[], string[]] {
+  private headerLocals(b: Builder, conjuncts: Conjunct[]): [BV[], BV[]] {
     const ta = localTypes(this.base.fn);
     const tb = localTypes(this.candidate.fn);
     const parent = [...ta, ...tb].map((_, k) => k);
@@ -201,7 +203,7 @@ export class InductionPlan {
     for (const c of conjuncts) if (c.kind === 'same') parent[find(ta.length + c.b)] = find(c.a);
     const local = (k: number, type: string) => {
       const root = find(k);
-      return script.declare(root < ta.length ? `ha${root}` : `hb${root - ta.length}`, bvSort(widthOf(type)));
+      return b.variable(root < ta.length ? `ha${root}` : `hb${root - ta.length}`, bvSort(widthOf(type))) as BV;
     };
     return [ta.map((t, i) => local(i, t)), tb.map((t, j) => local(ta.length + j, t))];
   }

@@ -1,8 +1,8 @@
 import { attributesOf, childrenOf, forEachNode, type IrFunction, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
-import { SideEncoder, Unsupported, assertDifference, sharedInputs } from './encoder.js';
-import { bvSort } from './smt.js';
-import { widthOf } from './values.js';
+import { observables, queryFor, sharedInputs, type EncodedQuery } from './encode/query.js';
+import { SideEncoder, Unsupported, widthOf } from './encode/side.js';
+import { bvSort, type BV, type Term } from './graph/terms.js';
 
 /**
  * Local changes: when two bodies are identical except for some subtrees, and each changed subtree has no
@@ -39,28 +39,23 @@ export function selfContained(node: IrNode): boolean {
   return contained;
 }
 
-export interface FragmentQuery {
-  smt: string;
-}
-
 /** The query that two subtrees differ, from an arbitrary shared state including every local. */
-export function encodeFragmentPair(fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext): FragmentQuery {
-  const shared = sharedInputs(baseCtx);
-  const widths = [...fn.params, ...fn.vars].map(widthOf);
-  const locals = widths.map((w, i) => shared.script.declare(`l${i}`, bvSort(w)));
-  const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
-  const sideA = new SideEncoder('a', baseCtx, shared, locals, widths);
-  const sideB = new SideEncoder('b', candidateCtx, shared, locals, widths);
+export function encodeFragmentPair(fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery {
   if (a.type !== b.type && a.type !== 'unreachable' && b.type !== 'unreachable') throw new Unsupported('unsupported', 'changed subtree changed its type');
-  const ra = sideA.run(a, types);
-  const rb = sideB.run(b, types);
-  const localPairs = ra.normal.snap.locals.map((l, i): [string, string] => [l, rb.normal.snap.locals[i]!]);
-  assertDifference(shared, ra, rb, localPairs);
-  return { smt: `${shared.script.text()}(check-sat)\n` };
+  const shared = sharedInputs(baseCtx);
+  const build = shared.build;
+  const widths = [...fn.params, ...fn.vars].map(widthOf);
+  const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
+  const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
+  const ra = new SideEncoder('a', baseCtx, shared, locals, widths).run(a, types);
+  const rb = new SideEncoder('b', candidateCtx, shared, locals, widths).run(b, types);
+  const localPairs = ra.normal.snap.locals.map((l, i): [Term, Term] => [l, rb.normal.snap.locals[i]!]);
+  const differs = build.or(...observables(shared, ra, rb, localPairs).map((o) => o.differs));
+  return queryFor({ shared, params: [], paramTypes: [] }, differs);
 }
 
 /** The fragment queries for a function pair whose change is local, or undefined when it is not. */
-export function localChangeQueries(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): FragmentQuery[] | undefined {
+export function localChangeQueries(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery[] | undefined {
   if (base.params.join() !== candidate.params.join() || base.vars.join() !== candidate.vars.join()) return undefined;
   const pairs = differingSubtrees(base.body, candidate.body);
   if (!pairs || pairs.length === 0) return undefined;

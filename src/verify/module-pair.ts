@@ -160,7 +160,7 @@ export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, 
       const ms = performance.now() - t;
       if (result.cached) cachedMs += ms;
       solverMs += result.solverMs;
-      results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
+      results[i] = { name: nameA, verdict: result.verdict, settledBy: result.settledBy, cached: result.cached, ms: Math.round(ms * 10) / 10 };
       opts.onChecked?.(results[i]!, ++done, work.length);
     }
   };

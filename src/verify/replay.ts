@@ -1,7 +1,8 @@
 import type { IrModule } from '../wasm/ir.js';
-import type { EncodedQuery } from './encoder.js';
+import type { QueryInputs } from './encode/query.js';
+import { symbolPart } from './encode/side.js';
+import { parseBvLiteral } from './graph/semantics.js';
 import type { EntryState } from './run/entry.js';
-import { parseBvLiteral, symbolPart } from './smt.js';
 
 /**
  * Counterexample replay: the entry state a solver's model describes, as runs take it (run/entry.ts). Both
@@ -9,17 +10,17 @@ import { parseBvLiteral, symbolPart } from './smt.js';
  * The memory is zeros except where the encoding read it (its probes); imports answer zeros (the model's
  * values for what they return are not real answers).
  */
-export function entryFromModel(query: EncodedQuery, model: Record<string, string>, base: IrModule): EntryState {
+export function entryFromModel(query: QueryInputs, model: Record<string, string>, base: IrModule): EntryState {
   const value = (name: string) => parseBvLiteral(model[name] ?? '#x0') ?? 0n;
   const bytes = new Map<bigint, number>();
-  for (const probe of query.shared.probes) {
+  for (const probe of query.probes) {
     if (model[probe.addr] === undefined) continue;
     const addr = value(probe.addr);
     probe.bytes.forEach((b, k) => bytes.set(addr + BigInt(k), Number(value(b))));
   }
-  const globals = new Map<string, bigint>(query.shared.globals.map((name, i) => [name, value(`g${i}`)]));
+  const globals = new Map<string, bigint>(query.globals.map((name, i) => [name, value(query.entryGlobals[i]!)]));
   for (const g of base.globals) if (g.imported) globals.set(g.name, value(`gi_${symbolPart(g.name)}`));
-  const pages = query.shared.memory ? Number(value('size0')) : 0;
+  const pages = query.memory ? Number(value('size0')) : 0;
   const limit = BigInt(pages) * 65536n;
   return {
     params: query.params.map(value),

@@ -8,6 +8,12 @@ export interface SolverTask {
   timeoutMs: number;
   /** Extra assertions tried first when the query is sat (e.g. a small memory size), for a replayable model. */
   narrow?: string;
+  /**
+   * 'quick': a cheap tactic (simplify, solve-eqs, then bit-blasting to SAT, or z3's SMT core where terms
+   * cannot be bit-blasted) bounded by timeoutMs, for the first attempt at a small query. Giving up within that
+   * budget is expected and says nothing about the z3 instance (see SolverReply).
+   */
+  tactic?: 'quick';
 }
 
 /** A check as its callers pose it; the pool adds the task kind. */

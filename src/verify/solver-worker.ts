@@ -18,10 +18,13 @@ function modelValues(model: { decls(): Array<{ arity(): number; name(): string |
   return values;
 }
 
-async function check(smt: string, timeoutMs: number): Promise<{ answer: SolverAnswer }> {
-  const solver = new ctx.Solver();
+/** The quick tactic of a SolverTask: see solver-task.ts. */
+const quickTactic = (ms: number) => ctx.TryFor(ctx.AndThen('simplify', 'solve-eqs', ctx.OrElse(ctx.AndThen('bit-blast', 'sat'), 'smt')), ms);
+
+async function check(smt: string, timeoutMs: number, quick = false): Promise<{ answer: SolverAnswer }> {
+  const solver = quick ? quickTactic(timeoutMs).solver() : new ctx.Solver();
   try {
-    solver.set('timeout', timeoutMs);
+    if (!quick) solver.set('timeout', timeoutMs);
     solver.fromString(smt);
     const status = await solver.check();
     if (status === 'sat') {
@@ -50,12 +53,14 @@ export default async function solve(task: SolverTask | { kind: 'warmup' } | { ki
     // z3 itself failed (seen once: "memory access out of bounds" inside its wasm): this instance is done.
     answer = { status: 'unknown', reason: `${SOLVER_ERROR}: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return answer.status === 'unknown' ? { answer, retireThread: threadId } : { answer };
+  // A quick tactic that gave up within its budget was meant to; only a real timeout or failure retires the thread.
+  const gaveUp = task.tactic === 'quick' && answer.status === 'unknown' && !answer.reason.startsWith(SOLVER_ERROR);
+  return answer.status === 'unknown' && !gaveUp ? { answer, retireThread: threadId } : { answer };
 }
 
 async function answerOf(task: SolverTask): Promise<SolverAnswer> {
   const started = performance.now();
-  const first = await check(task.smt, task.timeoutMs);
+  const first = await check(task.smt, task.timeoutMs, task.tactic === 'quick');
   // A model with a small memory replays cheaply: ask for one first, fall back to any model.
   if (first.answer.status === 'sat' && task.narrow) {
     const remaining = Math.round(Math.max(100, task.timeoutMs - (performance.now() - started)));

@@ -1,136 +1,82 @@
 import { ModuleContext } from '../../src/verify/context.js';
-import { SideEncoder, sharedInputs, type SharedInputs, type SideResult } from '../../src/verify/encoder.js';
+import { sharedInputs } from '../../src/verify/encode/query.js';
+import { SideEncoder, widthOf } from '../../src/verify/encode/side.js';
+import { Evaluator, MemoryValue, NotEvaluable } from '../../src/verify/graph/evaluate.js';
+import { bvSort, type BV } from '../../src/verify/graph/terms.js';
 import { readIr } from '../../src/verify/index.js';
 import { runSide } from '../../src/verify/run/execute.js';
 import { buildHarness } from '../../src/verify/run/harness.js';
-import { bvLit, bvSort, parseBvLiteral } from '../../src/verify/smt.js';
-import type { SolverPool } from '../../src/verify/solver-pool.js';
-import { widthOf } from '../../src/verify/values.js';
 import type { IrFunction, IrModule } from '../../src/wasm/ir.js';
 import { Prng } from '../../src/util/prng.js';
-import { SmtScript, Unevaluable, select, type BitVector, type Value } from './smt-evaluator.js';
 
 /**
- * Encoder fidelity (design §2, "Trusting the checker", guard 2): the SMT encoding of a function, evaluated
- * on concrete inputs, must give exactly what V8 computes for the same inputs — trap or not, results,
- * globals, and the memory region the inputs fill. Each function is encoded once; every input is evaluated
- * by smt-evaluator.ts, and a sample also by z3, which checks the evaluator itself. Functions whose encoding
- * uses an uninterpreted function or reads an imported global are not evaluable this way and counted apart.
+ * Encoder fidelity (design §2, "Trusting the checker", guard 2): a function's value graph — as the checker
+ * builds it, in normal form, loops as loop terms — evaluated on concrete inputs (graph/evaluate.ts) must give
+ * exactly what V8 computes for the same inputs, run through the run harness: trap or not, results, globals,
+ * and the memory region the inputs fill. Each function is encoded once and evaluated on many inputs. Graphs
+ * that use an uninterpreted function (floats, opaque calls) have no concrete value and are counted apart.
+ * That each operator's SMT meaning equals its concrete meaning is test/unit/verify/graph-semantics.test.ts.
  * Shared by the test (small) and `npm run bench:fidelity` (≥ 100 000 evaluations).
  */
 
 export const REGION = 72;
-/** Loop iterations encoded; runs longer than that are not evaluated. */
-const UNROLL = 6;
 
 /** What each evaluation reports: raw bits as text (integers decimal, floats hex), the region's bytes. */
-export interface Observation { trapped: boolean; results: string[]; globals: string[]; memory: Uint8Array | null }
+interface Observation { trapped: boolean; results: string[]; globals: string[]; memory: Uint8Array | null }
 
 interface Inputs { params: bigint[]; globals: bigint[]; bytes: Map<bigint, number> }
 
-interface Encoded {
-  fn: IrFunction;
-  text: string;
-  script: SmtScript;
-  shared: SharedInputs;
-  result: SideResult;
-}
+type Encoded = ReturnType<typeof encode>;
 
-/** `name` encoded with free inputs, or why it cannot be evaluated. */
-function encode(ir: IrModule, name: string): Encoded | string {
+function encode(ir: IrModule, fn: IrFunction) {
   const ctx = new ModuleContext(ir);
-  const fn = ctx.functions.get(name)!;
   const shared = sharedInputs(ctx);
-  const s = shared.script;
-  const params = fn.params.map((t, i) => s.declare(`p${i}`, bvSort(widthOf(t))));
+  const b = shared.build;
+  const params = fn.params.map((t, i) => b.variable(`p${i}`, bvSort(widthOf(t))) as BV);
   const widths = [...fn.params, ...fn.vars].map(widthOf);
-  const encoder = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => bvLit(0n, widthOf(t)))], widths);
-  encoder.unroll = UNROLL;
-  let result: SideResult;
-  try {
-    result = encoder.run(fn.body!, fn.results);
-  } catch (error) {
-    if (error instanceof Error && /unsupported|loop|NaN/.test(error.message)) return error.message;
-    throw error;
-  }
-  const text = s.text();
-  if (shared.approximations.size > 0) return `uninterpreted ${[...shared.approximations][0]}`;
-  if (text.includes('gi_')) return 'reads an imported global';
-  if (text.length > 2_000_000) return 'encoding too large to evaluate';
-  return { fn, text, script: new SmtScript(text), shared, result };
+  const result = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => b.constant(0n, widthOf(t)))], widths).runBody(fn.body!, fn.results);
+  return { fn, shared, params, result };
 }
 
 const bitsText = (type: string, v: bigint) => (type === 'i32' || type === 'i64' ? v.toString() : `0x${v.toString(16)}`);
 
-function evaluateWithEvaluator(e: Encoded, ir: IrModule, inputs: Inputs): Observation | 'skip' {
-  const { shared, result: r, fn } = e;
-  const env = new Map<string, Value>();
-  fn.params.forEach((t, i) => env.set(`p${i}`, { kind: 'bv', width: widthOf(t), value: inputs.params[i]! }));
-  shared.globalWidths.forEach((w, i) => env.set(`g${i}`, { kind: 'bv', width: w, value: inputs.globals[i]! }));
-  env.set('world0', { kind: 'bv', width: 64, value: 0n });
+function evaluate(e: Encoded, ir: IrModule, inputs: Inputs): Observation | 'skip' {
+  const { fn, shared, params, result: r } = e;
   const memory = shared.memory;
+  const values = new Map<string, bigint | MemoryValue>([
+    ...params.map((p, i): [string, bigint] => [p.data as string, inputs.params[i]!]),
+    ...shared.entry.globals.map((g, i): [string, bigint] => [g.data as string, inputs.globals[i]!]),
+  ]);
   if (memory) {
-    env.set('size0', { kind: 'bv', width: memory.addrWidth, value: BigInt(ir.memory!.initial) });
-    const bytes = inputs.bytes;
-    env.set('mem0', { kind: 'array', lambda: (index) => ({ kind: 'bv', width: 8, value: BigInt(bytes.get((index as BitVector).value) ?? 0) }) });
+    values.set('size0', BigInt(ir.memory!.initial));
+    values.set('mem0', MemoryValue.of(inputs.bytes, memory.addrWidth));
   }
+  const evaluator = new Evaluator({
+    variable(name) {
+      const value = values.get(name);
+      if (value === undefined) throw new NotEvaluable(`input ${name}`);
+      return value;
+    },
+    maxIterations: 10_000,
+  });
   try {
-    const bound = e.script.bind(env);
-    const value = (term: string) => e.script.evaluate(term, bound);
-    if (value(r.cut) !== false) return 'skip';
-    const trapped = value(r.trapped) === true;
-    const bits = (term: string) => (value(term) as BitVector).value;
-    const region = (mem: string) => {
-      const array = value(mem);
-      return Uint8Array.from({ length: REGION }, (_, k) => Number((select(array, { kind: 'bv', width: memory!.addrWidth, value: BigInt(k) }) as BitVector).value));
-    };
+    const trapped = evaluator.value(r.trapped) === true;
+    const end = trapped ? r.trapEnv : r.normal.snap.env;
+    const mem = new Uint8Array(REGION);
+    if (memory) {
+      const final = evaluator.value(end.mem!) as MemoryValue;
+      for (let k = 0; k < REGION; k++) mem[k] = final.read(BigInt(k));
+    }
     return {
       trapped,
-      results: trapped ? [] : r.normal.values.map((v, i) => bitsText(fn.results[i]!, bits(v.term))),
-      globals: shared.globals.map((g, i) => bitsText(ir.globals.find((x) => x.name === g)!.type, bits(trapped ? r.trapEnv.globals[i]! : r.normal.snap.env.globals[i]!))),
-      memory: memory ? region(trapped ? r.trapEnv.mem : r.normal.snap.env.mem) : null,
+      results: trapped ? [] : fn.results.map((t, i) => bitsText(t, evaluator.value(r.normal.values[i]!) as bigint)),
+      globals: shared.globals.map((g, i) => bitsText(ir.globals.find((x) => x.name === g)!.type, evaluator.value(end.globals[i]!) as bigint)),
+      memory: memory ? mem : null,
     };
   } catch (error) {
-    if (error instanceof Unevaluable) return 'skip';
+    if (error instanceof NotEvaluable) return 'skip';
     throw error;
   }
-}
-
-async function evaluateWithZ3(e: Encoded, ir: IrModule, inputs: Inputs, pool: SolverPool): Promise<Observation | 'skip'> {
-  const { shared, result: r, fn } = e;
-  const lines = [e.text, `(assert (not ${r.cut}))`];
-  fn.params.forEach((t, i) => lines.push(`(assert (= p${i} ${bvLit(inputs.params[i]!, widthOf(t))}))`));
-  shared.globalWidths.forEach((w, i) => lines.push(`(assert (= g${i} ${bvLit(inputs.globals[i]!, w)}))`));
-  const memory = shared.memory;
-  if (memory) {
-    lines.push(`(assert (= size0 ${bvLit(BigInt(ir.memory!.initial), memory.addrWidth)}))`);
-    let array = `((as const ${memory.arraySort}) #x00)`;
-    for (const [addr, byte] of inputs.bytes) array = `(store ${array} ${bvLit(addr, memory.addrWidth)} ${bvLit(BigInt(byte), 8)})`;
-    lines.push(`(assert (= mem0 ${array}))`);
-  }
-  const trapped = r.trapped;
-  lines.push('(declare-const out_trap Bool)', `(assert (= out_trap ${trapped}))`);
-  r.normal.values.forEach((v, i) => lines.push(`(declare-const out_r${i} ${bvSort(v.width)})`, `(assert (= out_r${i} ${v.term}))`));
-  shared.globalWidths.forEach((w, i) => lines.push(`(declare-const out_g${i} ${bvSort(w)})`,
-    `(assert (= out_g${i} (ite ${trapped} ${r.trapEnv.globals[i]} ${r.normal.snap.env.globals[i]})))`));
-  if (memory) {
-    for (let k = 0; k < REGION; k++) {
-      lines.push(`(declare-const out_m${k} (_ BitVec 8))`,
-        `(assert (= out_m${k} (select (ite ${trapped} ${r.trapEnv.mem} ${r.normal.snap.env.mem}) ${bvLit(BigInt(k), memory.addrWidth)})))`);
-    }
-  }
-  const answer = await pool.check({ smt: `${lines.join('\n')}\n(check-sat)\n`, timeoutMs: 4000 });
-  // unsat: the run is longer than the unrolling; unknown: too slow to evaluate here. Neither is counted.
-  if (answer.status !== 'sat') return 'skip';
-  const m = answer.model;
-  const value = (n: string) => parseBvLiteral(m[n] ?? '#x0') ?? 0n;
-  const isTrapped = m['out_trap'] === 'true';
-  return {
-    trapped: isTrapped,
-    results: isTrapped ? [] : fn.results.map((t, i) => bitsText(t, value(`out_r${i}`))),
-    globals: shared.globals.map((g, i) => bitsText(ir.globals.find((x) => x.name === g)!.type, value(`out_g${i}`))),
-    memory: memory ? Uint8Array.from({ length: REGION }, (_, k) => Number(value(`out_m${k}`))) : null,
-  };
 }
 
 function concrete(bytes: Uint8Array, ir: IrModule, fn: IrFunction, inputs: Inputs, features: number): Observation | 'skip' {
@@ -174,52 +120,50 @@ const show = (o: Observation) => JSON.stringify({ ...o, memory: o.memory && Buff
 
 export interface FidelityStats {
   functions: number;
-  /** Functions not evaluable (uninterpreted functions, imported globals, unsupported constructs). */
+  /** Functions not evaluable at all (uninterpreted functions on every input, unsupported constructs). */
   skipped: number;
-  /** Inputs evaluated by the evaluator and run in V8 (both completed). */
+  /** Inputs the graph was evaluated on and V8 ran to the end. */
   evaluations: number;
-  /** Of those, also evaluated by z3. */
-  byZ3: number;
-  /** Encoding ≠ V8: each one is an encoder bug (or a V8 one). */
+  /** Graph ≠ V8: each one is an encoder bug (or a V8 one). */
   mismatches: string[];
-  /** Evaluator ≠ z3 on the same encoding: each one is a bug of the evaluator. */
-  evaluatorMismatches: string[];
 }
 
 export interface FidelityOptions {
   features: number;
   perFunction: number;
   seed: number;
-  /** Every n-th evaluation is also evaluated by z3 (0: none). */
-  z3Every: number;
-  pool?: SolverPool;
 }
 
-export async function fidelity(bytes: Uint8Array, options: FidelityOptions): Promise<FidelityStats> {
+export function fidelity(bytes: Uint8Array, options: FidelityOptions): FidelityStats {
   const ir = readIr(bytes, options.features);
   const prng = new Prng(options.seed);
-  const stats: FidelityStats = { functions: 0, skipped: 0, evaluations: 0, byZ3: 0, mismatches: [], evaluatorMismatches: [] };
+  const stats: FidelityStats = { functions: 0, skipped: 0, evaluations: 0, mismatches: [] };
   for (const fn of ir.functions) {
     if (!fn.body) continue;
-    const encoded = encode(ir, fn.name);
-    if (typeof encoded === 'string') { stats.skipped++; continue; }
-    stats.functions++;
-    for (let n = 0; n < options.perFunction; n++) {
+    let encoded: Encoded;
+    try {
+      encoded = encode(ir, fn);
+    } catch (error) {
+      if (!/unsupported|NaN|loop/.test((error as Error).message)) throw error;
+      stats.skipped++;
+      continue;
+    }
+    let evaluated = 0;
+    for (let n = 0; n < options.perFunction && (n > 0 || evaluated === 0); n++) {
       const inputs = randomInputs(prng, ir, fn);
-      const smt = evaluateWithEvaluator(encoded, ir, inputs);
-      if (smt === 'skip') continue;
+      const graph = evaluate(encoded, ir, inputs);
+      if (graph === 'skip') {
+        if (n === 0) break;
+        continue;
+      }
       const real = concrete(bytes, ir, fn, inputs, options.features);
       if (real === 'skip') continue;
-      stats.evaluations++;
-      const at = `${fn.name}(${inputs.params.join(',')})`;
-      if (!same(smt, real)) stats.mismatches.push(`${at}: smt ${show(smt)} v8 ${show(real)}`);
-      if (options.pool && options.z3Every > 0 && stats.evaluations % options.z3Every === 1) {
-        const z3 = await evaluateWithZ3(encoded, ir, inputs, options.pool);
-        if (z3 === 'skip') continue;
-        stats.byZ3++;
-        if (!same(z3, smt)) stats.evaluatorMismatches.push(`${at}: z3 ${show(z3)} evaluator ${show(smt)}`);
-      }
+      evaluated++;
+      if (!same(graph, real)) stats.mismatches.push(`${fn.name}(${inputs.params.join(',')}): graph ${show(graph)} v8 ${show(real)}`);
     }
+    stats.evaluations += evaluated;
+    if (evaluated > 0) stats.functions++;
+    else stats.skipped++;
   }
   return stats;
 }

@@ -1,6 +1,6 @@
 import { Prng } from '../../util/prng.js';
 import type { IrFunction, IrModule, IrType } from '../../wasm/ir.js';
-import { widthOf } from '../values.js';
+import { widthOf } from '../encode/side.js';
 
 /**
  * The state a run starts from, shared by both sides of a pair (design §2's entry state, made concrete):

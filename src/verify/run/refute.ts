@@ -1,7 +1,7 @@
 import type { Verdict } from '../../protocol/report.js';
 import type { IrType } from '../../wasm/ir.js';
 import type { PairSide } from '../checker.js';
-import type { EncodedQuery } from '../encoder.js';
+import type { EncodedQuery } from '../encode/query.js';
 import { entryFromModel } from '../replay.js';
 import type { LoopSample } from './loop-samples.js';
 import { PairRuns, literal, type RunTally } from './runs.js';
@@ -27,22 +27,25 @@ export class Refuter {
 
   /**
    * The model's entry state run for real: a refutation when the runs differ, else unknown — `approximation`
-   * when the encoding used uninterpreted functions (the model may rest on one), else `encoder-fault`.
+   * when the query used uninterpreted functions (the model may rest on one), else `encoder-fault`.
+   * `observable` names what the model told apart, for the verdict's text.
    */
-  replay(query: EncodedQuery, model: Record<string, string>): Verdict {
+  replay(query: EncodedQuery, model: Record<string, string>, observable?: string): Verdict {
     const runs = this.pairRuns();
-    const entry = entryFromModel(query, model, this.base.ctx.module);
-    const params = query.paramTypes.map((t, i) => literal(t as IrType, entry.params[i]!)).join(' ');
+    const { inputs } = query;
+    const entry = entryFromModel(inputs, model, this.base.ctx.module);
+    const params = inputs.paramTypes.map((t, i) => literal(t as IrType, entry.params[i]!)).join(' ');
     const outcome = typeof runs === 'string' ? { why: runs } : runs.run(entry);
     if ('compared' in outcome && outcome.compared.difference !== undefined) {
       return { status: 'refuted', counterexample: (runs as PairRuns).counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
     }
     const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
-    const approximations = [...query.shared.approximations];
+    const where = observable ? ` in ${observable}` : '';
+    const approximations = [...query.functions];
     if (approximations.length > 0 && !('why' in outcome)) {
-      return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${params})` };
+      return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart${where}, real runs did not (params ${params})` };
     }
-    return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample did not reproduce (params ${params}): ${why}` };
+    return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample${where} did not reproduce (params ${params}): ${why}` };
   }
 
   /**

@@ -96,7 +96,7 @@ describe('runs', () => {
     const check = async (reader: string) => (await verifier.verifyModules(
       module('(global.set $w (local.get 0)) (if (local.get 0) (then (unreachable))) (i32.const 1)', reader),
       module('(if (local.get 0) (then (unreachable))) (i32.const 1)', reader), { featureFlags: FEATURES })).functions[0]!.verdict;
-    expect(await check('')).toEqual({ status: 'proved', method: 'smt' });
+    expect((await check('')).status).toBe('proved');
     expectRefutedBy(await check('(func $r (export "r") (result i32) (global.get $w))'), 'run');
   });
 

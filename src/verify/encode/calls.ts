@@ -1,0 +1,57 @@
+import { signatureOf, type IrCall, type IrCallIndirect } from '../../wasm/ir.js';
+import { INLINE_DEPTH_LIMIT } from '../context.js';
+import type { BV, Mem, Sort, World } from '../graph/terms.js';
+import { bvSort } from '../graph/terms.js';
+import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
+
+/**
+ * Calls. A small, non-recursive callee is run inline on both sides (what makes inlining provable); a callee
+ * proved pure is a plain uninterpreted function of its arguments (what makes CSE of pure calls provable);
+ * any other call — imports, call_indirect, large or recursive functions — is an uninterpreted transformer
+ * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped).
+ * Threading the world through keeps two calls to an impure import from being merged.
+ */
+
+export function call(side: SideEncoder, node: IrCall): BV | undefined {
+  const name = node.target;
+  const callee = side.ctx.functions.get(name);
+  if (!callee) throw new Unsupported('unsupported', `call to missing function ${name}`);
+  const args = node.operands.map((kid) => side.value(kid));
+  if (side.alive === side.build.false) return side.dead(node.type);
+  const policy = side.ctx.policy(name);
+  if (policy === 'inline' && side.frame.depth < INLINE_DEPTH_LIMIT) return side.inline(callee, args);
+  if (policy === 'pure') {
+    side.approximate(`pure ${name}`);
+    if (callee.results.length === 0) return undefined;
+    return side.build.uf(`pure_${symbolPart(name)}`, bvSort(widthOf(node.type)), args) as BV;
+  }
+  return transform(side, `call_${symbolPart(name)}`, args, callee.results);
+}
+
+export function callIndirect(side: SideEncoder, node: IrCallIndirect): BV | undefined {
+  const operands = node.operands.map((kid) => side.value(kid));
+  const index = side.value(node.target);
+  if (side.alive === side.build.false) return side.dead(node.type);
+  // Null slot, out-of-range index and signature mismatch are folded into the transformer's trap output,
+  // which depends on the index and the signature exactly as the real table does.
+  return transform(side, `ci_${symbolPart(node.table)}_${symbolPart(signatureOf(node))}`, [index, ...operands], node.results);
+}
+
+/** A call the encoder does not look into (see the file comment). */
+function transform(side: SideEncoder, id: string, args: readonly BV[], results: readonly string[]): BV | undefined {
+  const b = side.build;
+  const env = side.env;
+  const inputs = [...args, ...(env.mem ? [env.mem, env.size!] : []), ...env.globals, env.world];
+  side.approximate(id);
+  const apply = <S extends Sort>(output: string, sort: S) => b.uf(`${id}_${inputs.length}_${output}`, sort, inputs);
+  const values = results.map((t, i) => apply(`r${i}`, bvSort(widthOf(t))) as BV);
+  const trapped = apply('trap', 'bool');
+  side.env = {
+    mem: env.mem ? apply('mem', env.mem.sort) as Mem : null,
+    size: env.size ? apply('size', env.size.sort) as BV : null,
+    world: apply('world', 'world') as World,
+    globals: env.globals.map((g, i) => apply(`g${i}`, g.sort) as BV),
+  };
+  side.trap(trapped);
+  return values[0];
+}

@@ -1,0 +1,80 @@
+import { childrenOf, type IrLoop, type IrNode } from '../../wasm/ir.js';
+
+/**
+ * Which locals may be read after a loop is left: backward liveness of locals over the structured control
+ * flow of one body. A label is live with what its target needs (after a block; at a loop's header, found
+ * by fixpoint); a local is live before a read and dead before a write. For each loop, the locals live where
+ * its ways out lead — after it, at the enclosing labels its body branches to (a return leads nowhere).
+ */
+export function liveAfterLoops(body: IrNode): Map<IrLoop, Set<number>> {
+  const after = new Map<IrLoop, Set<number>>();
+  const labels = new Map<string, Set<number>>();
+  /** Labels branched to from inside the loops being walked: each loop collects where its ways out lead. */
+  const leaving: Array<{ outside: ReadonlySet<string>; targets: Set<number> }> = [];
+
+  const target = (name: string): Set<number> => {
+    for (const open of leaving) if (open.outside.has(name)) for (const l of labels.get(name) ?? []) open.targets.add(l);
+    return labels.get(name) ?? new Set();
+  };
+  const union = (a: Iterable<number>, b: Iterable<number>) => new Set([...a, ...b]);
+  const sequence = (nodes: readonly IrNode[], out: Set<number>): Set<number> => {
+    let live = out;
+    for (let i = nodes.length - 1; i >= 0; i--) live = walk(nodes[i]!, live);
+    return live;
+  };
+
+  const walk = (node: IrNode, out: Set<number>): Set<number> => {
+    switch (node.kind) {
+      case 'local.get': return union(out, [node.local]);
+      case 'local.set': {
+        const rest = new Set(out);
+        rest.delete(node.local);
+        return walk(node.value, rest);
+      }
+      case 'block': {
+        const saved = node.label ? labels.get(node.label) : undefined;
+        if (node.label) labels.set(node.label, out);
+        const live = sequence(node.children, out);
+        if (node.label) saved ? labels.set(node.label, saved) : labels.delete(node.label);
+        return live;
+      }
+      case 'loop': {
+        const saved = node.label ? labels.get(node.label) : undefined;
+        const open = { outside: new Set(labels.keys()), targets: new Set(out) };
+        leaving.push(open);
+        let header = new Set<number>();
+        for (;;) {
+          if (node.label) labels.set(node.label, header);
+          const live = walk(node.body, out);
+          if (live.size === header.size && [...live].every((l) => header.has(l))) break;
+          header = union(header, live);
+        }
+        leaving.pop();
+        if (node.label) saved ? labels.set(node.label, saved) : labels.delete(node.label);
+        after.set(node, union(after.get(node) ?? new Set(), open.targets));
+        return header;
+      }
+      case 'if': {
+        const arms = union(walk(node.ifTrue, out), node.ifFalse ? walk(node.ifFalse, out) : out);
+        return walk(node.condition, arms);
+      }
+      case 'br': {
+        const there = target(node.label);
+        let live = node.condition ? union(there, out) : there;
+        if (node.condition) live = walk(node.condition, live);
+        return node.value ? walk(node.value, live) : live;
+      }
+      case 'br_table': {
+        let live = new Set<number>();
+        for (const name of [node.defaultLabel, ...node.labels]) live = union(live, target(name));
+        live = walk(node.index, live);
+        return node.value ? walk(node.value, live) : live;
+      }
+      case 'return': return node.value ? walk(node.value, new Set()) : new Set();
+      case 'unreachable': return new Set();
+      default: return sequence(childrenOf(node), out);
+    }
+  };
+  walk(body, new Set());
+  return after;
+}

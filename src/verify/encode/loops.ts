@@ -1,0 +1,543 @@
+import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
+import { liveAfterLoops } from './liveness.js';
+import type { BV, Bool, LoopData, Mem, Term, World } from '../graph/terms.js';
+import type { Label, SideEncoder } from './side.js';
+import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
+
+/**
+ * Loops in the value graph, never unrolled. A loop is one term: what its carried values hold on entry (its
+ * arguments) and, in terms of header parameters, what one iteration does — the values carried round again,
+ * the guard of going round, and the guard of each way out (trap, falling out of the body, a branch to an
+ * enclosing label, a return). What the code after the loop sees are `exited(L, k)` (the loop left by way
+ * k) and `exit(L, k, v)` (the value of the iteration term v at that last iteration).
+ *
+ * The candidate's loop is matched to a base loop coinductively: a relation between its carried values and
+ * the base loop's header values that holds on entry (the entry terms are the same) and is preserved by one
+ * iteration (run with the relation substituted, the candidate's iteration builds the very terms of the
+ * base's: same guards, same values carried round). By induction on iterations the two loops then go round
+ * the same number of times, leave the same way and see the same values, so the candidate's loop *is* the
+ * base's loop term and everything after it can meet. Where no relation is found, the candidate's loop is a
+ * term of its own and whatever depends on it stays apart (the checker then says why it could not prove).
+ */
+
+/** A carried value: a local of the current frame, or a component of the state. */
+type Var = `l${number}` | 'mem' | 'size' | 'world' | `g${number}`;
+
+const TRAP = 0;
+const FALL = 1;
+
+/** One way out of an iteration, with where it leads in the enclosing code. */
+interface Way {
+  to: { kind: 'trap' } | { kind: 'fall' } | { kind: 'label'; label: Label } | { kind: 'return' };
+  exit: Exit;
+}
+
+/** What one iteration does from given header values. */
+interface Iteration {
+  again: Exit;
+  ways: Way[];
+  value: BV | undefined;
+}
+
+/** A base loop, kept for the candidate's loops to be matched against. */
+export interface BaseLoop {
+  /** Position among the base function's loops (pre-order): the candidate's loop at the same place is tried first. */
+  order: number;
+  loop: Term<'loop'>;
+  data: LoopData;
+  /** Every variable's value on entry, and at the header (a parameter if carried, else its entry value). */
+  entry: Map<Var, Term>;
+  header: Map<Var, Term>;
+  /** Every variable's value carried round (its header value if not carried). */
+  next: Map<Var, Term>;
+  /** Per exit index, the guard of leaving that way. */
+  exits: readonly Bool[];
+  /** The roles of its variables (computed when a candidate loop first needs them). */
+  roles?: Map<Var, number>;
+}
+
+function read(side: SideEncoder, v: Var): Term {
+  switch (v) {
+    case 'mem': return side.env.mem!;
+    case 'size': return side.env.size!;
+    case 'world': return side.env.world;
+    default: return v[0] === 'l' ? side.frame.locals[Number(v.slice(1))]! : side.env.globals[Number(v.slice(1))]!;
+  }
+}
+
+function readSnapshot(snap: Snapshot, v: Var): Term {
+  switch (v) {
+    case 'mem': return snap.env.mem!;
+    case 'size': return snap.env.size!;
+    case 'world': return snap.env.world;
+    default: return v[0] === 'l' ? snap.locals[Number(v.slice(1))]! : snap.env.globals[Number(v.slice(1))]!;
+  }
+}
+
+function write(env: Env, locals: BV[], v: Var, t: Term): void {
+  switch (v) {
+    case 'mem': env.mem = t as Mem; break;
+    case 'size': env.size = t as BV; break;
+    case 'world': env.world = t as World; break;
+    default:
+      if (v[0] === 'l') locals[Number(v.slice(1))] = t as BV;
+      else env.globals[Number(v.slice(1))] = t as BV;
+  }
+}
+
+/** Every variable of the current frame and state. */
+function allVars(side: SideEncoder): Var[] {
+  const vars: Var[] = side.frame.locals.map((_, i) => `l${i}` as Var);
+  if (side.env.mem) vars.push('mem', 'size');
+  vars.push('world');
+  side.env.globals.forEach((_, i) => vars.push(`g${i}`));
+  return vars;
+}
+
+/** The variables the loop body may change: an over-approximation, tightened after a first iteration. */
+function written(side: SideEncoder, node: IrLoop): Set<Var> {
+  const out = new Set<Var>();
+  const state = (...vs: Var[]) => vs.forEach((v) => out.add(v));
+  const globals = () => side.env.globals.forEach((_, i) => out.add(`g${i}`));
+  forEachNode(node.body, (n) => {
+    switch (n.kind) {
+      case 'local.set': out.add(`l${n.local}`); break;
+      case 'global.set': {
+        const i = side.shared.globals.indexOf(n.global);
+        if (i >= 0) out.add(`g${i}`);
+        break;
+      }
+      case 'store': case 'memory.fill': case 'memory.copy': state('mem'); break;
+      case 'memory.grow': state('mem', 'size', 'world'); break;
+      case 'call': case 'call_indirect':
+        if (side.env.mem) state('mem', 'size');
+        state('world');
+        globals();
+        break;
+      default: break;
+    }
+  });
+  return out;
+}
+
+/** One iteration from `header`, with branches out of the loop caught as its ways out. */
+function iterate(side: SideEncoder, node: IrLoop, header: ReadonlyMap<Var, Term>): Iteration {
+  const b = side.build;
+  const saved = { alive: side.alive, env: side.env, locals: side.frame.locals, labels: side.frame.labels, returns: side.frame.returns, traps: side.traps };
+  const env = cloneEnv(side.env);
+  const locals = [...side.frame.locals];
+  for (const [v, t] of header) write(env, locals, v, t);
+  const proxies = saved.labels.map((l): Label => ({ name: l.name, exits: [] }));
+  const back: Label = { name: node.label ?? '', exits: [] };
+  side.alive = b.true;
+  side.env = env;
+  side.frame.locals = locals;
+  side.frame.labels = [...proxies, back];
+  side.frame.returns = [];
+  side.traps = [];
+  try {
+    const value = side.exec(node.body);
+    const here = side.snapshot();
+    const ways: Way[] = [];
+    const trapped = b.or(...side.traps.map((t) => t.guard));
+    const trapEnv = mergeEnvs(b, side.traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })), side.env);
+    ways.push({ to: { kind: 'trap' }, exit: { guard: trapped, snap: { env: trapEnv, locals: here.locals }, values: [] } });
+    ways.push({ to: { kind: 'fall' }, exit: { guard: side.alive, snap: here, values: value ? [value] : [] } });
+    proxies.forEach((proxy, i) => {
+      if (proxy.exits.length === 0) return;
+      const widths = proxy.exits[0]!.values.map((v) => v.width);
+      ways.push({ to: { kind: 'label', label: saved.labels[i]! }, exit: mergeExits(b, proxy.exits, widths, here) });
+    });
+    if (side.frame.returns.length > 0) {
+      const widths = side.frame.returns[0]!.values.map((v) => v.width);
+      ways.push({ to: { kind: 'return' }, exit: mergeExits(b, side.frame.returns, widths, here) });
+    }
+    return { again: mergeExits(b, back.exits, [], here), ways, value };
+  } finally {
+    side.alive = saved.alive;
+    side.env = saved.env;
+    side.frame.locals = saved.locals;
+    side.frame.labels = saved.labels;
+    side.frame.returns = saved.returns;
+    side.traps = saved.traps;
+  }
+}
+
+/** What a term reads: its arguments, and for a loop also what its iteration reads (its body's terms). */
+const reads = (u: Term): readonly Term[] => {
+  if (u.op !== 'loop') return u.args;
+  const data = u.data as LoopData;
+  return [...u.args, ...data.next, data.again, ...data.exits];
+};
+
+/**
+ * Which locals the code after the loop may read what they leave with (liveness.ts); without the whole body
+ * of the frame (a fragment), every local.
+ */
+function readAfter(side: SideEncoder, node: IrLoop): (v: Var) => boolean {
+  const body = side.frame.body;
+  if (!body) return () => true;
+  let live = liveness.get(body);
+  if (!live) liveness.set(body, (live = liveAfterLoops(body)));
+  const after = live.get(node);
+  return (v) => !after || after.has(Number(v.slice(1)));
+}
+
+const liveness = new WeakMap<IrNode, Map<IrLoop, Set<number>>>();
+
+/**
+ * The loop keys whose parameters `t` reads, outside the loops that bind them. A loop term reads what its
+ * iteration reads (an enclosing loop's parameter its body uses without carrying it), so `exited(L, k)` and
+ * `exit(L, k, v)` depend on everything the loop does.
+ */
+function freeLoops(side: SideEncoder, t: Term): ReadonlySet<number> {
+  const memo = side.shared.freeLoops;
+  const stack: Array<[Term, boolean]> = [[t, false]];
+  while (stack.length > 0) {
+    const [u, done] = stack.pop()!;
+    if (memo.has(u)) continue;
+    if (!done) {
+      stack.push([u, true]);
+      for (const a of reads(u)) if (!memo.has(a)) stack.push([a, false]);
+      continue;
+    }
+    let keys: Set<number> | undefined;
+    const add = (from: ReadonlySet<number>, except?: number) => {
+      for (const k of from) if (k !== except) (keys ??= new Set()).add(k);
+    };
+    if (u.op === 'lparam') add(new Set([(u.data as readonly [number, number])[0]]));
+    else if (u.op === 'exit') {
+      add(memo.get(u.args[0]!)!);
+      add(memo.get(u.args[1]!)!, (u.args[0]!.data as LoopData).key);
+    } else if (u.op === 'loop') {
+      const own = (u.data as LoopData).key;
+      for (const a of reads(u)) add(memo.get(a)!, own);
+    } else for (const a of u.args) add(memo.get(a)!);
+    memo.set(u, keys ?? EMPTY);
+  }
+  return memo.get(t)!;
+}
+
+const EMPTY: ReadonlySet<number> = new Set();
+
+/** What `t` (a term of the iteration) holds when the loop has left by way `k`. */
+function exitValue(side: SideEncoder, loop: Term<'loop'>, k: number, t: Term): Term {
+  const key = (loop.data as LoopData).key;
+  if (!freeLoops(side, t).has(key)) return t;
+  return side.build.apply('exit', t.sort, [loop, t], k);
+}
+
+/**
+ * The code after the loop: each way out continues where it leads, under `exited(L, k)`. A local whose value
+ * there reads `unrelated` (the parameters of a candidate's variables no base variable corresponds to) leaves
+ * with an unknown value.
+ */
+function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, index: (way: Way) => number, unrelated?: number): BV | undefined {
+  const b = side.build;
+  const outer = side.alive;
+  const vars = allVars(side);
+  const mapped = (way: Way, k: number): Exit => {
+    const env = cloneEnv(side.env);
+    const locals = [...side.frame.locals];
+    for (const v of vars) {
+      if (v[0] === 'l' && way.to.kind === 'trap') continue;
+      const value = readSnapshot(way.exit.snap, v);
+      const unknown = unrelated !== undefined && freeLoops(side, value).has(unrelated);
+      write(env, locals, v, unknown ? b.graph.intern('unknown', value.sort, [], b.graph.loopKey()) : exitValue(side, loop, k, value));
+    }
+    return {
+      guard: b.and(outer, b.apply('exited', 'bool', [loop], k) as Bool),
+      snap: { env, locals },
+      values: way.exit.values.map((x) => exitValue(side, loop, k, x) as BV),
+    };
+  };
+  let value: BV | undefined;
+  let fell = false;
+  for (const way of iteration.ways) {
+    if (way.exit.guard === b.false) continue;
+    const k = index(way);
+    const exit = mapped(way, k);
+    switch (way.to.kind) {
+      case 'trap': side.traps.push({ guard: exit.guard, env: exit.snap.env }); break;
+      case 'label': way.to.label.exits.push(exit); break;
+      case 'return': side.frame.returns.push(exit); break;
+      case 'fall':
+        side.alive = exit.guard;
+        side.env = exit.snap.env;
+        side.frame.locals = exit.snap.locals;
+        value = exit.values[0];
+        fell = true;
+        break;
+    }
+  }
+  if (!fell) side.alive = b.false;
+  return value;
+}
+
+/** The loop as a term of its own (the base's loops, and a candidate loop no base loop matches). */
+function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
+  const b = side.build;
+  const vars = allVars(side);
+  const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
+  const writes = written(side, node);
+  let carried = vars.filter((v) => writes.has(v));
+  const key = side.shared.build.graph.loopKey();
+  const param = (v: Var) => b.graph.intern('lparam', entry.get(v)!.sort, [], [key, vars.indexOf(v)] as const);
+  let header: Map<Var, Term>;
+  let iteration: Iteration;
+  // Variables an iteration carries round unchanged hold their entry value at every header, and what a
+  // variable holds at the header may be read by nothing (a temporary written before it is read): run again
+  // with those as invariants, so that the loop's terms depend only on what it really carries.
+  const registered = side.shared.baseLoops.length;
+  for (;;) {
+    // The inner loops of a run that is redone are not the base's loops.
+    side.shared.baseLoops.length = registered;
+    header = new Map(vars.map((v) => [v, carried.includes(v) ? param(v) : entry.get(v)!] as const));
+    iteration = iterate(side, node, header);
+    const next = iteration.again.snap;
+    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
+    const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
+    if (still.length === carried.length) break;
+    carried = still;
+  }
+  const next = carried.map((v) => readSnapshot(iteration.again.snap, v));
+  const exits = [b.false as Bool, b.false as Bool];
+  const indexOf = new Map<Way, number>();
+  for (const way of iteration.ways) {
+    const k = way.to.kind === 'trap' ? TRAP : way.to.kind === 'fall' ? FALL : exits.length;
+    if (k >= exits.length) exits.push(b.false);
+    exits[k] = way.exit.guard;
+    indexOf.set(way, k);
+  }
+  const data: LoopData = { key, params: carried.map(param), next, again: iteration.again.guard, exits };
+  const loop = b.graph.intern('loop', 'loop', carried.map((v) => entry.get(v)!), data);
+  if (side.side === 'a') {
+    const nextAll = new Map(vars.map((v) => [v, carried.includes(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
+    side.shared.baseLoops.push({ order: loopOrder(side, node), loop, data, entry, header, next: nextAll, exits });
+  }
+  return leave(side, loop, iteration, (way) => indexOf.get(way)!);
+}
+
+const AC_OPS = new Set(['add', 'mul', 'and', 'or', 'xor', 'band', 'bor', 'eq']);
+
+const mix = (h: number, x: number) => Math.imul(h ^ x, 0x01000193) >>> 0;
+const mixText = (h: number, text: string) => {
+  for (let i = 0; i < text.length; i++) h = mix(h, text.charCodeAt(i));
+  return h;
+};
+
+/**
+ * A hash of each carried variable's role in the loop: what it holds on entry and, refined a few rounds, the
+ * shape of what it carries round with the loop's own parameters replaced by their variables' hashes. Terms
+ * that read no loop at all are the same terms on both sides and hash by identity. Variables of two loops
+ * with equal hashes are the candidates for the coinductive relation; the relation itself is then checked.
+ */
+function roles(side: SideEncoder, key: number, vars: readonly Var[], entry: ReadonlyMap<Var, Term>, next: ReadonlyMap<Var, Term>): Map<Var, number> {
+  let role = new Map(vars.map((v) => [v, mix(mixText(0x811c9dc5, v[0] === 'l' ? 'l' : v), entry.get(v)!.id)] as const));
+  for (let round = 0; round < 3; round++) {
+    const memo = new Map<Term, number>();
+    const hash = (t: Term): number => {
+      const known = memo.get(t);
+      if (known !== undefined) return known;
+      let h: number;
+      if (t.op === 'loop') {
+        // An inner loop's parameters stand for what they start from (their locals may be renumbered).
+        const data = t.data as LoopData;
+        data.params.forEach((p, i) => memo.set(p, mix(0x9e3779b9, hash(t.args[i]!))));
+      }
+      if (t.op === 'lparam') {
+        const [k, index] = t.data as readonly [number, number];
+        h = k === key ? role.get(vars[index]!) ?? 0 : mix(0x9e3779b9, index);
+      } else if (freeLoops(side, t).size === 0 && t.op !== 'loop') {
+        h = mix(0x85ebca6b, t.id);
+      } else if (t.op === 'loop') {
+        // Carried values and ways out as sets: their order follows each side's own numbering.
+        const data = t.data as LoopData;
+        const carried = data.params.map((_, i) => mix(hash(t.args[i]!), hash(data.next[i]!))).sort((x, y) => x - y);
+        const exits = data.exits.map(hash).sort((x, y) => x - y);
+        h = [...carried, hash(data.again), ...exits].reduce(mix, 0x27d4eb2f);
+      } else {
+        h = mixText(0x811c9dc5, `${t.op}:${t.sort}:${t.op === 'exit' || t.op === 'exited' ? '' : String(t.data)}`);
+        const parts = t.args.map(hash);
+        // A way out of an inner loop is known by its guard, not by its index (hashed after the loop itself,
+        // which gives the loop's parameters their hashes).
+        if (t.op === 'exit' || t.op === 'exited') h = mix(h, hash((t.args[0]!.data as LoopData).exits[t.data as number]!));
+        if (AC_OPS.has(t.op)) parts.sort((x, y) => x - y);
+        for (const x of parts) h = mix(h, x);
+      }
+      memo.set(t, h);
+      return h;
+    };
+    role = new Map(vars.map((v) => [v, mix(role.get(v)!, hash(next.get(v)!))] as const));
+  }
+  return role;
+}
+
+/**
+ * One iteration of the candidate's loop with parameters of its own: which carried variables are live at the
+ * header (something observable reads what they hold there: the guards, the values leaving the loop, or what
+ * a live variable carries round), and each variable's role (see `roles`). Variables written in the body but
+ * dead at the header (temporaries, the locals SSA splits off) need no counterpart in the base loop.
+ */
+interface Survey {
+  key: number;
+  header: Map<Var, Term>;
+  /** Live for what the loop itself does (guards, state, values it leaves with). */
+  live: Set<Var>;
+  /** Live also for the values locals leave with (which the code after the loop may or may not read). */
+  leaving: Set<Var>;
+  roles: Map<Var, number>;
+}
+
+function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: readonly Var[]): Survey {
+  const key = side.build.graph.loopKey();
+  const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
+  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? side.build.graph.intern('lparam', entry.get(v)!.sort, [], [key, i] as const) : entry.get(v)!] as const));
+  const registered = side.shared.baseLoops.length;
+  const iteration = iterate(side, node, header);
+  side.shared.baseLoops.length = registered;
+  const next = new Map(vars.map((v) => [v, readSnapshot(iteration.again.snap, v)] as const));
+  // The values locals leave with are no reason to relate them: a local the code after the loop never reads
+  // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
+  const live = liveAtHeader(vars, carried, header, iteration, () => false);
+  const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
+  return { key, header, live, leaving, roles: roles(side, key, vars, entry, next) };
+}
+
+/**
+ * The carried variables whose value at the header something observable reads: the guards, what leaves the
+ * loop, or what a live variable carries round.
+ */
+function liveAtHeader(vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, leaving: (v: Var) => boolean): Set<Var> {
+  const paramOf = new Map<Term, Var>(carried.map((v) => [header.get(v)!, v]));
+  const live = new Set<Var>();
+  const seen = new Set<Term>();
+  const stack: Term[] = [iteration.again.guard];
+  for (const way of iteration.ways) {
+    stack.push(way.exit.guard, ...way.exit.values);
+    for (const v of vars) if (v[0] !== 'l' || (way.to.kind !== 'trap' && leaving(v))) stack.push(readSnapshot(way.exit.snap, v));
+  }
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const v = paramOf.get(t);
+    if (v !== undefined && !live.has(v)) {
+      live.add(v);
+      stack.push(readSnapshot(iteration.again.snap, v));
+    }
+    stack.push(...reads(t));
+  }
+  return live;
+}
+
+/** Tries to show the candidate's loop is `base` (see the file comment); the iteration and way map if so. */
+function matchBase(
+  side: SideEncoder, node: IrLoop, base: BaseLoop, surveyed: () => Survey, mayRun: () => boolean,
+): { iteration: Iteration; index: (way: Way) => number; unrelated: number } | undefined {
+  const b = side.build;
+  const vars = allVars(side);
+  const writes = written(side, node);
+  const carried = vars.filter((v) => writes.has(v));
+  const baseVars = [...base.header.keys()];
+  const fitsOf = (v: Var) => baseVars.filter((u) => (v[0] === 'l' ? u[0] === 'l' : u === v) && base.entry.get(u) === read(side, v));
+  // State components correspond to themselves whether live or not: a quick test before any iteration runs.
+  if (carried.some((v) => v[0] !== 'l' && fitsOf(v).length === 0)) return undefined;
+  if (!mayRun()) return undefined;
+  const { key, header: own, live, leaving, roles: mine } = surveyed();
+  // Variables the loop itself reads must correspond to base variables; locals it only leaves with are
+  // related where they can be and otherwise leave with an unknown value.
+  const required = carried.filter((v) => live.has(v));
+  const optional = carried.filter((v) => !live.has(v) && leaving.has(v));
+  const candidates = new Map<Var, Var[]>();
+  for (const v of [...required, ...optional]) {
+    const fits = fitsOf(v);
+    if (fits.length === 0 && required.includes(v)) return undefined;
+    if (fits.length > 0) candidates.set(v, fits);
+  }
+  if ([...candidates.values()].some((fits) => fits.length > 1)) {
+    // Same role first, then carried values of the base (what an unchanged variable corresponds to).
+    base.roles ??= roles(side, base.data.key, baseVars, base.entry, base.next);
+    const theirs = base.roles;
+    const rank = (v: Var, u: Var) => (theirs.get(u) === mine.get(v) ? 0 : 2) + (base.header.get(u) === base.entry.get(u) ? 1 : 0);
+    for (const [v, fits] of candidates) fits.sort((x, y) => rank(v, x) - rank(v, y));
+  }
+  const choice = new Map<Var, number>([...candidates.keys()].map((v) => [v, 0]));
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const header = new Map<Var, Term>();
+    for (const v of vars) {
+      header.set(v, choice.has(v) ? base.header.get(candidates.get(v)![choice.get(v)!]!)! : carried.includes(v) ? own.get(v)! : read(side, v));
+    }
+    const iteration = iterate(side, node, header);
+    const broken = [...choice.keys()].filter((v) => readSnapshot(iteration.again.snap, v) !== base.next.get(candidates.get(v)![choice.get(v)!]!));
+    if (broken.length > 0) {
+      // Another choice for each broken variable that has one (a variable may break only because another did);
+      // an optional one with none left goes unrelated.
+      let moved = false;
+      for (const v of broken) {
+        if (choice.get(v)! + 1 < candidates.get(v)!.length) {
+          choice.set(v, choice.get(v)! + 1);
+          moved = true;
+        } else if (!required.includes(v)) {
+          choice.delete(v);
+          moved = true;
+        }
+      }
+      if (!moved) return undefined;
+      continue;
+    }
+    if (iteration.again.guard !== base.data.again) return undefined;
+    const index = new Map<Way, number>();
+    // Nothing but locals may leave the loop with a value that reads an unrelated variable's stand-in.
+    const leaks = (t: Term) => freeLoops(side, t).has(key);
+    for (const way of iteration.ways) {
+      if (way.exit.guard === b.false) continue;
+      const k = way.to.kind === 'trap' ? (base.exits[TRAP] === way.exit.guard ? TRAP : -1) : base.exits.indexOf(way.exit.guard);
+      if (k < 0 || (k === TRAP) !== (way.to.kind === 'trap')) return undefined;
+      if (way.exit.values.some(leaks) || vars.some((v) => v[0] !== 'l' && leaks(readSnapshot(way.exit.snap, v)))) return undefined;
+      index.set(way, k);
+    }
+    return { iteration, index: (way) => index.get(way)!, unrelated: key };
+  }
+  return undefined;
+}
+
+/** A loop in graph mode: the base's loops become terms; a candidate's loop is matched to one if it can be. */
+export function graphLoop(side: SideEncoder, node: IrLoop): BV | undefined {
+  const order = loopOrder(side, node);
+  // A loop nothing branches back to runs its body once: it is a block without a label.
+  if (!someNode(node.body, (n) => (n.kind === 'br' && n.label === node.label) || (n.kind === 'br_table' && [n.defaultLabel, ...n.labels].includes(node.label ?? '')))) {
+    return side.exec(node.body);
+  }
+  if (side.side === 'b') {
+    const nearest = [...side.shared.baseLoops].sort((x, y) => Math.abs(x.order - order) - Math.abs(y.order - order));
+    let tried = 0;
+    let surveyed: Survey | undefined;
+    const surveyOnce = () => {
+      const vars = allVars(side);
+      const writes = written(side, node);
+      surveyed ??= survey(side, node, vars, vars.filter((v) => writes.has(v)));
+      return surveyed;
+    };
+    for (const base of nearest) {
+      const matched = matchBase(side, node, base, surveyOnce, () => ++tried <= MATCH_ATTEMPTS);
+      if (matched) return leave(side, base.loop, matched.iteration, matched.index, matched.unrelated);
+      if (tried >= MATCH_ATTEMPTS) break;
+    }
+  }
+  return ownLoop(side, node);
+}
+
+/** Base loops a candidate loop is run against (each run is one iteration's encoding). */
+const MATCH_ATTEMPTS = 3;
+
+/** The loop's position among its function's loops, in pre-order. */
+function loopOrder(side: SideEncoder, node: IrLoop): number {
+  let orders = loopOrders.get(side);
+  if (!orders) loopOrders.set(side, (orders = new Map()));
+  let order = orders.get(node);
+  if (order === undefined) orders.set(node, (order = orders.size));
+  return order;
+}
+
+const loopOrders = new WeakMap<SideEncoder, Map<IrLoop, number>>();

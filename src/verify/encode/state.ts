@@ -1,0 +1,79 @@
+import type { Builder } from '../graph/build.js';
+import type { BV, Bool, Mem, Term, World } from '../graph/terms.js';
+
+/**
+ * The state a side threads through its code, and how states meet where control flow joins: the exits of a
+ * block, the arms of an `if`, the returns of a function, the traps. A join is an if-then-else per component
+ * over the guards of the entries, written relative to what the entries have in common (the path that led to
+ * the join), so that code which reaches a join by different routes builds the same terms.
+ */
+
+/** The state outside the function's locals: memory and its size in pages, mutable globals, the world. */
+export interface Env {
+  mem: Mem | null;
+  size: BV | null;
+  world: World;
+  globals: BV[];
+}
+
+export interface Snapshot {
+  env: Env;
+  locals: BV[];
+}
+
+/** A way out of a region: under `guard`, in state `snap`, carrying `values` (a block's result). */
+export interface Exit {
+  guard: Bool;
+  snap: Snapshot;
+  values: BV[];
+}
+
+export const cloneEnv = (env: Env): Env => ({ ...env, globals: [...env.globals] });
+
+const conjuncts = (g: Bool): readonly Term[] => (g.op === 'band' ? g.args : [g]);
+
+/**
+ * The guards of `entries` with their common conjuncts removed: within the join (reached only under one of
+ * them) each is equivalent to its own rest.
+ */
+function relativeGuards(b: Builder, entries: readonly Exit[]): Bool[] {
+  if (entries.length < 2) return entries.map((e) => e.guard);
+  const sets = entries.map((e) => new Set(conjuncts(e.guard)));
+  const common = [...sets[0]!].filter((c) => sets.every((s) => s.has(c)));
+  if (common.length === 0) return entries.map((e) => e.guard);
+  return sets.map((s) => b.and(...([...s].filter((c) => !common.includes(c)) as Bool[])));
+}
+
+/** The value of `pick` at the join: the first entry whose guard holds gives it, the last one otherwise. */
+function chain<T extends Term>(b: Builder, guards: readonly Bool[], entries: readonly Exit[], pick: (e: Exit) => T): T {
+  let acc = pick(entries[entries.length - 1]!);
+  for (let i = entries.length - 2; i >= 0; i--) acc = b.ite(guards[i]!, pick(entries[i]!), acc) as T;
+  return acc;
+}
+
+export function mergeEnvs(b: Builder, entries: readonly Exit[], fallback: Env): Env {
+  const live = entries.filter((e) => e.guard !== b.false);
+  if (live.length === 0) return cloneEnv(fallback);
+  const guards = relativeGuards(b, live);
+  const first = live[0]!.snap.env;
+  return {
+    mem: first.mem ? chain(b, guards, live, (e) => e.snap.env.mem!) : null,
+    size: first.size ? chain(b, guards, live, (e) => e.snap.env.size!) : null,
+    world: chain(b, guards, live, (e) => e.snap.env.world),
+    globals: first.globals.map((_, i) => chain(b, guards, live, (e) => e.snap.env.globals[i]!)),
+  };
+}
+
+/**
+ * Joins the entries of a label (or of the function's end) into one state under the disjunction of their
+ * guards. With no live entry the join is unreachable: guard false, and `fallback` as its (unobserved) state.
+ */
+export function mergeExits(b: Builder, entries: readonly Exit[], valueWidths: readonly number[], fallback: Snapshot): Exit {
+  const live = entries.filter((e) => e.guard !== b.false);
+  const zeros = () => valueWidths.map((w) => b.constant(0n, w));
+  if (live.length === 0) return { guard: b.false, snap: { env: cloneEnv(fallback.env), locals: [...fallback.locals] }, values: zeros() };
+  const guards = relativeGuards(b, live);
+  const locals = fallback.locals.map((_, i) => chain(b, guards, live, (e) => e.snap.locals[i]!));
+  const values = valueWidths.map((w, i) => chain(b, guards, live, (e) => e.values[i] ?? b.constant(0n, w)));
+  return { guard: b.or(...live.map((e) => e.guard)), snap: { env: mergeEnvs(b, live, fallback.env), locals }, values };
+}

@@ -1,0 +1,589 @@
+import { instantiate, match, type Bindings, type PatternBuilder } from './patterns.js';
+import { RULES_BY_OP } from './rules.js';
+import { evaluateTerm, truncateConstant, type Concrete } from './semantics.js';
+import {
+  Graph, bvSort, constValue, mask, termKey,
+  type BV, type Bool, type Mem, type Op, type Sort, type Term, type TermData,
+} from './terms.js';
+
+/**
+ * Builds terms in normal form. Every term is built through `apply`, which folds constants, puts
+ * associative-commutative operators into a canonical form (flattened, operands sorted by term id — ids are
+ * shared by both sides, so the order is the same on both — constants last, coefficients collected), forwards
+ * loads past stores where wasm's addressing makes it exact, and then tries the pattern rules of rules.ts.
+ * Each of these is an equality of total functions (rules.ts lists them; the tests prove each with z3), so a
+ * term means what its raw form meant, and two sides whose terms meet are equal.
+ */
+
+/** Operators constant folding evaluates (semantics.ts). */
+const FOLDABLE = new Set<Op>([
+  'add', 'mul', 'and', 'or', 'xor', 'shl', 'lshr', 'ashr', 'rotl', 'rotr', 'divs', 'divu', 'rems', 'remu',
+  'clz', 'ctz', 'popcnt', 'zext', 'sext', 'extract', 'concat', 'b2bv', 'not', 'band', 'bor', 'eq', 'ult', 'slt', 'ite',
+]);
+
+const AC_BV = new Set<Op>(['add', 'mul', 'and', 'or', 'xor']);
+
+/** How far a store looks down a chain of stores to forward, drop or reorder (bounded: the chain is rebuilt). */
+const STORE_DEPTH = 32;
+
+const byId = (a: Term, b: Term) => a.id - b.id;
+const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
+
+/** An address as base + constant (the base absent for a constant address). */
+interface Address { base: Term | null; offset: bigint }
+
+export class Builder implements PatternBuilder {
+  /** Raw term → its normal form, for terms that went through the rules. */
+  private readonly normal = new Map<Term, Term>();
+  /** Term key of what `apply` was asked for → the answer. */
+  private readonly built = new Map<string, Term>();
+  private readonly inProgress = new Set<Term>();
+
+  readonly graph: Graph;
+  readonly true: Bool;
+  readonly false: Bool;
+
+  constructor(graph: Graph = new Graph()) {
+    this.graph = graph;
+    this.true = this.bool(true);
+    this.false = this.bool(false);
+  }
+
+  constant(value: bigint, width: number): BV {
+    return this.graph.intern('const', bvSort(width), [], BigInt.asUintN(width, value));
+  }
+
+  bool(value: boolean): Bool {
+    return this.graph.intern('bool', 'bool', [], value);
+  }
+
+  /** A free input of the query (a parameter, the entry state) or an abstraction. */
+  variable<S extends Sort>(name: string, sort: S): Term<S> {
+    return this.graph.intern('var', sort, [], name);
+  }
+
+  /** The term `op(args)` in normal form. */
+  apply(op: Op, sort: Sort, args: readonly Term[], data: TermData = null): Term {
+    // Normal forms are asked for the same arguments again and again (guards, negations): remembered.
+    const key = termKey(op, sort, args, data);
+    const known = this.built.get(key);
+    if (known) return known;
+    const result = this.normalise(op, sort, args, data);
+    this.built.set(key, result);
+    return result;
+  }
+
+  private normalise(op: Op, sort: Sort, args: readonly Term[], data: TermData): Term {
+    if (args.length > 0 && FOLDABLE.has(op) && args.every(isConst)) {
+      const value = evaluateTerm({ id: -1, op, sort, width: sort.startsWith('bv') ? Number(sort.slice(2)) : 0, args, data }, args.map((a) => a.data as Concrete));
+      if (value !== undefined) return typeof value === 'boolean' ? this.bool(value) : this.constant(value, Number(sort.slice(2)));
+    }
+    const shaped = this.normalForm(op, sort, args, data);
+    if (!Array.isArray(shaped)) return shaped as Term;
+    const raw = this.graph.intern(op, sort, shaped as Term[], data);
+    const known = this.normal.get(raw);
+    if (known) return known;
+    const result = this.rewrite(raw);
+    this.normal.set(raw, result);
+    return result;
+  }
+
+  /** The first pattern rule that applies to `raw`, built; `raw` itself when none does. */
+  private rewrite(raw: Term): Term {
+    const rules = RULES_BY_OP.get(raw.op);
+    if (!rules || this.inProgress.has(raw)) return raw;
+    this.inProgress.add(raw);
+    try {
+      for (const rule of rules) {
+        const bindings: Bindings = new Map();
+        if (!match(rule.lhs, raw, bindings)) continue;
+        if (rule.pre && instantiate(rule.pre, bindings, 'bool', this) !== this.true) continue;
+        return instantiate(rule.rhs, bindings, raw.sort, this);
+      }
+      return raw;
+    } finally {
+      this.inProgress.delete(raw);
+    }
+  }
+
+  /** A normal form by code (rules.ts, LAWS): a finished term, or the arguments to intern. */
+  private normalForm(op: Op, sort: Sort, args: readonly Term[], data: TermData): Term | readonly Term[] {
+    switch (op) {
+      case 'add': return this.sum(sort, args);
+      case 'mul': return this.product(sort, args);
+      case 'and': case 'or': case 'xor': return this.bitwise(op, sort, args);
+      case 'band': case 'bor': return this.connective(op, args as Bool[]);
+      case 'not': {
+        // Negation normal form: negations sit on atoms.
+        const p = args[0]!;
+        if (p.op === 'not') return p.args[0]!;
+        if (p.op === 'band' || p.op === 'bor') return this.apply(p.op === 'band' ? 'bor' : 'band', 'bool', p.args.map((x) => this.not(x as Bool)));
+        return args;
+      }
+      case 'eq': return this.equality(args[0]!, args[1]!);
+      case 'ult': case 'slt': {
+        const [a, b] = args as [BV, BV];
+        if (a === b) return this.false;
+        if (op === 'ult' && a.op === 'zext' && b.op === 'zext' && a.args[0]!.width === b.args[0]!.width) return this.ult(a.args[0] as BV, b.args[0] as BV);
+        return args;
+      }
+      case 'ite': return this.choice(args[0] as Bool, args[1]!, args[2]!);
+      case 'zext': case 'sext': return this.extension(op, sort, args[0] as BV);
+      case 'extract': return this.extraction(args[0] as BV, data as [number, number]);
+      case 'concat': return this.concatenation(args as BV[]);
+      case 'load': return this.loadFrom(args[0] as Mem, args[1] as BV, sort);
+      case 'store': return this.storeInto(args[0] as Mem, args[1] as BV, args[2] as BV);
+      case 'trunc': case 'truncTrap': {
+        const bits = constValue(args[0]!);
+        if (bits === undefined) return args;
+        const folded = truncateConstant(data as string, bits);
+        return op === 'trunc' ? this.constant(folded.value, Number(sort.slice(2))) : this.bool(folded.traps);
+      }
+      default: return args;
+    }
+  }
+
+  // ---- bit-vector arithmetic ----
+
+  /** Sums: nested sums flattened, each operand as base × coefficient, coefficients of one base collected. */
+  private sum(sort: Sort, args: readonly Term[]): Term | Term[] {
+    const width = Number(sort.slice(2));
+    const coefficients = new Map<Term, bigint>();
+    let constant = 0n;
+    const visit = (t: Term) => {
+      if (t.op === 'add') return t.args.forEach(visit);
+      const c = constValue(t);
+      if (c !== undefined) return void (constant += c);
+      const [base, k] = this.asMultiple(t);
+      coefficients.set(base, (coefficients.get(base) ?? 0n) + k);
+    };
+    args.forEach(visit);
+    const terms = [...coefficients].filter(([, k]) => BigInt.asUintN(width, k) !== 0n).sort(([a], [b]) => a.id - b.id)
+      .map(([base, k]) => (BigInt.asUintN(width, k) === 1n ? base : this.apply('mul', sort, [base, this.constant(k, width)])));
+    constant = BigInt.asUintN(width, constant);
+    if (constant !== 0n || terms.length === 0) terms.push(this.constant(constant, width));
+    return terms.length === 1 ? terms[0]! : terms;
+  }
+
+  /** t as base × k: a product with a constant factor splits off its constant. */
+  private asMultiple(t: Term): [Term, bigint] {
+    if (t.op !== 'mul') return [t, 1n];
+    const k = constValue(t.args[t.args.length - 1]!);
+    if (k === undefined) return [t, 1n];
+    const rest = t.args.slice(0, -1);
+    return [rest.length === 1 ? rest[0]! : this.apply('mul', t.sort, rest), k];
+  }
+
+  /** Products: flattened, constants multiplied; a constant times a sum is distributed over it. */
+  private product(sort: Sort, args: readonly Term[]): Term | Term[] {
+    const width = Number(sort.slice(2));
+    const factors: Term[] = [];
+    let constant = 1n;
+    const visit = (t: Term) => {
+      if (t.op === 'mul') return t.args.forEach(visit);
+      const c = constValue(t);
+      if (c !== undefined) constant = BigInt.asUintN(width, constant * c);
+      else factors.push(t);
+    };
+    args.forEach(visit);
+    if (constant === 0n || factors.length === 0) return this.constant(constant, width);
+    factors.sort(byId);
+    if (constant === 1n) return factors.length === 1 ? factors[0]! : factors;
+    const k = this.constant(constant, width);
+    if (factors.length === 1 && factors[0]!.op === 'add') {
+      return this.apply('add', sort, factors[0]!.args.map((term) => this.apply('mul', sort, [term, k])));
+    }
+    return [...factors, k];
+  }
+
+  /** and / or / xor: flattened, duplicates merged (xor: cancelled in pairs), identities and absorbers applied. */
+  private bitwise(op: 'and' | 'or' | 'xor', sort: Sort, args: readonly Term[]): Term | Term[] {
+    const width = Number(sort.slice(2));
+    const ones = mask(width);
+    let constant = op === 'and' ? ones : 0n;
+    const counts = new Map<Term, number>();
+    const visit = (t: Term) => {
+      if (t.op === op) return t.args.forEach(visit);
+      const c = constValue(t);
+      if (c !== undefined) {
+        constant = op === 'and' ? constant & c : op === 'or' ? constant | c : constant ^ c;
+        return;
+      }
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    };
+    args.forEach(visit);
+    if (op === 'and' && constant === 0n) return this.constant(0n, width);
+    if (op === 'or' && constant === ones) return this.constant(ones, width);
+    const terms = [...counts].filter(([, n]) => op !== 'xor' || n % 2 === 1).map(([t]) => t).sort(byId);
+    const identity = op === 'and' ? ones : 0n;
+    if (constant !== identity || terms.length === 0) terms.push(this.constant(constant, width));
+    return terms.length === 1 ? terms[0]! : terms;
+  }
+
+  // ---- booleans ----
+
+  /** n-ary and / or over Bool: flattened, sorted, complements and absorption, common factors of a disjunction. */
+  private connective(op: 'band' | 'bor', args: readonly Bool[]): Term | Term[] {
+    const unit = op === 'band' ? this.true : this.false;
+    const zero = op === 'band' ? this.false : this.true;
+    const dual = op === 'band' ? 'bor' : 'band';
+    const set = new Set<Bool>();
+    const duals: Bool[] = [];
+    let comparisons = 0;
+    const visit = (t: Bool) => {
+      if (t.op === op) return (t.args as Bool[]).forEach(visit);
+      if (t === unit || set.has(t)) return;
+      set.add(t);
+      if (t.op === dual) duals.push(t);
+      else if (t.op === 'ult' || (t.op === 'not' && t.args[0]!.op === 'ult')) comparisons++;
+    };
+    args.forEach(visit);
+    if (set.has(zero)) return zero;
+    for (const t of set) if (t.op === 'not' && set.has(t.args[0] as Bool)) return zero;
+    if (duals.length > 0) {
+      const partsOf = (t: Bool): readonly Term[] => (t.op === dual ? t.args : [t]);
+      // Absorption: p ∨ (p ∧ q) = p, p ∧ (p ∨ q) = p.
+      for (const t of duals) {
+        const parts = new Set(t.args);
+        for (const other of set) {
+          if (other !== t && set.has(t) && partsOf(other).length <= parts.size && partsOf(other).every((x) => parts.has(x))) {
+            set.delete(t);
+            break;
+          }
+        }
+      }
+      // Redundant negation: p ∨ (¬p ∧ q) = p ∨ q, p ∧ (¬p ∨ q) = p ∧ q.
+      for (const t of duals) {
+        if (!set.has(t)) continue;
+        const kept = (t.args as Bool[]).filter((x) => !(x.op === 'not' && set.has(x.args[0] as Bool)));
+        if (kept.length < t.args.length) return this.apply(op, 'bool', [...[...set].filter((x) => x !== t), this.apply(dual, 'bool', kept)]);
+      }
+    }
+    if (comparisons > 1) {
+      const bounded = this.bounds(op, set);
+      if (bounded) return bounded;
+    }
+    if (op === 'bor' && set.size > 1) {
+      const factored = this.factor([...set]);
+      if (factored) return factored;
+    }
+    if (set.size === 0) return unit;
+    const terms = [...set].sort(byId);
+    return terms.length === 1 ? terms[0]! : terms;
+  }
+
+  /**
+   * Bounds checks against one limit of one base plus constants, `L < B + c` (an access past the end) or its
+   * negation, where B + c cannot wrap (B zero-extended from at most half the width, c below half the range):
+   * of several, only the strongest conjunct or the weakest disjunct says anything, and opposite ones may
+   * exclude each other. Every memory access after the first through one pointer gives such a check.
+   * Drops what is implied from `set` in place; the whole connective when it is decided.
+   */
+  private bounds(op: 'band' | 'bor', set: Set<Bool>): Term | undefined {
+    const groups = new Map<string, { above: Array<[Bool, bigint]>; within: Array<[Bool, bigint]> }>();
+    for (const t of set) {
+      const negated = t.op === 'not';
+      const cmp = negated ? t.args[0]! : t;
+      if (cmp.op !== 'ult') continue;
+      const [limit, sum] = cmp.args as [BV, BV];
+      const c = sum.op === 'add' ? constValue(sum.args[sum.args.length - 1]!) : undefined;
+      const base = sum.op === 'add' && sum.args.length === 2 ? sum.args[0]! : undefined;
+      if (c === undefined || !base || base.op !== 'zext' || 2 * base.args[0]!.width > base.width || c >= 1n << BigInt(sum.width - 1)) continue;
+      const key = `${limit.id}:${base.id}`;
+      const group = groups.get(key) ?? { above: [], within: [] };
+      (negated ? group.within : group.above).push([t, c]);
+      groups.set(key, group);
+    }
+    for (const { above, within } of groups.values()) {
+      const by = (xs: Array<[Bool, bigint]>, pick: 'min' | 'max') =>
+        xs.reduce((best, x) => ((pick === 'min' ? x[1] < best[1] : x[1] > best[1]) ? x : best), xs[0]!);
+      if (op === 'band') {
+        // L < B+a for the least a implies the others; B+w <= L for the greatest w implies the others.
+        const a = above.length ? by(above, 'min') : undefined;
+        const w = within.length ? by(within, 'max') : undefined;
+        if (a && w && a[1] <= w[1]) return this.false;
+        for (const [t] of above) if (t !== a![0]) set.delete(t);
+        for (const [t] of within) if (t !== w![0]) set.delete(t);
+      } else {
+        // L < B+a for the greatest a is implied by the others; B+w <= L for the least w likewise.
+        const a = above.length ? by(above, 'max') : undefined;
+        const w = within.length ? by(within, 'min') : undefined;
+        if (a && w && w[1] <= a[1]) return this.true;
+        for (const [t] of above) if (t !== a![0]) set.delete(t);
+        for (const [t] of within) if (t !== w![0]) set.delete(t);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Disjunctions of conjunctions: common conjuncts are pulled out, (S ∧ q) ∨ (S ∧ ¬q) merges to S. These
+   * are what merging the guards of a block's exits produces.
+   */
+  private factor(disjuncts: Bool[]): Term | undefined {
+    const sets = disjuncts.map((d) => new Set(d.op === 'band' ? (d.args as Bool[]) : [d]));
+    const common = [...sets[0]!].filter((c) => sets.every((s) => s.has(c)));
+    if (common.length > 0) {
+      const rests = sets.map((s) => this.apply('band', 'bool', [...s].filter((c) => !common.includes(c))));
+      return this.apply('band', 'bool', [...common, this.apply('bor', 'bool', rests)]);
+    }
+    for (let i = 0; i < sets.length; i++) {
+      for (let j = i + 1; j < sets.length; j++) {
+        const a = sets[i]!;
+        const b = sets[j]!;
+        if (a.size !== b.size) continue;
+        const onlyA = [...a].filter((x) => !b.has(x));
+        const onlyB = [...b].filter((x) => !a.has(x));
+        if (onlyA.length !== 1 || onlyB.length !== 1) continue;
+        const [x, y] = [onlyA[0]!, onlyB[0]!];
+        if ((x.op === 'not' && x.args[0] === y) || (y.op === 'not' && y.args[0] === x)) {
+          const merged = this.apply('band', 'bool', [...a].filter((c) => c !== x));
+          return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private equality(a: Term, b: Term): Term | Term[] {
+    if (a === b) return this.true;
+    if (a.sort === 'bool') {
+      if (a.op === 'bool') return a.data ? b : this.not(b as Bool);
+      if (b.op === 'bool') return b.data ? a : this.not(a as Bool);
+      if (a.op === 'not' && a.args[0] === b) return this.false;
+      if (b.op === 'not' && b.args[0] === a) return this.false;
+      if (a.op === 'not' && b.op === 'not') return this.apply('eq', 'bool', [a.args[0]!, b.args[0]!]);
+      if (a.op === 'not') return this.not(this.apply('eq', 'bool', [a.args[0]!, b]) as Bool);
+      if (b.op === 'not') return this.not(this.apply('eq', 'bool', [a, b.args[0]!]) as Bool);
+    }
+    let [x, y] = isConst(a) ? [b, a] : isConst(b) ? [a, b] : a.id < b.id ? [a, b] : [b, a];
+    const c = constValue(y);
+    if (c !== undefined && x.op === 'add') {
+      const k = constValue(x.args[x.args.length - 1]!);
+      if (k !== undefined) {
+        const rest = x.args.slice(0, -1);
+        x = rest.length === 1 ? rest[0]! : this.apply('add', x.sort, rest);
+        y = this.constant(c - k, x.width);
+        return this.apply('eq', 'bool', [x, y]);
+      }
+    }
+    if (x.op === 'zext') {
+      const inner = x.args[0]!;
+      if (c !== undefined) return c >> BigInt(inner.width) === 0n ? this.apply('eq', 'bool', [inner, this.constant(c, inner.width)]) : this.false;
+      if (y.op === 'zext' && y.args[0]!.width === inner.width) return this.apply('eq', 'bool', [inner, y.args[0]!]);
+    }
+    return [x, y];
+  }
+
+  /**
+   * if-then-else: on a negated condition the arms swap; nested choices on one condition collapse, and nested
+   * choices that share an arm become one choice on a combined condition. Of a condition and its negation
+   * (in negation normal form) the one with the smaller term id is the condition: both sides build both, so
+   * they choose alike whichever they built first.
+   */
+  private choice(c: Bool, a: Term, b: Term): Term | Term[] {
+    if (c.op === 'bool') return c.data ? a : b;
+    if (a === b) return a;
+    if (c.op === 'not') return this.apply('ite', a.sort, [c.args[0]!, b, a]);
+    if (a.op === 'ite' && a.args[0] === c) return this.apply('ite', a.sort, [c, a.args[1]!, b]);
+    if (b.op === 'ite' && b.args[0] === c) return this.apply('ite', a.sort, [c, a, b.args[2]!]);
+    if (a.sort === 'bool') {
+      const [p, q] = [a as Bool, b as Bool];
+      return this.or(this.and(c, p), this.and(this.not(c), q));
+    }
+    if (b.op === 'ite' && b.args[1] === a) return this.apply('ite', a.sort, [this.or(c, b.args[0] as Bool), a, b.args[2]!]);
+    if (a.op === 'ite' && a.args[2] === b) return this.apply('ite', a.sort, [this.and(c, a.args[0] as Bool), a.args[1]!, b]);
+    const negated = this.not(c);
+    if (negated.op !== 'not' && negated.id < c.id) return this.apply('ite', a.sort, [negated, b, a]);
+    return [c, a, b];
+  }
+
+  // ---- bit fields ----
+
+  private extension(op: 'zext' | 'sext', sort: Sort, x: BV): Term | Term[] {
+    const width = Number(sort.slice(2));
+    if (x.width === width) return x;
+    if (x.op === op) return this.apply(op, sort, [x.args[0]!]);
+    if (op === 'sext' && x.op === 'zext') return this.apply('zext', sort, [x.args[0]!]);
+    return [x];
+  }
+
+  private extraction(x: BV, [hi, lo]: [number, number]): Term | Term[] {
+    const width = hi - lo + 1;
+    const sort = bvSort(width);
+    if (lo === 0 && width === x.width) return x;
+    const again = (y: Term, h: number, l: number) => this.apply('extract', bvSort(h - l + 1), [y], [h, l]);
+    switch (x.op) {
+      case 'extract': {
+        const [, innerLo] = x.data as [number, number];
+        return again(x.args[0]!, hi + innerLo, lo + innerLo);
+      }
+      case 'zext': case 'sext': {
+        const inner = x.args[0]!;
+        if (hi < inner.width) return again(inner, hi, lo);
+        if (x.op === 'zext' && lo >= inner.width) return this.constant(0n, width);
+        break;
+      }
+      case 'concat': {
+        let top = x.width;
+        for (const part of x.args) {
+          const bottom = top - part.width;
+          if (lo >= bottom && hi < top) return again(part, hi - bottom, lo - bottom);
+          top = bottom;
+        }
+        break;
+      }
+      case 'b2bv':
+        return lo === 0 ? this.apply('b2bv', sort, x.args) : this.constant(0n, width);
+      case 'ite':
+        return this.apply('ite', sort, [x.args[0]!, again(x.args[1]!, hi, lo), again(x.args[2]!, hi, lo)]);
+      default:
+        // The low bits of a sum, product or bitwise operation depend only on the low bits of its operands.
+        if (lo === 0 && AC_BV.has(x.op)) return this.apply(x.op, sort, x.args.map((a) => again(a, hi, 0)));
+    }
+    return [x];
+  }
+
+  private concatenation(parts: readonly BV[]): Term | Term[] {
+    const flat: BV[] = [];
+    for (const p of parts) {
+      if (p.op === 'concat') flat.push(...(p.args as BV[]));
+      else flat.push(p);
+    }
+    // Adjacent extracts of one term that meet join into one.
+    const joined: BV[] = [];
+    for (const p of flat) {
+      const last = joined[joined.length - 1];
+      const range = (t: Term) => t.data as readonly [number, number];
+      if (last?.op === 'extract' && p.op === 'extract' && last.args[0] === p.args[0] && range(last)[1] === range(p)[0] + 1) {
+        joined[joined.length - 1] = this.extract(p.args[0] as BV, range(last)[0], range(p)[1]);
+      } else {
+        joined.push(p);
+      }
+    }
+    const total = joined.reduce((w, p) => w + p.width, 0);
+    if (joined.length === 1) return joined[0]!;
+    if (joined.length === 2 && constValue(joined[0]!) === 0n) return this.apply('zext', bvSort(total), [joined[1]!]);
+    return joined;
+  }
+
+  // ---- memory ----
+
+  private address(a: BV): Address {
+    const c = constValue(a);
+    if (c !== undefined) return { base: null, offset: c };
+    if (a.op === 'add') {
+      const k = constValue(a.args[a.args.length - 1]!);
+      if (k !== undefined) {
+        const rest = a.args.slice(0, -1);
+        return { base: rest.length === 1 ? rest[0]! : this.apply('add', a.sort, rest), offset: k };
+      }
+    }
+    return { base: a, offset: 0n };
+  }
+
+  /**
+   * How the bytes [a, a+k) relate to [b, b+l) when both addresses are one base plus constants: addresses wrap
+   * at the address width, so the ranges are disjoint exactly when (a - b) mod 2^w lies in [l, 2^w - k].
+   */
+  private relation(a: BV, k: number, b: BV, l: number): { kind: 'disjoint' } | { kind: 'inside'; delta: number } | undefined {
+    const x = this.address(a);
+    const y = this.address(b);
+    if (x.base !== y.base) return undefined;
+    const w = a.width;
+    const d = BigInt.asUintN(w, x.offset - y.offset);
+    if (d + BigInt(k) <= BigInt(l)) return { kind: 'inside', delta: Number(d) };
+    if (d >= BigInt(l) && d <= (1n << BigInt(w)) - BigInt(k)) return { kind: 'disjoint' };
+    return undefined;
+  }
+
+  /** Loads read through stores to other bytes and take a stored value's bytes directly. */
+  private loadFrom(memory: Mem, addr: BV, sort: Sort): Term | Term[] {
+    const k = Number(sort.slice(2)) / 8;
+    let m: Mem = memory;
+    for (let depth = 0; m.op === 'store' && depth < STORE_DEPTH; depth++) {
+      const value = m.args[2] as BV;
+      const where = this.relation(addr, k, m.args[1] as BV, value.width / 8);
+      if (!where) break;
+      if (where.kind === 'inside') return this.extract(value, 8 * (where.delta + k) - 1, 8 * where.delta);
+      m = m.args[0] as Mem;
+    }
+    return [m, addr];
+  }
+
+  /** Order of stores to disjoint bytes: by base term, then offset. */
+  private storeKey(addr: BV): [number, bigint] {
+    const { base, offset } = this.address(addr);
+    return [base ? base.id : -1, offset];
+  }
+
+  /**
+   * Stores: one that rewrites bytes a store below it (past stores to other bytes) wrote alone replaces it;
+   * writing back what was loaded from the same memory is no store; stores to disjoint bytes are sorted.
+   */
+  private storeInto(memory: Mem, addr: BV, value: BV): Term | Term[] {
+    const k = value.width / 8;
+    if (value.op === 'load' && value.args[0] === memory && value.args[1] === addr) return memory;
+    const passed: Mem[] = [];
+    let m: Mem = memory;
+    let overwritten = false;
+    for (let depth = 0; m.op === 'store' && depth < STORE_DEPTH; depth++) {
+      const below = m.args[2] as BV;
+      const where = this.relation(m.args[1] as BV, below.width / 8, addr, k);
+      if (where?.kind === 'inside') {
+        m = m.args[0] as Mem;
+        overwritten = true;
+        break;
+      }
+      if (where?.kind !== 'disjoint') break;
+      passed.push(m);
+      m = m.args[0] as Mem;
+    }
+    if (!overwritten) {
+      // Keep the stores it passed, and sink it below those that sort after it.
+      const [base, offset] = this.storeKey(addr);
+      const after = (s: Mem) => {
+        const [b, o] = this.storeKey(s.args[1] as BV);
+        return b > base || (b === base && o > offset);
+      };
+      let sink = 0;
+      while (sink < passed.length && after(passed[sink]!)) sink++;
+      if (sink === 0) return [memory, addr, value];
+      m = passed[sink - 1]!.args[0] as Mem;
+      passed.length = sink;
+    }
+    let result = overwritten || passed.length > 0 ? (this.apply('store', memory.sort, [m, addr, value]) as Mem) : m;
+    for (let i = passed.length - 1; i >= 0; i--) result = this.apply('store', memory.sort, [result, passed[i]!.args[1]!, passed[i]!.args[2]!]) as Mem;
+    return result;
+  }
+
+  // ---- typed constructors the encoder uses ----
+
+  add(...args: BV[]): BV { return this.apply('add', args[0]!.sort, args) as BV; }
+  sub(a: BV, b: BV): BV { return this.add(a, this.neg(b)); }
+  neg(a: BV): BV { return this.mul(a, this.constant(-1n, a.width)); }
+  mul(...args: BV[]): BV { return this.apply('mul', args[0]!.sort, args) as BV; }
+  bits(op: 'and' | 'or' | 'xor', a: BV, b: BV): BV { return this.apply(op, a.sort, [a, b]) as BV; }
+  binary(op: Op, a: BV, b: BV): BV { return this.apply(op, a.sort, [a, b]) as BV; }
+  unary(op: Op, a: BV): BV { return this.apply(op, a.sort, [a]) as BV; }
+  zext(a: BV, width: number): BV { return this.apply('zext', bvSort(width), [a]) as BV; }
+  sext(a: BV, width: number): BV { return this.apply('sext', bvSort(width), [a]) as BV; }
+  extract(a: BV, hi: number, lo: number): BV { return this.apply('extract', bvSort(hi - lo + 1), [a], [hi, lo]) as BV; }
+  concat(...parts: BV[]): BV { return this.apply('concat', bvSort(parts.reduce((w, p) => w + p.width, 0)), parts) as BV; }
+  b2bv(p: Bool, width = 32): BV { return this.apply('b2bv', bvSort(width), [p]) as BV; }
+
+  not(p: Bool): Bool { return this.apply('not', 'bool', [p]) as Bool; }
+  and(...ps: Bool[]): Bool { return ps.length === 0 ? this.true : ps.length === 1 ? ps[0]! : this.apply('band', 'bool', ps) as Bool; }
+  or(...ps: Bool[]): Bool { return ps.length === 0 ? this.false : ps.length === 1 ? ps[0]! : this.apply('bor', 'bool', ps) as Bool; }
+  eq(a: Term, b: Term): Bool { return this.apply('eq', 'bool', [a, b]) as Bool; }
+  ne(a: Term, b: Term): Bool { return this.not(this.eq(a, b)); }
+  /** wasm's truth of an i32: not zero. */
+  truthy(a: BV): Bool { return this.ne(a, this.constant(0n, a.width)); }
+  ult(a: BV, b: BV): Bool { return this.apply('ult', 'bool', [a, b]) as Bool; }
+  slt(a: BV, b: BV): Bool { return this.apply('slt', 'bool', [a, b]) as Bool; }
+  ite<S extends Sort>(c: Bool, a: Term<S>, b: Term<S>): Term<S> { return this.apply('ite', a.sort, [c, a, b]) as Term<S>; }
+
+  load(memory: Mem, addr: BV, bytes: number): BV { return this.apply('load', bvSort(8 * bytes), [memory, addr]) as BV; }
+  store(memory: Mem, addr: BV, value: BV): Mem { return this.apply('store', memory.sort, [memory, addr, value]) as Mem; }
+  uf<S extends Sort>(name: string, sort: S, args: readonly Term[]): Term<S> { return this.apply('uf', sort, args, name) as Term<S>; }
+}

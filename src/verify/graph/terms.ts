@@ -1,0 +1,119 @@
+/**
+ * The value graph's terms: one hash-consed DAG for both sides of a pair. A term is an operator applied to
+ * terms, with a sort; building a term that exists returns the existing one, so identical subterms of the two
+ * functions are one node and "equal" is "the same node". What each operator means is in semantics.ts; how
+ * terms are put into normal form as they are built is in build.ts and rules.ts.
+ */
+
+/**
+ * Bool, a bit-vector of some width, linear memory (32- or 64-bit addresses, bytes), the world token, and
+ * the sort of a loop term (which only `exit` and `exited` terms read).
+ */
+export type Sort = 'bool' | `bv${number}` | 'mem32' | 'mem64' | 'world' | 'loop';
+export type BvSort<W extends number = number> = `bv${W}`;
+export type MemSort = 'mem32' | 'mem64';
+
+export type Op =
+  // constants and inputs
+  | 'const' | 'bool' | 'var'
+  // bit-vector arithmetic (add, mul, and, or, xor are n-ary, their arguments in canonical order)
+  | 'add' | 'mul' | 'and' | 'or' | 'xor' | 'shl' | 'lshr' | 'ashr' | 'rotl' | 'rotr'
+  | 'divs' | 'divu' | 'rems' | 'remu' | 'clz' | 'ctz' | 'popcnt'
+  | 'zext' | 'sext' | 'extract' | 'concat' | 'b2bv'
+  // booleans (band and bor are n-ary)
+  | 'not' | 'band' | 'bor' | 'eq' | 'ult' | 'slt'
+  // any sort
+  | 'ite'
+  // memory: reads and writes of whole little-endian values; fill and copy of a range
+  | 'load' | 'store' | 'fill' | 'copy'
+  // uninterpreted functions (float operators, opaque calls, memory.grow), float→int truncation
+  | 'uf' | 'trunc' | 'truncTrap'
+  // loops: a loop (its body lives in its data), a loop-carried value at the header, and what leaving it gives
+  | 'loop' | 'lparam' | 'exit' | 'exited'
+  // a value nothing is known about (one of its kind: its data is a fresh number)
+  | 'unknown';
+
+/** Per operator: extract → [hi, lo]; load/store → byte count; uf → the function's name; const → value; … */
+export type TermData = bigint | boolean | string | number | readonly [number, number] | LoopData | null;
+
+export interface Term<S extends Sort = Sort> {
+  readonly id: number;
+  readonly op: Op;
+  readonly sort: S;
+  /** The width of a bit-vector sort, 0 for other sorts. */
+  readonly width: number;
+  readonly args: readonly Term[];
+  readonly data: TermData;
+}
+
+export type Bool = Term<'bool'>;
+export type BV<W extends number = number> = Term<BvSort<W>>;
+export type Mem = Term<MemSort>;
+export type World = Term<'world'>;
+
+/**
+ * A loop as the graph holds it: its carried values at the header (`params`, terms of op `lparam`), what they
+ * hold on entry (the loop term's arguments), and per iteration, in terms of the params: the values carried
+ * to the next iteration and the guards of each way out (index 0 is the trap). Two loops are one term only
+ * when they are this very object (see loops.ts for how a candidate's loop is shown to be a base's).
+ */
+export interface LoopData {
+  readonly key: number;
+  readonly params: readonly Term[];
+  readonly next: readonly Term[];
+  /** The iteration goes round again. */
+  readonly again: Bool;
+  /** Per exit (0: a trap in the iteration), the guard under which the iteration leaves that way. */
+  readonly exits: readonly Bool[];
+}
+
+export const bvSort = (width: number): BvSort => `bv${width}`;
+
+export function widthOfSort(sort: Sort): number {
+  return sort.startsWith('bv') ? Number(sort.slice(2)) : 0;
+}
+
+export const isBv = (t: Term): t is BV => t.width > 0;
+export const isBool = (t: Term): t is Bool => t.sort === 'bool';
+
+/** The constant's value, unsigned, when `t` is a bit-vector constant. */
+export const constValue = (t: Term): bigint | undefined => (t.op === 'const' ? (t.data as bigint) : undefined);
+
+export const mask = (width: number): bigint => (1n << BigInt(width)) - 1n;
+
+/** The hash-consing key of a term with these parts. */
+export function termKey(op: Op, sort: Sort, args: readonly Term[], data: TermData): string {
+  let key = `${op}|${sort}|${dataKey(data)}`;
+  for (const a of args) key += `|${a.id}`;
+  return key;
+}
+
+function dataKey(data: TermData): string {
+  if (data === null) return '';
+  if (typeof data === 'object' && 'key' in data) return `L${data.key}`;
+  return String(data);
+}
+
+/** The hash-consing table. Terms are never removed; a graph lives as long as one check. */
+export class Graph {
+  private readonly table = new Map<string, Term>();
+  private nextLoopKey = 0;
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** The one term with these parts (no normalisation here: see build.ts). */
+  intern<S extends Sort>(op: Op, sort: S, args: readonly Term[], data: TermData = null): Term<S> {
+    const key = termKey(op, sort, args, data);
+    const found = this.table.get(key);
+    if (found) return found as Term<S>;
+    const term: Term<S> = { id: this.table.size, op, sort, width: widthOfSort(sort), args, data };
+    this.table.set(key, term);
+    return term;
+  }
+
+  loopKey(): number {
+    return this.nextLoopKey++;
+  }
+}
