@@ -4,7 +4,7 @@ import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/i
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
 import type { ModuleContext } from './context.js';
-import { encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
+import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
 import { Unsupported } from './encode/side.js';
 import { bvLit } from './graph/semantics.js';
 import type { Term } from './graph/terms.js';
@@ -55,7 +55,7 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** For one whole check (its solver queries above all), default four times the per-query timeout. */
   budgetMs?: number;
-  /** Largest pair (expression count of both bodies) that is encoded; default 6000. */
+  /** Largest pair (expression count of both bodies) z3 is asked about; default 6000. The value graph takes any. */
   sizeCap?: number;
   signal?: AbortSignal;
   /**
@@ -88,7 +88,10 @@ export interface CheckResult {
 export const DEFAULT_RUNS = { before: 24, after: 200 };
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+/** Largest pair (expressions of both bodies) sent to z3. */
 export const DEFAULT_SIZE_CAP = 6000;
+/** Largest pair encoded at all (the graph's memory stays bounded). */
+const GRAPH_SIZE_CAP = 60_000;
 
 /** The cheap first attempt at each observable: its budget, within the per-query timeout. */
 const QUICK_MS = 300;
@@ -202,17 +205,21 @@ class PairCheck {
 
   private async prove(): Promise<Decided> {
     const { fa, fb, a, b } = this;
-    if (fa.size + fb.size > this.sizeCap) return { verdict: unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`), settledBy: 'graph' };
+    const size = fa.size + fb.size;
+    if (size > GRAPH_SIZE_CAP) return { verdict: unknown('size-cap', `${size} expressions > ${GRAPH_SIZE_CAP}`), settledBy: 'graph' };
+    // The value graph takes bodies of any size; z3 and the fallbacks only those within the size cap.
+    const tooLarge = (): Decided => ({ verdict: unknown('size-cap', `${size} expressions > ${this.sizeCap} (the value graph did not meet)`), settledBy: 'graph' });
     let encoding: PairEncoding;
     try {
       encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
-      return this.loopFallbacks();
+      return size > this.sizeCap ? tooLarge() : this.loopFallbacks();
     }
     const remaining = observables(encoding.shared, encoding.a, encoding.b);
     if (remaining.length === 0) return { verdict: { status: 'proved', method: 'graph' }, settledBy: 'graph' };
+    if (size > this.sizeCap) return tooLarge();
     if (remaining.some(unmatchedLoops)) return this.loopFallbacks();
     const left: Observable[] = [];
     for (const observable of remaining) if (!(await this.quickly(encoding, observable))) left.push(observable);
@@ -368,20 +375,7 @@ class PairCheck {
 
 /** Loops whose terms only one side of an observable reads: the graph did not match them. */
 function unmatchedLoops(observable: Observable): boolean {
-  const loopsIn = (roots: readonly Term[]) => {
-    const loops = new Set<Term>();
-    const seen = new Set<Term>();
-    const stack = [...roots];
-    while (stack.length > 0) {
-      const t = stack.pop()!;
-      if (seen.has(t)) continue;
-      seen.add(t);
-      if (t.op === 'loop') loops.add(t);
-      stack.push(...t.args);
-    }
-    return loops;
-  };
-  const [x, y] = observable.sides.map(loopsIn) as [Set<Term>, Set<Term>];
+  const [x, y] = observable.sides.map((roots) => new Set([...cone(roots)].filter((t) => t.op === 'loop'))) as [Set<Term>, Set<Term>];
   return x.size !== y.size || [...x].some((l) => !y.has(l));
 }
 

@@ -34,9 +34,13 @@ export function optimizeWithNames(bytes: Uint8Array, features: number): { base: 
 export interface CoverageFigures {
   report: VerifyReport;
   withLoops: { changed: number; proved: number };
+  /** Changed functions whose verdict needed z3 (settled by it rather than by the graph or the bodies). */
+  neededZ3: number;
   unknownReasons: Array<[string, number]>;
   medianMs: number;
   p95Ms: number;
+  /** Milliseconds per changed function whose verdict was not cached. */
+  times: number[];
 }
 
 export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, features: number, onProgress?: (done: number, total: number) => void): Promise<CoverageFigures> {
@@ -57,8 +61,10 @@ export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, f
   return {
     report,
     withLoops: { changed: looped.length, proved: looped.filter((f) => f.verdict.status === 'proved').length },
+    neededZ3: changed.filter((f) => f.settledBy === 'z3').length,
     unknownReasons: [...reasons].sort((x, y) => y[1] - x[1]),
     medianMs: at(0.5),
     p95Ms: at(0.95),
+    times,
   };
 }

@@ -1,4 +1,4 @@
-import type { BV } from '../graph/terms.js';
+import type { BV, Bool } from '../graph/terms.js';
 import { bvSort, constValue, mask } from '../graph/terms.js';
 import { bitsOfFloat, floatOfBits } from '../graph/semantics.js';
 import type { OperatorSide } from './int.js';
@@ -58,7 +58,7 @@ export function floatUnary(side: OperatorSide, op: string, v: BV): BV | undefine
   const trunc = /^(Trunc|TruncSat)(S|U)Float(32|64)ToInt(32|64)$/.exec(op);
   if (trunc) {
     const to = Number(trunc[4]);
-    if (trunc[1] === 'Trunc') side.trap(b.apply('truncTrap', 'bool', [v], op) as never);
+    if (trunc[1] === 'Trunc') side.trap(b.apply('truncTrap', 'bool', [v], op) as Bool);
     return b.apply('trunc', bvSort(to), [v], op) as BV;
   }
   if (!/Float|ToFloat/.test(op)) return undefined;

@@ -463,7 +463,7 @@ function matchBase(
     for (const [v, fits] of candidates) fits.sort((x, y) => rank(v, x) - rank(v, y));
   }
   const choice = new Map<Var, number>([...candidates.keys()].map((v) => [v, 0]));
-  for (let attempt = 0; attempt < 6; attempt++) {
+  for (let attempt = 0; attempt < MATCH_RUNS; attempt++) {
     const header = new Map<Var, Term>();
     for (const v of vars) {
       header.set(v, choice.has(v) ? base.header.get(candidates.get(v)![choice.get(v)!]!)! : carried.includes(v) ? own.get(v)! : read(side, v));
@@ -483,23 +483,54 @@ function matchBase(
           moved = true;
         }
       }
-      if (!moved) return undefined;
+      // A broken variable with no alternative (the memory) may break only because of another's choice.
+      if (!moved && !nextChoice(choice, candidates, required)) return undefined;
       continue;
     }
-    if (iteration.again.guard !== base.data.again) return undefined;
-    const index = new Map<Way, number>();
-    // Nothing but locals may leave the loop with a value that reads an unrelated variable's stand-in.
-    const leaks = (t: Term) => freeLoops(side, t).has(key);
-    for (const way of iteration.ways) {
-      if (way.exit.guard === b.false) continue;
-      const k = way.to.kind === 'trap' ? (base.exits[TRAP] === way.exit.guard ? TRAP : -1) : base.exits.indexOf(way.exit.guard);
-      if (k < 0 || (k === TRAP) !== (way.to.kind === 'trap')) return undefined;
-      if (way.exit.values.some(leaks) || vars.some((v) => v[0] !== 'l' && leaks(readSnapshot(way.exit.snap, v)))) return undefined;
-      index.set(way, k);
-    }
-    return { iteration, index: (way) => index.get(way)!, unrelated: key };
+    const index = ways(side, base, iteration, vars, key);
+    if (index) return { iteration, index: (way) => index.get(way)!, unrelated: key };
+    // Everything carried round agrees, but the loop goes round or leaves otherwise: another relation, in
+    // odometer order over the variables that have alternatives.
+    if (!nextChoice(choice, candidates, required)) return undefined;
   }
   return undefined;
+}
+
+/**
+ * The base's way out for each of the iteration's ways (matched by guard), or undefined when the iteration
+ * goes round under another guard, leaves some way the base does not, or lets an unrelated variable's
+ * stand-in leave the loop other than in a local.
+ */
+function ways(side: SideEncoder, base: BaseLoop, iteration: Iteration, vars: readonly Var[], key: number): Map<Way, number> | undefined {
+  if (iteration.again.guard !== base.data.again) return undefined;
+  const index = new Map<Way, number>();
+  const leaks = (t: Term) => freeLoops(side, t).has(key);
+  for (const way of iteration.ways) {
+    if (way.exit.guard === side.build.false) continue;
+    const k = way.to.kind === 'trap' ? (base.exits[TRAP] === way.exit.guard ? TRAP : -1) : base.exits.indexOf(way.exit.guard);
+    if (k < 0 || (k === TRAP) !== (way.to.kind === 'trap')) return undefined;
+    if (way.exit.values.some(leaks) || vars.some((v) => v[0] !== 'l' && leaks(readSnapshot(way.exit.snap, v)))) return undefined;
+    index.set(way, k);
+  }
+  return index;
+}
+
+/** The next relation to try: the last variable with an alternative moves on, those after it start over. */
+function nextChoice(choice: Map<Var, number>, candidates: ReadonlyMap<Var, Var[]>, required: readonly Var[]): boolean {
+  const vars = [...choice.keys()];
+  for (let i = vars.length - 1; i >= 0; i--) {
+    const v = vars[i]!;
+    if (choice.get(v)! + 1 < candidates.get(v)!.length) {
+      choice.set(v, choice.get(v)! + 1);
+      for (const w of vars.slice(i + 1)) choice.set(w, 0);
+      return true;
+    }
+    if (!required.includes(v)) {
+      choice.delete(v);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** A loop in graph mode: the base's loops become terms; a candidate's loop is matched to one if it can be. */
@@ -530,6 +561,9 @@ export function graphLoop(side: SideEncoder, node: IrLoop): BV | undefined {
 
 /** Base loops a candidate loop is run against (each run is one iteration's encoding). */
 const MATCH_ATTEMPTS = 3;
+
+/** Relations tried against one base loop. */
+const MATCH_RUNS = 8;
 
 /** The loop's position among its function's loops, in pre-order. */
 function loopOrder(side: SideEncoder, node: IrLoop): number {

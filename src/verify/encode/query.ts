@@ -156,7 +156,7 @@ export interface EncodedQuery {
 }
 
 /** The terms reachable from `roots`. */
-function cone(roots: readonly Term[]): Set<Term> {
+export function cone(roots: readonly Term[]): Set<Term> {
   const seen = new Set<Term>();
   const stack = [...roots];
   while (stack.length > 0) {

@@ -286,7 +286,8 @@ export class SideEncoder implements MemorySide {
         return undefined;
       }
       case 'memory.size':
-        return this.memory && this.env.size!;
+        void this.memory; // a memory instruction needs a memory
+        return this.env.size!;
       case 'memory.grow': {
         const delta = this.value(node.delta);
         return this.memory.grow(this, delta);
