@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { unwrapWorkerResult } from '../util/worker-errors.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import {
@@ -93,7 +94,7 @@ export class BinaryenPool {
   private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.piscina.run(task, signal ? { signal } : {});
+        return unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {}));
       } catch (error) {
         const poisoned =
           error instanceof Error &&
