@@ -32,6 +32,8 @@ export const ErrorCodes = {
   OptimizerFailed: -33008,
   /** The requested feature exists in the protocol but is not available in this build. */
   NotAvailable: -33009,
+  /** An input module is larger than the daemon's limit (`--max-input-mb`); data says how large. */
+  InputTooLarge: -33010,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

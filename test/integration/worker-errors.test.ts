@@ -1,31 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import binaryen from 'binaryen';
 import { Engine } from '../../src/engine/engine.js';
 import { BinaryenPool } from '../../src/islands/pool.js';
 import { AtollError, ErrorCodes } from '../../src/protocol/errors.js';
-import { encodeU32 } from '../../src/wasm/bytes.js';
-import { readSections } from '../../src/wasm/sections.js';
+import { moduleWithDamagedNames } from './damaged-names.js';
 
 /**
  * issue #12, "Wrong error code": a valid module with a damaged name section was answered
  * `internal error: AtollError: binaryen cannot read the module` (-32603): the AtollError thrown on the
  * binaryen worker lost its class crossing the thread boundary.
  */
-
-/** A valid module with a name section whose local-names subsection is garbage (binaryen's reader throws on it). */
-export function moduleWithDamagedNames(): Uint8Array {
-  const module = binaryen.parseText(`(module
-    (func $add (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
-    (func $twice (export "twice") (param i32) (result i32) (call $add (local.get 0) (i32.mul (local.get 0) (i32.const 1)))))`);
-  binaryen.setDebugInfo(true);
-  const bytes = module.emitBinary();
-  module.dispose();
-  const names = readSections(bytes).find((s) => s.id === 0 && s.name === 'name')!;
-  const garbage = [2, 4, 0x05, 0xff, 0xff, 0xff]; // local names: "5 functions", then bytes that end mid-LEB
-  const content = [...encodeU32(4), ...new TextEncoder().encode('name'), ...names.payload, ...garbage];
-  const end = names.payload.byteOffset - bytes.byteOffset + names.payload.length;
-  return new Uint8Array([...bytes.subarray(0, names.start), 0, ...encodeU32(content.length), ...content, ...bytes.subarray(end)]);
-}
 
 describe('errors keep their class across the binaryen worker boundary', () => {
   let pool: BinaryenPool;

@@ -8,7 +8,7 @@ import type { RequestContext } from '../session.js';
 export async function optimize(context: RequestContext, raw: unknown): Promise<OptimizeResult> {
   const params = optimizeParams(raw);
   // Read before queueing: a missing file is answered at once, not after other clients' jobs.
-  const input = await readModuleSource(params.input);
+  const input = await readModuleSource(params.input, context.daemon.config.limits.maxInputBytes);
   // Compile-time guard: the wire options must stay assignable to the engine's.
   const options: EngineOptimizeOptions = params.options ?? {};
   return runJob(context, 'optimize', params.workDoneToken, async (hooks) => {

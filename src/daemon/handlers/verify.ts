@@ -11,8 +11,9 @@ export async function verify(context: RequestContext, raw: unknown): Promise<Ver
   if (!engine.verify) {
     throw new AtollError(ErrorCodes.NotAvailable, 'verification is not available in this build yet (the engine has no verifier)');
   }
-  const base = await readModuleSource(params.base);
-  const candidate = await readModuleSource(params.candidate);
+  const { maxInputBytes } = context.daemon.config.limits;
+  const base = await readModuleSource(params.base, maxInputBytes);
+  const candidate = await readModuleSource(params.candidate, maxInputBytes);
   const options = {
     ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
     ...(params.features === undefined ? {} : { features: params.features }),
