@@ -20,7 +20,7 @@ export type Command =
   | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'verify'; base: string; candidate: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
-  | { name: 'cache'; action: 'stats' | 'clear'; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'cache'; action: 'stats' | 'clear' | 'verify'; sample?: number; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'help' };
 
 const COMMON = {
@@ -166,9 +166,16 @@ export function parseCommand(argv: string[]): Command {
       return { name: 'daemon', action, stdio: values.stdio, ...common(values) };
     }
     case 'cache': {
-      const { values, positionals: given } = parse(rest, {});
-      const [action] = positionals('cache', given, ['stats|clear']);
-      return { name: 'cache', action: choice('atoll cache', action, ['stats', 'clear'] as const)!, ...common(values) };
+      const { values, positionals: given } = parse(rest, { sample: { type: 'string' } });
+      const [action] = positionals('cache', given, ['stats|clear|verify']);
+      const sample = integer('--sample', values.sample);
+      if (sample === 0) throw new UsageError('--sample takes a positive integer');
+      return defined({
+        name: 'cache' as const,
+        action: choice('atoll cache', action, ['stats', 'clear', 'verify'] as const)!,
+        sample,
+        ...common(values),
+      });
     }
     default:
       throw new UsageError(`unknown command "${name}"`);

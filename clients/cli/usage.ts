@@ -12,6 +12,7 @@ export const USAGE = `usage:
   atoll daemon [--stdio] [--socket PATH]       run a daemon in the foreground
   atoll daemon start|stop|status [--socket PATH] [--json]
   atoll cache stats|clear [--json]
+  atoll cache verify [--sample N] [--json]   check N cached proofs again (default 20)
 
 common options:
   --socket PATH      the daemon's socket (default: $XDG_RUNTIME_DIR/atoll/daemon.sock,

@@ -1,5 +1,6 @@
 import type { OptimizeOptions } from '../engine/options.js';
-import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
+import type { OptimizeReport, ProgressEvent, Verdict, VerifyReport } from '../protocol/report.js';
+import type { ProofEvidence } from '../verify/cache-key.js';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -21,6 +22,8 @@ export interface DaemonEngine {
   warmUp(): Promise<void>;
   optimize(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks): Promise<{ output: Uint8Array; report: OptimizeReport }>;
   verify?(base: Uint8Array, candidate: Uint8Array, options: VerifyOptions, hooks: JobHooks): Promise<VerifyReport>;
+  /** Checks a cached proof again from its evidence (`atoll/cache/verify`); optional like verify. */
+  recheckProof?(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }>;
   status(): { islandThreads: number; solverThreads?: number; queued: number };
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import type { CacheClearParams, CacheName } from '../protocol/cache.js';
+import type { CacheClearParams, CacheName, CacheVerifyParams } from '../protocol/cache.js';
 import type { ModuleSource } from '../protocol/module-source.js';
 import type { OptimizeParams } from '../protocol/optimize.js';
 import type { OptimizeOptions } from '../protocol/options.js';
@@ -134,6 +134,18 @@ export function cacheClearParams(value: unknown): CacheClearParams {
     if (!CACHE_NAMES.includes(name as CacheName)) throw invalidParams(`params.caches: unknown cache "${name}" (proofs, results)`);
   }
   return caches ? { caches: caches as CacheName[] } : {};
+}
+
+export function cacheVerifyParams(value: unknown): CacheVerifyParams {
+  if (value === undefined || value === null) return {};
+  const fields = record(value, 'params');
+  onlyKnown(fields, ['sample', 'workDoneToken'], 'params');
+  const sample = optional(fields, 'sample', number, 'params');
+  if (sample !== undefined && !(Number.isInteger(sample) && sample >= 1)) throw invalidParams('params.sample must be a positive integer');
+  return {
+    ...(sample === undefined ? {} : { sample }),
+    ...(fields['workDoneToken'] === undefined ? {} : { workDoneToken: token(fields['workDoneToken'], 'params.workDoneToken') }),
+  };
 }
 
 export function watchStartParams(value: unknown): WatchStartParams {

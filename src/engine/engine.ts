@@ -7,8 +7,8 @@ import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../islands/pool.js';
 import type { IngestResult } from '../islands/tasks.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
-import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import type { OptimizeReport, ProgressEvent, Verdict, VerifyReport } from '../protocol/report.js';
+import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { withoutNameSection } from '../wasm/names.js';
@@ -284,6 +284,14 @@ export class Engine {
     } finally {
       if (verifier !== this.verifier) await verifier.close();
     }
+  }
+
+  /**
+   * `atoll cache verify`: the key a cached proof's evidence hashes to and a fresh decision of its pair
+   * (Verifier.recheck); the caller compares the key with the entry's and removes an entry that fails.
+   */
+  recheckProof(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    return this.verifier.recheck(evidence, signal);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { CacheClearRequest, CacheStatsRequest } from './cache.js';
+import { CacheClearRequest, CacheStatsRequest, CacheVerifyRequest } from './cache.js';
 import {
   DaemonStopRequest,
   ExitNotification,
@@ -21,6 +21,7 @@ export const clientRequests = [
   StatusRequest,
   CacheStatsRequest,
   CacheClearRequest,
+  CacheVerifyRequest,
   WatchStartRequest,
   WatchStopRequest,
   DaemonStopRequest,
@@ -35,6 +36,7 @@ export type ClientRequestMethod =
   | 'atoll/status'
   | 'atoll/cache/stats'
   | 'atoll/cache/clear'
+  | 'atoll/cache/verify'
   | 'atoll/watch/start'
   | 'atoll/watch/stop'
   | 'atoll/daemon/stop';

@@ -5,7 +5,7 @@ import { extractModule, functionHash, type IrFunction, type IrModule } from '../
 import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
 import { alphaEquivalent } from './alpha.js';
-import { proofCacheKey } from './cache-key.js';
+import { proofCacheKey, proofEvidence, type ProofEvidence } from './cache-key.js';
 import { ModuleContext, hasLoop } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
 import { InductionPlan } from './induction.js';
@@ -20,6 +20,7 @@ import { SolverPool } from './solver-pool.js';
 import type { SolverAnswer } from './solver-task.js';
 
 export type { ProofCache } from './proof-cache.js';
+export type { ProofEvidence } from './cache-key.js';
 
 export interface VerifierOptions {
   threads?: number;
@@ -232,8 +233,28 @@ export class Verifier {
     if (hit) return { verdict: hit, cached: true };
     const verdict = await this.prove(fa, fb, a, b, features, signal);
     session?.set(key, verdict);
-    if (this.opts.proofCache && isCacheable(verdict)) await this.opts.proofCache.set(key, verdict);
+    if (this.opts.proofCache && isCacheable(verdict)) await this.opts.proofCache.set(key, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, features));
     return { verdict, cached: false };
+  }
+
+  /**
+   * For `atoll cache verify`: the key a proof-cache entry's evidence hashes to (it must be the entry's own),
+   * and a fresh decision of its pair, with no cache. The evidence holds no module bytes, so a solver model
+   * cannot be replayed: a difference comes back as unknown, which is still no confirmation.
+   */
+  async recheck(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    const side = ({ module }: ProofEvidence['base']): Side => ({ bytes: new Uint8Array(0), ir: module, ctx: new ModuleContext(module) });
+    const [a, b] = [side(evidence.base), side(evidence.candidate)];
+    const fa = a.ctx.functions.get(evidence.base.name);
+    const fb = b.ctx.functions.get(evidence.candidate.name);
+    if (!fa || !fb) return { key: '', verdict: unknown('unsupported', 'the evidence does not hold both functions') };
+    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, await this.solvers().z3Version());
+    try {
+      return { key, verdict: await this.prove(fa, fb, a, b, evidence.features, signal) };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { key, verdict: undecided(error) };
+    }
   }
 
   private async prove(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, signal?: AbortSignal): Promise<Verdict> {

@@ -1,9 +1,11 @@
 import type { FunctionVerdict } from '../protocol/report.js';
+import type { ProofEvidence } from './cache-key.js';
 
 /** Where verdicts are kept between runs; the daemon implements it (memory over disk). */
 export interface ProofCache {
   get(key: string): Promise<FunctionVerdict['verdict'] | undefined>;
-  set(key: string, verdict: FunctionVerdict['verdict']): Promise<void>;
+  /** `evidence` gives what a proved verdict can be checked again from (called only if the cache keeps it). */
+  set(key: string, verdict: FunctionVerdict['verdict'], evidence?: () => ProofEvidence): Promise<void>;
 }
 
 /** Proofs and refutations are facts; of the unknowns only those that do not depend on time or luck. */

@@ -2,6 +2,7 @@ import type { ClientRequestMethod } from '../../protocol/methods.js';
 import type { RequestContext } from '../session.js';
 import { initialize, shutdown, stopDaemon } from './lifecycle.js';
 import { optimize } from './optimize.js';
+import { cacheVerify } from './cache-verify.js';
 import { cacheClear, cacheStats, status } from './status.js';
 import { verify } from './verify.js';
 import { watchStart, watchStop } from './watch.js';
@@ -17,6 +18,7 @@ export const requestHandlers: Record<ClientRequestMethod, RequestHandler> = {
   'atoll/status': status,
   'atoll/cache/stats': cacheStats,
   'atoll/cache/clear': cacheClear,
+  'atoll/cache/verify': cacheVerify,
   'atoll/watch/start': watchStart,
   'atoll/watch/stop': watchStop,
   'atoll/daemon/stop': stopDaemon,
