@@ -43,6 +43,9 @@ export class BinaryenPool {
       atomics: 'disabled',
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
     });
+    // A thread that ends with no task of its own to fail (over its heap limit, an abort) is reported as an
+    // 'error' event; unheard, that event would end the process. piscina replaces the thread either way.
+    this.piscina.on('error', () => undefined);
   }
 
   /** One small task per thread so that the first real task does not pay the JIT tier-up. */

@@ -31,6 +31,8 @@ export class SolverPool {
       concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: SOLVER_HEAP_MB },
     });
+    // As in the binaryen pool: a thread that ends between tasks must not end the process (piscina replaces it).
+    this.piscina.on('error', () => undefined);
   }
 
   async warmUp(): Promise<void> {
