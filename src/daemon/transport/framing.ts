@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AbstractMessageReader, Disposable, type DataCallback } from 'vscode-jsonrpc';
+import { ErrorCodes } from '../../protocol/errors.js';
 import { classifyMessage, type RequestId } from './messages.js';
 
 export interface FramingLimits {
@@ -14,8 +15,8 @@ export interface FramingLimits {
   stallMs: number;
 }
 
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
+const PARSE_ERROR = ErrorCodes.ParseError;
+const INVALID_REQUEST = ErrorCodes.InvalidRequest;
 
 /**
  * Bytes of large message bodies being received over all connections: the most one daemon holds in framing
