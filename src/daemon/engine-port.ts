@@ -1,3 +1,4 @@
+import type { VerifyPairOptions } from '../engine/engine.js';
 import type { OptimizeOptions } from '../engine/options.js';
 import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
 
@@ -5,11 +6,6 @@ export interface JobHooks {
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   onLog?: (line: string) => void;
-}
-
-export interface VerifyOptions {
-  timeoutMs?: number;
-  features?: string[];
 }
 
 /**
@@ -20,7 +16,7 @@ export interface VerifyOptions {
 export interface DaemonEngine {
   warmUp(): Promise<void>;
   optimize(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks): Promise<{ output: Uint8Array; report: OptimizeReport }>;
-  verify?(base: Uint8Array, candidate: Uint8Array, options: VerifyOptions, hooks: JobHooks): Promise<VerifyReport>;
+  verify?(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions, hooks: JobHooks): Promise<VerifyReport>;
   status(): { islandThreads: number; solverThreads?: number; queued: number };
   close(): Promise<void>;
 }

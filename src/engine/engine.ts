@@ -35,7 +35,7 @@ export interface JobHooks {
   onLog?: (line: string) => void;
 }
 
-export interface OptimizeResult {
+export interface OptimizedModule {
   output: Uint8Array;
   report: OptimizeReport;
 }
@@ -77,7 +77,7 @@ export class Engine {
     return { islandThreads: threads, solverThreads: this.solverThreads(), queued, completed };
   }
 
-  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizeResult> {
+  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
     const progress = (phase: ProgressEvent['phase'], message: string, percentage?: number) =>
