@@ -55,15 +55,15 @@ export function trySocket(path: string): Promise<Socket | undefined> {
 
 async function initialize(connection: MessageConnection): Promise<InitializeResult> {
   connection.listen();
-  const server = await connection.sendRequest(InitializeRequest, { processId: process.pid, clientInfo: { name: 'atoll-cli' } });
-  await connection.sendNotification(InitializedNotification, {});
+  const server = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, clientInfo: { name: 'atoll-cli' } });
+  await connection.sendNotification(InitializedNotification.type, {});
   return server;
 }
 
 /** LSP's polite goodbye; a daemon that already went away needs none. */
 async function endSession(connection: MessageConnection): Promise<void> {
-  await connection.sendRequest(ShutdownRequest).catch(() => undefined);
-  await connection.sendNotification(ExitNotification).catch(() => undefined);
+  await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+  await connection.sendNotification(ExitNotification.type).catch(() => undefined);
 }
 
 function say(line: string): void {

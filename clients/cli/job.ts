@@ -17,9 +17,9 @@ export async function runDaemonJob<T>(
   const link = await openDaemon(choice);
   const view = new ProgressView(out.quiet);
   const workDoneToken = `atoll-cli-${process.pid}`;
-  link.connection.onProgress(WorkDoneProgress, workDoneToken, (value) => view.update(value));
+  link.connection.onProgress(WorkDoneProgress.type, workDoneToken, (value) => view.update(value));
   // Errors and warnings from the daemon; its info lines (job timings) are for editors' output channels.
-  link.connection.onNotification(LogMessageNotification, ({ type, message }) => {
+  link.connection.onNotification(LogMessageNotification.type, ({ type, message }) => {
     if (out.quiet || type > MessageType.Warning) return;
     view.clear();
     process.stderr.write(`atoll: ${message}\n`);

@@ -3,6 +3,7 @@ export * from './cache.js';
 export * from './errors.js';
 export * from './lifecycle.js';
 export * from './location.js';
+export * from './messages.js';
 export * from './methods.js';
 export * from './module-source.js';
 export * from './optimize.js';

@@ -1,4 +1,5 @@
 import { RequestType } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 import type { ModuleSource } from './module-source.js';
 import type { WorkDoneProgressParams } from './progress.js';
 import type { VerifyReport } from './report.js';
@@ -13,4 +14,8 @@ export interface VerifyParams extends WorkDoneProgressParams {
   features?: string[];
 }
 
-export const VerifyRequest = new RequestType<VerifyParams, VerifyReport, void>('atoll/verify');
+export namespace VerifyRequest {
+  export const method = 'atoll/verify' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<VerifyParams, VerifyReport, void>(method);
+}

@@ -8,10 +8,10 @@ export async function cacheCommand(command: Extract<Command, { name: 'cache' }>)
   const link = await openDaemon(command.daemon);
   try {
     if (command.action === 'stats') {
-      const stats = await link.connection.sendRequest(CacheStatsRequest);
+      const stats = await link.connection.sendRequest(CacheStatsRequest.type);
       process.stdout.write(command.out.json ? `${JSON.stringify(stats, null, 2)}\n` : `${cacheSummary(stats)}\n`);
     } else {
-      const cleared = await link.connection.sendRequest(CacheClearRequest, {});
+      const cleared = await link.connection.sendRequest(CacheClearRequest.type, {});
       process.stdout.write(
         command.out.json ? `${JSON.stringify(cleared)}\n` : `removed ${cleared.removedEntries} entries (${cleared.removedBytes} bytes)\n`,
       );

@@ -47,7 +47,7 @@ export async function daemonCommand(command: DaemonCommand): Promise<ExitCode> {
         process.stderr.write(`atoll: no daemon is running on ${socketPath}\n`);
         return ExitCode.Ok;
       }
-      await link.connection.sendRequest(DaemonStopRequest);
+      await link.connection.sendRequest(DaemonStopRequest.type);
       link.connection.dispose();
       if (!(await waitUntilGone(socketPath, 15_000))) {
         process.stderr.write(`atoll: the daemon on ${socketPath} did not stop within 15 s\n`);
@@ -63,7 +63,7 @@ export async function daemonCommand(command: DaemonCommand): Promise<ExitCode> {
         return ExitCode.Error;
       }
       try {
-        const status = await link.connection.sendRequest(StatusRequest);
+        const status = await link.connection.sendRequest(StatusRequest.type);
         process.stdout.write(command.out.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusSummary(status)}\n`);
       } finally {
         await link.close();

@@ -7,7 +7,7 @@ import { optimizeSummary } from '../summary.js';
 export async function optimizeCommand(command: Extract<Command, { name: 'optimize' }>): Promise<ExitCode> {
   const result = await runDaemonJob(command.daemon, command.out, (connection, workDoneToken, cancel) =>
     connection.sendRequest(
-      OptimizeRequest,
+      OptimizeRequest.type,
       { input: { path: command.input }, outputPath: command.output, options: command.options, workDoneToken },
       cancel,
     ),

@@ -13,7 +13,7 @@ export function verifyExitCode(report: VerifyReport): ExitCode {
 export async function verifyCommand(command: Extract<Command, { name: 'verify' }>): Promise<ExitCode> {
   const report = await runDaemonJob(command.daemon, command.out, (connection, workDoneToken, cancel) =>
     connection.sendRequest(
-      VerifyRequest,
+      VerifyRequest.type,
       {
         base: { path: command.base },
         candidate: { path: command.candidate },

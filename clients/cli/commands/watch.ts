@@ -54,24 +54,24 @@ function untilStopped(keepAlive: boolean): Promise<string> {
 export async function watchCommand(command: Extract<Command, { name: 'watch' }>): Promise<ExitCode> {
   const link = await openDaemon(command.daemon);
   const { connection } = link;
-  connection.onNotification(WatchResultNotification, (result) => {
+  connection.onNotification(WatchResultNotification.type, (result) => {
     if (command.out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (!command.out.quiet || result.error) process.stdout.write(`${watchLine(result)}\n`);
   });
-  connection.onNotification(LogMessageNotification, ({ type, message }) => {
+  connection.onNotification(LogMessageNotification.type, ({ type, message }) => {
     if (!command.out.quiet && type <= MessageType.Warning) process.stderr.write(`atoll: ${message}\n`);
   });
   const lost = new Promise<never>((_, reject) =>
     connection.onClose(() => reject(new CliFailure('the daemon went away; the watch has ended', ExitCode.Error))),
   );
   try {
-    const started = await connection.sendRequest(WatchStartRequest, command.watch);
+    const started = await connection.sendRequest(WatchStartRequest.type, command.watch);
     if (!command.out.quiet) {
       const stop = command.keepAlive ? 'Ctrl-C' : 'Ctrl-C or end of input';
       process.stderr.write(`atoll: watching ${started.watching.map(shown).join(', ')} (${started.inputs.length} inputs); ${stop} stops\n`);
     }
     const reason = await Promise.race([untilStopped(command.keepAlive), lost]);
-    await connection.sendRequest(WatchStopRequest, { watchId: started.watchId });
+    await connection.sendRequest(WatchStopRequest.type, { watchId: started.watchId });
     if (!command.out.quiet) process.stderr.write(`atoll: stopped watching (${reason})\n`);
     return ExitCode.Ok;
   } catch (error) {

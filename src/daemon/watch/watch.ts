@@ -56,7 +56,7 @@ export class Watch {
     });
     const debounceMs = params.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     if (!(debounceMs >= 0 && debounceMs <= 60_000)) throw new AtollError(ErrorCodes.BadOption, `debounceMs must be from 0 to 60000, got ${debounceMs}`);
-    this.rebuilder = new Rebuilder(daemon, session, params.options ?? {}, plan, own);
+    this.rebuilder = new Rebuilder(daemon, session, id, params.options ?? {}, plan, own);
     this.settler = new Settler({
       debounceMs,
       incompleteGraceMs: Math.max(MIN_INCOMPLETE_GRACE_MS, 5 * debounceMs),
@@ -112,6 +112,6 @@ export class Watch {
 
   private notify(result: Omit<WatchResultParams, 'watchId'>): void {
     // A client that hung up cannot be told; its watches are being stopped.
-    this.session.connection.sendNotification(WatchResultNotification, { watchId: this.id, ...result }).catch(() => undefined);
+    this.session.connection.sendNotification(WatchResultNotification.type, { watchId: this.id, ...result }).catch(() => undefined);
   }
 }
