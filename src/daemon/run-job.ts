@@ -17,6 +17,8 @@ export interface JobRequest {
   cancellation: CancellationToken;
   /** Put before the job's log lines to the client (a watch names the input). */
   logPrefix?: string;
+  /** The progress title; default "atoll optimize" / "atoll verify". */
+  title?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function runJob<T>(request: JobRequest, work: (hooks: JobHooks) => 
       onLog: (line) => session.logToClient(MessageType.Log, `${request.logPrefix ?? ''}${line}`),
     });
   });
-  progress.begin(`atoll ${kind}`, job.waiting ? 'queued behind other jobs' : 'started');
+  progress.begin(request.title ?? `atoll ${kind}`, job.waiting ? 'queued behind other jobs' : 'started');
   const subscription = cancellation.onCancellationRequested(() => job.cancel());
   try {
     const result = await job.result;

@@ -267,7 +267,7 @@ export class Engine {
         featureFlags: sideA.flags,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onProgress: (done, total) =>
-          hooks.onProgress?.({ phase: 'verify', percentage: Math.floor((99 * done) / Math.max(1, total)), done, total, unit: 'functions' }),
+          hooks.onProgress?.({ phase: 'verify', percentage: Math.floor((99 * done) / Math.max(1, total)), done, total, unit: 'function pairs' }),
       });
     } finally {
       if (verifier !== this.verifier) await verifier.close();

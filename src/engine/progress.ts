@@ -52,7 +52,7 @@ export class ProgressPlan {
       ...(generation === undefined ? {} : this.of(generation)),
       done,
       total,
-      unit: 'functions',
+      unit: 'function pairs',
       ...(detail ? { detail } : {}),
     });
   }

@@ -12,4 +12,5 @@ export * from './progress.js';
 export * from './report.js';
 export * from './status.js';
 export * from './verify.js';
+export * from './versions.js';
 export * from './watch.js';

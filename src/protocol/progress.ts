@@ -20,7 +20,7 @@ export type ProgressPhase = (typeof ProgressPhases)[number];
  * - `generation` / `generations`: set on every event that belongs to a generation (search and its
  *   verification): generation k of N, where N is the number of generations after generation 0 as the
  *   options asked (a time budget may end the job before N; then the bar jumps to emit).
- * - `done` / `total` with `unit`: the work items of the current step, e.g. 12 of 47 `functions` verified.
+ * - `done` / `total` with `unit`: the work items of the current step, e.g. 12 of 47 `function pairs` verified.
  *   They count within one pass of one step; a new pass starts at 0 again, which is why they never feed
  *   `percentage` directly.
  * - `detail`: a few words on what the step is doing that the structured fields do not say ("answered from

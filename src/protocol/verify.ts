@@ -4,6 +4,9 @@ import type { ModuleSource } from './module-source.js';
 import type { WorkDoneProgressParams } from './progress.js';
 import type { VerifyReport } from './report.js';
 
+/** The solver timeout a verify request may give per query, ms (`timeoutMs`). */
+export const VerifyTimeoutRange = { min: 1, max: 3_600_000 } as const;
+
 export interface VerifyParams extends WorkDoneProgressParams {
   /** The module before optimization. */
   base: ModuleSource;

@@ -48,6 +48,9 @@ export interface WatchStopResult {
   stopped: boolean;
 }
 
+/** The quiet time a watch may be given, ms (`debounceMs`). */
+export const DebounceRange = { min: 0, max: 60_000 } as const;
+
 /** Why a rebuild ran: there at start, a new file, a changed one; `unlink`: the input was deleted (nothing built). */
 export const WatchCauses = ['initial', 'add', 'change', 'unlink'] as const;
 export type WatchCause = (typeof WatchCauses)[number];

@@ -62,7 +62,7 @@ export class Rebuilder {
       const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
       const { report } = await optimizeJob(
-        { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: ` },
+        { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: `, title: `atoll rebuild ${path}` },
         { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256) },
       );
       if (this.cancellation.token.isCancellationRequested) return undefined;

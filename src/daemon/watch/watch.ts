@@ -1,7 +1,8 @@
 import { access, stat } from 'node:fs/promises';
 import { AtollError, ErrorCodes } from '../../protocol/errors.js';
 import { MessageType } from '../../protocol/progress.js';
-import { WatchResultNotification, type WatchResultParams, type WatchStartParams } from '../../protocol/watch.js';
+import { rangeProblem } from '../../protocol/options.js';
+import { DebounceRange, WatchResultNotification, type WatchResultParams, type WatchStartParams } from '../../protocol/watch.js';
 import type { Daemon } from '../daemon.js';
 import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
@@ -55,7 +56,8 @@ export class Watch {
       ...(params.ignore === undefined ? {} : { ignore: params.ignore }),
     });
     const debounceMs = params.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-    if (!(debounceMs >= 0 && debounceMs <= 60_000)) throw new AtollError(ErrorCodes.BadOption, `debounceMs must be from 0 to 60000, got ${debounceMs}`);
+    const problem = rangeProblem('debounceMs', debounceMs, DebounceRange);
+    if (problem) throw new AtollError(ErrorCodes.BadOption, problem);
     this.rebuilder = new Rebuilder(daemon, session, id, params.options ?? {}, plan, own);
     this.settler = new Settler({
       debounceMs,
