@@ -54,17 +54,17 @@ function groupedByReason(verdicts: readonly FunctionVerdict[], verbose: boolean)
 }
 
 /**
- * The champion's genome in one line: each step of its lineage as its knobs and passes, shortened to the
- * first passes ("O2 s2 … | dce vacuum … (+12)"). --verbose or --json give the whole list.
+ * The champion's genome in one line: the count of steps and passes, then each step of its lineage by its
+ * first passes ("2 steps, 26 passes: dce vacuum …(+22) → dce vacuum"). --verbose or --json give all of it,
+ * knobs included.
  */
-export function genomeLine(genome: readonly string[], width = 96): string {
+export function genomeLine(genome: readonly string[], width = 80): string {
   const steps = genome.filter((step) => !step.startsWith('(mosaic)'));
   const mosaic = steps.length < genome.length ? 'mosaic of proved functions from ' : '';
   const passCount = steps.reduce((n, step) => n + (step.split('|')[1] ?? '').trim().split(/\s+/).filter(Boolean).length, 0);
   const shown = steps.map((step) => {
-    const [knobs, passes = ''] = step.split('|').map((part) => part.trim());
-    const list = passes.split(/\s+/).filter(Boolean);
-    return `${list.slice(0, 3).join(' ')}${list.length > 3 ? ` …(+${list.length - 3})` : ''} [${knobs}]`;
+    const list = (step.split('|')[1] ?? '').trim().split(/\s+/).filter(Boolean);
+    return `${list.slice(0, 2).join(' ')}${list.length > 2 ? ` …(+${list.length - 2})` : ''}`;
   });
   const line = `${mosaic}${shown.join(' → ') || '(no passes)'}`;
   const summary = `${steps.length} step${steps.length === 1 ? '' : 's'}, ${passCount} passes: `;
