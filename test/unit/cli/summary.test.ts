@@ -61,7 +61,7 @@ describe('the optimize report in text', () => {
     const genome = ['O2 s2 ai2 fi20 oc-1 loops:n x1 | ' + PASSES, 'O2 s2 ai2 fi20 oc-1 loops:n x1 | dce vacuum'];
     const line = genomeLine(genome);
     expect(line.length).toBeLessThanOrEqual(80);
-    expect(line).toMatch(/^2 steps, 26 passes: duplicate-function-elimination remove-unused-module-elements …/);
+    expect(line).toMatch(/^2 steps, 26 passes: duplicate-function-elimination .*…$/);
     expect(genomeLine(genome, 200)).toBe('2 steps, 26 passes: duplicate-function-elimination remove-unused-module-elements …(+22) → dce vacuum');
     const champion = { island: 1, generation: 3, genome, value: 4300 };
     const text = optimizeSummary('in.wasm', 'out.wasm', report({ champion, output: { bytes: 4300, sha256: 'out' } }));
