@@ -9,7 +9,10 @@ import { ProgressView } from './progress-view.js';
 export function daemonFailure(error: unknown): unknown {
   const code = (error as { code?: number }).code;
   if (typeof code !== 'number') return error;
-  const message = (error as Error).message;
+  const problem = (error as { data?: { problem?: string } }).data?.problem;
+  // The daemon's sentence names the problem; the flag that lifts the check is the CLI's to name.
+  const hint = problem === 'missing-folder' ? ' (--create-dirs creates it)' : problem === 'is-input' ? ' (--in-place replaces it)' : '';
+  const message = `${(error as Error).message}${hint}`;
   if (code === ErrorCodes.RequestCancelled) return new CliFailure('cancelled', ExitCode.Cancelled, code);
   if (code === ErrorCodes.BadOption || code === ErrorCodes.InvalidParams) return new CliFailure(message, ExitCode.BadUsage, code);
   return new CliFailure(message, ExitCode.Error, code);

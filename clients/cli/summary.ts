@@ -67,7 +67,7 @@ export function genomeLine(genome: readonly string[], width = 80): string {
     return `${list.slice(0, 2).join(' ')}${list.length > 2 ? ` …(+${list.length - 2})` : ''}`;
   });
   const line = `${mosaic}${shown.join(' → ') || '(no passes)'}`;
-  const summary = `${steps.length} step${steps.length === 1 ? '' : 's'}, ${passCount} passes: `;
+  const summary = `${steps.length} step${steps.length === 1 ? '' : 's'}, ${passCount} pass${passCount === 1 ? '' : 'es'}: `;
   const full = summary + line;
   return full.length <= width ? full : `${full.slice(0, width - 1)}…`;
 }
