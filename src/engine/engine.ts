@@ -4,7 +4,7 @@ import { resultCacheKey } from '../cache/result-cache.js';
 import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
-import { BinaryenPool } from '../islands/pool.js';
+import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';

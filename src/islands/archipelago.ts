@@ -3,7 +3,7 @@ import { Prng } from '../util/prng.js';
 import { describeGenome, type Genome } from './genome.js';
 import { crossover, mutate } from './mutation.js';
 import { best, fairReplace, type Resident } from './population.js';
-import type { BinaryenPool } from './pool.js';
+import type { BinaryenPool } from '../workers/binaryen-pool.js';
 import { islandStart, REFINEMENT_SEEDS } from './presets.js';
 import { neighbours } from './topology.js';
 

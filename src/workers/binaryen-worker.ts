@@ -13,7 +13,7 @@ console.error = capture;
 console.warn = capture;
 console.info = capture;
 
-const { runBinaryenTask } = await import('./worker-tasks.js');
+const { runBinaryenTask } = await import('./binaryen-handlers.js');
 
 export default function (task: Parameters<typeof runBinaryenTask>[0]) {
   captured.length = 0;
