@@ -50,7 +50,7 @@ export class DaemonOptimizer implements AtollOptimizer {
 
   async optimize(bytes: Uint8Array, options: OptimizeOptions) {
     const { connection, died } = await this.daemon();
-    const result = await Promise.race([connection.sendRequest(OptimizeRequest, { input: { base64: Buffer.from(bytes).toString('base64') }, options }), died]);
+    const result = await Promise.race([connection.sendRequest(OptimizeRequest.type, { input: { base64: Buffer.from(bytes).toString('base64') }, options }), died]);
     return { output: new Uint8Array(Buffer.from(result.outputBase64!, 'base64')), report: result.report };
   }
 
@@ -58,7 +58,7 @@ export class DaemonOptimizer implements AtollOptimizer {
     const running = this.running;
     this.running = undefined;
     if (running && running.child.exitCode === null) {
-      await running.connection.sendRequest(DaemonStopRequest).catch(() => undefined);
+      await running.connection.sendRequest(DaemonStopRequest.type).catch(() => undefined);
       await new Promise((resolve) => running.child.once('exit', resolve));
     }
     rmSync(this.home, { recursive: true, force: true });
@@ -84,7 +84,7 @@ export class DaemonOptimizer implements AtollOptimizer {
     const socket = await connectWhenUp(socketPath, child);
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
     connection.listen();
-    await connection.sendRequest(InitializeRequest, { clientInfo: { name: 'atoll-bench' } });
+    await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'atoll-bench' } });
     this.running = { child, connection, socket, died };
     return this.running;
   }

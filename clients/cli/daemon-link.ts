@@ -83,19 +83,34 @@ function isAlive(pid: number): boolean {
   }
 }
 
+let vanished: CliFailure | undefined;
+let vanishReported = false;
+
+/** Why the daemon went away mid-command, if it did: main reports this in place of the failed request's error. */
+export function daemonVanished(): CliFailure | undefined {
+  if (vanished) vanishReported = true;
+  return vanished;
+}
+
 /**
  * A daemon that goes away while this client waits on it (killed, out of memory) leaves the pending request
  * unanswered: vscode-jsonrpc rejects nothing on close, and node would end with code 13 ("unsettled top-level
- * await") and no word. Instead: say so, with what `explain` finds (the end of the daemon's log), and exit 1.
- * Returns the function to call before a close this client asked for.
+ * await") and no word. Instead the connection is disposed, which fails the pending request, and the command
+ * ends with what `explain` finds (the end of the daemon's log), exit 1 (daemonVanished). A command that waits
+ * on no request (a watch) is ended here. Returns the function to call before a close this client asked for.
  */
-function exitIfDaemonVanishes(connection: MessageConnection, explain: () => Promise<string>): () => void {
+function failIfDaemonVanishes(connection: MessageConnection, explain: () => Promise<string>): () => void {
   let expected = false;
   connection.onClose(() => {
     if (expected) return;
     void explain().then((text) => {
-      process.stderr.write(`\natoll: ${text}\n`);
-      process.exit(ExitCode.Error);
+      vanished = new CliFailure(text, ExitCode.Error);
+      connection.dispose();
+      setTimeout(() => {
+        if (vanishReported) return;
+        process.stderr.write(`atoll: ${text}\n`);
+        process.exit(ExitCode.Error);
+      }, 1000).unref();
     });
   });
   return () => {
@@ -114,15 +129,20 @@ export function trySocket(path: string): Promise<Socket | undefined> {
 
 async function initialize(connection: MessageConnection): Promise<InitializeResult> {
   connection.listen();
-  const server = await connection.sendRequest(InitializeRequest, { processId: process.pid, clientInfo: { name: 'atoll-cli' } });
-  await connection.sendNotification(InitializedNotification, {});
+  const server = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    clientInfo: { name: 'atoll-cli' },
+    // Watch rebuilds report progress under tokens the daemon creates (commands/watch.ts accepts them).
+    capabilities: { window: { workDoneProgress: true } },
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
   return server;
 }
 
 /** LSP's polite goodbye; a daemon that already went away needs none. */
 async function endSession(connection: MessageConnection): Promise<void> {
-  await connection.sendRequest(ShutdownRequest).catch(() => undefined);
-  await connection.sendNotification(ExitNotification).catch(() => undefined);
+  await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+  await connection.sendNotification(ExitNotification.type).catch(() => undefined);
 }
 
 function say(line: string): void {
@@ -162,7 +182,7 @@ export async function connectToSocket(choice: DaemonChoice, startIfNone: boolean
   }
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   let pid: number | undefined;
-  const closing = exitIfDaemonVanishes(connection, async () => {
+  const closing = failIfDaemonVanishes(connection, async () => {
     const logPath = daemonLogPath(choice.cacheDir ?? defaultCacheDir());
     const who = `the daemon${pid === undefined ? '' : ` (pid ${pid})`} on ${socketPath}`;
     const what = pid !== undefined && !isAlive(pid) ? `${who} has exited` : `${who} closed the connection`;
@@ -197,7 +217,7 @@ export async function startPrivateDaemon(choice: DaemonChoice): Promise<DaemonLi
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-64 * 1024)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  const closing = exitIfDaemonVanishes(connection, async () => {
+  const closing = failIfDaemonVanishes(connection, async () => {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
     const how = child.exitCode !== null ? `exited with code ${child.exitCode}` : child.signalCode ? `was killed by ${child.signalCode}` : 'closed its output';
     return `the private daemon ${how} before it answered; the last lines it wrote:\n${stderr.trimEnd().split('\n').slice(-12).join('\n')}`;
@@ -217,7 +237,12 @@ export async function startPrivateDaemon(choice: DaemonChoice): Promise<DaemonLi
   };
 }
 
-export async function openDaemon(choice: DaemonChoice): Promise<DaemonLink> {
+/**
+ * The daemon a command talks to: the one on the socket, else one started in the background for the next
+ * commands too; `background: false` (read-only and housekeeping commands) never leaves a daemon behind and
+ * uses a private one for this command when none runs.
+ */
+export async function openDaemon(choice: DaemonChoice, { background = true }: { background?: boolean } = {}): Promise<DaemonLink> {
   if (choice.noDaemon) return startPrivateDaemon(choice);
-  return (await connectToSocket(choice, true))!;
+  return (await connectToSocket(choice, background)) ?? startPrivateDaemon(choice);
 }

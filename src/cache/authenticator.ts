@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporaryName } from '../util/atomic-write.js';
+import { tempPathBeside } from '../util/atomic-write.js';
 
 const KEY_BYTES = 32;
 
@@ -37,8 +37,8 @@ function readKey(path: string): Buffer | string | undefined {
  * A fresh random key written to a new 0600 file, then put in place: linked (a key another process made
  * first wins, so two daemons starting at once agree) or, to replace an untrusted file, renamed over it.
  */
-function writeKey(directory: string, path: string, replace: boolean): void {
-  const temp = join(directory, temporaryName(KEY_FILE));
+function writeKey(path: string, replace: boolean): void {
+  const temp = tempPathBeside(path);
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, randomBytes(KEY_BYTES));
@@ -75,10 +75,10 @@ export class EntryAuthenticator {
     let found = readKey(path);
     if (typeof found === 'string') {
       log(`the cache key ${path} ${found}: it is replaced by a new key, so every cached entry counts as absent and is computed again`);
-      writeKey(directory, path, true);
+      writeKey(path, true);
       found = readKey(path);
     } else if (found === undefined) {
-      writeKey(directory, path, false);
+      writeKey(path, false);
       found = readKey(path);
     }
     if (!Buffer.isBuffer(found)) throw new Error(`cannot use the cache key ${path}: it ${found ?? 'is missing'}`);

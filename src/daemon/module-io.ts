@@ -2,7 +2,6 @@ import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { ModuleSource } from '../protocol/module-source.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** The default largest input module, 128 MiB: well above real modules (the largest of the corpus is 2 MB). */
 export const DEFAULT_MAX_INPUT_BYTES = 128 * 1024 * 1024;
@@ -23,7 +22,7 @@ function mib(bytes: number): string {
 export function inputTooLarge(what: string, bytes: number, maxBytes: number): AtollError {
   return new AtollError(
     ErrorCodes.InputTooLarge,
-    `${what} is ${mib(bytes)}, more than this daemon's input limit of ${mib(maxBytes)} (start the daemon with --max-input-mb to change it)`,
+    `${what} is ${mib(bytes)}, more than this daemon's input limit of ${mib(maxBytes)} (ATOLL_MAX_INPUT_MB in the daemon's environment raises it)`,
     { bytes, maxBytes },
   );
 }
@@ -81,11 +80,3 @@ export async function readModuleSource(source: ModuleSource, maxBytes: number = 
   }
 }
 
-/** Atomic, so a reader of the output (a dev server, a watcher) never sees half a module. */
-export async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (error) {
-    throw new AtollError(ErrorCodes.OutputFailed, `cannot write ${path}: ${(error as Error).message}`, { path });
-  }
-}

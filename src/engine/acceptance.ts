@@ -1,7 +1,7 @@
 import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
 import { better, type Resident } from '../islands/population.js';
-import type { BinaryenPool } from '../islands/pool.js';
-import type { MosaicResult, Score } from '../islands/tasks.js';
+import type { BinaryenPool } from '../workers/binaryen-pool.js';
+import type { MosaicResult, Score } from '../workers/binaryen-tasks.js';
 import type { Objective } from '../protocol/report.js';
 import type { Verifier } from '../verify/index.js';
 import { sha256 } from '../wasm/ingest.js';

@@ -1,5 +1,5 @@
 import type { Genome } from './genome.js';
-import type { Score } from './tasks.js';
+import type { Score } from '../workers/binaryen-tasks.js';
 
 /** A module some island produced, with how it was produced. */
 export interface Resident {

@@ -1,5 +1,6 @@
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { ProgressToken } from './progress.js';
+import { MessageDirection } from './messages.js';
+import type { WorkDoneProgressParams } from './progress.js';
 import type { ProofMethod, Verdict } from './report.js';
 
 export interface CacheTierStats {
@@ -17,7 +18,8 @@ export interface CacheStats {
   results: { disk: CacheTierStats; maxBytes: number; evictions: number };
 }
 
-export type CacheName = 'proofs' | 'results';
+export const CacheNames = ['proofs', 'results'] as const;
+export type CacheName = (typeof CacheNames)[number];
 
 export interface CacheClearParams {
   /** Which caches to clear; default both. */
@@ -29,13 +31,25 @@ export interface CacheClearResult {
   removedBytes: number;
 }
 
-export const CacheStatsRequest = new RequestType0<CacheStats, void>('atoll/cache/stats');
-export const CacheClearRequest = new RequestType<CacheClearParams, CacheClearResult, void>('atoll/cache/clear');
+/** Read-only: answers without touching a job or a cache entry. */
+export namespace CacheStatsRequest {
+  export const method = 'atoll/cache/stats' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType0<CacheStats, void>(method);
+}
 
-export interface CacheVerifyParams {
-  /** How many proved entries to check again, picked at random among all; default 20. */
+export namespace CacheClearRequest {
+  export const method = 'atoll/cache/clear' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<CacheClearParams, CacheClearResult, void>(method);
+}
+
+/** How many cached proofs one atoll/cache/verify may check. */
+export const CacheVerifySampleRange = { min: 1, max: 100_000 } as const;
+
+export interface CacheVerifyParams extends WorkDoneProgressParams {
+  /** How many proved entries to check again (CacheVerifySampleRange), picked at random among all; default 20. */
   sample?: number;
-  workDoneToken?: ProgressToken;
 }
 
 /** A cached proof that did not hold up when checked again; the entry is removed. */
@@ -62,4 +76,9 @@ export interface CacheVerifyResult {
   timeMs: number;
 }
 
-export const CacheVerifyRequest = new RequestType<CacheVerifyParams, CacheVerifyResult, void>('atoll/cache/verify');
+/** Checks a sample of cached proofs again; removes those that do not hold up. A queued job, cancellable. */
+export namespace CacheVerifyRequest {
+  export const method = 'atoll/cache/verify' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<CacheVerifyParams, CacheVerifyResult, void>(method);
+}

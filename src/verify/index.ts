@@ -1,23 +1,18 @@
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { FunctionVerdict, ProofMethod, UnknownReason, Verdict, VerifyReport, VerifyTotals } from '../protocol/report.js';
 import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js';
-import { extractModule, functionHash, type IrFunction, type IrModule } from '../wasm/ir.js';
+import { extractModule, type IrModule } from '../wasm/ir.js';
 import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
-import { alphaEquivalent } from './alpha.js';
-import { proofCacheKey, proofEvidence, type ProofEvidence } from './cache-key.js';
-import { ModuleContext, hasLoop } from './context.js';
-import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
-import { InductionPlan } from './induction.js';
-import { localChangeQueries } from './local-change.js';
+import { checkPair, DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
+import { ModuleContext } from './context.js';
+import { proofCacheKey, type ProofEvidence } from './cache-key.js';
 import { matchModules, type ModuleMatch } from './matching.js';
 import { namedFunctionCount } from './names.js';
 import { checkModules } from './module-check.js';
-import { isCacheable, type ProofCache } from './proof-cache.js';
-import { replay } from './replay.js';
-import { bvLit } from './smt.js';
+import { jobVerdicts, type ProofCache } from './proof-cache.js';
 import { SolverPool } from './solver-pool.js';
-import type { SolverAnswer } from './solver-task.js';
+import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
 export type { ProofCache } from './proof-cache.js';
 export type { ProofEvidence } from './cache-key.js';
@@ -36,7 +31,7 @@ export interface VerifierOptions {
   readIr?: (bytes: Uint8Array, features: number) => Promise<IrModule>;
 }
 
-export interface VerifyOptions {
+export interface VerifyModulesOptions {
   featureFlags: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -53,21 +48,6 @@ export interface VerifyOptions {
    * generation. Timeouts never reach the persistent proof cache.
    */
   session?: Map<string, Verdict>;
-}
-
-/** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
-const REFUTATION_UNROLL = 3;
-
-/** Solver calls one induction proof may make while it weakens its coupling (Houdini steps included). */
-const INDUCTION_CHECKS = 48;
-
-/** Largest SMT text sent to a solver. */
-const SMT_TEXT_CAP = 8_000_000;
-
-interface Side {
-  bytes: Uint8Array;
-  ir: IrModule;
-  ctx: ModuleContext;
 }
 
 /** Reads a module into plain IR on this thread (binaryen is loaded here anyway). */
@@ -125,11 +105,10 @@ export class Verifier {
   private pool: SolverPool | undefined;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
-  private solverMs = 0;
 
   constructor(private readonly opts: VerifierOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.sizeCap = opts.sizeCap ?? 6000;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.sizeCap = opts.sizeCap ?? DEFAULT_SIZE_CAP;
   }
 
   private solvers(): SolverPool {
@@ -141,14 +120,22 @@ export class Verifier {
     await this.solvers().warmUp();
   }
 
+  /** One z3 query on this verifier's solver pool (what a worker's service port forwards). */
+  solve(query: SolverQuery, signal?: AbortSignal): Promise<SolverAnswer> {
+    return this.solvers().check(query, signal);
+  }
+
+  z3Version(): Promise<string> {
+    return this.solvers().z3Version();
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
   }
 
-  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
+  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const started = performance.now();
-    this.solverMs = 0;
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
     const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);
     completeDataSegments(irA, base);
@@ -167,13 +154,29 @@ export class Verifier {
       irA.named = irB.named = true;
     }
     const pairs = renamed ? matchModules(irA, irB).functions : match.functions;
-    const a: Side = { bytes: base, ir: irA, ctx: new ModuleContext(irA) };
-    const b: Side = { bytes: renamed ?? candidate, ir: irB, ctx: new ModuleContext(irB) };
-    const z3Version = await this.solvers().z3Version();
+    const sides = { base: { bytes: base, ctx: new ModuleContext(irA) }, candidate: { bytes: renamed ?? candidate, ctx: new ModuleContext(irB) } };
+    const side = (which: keyof typeof sides, name: string): PairSide => ({
+      fn: sides[which].ctx.functions.get(name)!,
+      ctx: sides[which].ctx,
+      bytes: () => sides[which].bytes,
+    });
+    const solvers = this.solvers();
+    const services: CheckServices = {
+      solve: (query, signal) => solvers.check(query, signal),
+      z3Version: await solvers.z3Version(),
+      verdicts: jobVerdicts(this.opts.proofCache, opts.session),
+    };
+    const checkOptions: CheckOptions = {
+      featureFlags: opts.featureFlags,
+      timeoutMs: this.timeoutMs,
+      sizeCap: this.sizeCap,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
     const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
     const results: FunctionVerdict[] = new Array(work.length);
     let done = 0;
     let cachedMs = 0;
+    let solverMs = 0;
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
@@ -181,15 +184,11 @@ export class Verifier {
         const [nameA, nameB] = work[i]!;
         opts.signal?.throwIfAborted();
         const t = performance.now();
-        const result = await this.decide(a.ctx.functions.get(nameA)!, b.ctx.functions.get(nameB)!, a, b, opts.featureFlags, z3Version, opts.signal, opts.session).catch(
-          (error: unknown) => {
-            if (opts.signal?.aborted) throw error;
-            return { verdict: undecided(error), cached: false };
-          },
-        );
+        const result = await checkPair(side('base', nameA), side('candidate', nameB), services, checkOptions);
         if (result.verdict.status === 'refuted' && match.guessed.has(nameA)) result.verdict = doubtfulPair(result.verdict);
         const ms = performance.now() - t;
         if (result.cached) cachedMs += ms;
+        solverMs += result.solverMs;
         results[i] = { name: nameA, verdict: result.verdict, cached: result.cached, ms: Math.round(ms * 10) / 10 };
         opts.onProgress?.(++done, work.length);
       }
@@ -205,196 +204,30 @@ export class Verifier {
         base: irA.functions.filter((f) => !pairs.has(f.name)).map((f) => f.name),
         candidate: unmatchedCandidate,
       },
-      timeMs: { total: Math.round(performance.now() - started), solver: Math.round(this.solverMs), cached: Math.round(cachedMs) },
+      timeMs: { total: Math.round(performance.now() - started), solver: Math.round(solverMs), cached: Math.round(cachedMs) },
     };
-  }
-
-  private async decide(
-    fa: IrFunction,
-    fb: IrFunction,
-    a: Side,
-    b: Side,
-    features: number,
-    z3Version: string,
-    signal?: AbortSignal,
-    session?: Map<string, Verdict>,
-  ): Promise<{ verdict: Verdict; cached: boolean }> {
-    if (fa.imported || fb.imported) {
-      const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
-      return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
-    }
-    if (fa.params.join() !== fb.params.join() || fa.results.join() !== fb.results.join()) {
-      return { verdict: unknown('signature-changed'), cached: false };
-    }
-    if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };
-    if (alphaEquivalent(fa, fb)) return { verdict: { status: 'proved', method: 'alpha' }, cached: false };
-    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, z3Version);
-    const hit = session?.get(key) ?? (await this.opts.proofCache?.get(key));
-    if (hit) return { verdict: hit, cached: true };
-    const verdict = await this.prove(fa, fb, a, b, features, signal);
-    session?.set(key, verdict);
-    if (this.opts.proofCache && isCacheable(verdict)) await this.opts.proofCache.set(key, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, features));
-    return { verdict, cached: false };
   }
 
   /**
    * For `atoll cache verify`: the key a proof-cache entry's evidence hashes to (it must be the entry's own),
-   * and a fresh decision of its pair, with no cache. The evidence holds no module bytes, so a solver model
-   * cannot be replayed: a difference comes back as unknown, which is still no confirmation.
+   * and a fresh decision of its pair by checkPair, with no verdict store. The evidence holds no module bytes,
+   * so a model the solver finds cannot be replayed: such a pair comes back unknown, which is still no
+   * confirmation.
    */
   async recheck(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
-    const side = ({ module }: ProofEvidence['base']): Side => ({ bytes: new Uint8Array(0), ir: module, ctx: new ModuleContext(module) });
+    const side = ({ name, module }: ProofEvidence['base']): PairSide | undefined => {
+      const ctx = new ModuleContext(module);
+      const fn = ctx.functions.get(name);
+      return fn && { fn, ctx, bytes: () => new Uint8Array(0) };
+    };
     const [a, b] = [side(evidence.base), side(evidence.candidate)];
-    const fa = a.ctx.functions.get(evidence.base.name);
-    const fb = b.ctx.functions.get(evidence.candidate.name);
-    if (!fa || !fb) return { key: '', verdict: unknown('unsupported', 'the evidence does not hold both functions') };
-    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, await this.solvers().z3Version());
-    try {
-      return { key, verdict: await this.prove(fa, fb, a, b, evidence.features, signal) };
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      return { key, verdict: undecided(error) };
-    }
+    if (!a || !b) return { key: '', verdict: unknown('unsupported', 'the evidence does not hold both functions') };
+    const solvers = this.solvers();
+    const services: CheckServices = { solve: (query, abort) => solvers.check(query, abort), z3Version: await solvers.z3Version() };
+    const key = proofCacheKey(a.fn, b.fn, a.ctx, b.ctx, services.z3Version);
+    const options: CheckOptions = { featureFlags: evidence.features, timeoutMs: this.timeoutMs, sizeCap: this.sizeCap, ...(signal ? { signal } : {}) };
+    return { key, verdict: (await checkPair(a, b, services, options)).verdict };
   }
-
-  private async prove(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, signal?: AbortSignal): Promise<Verdict> {
-    if (fa.size + fb.size > this.sizeCap) return unknown('size-cap', `${fa.size + fb.size} expressions > ${this.sizeCap}`);
-    let query: EncodedQuery;
-    try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return unknown('unsupported', error.construct);
-      const local = await this.proveLocalChange(fa, fb, a, b, signal);
-      if (local.status === 'proved' || (local.status === 'unknown' && local.reason !== 'loop')) return local;
-      const induction = await this.proveByInduction(fa, fb, a, b, signal);
-      if (induction.status === 'proved') return induction;
-      return (await this.refuteByUnrolling(fa, fb, a, b, features, signal)) ?? induction;
-    }
-    if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
-    const answer = await this.check(query.smt, signal, this.narrowing(a));
-    if (answer.status === 'unsat') return { status: 'proved', method: 'smt' };
-    if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-    return this.replayModel(fa, fb, a, b, features, query, answer.model);
-  }
-
-  /**
-   * Loops that could not be proved may still be refuted: a difference within a few iterations, replayed in
-   * V8, is a real one. An unsat answer here proves nothing and is ignored.
-   */
-  private async refuteByUnrolling(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, signal?: AbortSignal): Promise<Verdict | undefined> {
-    let query: EncodedQuery;
-    try {
-      query = encodeFunctionPair(fa, fb, a.ctx, b.ctx, REFUTATION_UNROLL);
-    } catch (error) {
-      if (error instanceof Unsupported) return undefined;
-      throw error;
-    }
-    if (query.smt.length > SMT_TEXT_CAP) return undefined;
-    const answer = await this.check(query.smt, signal, this.narrowing(a));
-    if (answer.status !== 'sat') return undefined;
-    const verdict = this.replayModel(fa, fb, a, b, features, query, answer.model);
-    return verdict.status === 'refuted' ? verdict : undefined;
-  }
-
-  private replayModel(fa: IrFunction, fb: IrFunction, a: Side, b: Side, features: number, query: EncodedQuery, model: Record<string, string>): Verdict {
-    const outcome = replay({ bytes: a.bytes, ir: a.ir, fn: fa }, { bytes: b.bytes, ir: b.ir, fn: fb }, features, query, model);
-    if (outcome.differs) {
-      return { status: 'refuted', counterexample: { params: outcome.params, state: outcome.state, observed: { base: outcome.base, candidate: outcome.candidate } } };
-    }
-    const why = outcome.problem ?? `both ran alike: ${outcome.base}`;
-    const approximations = [...query.shared.approximations];
-    if (approximations.length > 0 && !outcome.problem) {
-      return unknown('approximation', `a model of ${approximations.slice(0, 4).join(', ')} told them apart, real runs did not (params ${outcome.params.join(' ')})`);
-    }
-    return unknown('encoder-fault', `counterexample did not reproduce (params ${outcome.params.join(' ')}): ${why}`);
-  }
-
-  private async proveLocalChange(fa: IrFunction, fb: IrFunction, a: Side, b: Side, signal?: AbortSignal): Promise<Verdict> {
-    let queries;
-    try {
-      queries = localChangeQueries(fa, fb, a.ctx, b.ctx);
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      return unknown(error.reason, error.construct);
-    }
-    if (!queries) return unknown('loop', 'a loop changed beyond self-contained subtrees');
-    for (const q of queries) {
-      if (q.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${q.smt.length} characters`);
-      const answer = await this.check(q.smt, signal);
-      if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-      // A fragment pair that differs for some local values is no refutation: those values may never occur.
-      if (answer.status === 'sat') return unknown('loop', 'a changed subtree inside a loop differs for some local values');
-    }
-    return { status: 'proved', method: 'local-change' };
-  }
-
-  /**
-   * Induction at matched loop headers (see induction.ts), with the coupling found Houdini-style: start from
-   * every type-compatible equality between a base and a candidate local, drop those a model breaks, and stop
-   * when every segment's obligation is unsat under one coupling. A model that breaks no dropped equality is
-   * no refutation (its start state may be unreachable): the verdict is then unknown.
-   */
-  private async proveByInduction(fa: IrFunction, fb: IrFunction, a: Side, b: Side, signal?: AbortSignal): Promise<Verdict> {
-    const plan = InductionPlan.create(fa, fb, a.ctx, b.ctx);
-    if (!plan) return unknown('loop', 'loops do not match one to one in nesting and order');
-    let checks = 0;
-    try {
-      let coupling = plan.initialCoupling();
-      for (let stable = false; !stable;) {
-        stable = true;
-        for (const segment of plan.segments) {
-          for (;;) {
-            if (++checks > INDUCTION_CHECKS) return unknown('loop', `no inductive coupling within ${INDUCTION_CHECKS} solver calls`);
-            const query = plan.encode(segment, coupling);
-            if (query.smt.length > SMT_TEXT_CAP) return unknown('size-cap', `SMT text of ${query.smt.length} characters`);
-            const answer = await this.check(query.smt, signal);
-            if (answer.status === 'unsat') break;
-            if (answer.status === 'unknown') return unknownFromSolver(answer.reason);
-            const weaker = plan.weaken(coupling, answer.model);
-            if (!weaker) return unknown('loop', `no coupling of equal locals is inductive (${segment < 0 ? 'entry' : `loop ${segment}`})`);
-            coupling = weaker;
-            stable = false;
-          }
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      return unknown(error.reason, error.construct);
-    }
-    return { status: 'proved', method: 'induction' };
-  }
-
-  /** A model with a small memory is cheaper to replay; asked for first. */
-  private narrowing(side: Side): string | undefined {
-    const memory = side.ir.memory;
-    if (!memory) return undefined;
-    const width = memory.is64 ? 64 : 32;
-    return `(assert (bvule size0 ${bvLit(BigInt(memory.initial + 1), width)}))`;
-  }
-
-  private async check(smt: string, signal?: AbortSignal, narrow?: string): Promise<SolverAnswer> {
-    const t = performance.now();
-    try {
-      return await this.solvers().check({ smt, timeoutMs: this.timeoutMs, ...(narrow ? { narrow } : {}) }, signal);
-    } finally {
-      this.solverMs += performance.now() - t;
-    }
-  }
-}
-
-/**
- * One function whose encoding failed must not sink the whole check: it is unknown, with the failure named.
- * Deeply nested code (TinyGo output) can exhaust the stack of the recursive encoder.
- */
-function undecided(error: unknown): Verdict {
-  if (error instanceof RangeError && /call stack/.test(error.message)) return unknown('size-cap', 'expression nesting too deep for the encoder');
-  return unknown('encoder-fault', `the encoder failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-function unknownFromSolver(reason: string): Verdict {
-  if (reason.startsWith('solver-error')) return unknown('solver-error', reason);
-  return unknown('timeout', reason);
 }
 
 export function totals(functions: FunctionVerdict[]): VerifyTotals {

@@ -10,6 +10,9 @@ export interface SolverTask {
   narrow?: string;
 }
 
+/** A check as its callers pose it; the pool adds the task kind. */
+export type SolverQuery = Omit<SolverTask, 'kind'>;
+
 export type SolverAnswer =
   | { status: 'sat'; model: Record<string, string> }
   | { status: 'unsat' }

@@ -30,7 +30,7 @@ async function statusStillAnswers(): Promise<void> {
   const client = await socketConnection(home.socket);
   try {
     await initialized(client.connection);
-    expect((await client.connection.sendRequest(StatusRequest)).pid).toBe(daemon.child.pid);
+    expect((await client.connection.sendRequest(StatusRequest.type)).pid).toBe(daemon.child.pid);
   } finally {
     client.end();
   }
@@ -47,7 +47,7 @@ async function messageBuffers(): Promise<number> {
   const client = await socketConnection(home.socket);
   try {
     await initialized(client.connection);
-    return (await client.connection.sendRequest(StatusRequest)).memory.messageBuffers;
+    return (await client.connection.sendRequest(StatusRequest.type)).memory.messageBuffers;
   } finally {
     client.end();
   }

@@ -96,7 +96,7 @@ async function statusAndRss(): Promise<{ rss: number; messageBuffers: number }> 
   const client = await socketConnection(home.socket);
   try {
     await initialized(client.connection);
-    const status = await client.connection.sendRequest(StatusRequest);
+    const status = await client.connection.sendRequest(StatusRequest.type);
     return { rss: status.memory.rss, messageBuffers: status.memory.messageBuffers };
   } finally {
     client.end();

@@ -58,9 +58,9 @@ describe('inputs', () => {
       }),
     );
     const asking = await client();
-    const errors = Promise.all(fifos.map((path) => errorOf(asking.connection.sendRequest(OptimizeRequest, { input: { path }, options: FAST }))));
+    const errors = Promise.all(fifos.map((path) => errorOf(asking.connection.sendRequest(OptimizeRequest.type, { input: { path }, options: FAST }))));
     const other = await client();
-    expect((await other.connection.sendRequest(StatusRequest)).pid).toBe(daemon.child.pid);
+    expect((await other.connection.sendRequest(StatusRequest.type)).pid).toBe(daemon.child.pid);
     for (const error of await errors) {
       expect(error.code).toBe(ErrorCodes.FileNotFound);
       expect(error.message).toMatch(/is a FIFO \(named pipe\): atoll reads modules only from regular files/);
@@ -74,7 +74,7 @@ describe('inputs', () => {
     ['a directory', '/tmp', /is a directory/],
   ])('refuses %s at once', async (_label, path, message) => {
     const link = await client();
-    const error = await errorOf(link.connection.sendRequest(OptimizeRequest, { input: { path }, options: FAST }));
+    const error = await errorOf(link.connection.sendRequest(OptimizeRequest.type, { input: { path }, options: FAST }));
     expect(error.code).toBe(ErrorCodes.FileNotFound);
     expect(error.message).toMatch(message);
     link.end();
@@ -85,13 +85,13 @@ describe('inputs', () => {
     await mkdir(join(home.dir, 'big'));
     await writeFile(big, Buffer.alloc(2 * 1024 * 1024));
     const link = await client();
-    const fromFile = await errorOf(link.connection.sendRequest(OptimizeRequest, { input: { path: big }, options: FAST }));
+    const fromFile = await errorOf(link.connection.sendRequest(OptimizeRequest.type, { input: { path: big }, options: FAST }));
     expect(fromFile.code).toBe(ErrorCodes.InputTooLarge);
-    expect(fromFile.message).toMatch(/is 2\.0 MiB, more than this daemon's input limit of 1\.0 MiB \(start the daemon with --max-input-mb/);
+    expect(fromFile.message).toMatch(/is 2\.0 MiB, more than this daemon's input limit of 1\.0 MiB \(ATOLL_MAX_INPUT_MB in the daemon's environment raises it\)/);
     const base64 = Buffer.alloc(1536 * 1024).toString('base64');
-    const fromBase64 = await errorOf(link.connection.sendRequest(OptimizeRequest, { input: { base64 }, options: FAST }));
+    const fromBase64 = await errorOf(link.connection.sendRequest(OptimizeRequest.type, { input: { base64 }, options: FAST }));
     expect(fromBase64.code).toBe(ErrorCodes.InputTooLarge);
-    const status = await link.connection.sendRequest(StatusRequest);
+    const status = await link.connection.sendRequest(StatusRequest.type);
     expect(status.limits.maxInputBytes).toBe(1024 * 1024);
     link.end();
   });
@@ -99,7 +99,7 @@ describe('inputs', () => {
   it('optimizes a module whose name section is damaged (it was answered -32603)', async () => {
     const link = await client();
     const base64 = Buffer.from(moduleWithDamagedNames()).toString('base64');
-    const result = await link.connection.sendRequest(OptimizeRequest, { input: { base64 }, options: { generations: 1, islands: 1 } });
+    const result = await link.connection.sendRequest(OptimizeRequest.type, { input: { base64 }, options: { generations: 1, islands: 1 } });
     expect(result.report.verifiedStatus).toBe('proved');
     expect(WebAssembly.validate(Buffer.from(result.outputBase64!, 'base64'))).toBe(true);
     link.end();

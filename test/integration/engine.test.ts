@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { ErrorCodes } from '../../src/protocol/errors.js';
 import { binaryenPreset } from '../../src/islands/presets.js';
-import { BinaryenPool } from '../../src/islands/pool.js';
+import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import { FEATURE_FLAGS } from '../../src/wasm/features.js';
 
 const read = (path: string) => new Uint8Array(readFileSync(path));

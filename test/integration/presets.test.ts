@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryenPreset, explicitPreset } from '../../src/islands/presets.js';
-import { BinaryenPool } from '../../src/islands/pool.js';
-import type { IngestResult } from '../../src/islands/tasks.js';
+import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
+import type { IngestResult } from '../../src/workers/binaryen-tasks.js';
 
 const modules = {
   'as-sha256': 'node_modules/@chainsafe/as-sha256/build/optimized.wasm',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { BinaryenPool } from '../../src/islands/pool.js';
+import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import { AtollError, ErrorCodes } from '../../src/protocol/errors.js';
 import { moduleWithDamagedNames } from './damaged-names.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BinaryenPool } from '../../src/islands/pool.js';
+import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 
 /**
  * issue #12, "The daemon dies": what grows with the module runs on workers with a heap limit, and a worker

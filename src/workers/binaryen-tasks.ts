@@ -1,6 +1,6 @@
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
-import type { Genome } from './genome.js';
+import type { Genome } from '../islands/genome.js';
 
 /** What a worker whose binaryen aborted answers until it exits; the pool then retries elsewhere. */
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
@@ -60,8 +60,6 @@ export type EvaluateResult =
       /** Emitted without names: the bytes a user receives unless they ask to keep names. */
       stripped: Uint8Array;
       score: Score;
-      /** Rounds actually run under `converge`. */
-      rounds: number;
       ms: number;
     }
   | { ok: false; error: string; aborted: boolean; ms: number };

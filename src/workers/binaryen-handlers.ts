@@ -6,10 +6,10 @@ import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { spliceFunctionBodies } from '../wasm/code-section.js';
 import { functionBodySizes, nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
-import { DEFAULT_PIPELINE } from './catalogue.js';
-import type { Genome } from './genome.js';
-import { buildMosaic } from '../engine/mosaic.js';
-import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './tasks.js';
+import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
+import type { Genome } from '../islands/genome.js';
+import { buildMosaic } from './mosaic.js';
+import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
 
 let poisoned = false;
@@ -136,7 +136,6 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
       named,
       stripped,
       score: score(module, stripped.length, task.objective),
-      rounds,
       ms: performance.now() - started,
     };
   } catch (error) {

@@ -13,7 +13,7 @@ import {
   type IngestTask,
   type MosaicResult,
   type MosaicTask,
-} from './tasks.js';
+} from './binaryen-tasks.js';
 
 export interface BinaryenPoolOptions {
   /** Worker threads; default: available cores. */
@@ -33,7 +33,7 @@ export class BinaryenPool {
   constructor(options: BinaryenPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.piscina = new Piscina({
-      filename: workerPath(import.meta.url, './worker.js'),
+      filename: workerPath(import.meta.url, './binaryen-worker.js'),
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Infinity,

@@ -13,7 +13,7 @@ console.error = capture;
 console.warn = capture;
 console.info = capture;
 
-const { runBinaryenTask } = await import('./worker-tasks.js');
+const { runBinaryenTask } = await import('./binaryen-handlers.js');
 const { carryingAtollErrors } = await import('../util/worker-errors.js');
 
 export default function (task: Parameters<typeof runBinaryenTask>[0]) {

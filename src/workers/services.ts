@@ -1,0 +1,85 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Verdict } from '../protocol/report.js';
+import type { ProofEvidence } from '../verify/cache-key.js';
+import type { CheckServices } from '../verify/checker.js';
+import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
+
+/**
+ * What a binaryen worker's task may ask of the thread that sent it, while the task runs: z3 (through the
+ * solver pool, which only that thread holds) and the proof cache (memory over disk, shared by every job).
+ * A task that checks pass steps as it applies them keeps its module in the worker's binaryen heap and asks
+ * for these over a MessagePort sent with the task, instead of returning to the pool between steps.
+ */
+export interface WorkerServices {
+  solve(query: SolverQuery): Promise<SolverAnswer>;
+  proofGet(key: string): Promise<Verdict | undefined>;
+  /** `evidence` travels as data, made on the worker for the verdicts the cache keeps it for (proved ones). */
+  proofSet(key: string, verdict: Verdict, evidence?: ProofEvidence): Promise<void>;
+}
+
+type Method = keyof WorkerServices;
+
+interface Call {
+  id: number;
+  method: Method;
+  args: unknown[];
+}
+
+type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+
+/**
+ * The sending side: answers the calls arriving on a fresh port with `services`. Send `port` with the task
+ * (in its transferList) and call `close()` when the task has settled.
+ */
+export function serveWorkerServices(services: WorkerServices): { port: MessagePort; close(): void } {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (call: Call) => {
+    const run = services[call.method] as (...args: unknown[]) => Promise<unknown>;
+    run.apply(services, call.args).then(
+      (value) => port1.postMessage({ id: call.id, ok: true, value } satisfies Reply),
+      (error: unknown) => port1.postMessage({ id: call.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies Reply),
+    );
+  });
+  return { port: port2, close: () => port1.close() };
+}
+
+/** The worker's side: the services behind `port`. Calls pending when the port closes are rejected. */
+export function workerServicesOver(port: MessagePort): WorkerServices & { close(): void } {
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let next = 0;
+  port.on('message', (reply: Reply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(new Error(reply.message));
+  });
+  port.on('close', () => {
+    for (const waiter of pending.values()) waiter.reject(new Error('the service port closed'));
+    pending.clear();
+  });
+  const call = <T>(method: Method, ...args: unknown[]): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      port.postMessage({ id, method, args } satisfies Call);
+    });
+  return {
+    solve: (query) => call<SolverAnswer>('solve', query),
+    proofGet: (key) => call<Verdict | undefined>('proofGet', key),
+    proofSet: (key, verdict, evidence) => call<void>('proofSet', key, verdict, evidence),
+    close: () => port.close(),
+  };
+}
+
+/** The checker's services inside a worker: z3 and the verdict store both live behind the port. */
+export function checkServicesOver(services: WorkerServices, z3Version: string): CheckServices {
+  return {
+    solve: (query) => services.solve(query),
+    verdicts: {
+      get: (key) => services.proofGet(key),
+      set: (key, verdict, evidence) => services.proofSet(key, verdict, verdict.status === 'proved' ? evidence?.() : undefined),
+    },
+    z3Version,
+  };
+}
