@@ -117,6 +117,8 @@ async function main(): Promise<void> {
       void (listener?.close() ?? Promise.resolve()).finally(() => process.exit(exitCode));
     },
   });
+  // Before the socket and pid file appear: a client that reads the pid file may signal at once.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void daemon.stop(signal));
 
   if (values.stdio) {
     const connection = guardedConnection(process.stdin, new StreamMessageWriter(process.stdout), {
@@ -159,7 +161,6 @@ async function main(): Promise<void> {
     }
     log(`listening on ${socketPath} (pid ${process.pid}, cache ${cacheDir}, heap limit ${Math.round(getHeapStatistics().heap_size_limit / MIB)} MiB)`);
   }
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void daemon.stop(signal));
 }
 
 main().catch((error: unknown) => {
