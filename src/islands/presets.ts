@@ -68,6 +68,24 @@ function levels(preset: PresetName): Knobs {
   return { ...DEFAULT_KNOBS, optimizeLevel, shrinkLevel };
 }
 
+/**
+ * What a user would run instead of atoll: binaryen presets applied one after another, as `wasm-opt -O4 -Oz
+ * -Oz` does. The bench measures each of them beside atoll; the archipelago evaluates all of them before it
+ * searches, so its champion is never larger than any of them.
+ */
+export interface Alternative {
+  name: string;
+  presets: readonly PresetName[];
+}
+
+export const ALTERNATIVES: readonly Alternative[] = [
+  { name: '-Oz', presets: ['Oz'] },
+  { name: '-Oz ×2', presets: ['Oz', 'Oz'] },
+  { name: '-O3 -Oz', presets: ['O3', 'Oz'] },
+  { name: '-O4 -Oz ×2', presets: ['O4', 'Oz', 'Oz'] },
+  { name: '-Os', presets: ['Os'] },
+];
+
 /** A preset as an explicit pass list, which the search can then mutate pass by pass. */
 export function explicitPreset(preset: PresetName): Genome {
   const knobs = levels(preset);
