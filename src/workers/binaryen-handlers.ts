@@ -8,6 +8,7 @@ import { spliceFunctionBodies } from '../wasm/code-section.js';
 import { functionBodySizes, nameEveryFunctionAndGlobal } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
+import { assemble } from './assemble.js';
 import { buildMosaic } from './mosaic.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
@@ -29,6 +30,9 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return evaluate(task, recentOutput);
       case 'mosaic':
         return mosaic(task);
+      case 'assemble':
+        setKnobs(task.knobs);
+        return assemble(binaryen, task, score);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
     }
