@@ -30,6 +30,23 @@ export interface Genome {
   knobs: Knobs;
 }
 
+/**
+ * A step of a module's history that is not a genome: the module was assembled from the smallest compatible
+ * bodies the islands produced (src/workers/assemble.ts), over the module whose lineage precedes this step,
+ * then cleaned up by passes that change no body.
+ */
+export interface AssemblyStep {
+  kind: 'assembly';
+  /** Function bodies taken from other modules. */
+  bodies: number;
+  /** The modules they came from (the input counts as one). */
+  donors: number;
+  cleanup: readonly string[];
+}
+
+/** How a module came to be: genomes applied in order, starting from the input, and assemblies. */
+export type LineageStep = Genome | AssemblyStep;
+
 export const KNOB_LIMITS = {
   optimizeLevel: [0, 4],
   shrinkLevel: [0, 2],
@@ -64,13 +81,17 @@ export function checkGenome(genome: Genome): void {
   }
 }
 
-/** A compact, stable text form: `[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 | pass pass …`. */
-export function describeGenome(genome: Genome): string {
-  const k = genome.knobs;
+/**
+ * A compact, stable text form: `[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 | pass pass …`, or for an assembly
+ * `[assembly] 7 bodies from 3 modules | remove-unused-module-elements reorder-functions`.
+ */
+export function describeGenome(step: LineageStep): string {
+  if (step.kind === 'assembly') return `[assembly] ${step.bodies} bodies from ${step.donors} modules | ${step.cleanup.join(' ')}`;
+  const k = step.knobs;
   const knobs =
     `O${k.optimizeLevel} s${k.shrinkLevel} ai${k.alwaysInlineMaxSize} fi${k.flexibleInlineMaxSize} ` +
     `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}`;
-  return `${genome.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${genome.passes.join(' ')}`;
+  return `${step.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${step.passes.join(' ')}`;
 }
 
 export function cloneGenome(genome: Genome): Genome {
