@@ -9,6 +9,7 @@ import { evaluateAlternatives } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
 import { REFINEMENT_SEEDS } from './presets.js';
 import { neighbours } from './topology.js';
+import { functionBodySizes } from '../wasm/names.js';
 
 /**
  * How islands search after generation 0. `refine`: every island applies short sequences on top of its best
@@ -184,7 +185,8 @@ async function evolve(
   bodies: BodyPool,
   failures: ArchipelagoResult['failures'],
 ): Promise<Tally[]> {
-  const children = islands.map((island) => proposeChild(island, config));
+  const inputFunctions = [...functionBodySizes(config.input).keys()];
+  const children = islands.map((island) => proposeChild(island, config, inputFunctions));
   const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate)));
   return islands.map((island, i) => {
     const child = children[i];
@@ -307,16 +309,21 @@ interface Child {
  * the rest of that lineage's genomes: `-O3 -Oz` becomes a mutated `-O3`, then `-Oz`. A refine island applies
  * a short sequence on top of a resident's module.
  */
-function proposeChild(island: Island, config: ArchipelagoConfig): Child | undefined {
+function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[]): Child | undefined {
   const parent = pickParent(island);
   if (!parent) return undefined;
   if (island.strategy === 'pipeline') {
+    const present = functionBodySizes(parent.named);
+    const inlined = inputFunctions.filter((name) => !present.has(name));
     // Now and then, recombine the pipelines of two residents (one may be a migrant) before mutating.
     const other = island.residents.find((r) => r !== parent);
     const start =
       other && island.rng.chance(CROSSOVER_RATE) ? crossover(pipelineOf(parent), pipelineOf(other), island.rng) : pipelineOf(parent);
-    const { genome } = mutate(start, config.passes, island.rng);
-    const rest = parent.lineage.filter((step): step is Genome => step.kind === 'refine');
+    const { genome } = mutate(start, config.passes, island.rng, inlined);
+    // A function kept from inlining stays so through the later steps, or they would inline it anyway.
+    const rest = parent.lineage
+      .filter((step): step is Genome => step.kind === 'refine')
+      .map((step) => ({ ...step, knobs: { ...step.knobs, noInline: genome.knobs.noInline } }));
     return { base: config.input, prefix: [], steps: [genome, ...rest] };
   }
   const last = parent.lineage[parent.lineage.length - 1]!;
@@ -324,6 +331,7 @@ function proposeChild(island: Island, config: ArchipelagoConfig): Child | undefi
     last.kind === 'refine' && island.rng.chance(0.7)
       ? last
       : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...lastGenome(parent).knobs, converge: 1 } };
+  // What the parent inlined is gone from its module: a refinement cannot keep it from inlining.
   const { genome } = mutate(start, config.passes, island.rng);
   return { base: parent.named, prefix: parent.lineage, steps: [genome] };
 }

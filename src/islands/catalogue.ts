@@ -215,7 +215,12 @@ export const PASSES: readonly PassInfo[] = [
     'roundtrip',
   ),
   ...no('needs arguments that only make sense for one module', 'extract-function', 'extract-function-index', 'set-globals'),
-  ...no('marks functions for other passes; no effect of its own', 'no-inline', 'no-full-inline', 'no-partial-inline'),
+  ...no(
+    'marks functions for the inlining passes after it: the genome knob noInline runs it before every pass',
+    'no-inline',
+    'no-full-inline',
+    'no-partial-inline',
+  ),
   ...no('experimental in binaryen 132', 'dae2'),
 ];
 

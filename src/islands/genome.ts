@@ -17,6 +17,11 @@ export interface Knobs {
   inlineFunctionsWithLoops: boolean;
   /** Run the pass list up to this many times while the emitted module keeps shrinking (1 = once). */
   converge: number;
+  /**
+   * Functions never inlined, fully or partially (binaryen's `no-inline` pass, run before the genome's
+   * passes with each name as its wildcard argument). Inlining is the decision that acts per function.
+   */
+  noInline: readonly string[];
 }
 
 /**
@@ -64,7 +69,11 @@ export const DEFAULT_KNOBS: Knobs = {
   oneCallerInlineMaxSize: -1,
   inlineFunctionsWithLoops: false,
   converge: 1,
+  noInline: [],
 };
+
+/** Most functions one genome may keep from inlining: keeps its description and its marking pass short. */
+export const MAX_NO_INLINE = 16;
 
 /** Rejects a genome with an unknown or excluded pass or a knob out of range, before binaryen sees it. */
 export function checkGenome(genome: Genome): void {
@@ -79,6 +88,10 @@ export function checkGenome(genome: Genome): void {
       throw new AtollError(ErrorCodes.BadOption, `knob ${knob} must be an integer in ${min}..${max}, got ${value}`);
     }
   }
+  const { noInline } = genome.knobs;
+  if (!Array.isArray(noInline) || noInline.length > MAX_NO_INLINE || noInline.some((name) => typeof name !== 'string' || name === '')) {
+    throw new AtollError(ErrorCodes.BadOption, `knob noInline must list at most ${MAX_NO_INLINE} function names`);
+  }
 }
 
 /**
@@ -90,10 +103,11 @@ export function describeGenome(step: LineageStep): string {
   const k = step.knobs;
   const knobs =
     `O${k.optimizeLevel} s${k.shrinkLevel} ai${k.alwaysInlineMaxSize} fi${k.flexibleInlineMaxSize} ` +
-    `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}`;
+    `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}` +
+    (k.noInline.length > 0 ? ` no-inline:${k.noInline.join(',')}` : '');
   return `${step.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${step.passes.join(' ')}`;
 }
 
 export function cloneGenome(genome: Genome): Genome {
-  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs } };
+  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs, noInline: [...genome.knobs.noInline] } };
 }

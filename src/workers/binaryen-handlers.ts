@@ -94,7 +94,7 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
   const started = performance.now();
   const module = readModule(task.base, task.flags);
   try {
-    setKnobs(task.genome.knobs);
+    setKnobs(task.genome.knobs, module);
     let stripped = applyGenome(module, task.genome);
     let rounds = 1;
     while (rounds < task.genome.knobs.converge) {
@@ -193,9 +193,11 @@ function score(module: binaryenNs.Module, size: number, objective: Objective): S
 
 /**
  * Every option is global to the binaryen instance of this thread, so every task sets all of them; the
- * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off.
+ * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off. With a
+ * module, the functions the knobs keep from inlining are marked in it (binaryen's no-inline pass; the mark
+ * lives on the function in memory, so it holds for every pass of this task and none of the next).
  */
-function setKnobs(knobs: Partial<Genome['knobs']>): void {
+function setKnobs(knobs: Partial<Genome['knobs']>, module?: binaryenNs.Module): void {
   binaryen.setOptimizeLevel(knobs.optimizeLevel ?? 2);
   binaryen.setShrinkLevel(knobs.shrinkLevel ?? 2);
   binaryen.setAlwaysInlineMaxSize(knobs.alwaysInlineMaxSize ?? 2);
@@ -209,4 +211,9 @@ function setKnobs(knobs: Partial<Genome['knobs']>): void {
   binaryen.setClosedWorld(false);
   binaryen.clearPassArguments();
   binaryen.clearPassesToSkip();
+  for (const name of module ? (knobs.noInline ?? []) : []) {
+    binaryen.setPassArgument('no-inline', name);
+    module!.runPasses(['no-inline']);
+  }
+  binaryen.clearPassArguments();
 }

@@ -4,7 +4,8 @@ import { binaryenAlternatives } from '../../bench/baselines.js';
 import { Engine } from '../../src/engine/engine.js';
 import { evaluateAlternatives } from '../../src/islands/alternatives.js';
 import { describeGenome } from '../../src/islands/genome.js';
-import { ALTERNATIVES } from '../../src/islands/presets.js';
+import { ALTERNATIVES, binaryenPreset } from '../../src/islands/presets.js';
+import { functionBodySizes } from '../../src/wasm/names.js';
 import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import { ingestBytes } from '../../src/wasm/ingest.js';
 
@@ -57,6 +58,20 @@ describe('the search against what a user would run instead (rabin)', () => {
     const second = await engine.optimize(rabin(), options);
     expect(Buffer.from(second.output).equals(Buffer.from(first.output))).toBe(true);
     expect(second.report.history.map((h) => h.genome)).toEqual(first.report.history.map((h) => h.genome));
+  });
+
+  it('keeps a function from inlining when the genome says so, for every pass of the evaluation', async () => {
+    const bytes = new Uint8Array(readFileSync('examples/demo.wasm'));
+    const input = await pool.ingest({ bytes, declared: undefined, override: undefined });
+    const genome = binaryenPreset('Oz');
+    const run = async (noInline: string[]) => {
+      const result = await pool.evaluate({ base: input.named, flags: input.flags, genome: { ...genome, knobs: { ...genome.knobs, noInline } }, objective: 'size' });
+      if (!result.ok) throw new Error(result.error);
+      return [...functionBodySizes(result.named).keys()];
+    };
+    // -Oz inlines add into sum (its only caller); kept from inlining, add stays a function.
+    expect(await run([])).not.toContain('add');
+    expect(await run(['add'])).toContain('add');
   });
 
   it('describes an assembled champion by its base lineage and the assembly', () => {
