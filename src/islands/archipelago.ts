@@ -7,7 +7,8 @@ import type { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { evaluateAlternatives } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { REFINEMENT_SEEDS } from './presets.js';
+import { defaultPipelinePasses, REFINEMENT_SEEDS } from './presets.js';
+import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
 
@@ -288,6 +289,16 @@ function pipelineOf(resident: Resident): Genome {
   return resident.lineage.find((step): step is Genome => step.kind !== 'assembly')!;
 }
 
+/**
+ * The pipeline to mutate: binaryen's own preset (one `default-pipeline` pass) written out as its explicit pass
+ * list at the same levels, so that mutation can work on its passes; any other pipeline as it is.
+ */
+function explicitPipelineOf(resident: Resident): Genome {
+  const genome = pipelineOf(resident);
+  if (genome.passes.length !== 1 || genome.passes[0] !== DEFAULT_PIPELINE) return genome;
+  return { ...genome, passes: defaultPipelinePasses(genome.knobs.optimizeLevel, genome.knobs.shrinkLevel) };
+}
+
 /** The last genome applied in a lineage (an assembly keeps the knobs its base was emitted with). */
 function lastGenome(resident: Resident): Genome {
   return resident.lineage.findLast((step): step is Genome => step.kind !== 'assembly')!;
@@ -318,7 +329,9 @@ function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions:
     // Now and then, recombine the pipelines of two residents (one may be a migrant) before mutating.
     const other = island.residents.find((r) => r !== parent);
     const start =
-      other && island.rng.chance(CROSSOVER_RATE) ? crossover(pipelineOf(parent), pipelineOf(other), island.rng) : pipelineOf(parent);
+      other && island.rng.chance(CROSSOVER_RATE)
+        ? crossover(explicitPipelineOf(parent), explicitPipelineOf(other), island.rng)
+        : explicitPipelineOf(parent);
     const { genome } = mutate(start, config.passes, island.rng, inlined);
     // A function kept from inlining stays so through the later steps, or they would inline it anyway.
     const rest = parent.lineage
