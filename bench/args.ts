@@ -1,5 +1,4 @@
-import type { SearchStrategy } from '../src/protocol/report.js';
-import { SEARCH_STRATEGIES } from '../src/islands/archipelago.js';
+import { SearchStrategies, type SearchStrategy } from '../src/protocol/options.js';
 
 export interface BenchArgs {
   /** Only these modules (by host name); undefined: the default corpus. */
@@ -34,7 +33,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       args.generations = n;
     } else if (flag === '--strategy') {
       const strategy = value();
-      if (!SEARCH_STRATEGIES.includes(strategy as SearchStrategy)) throw new Error(`--strategy must be one of ${SEARCH_STRATEGIES.join(', ')}\n${USAGE}`);
+      if (!SearchStrategies.includes(strategy as SearchStrategy)) throw new Error(`--strategy must be one of ${SearchStrategies.join(', ')}\n${USAGE}`);
       args.strategy = strategy as SearchStrategy;
     } else if (flag === '--no-strict') args.noStrict = true;
     else if (flag === '--out') args.outDir = value();

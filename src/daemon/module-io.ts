@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { ModuleSource } from '../protocol/module-source.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 
 export async function readModuleSource(source: ModuleSource): Promise<Uint8Array> {
   if ('base64' in source) return new Uint8Array(Buffer.from(source.base64, 'base64'));
@@ -13,11 +12,3 @@ export async function readModuleSource(source: ModuleSource): Promise<Uint8Array
   }
 }
 
-/** Atomic, so a reader of the output (a dev server, a watcher) never sees half a module. */
-export async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (error) {
-    throw new AtollError(ErrorCodes.OutputFailed, `cannot write ${path}: ${(error as Error).message}`, { path });
-  }
-}

@@ -12,13 +12,6 @@ import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
 
-/**
- * How islands search after generation 0. `refine`: every island applies short sequences on top of its best
- * module; `pipeline`: every island mutates whole pipelines applied to the input; `mixed`: even islands
- * pipeline, odd islands refine (heterogeneous archipelago).
- */
-export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['refine', 'pipeline', 'mixed'];
-
 export interface ArchipelagoConfig {
   islands: number;
   strategy: SearchStrategy;
@@ -56,7 +49,6 @@ export interface ArchipelagoResult {
   history: GenerationRecord[];
   migrations: MigrationRecord[];
   failures: Array<{ generation: number; island: number; error: string }>;
-  generationsRun: number;
   /** False when the time budget, not the generation count, ended the search. */
   completed: boolean;
 }
@@ -102,7 +94,6 @@ export async function runArchipelago(
   const failures: ArchipelagoResult['failures'] = [];
   const bodies = new BodyPool(config.input);
   let baseline: ArchipelagoResult['baseline'];
-  let generationsRun = 0;
   let completed = true;
   const evaluate = (base: Uint8Array, genome: Genome, island: number) =>
     pool.evaluate(
@@ -136,7 +127,6 @@ export async function runArchipelago(
       tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
-    generationsRun = generation;
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
     const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
     // With migration, the per-function winners travel every generation: the assembled champion goes to every
@@ -171,7 +161,6 @@ export async function runArchipelago(
     history,
     migrations,
     failures,
-    generationsRun,
     completed,
   };
 }

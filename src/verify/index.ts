@@ -29,7 +29,7 @@ export interface VerifierOptions {
   readIr?: (bytes: Uint8Array, features: number) => Promise<IrModule>;
 }
 
-export interface VerifyOptions {
+export interface VerifyModulesOptions {
   featureFlags: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -132,7 +132,7 @@ export class Verifier {
     this.pool = undefined;
   }
 
-  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
+  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const started = performance.now();
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
     const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);

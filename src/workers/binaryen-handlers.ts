@@ -119,7 +119,6 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
       named,
       stripped,
       score: score(module, stripped.length, task.objective),
-      rounds,
       ms: performance.now() - started,
     };
   } catch (error) {

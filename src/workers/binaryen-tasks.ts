@@ -58,8 +58,6 @@ export type EvaluateResult =
       /** Emitted without names: the bytes a user receives unless they ask to keep names. */
       stripped: Uint8Array;
       score: Score;
-      /** Rounds actually run under `converge`. */
-      rounds: number;
       ms: number;
     }
   | { ok: false; error: string; aborted: boolean; ms: number };

@@ -1,5 +1,5 @@
 import type binaryenNs from 'binaryen';
-import { extractModule, type IrFunction, type IrNode } from '../wasm/ir.js';
+import { extractModule, sameSignature, someNode, forEachNode, type IrFunction } from '../wasm/ir.js';
 
 type Binaryen = typeof binaryenNs;
 
@@ -37,7 +37,7 @@ export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: 
       ? 'missing on one side'
       : a.imported || b.imported
         ? 'an import'
-        : signature(a) !== signature(b)
+        : !sameSignature(a, b)
           ? 'signature differs'
           : foreignReference(b, baseFns, baseGlobals, donorGlobals);
     if (why) skipped.push({ name, why });
@@ -63,7 +63,7 @@ export function buildMosaic(binaryen: Binaryen, base: binaryenNs.Module, donor: 
 function removeUnreachable(binaryen: Binaryen, module: binaryenNs.Module): string[] {
   const ir = extractModule(binaryen, module);
   const opaque =
-    ir.functions.some((f) => nodes(f.body).some((n) => n.kind === 'unsupported')) ||
+    ir.functions.some((f) => someNode(f.body, (n) => n.kind === 'unsupported')) ||
     ir.globals.some((g) => !g.imported && g.init === undefined);
   if (opaque) return [];
   const byName = new Map(ir.functions.map((f) => [f.name, f]));
@@ -78,15 +78,13 @@ function removeUnreachable(binaryen: Binaryen, module: binaryenNs.Module): strin
     const name = stack.pop()!;
     if (reached.has(name)) continue;
     reached.add(name);
-    for (const n of nodes(byName.get(name)?.body ?? null)) if (n.kind === 'call') stack.push(n.name!);
+    forEachNode(byName.get(name)?.body ?? null, (n) => {
+      if (n.kind === 'call') stack.push(n.target);
+    });
   }
   const removed = ir.functions.filter((f) => !f.imported && !reached.has(f.name)).map((f) => f.name);
   for (const name of removed) module.removeFunction(name);
   return removed;
-}
-
-function signature(fn: IrFunction): string {
-  return `${fn.params.join(',')}->${fn.results.join(',')}`;
 }
 
 /** Why the donor body cannot live in the base module, or undefined when it can. */
@@ -96,28 +94,18 @@ function foreignReference(
   baseGlobals: Map<string, { type: string; mutable: boolean }>,
   donorGlobals: Map<string, { type: string; mutable: boolean }>,
 ): string | undefined {
-  for (const node of nodes(fn.body)) {
+  let why: string | undefined;
+  forEachNode(fn.body, (node) => {
+    if (why) return;
     if (node.kind === 'call') {
-      const callee = baseFns.get(node.name!);
-      if (!callee) return `calls ${node.name}, which the base does not have`;
+      if (!baseFns.has(node.target)) why = `calls ${node.target}, which the base does not have`;
     } else if (node.kind === 'global.get' || node.kind === 'global.set') {
-      const a = baseGlobals.get(node.name!);
-      const b = donorGlobals.get(node.name!);
-      if (!a || !b || a.type !== b.type || a.mutable !== b.mutable) return `uses global ${node.name}, which differs in the base`;
+      const a = baseGlobals.get(node.global);
+      const b = donorGlobals.get(node.global);
+      if (!a || !b || a.type !== b.type || a.mutable !== b.mutable) why = `uses global ${node.global}, which differs in the base`;
     } else if (node.kind === 'unsupported') {
-      return `contains ${node.op}, which the mosaic does not move`;
+      why = `contains ${node.what}, which the mosaic does not move`;
     }
-  }
-  return undefined;
-}
-
-function nodes(body: IrNode | null): IrNode[] {
-  const out: IrNode[] = [];
-  const stack = body ? [body] : [];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    out.push(node);
-    for (const kid of node.kids) if (kid) stack.push(kid);
-  }
-  return out;
+  });
+  return why;
 }
