@@ -47,6 +47,12 @@ function hostCheck(m: ModuleResult): string {
   return parts.join(', ').replace(/\|/g, '/');
 }
 
+/** A markdown table: the header, its rule, and the rows. */
+function table(header: string[], rows: string[][]): string[] {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)];
+}
+
 /** The smallest alternative that succeeded, or undefined when none did. */
 export function bestAlternative(m: ModuleResult): { name: string; result: Measured } | undefined {
   let top: { name: string; result: Measured } | undefined;
@@ -109,7 +115,6 @@ function renderAlternatives(run: BenchRun): string[] {
     'strict ÷ best',
     'multi-start ÷ best',
   ];
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
     '## Against what a user would run instead',
     '',
@@ -117,9 +122,7 @@ function renderAlternatives(run: BenchRun): string[] {
     'run; ratios below 1 are smaller than the best alternative. Search (verification off) larger than the best',
     `alternative on: ${losses.length === 0 ? 'no module' : losses.join(', ')}.`,
     '',
-    line(header),
-    line(header.map(() => '---')),
-    ...rows.map(line),
+    ...table(header, rows),
     '',
   ];
 }
@@ -189,7 +192,6 @@ export function renderMarkdown(run: BenchRun): string {
     'verification',
     'host workload',
   ];
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
     `# atoll benchmark`,
     '',
@@ -202,9 +204,7 @@ export function renderMarkdown(run: BenchRun): string {
     '"multi-start" is the search without migration. "host workload" runs the',
     'package\'s real workload on atoll\'s output and compares its transcript with the original module\'s.',
     '',
-    line(header),
-    line(header.map(() => '---')),
-    ...rows.map(line),
+    ...table(header, rows),
     '',
     ...renderAlternatives(run),
   ].join('\n');
