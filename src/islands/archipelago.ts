@@ -71,10 +71,11 @@ interface Tally {
  * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. Later generations are synchronous: every island evaluates one
- * child, all islands in parallel on the pool, then migration. After the last generation the champion is
- * assembled per function with the smallest compatible bodies any island produced (workers/assemble.ts), and
- * the better of the two wins. Generations are counted, not timed, so a seed fixes the output; only a time
- * budget can cut the search short (and the report then says the run was not deterministic).
+ * child, all islands in parallel on the pool, then migration. After each generation (after the last one
+ * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
+ * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
+ * not timed, so a seed fixes the output; only a time budget can cut the search short (and the report then
+ * says the run was not deterministic).
  */
 export async function runArchipelago(
   pool: BinaryenPool,
@@ -133,15 +134,7 @@ export async function runArchipelago(
     // island. Multi-start islands stay apart; their winners are combined once, at the end.
     if (last || !config.multiStart) {
       const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, hooks.signal);
-      if (assembled) {
-        for (const island of islands) {
-          if (island.index !== assembled.island && config.multiStart) continue;
-          const accepted = fairReplace(island.residents, assembled, capacity);
-          if (island.index !== assembled.island) {
-            migrations.push({ generation, from: assembled.island, to: island.index, genome: assembled.lineage.map(describeGenome).join(' ⟶ '), score: assembled.score.value, accepted });
-          }
-        }
-      }
+      if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
     }
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
@@ -163,6 +156,16 @@ export async function runArchipelago(
     failures,
     completed,
   };
+}
+
+/** An assembled champion joins its base's island and, as a migrant (fair-replace), the other islands given. */
+function settle(assembled: Resident, islands: Island[], capacity: number, log: MigrationRecord[]): void {
+  for (const island of islands) {
+    const accepted = fairReplace(island.residents, assembled, capacity);
+    if (island.index === assembled.island) continue;
+    const genome = assembled.lineage.map(describeGenome).join(' ⟶ ');
+    log.push({ generation: assembled.generation, from: assembled.island, to: island.index, genome, score: assembled.score.value, accepted });
+  }
 }
 
 /** One generation after the first: every island evaluates one child, in parallel on the pool. */
