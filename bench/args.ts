@@ -12,12 +12,22 @@ export interface BenchArgs {
   /** Skip the strict run (its columns say so): for search figures while proving is elsewhere. */
   noStrict: boolean;
   outDir: string;
+  /** Run atoll in a daemon (as users do) rather than in this process. */
+  daemon: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--modules a,b] [--large] [--generations N] [--strategy refine|pipeline|mixed] [--no-strict] [--out DIR]`;
+const USAGE = `usage: npm run bench -- [--modules a,b] [--large] [--generations N] [--strategy refine|pipeline|mixed] [--no-strict] [--out DIR] [--daemon]`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { modules: undefined, large: false, generations: undefined, strategy: undefined, noStrict: false, outDir: 'bench/out' };
+  const args: BenchArgs = {
+    modules: undefined,
+    large: false,
+    generations: undefined,
+    strategy: undefined,
+    noStrict: false,
+    outDir: 'bench/out',
+    daemon: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -27,6 +37,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     };
     if (flag === '--modules') args.modules = value().split(',').filter(Boolean);
     else if (flag === '--large') args.large = true;
+    else if (flag === '--daemon') args.daemon = true;
     else if (flag === '--generations') {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 0) throw new Error(`--generations must be a non-negative integer\n${USAGE}`);

@@ -3,6 +3,7 @@ import { readSections } from '../src/wasm/sections.js';
 import type { Host } from '../test/hosts/index.js';
 import { ALTERNATIVES } from '../src/islands/presets.js';
 import { binaryenAlternatives, featuresFor, nativeOz, type NativeWasmOpt } from './baselines.js';
+import { peakRssBytes, resetPeakRss } from './peak-rss.js';
 
 export interface Size {
   bytes: number;
@@ -29,6 +30,8 @@ export interface AtollMeasured extends Measured {
   verifyMs?: number;
   /** strict mode: bytes given up because changes could not be proved (the engine's proofTax). */
   proofTaxBytes?: number;
+  /** Peak resident memory of the process running atoll (the daemon with --daemon) during this run, MiB. */
+  peakRssMb?: number;
   curve: CurvePoint[];
 }
 /** `pass`: same transcript as the original module; `fail`: a different one; otherwise the error. */
@@ -53,6 +56,8 @@ export interface ModuleResult {
 }
 
 export interface AtollOptimizer {
+  /** The process atoll runs in (default: this one), for its peak memory. */
+  pid?(): Promise<number>;
   optimize(
     bytes: Uint8Array,
     options: { multiStart?: boolean; generations?: number; strategy?: SearchStrategy; features?: string[]; verify?: 'off' },
@@ -155,22 +160,26 @@ export async function measureModule(
     : options.noStrict
       ? { error: 'not run (--no-strict)' }
       : await attempt(async () => {
-        const started = performance.now();
-        const { output, report } = await atoll.optimize(bytes, { ...overrides, ...generations });
-        const ms = performance.now() - started;
-        atollOutput = output;
-        const verification = report.verification;
-        return {
-          ...sizeOf(output),
-          ms,
-          verify: report.settings.verify,
-          verifiedStatus: report.verifiedStatus,
-          ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
-          ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
-          curve: searchCurve(report),
-        };
-      });
-  options.log(`  atoll done`);
+          const pid = atoll.pid ? await atoll.pid() : process.pid;
+          const measuresPeak = resetPeakRss(pid);
+          const started = performance.now();
+          const { output, report } = await atoll.optimize(bytes, { ...overrides, ...generations });
+          const ms = performance.now() - started;
+          const peak = measuresPeak ? peakRssBytes(pid) : undefined;
+          atollOutput = output;
+          const verification = report.verification;
+          return {
+            ...sizeOf(output),
+            ms,
+            verify: report.settings.verify,
+            verifiedStatus: report.verifiedStatus,
+            ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
+            ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
+            ...(peak === undefined ? {} : { peakRssMb: Math.round(peak / 1024 / 1024) }),
+            curve: searchCurve(report),
+          };
+        });
+  options.log(`  atoll done${'ok' in atollResult && atollResult.ok.peakRssMb !== undefined ? `, peak RSS ${atollResult.ok.peakRssMb} MiB` : ''}`);
   const unverified = async (multiStartRun: boolean): Promise<Outcome<Measured>> =>
     !atoll
       ? unavailable

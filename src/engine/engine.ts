@@ -5,13 +5,15 @@ import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.j
 import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
+import type { IngestResult } from '../workers/binaryen-tasks.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';
-import type { OptimizeReport, VerifyReport } from '../protocol/report.js';
-import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import type { OptimizeReport, Verdict, VerifyReport } from '../protocol/report.js';
+import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
+import { withoutNameSection } from '../wasm/names.js';
 import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { ProgressPlan } from './progress.js';
@@ -104,6 +106,7 @@ export class Engine {
       hooks.signal,
     );
     const ingestMs = performance.now() - started;
+    if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
 
     let verifyMs = 0;
     /** A verifier failure on one candidate rejects that candidate; the job goes on with what is proved. */
@@ -261,9 +264,15 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
+    // A module whose name section is damaged is compared as the program it is, without names.
+    const readable = (bytes: Uint8Array, side: IngestResult, which: string) => {
+      if (!side.droppedNames) return bytes;
+      hooks.onLog?.(`the ${which}'s name section is damaged (${side.droppedNames}): it is read without names`);
+      return withoutNameSection(bytes);
+    };
     const verifier = options.timeoutMs ? this.makeVerifier(options.timeoutMs) : this.verifier;
     try {
-      return await verifier.verifyModules(base, candidate, {
+      return await verifier.verifyModules(readable(base, sideA, 'base'), readable(candidate, sideB, 'candidate'), {
         featureFlags: sideA.flags,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onProgress: (done, total) =>
@@ -272,6 +281,14 @@ export class Engine {
     } finally {
       if (verifier !== this.verifier) await verifier.close();
     }
+  }
+
+  /**
+   * `atoll cache verify`: the key a cached proof's evidence hashes to and a fresh decision of its pair
+   * (Verifier.recheck); the caller compares the key with the entry's and removes an entry that fails.
+   */
+  recheckProof(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    return this.verifier.recheck(evidence, signal);
   }
 
   async close(): Promise<void> {

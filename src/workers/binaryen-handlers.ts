@@ -5,7 +5,7 @@ import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { spliceFunctionBodies } from '../wasm/code-section.js';
-import { functionBodySizes, nameEveryFunctionAndGlobal } from '../wasm/names.js';
+import { functionBodySizes, nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
 import { assemble } from './assemble.js';
@@ -64,16 +64,9 @@ function warmup(): boolean {
 }
 
 function ingest(task: IngestTask): IngestResult {
-  let module;
   // The input itself, names added, is what every later step is verified against: re-emitting it through
   // binaryen (stack IR optimized) would change functions with nothing proving the change.
-  const named = nameEveryFunctionAndGlobal(task.bytes);
-  try {
-    module = readModule(named, ALL_DETECTABLE);
-  } catch (error) {
-    if (isBinaryenAbort(error)) throw error;
-    throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
-  }
+  const { named, module, droppedNames } = readNamed(task.bytes);
   try {
     const chosen = chooseFeatures(module, task.declared, task.override);
     return {
@@ -84,9 +77,37 @@ function ingest(task: IngestTask): IngestResult {
       named,
       // What a candidate must beat is the input as it is (the output when nothing does), not a rewrite of it.
       score: score(module, task.bytes.length, task.objective ?? 'size'),
+      ...(droppedNames === undefined ? {} : { droppedNames }),
     };
   } finally {
     module.dispose();
+  }
+}
+
+/**
+ * The input with every function and global named, and binaryen's reading of it. A name section that this
+ * reader or binaryen's cannot parse is debug information gone bad, not a bad program: the module is read
+ * without it (and the reason returned). Anything else binaryen cannot read is MalformedWasm.
+ */
+function readNamed(bytes: Uint8Array): { named: Uint8Array; module: binaryenNs.Module; droppedNames?: string } {
+  const read = (input: Uint8Array) => {
+    const named = nameEveryFunctionAndGlobal(input);
+    return { named, module: readModule(named, ALL_DETECTABLE) };
+  };
+  const malformed = (error: unknown) =>
+    new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
+  try {
+    return read(bytes);
+  } catch (error) {
+    if (isBinaryenAbort(error)) throw error;
+    const withoutNames = withoutNameSection(bytes);
+    if (withoutNames === bytes) throw malformed(error);
+    try {
+      return { ...read(withoutNames), droppedNames: describeBinaryenError(error) };
+    } catch (again) {
+      if (isBinaryenAbort(again)) throw again;
+      throw malformed(again);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { unwrapWorkerResult } from '../util/worker-errors.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import {
@@ -44,6 +45,9 @@ export class BinaryenPool {
       atomics: 'disabled',
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
     });
+    // A thread that ends with no task of its own to fail (over its heap limit, an abort) is reported as an
+    // 'error' event; unheard, that event would end the process. piscina replaces the thread either way.
+    this.piscina.on('error', () => undefined);
   }
 
   /** One small task per thread so that the first real task does not pay the JIT tier-up. */
@@ -99,7 +103,7 @@ export class BinaryenPool {
   private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.piscina.run(task, signal ? { signal } : {});
+        return unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {}));
       } catch (error) {
         const poisoned =
           error instanceof Error &&

@@ -28,6 +28,8 @@ export interface IngestResult {
   named: Uint8Array;
   /** The input's score; its size is the input's own length. */
   score: Score;
+  /** Set when the input's name section could not be read: why. The module was read without it. */
+  droppedNames?: string;
 }
 
 export interface EvaluateTask {

@@ -17,8 +17,9 @@ export const verify: RequestHandler<typeof VerifyRequest> = {
     });
   },
   handle: async ({ daemon, session, token }, params) => {
-    const base = await readModuleSource(params.base);
-    const candidate = await readModuleSource(params.candidate);
+    const { maxInputBytes } = daemon.config.limits;
+    const base = await readModuleSource(params.base, maxInputBytes);
+    const candidate = await readModuleSource(params.candidate, maxInputBytes);
     const options = defined({ timeoutMs: params.timeoutMs, features: params.features });
     const progress = new JobProgress(session.connection, params.workDoneToken);
     return runJob({ daemon, session, kind: 'verify', progress, cancellation: token }, (hooks) => daemon.engine.verify(base, candidate, options, hooks));
