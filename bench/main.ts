@@ -30,6 +30,7 @@ function runOf(modules: ModuleResult[], nativeVersion: string | undefined, args:
     nativeWasmOpt: nativeVersion,
     engine: args.daemon ? 'atoll daemon (socket, documented heap ceiling), default settings' : 'atoll Engine in the bench process, default settings',
     generations: args.generations ?? 'default',
+    strategy: args.strategy ?? 'default',
     modules,
   };
 }
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         continue;
       }
       modules.push(
-        await measureModule(host, engine, { native, generations: args.generations, log }),
+        await measureModule(host, engine, { native, generations: args.generations, strategy: args.strategy, noStrict: args.noStrict, log }),
       );
       // After every module, so that an interrupted long run (--large) still leaves what it measured.
       writeResults(args.outDir, runOf(modules, native?.version, args));

@@ -11,7 +11,7 @@ export type ProgressPhase = (typeof ProgressPhases)[number];
  *
  * The contract for whoever emits events (src/engine):
  * - `percentage` is required: 0..100 over the **whole job**, never lower than the previous event's. A job
- *   of N generations is N + 1 slots (generation 0 holds the starting genomes, island 0 = binaryen -Oz)
+ *   of N generations is N + 1 slots (generation 0 runs the alternatives: -Oz, -Oz ×2, -O3 -Oz, …)
  *   between ingest and emit; in strict mode each slot is its search and then its verification, and a
  *   verification event places `done / total` inside its slot. When a step starts a second pass (the strict
  *   mosaic is verified after the candidate), the second pass moves on from where the first one left the bar,
@@ -48,7 +48,7 @@ export interface ProgressEvent {
 
 const PHASE_TEXT: Record<ProgressPhase, string> = {
   ingest: 'reading the module',
-  baseline: 'starting genomes (island 0 is binaryen -Oz)',
+  baseline: 'the alternatives (-Oz, -Oz ×2, -O3 -Oz, -O4 -Oz ×2, -Os)',
   generation: 'searching',
   verify: 'verifying',
   emit: 'writing the output',

@@ -8,6 +8,7 @@ import { spliceFunctionBodies } from '../wasm/code-section.js';
 import { functionBodySizes, nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
+import { assemble } from './assemble.js';
 import { buildMosaic } from './mosaic.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
@@ -29,6 +30,9 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return evaluate(task, recentOutput);
       case 'mosaic':
         return mosaic(task);
+      case 'assemble':
+        setKnobs(task.knobs);
+        return assemble(binaryen, task, score);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
     }
@@ -111,7 +115,7 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
   const started = performance.now();
   const module = readModule(task.base, task.flags);
   try {
-    setKnobs(task.genome.knobs);
+    setKnobs(task.genome.knobs, module);
     let stripped = applyGenome(module, task.genome);
     let rounds = 1;
     while (rounds < task.genome.knobs.converge) {
@@ -209,9 +213,11 @@ function score(module: binaryenNs.Module, size: number, objective: Objective): S
 
 /**
  * Every option is global to the binaryen instance of this thread, so every task sets all of them; the
- * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off.
+ * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off. With a
+ * module, the functions the knobs keep from inlining are marked in it (binaryen's no-inline pass; the mark
+ * lives on the function in memory, so it holds for every pass of this task and none of the next).
  */
-function setKnobs(knobs: Partial<Genome['knobs']>): void {
+function setKnobs(knobs: Partial<Genome['knobs']>, module?: binaryenNs.Module): void {
   binaryen.setOptimizeLevel(knobs.optimizeLevel ?? 2);
   binaryen.setShrinkLevel(knobs.shrinkLevel ?? 2);
   binaryen.setAlwaysInlineMaxSize(knobs.alwaysInlineMaxSize ?? 2);
@@ -225,4 +231,9 @@ function setKnobs(knobs: Partial<Genome['knobs']>): void {
   binaryen.setClosedWorld(false);
   binaryen.clearPassArguments();
   binaryen.clearPassesToSkip();
+  for (const name of module ? (knobs.noInline ?? []) : []) {
+    binaryen.setPassArgument('no-inline', name);
+    module!.runPasses(['no-inline']);
+  }
+  binaryen.clearPassArguments();
 }

@@ -6,6 +6,8 @@ import type { IrModule } from '../wasm/ir.js';
 import {
   POISONED,
   POISONED_EXIT_CODE,
+  type AssembleResult,
+  type AssembleTask,
   type BinaryenTask,
   type EvaluateResult,
   type EvaluateTask,
@@ -76,6 +78,10 @@ export class BinaryenPool {
 
   mosaic(task: Omit<MosaicTask, 'kind'>, signal?: AbortSignal): Promise<MosaicResult> {
     return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
+  }
+
+  assemble(task: Omit<AssembleTask, 'kind'>, signal?: AbortSignal): Promise<AssembleResult> {
+    return this.run({ kind: 'assemble', ...task }, signal) as Promise<AssembleResult>;
   }
 
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
