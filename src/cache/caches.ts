@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { CacheClearResult, CacheName, CacheStats } from '../protocol/cache.js';
+import { EntryAuthenticator } from './authenticator.js';
+import type { SweepResult } from './content-store.js';
 import { DiskProofCache } from './proof-cache.js';
 import { DiskResultCache } from './result-cache.js';
 
@@ -16,9 +18,17 @@ export class Caches {
   constructor(
     readonly directory: string,
     limits: CacheLimits = {},
+    log: (line: string) => void = () => undefined,
   ) {
-    this.proofs = new DiskProofCache(join(directory, 'proofs'), limits.proofMemoryBytes);
-    this.results = new DiskResultCache(join(directory, 'results'), limits.resultBytes);
+    const authenticator = EntryAuthenticator.forDirectory(directory, log);
+    this.proofs = new DiskProofCache(join(directory, 'proofs'), authenticator, limits.proofMemoryBytes);
+    this.results = new DiskResultCache(join(directory, 'results'), authenticator, limits.resultBytes);
+  }
+
+  /** Start-of-day housekeeping of both stores (content-store.ts: stale temp files, modes). */
+  async sweep(): Promise<SweepResult> {
+    const [proofs, results] = await Promise.all([this.proofs.sweep(), this.results.sweep()]);
+    return { staleTemps: proofs.staleTemps + results.staleTemps, modesFixed: proofs.modesFixed + results.modesFixed };
   }
 
   async stats(): Promise<CacheStats> {

@@ -1,17 +1,32 @@
+import { getHeapStatistics } from 'node:v8';
 import type { MessageConnection } from 'vscode-jsonrpc';
 import type { Caches } from '../cache/caches.js';
+import type { Engine } from '../engine/engine.js';
 import type { ComponentVersions, InitializeResult } from '../protocol/lifecycle.js';
 import type { StatusResult } from '../protocol/status.js';
-import type { DaemonEngine } from './engine-port.js';
 import { FairJobQueue } from './job-queue.js';
 import { Session } from './session.js';
 import { WatchRegistry } from './watch/registry.js';
 
+export interface DaemonLimits {
+  /** Largest input module (a file or base64), bytes. */
+  maxInputBytes: number;
+  /** Largest JSON-RPC message body a client may send, bytes. */
+  maxMessageBytes: number;
+}
+
+/** What the transports hold for messages being received (transport/framing.ts MessageBudget). */
+export interface MessageBuffers {
+  readonly inUse: number;
+}
+
 export interface DaemonConfig {
-  engine: DaemonEngine;
+  engine: Engine;
   caches: Caches;
   versions: ComponentVersions;
   maxConcurrentJobs: number;
+  limits: DaemonLimits;
+  messageBuffers: MessageBuffers;
   transport: { stdio: boolean; socket?: string };
   /** Where daemon-level log lines go (stderr: stdout belongs to the protocol in stdio mode). */
   log: (line: string) => void;
@@ -40,7 +55,7 @@ export class Daemon {
     this.ready.catch((error: unknown) => config.log(`engine warm-up failed: ${String(error)}`));
   }
 
-  get engine(): DaemonEngine {
+  get engine(): Engine {
     return this.config.engine;
   }
 
@@ -60,6 +75,8 @@ export class Daemon {
       this.sessions.delete(session);
       void this.watches.stopClient(session);
       this.queue.cancelClient(label);
+      // Messages read but not dispatched yet (a pipelined request can hold a whole module) go with it.
+      connection.dispose();
     });
     connection.listen();
     return session;
@@ -70,10 +87,10 @@ export class Daemon {
     return {
       serverInfo: { name: 'atoll', version: this.config.versions.atoll },
       versions: this.config.versions,
-      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, maxConcurrentJobs: this.queue.maxConcurrent },
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads, maxConcurrentJobs: this.queue.maxConcurrent },
       capabilities: {
         optimize: true,
-        verify: typeof this.config.engine.verify === 'function',
+        verify: true,
         watch: true,
         cache: true,
         workDoneProgress: true,
@@ -87,17 +104,19 @@ export class Daemon {
   async status(): Promise<StatusResult> {
     const pools = this.config.engine.status();
     const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const heapLimit = getHeapStatistics().heap_size_limit;
     return {
       pid: process.pid,
       uptimeMs: Date.now() - this.startedAt,
       versions: this.config.versions,
       transport: this.config.transport,
       clients: this.sessions.size,
-      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, engineQueued: pools.queued },
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads, engineQueued: pools.queued },
       queue: this.queue.counts(),
       jobs: this.queue.jobs(),
       caches: await this.config.caches.stats(),
-      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
+      memory: { rss, heapTotal, heapUsed, external, arrayBuffers, heapLimit, messageBuffers: this.config.messageBuffers.inUse },
+      limits: { ...this.config.limits },
     };
   }
 

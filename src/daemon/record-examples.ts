@@ -50,6 +50,7 @@ function tap(reader: MessageReader, writer: MessageWriter, log: Recorded[]): [Me
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SMALL_WASM = join(root, 'node_modules/@chainsafe/as-sha256/build/optimized.wasm');
+const DEMO_WASM = join(root, 'examples/demo.wasm');
 const FAST = { islands: 2, generations: 1, verify: 'off' };
 
 interface Example {
@@ -60,7 +61,11 @@ interface Example {
 const initialize: Example = {
   title: 'initialize and initialized',
   run: async (connection) => {
-    await connection.sendRequest('initialize', { processId: 4242, clientInfo: { name: 'example-client', version: '1.0.0' } });
+    await connection.sendRequest('initialize', {
+      processId: 4242,
+      clientInfo: { name: 'example-client', version: '1.0.0' },
+      capabilities: { window: { workDoneProgress: true } },
+    });
     await connection.sendNotification('initialized', {});
   },
 };
@@ -95,6 +100,13 @@ const examples: Example[] = [
     title: 'atoll/verify',
     run: (connection) =>
       connection.sendRequest('atoll/verify', { base: { path: SMALL_WASM }, candidate: { path: SMALL_WASM }, timeoutMs: 2000 }).catch(() => undefined),
+  },
+  {
+    title: 'atoll/cache/verify (after a strict run of the bundled example)',
+    run: async (connection) => {
+      await connection.sendRequest('atoll/optimize', { input: { path: DEMO_WASM }, options: { islands: 2, generations: 1 } });
+      return connection.sendRequest('atoll/cache/verify', { sample: 5 });
+    },
   },
   { title: 'atoll/status', run: (connection) => connection.sendRequest('atoll/status') },
   { title: 'atoll/cache/stats', run: (connection) => connection.sendRequest('atoll/cache/stats') },
@@ -154,6 +166,8 @@ async function record(examples: Example[]): Promise<string> {
   const sink: Recorded[] = [];
   const [reader, writer] = tap(new StreamMessageReader(daemon.stdout), new StreamMessageWriter(daemon.stdin), sink);
   const connection = createMessageConnection(reader, writer);
+  // Watch rebuilds ask for a progress token of their own.
+  connection.onRequest('window/workDoneProgress/create', () => null);
   connection.listen();
   const sections: string[] = [];
   for (const example of examples) {

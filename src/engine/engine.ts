@@ -5,14 +5,19 @@ import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.j
 import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
+import type { IngestResult } from '../workers/binaryen-tasks.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
-import { totals, Verifier, type ModuleVerifier, type ProofCache, type VerifyOptions } from '../verify/index.js';
+import { OptionDefaults } from '../protocol/options.js';
+import type { ProgressEvent } from '../protocol/progress.js';
+import type { OptimizeReport, Verdict, VerifyReport } from '../protocol/report.js';
+import { totals, Verifier, type ModuleVerifier, type ProofCache, type ProofEvidence, type VerifyModulesOptions } from '../verify/index.js';
 import { DEFAULT_TIMEOUT_MS } from '../verify/checker.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
+import { withoutNameSection } from '../wasm/names.js';
 import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
+import { ProgressPlan } from './progress.js';
 import { versions } from './versions.js';
 
 export interface EngineConfig {
@@ -30,13 +35,15 @@ export interface EngineConfig {
   resultCache?: ResultCache;
 }
 
+/** How a caller follows and stops one job (the daemon passes its queue's signal and the client's progress). */
 export interface JobHooks {
   signal?: AbortSignal;
+  /** Events as src/protocol/progress.ts's ProgressEvent contract says. */
   onProgress?: (event: ProgressEvent) => void;
   onLog?: (line: string) => void;
 }
 
-export interface OptimizeResult {
+export interface OptimizedModule {
   output: Uint8Array;
   report: OptimizeReport;
 }
@@ -49,7 +56,7 @@ export interface VerifyPairOptions {
 }
 
 /** Strict by default: nothing unproved reaches the output unless the user asks for less. */
-export const DEFAULT_VERIFY_MODE = 'strict';
+export const DEFAULT_VERIFY_MODE = OptionDefaults.verify;
 
 /**
  * The optimize job as a library: ingest, archipelago, verification, assembly, emit. No transport here: the
@@ -78,18 +85,17 @@ export class Engine {
     return { islandThreads: threads, solverThreads: this.solverThreads(), queued, completed };
   }
 
-  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizeResult> {
+  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    const progress = (phase: ProgressEvent['phase'], message: string, percentage?: number) =>
-      hooks.onProgress?.({ phase, message, ...(percentage === undefined ? {} : { percentage }) });
+    const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify);
 
-    progress('ingest', 'reading the module', 0);
+    progress.ingest();
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
     const hit = await this.resultCache()?.get(cacheKey);
     if (hit) {
-      progress('emit', 'unchanged input: answered from the result cache', 100);
+      progress.done('answered from the result cache');
       const total = Math.round(performance.now() - started);
       return {
         output: hit.output,
@@ -101,6 +107,7 @@ export class Engine {
       hooks.signal,
     );
     const ingestMs = performance.now() - started;
+    if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
 
     let verifyMs = 0;
     /** A verifier failure on one candidate rejects that candidate; the job goes on with what is proved. */
@@ -133,19 +140,12 @@ export class Engine {
       },
       {
         signal: hooks.signal,
-        onGeneration: (generation, of) =>
-          progress(
-            generation === 0 ? 'baseline' : 'generation',
-            generation === 0 ? 'generation 0: starting genomes (island 0 is binaryen -Oz)' : `generation ${generation} of ${of}`,
-            Math.round(5 + (85 * generation) / (of + 1)),
-          ),
+        onGeneration: (generation) => progress.generation(generation),
         ...(chain && {
           afterGeneration: async (generation, champion) => {
             const t = performance.now();
             try {
-              await chain.consider(champion, hooks.signal, (done, total) =>
-                progress('verify', `generation ${generation}: verified ${done} of ${total} functions`),
-              );
+              await chain.consider(champion, hooks.signal, (done, total) => progress.verified(generation, done, total));
             } catch (error) {
               if (hooks.signal?.aborted) throw error;
               const message = `verification failed, candidate not accepted: ${error instanceof Error ? error.message : String(error)}`;
@@ -164,13 +164,12 @@ export class Engine {
     let verification: VerifyReport | undefined;
     if (settings.verify === 'report') {
       const t = performance.now();
-      progress('verify', 'verifying the champion against the input', 92);
       try {
         verification = await this.checker.verifyModules(ingested.named, search.champion.named, {
           featureFlags: ingested.flags,
           sameLineage: true,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
-          onProgress: (done, total) => progress('verify', `verified ${done} of ${total} functions`),
+          onProgress: (done, total) => progress.verified(undefined, done, total, 'verifying the champion against the input'),
         });
       } catch (error) {
         if (hooks.signal?.aborted) throw error;
@@ -182,7 +181,7 @@ export class Engine {
     }
     const optimizeMs = performance.now() - started - ingestMs - verifyMs;
 
-    progress('emit', 'writing the output', 97);
+    progress.emitting();
     const emitStarted = performance.now();
     const chosen = chain ? chain.accepted : { ...search.champion, how: 'champion' as const };
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
@@ -245,7 +244,7 @@ export class Engine {
       // A cache that cannot be written costs the next run time, never this run its result.
       hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
     }
-    progress('emit', 'done', 100);
+    progress.done('done');
     return { output, report };
   }
 
@@ -254,6 +253,7 @@ export class Engine {
    * input needs (or the override); a candidate that needs more than that is itself an error.
    */
   async verify(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions = {}, hooks: JobHooks = {}): Promise<VerifyReport> {
+    hooks.onProgress?.({ phase: 'ingest', percentage: 0 });
     const override = options.features && parseFeatureNames(options.features);
     const a = ingestBytes(base);
     const b = ingestBytes(candidate);
@@ -265,12 +265,18 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
-    return this.checker.verifyModules(base, candidate, {
+    // A module whose name section is damaged is compared as the program it is, without names.
+    const readable = (bytes: Uint8Array, side: IngestResult, which: string) => {
+      if (!side.droppedNames) return bytes;
+      hooks.onLog?.(`the ${which}'s name section is damaged (${side.droppedNames}): it is read without names`);
+      return withoutNameSection(bytes);
+    };
+    return this.checker.verifyModules(readable(base, sideA, 'base'), readable(candidate, sideB, 'candidate'), {
       featureFlags: sideA.flags,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       onProgress: (done, total) =>
-        hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
+        hooks.onProgress?.({ phase: 'verify', percentage: Math.floor((99 * done) / Math.max(1, total)), done, total, unit: 'function pairs' }),
     });
   }
 
@@ -280,7 +286,7 @@ export class Engine {
    * This thread only answers the worker's solver and proof-cache requests.
    */
   private readonly checker: ModuleVerifier = {
-    verifyModules: async (base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> => {
+    verifyModules: async (base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> => {
       const verdicts = this.verifier.verdicts(opts.session);
       return this.pool.verifyModules({
         base, candidate, flags: opts.featureFlags,
@@ -291,12 +297,20 @@ export class Engine {
         services: {
           solve: (query) => this.verifier.solve(query, opts.signal),
           proofGet: (key) => verdicts.get(key),
-          proofSet: (key, verdict) => verdicts.set(key, verdict),
+          proofSet: (key, verdict, evidence) => verdicts.set(key, verdict, evidence && (() => evidence)),
         },
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       }, opts.signal);
     },
   };
+
+  /**
+   * `atoll cache verify`: the key a cached proof's evidence hashes to and a fresh decision of its pair
+   * (Verifier.recheck); the caller compares the key with the entry's and removes an entry that fails.
+   */
+  recheckProof(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    return this.verifier.recheck(evidence, signal);
+  }
 
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.verifier.close()]);
@@ -349,7 +363,7 @@ function verificationFields(
     verification: {
       functions: provedInOutput,
       totals: totals([...provedInOutput, ...rejected]),
-      module: last?.report.module ?? { accepted: true, findings: ['no change was accepted: the output is the input'] },
+      module: last?.report.module ?? { accepted: true, findings: ['no change was accepted: the output is the input'], differences: 0 },
       unmatched: last?.report.unmatched ?? { base: [], candidate: [] },
       timeMs: {
         total: sum((s) => s.ms),

@@ -1,18 +1,16 @@
 import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topology } from '../protocol/report.js';
 import { Prng } from '../util/prng.js';
-import { describeGenome, type Genome } from './genome.js';
+import { describeGenome, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, fairReplace, type Resident } from './population.js';
+import { best, better, fairReplace, type Resident } from './population.js';
 import type { BinaryenPool } from '../workers/binaryen-pool.js';
-import { islandStart, REFINEMENT_SEEDS } from './presets.js';
+import { ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
+import { evaluateAlternatives } from './alternatives.js';
+import { BodyPool } from './body-pool.js';
+import { defaultPipelinePasses, REFINEMENT_SEEDS } from './presets.js';
+import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
-
-/**
- * How islands search after generation 0. `refine`: every island applies short sequences on top of its best
- * module; `pipeline`: every island mutates whole pipelines applied to the input; `mixed`: even islands
- * pipeline, odd islands refine (heterogeneous archipelago).
- */
-export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['refine', 'pipeline', 'mixed'];
+import { functionBodySizes } from '../wasm/names.js';
 
 export interface ArchipelagoConfig {
   islands: number;
@@ -44,14 +42,13 @@ export interface ArchipelagoHooks {
 
 export interface ArchipelagoResult {
   champion: Resident;
-  /** Island 0's generation-0 module: binaryen's own -Oz, or undefined if that evaluation failed. */
+  /** binaryen's own -Oz of the input (an alternative of generation 0), or undefined if that evaluation failed. */
   baseline: { resident: Resident; ms: number } | undefined;
-  /** Every island's residents at the end, for the verifier's mosaic. */
+  /** Every island's residents at the end, best first, for the verifier's mosaic. */
   residents: Resident[][];
   history: GenerationRecord[];
   migrations: MigrationRecord[];
   failures: Array<{ generation: number; island: number; error: string }>;
-  generationsRun: number;
   /** False when the time budget, not the generation count, ended the search. */
   completed: boolean;
 }
@@ -63,10 +60,22 @@ interface Island {
   residents: Resident[];
 }
 
+/** One generation's outcome on one island, for the history. */
+interface Tally {
+  evaluations: number;
+  failures: number;
+  ms: number;
+}
+
 /**
- * Synchronous generations: every island evaluates one child per generation, all islands in parallel on the
- * pool, then migration. Generations are counted, not timed, so a seed fixes the output; only a time budget
- * can cut the search short (and the report then says the run was not deterministic).
+ * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
+ * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
+ * produce feeds the per-function choice. Later generations are synchronous: every island evaluates one
+ * child, all islands in parallel on the pool, then migration. After each generation (after the last one
+ * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
+ * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
+ * not timed, so a seed fixes the output; only a time budget can cut the search short (and the report then
+ * says the run was not deterministic).
  */
 export async function runArchipelago(
   pool: BinaryenPool,
@@ -84,9 +93,20 @@ export async function runArchipelago(
   const history: GenerationRecord[] = [];
   const migrations: MigrationRecord[] = [];
   const failures: ArchipelagoResult['failures'] = [];
+  const bodies = new BodyPool(config.input);
   let baseline: ArchipelagoResult['baseline'];
-  let generationsRun = 0;
   let completed = true;
+  const evaluate = (base: Uint8Array, genome: Genome, island: number) =>
+    pool.evaluate(
+      {
+        base,
+        flags: config.flags,
+        genome,
+        objective: config.objective,
+        ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
+      },
+      hooks.signal,
+    );
 
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
@@ -95,64 +115,27 @@ export async function runArchipelago(
       break;
     }
     hooks.onGeneration?.(generation, config.generations);
-    const children = islands.map((island) => proposeChild(island, generation, config));
-    const outcomes = await Promise.all(
-      islands.map(async (island, i) => {
-        const child = children[i];
-        if (!child) return undefined;
-        const result = await pool.evaluate(
-          {
-            base: child.base,
-            flags: config.flags,
-            genome: child.genome,
-            objective: config.objective,
-            ...(config.plantFault && island.index === config.islands - 1 ? { plantFault: config.plantFault } : {}),
-          },
-          hooks.signal,
-        );
-        return { child, result };
-      }),
-    );
-    islands.forEach((island, i) => {
-      const outcome = outcomes[i];
-      let evaluations = 0;
-      let failed = 0;
-      let ms = 0;
-      if (outcome) {
-        evaluations = 1;
-        ms = outcome.result.ms;
-        if (outcome.result.ok) {
-          const resident: Resident = {
-            lineage: outcome.child.lineage,
-            named: outcome.result.named,
-            stripped: outcome.result.stripped,
-            score: outcome.result.score,
-            island: island.index,
-            generation,
-          };
-          fairReplace(island.residents, resident, capacity);
-          if (generation === 0 && island.index === 0) baseline = { resident, ms: outcome.result.ms };
-        } else {
-          failed = 1;
-          failures.push({ generation, island: island.index, error: outcome.result.error });
-        }
-      }
-      const top = best(island.residents);
-      if (top) {
-        history.push({
-          generation,
-          island: island.index,
-          best: top.score.value,
-          bestSize: top.score.size,
-          genome: top.lineage.map(describeGenome).join(' ⟶ '),
-          evaluations,
-          failures: failed,
-          ms,
-        });
-      }
-    });
-    generationsRun = generation;
+    let tallies: Tally[];
+    if (generation === 0) {
+      const start = await evaluateAlternatives(config.islands, config.input, evaluate);
+      for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
+      for (const resident of start.produced) bodies.offer(resident.named);
+      for (const failure of start.failures) failures.push({ generation, ...failure });
+      const oz = start.alternatives.find((a) => a.alternative.name === '-Oz');
+      if (oz?.resident) baseline = { resident: oz.resident, ms: oz.ms };
+      tallies = start.work;
+    } else {
+      tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures);
+    }
+    islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
+    const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
+    // With migration, the per-function winners travel every generation: the assembled champion goes to every
+    // island. Multi-start islands stay apart; their winners are combined once, at the end.
+    if (last || !config.multiStart) {
+      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, hooks.signal);
+      if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
+    }
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
   }
@@ -165,46 +148,197 @@ export async function runArchipelago(
   return {
     champion,
     baseline,
-    residents: islands.map((island) => island.residents),
+    // Best first: an assembly shares its base's island and generation, and whoever looks a module up by
+    // those must find the better of the two.
+    residents: islands.map((island) => [...island.residents].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))),
     history,
     migrations,
     failures,
-    generationsRun,
     completed,
   };
+}
+
+/** An assembled champion joins its base's island and, as a migrant (fair-replace), the other islands given. */
+function settle(assembled: Resident, islands: Island[], capacity: number, log: MigrationRecord[]): void {
+  for (const island of islands) {
+    const accepted = fairReplace(island.residents, assembled, capacity);
+    if (island.index === assembled.island) continue;
+    const genome = assembled.lineage.map(describeGenome).join(' ⟶ ');
+    log.push({ generation: assembled.generation, from: assembled.island, to: island.index, genome, score: assembled.score.value, accepted });
+  }
+}
+
+/** One generation after the first: every island evaluates one child, in parallel on the pool. */
+async function evolve(
+  islands: Island[],
+  generation: number,
+  config: ArchipelagoConfig,
+  evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
+  capacity: number,
+  bodies: BodyPool,
+  failures: ArchipelagoResult['failures'],
+): Promise<Tally[]> {
+  const inputFunctions = [...functionBodySizes(config.input).keys()];
+  const children = islands.map((island) => proposeChild(island, config, inputFunctions));
+  const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate)));
+  return islands.map((island, i) => {
+    const child = children[i];
+    const outcome = outcomes[i];
+    if (!child || !outcome) return { evaluations: 0, failures: 0, ms: 0 };
+    for (const named of outcome.produced) bodies.offer(named);
+    const { result } = outcome;
+    const tally = { evaluations: outcome.evaluations, failures: result.ok ? 0 : 1, ms: outcome.ms };
+    if (!result.ok) {
+      failures.push({ generation, island: island.index, error: result.error });
+      return tally;
+    }
+    const resident: Resident = {
+      lineage: [...child.prefix, ...child.steps],
+      named: result.named,
+      stripped: result.stripped,
+      score: result.score,
+      island: island.index,
+      generation,
+    };
+    fairReplace(island.residents, resident, capacity);
+    return tally;
+  });
+}
+
+/** Applies a child's genomes one after another; stops at the first that fails. */
+async function applyChild(
+  child: Child | undefined,
+  island: number,
+  evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
+): Promise<{ result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number } | undefined> {
+  if (!child) return undefined;
+  let base = child.base;
+  let ms = 0;
+  const produced: Uint8Array[] = [];
+  let result: EvaluateResult | undefined;
+  for (const genome of child.steps) {
+    result = await evaluate(base, genome, island);
+    ms += result.ms;
+    if (!result.ok) break;
+    produced.push(result.named);
+    base = result.named;
+  }
+  return { result: result!, produced, evaluations: produced.length + (result!.ok ? 0 : 1), ms };
+}
+
+function record(history: GenerationRecord[], island: Island, generation: number, tally: Tally): void {
+  const top = best(island.residents);
+  if (!top) return;
+  history.push({
+    generation,
+    island: island.index,
+    best: top.score.value,
+    bestSize: top.score.size,
+    genome: top.lineage.map(describeGenome).join(' ⟶ '),
+    ...tally,
+  });
+}
+
+/**
+ * The per-function choice: the champion with, per function, the smallest compatible body of the input or of
+ * any module the islands produced, then the cleanup passes of workers/assemble.ts. Returned when it beats the
+ * champion; not tried again while neither the champion nor the bodies on offer changed.
+ */
+async function assembleChampion(
+  pool: BinaryenPool,
+  islands: Island[],
+  config: ArchipelagoConfig,
+  bodies: BodyPool,
+  generation: number,
+  failures: ArchipelagoResult['failures'],
+  signal: AbortSignal | undefined,
+): Promise<Resident | undefined> {
+  const champion = best(islands.flatMap((island) => island.residents));
+  if (!champion || !bodies.changedSince(champion)) return undefined;
+  const donors = bodies.donors().filter((named) => named !== champion.named);
+  const knobs = lastGenome(champion).knobs;
+  const result = await pool.assemble({ input: config.input, base: champion.named, donors, flags: config.flags, knobs, objective: config.objective }, signal);
+  if (!result.ok) {
+    failures.push({ generation, island: champion.island, error: `assembly: ${result.error}` });
+    return undefined;
+  }
+  const assembled: Resident = {
+    lineage: [
+      ...champion.lineage,
+      { kind: 'assembly', bodies: result.taken.length, donors: new Set(result.taken.map((t) => t.donor)).size, cleanup: ASSEMBLY_CLEANUP },
+    ],
+    named: result.named,
+    stripped: result.stripped,
+    score: result.score,
+    island: champion.island,
+    generation,
+  };
+  return better(assembled, champion) ? assembled : undefined;
+}
+
+/** The first genome of a lineage: the pipeline applied to the input. */
+function pipelineOf(resident: Resident): Genome {
+  return resident.lineage.find((step): step is Genome => step.kind !== 'assembly')!;
+}
+
+/**
+ * The pipeline to mutate: binaryen's own preset (one `default-pipeline` pass) written out as its explicit pass
+ * list at the same levels, so that mutation can work on its passes; any other pipeline as it is.
+ */
+function explicitPipelineOf(resident: Resident): Genome {
+  const genome = pipelineOf(resident);
+  if (genome.passes.length !== 1 || genome.passes[0] !== DEFAULT_PIPELINE) return genome;
+  return { ...genome, passes: defaultPipelinePasses(genome.knobs.optimizeLevel, genome.knobs.shrinkLevel) };
+}
+
+/** The last genome applied in a lineage (an assembly keeps the knobs its base was emitted with). */
+function lastGenome(resident: Resident): Genome {
+  return resident.lineage.findLast((step): step is Genome => step.kind !== 'assembly')!;
 }
 
 /** How often a pipeline island recombines two residents' pipelines instead of mutating one alone. */
 const CROSSOVER_RATE = 0.25;
 
+/** What an island evaluates: `steps` applied in order to `base`; the module's lineage is `prefix` then `steps`. */
 interface Child {
   base: Uint8Array;
-  genome: Genome;
-  lineage: Genome[];
+  prefix: LineageStep[];
+  steps: Genome[];
 }
 
-/** What an island evaluates this generation: its starting genome first, then a mutation of a resident. */
-function proposeChild(island: Island, generation: number, config: ArchipelagoConfig): Child | undefined {
+/**
+ * What an island evaluates after generation 0. A pipeline island mutates the first genome of a resident's
+ * lineage (its pipeline, or a crossover of two residents' pipelines) and applies it to the input followed by
+ * the rest of that lineage's genomes: `-O3 -Oz` becomes a mutated `-O3`, then `-Oz`. A refine island applies
+ * a short sequence on top of a resident's module.
+ */
+function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[]): Child | undefined {
   const parent = pickParent(island);
-  if (generation === 0 || !parent) {
-    const genome = islandStart(island.index);
-    return { base: config.input, genome, lineage: [genome] };
-  }
+  if (!parent) return undefined;
   if (island.strategy === 'pipeline') {
+    const present = functionBodySizes(parent.named);
+    const inlined = inputFunctions.filter((name) => !present.has(name));
     // Now and then, recombine the pipelines of two residents (one may be a migrant) before mutating.
     const other = island.residents.find((r) => r !== parent);
     const start =
-      other && island.rng.chance(CROSSOVER_RATE) ? crossover(parent.lineage[0]!, other.lineage[0]!, island.rng) : parent.lineage[0]!;
-    const { genome } = mutate(start, config.passes, island.rng);
-    return { base: config.input, genome, lineage: [genome] };
+      other && island.rng.chance(CROSSOVER_RATE)
+        ? crossover(explicitPipelineOf(parent), explicitPipelineOf(other), island.rng)
+        : explicitPipelineOf(parent);
+    const { genome } = mutate(start, config.passes, island.rng, inlined);
+    // A function kept from inlining stays so through the later steps, or they would inline it anyway.
+    const rest = parent.lineage
+      .filter((step): step is Genome => step.kind === 'refine')
+      .map((step) => ({ ...step, knobs: { ...step.knobs, noInline: genome.knobs.noInline } }));
+    return { base: config.input, prefix: [], steps: [genome, ...rest] };
   }
   const last = parent.lineage[parent.lineage.length - 1]!;
   const start: Genome =
     last.kind === 'refine' && island.rng.chance(0.7)
       ? last
-      : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...parent.lineage[0]!.knobs, converge: 1 } };
+      : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...lastGenome(parent).knobs, converge: 1 } };
+  // What the parent inlined is gone from its module: a refinement cannot keep it from inlining.
   const { genome } = mutate(start, config.passes, island.rng);
-  return { base: parent.named, genome, lineage: [...parent.lineage, genome] };
+  return { base: parent.named, prefix: parent.lineage, steps: [genome] };
 }
 
 /** Binary tournament among the residents. */

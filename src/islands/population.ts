@@ -1,10 +1,10 @@
-import type { Genome } from './genome.js';
+import type { LineageStep } from './genome.js';
 import type { Score } from '../workers/binaryen-tasks.js';
 
 /** A module some island produced, with how it was produced. */
 export interface Resident {
-  /** Genomes applied in order, starting from the input (a pipeline, then refinements). */
-  lineage: Genome[];
+  /** How it was made: a pipeline genome applied to the input, then refinements and assemblies, in order. */
+  lineage: LineageStep[];
   named: Uint8Array;
   stripped: Uint8Array;
   score: Score;

@@ -2,7 +2,7 @@ import type { SettledBy, Verdict } from '../protocol/report.js';
 import { isBinaryenAbort } from '../wasm/binaryen.js';
 import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
-import { proofCacheKey } from './cache-key.js';
+import { proofCacheKey, proofEvidence } from './cache-key.js';
 import type { ModuleContext } from './context.js';
 import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
 import { Unsupported } from './encode/side.js';
@@ -172,7 +172,7 @@ class PairCheck {
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
     const decided = await this.proveOrRefute();
-    await services.verdicts?.set(key, decided.verdict);
+    await services.verdicts?.set(key, decided.verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
     return { ...decided, cached: false };
   }
 

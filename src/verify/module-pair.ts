@@ -27,7 +27,7 @@ export interface ModulePairOptions {
   signal?: AbortSignal;
   /** Only these functions (base names). */
   only?: readonly string[];
-  /** See VerifyOptions.sameLineage. */
+  /** See VerifyModulesOptions.sameLineage. */
   sameLineage?: boolean;
   runs?: CheckOptions['runs'];
   /** Pair checks in flight at once (their solver queries overlap). */

@@ -1,6 +1,8 @@
 import type { ProofMethod, Verdict, VerifyReport } from '../protocol/report.js';
 import type { IrModule } from '../wasm/ir.js';
-import { DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions } from './checker.js';
+import { proofCacheKey, type ProofEvidence } from './cache-key.js';
+import { checkPair, DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
+import { ModuleContext } from './context.js';
 import { verifyModulePair } from './module-pair.js';
 import { jobVerdicts, type ProofCache } from './proof-cache.js';
 import { SolverPool } from './solver-pool.js';
@@ -20,7 +22,7 @@ export interface VerifierOptions {
   readIr?: (bytes: Uint8Array, features: number) => Promise<IrModule>;
 }
 
-export interface VerifyOptions {
+export interface VerifyModulesOptions {
   featureFlags: number;
   /** Per solver query; default: the verifier's (5000 ms unless it was made with another). */
   timeoutMs?: number;
@@ -45,7 +47,7 @@ export interface VerifyOptions {
 
 /** Whatever checks a module pair: the Verifier on its own thread, or the engine on its binaryen workers. */
 export interface ModuleVerifier {
-  verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport>;
+  verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport>;
 }
 
 /**
@@ -95,7 +97,28 @@ export class Verifier implements ModuleVerifier {
     this.pool = undefined;
   }
 
-  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
+  /**
+   * For `atoll cache verify`: the key a proof-cache entry's evidence hashes to (it must be the entry's own),
+   * and a fresh decision of its pair by checkPair, with no verdict store. The evidence holds no module bytes,
+   * so nothing can be run and a model the solver finds cannot be replayed: such a pair comes back unknown,
+   * which is still no confirmation.
+   */
+  async recheck(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    const side = ({ name, module }: ProofEvidence['base']): PairSide | undefined => {
+      const ctx = new ModuleContext(module);
+      const fn = ctx.functions.get(name);
+      return fn && { fn, ctx, bytes: () => new Uint8Array(0) };
+    };
+    const [a, b] = [side(evidence.base), side(evidence.candidate)];
+    if (!a || !b) return { key: '', verdict: { status: 'unknown', reason: 'unsupported', detail: 'the evidence does not hold both functions' } };
+    const solvers = this.solvers();
+    const services: CheckServices = { solve: (query, abort) => solvers.check(query, abort), z3Version: await solvers.z3Version() };
+    const key = proofCacheKey(a.fn, b.fn, a.ctx, b.ctx, services.z3Version);
+    const options: CheckOptions = { featureFlags: evidence.features, timeoutMs: this.timeoutMs, sizeCap: this.sizeCap, runs: { before: 0, after: 0 }, ...(signal ? { signal } : {}) };
+    return { key, verdict: (await checkPair(a, b, services, options)).verdict };
+  }
+
+  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const solvers = this.solvers();
     const { onProgress, session, timeoutMs, ...rest } = opts;
     return verifyModulePair(base, candidate, {

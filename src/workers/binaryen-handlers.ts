@@ -5,9 +5,10 @@ import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { codeMetrics, type Objective } from '../wasm/metrics.js';
 import { spliceFunctionBodies } from '../wasm/code-section.js';
-import { functionBodySizes, nameEveryFunctionAndGlobal } from '../wasm/names.js';
+import { functionBodySizes, nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
+import { assemble } from './assemble.js';
 import { buildMosaic } from './mosaic.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
@@ -30,6 +31,9 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return evaluate(task, recentOutput);
       case 'mosaic':
         return mosaic(task);
+      case 'assemble':
+        setKnobs(task.knobs);
+        return assemble(binaryen, task, score);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
       case 'verify-modules':
@@ -66,16 +70,9 @@ function warmup(): boolean {
 }
 
 function ingest(task: IngestTask): IngestResult {
-  let module;
   // The input itself, names added, is what every later step is verified against: re-emitting it through
   // binaryen (stack IR optimized) would change functions with nothing proving the change.
-  const named = nameEveryFunctionAndGlobal(task.bytes);
-  try {
-    module = readModule(named, ALL_DETECTABLE);
-  } catch (error) {
-    if (isBinaryenAbort(error)) throw error;
-    throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
-  }
+  const { named, module, droppedNames } = readNamed(task.bytes);
   try {
     const chosen = chooseFeatures(module, task.declared, task.override);
     return {
@@ -86,9 +83,37 @@ function ingest(task: IngestTask): IngestResult {
       named,
       // What a candidate must beat is the input as it is (the output when nothing does), not a rewrite of it.
       score: score(module, task.bytes.length, task.objective ?? 'size'),
+      ...(droppedNames === undefined ? {} : { droppedNames }),
     };
   } finally {
     module.dispose();
+  }
+}
+
+/**
+ * The input with every function and global named, and binaryen's reading of it. A name section that this
+ * reader or binaryen's cannot parse is debug information gone bad, not a bad program: the module is read
+ * without it (and the reason returned). Anything else binaryen cannot read is MalformedWasm.
+ */
+function readNamed(bytes: Uint8Array): { named: Uint8Array; module: binaryenNs.Module; droppedNames?: string } {
+  const read = (input: Uint8Array) => {
+    const named = nameEveryFunctionAndGlobal(input);
+    return { named, module: readModule(named, ALL_DETECTABLE) };
+  };
+  const malformed = (error: unknown) =>
+    new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
+  try {
+    return read(bytes);
+  } catch (error) {
+    if (isBinaryenAbort(error)) throw error;
+    const withoutNames = withoutNameSection(bytes);
+    if (withoutNames === bytes) throw malformed(error);
+    try {
+      return { ...read(withoutNames), droppedNames: describeBinaryenError(error) };
+    } catch (again) {
+      if (isBinaryenAbort(again)) throw again;
+      throw malformed(again);
+    }
   }
 }
 
@@ -96,7 +121,7 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
   const started = performance.now();
   const module = readModule(task.base, task.flags);
   try {
-    setKnobs(task.genome.knobs);
+    setKnobs(task.genome.knobs, module);
     let stripped = applyGenome(module, task.genome);
     let rounds = 1;
     while (rounds < task.genome.knobs.converge) {
@@ -121,7 +146,6 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
       named,
       stripped,
       score: score(module, stripped.length, task.objective),
-      rounds,
       ms: performance.now() - started,
     };
   } catch (error) {
@@ -195,9 +219,11 @@ function score(module: binaryenNs.Module, size: number, objective: Objective): S
 
 /**
  * Every option is global to the binaryen instance of this thread, so every task sets all of them; the
- * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off.
+ * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off. With a
+ * module, the functions the knobs keep from inlining are marked in it (binaryen's no-inline pass; the mark
+ * lives on the function in memory, so it holds for every pass of this task and none of the next).
  */
-function setKnobs(knobs: Partial<Genome['knobs']>): void {
+function setKnobs(knobs: Partial<Genome['knobs']>, module?: binaryenNs.Module): void {
   binaryen.setOptimizeLevel(knobs.optimizeLevel ?? 2);
   binaryen.setShrinkLevel(knobs.shrinkLevel ?? 2);
   binaryen.setAlwaysInlineMaxSize(knobs.alwaysInlineMaxSize ?? 2);
@@ -211,4 +237,9 @@ function setKnobs(knobs: Partial<Genome['knobs']>): void {
   binaryen.setClosedWorld(false);
   binaryen.clearPassArguments();
   binaryen.clearPassesToSkip();
+  for (const name of module ? (knobs.noInline ?? []) : []) {
+    binaryen.setPassArgument('no-inline', name);
+    module!.runPasses(['no-inline']);
+  }
+  binaryen.clearPassArguments();
 }

@@ -1,11 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
+import { unwrapWorkerResult } from '../util/worker-errors.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import {
   POISONED,
   POISONED_EXIT_CODE,
+  type AssembleResult,
+  type AssembleTask,
   type BinaryenTask,
   type EvaluateResult,
   type EvaluateTask,
@@ -51,6 +54,9 @@ export class BinaryenPool {
       atomics: 'disabled',
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
     });
+    // A thread that ends with no task of its own to fail (over its heap limit, an abort) is reported as an
+    // 'error' event; unheard, that event would end the process. piscina replaces the thread either way.
+    this.piscina.on('error', () => undefined);
   }
 
   /** One small task per thread so that the first real task does not pay the JIT tier-up. */
@@ -110,7 +116,7 @@ export class BinaryenPool {
       });
       try {
         const run: VerifyModulesTask = { kind: 'verify-modules', ...task, concurrency, settled: [...settled.values()], port: served.port };
-        const report = (await this.piscina.run(run, { transferList: [served.port], ...(signal ? { signal } : {}) })) as VerifyReport;
+        const report = unwrapWorkerResult(await this.piscina.run(run, { transferList: [served.port], ...(signal ? { signal } : {}) })) as VerifyReport;
         // The last notifications travel on the port, the result on piscina's channel: either may come first.
         onProgress?.(report.functions.length, report.functions.length);
         return report;
@@ -133,6 +139,10 @@ export class BinaryenPool {
     }
   }
 
+  assemble(task: Omit<AssembleTask, 'kind'>, signal?: AbortSignal): Promise<AssembleResult> {
+    return this.run({ kind: 'assemble', ...task }, signal) as Promise<AssembleResult>;
+  }
+
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
     return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }
@@ -152,7 +162,7 @@ export class BinaryenPool {
   private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.piscina.run(task, signal ? { signal } : {});
+        return unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {}));
       } catch (error) {
         if (attempt >= 8 || !isPoisoned(error) || signal?.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));

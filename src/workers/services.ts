@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { FunctionVerdict, Verdict } from '../protocol/report.js';
+import type { ProofEvidence } from '../verify/cache-key.js';
 import type { CheckServices } from '../verify/checker.js';
 import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 
@@ -12,7 +13,8 @@ import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 export interface WorkerServices {
   solve(query: SolverQuery): Promise<SolverAnswer>;
   proofGet(key: string): Promise<Verdict | undefined>;
-  proofSet(key: string, verdict: Verdict): Promise<void>;
+  /** `evidence` travels as data, made on the worker for the verdicts the cache keeps it for (proved ones). */
+  proofSet(key: string, verdict: Verdict, evidence?: ProofEvidence): Promise<void>;
   /** One-way (no reply, the task never waits on it): how a task that checks function pairs gets on. */
   checked?(event: CheckEvent): void;
 }
@@ -78,7 +80,7 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
   return {
     solve: (query) => call<SolverAnswer>('solve', query),
     proofGet: (key) => call<Verdict | undefined>('proofGet', key),
-    proofSet: (key, verdict) => call<void>('proofSet', key, verdict),
+    proofSet: (key, verdict, evidence) => call<void>('proofSet', key, verdict, evidence),
     checked: (event) => port.postMessage({ id: -1, method: 'checked', args: [event] } satisfies Call),
     close: () => port.close(),
   };
@@ -88,7 +90,10 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
 export function checkServicesOver(services: WorkerServices, z3Version: string): CheckServices {
   return {
     solve: (query) => services.solve(query),
-    verdicts: { get: (key) => services.proofGet(key), set: (key, verdict) => services.proofSet(key, verdict) },
+    verdicts: {
+      get: (key) => services.proofGet(key),
+      set: (key, verdict, evidence) => services.proofSet(key, verdict, verdict.status === 'proved' ? evidence?.() : undefined),
+    },
     z3Version,
   };
 }

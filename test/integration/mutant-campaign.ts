@@ -1,7 +1,7 @@
 import type { Verdict } from '../../src/protocol/report.js';
 import { Prng } from '../../src/util/prng.js';
 import { PairRuns } from '../../src/verify/run/runs.js';
-import { readIr, type Verifier, type VerifyOptions } from '../../src/verify/index.js';
+import { readIr, type Verifier, type VerifyModulesOptions } from '../../src/verify/index.js';
 import { binaryen, readModule } from '../../src/wasm/binaryen.js';
 import type { IrFunction } from '../../src/wasm/ir.js';
 import { nameEveryFunctionAndGlobal } from '../../src/wasm/names.js';
@@ -129,7 +129,7 @@ export interface CampaignOptions {
   /** The functions to mutate (default all with a body). */
   functions?: (fn: IrFunction) => boolean;
   /** Verify options for each mutant (e.g. runs off, to measure the solver alone). */
-  verify?: Partial<VerifyOptions>;
+  verify?: Partial<VerifyModulesOptions>;
   onMutant?: (done: number) => void;
 }
 

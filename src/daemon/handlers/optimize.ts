@@ -1,20 +1,42 @@
-import type { OptimizeOptions as EngineOptimizeOptions } from '../../engine/options.js';
-import type { OptimizeResult } from '../../protocol/optimize.js';
-import { readModuleSource, writeOutput } from '../module-io.js';
-import { optimizeParams } from '../params.js';
-import { runJob } from '../run-job.js';
-import type { RequestContext } from '../session.js';
+import type { OptimizeRequest } from '../../protocol/optimize.js';
+import { JobProgress } from '../job-progress.js';
+import { readModuleSource } from '../module-io.js';
+import { optimizeJob } from '../optimize-job.js';
+import { checkOutputPath } from '../output-file.js';
+import type { RequestHandler } from './handler.js';
+import { absolutePath, boolean, defined, moduleSource, optimizeOptions, optional, paramsOf, progressToken, required } from './validate.js';
 
-export async function optimize(context: RequestContext, raw: unknown): Promise<OptimizeResult> {
-  const params = optimizeParams(raw);
-  // Read before queueing: a missing file is answered at once, not after other clients' jobs.
-  const input = await readModuleSource(params.input);
-  // Compile-time guard: the wire options must stay assignable to the engine's.
-  const options: EngineOptimizeOptions = params.options ?? {};
-  return runJob(context, 'optimize', params.workDoneToken, async (hooks) => {
-    const { output, report } = await context.daemon.engine.optimize(input, options, hooks);
-    if (params.outputPath === undefined) return { report, outputBase64: Buffer.from(output).toString('base64') };
-    await writeOutput(params.outputPath, output);
-    return { report, outputPath: params.outputPath };
-  });
-}
+export const optimize: RequestHandler<typeof OptimizeRequest> = {
+  validate: (raw) => {
+    const fields = paramsOf(raw, ['input', 'outputPath', 'overwriteInput', 'createDirectories', 'options', 'workDoneToken']);
+    return defined({
+      input: required(fields, 'input', moduleSource),
+      outputPath: optional(fields, 'outputPath', absolutePath),
+      overwriteInput: optional(fields, 'overwriteInput', boolean),
+      createDirectories: optional(fields, 'createDirectories', boolean),
+      options: optional(fields, 'options', optimizeOptions) ?? {},
+      workDoneToken: optional(fields, 'workDoneToken', progressToken),
+    });
+  },
+  handle: async (context, params) => {
+    // Read and check before queueing: a missing file or a bad output path is answered at once, not after
+    // other clients' jobs and this one's work.
+    const input = await readModuleSource(params.input, context.daemon.config.limits.maxInputBytes);
+    const output =
+      params.outputPath === undefined
+        ? undefined
+        : await checkOutputPath(params.outputPath, {
+            ...('path' in params.input ? { inputPath: params.input.path } : {}),
+            overwriteInput: params.overwriteInput ?? false,
+            createDirectories: params.createDirectories ?? false,
+          });
+    const { daemon, session, token } = context;
+    const progress = new JobProgress(session.connection, params.workDoneToken);
+    const optimized = await optimizeJob(
+      { daemon, session, kind: 'optimize', progress, cancellation: token },
+      { input, options: params.options ?? {}, ...(output ? { output } : {}) },
+    );
+    if (params.outputPath === undefined) return { report: optimized.report, outputBase64: Buffer.from(optimized.output).toString('base64') };
+    return { report: optimized.report, outputPath: params.outputPath };
+  },
+};

@@ -59,6 +59,8 @@ export class Refuter {
   }
 
   private pairRuns(): PairRuns | string {
+    // A pair checked from stored evidence alone (atoll cache verify) has no module bytes to run.
+    if (this.runs === undefined && (this.base.bytes().length === 0 || this.candidate.bytes().length === 0)) this.runs = 'no module bytes to run';
     this.runs ??= PairRuns.create(this.side(this.base), this.side(this.candidate), this.features);
     return this.runs;
   }

@@ -1,5 +1,5 @@
 import { binaryen } from '../../../src/wasm/binaryen.js';
-import { Verifier, type VerifyOptions } from '../../../src/verify/index.js';
+import { Verifier, type VerifyModulesOptions } from '../../../src/verify/index.js';
 import type { Verdict, VerifyReport } from '../../../src/protocol/report.js';
 
 /** Features the test modules may use. */
@@ -31,19 +31,19 @@ export function moduleWith(funcs: string): string {
     ${funcs})`;
 }
 
-export async function verdictOf(verifier: Verifier, base: string, candidate: string, name = 'f', options: Partial<VerifyOptions> = {}): Promise<Verdict> {
+export async function verdictOf(verifier: Verifier, base: string, candidate: string, name = 'f', options: Partial<VerifyModulesOptions> = {}): Promise<Verdict> {
   const report = await verifyPair(verifier, base, candidate, name, options);
   const fn = report.functions.find((f) => f.name === name);
   if (!fn) throw new Error(`no verdict for ${name}`);
   return fn.verdict;
 }
 
-export function verifyPair(verifier: Verifier, base: string, candidate: string, name?: string, options: Partial<VerifyOptions> = {}): Promise<VerifyReport> {
+export function verifyPair(verifier: Verifier, base: string, candidate: string, name?: string, options: Partial<VerifyModulesOptions> = {}): Promise<VerifyReport> {
   return verifier.verifyModules(wat(moduleWith(base)), wat(moduleWith(candidate)), { featureFlags: FEATURES, ...(name ? { only: [name] } : {}), ...options });
 }
 
 /** Check options that turn runs off: what the solver alone decides (its models are still replayed). */
-export const SOLVER_ONLY: Partial<VerifyOptions> = { runs: { before: 0, after: 0 } };
+export const SOLVER_ONLY: Partial<VerifyModulesOptions> = { runs: { before: 0, after: 0 } };
 
 /** `(func $f (param ...) (result ...) BODY)` */
 export const fn = (signature: string, body: string) => `(func $f ${signature} ${body})`;

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { DaemonProcess, type DaemonEvents, type DaemonState } from '../../../cli
 import { errorMessage } from '../../../clients/vscode/src/format.js';
 import { optimizeParams } from '../../../clients/vscode/src/requests.js';
 import { readSettings } from '../../../clients/vscode/src/settings.js';
-import { ErrorCodes, OptimizeRequest, type WorkDoneProgressValue } from '../../../src/protocol/index.js';
+import { ErrorCodes, OptimizeRequest, WatchStartRequest, WatchStopRequest, type WatchResultParams, type WorkDoneProgressValue } from '../../../src/protocol/index.js';
+import { SMALL_WASM } from '../../e2e/daemon-harness.js';
 import { daemonCommandLine, FAST, isAlive, workspace, type Workspace } from './real-daemon.js';
 
 let ws: Workspace;
@@ -49,7 +51,7 @@ describe('one DaemonProcess session against the real daemon (atoll daemon --stdi
   it('optimizes demo.wasm into a valid, smaller module, with $/progress begin … end', async () => {
     const progress: WorkDoneProgressValue[] = [];
     const params = optimizeParams(sessionWs.demo, fastSettings());
-    const result = await session.requestWithProgress(OptimizeRequest, params, { onProgress: (value) => progress.push(value) });
+    const result = await session.requestWithProgress(OptimizeRequest.type, params, { onProgress: (value) => progress.push(value) });
 
     expect(result.outputPath).toBe(`${sessionWs.dir}/demo.opt.wasm`);
     const input = await stat(sessionWs.demo);
@@ -65,7 +67,7 @@ describe('one DaemonProcess session against the real daemon (atoll daemon --stdi
   it('cancels a running optimize with $/cancelRequest and keeps serving', async () => {
     const source = new CancellationTokenSource();
     const params = optimizeParams(sessionWs.demo, fastSettings({ 'optimize.generations': 1000 }));
-    const request = session.requestWithProgress(OptimizeRequest, params, {
+    const request = session.requestWithProgress(OptimizeRequest.type, params, {
       token: source.token,
       onProgress: (value) => value.kind === 'report' && source.cancel(),
     });
@@ -106,7 +108,7 @@ describe('DaemonProcess restarts', () => {
     const firstPid = process_.pid!;
 
     const params = optimizeParams(ws.demo, fastSettings({ 'optimize.generations': 1000 }));
-    const inFlight = process_.requestWithProgress(OptimizeRequest, params, {
+    const inFlight = process_.requestWithProgress(OptimizeRequest.type, params, {
       onProgress: (value) => value.kind === 'report' && isAlive(firstPid) && process.kill(firstPid, 'SIGKILL'),
     });
     const error = await inFlight.then(() => undefined, (reason: unknown) => reason);
@@ -116,7 +118,7 @@ describe('DaemonProcess restarts', () => {
     expect(restarts).toBe(1);
     expect(process_.pid).not.toBe(firstPid);
     expect(isAlive(firstPid)).toBe(false);
-    const result = await process_.request(OptimizeRequest, optimizeParams(ws.demo, fastSettings()));
+    const result = await process_.request(OptimizeRequest.type, optimizeParams(ws.demo, fastSettings()));
     expect(result.report.output.bytes).toBeLessThan(result.report.input.bytes);
   });
 
@@ -147,5 +149,25 @@ describe('DaemonProcess restarts', () => {
     expect(states.at(-1)?.state).toBe('stopped');
     await expect(daemon.start()).rejects.toThrow(/ENOENT/);
     expect(states.filter(({ state }) => state === 'starting')).toHaveLength(2);
+  });
+
+  it('takes the progress of a watch rebuild the daemon started, under a token it asked for, begin to end', async () => {
+    const progress = new Map<string | number, WorkDoneProgressValue[]>();
+    let built!: (result: WatchResultParams) => void;
+    const rebuilt = new Promise<WatchResultParams>((resolve) => (built = resolve));
+    const process_ = start({
+      serverProgress: (token, value) => progress.set(token, [...(progress.get(token) ?? []), value]),
+      watchResult: (result) => built(result),
+    });
+    const folder = join(ws.dir, 'watched');
+    await mkdir(folder);
+    const { watchId } = await process_.request(WatchStartRequest.type, { paths: [folder], options: { ...FAST, seed: 31 }, debounceMs: 50 });
+    await copyFile(SMALL_WASM, join(folder, 'sha.wasm'));
+    expect((await rebuilt).error).toBeUndefined();
+    await process_.request(WatchStopRequest.type, { watchId });
+    expect(progress.size).toBe(1);
+    const [values] = [...progress.values()];
+    expect(values![0]).toMatchObject({ kind: 'begin' });
+    expect(values!.at(-1)?.kind).toBe('end');
   });
 });
