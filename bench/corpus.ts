@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { defaultPipelinePasses } from '../src/islands/presets.js';
+import { binaryen, readModule } from '../src/wasm/binaryen.js';
 import { FEATURE_FLAGS } from '../src/wasm/features.js';
+import { extractModule, functionHash, type IrFunction, type IrModule } from '../src/wasm/ir.js';
+import { nameEveryFunctionAndGlobal } from '../src/wasm/names.js';
 
 /**
  * Corpus modules for the checker benches, by path or as `hash-wasm:<algorithm>` (hash-wasm ships its modules
@@ -33,4 +37,44 @@ export function readCorpusModule(spec: string): Uint8Array {
   const match = new RegExp(`var name(\\$\\w+)? = "${embedded[1]}";\\s*var data\\1 = "([A-Za-z0-9+/=]+)"`).exec(bundle);
   if (!match) throw new Error(`hash-wasm's bundle has no embedded module named ${embedded[1]}`);
   return new Uint8Array(Buffer.from(match[2]!, 'base64'));
+}
+
+/** One (function, pass) step: the function before and after the pass, and both modules. */
+export interface Step {
+  pass: string;
+  before: { ir: IrModule; fn: IrFunction; bytes: Uint8Array };
+  after: { ir: IrModule; fn: IrFunction; bytes: Uint8Array };
+}
+
+/**
+ * Applies binaryen's -Oz to a module as its explicit passes (defaultPipelinePasses(2, 2)), one at a time,
+ * and hands over every function whose body a pass changed (names kept, so functions pair by name).
+ */
+export async function forEachStep(bytes: Uint8Array, visit: (step: Step) => Promise<void>): Promise<void> {
+  const module = readModule(nameEveryFunctionAndGlobal(bytes), BENCH_FEATURES);
+  try {
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(2);
+    binaryen.setDebugInfo(true);
+    let before = extractModule(binaryen, module);
+    let beforeBytes = module.emitBinary();
+    for (const pass of defaultPipelinePasses(2, 2)) {
+      module.runPasses([pass]);
+      const after = extractModule(binaryen, module);
+      const afterBytes = module.emitBinary();
+      const hashes = new Map(before.functions.map((f) => [f.name, functionHash(f)]));
+      for (const fn of after.functions) {
+        if (!fn.body || !hashes.has(fn.name) || hashes.get(fn.name) === functionHash(fn)) continue;
+        await visit({
+          pass,
+          before: { ir: before, fn: before.functions.find((f) => f.name === fn.name)!, bytes: beforeBytes },
+          after: { ir: after, fn, bytes: afterBytes },
+        });
+      }
+      before = after;
+      beforeBytes = afterBytes;
+    }
+  } finally {
+    module.dispose();
+  }
 }

@@ -7,14 +7,10 @@
  * wrong on these modules, so a refutation is a checker bug), and median / p95 milliseconds per step. Checks
  * run one at a time on a warm solver pool with no proof cache; times are wall-clock per checkPair call.
  */
-import { binaryen, readModule } from '../src/wasm/binaryen.js';
-import { extractModule, functionHash, type IrModule } from '../src/wasm/ir.js';
-import { nameEveryFunctionAndGlobal } from '../src/wasm/names.js';
-import { defaultPipelinePasses } from '../src/islands/presets.js';
-import { checkPair, type CheckResult, type PairSide } from '../src/verify/checker.js';
+import { checkPair, type CheckResult } from '../src/verify/checker.js';
 import { ModuleContext } from '../src/verify/context.js';
 import { SolverPool } from '../src/verify/solver-pool.js';
-import { BENCH_FEATURES, LARGER_MODULES, SMALL_MODULES, readCorpusModule } from './corpus.js';
+import { BENCH_FEATURES, LARGER_MODULES, SMALL_MODULES, forEachStep, readCorpusModule } from './corpus.js';
 
 interface Step {
   module: string;
@@ -40,37 +36,22 @@ await pool.warmUp();
 const services = { solve: pool.check.bind(pool), z3Version: await pool.z3Version() };
 const steps: Step[] = [];
 
-function sideOf(ir: IrModule, ctx: ModuleContext, name: string, bytes: () => Uint8Array): PairSide {
-  return { fn: ir.functions.find((f) => f.name === name)!, ctx, bytes };
-}
 
 for (const spec of modules) {
-  const module = readModule(nameEveryFunctionAndGlobal(readCorpusModule(spec)), BENCH_FEATURES);
-  binaryen.setOptimizeLevel(2);
-  binaryen.setShrinkLevel(2);
-  binaryen.setDebugInfo(true);
   const started = performance.now();
-  let before = extractModule(binaryen, module);
-  let beforeBytes = module.emitBinary();
-  for (const pass of defaultPipelinePasses(2, 2)) {
-    module.runPasses([pass]);
-    const after = extractModule(binaryen, module);
-    const afterBytes = module.emitBinary();
-    const hashes = new Map(before.functions.map((f) => [f.name, functionHash(f)]));
-    const changed = after.functions.filter((f) => f.body && hashes.has(f.name) && hashes.get(f.name) !== functionHash(f));
-    const ctx = new ModuleContext(before);
-    const [bytesA, bytesB] = [beforeBytes, afterBytes];
-    for (const fn of changed) {
-      const t = performance.now();
-      const result = await checkPair(sideOf(before, ctx, fn.name, () => bytesA), sideOf(after, ctx, fn.name, () => bytesB), services, { featureFlags: BENCH_FEATURES, timeoutMs });
-      const ms = performance.now() - t;
-      steps.push({ module: spec, pass, fn: fn.name, result, ms });
-      if (ms > 2000) process.stderr.write(`  slow: ${pass} ${fn.name} ${Math.round(ms)} ms, ${result.solverCalls} solver calls: ${JSON.stringify(result.verdict).slice(0, 160)}\n`);
-    }
-    before = after;
-    beforeBytes = afterBytes;
-  }
-  module.dispose();
+  let ctx: ModuleContext | undefined;
+  await forEachStep(readCorpusModule(spec), async ({ pass, before, after }) => {
+    // The pre-pass module is the context of both sides, as a pipeline checks a function pass.
+    if (ctx?.module !== before.ir) ctx = new ModuleContext(before.ir);
+    const t = performance.now();
+    const result = await checkPair(
+      { fn: before.fn, ctx, bytes: () => before.bytes }, { fn: after.fn, ctx, bytes: () => after.bytes },
+      services, { featureFlags: BENCH_FEATURES, timeoutMs },
+    );
+    const ms = performance.now() - t;
+    steps.push({ module: spec, pass, fn: after.fn.name, result, ms });
+    if (ms > 2000) process.stderr.write(`  slow: ${pass} ${after.fn.name} ${Math.round(ms)} ms, ${result.solverCalls} solver calls: ${JSON.stringify(result.verdict).slice(0, 160)}\n`);
+  });
   const mine = steps.filter((s) => s.module === spec);
   process.stderr.write(`${spec}: ${mine.length} steps, ${Math.round((performance.now() - started) / 1000)} s\n`);
 }

@@ -221,8 +221,11 @@ class PairCheck {
     if (remaining.length === 0) return { verdict: { status: 'proved', method: 'graph' }, settledBy: 'graph' };
     if (size > this.sizeCap) return tooLarge();
     if (remaining.some(unmatchedLoops)) return this.loopFallbacks();
-    const left: Observable[] = [];
-    for (const observable of remaining) if (!(await this.quickly(encoding, observable))) left.push(observable);
+    // Quick attempts until one fails: a change that is real fails the first, and the whole query then covers
+    // what is left (a refutation should not wait for every observable's cheap attempt).
+    let quick = 0;
+    while (quick < remaining.length && (await this.quickly(encoding, remaining[quick]!))) quick++;
+    const left = remaining.slice(quick);
     if (left.length === 0) return { verdict: { status: 'proved', method: 'smt' }, settledBy: 'z3' };
     const outcome = await this.settle(encoding, left);
     if (outcome === 'loop') return this.loopFallbacks();

@@ -3,7 +3,7 @@ import { calleesOf, forEachNode, hasLoop, type IrFunction, type IrGlobal, type I
 /** How a call to an internal function is encoded. */
 export type CallPolicy = 'inline' | 'pure' | 'opaque';
 
-export const INLINE_SIZE_LIMIT = 120;
+export const INLINE_SIZE_LIMIT = 300;
 export const INLINE_DEPTH_LIMIT = 4;
 
 const TRAPPING_OPS = /^(DivS|DivU|RemS|RemU)Int|^TruncS|^TruncU/;
@@ -107,9 +107,10 @@ export class ModuleContext {
     if (cached) return cached;
     const fn = this.functions.get(name);
     let policy: CallPolicy = 'opaque';
-    if (fn?.body && !this.recursive.has(name)) {
+    if (fn?.body) {
+      // A recursive callee is inlined only where the encoder allows (see calls.ts): one level, never itself.
       if (fn.size <= INLINE_SIZE_LIMIT && !hasLoop(fn.body)) policy = 'inline';
-      else if (isPure(fn, this.globals)) policy = 'pure';
+      else if (!this.recursive.has(name) && isPure(fn, this.globals)) policy = 'pure';
     }
     this.policies.set(name, policy);
     return policy;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/util/prng.js';
 import { FEATURES, wat } from '../unit/verify/pair.js';
-import { fidelity, type FidelityStats } from './fidelity.js';
+import { fidelity, type FidelityStats } from '../../src/verify/fidelity.js';
 import { generatedModule } from './verify-generator.js';
 
 /**

@@ -5,7 +5,8 @@ import { bvSort } from '../graph/terms.js';
 import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
 
 /**
- * Calls. A small, non-recursive callee is run inline on both sides (what makes inlining provable); a callee
+ * Calls. A small callee is run inline on both sides (what makes inlining provable; one in a recursion cycle
+ * only one level deep, and never the function itself); a callee
  * proved pure is a plain uninterpreted function of its arguments (what makes CSE of pure calls provable);
  * any other call — imports, call_indirect, large or recursive functions — is an uninterpreted transformer
  * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped).
@@ -19,7 +20,10 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   const args = node.operands.map((kid) => side.value(kid));
   if (side.alive === side.build.false) return side.dead(node.type);
   const policy = side.ctx.policy(name);
-  if (policy === 'inline' && side.frame.depth < INLINE_DEPTH_LIMIT) return side.inline(callee, args);
+  // A callee in a recursion cycle is unfolded once, from the function itself, and never the function itself:
+  // both sides then stop at the same calls however the optimizer inlined around the cycle.
+  const unfolds = side.ctx.isRecursive(name) ? side.frame.depth === 0 && name !== side.root : side.frame.depth < INLINE_DEPTH_LIMIT;
+  if (policy === 'inline' && unfolds) return side.inline(callee, args);
   if (policy === 'pure') {
     side.approximate(`pure ${name}`);
     if (callee.results.length === 0) return undefined;

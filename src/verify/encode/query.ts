@@ -117,17 +117,16 @@ export interface PairEncoding {
 
 /** A whole function pair: parameters and entry state shared, locals zero-initialised. */
 export function encodeFunctionPair(
-  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, mode: LoopMode = { kind: 'graph' },
+  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, mode: LoopMode = { kind: 'graph' }, build = new Builder(),
 ): PairEncoding {
-  const shared = sharedInputs(baseCtx);
+  const shared = sharedInputs(baseCtx, build);
   const observable = observableGlobals(baseCtx.module, candidateCtx.module);
   shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
-  const build = shared.build;
   const params = base.params.map((t, i) => build.variable(paramName(i), bvSort(widthOf(t))) as BV);
   const side = (fn: IrFunction, ctx: ModuleContext, which: 'a' | 'b') => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);
     const locals = [...params, ...fn.vars.map((t) => build.constant(0n, widthOf(t)))];
-    return new SideEncoder(which, ctx, shared, locals, widths, mode).runBody(fn.body!, fn.results);
+    return new SideEncoder(which, ctx, shared, locals, widths, mode).runBody(fn);
   };
   const a = side(base, baseCtx, 'a');
   const b = side(candidate, candidateCtx, 'b');

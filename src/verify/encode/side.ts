@@ -113,10 +113,14 @@ export class SideEncoder implements MemorySide {
     return this.finish(this.exec(node), resultTypes);
   }
 
+  /** The function being encoded (calls.ts never inlines it into itself). */
+  root: string | undefined;
+
   /** Runs a function's whole body (which lets loops see which locals the code around them reads). */
-  runBody(body: IrNode, resultTypes: readonly string[]): SideResult {
-    this.frame.body = body;
-    return this.run(body, resultTypes);
+  runBody(fn: IrFunction): SideResult {
+    this.frame.body = fn.body!;
+    this.root = fn.name;
+    return this.run(fn.body!, fn.results);
   }
 
   /**

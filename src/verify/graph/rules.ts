@@ -33,6 +33,7 @@ export const RULES: readonly Rule[] = [
   { name: 'ashr-by-zero', lhs: '(ashr x C)', rhs: 'x', pre: '(eq (and C #w-1) 0)' },
   { name: 'rotl-by-constant', lhs: '(rotl x C)', rhs: '(or (shl x C) (lshr x (add #w (mul C -1))))' },
   { name: 'rotr-by-constant', lhs: '(rotr x C)', rhs: '(or (lshr x C) (shl x (add #w (mul C -1))))' },
+  { name: 'not-of-one-shifted', lhs: '(xor (shl 1 x) -1)', rhs: '(rotl -2 x)' },
   { name: 'lshr-of-shl', lhs: '(lshr (mul x C1) C2)', rhs: '(and x (lshr -1 C2))', pre: '(eq C1 (shl 1 C2))' },
   // Division and remainder by constants (the trap is the encoder's separate condition).
   {

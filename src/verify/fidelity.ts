@@ -1,13 +1,13 @@
-import { ModuleContext } from '../../src/verify/context.js';
-import { sharedInputs } from '../../src/verify/encode/query.js';
-import { SideEncoder, widthOf } from '../../src/verify/encode/side.js';
-import { Evaluator, MemoryValue, NotEvaluable } from '../../src/verify/graph/evaluate.js';
-import { bvSort, type BV } from '../../src/verify/graph/terms.js';
-import { readIr } from '../../src/verify/index.js';
-import { runSide } from '../../src/verify/run/execute.js';
-import { buildHarness } from '../../src/verify/run/harness.js';
-import type { IrFunction, IrModule } from '../../src/wasm/ir.js';
-import { Prng } from '../../src/util/prng.js';
+import { ModuleContext } from './context.js';
+import { sharedInputs } from './encode/query.js';
+import { SideEncoder, widthOf } from './encode/side.js';
+import { Evaluator, MemoryValue, NotEvaluable } from './graph/evaluate.js';
+import { bvSort, type BV } from './graph/terms.js';
+import { readIr } from './module-pair.js';
+import { runSide } from './run/execute.js';
+import { buildHarness } from './run/harness.js';
+import type { IrFunction, IrModule } from '../wasm/ir.js';
+import { Prng } from '../util/prng.js';
 
 /**
  * Encoder fidelity (design §2, "Trusting the checker", guard 2): a function's value graph — as the checker
@@ -34,7 +34,7 @@ function encode(ir: IrModule, fn: IrFunction) {
   const b = shared.build;
   const params = fn.params.map((t, i) => b.variable(`p${i}`, bvSort(widthOf(t))) as BV);
   const widths = [...fn.params, ...fn.vars].map(widthOf);
-  const result = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => b.constant(0n, widthOf(t)))], widths).runBody(fn.body!, fn.results);
+  const result = new SideEncoder('a', ctx, shared, [...params, ...fn.vars.map((t) => b.constant(0n, widthOf(t)))], widths).runBody(fn);
   return { fn, shared, params, result };
 }
 
