@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, killThreads } from 'z3-solver';
+import { describe, expect, it } from 'vitest';
 import { emitAssertions } from '../../../src/verify/graph/emit.js';
 import { instantiate, type Bindings, type Pattern, type PatternBuilder } from '../../../src/verify/graph/patterns.js';
 import { LAWS, RULES, compileRule, type Rule } from '../../../src/verify/graph/rules.js';
 import { Graph, bvSort, type Sort, type Term } from '../../../src/verify/graph/terms.js';
+import { z3ContextForFile } from './z3-context.js';
 
 /**
  * Every normalisation rule and law of the value graph, proved with z3 as Alive proves peepholes: for every
@@ -12,14 +12,7 @@ import { Graph, bvSort, type Sort, type Term } from '../../../src/verify/graph/t
  * written with the same SMT meaning the checker's queries use.
  */
 
-type Z3 = Awaited<ReturnType<typeof init>>;
-let z3: Z3;
-let ctx: InstanceType<Z3['Context']>;
-beforeAll(async () => {
-  z3 = await init();
-  ctx = new z3.Context('main');
-});
-afterAll(() => killThreads(z3.em));
+const context = z3ContextForFile();
 
 const WIDTHS = [8, 32, 64];
 
@@ -66,7 +59,7 @@ async function provesCase(compiled: ReturnType<typeof compileRule>, width: numbe
   const differ = graph.intern('not', 'bool', [graph.intern('eq', 'bool', [lhs, rhs])]);
   const assertions: Term[] = [differ];
   if (compiled.pre) assertions.push(instantiate(compiled.pre, bindings, 'bool', build));
-  const solver = new ctx.Solver();
+  const solver = new (context().Solver)();
   solver.set('timeout', 20_000);
   try {
     solver.fromString(emitAssertions(assertions).text);

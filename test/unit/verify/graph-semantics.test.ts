@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, killThreads } from 'z3-solver';
+import { describe, expect, it } from 'vitest';
 import { emitAssertions } from '../../../src/verify/graph/emit.js';
 import { bitsOfFloat, evaluateTerm, parseBvLiteral, type Concrete } from '../../../src/verify/graph/semantics.js';
 import { Graph, bvSort, type Op, type Sort, type Term } from '../../../src/verify/graph/terms.js';
 import { Prng } from '../../../src/util/prng.js';
+import { z3ContextForFile } from './z3-context.js';
 
 /**
  * Each operator of the value graph means the same in SMT-LIB (what z3 is asked) and in concrete evaluation
@@ -11,14 +11,7 @@ import { Prng } from '../../../src/util/prng.js';
  * the SMT text equals the concrete value. One query per operator and width evaluates every sample at once.
  */
 
-type Z3 = Awaited<ReturnType<typeof init>>;
-let z3: Z3;
-let ctx: InstanceType<Z3['Context']>;
-beforeAll(async () => {
-  z3 = await init();
-  ctx = new z3.Context('main');
-});
-afterAll(() => killThreads(z3.em));
+const context = z3ContextForFile();
 
 const SAMPLES = 40;
 
@@ -59,7 +52,7 @@ function check(graph: Graph, cases: Array<{ term: Term; value: Concrete }>): Pro
   // Each sample's term is bound to a fresh output constant; the model's values are compared.
   const assertions = cases.map(({ term }, i) => graph.intern('eq', 'bool', [graph.intern('var', term.sort, [], `out${i}`), term]));
   const text = emitAssertions(assertions).text;
-  const solver = new ctx.Solver();
+  const solver = new (context().Solver)();
   solver.fromString(text);
   return solver.check().then((status) => {
     try {
