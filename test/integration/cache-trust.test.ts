@@ -33,7 +33,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('a proof entry edited from refuted to proved', () => {
+describe('proof entries edited to proved', () => {
   it('does not let a planted miscompile through strict mode', async () => {
     const first = new Caches(dir);
     const engine = engineOver(first);
@@ -43,12 +43,13 @@ describe('a proof entry edited from refuted to proved', () => {
     } finally {
       await engine.close();
     }
-    // The forger's edit: the verdict made "proved", the check field recomputed as a checksum of it.
+    // The forger's edit: every verdict made "proved" (the refutation of `scale` found by running is not kept
+    // on disk, so the forger cannot aim at it: it proves everything), the check field recomputed as a
+    // checksum of it.
     let edited = 0;
     for (const { path } of await listEntries(join(dir, 'proofs'))) {
       const entry = JSON.parse(await readFile(path, 'utf8')) as { verdict: string; mac: string };
-      if (!entry.verdict.includes('"refuted"')) continue;
-      entry.verdict = JSON.stringify({ status: 'proved', method: 'smt' });
+      entry.verdict = JSON.stringify({ status: 'proved', method: 'identical' });
       entry.mac = sha256(entry.verdict);
       await writeFile(path, JSON.stringify(entry));
       edited++;
