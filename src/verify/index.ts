@@ -27,6 +27,13 @@ export interface VerifierOptions {
    * pool instead, so a daemon's main thread never blocks on (or is put at risk by) a large module.
    */
   readIr?: (bytes: Uint8Array, features: number) => Promise<IrModule>;
+  /**
+   * z3 and the verdict store from elsewhere instead of a solver pool of this verifier's own: a binaryen
+   * worker's task passes the services behind its port, so a check (and its counterexample replay, which runs
+   * binaryen) happens on that worker, never on a daemon's main thread. `threads` then bounds the checks in
+   * flight.
+   */
+  services?: CheckServices;
 }
 
 export interface VerifyOptions {
@@ -127,6 +134,15 @@ export class Verifier {
     return this.solvers().z3Version();
   }
 
+  private async ownServices(session: Map<string, Verdict> | undefined): Promise<CheckServices> {
+    const solvers = this.solvers();
+    return {
+      solve: (query, signal) => solvers.check(query, signal),
+      z3Version: await solvers.z3Version(),
+      verdicts: jobVerdicts(this.opts.proofCache, session),
+    };
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
@@ -158,12 +174,7 @@ export class Verifier {
       ctx: sides[which].ctx,
       bytes: () => sides[which].bytes,
     });
-    const solvers = this.solvers();
-    const services: CheckServices = {
-      solve: (query, signal) => solvers.check(query, signal),
-      z3Version: await solvers.z3Version(),
-      verdicts: jobVerdicts(this.opts.proofCache, opts.session),
-    };
+    const services: CheckServices = this.opts.services ?? (await this.ownServices(opts.session));
     const checkOptions: CheckOptions = {
       featureFlags: opts.featureFlags,
       timeoutMs: this.timeoutMs,
@@ -191,7 +202,7 @@ export class Verifier {
         opts.onProgress?.(++done, work.length);
       }
     };
-    await Promise.all(Array.from({ length: this.solvers().threads }, worker));
+    await Promise.all(Array.from({ length: this.opts.services ? (this.opts.threads ?? 4) : this.solvers().threads }, worker));
     const provedNames = new Set(results.filter((r) => r.verdict.status === 'proved').map((r) => r.name));
     const module = checkModules(irA, irB, pairs, (name) => provedNames.has(name) || !work.some(([n]) => n === name));
     return {
