@@ -77,7 +77,7 @@ function replaceNames(bytes: Uint8Array, sections: Section[], replaced: Map<numb
 
 /**
  * The size in bytes of each defined function's body in the code section, by the name the name section gives
- * it (functions without a name are left out). What "smaller" means when the mosaic picks bodies.
+ * it (functions without a name are left out): what a step that did not go through would have saved.
  */
 export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
   const sections = readSections(bytes);
@@ -97,6 +97,13 @@ export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
     if (name !== undefined) sizes.set(name, size);
   }
   return sizes;
+}
+
+/** The module without its name section: what a user receives unless names are kept. */
+export function withoutNameSection(bytes: Uint8Array): Uint8Array {
+  const nameSection = readSections(bytes).find((s) => s.id === 0 && s.name === 'name');
+  if (!nameSection) return bytes;
+  return concat(bytes.subarray(0, nameSection.start), bytes.subarray(sectionEnd(bytes, nameSection)));
 }
 
 function withSize(content: number[]): number[] {

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
+import { serveWorkerServices, type WorkerServices } from './services.js';
 import {
   POISONED,
   POISONED_EXIT_CODE,
@@ -10,16 +12,34 @@ import {
   type EvaluateTask,
   type IngestResult,
   type IngestTask,
-  type MosaicResult,
-  type MosaicTask,
+  type StepChecks,
+  type VerifyModulesTask,
+  type CheckCertificateTask,
+  type CertificateCheck,
 } from './binaryen-tasks.js';
+import type { VerifyReport } from '../protocol/report.js';
+
+/** A checking task as callers ask for it: the services it uses instead of the port they travel through. */
+export type WithServices<T extends { kind: string; port: MessagePort }> = Omit<T, 'kind' | 'port'> & { services: WorkerServices };
+
+/** An evaluation as callers ask for it: with checks, the services its steps use instead of a port. */
+export type EvaluateRequest = Omit<EvaluateTask, 'kind' | 'checks'> & {
+  checks?: Omit<StepChecks, 'port'> & { services: WorkerServices };
+};
 
 export interface BinaryenPoolOptions {
   /** Worker threads; default: available cores. */
   threads?: number;
   /** Heap limit per worker in MB (piscina resourceLimits); a worker over it is ended and replaced. */
   maxHeapMb?: number;
+  /**
+   * A task with a service port that says nothing for this long while nothing it asked for is pending is
+   * ended (its thread is replaced): the time bound on a pass or a counterexample replay that never returns.
+   */
+  silenceLimitMs?: number;
 }
+
+export const DEFAULT_SILENCE_LIMIT_MS = 120_000;
 
 /**
  * Warm binaryen worker threads. Workers load binaryen once at start and stay (idleTimeout Infinity); a worker
@@ -28,9 +48,11 @@ export interface BinaryenPoolOptions {
 export class BinaryenPool {
   readonly threads: number;
   private readonly piscina: Piscina;
+  private readonly silenceLimitMs: number;
 
   constructor(options: BinaryenPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.silenceLimitMs = options.silenceLimitMs ?? DEFAULT_SILENCE_LIMIT_MS;
     this.piscina = new Piscina({
       filename: workerPath(import.meta.url, './binaryen-worker.js'),
       minThreads: this.threads,
@@ -54,10 +76,15 @@ export class BinaryenPool {
   }
 
   /** Never rejects for binaryen's own failures: a failed evaluation comes back as `ok: false`. */
-  async evaluate(task: Omit<EvaluateTask, 'kind'>, signal?: AbortSignal): Promise<EvaluateResult> {
+  async evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateResult> {
     const started = performance.now();
+    const { checks, ...task } = request;
     try {
-      return (await this.run({ kind: 'evaluate', ...task }, signal)) as EvaluateResult;
+      if (!checks) return (await this.run({ kind: 'evaluate', ...task }, signal)) as EvaluateResult;
+      const { services, ...limits } = checks;
+      return (await this.withServices(services, signal, (port, bounded) =>
+        this.piscina.run({ kind: 'evaluate', ...task, checks: { ...limits, port } } satisfies BinaryenTask, { signal: bounded, transferList: [port] }),
+      )) as EvaluateResult;
     } catch (error) {
       if (signal?.aborted) throw error;
       // The worker died (abort, out of memory): piscina rejects the task and replaces the thread.
@@ -70,8 +97,21 @@ export class BinaryenPool {
     }
   }
 
-  mosaic(task: Omit<MosaicTask, 'kind'>, signal?: AbortSignal): Promise<MosaicResult> {
-    return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
+  /** `atoll verify` of any pair, on a worker: its counterexample replays run binaryen there. */
+  verifyModules(request: WithServices<VerifyModulesTask>, signal?: AbortSignal): Promise<VerifyReport> {
+    return this.runChecking({ kind: 'verify-modules', ...request }, signal) as Promise<VerifyReport>;
+  }
+
+  /** Re-checks a certificate on a worker (it replays binaryen passes and proves every kept step). */
+  checkCertificate(request: WithServices<CheckCertificateTask>, signal?: AbortSignal): Promise<CertificateCheck> {
+    return this.runChecking({ kind: 'check-certificate', ...request }, signal) as Promise<CertificateCheck>;
+  }
+
+  private runChecking(request: (Omit<VerifyModulesTask, 'port'> | Omit<CheckCertificateTask, 'port'>) & { services: WorkerServices }, signal?: AbortSignal): Promise<unknown> {
+    const { services, ...task } = request;
+    return this.withServices(services, signal, (port, bounded) =>
+      this.piscina.run({ ...task, port } as BinaryenTask, { signal: bounded, transferList: [port] }),
+    );
   }
 
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
@@ -87,20 +127,59 @@ export class BinaryenPool {
   }
 
   /**
-   * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
-   * there, or was caught in its exit, is sent again (the replacement thread takes it).
+   * Runs a task that talks to `services` over a fresh port, ending it (and its thread) when it falls silent
+   * for longer than the silence limit (see BinaryenPoolOptions).
    */
-  private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.piscina.run(task, signal ? { signal } : {});
-      } catch (error) {
-        const poisoned =
-          error instanceof Error &&
-          (error.message === POISONED || error.message.includes(`exited with code: ${POISONED_EXIT_CODE}`));
-        if (attempt >= 8 || !poisoned || signal?.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  private async withServices<T>(
+    services: WorkerServices,
+    signal: AbortSignal | undefined,
+    send: (port: MessagePort, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    // A port travels with one attempt only: each retry on a fresh thread gets a fresh port.
+    return retryPoisoned(signal, () => this.withPort(services, signal, send));
+  }
+
+  private async withPort<T>(
+    services: WorkerServices,
+    signal: AbortSignal | undefined,
+    send: (port: MessagePort, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const served = serveWorkerServices(services);
+    const silence = new AbortController();
+    const watch = setInterval(() => {
+      if (served.silentMs() > this.silenceLimitMs) {
+        silence.abort(new Error(`the task said nothing for ${Math.round(this.silenceLimitMs / 1000)} s (stuck in a pass or a replay); its thread was ended`));
       }
+    }, Math.min(1000, this.silenceLimitMs));
+    try {
+      return await send(served.port, signal ? AbortSignal.any([signal, silence.signal]) : silence.signal);
+    } catch (error) {
+      if (silence.signal.aborted && !signal?.aborted) throw silence.signal.reason;
+      throw error;
+    } finally {
+      clearInterval(watch);
+      served.close();
+    }
+  }
+
+  private run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
+    return retryPoisoned(signal, () => this.piscina.run(task, signal ? { signal } : {}));
+  }
+}
+
+/**
+ * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
+ * there, or was caught in its exit, is sent again (the replacement thread takes it).
+ */
+async function retryPoisoned<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const poisoned =
+        error instanceof Error && (error.message === POISONED || error.message.includes(`exited with code: ${POISONED_EXIT_CODE}`));
+      if (tries >= 8 || !poisoned || signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** tries));
     }
   }
 }

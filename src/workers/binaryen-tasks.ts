@@ -1,3 +1,6 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { PassStepTotals, StepRecord } from '../protocol/report.js';
+import type { ProofSegment } from '../verify/certificate.js';
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome } from '../islands/genome.js';
@@ -8,7 +11,47 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | ExtractIrTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | ExtractIrTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
+
+/** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
+export interface CheckingTask {
+  port: MessagePort;
+  z3Version: string;
+  /** Per solver query. */
+  timeoutMs?: number;
+  /** Pair checks in flight at once. */
+  concurrency: number;
+}
+
+/** `atoll verify` of any pair: the whole jump per function, checked on a worker (replays run binaryen). */
+export interface VerifyModulesTask extends CheckingTask {
+  kind: 'verify-modules';
+  base: Uint8Array;
+  candidate: Uint8Array;
+  flags: number;
+}
+
+/** Re-checks a certificate (src/verify/certificate.ts) of `output` against `input` without trusting it. */
+export interface CheckCertificateTask extends CheckingTask {
+  kind: 'check-certificate';
+  input: Uint8Array;
+  output: Uint8Array;
+  /** As parsed from the file: its shape is checked by the worker. */
+  certificate: unknown;
+  /** This atoll's and binaryen's versions: a certificate made with others cannot be replayed. */
+  versions: { atoll: string; binaryen: string };
+}
+
+export interface CertificateCheck {
+  accepted: boolean;
+  /** Why the certificate was rejected. */
+  reason?: string;
+  /** Functions the chain changed, with their proved steps in order. */
+  functions: Array<{ name: string; steps: Array<{ pass: string; method: string }> }>;
+  passes: PassStepTotals[];
+  /** Proof steps re-checked. */
+  steps: number;
+}
 
 export interface IngestTask {
   kind: 'ingest';
@@ -37,8 +80,28 @@ export interface EvaluateTask {
   flags: number;
   genome: Genome;
   objective: Objective;
-  /** Test-only: corrupt this function after the passes (never set outside tests). */
+  /** Test-only: corrupt this function (after the passes; with checks, right after the first pass). */
   plantFault?: string;
+  /**
+   * Apply the genome pass by pass and check every step (src/workers/pipeline/): `strict` keeps only proved
+   * steps, `report` keeps all and records the unproved ones. The genome must hold explicit passes only.
+   */
+  checks?: StepChecks;
+}
+
+/** What a task that checks steps needs: a service port to z3 and the proof cache (in its transferList). */
+export interface StepChecks extends CheckingTask {
+  mode: 'strict' | 'report';
+}
+
+/** What an evaluation with checks adds to its result: how its steps fared, and its part of a certificate. */
+export interface EvaluationProof {
+  segment: ProofSegment;
+  passes: PassStepTotals[];
+  /** Steps that went back (strict) or stayed unproved (report). */
+  unproved: StepRecord[];
+  /** Every kept proved step (`cached`: its verdict came from the proof cache). */
+  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
 }
 
 export interface Score {
@@ -61,32 +124,10 @@ export type EvaluateResult =
       /** Rounds actually run under `converge`. */
       rounds: number;
       ms: number;
+      /** Present when the genome was applied with checks. */
+      proof?: EvaluationProof;
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
-
-/** Strict mode: the base with the donor's bodies of proved functions (see engine/mosaic.ts). */
-export interface MosaicTask {
-  kind: 'mosaic';
-  base: Uint8Array;
-  donor: Uint8Array;
-  flags: number;
-  proved: string[];
-  /** Take only bodies that are smaller in the donor than in the base. */
-  onlySmaller: boolean;
-  objective: Objective;
-}
-
-export type MosaicResult =
-  | {
-      ok: true;
-      named: Uint8Array;
-      stripped: Uint8Array;
-      score: Score;
-      taken: string[];
-      skipped: Array<{ name: string; why: string }>;
-      removed: string[];
-    }
-  | { ok: false; error: string };
 
 /** The verifier's plain IR of a module (src/wasm/ir.ts), read on a worker thread. */
 export interface ExtractIrTask {

@@ -13,15 +13,23 @@ export interface WorkerServices {
   solve(query: SolverQuery): Promise<SolverAnswer>;
   proofGet(key: string): Promise<Verdict | undefined>;
   proofSet(key: string, verdict: Verdict): Promise<void>;
+  /** One-way: how far the task has come (no reply, so a task never waits on it). */
+  progress?(note: TaskProgress): void;
 }
 
-type Method = keyof WorkerServices;
-
-interface Call {
-  id: number;
-  method: Method;
-  args: unknown[];
+/** A running task's position: passes of its pipeline, and the step checks of the current pass. */
+export interface TaskProgress {
+  /** Passes finished, of `passes` planned (the final emit counts as one). */
+  passesDone: number;
+  passes: number;
+  /** Step checks finished in the current pass, of `steps`. */
+  stepsDone: number;
+  steps: number;
 }
+
+type Method = Exclude<keyof WorkerServices, 'progress'>;
+
+type Call = { id: number; method: Method; args: unknown[] } | { id: -1; method: 'progress'; args: [TaskProgress] };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -29,16 +37,38 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
  * The sending side: answers the calls arriving on a fresh port with `services`. Send `port` with the task
  * (in its transferList) and call `close()` when the task has settled.
  */
-export function serveWorkerServices(services: WorkerServices): { port: MessagePort; close(): void } {
+export function serveWorkerServices(services: WorkerServices): ServedPort {
   const { port1, port2 } = new MessageChannel();
+  let heard = performance.now();
+  let pending = 0;
   port1.on('message', (call: Call) => {
+    heard = performance.now();
+    if (call.method === 'progress') {
+      services.progress?.(call.args[0]);
+      return;
+    }
     const run = services[call.method] as (...args: unknown[]) => Promise<unknown>;
+    pending++;
     run.apply(services, call.args).then(
       (value) => port1.postMessage({ id: call.id, ok: true, value } satisfies Reply),
       (error: unknown) => port1.postMessage({ id: call.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies Reply),
-    );
+    ).finally(() => {
+      pending--;
+      heard = performance.now();
+    });
   });
-  return { port: port2, close: () => port1.close() };
+  return { port: port2, close: () => port1.close(), silentMs: () => (pending > 0 ? 0 : performance.now() - heard) };
+}
+
+export interface ServedPort {
+  port: MessagePort;
+  close(): void;
+  /**
+   * How long the task has said nothing while nothing it asked for was pending: 0 while this side works for
+   * it (a z3 query has its own time limit), else the time since its last message. A task silent for long is
+   * stuck in its own thread (a pass, or a replay that runs a loop forever).
+   */
+  silentMs(): number;
 }
 
 /** The worker's side: the services behind `port`. Calls pending when the port closes are rejected. */
@@ -66,6 +96,7 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
     solve: (query) => call<SolverAnswer>('solve', query),
     proofGet: (key) => call<Verdict | undefined>('proofGet', key),
     proofSet: (key, verdict) => call<void>('proofSet', key, verdict),
+    progress: (note) => port.postMessage({ id: -1, method: 'progress', args: [note] } satisfies Call),
     close: () => port.close(),
   };
 }

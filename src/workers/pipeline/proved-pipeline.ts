@@ -1,0 +1,229 @@
+import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
+import type { CheckServices } from '../../verify/checker.js';
+import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
+import { checkStepFunctions, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
+import { binaryen } from '../../wasm/binaryen.js';
+import { functionHash } from '../../wasm/ir.js';
+import { sha256 } from '../../wasm/ingest.js';
+import { plantFault } from '../planted-fault.js';
+import type { TaskProgress } from '../services.js';
+import { setKnobs } from '../knobs.js';
+import { decideStep } from './decide.js';
+import { emitProved } from './final-emit.js';
+import { TrackedModule } from './tracked-module.js';
+
+/**
+ * Proof-carrying application of one pipeline (design §1.3): the module stays in this thread's binaryen heap
+ * for the whole pipeline; after each pass the functions whose bodies changed are checked against their
+ * bodies before the pass (pass-step.ts), proved changes stay, the others go back (decide.ts), and the
+ * pipeline goes on from the settled module. So the module is proved equivalent to where it started after
+ * every pass. The emit at the end is a step too (final-emit.ts).
+ *
+ * Modes: `strict` keeps only proved steps; `report` keeps every step and records the unproved ones;
+ * `follow` replays a certificate's segment: it keeps exactly the steps the segment lists, and fails unless
+ * each is proved again and leaves the body the segment names.
+ */
+export type PipelineMode = 'strict' | 'report' | { follow: ProofSegment };
+
+export interface PipelineRun {
+  /** The module to start from, with every function named. */
+  base: Uint8Array;
+  flags: number;
+  knobs: SegmentKnobs;
+  /** Passes in order (no pseudo-passes), and how many times to run the list while the module shrinks. */
+  passes: string[];
+  converge: number;
+  mode: PipelineMode;
+  /** Test-only: corrupt this function right after the first pass, as if the pass had done it. */
+  plantFault?: string | undefined;
+}
+
+export interface PipelineEnv {
+  services: CheckServices;
+  check: { featureFlags: number; timeoutMs?: number };
+  /** Pair checks in flight at once. */
+  concurrency: number;
+  progress?: (note: TaskProgress) => void;
+}
+
+export interface PipelineResult {
+  /** The proved module, names kept, as emitted at the end. */
+  named: Uint8Array;
+  rounds: number;
+  segment: ProofSegment;
+  passes: PassStepTotals[];
+  /** Steps that went back (strict, follow) or stayed unproved (report). */
+  unproved: StepRecord[];
+  /** Every kept step: function, pass position, how it was proved, whether the verdict came from the proof cache. */
+  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
+}
+
+export class PipelineRejected extends Error {}
+
+export async function runProvedPipeline(run: PipelineRun, env: PipelineEnv): Promise<PipelineResult> {
+  setKnobs(run.knobs);
+  const follow = typeof run.mode === 'object' ? run.mode.follow : undefined;
+  const enforce = run.mode !== 'report';
+  const tracked = TrackedModule.read(run.base, run.flags, enforce);
+  try {
+    const pipeline = new Pipeline(tracked, run, env, enforce, follow);
+    return await pipeline.apply();
+  } finally {
+    tracked.dispose();
+  }
+}
+
+class Pipeline {
+  private readonly totals = new Map<string, PassStepTotals>();
+  private readonly unproved: StepRecord[] = [];
+  private readonly proved: PipelineResult['proved'] = [];
+  private readonly record: SegmentPass[] = [];
+  private planted = false;
+
+  constructor(
+    private readonly tracked: TrackedModule,
+    private readonly run: PipelineRun,
+    private readonly env: PipelineEnv,
+    private readonly enforce: boolean,
+    private readonly follow: ProofSegment | undefined,
+  ) {}
+
+  async apply(): Promise<PipelineResult> {
+    const { run } = this;
+    const from = sha256(run.base);
+    if (this.follow && this.follow.from !== from) throw new PipelineRejected('the segment does not start from this module');
+    const planned = this.follow ? this.follow.passes.map((p) => p.pass) : run.passes;
+    const total = this.follow ? planned.length + 1 : planned.length * run.converge + 1;
+    let index = 0;
+    let rounds = 0;
+    if (this.follow) {
+      for (const pass of planned) await this.step(pass, index++, total);
+      rounds = 1;
+    } else {
+      for (let size = Infinity; rounds < run.converge;) {
+        for (const pass of planned) await this.step(pass, index++, total);
+        rounds++;
+        if (this.tracked.bytes.length >= size) break;
+        size = this.tracked.bytes.length;
+      }
+    }
+    this.env.progress?.({ passesDone: total - 1, passes: total, stepsDone: 0, steps: 0 });
+    const emitted = await emitProved(this.tracked, run.flags, this.env, this.enforce ? (this.follow ? { only: new Set(this.follow.optimizedAtEmit) } : 'strict') : 'report');
+    for (const step of emitted.unproved) this.unproved.push({ ...step, index });
+    this.totals.set('emit', emitted.totals);
+    const named = emitted.named;
+    const segment: ProofSegment = { knobs: run.knobs, from, passes: this.record, optimizedAtEmit: emitted.optimized, to: sha256(named) };
+    if (this.follow) {
+      const listed = [...this.follow.optimizedAtEmit].sort().join();
+      if (emitted.optimized.join() !== listed) throw new PipelineRejected('the final emit does not prove the bodies the certificate writes optimized');
+      if (segment.to !== this.follow.to) throw new PipelineRejected('the segment does not end with the module the certificate names');
+    }
+    this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
+    return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved };
+  }
+
+  private async step(pass: string, index: number, total: number): Promise<void> {
+    const { tracked, env } = this;
+    env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
+    tracked.live.runPasses([pass]);
+    if (this.run.plantFault && !this.planted) {
+      plantFault(binaryen, tracked.live, this.run.plantFault);
+      this.planted = true;
+    }
+    const observation = tracked.observe();
+    const totals = this.totalsOf(pass);
+    totals.runs++;
+    const listed = this.follow?.passes[index];
+    if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
+    if (observation.changed.length + observation.added.length + observation.removed.length === 0 && observation.bytes.length === tracked.bytes.length) {
+      tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
+      this.record.push({ pass });
+      if (listed?.kept?.length || listed?.whole) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing the certificate lists`);
+      return;
+    }
+    const preBytes = tracked.bytes;
+    const preSizes = tracked.sizes;
+    const step: PassStep = {
+      pass,
+      pre: tracked.ir,
+      post: observation.post,
+      changed: observation.changed,
+      added: observation.added,
+      removed: observation.removed,
+      preBytes: () => preBytes,
+      postBytes: () => observation.bytes,
+    };
+    const keptByFile = listed ? new Map((listed.kept ?? []).map(([name, hash]) => [name, hash])) : undefined;
+    const verdicts = await checkStepFunctions(step, env.services, {
+      ...env.check,
+      concurrency: env.concurrency,
+      ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
+      onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps }),
+    });
+    const keep = keptByFile ? (v: StepVerdict) => keptByFile.has(v.name) && v.verdict.status === 'proved' : (v: StepVerdict) => v.verdict.status === 'proved';
+    const decision = decideStep(step, verdicts, keep, this.enforce);
+    tracked.settle(observation, decision.settlement);
+
+    const byName = new Map(verdicts.map((v) => [v.name, v]));
+    const kept = new Set(decision.kept);
+    const post = new Map(observation.post.functions.map((fn) => [fn.name, fn]));
+    const keptRecord: Array<[string, string, string]> = [];
+    for (const name of observation.changed) {
+      const verdict = byName.get(name)?.verdict;
+      const lost = Math.max(0, (preSizes.get(name) ?? 0) - (observation.sizes.get(name) ?? 0));
+      totals.steps++;
+      if (kept.has(name)) {
+        const method = verdict?.status === 'proved' ? verdict.method : 'unproved';
+        keptRecord.push([name, functionHash(post.get(name)!), byName.get(name)?.rule ? `${method} (${byName.get(name)!.rule})` : method]);
+        if (verdict?.status === 'proved') {
+          totals.proved++;
+          if (byName.get(name)!.cached) totals.cached++;
+          this.proved.push({ function: name, pass, index, method, cached: byName.get(name)!.cached });
+        } else {
+          totals.keptUnproved++;
+          this.unproved.push({ function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: 0 });
+        }
+        continue;
+      }
+      const why = decision.whole ? 'module-level' : decision.dragged.has(name) ? 'dragged' : reasonOf(verdict);
+      totals.reverted++;
+      totals.revertedBy[why] = (totals.revertedBy[why] ?? 0) + 1;
+      totals.bytesLost += lost;
+      this.unproved.push({
+        function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: lost,
+        ...(decision.whole ? { why: decision.whole } : decision.dragged.has(name) ? { why: decision.dragged.get(name)! } : {}),
+      });
+    }
+    if (decision.whole) totals.wholeReverts++;
+    keptRecord.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}), ...(decision.whole ? { whole: decision.whole } : {}) });
+    if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord, decision.whole, listed!.whole);
+  }
+
+  /** Follow mode: the settled step must be exactly the certificate's (same kept bodies, nothing more). */
+  private checkAgainstFile(pass: string, index: number, listed: Map<string, string>, kept: Array<[string, string, string]>, whole: string | undefined, listedWhole: string | undefined): void {
+    const where = `${pass} (pass ${index})`;
+    if (Boolean(whole) !== Boolean(listedWhole)) throw new PipelineRejected(`${where}: the certificate says the step ${listedWhole ? 'went back whole' : 'stayed'}, the replay says otherwise`);
+    const got = new Map(kept.map(([name, hash]) => [name, hash]));
+    for (const [name, hash] of listed) {
+      if (!got.has(name)) throw new PipelineRejected(`${where}: the step of ${name} the certificate keeps is not a change the replay proves`);
+      if (got.get(name) !== hash) throw new PipelineRejected(`${where}: ${name} does not have the body the certificate names`);
+    }
+  }
+
+  private totalsOf(pass: string): PassStepTotals {
+    let totals = this.totals.get(pass);
+    if (!totals) {
+      totals = { pass, runs: 0, steps: 0, proved: 0, cached: 0, keptUnproved: 0, reverted: 0, revertedBy: {}, bytesLost: 0, wholeReverts: 0 };
+      this.totals.set(pass, totals);
+    }
+    return totals;
+  }
+}
+
+const notChecked: Verdict = { status: 'unknown', reason: 'context', detail: 'not checked: not among the certificate\'s steps' };
+
+function reasonOf(verdict: Verdict | undefined): string {
+  if (!verdict) return 'not-checked';
+  return verdict.status === 'unknown' ? verdict.reason : verdict.status;
+}
