@@ -1,17 +1,24 @@
 import { availableParallelism } from 'node:os';
 import type { ResultCache } from '../cache/result-cache.js';
 import { resultCacheKey } from '../cache/result-cache.js';
-import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.js';
+import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { describeGenome } from '../islands/genome.js';
+import type { Resident } from '../islands/population.js';
+import { binaryenPreset, expandDefaultPipeline } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
+import type { EvaluationProof, IngestResult } from '../workers/binaryen-tasks.js';
+import { addTotals } from '../workers/pipeline/certificate-check.js';
+import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
+import type { FunctionVerdict, OptimizeReport, PassStepTotals, ProgressEvent, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
+import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
 import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import { jobVerdicts } from '../verify/proof-cache.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
-import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
+import { JobProgress } from './progress.js';
 import { versions } from './versions.js';
 
 export interface EngineConfig {
@@ -27,6 +34,8 @@ export interface EngineConfig {
   proofCache?: ProofCache;
   /** Answers for inputs seen before with the same options and versions. */
   resultCache?: ResultCache;
+  /** Certificates of strict outputs, by input and output: `verify` of such a pair re-checks its certificate. */
+  certificates?: CertificateStore;
 }
 
 export interface JobHooks {
@@ -38,6 +47,8 @@ export interface JobHooks {
 export interface OptimizeResult {
   output: Uint8Array;
   report: OptimizeReport;
+  /** strict mode: the chain of proved steps from the input to the output (`atoll optimize --proof FILE`). */
+  certificate?: Certificate;
 }
 
 export interface VerifyPairOptions {
@@ -45,14 +56,19 @@ export interface VerifyPairOptions {
   timeoutMs?: number;
   /** Feature override for reading both modules. */
   features?: string[];
+  /** A certificate to re-check (`--proof FILE`), as parsed JSON; it is not trusted. */
+  certificate?: unknown;
 }
 
 /** Strict by default: nothing unproved reaches the output unless the user asks for less. */
 export const DEFAULT_VERIFY_MODE = 'strict';
 
 /**
- * The optimize job as a library: ingest, archipelago, verification, assembly, emit. No transport here: the
- * daemon (and the CLI's private daemon) call it. One Engine keeps its worker pools warm across jobs.
+ * The optimize job as a library: ingest, archipelago, emit. No transport here: the daemon (and the CLI's
+ * private daemon) call it. One Engine keeps its worker pools warm across jobs. In strict mode every island
+ * applies its genome pass by pass with each (function, pass) step checked on its binaryen worker (z3 and
+ * the proof cache reached from there through a service port), so every module the search scores is proved
+ * equivalent to the input and the output is simply the best of them.
  */
 export class Engine {
   private readonly pool: BinaryenPool;
@@ -65,7 +81,12 @@ export class Engine {
       threads: config.islandThreads ?? availableParallelism(),
       ...(config.islandHeapMb ? { maxHeapMb: config.islandHeapMb } : {}),
     });
-    this.verifier = this.makeVerifier(config.solverTimeoutMs);
+    this.verifier = new Verifier({
+      threads: this.solverThreads(),
+      readIr: (bytes, flags) => this.pool.extractIr(bytes, flags),
+      ...(config.solverTimeoutMs ? { timeoutMs: config.solverTimeoutMs } : {}),
+      ...(config.proofCache ? { proofCache: config.proofCache } : {}),
+    });
   }
 
   async warmUp(): Promise<void> {
@@ -80,19 +101,19 @@ export class Engine {
   async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizeResult> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    const progress = (phase: ProgressEvent['phase'], message: string, percentage?: number) =>
-      hooks.onProgress?.({ phase, message, ...(percentage === undefined ? {} : { percentage }) });
-
-    progress('ingest', 'reading the module', 0);
+    const progress = new JobProgress(hooks.onProgress);
+    progress.phase('ingest', 'reading the module', 'ingest');
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
-    const hit = await this.resultCache()?.get(cacheKey);
+    const hit = await this.config.resultCache?.get(cacheKey);
     if (hit) {
-      progress('emit', 'unchanged input: answered from the result cache', 100);
+      progress.phase('emit', 'unchanged input: answered from the result cache', 'emit', 1);
       const total = Math.round(performance.now() - started);
+      const certificate = settings.verify === 'strict' ? await this.config.certificates?.get(input.sha256, sha256(hit.output)) : undefined;
       return {
         output: hit.output,
         report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
+        ...(certificate ? { certificate } : {}),
       };
     }
     const ingested = await this.pool.ingest(
@@ -101,19 +122,12 @@ export class Engine {
     );
     const ingestMs = performance.now() - started;
 
-    let verifyMs = 0;
-    /** A verifier failure on one candidate rejects that candidate; the job goes on with what is proved. */
-    const verifyFailures: OptimizeReport['failures'] = [];
-    const chain =
-      settings.verify === 'strict'
-        ? new ProvedChain(
-            { named: ingested.named, stripped: bytes, score: ingested.score },
-            this.verifier,
-            this.pool,
-            ingested.flags,
-            settings.objective,
-          )
-        : undefined;
+    const checking = settings.verify === 'off' ? undefined : await this.checking(progress, hooks.signal);
+    const passSteps = new Map<string, PassStepTotals>();
+    const evaluations = settings.islands * (settings.generations + 1);
+    progress.planSearch(evaluations + (checking ? 1 : 0));
+    // With checks, island 0's -Oz is a proved module; the baseline the report compares with is binaryen's own.
+    const baseline = checking ? this.baseline(ingested, settings, progress, hooks.signal) : undefined;
     const search = await runArchipelago(
       this.pool,
       {
@@ -129,68 +143,53 @@ export class Engine {
         flags: ingested.flags,
         passes: searchablePasses(ingested.features),
         plantFault: settings.plantFault,
+        ...(checking && settings.verify === 'strict' ? { checks: (island, generation) => checking.checks('strict', `${island}/${generation}`, () => describeSearch(island, generation, settings)) } : {}),
       },
       {
         signal: hooks.signal,
-        onGeneration: (generation, of) =>
-          progress(
-            generation === 0 ? 'baseline' : 'generation',
-            generation === 0 ? 'generation 0: starting genomes (island 0 is binaryen -Oz)' : `generation ${generation} of ${of}`,
-            Math.round(5 + (85 * generation) / (of + 1)),
-          ),
-        ...(chain && {
-          afterGeneration: async (generation, champion) => {
-            const t = performance.now();
-            try {
-              await chain.consider(champion, hooks.signal, (done, total) =>
-                progress('verify', `generation ${generation}: verified ${done} of ${total} functions`),
-              );
-            } catch (error) {
-              if (hooks.signal?.aborted) throw error;
-              const message = `verification failed, candidate not accepted: ${error instanceof Error ? error.message : String(error)}`;
-              verifyFailures.push({ generation, island: champion.island, error: message });
-              hooks.onLog?.(message);
-            }
-            verifyMs += performance.now() - t;
-          },
-        }),
+        onEvaluated: (island, generation, result) => {
+          progress.finished(`${island}/${generation}`, () => describeSearch(island, generation, settings));
+          if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
+        },
       },
     );
     for (const failure of search.failures) {
       hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
     }
+    const failures: OptimizeReport['failures'] = [...search.failures];
+    const baselineResult = baseline ? await baseline : search.baseline && { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) };
 
-    let verification: VerifyReport | undefined;
+    // report mode: the search ran unchecked; the champion's lineage is applied once more with every step
+    // checked and every step kept, to say which of them are proved.
+    let reported: ResidentChecked | undefined;
     if (settings.verify === 'report') {
-      const t = performance.now();
-      progress('verify', 'verifying the champion against the input', 92);
       try {
-        verification = await this.verifier.verifyModules(ingested.named, search.champion.named, {
-          featureFlags: ingested.flags,
-          sameLineage: true,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-          onProgress: (done, total) => progress('verify', `verified ${done} of ${total} functions`),
-        });
+        reported = await this.checkLineage(search.champion, ingested, settings, checking!, progress, hooks.signal);
+        for (const evaluation of reported.evaluations) for (const pass of evaluation.passes) addTotals(passSteps, pass);
+        if (reported.differs) hooks.onLog?.('the checked replay of the champion did not give the same bytes; the report describes the replay');
       } catch (error) {
         if (hooks.signal?.aborted) throw error;
-        const message = `verification failed: ${error instanceof Error ? error.message : String(error)}`;
-        verifyFailures.push({ generation: search.champion.generation, island: search.champion.island, error: message });
+        const message = `checking the champion's steps failed: ${error instanceof Error ? error.message : String(error)}`;
+        failures.push({ generation: search.champion.generation, island: search.champion.island, error: message });
         hooks.onLog?.(message);
       }
-      verifyMs += performance.now() - t;
     }
-    const optimizeMs = performance.now() - started - ingestMs - verifyMs;
+    const searchDone = performance.now();
 
-    progress('emit', 'writing the output', 97);
-    const emitStarted = performance.now();
-    const chosen = chain ? chain.accepted : { ...search.champion, how: 'champion' as const };
+    progress.phase('emit', 'writing the output', 'emit');
+    const chosen = search.champion;
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
     const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
     const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
     if (!WebAssembly.validate(output)) {
       throw new AtollError(ErrorCodes.InternalError, 'the optimized module does not validate in V8; nothing was written');
     }
+    const certificate = settings.verify === 'strict' ? this.certificate(input.sha256, output, ingested, settings, improved ? chosen : undefined) : undefined;
+    if (certificate) {
+      await this.config.certificates?.set(certificate).catch((error: unknown) => hooks.onLog?.(`certificate not stored: ${error instanceof Error ? error.message : String(error)}`));
+    }
     const emitDone = performance.now();
+    const verifyMs = Math.min(checking?.solverMs() ?? 0, searchDone - started - ingestMs);
 
     const report: OptimizeReport = {
       input: {
@@ -202,17 +201,9 @@ export class Engine {
       },
       output: { bytes: output.length, sha256: sha256(output) },
       objective: settings.objective,
-      baseline: search.baseline
-        ? { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) }
-        : null,
+      baseline: baselineResult ?? null,
       champion: improved
-        ? {
-            island: chosen.island,
-            generation: chosen.generation,
-            // A mosaic is the accepted module with some of this candidate's functions, not the candidate.
-            genome: [...(chosen.how === 'mosaic' ? ['(mosaic) proved functions taken from:'] : []), ...genomeOf(search, chosen)],
-            value: chosen.score.value,
-          }
+        ? { island: chosen.island, generation: chosen.generation, genome: chosen.lineage.map(describeGenome), value: chosen.score.value }
         : { island: -1, generation: -1, genome: [], value: ingested.score.value },
       settings: {
         islands: settings.islands,
@@ -227,35 +218,48 @@ export class Engine {
       },
       history: search.history,
       migrations: search.migrations,
-      failures: [...search.failures, ...verifyFailures],
-      ...verificationFields(settings, chain, verification, search, output.length),
+      failures,
+      ...verificationFields(settings, improved ? (settings.verify === 'report' ? reported : chosen.proof) : undefined, passSteps, checking),
       timeMs: {
         total: Math.round(emitDone - started),
         ingest: Math.round(ingestMs),
-        optimize: Math.round(optimizeMs),
+        optimize: Math.round(searchDone - started - ingestMs - verifyMs),
         verify: Math.round(verifyMs),
-        emit: Math.round(emitDone - emitStarted),
+        emit: Math.round(emitDone - searchDone),
       },
       cached: false,
     };
     try {
-      await this.resultCache()?.set(cacheKey, { output, report });
+      await this.config.resultCache?.set(cacheKey, { output, report });
     } catch (error) {
       // A cache that cannot be written costs the next run time, never this run its result.
       hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
     }
-    progress('emit', 'done', 100);
-    return { output, report };
+    progress.phase('emit', 'done', 'emit', 1);
+    return { output, report, ...(certificate ? { certificate } : {}) };
   }
 
   /**
-   * Checks any optimizer's output against its input (e.g. wasm-opt's). Both are read with the features the
-   * input needs (or the override); a candidate that needs more than that is itself an error.
+   * Checks any optimizer's output against its input (e.g. wasm-opt's), on a binaryen worker. With a
+   * certificate, that certificate is re-checked (and nothing else); without one, a certificate this engine
+   * wrote for exactly this pair is re-checked first, and the whole jump is checked function by function when
+   * there is none or it does not hold.
    */
   async verify(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions = {}, hooks: JobHooks = {}): Promise<VerifyReport> {
     const override = options.features && parseFeatureNames(options.features);
     const a = ingestBytes(base);
     const b = ingestBytes(candidate);
+    const progress = new JobProgress(hooks.onProgress, 'verify');
+    progress.planSearch(1);
+    const checking = await this.checking(progress, hooks.signal, options.timeoutMs);
+    if (options.certificate !== undefined) return this.recheck(base, candidate, options.certificate, checking, hooks.signal);
+    const stored = await this.config.certificates?.get(a.sha256, b.sha256);
+    const findings: string[] = [];
+    if (stored) {
+      const report = await this.recheck(base, candidate, stored, checking, hooks.signal);
+      if (report.module.accepted) return report;
+      findings.push(`a certificate atoll wrote for this pair did not check (${report.module.findings.join('; ')}); checked as a whole jump instead`);
+    }
     const [sideA, sideB] = await Promise.all([
       this.pool.ingest({ bytes: base, declared: a.declared, override }, hooks.signal),
       this.pool.ingest({ bytes: candidate, declared: b.declared, override }, hooks.signal),
@@ -264,90 +268,223 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
-    const verifier = options.timeoutMs ? this.makeVerifier(options.timeoutMs) : this.verifier;
-    try {
-      return await verifier.verifyModules(base, candidate, {
-        featureFlags: sideA.flags,
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onProgress: (done, total) =>
-          hooks.onProgress?.({ phase: 'verify', message: `verified ${done} of ${total} functions`, percentage: Math.round((100 * done) / total) }),
-      });
-    } finally {
-      if (verifier !== this.verifier) await verifier.close();
-    }
+    const report = await this.pool.verifyModules(
+      { base, candidate, flags: sideA.flags, ...checking.limits('verify', () => 'checking function pairs') },
+      hooks.signal,
+    );
+    return findings.length ? { ...report, module: { ...report.module, findings: [...findings, ...report.module.findings] } } : report;
   }
 
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.verifier.close()]);
   }
 
-  private resultCache(): ResultCache | undefined {
-    return this.config.resultCache;
-  }
-
   private solverThreads(): number {
     return this.config.solverThreads ?? availableParallelism();
   }
 
-  private makeVerifier(timeoutMs: number | undefined): Verifier {
-    return new Verifier({
-      threads: this.solverThreads(),
-      readIr: (bytes, flags) => this.pool.extractIr(bytes, flags),
-      ...(timeoutMs ? { timeoutMs } : {}),
-      ...(this.config.proofCache ? { proofCache: this.config.proofCache } : {}),
+  /**
+   * What a job's checking tasks share: z3 on this engine's solver pool, the proof cache under this job's
+   * verdicts (so a pair that timed out is not asked again by another island or generation), progress.
+   */
+  private async checking(progress: JobProgress, signal: AbortSignal | undefined, timeoutMs = this.config.solverTimeoutMs): Promise<JobChecking> {
+    const z3Version = await this.verifier.z3Version();
+    const verdicts = jobVerdicts(this.config.proofCache, new Map<string, Verdict>());
+    const clock = new SolverClock();
+    // Each worker task waits on z3 most of the time: a few in flight per solver thread keep the pool busy.
+    const concurrency = 2 * this.solverThreads();
+    const services = (id: string, describe: () => string): WorkerServices => ({
+      solve: (query) => clock.time(this.verifier.solve(query, signal)),
+      proofGet: (key) => verdicts.get(key),
+      proofSet: (key, verdict) => verdicts.set(key, verdict),
+      progress: (note: TaskProgress) => progress.evaluation(id, note, describe),
     });
+    const limits = (id: string, describe: () => string) => ({
+      z3Version,
+      concurrency,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      services: services(id, describe),
+    });
+    return {
+      limits,
+      checks: (mode, id, describe) => ({ mode, ...limits(id, describe) }),
+      solverMs: () => clock.total(),
+    };
+  }
+
+  /** binaryen's own -Oz of the input, unchecked: what the report compares the output with. */
+  private async baseline(ingested: IngestResult, settings: ResolvedOptions, progress: JobProgress, signal: AbortSignal | undefined): Promise<OptimizeReport['baseline']> {
+    const result = await this.pool.evaluate({ base: ingested.named, flags: ingested.flags, genome: binaryenPreset('Oz'), objective: settings.objective }, signal);
+    progress.finished('baseline', () => 'binaryen -Oz baseline');
+    return result.ok ? { bytes: result.score.size, value: result.score.value, ms: Math.round(result.ms) } : null;
+  }
+
+  /** report mode: the champion's lineage applied again with every step checked and kept. */
+  private async checkLineage(
+    champion: Resident,
+    ingested: IngestResult,
+    settings: ResolvedOptions,
+    checking: JobChecking,
+    progress: JobProgress,
+    signal: AbortSignal | undefined,
+  ): Promise<ResidentChecked> {
+    const evaluations: ResidentChecked['evaluations'] = [];
+    let base = ingested.named;
+    let stripped: Uint8Array = base;
+    for (const [i, genome] of champion.lineage.entries()) {
+      progress.phase('verify', `checking the champion's steps (genome ${i + 1} of ${champion.lineage.length})`, 'check', i / champion.lineage.length);
+      const result = await this.pool.evaluate(
+        {
+          base,
+          flags: ingested.flags,
+          genome: expandDefaultPipeline(genome),
+          objective: settings.objective,
+          ...(settings.plantFault && champion.island === settings.islands - 1 && i === 0 ? { plantFault: settings.plantFault } : {}),
+          checks: checking.checks('report', `check ${i}`, () => `checking the champion's steps (genome ${i + 1} of ${champion.lineage.length})`),
+        },
+        signal,
+      );
+      if (!result.ok) throw new Error(result.error);
+      const { segment: _segment, ...evaluation } = result.proof!;
+      evaluations.push(evaluation);
+      base = result.named;
+      stripped = result.stripped;
+    }
+    return { evaluations, differs: sha256(stripped) !== sha256(champion.stripped) };
+  }
+
+  /** The output's certificate: the champion's chain of proved steps, or no step when the output is the input. */
+  private certificate(inputSha: string, output: Uint8Array, ingested: IngestResult, settings: ResolvedOptions, chosen: Resident | undefined): Certificate {
+    const v = versions();
+    return {
+      format: CERTIFICATE_FORMAT,
+      versions: { atoll: v.atoll, binaryen: v.binaryen },
+      features: ingested.flags,
+      input: inputSha,
+      output: sha256(output),
+      keepNames: settings.keepNames,
+      segments: chosen?.proof?.segments ?? [],
+    };
+  }
+
+  private async recheck(base: Uint8Array, candidate: Uint8Array, certificate: unknown, checking: JobChecking, signal: AbortSignal | undefined): Promise<VerifyReport> {
+    const started = performance.now();
+    const v = versions();
+    const check = await this.pool.checkCertificate(
+      { input: base, output: candidate, certificate, versions: { atoll: v.atoll, binaryen: v.binaryen }, ...checking.limits('certificate', () => 'replaying the certificate') },
+      signal,
+    );
+    const functions: FunctionVerdict[] = check.functions.map((f) => ({
+      name: f.name,
+      verdict: { status: 'proved', method: methodOf(f.steps) },
+      steps: f.steps,
+      cached: false,
+      ms: 0,
+    }));
+    return {
+      functions,
+      totals: totals(functions),
+      module: check.accepted
+        ? { accepted: true, findings: [`certificate re-checked: ${check.steps} proved steps replayed from the input to this output, every module-level change checked at its step`] }
+        : { accepted: false, findings: [`certificate rejected: ${check.reason}`] },
+      unmatched: { base: [], candidate: [] },
+      timeMs: { total: Math.round(performance.now() - started), solver: Math.round(checking.solverMs()), cached: 0 },
+    };
   }
 }
 
-/** The genomes that produced the chosen module, when it is one the search produced (not a mosaic). */
-function genomeOf(search: ArchipelagoResult, chosen: { island: number; generation: number }): string[] {
-  const resident = search.residents
-    .flat()
-    .find((r) => r.island === chosen.island && r.generation === chosen.generation);
-  return resident ? resident.lineage.map(describeGenome) : [];
+interface JobChecking {
+  limits(id: string, describe: () => string): { z3Version: string; concurrency: number; timeoutMs?: number; services: WorkerServices };
+  checks(mode: 'strict' | 'report', id: string, describe: () => string): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
+  /** Time during which at least one z3 query of the job was outstanding. */
+  solverMs(): number;
+}
+
+/** report mode: the champion's lineage checked step by step. */
+interface ResidentChecked {
+  evaluations: Array<Omit<EvaluationProof, 'segment'>>;
+  /** The checked replay gave other bytes than the search (binaryen nondeterminism). */
+  differs: boolean;
+}
+
+/** The union of the intervals during which queries were outstanding, so overlapping queries count once. */
+class SolverClock {
+  private outstanding = 0;
+  private since = 0;
+  private sum = 0;
+
+  async time<T>(query: Promise<T>): Promise<T> {
+    if (this.outstanding++ === 0) this.since = performance.now();
+    try {
+      return await query;
+    } finally {
+      if (--this.outstanding === 0) this.sum += performance.now() - this.since;
+    }
+  }
+
+  total(): number {
+    return this.sum + (this.outstanding > 0 ? performance.now() - this.since : 0);
+  }
+}
+
+function describeSearch(island: number, generation: number, settings: ResolvedOptions): string {
+  const of = settings.generations;
+  return generation === 0 ? `generation 0 of ${of}: starting genomes (island 0 is binaryen -Oz)` : `generation ${generation} of ${of} (island ${island})`;
+}
+
+/** The method a chain of steps is reported under: its strongest proof (identical and alpha steps are free). */
+function methodOf(steps: Array<{ method: string }>): Extract<Verdict, { status: 'proved' }>['method'] {
+  const order = ['induction', 'smt', 'local-change', 'alpha', 'identical'] as const;
+  return order.find((m) => steps.some((s) => s.method === m)) ?? 'identical';
 }
 
 /** The report's verification fields for the mode that ran. */
 function verificationFields(
   settings: ResolvedOptions,
-  chain: ProvedChain | undefined,
-  verification: VerifyReport | undefined,
-  search: ArchipelagoResult,
-  outputBytes: number,
-): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'verificationSteps' | 'proofTax'> {
+  proof: { evaluations: Array<Omit<EvaluationProof, 'segment'>> } | undefined,
+  passSteps: Map<string, PassStepTotals>,
+  checking: JobChecking | undefined,
+): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'proofTax' | 'passSteps' | 'unprovedSteps'> {
   if (settings.verify === 'off') return { verifiedStatus: 'unverified' };
-  if (settings.verify === 'report') {
-    if (!verification) return { verifiedStatus: 'unverified' };
-    return { verification, verifiedStatus: fullyProved(verification) ? 'proved' : 'partially-proved' };
+  const passes = [...passSteps.values()];
+  const evaluations = proof?.evaluations ?? [];
+  const chains = new Map<string, Array<{ pass: string; method: string; cached: boolean }>>();
+  for (const e of evaluations) {
+    for (const step of e.proved) chains.set(step.function, [...(chains.get(step.function) ?? []), { pass: step.pass, method: step.method, cached: step.cached }]);
   }
-  const provedInOutput = [...chain!.provenance.values()];
-  const rejected = [...chain!.rejected.values()].filter((f) => !chain!.provenance.has(f.name));
-  const last = chain!.steps.findLast((s) => s.outcome !== 'rejected');
-  const sum = (pick: (s: Step) => number) => chain!.steps.reduce((n, s) => n + pick(s), 0);
+  // A function's verdict is a cache answer when every step that needed a checker came from the proof cache.
+  const fromCache = (steps: Array<{ method: string; cached: boolean }>) => steps.every((s) => s.cached || s.method === 'identical' || s.method === 'alpha');
+  const unproved: StepRecord[] = evaluations.flatMap((e) => e.unproved);
+  const functions: FunctionVerdict[] = [...chains]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, steps]) => ({ name, verdict: { status: 'proved', method: methodOf(steps) }, steps: steps.map(({ pass, method }) => ({ pass, method })), cached: fromCache(steps), ms: 0 }));
+  // Each function whose changes did not all go through, once, with the first verdict that kept one out.
+  const rejected = new Map<string, FunctionVerdict>();
+  for (const step of unproved) {
+    if (!rejected.has(step.function)) rejected.set(step.function, { name: step.function, verdict: step.verdict, pass: step.pass, cached: false, ms: 0 });
+  }
+  const solver = Math.round(checking?.solverMs() ?? 0);
+  const verification: VerifyReport = {
+    functions: settings.verify === 'strict' ? functions : [...functions.filter((f) => !rejected.has(f.name)), ...rejected.values()],
+    totals: totals(settings.verify === 'strict' ? functions : [...functions.filter((f) => !rejected.has(f.name)), ...rejected.values()]),
+    module: {
+      accepted: settings.verify === 'strict' || unproved.every((s) => !s.why?.startsWith('module-level')),
+      findings: [settings.verify === 'strict'
+        ? 'every kept step was proved against the module before its pass, module-level changes included (see passSteps)'
+        : `${unproved.length} step${unproved.length === 1 ? '' : 's'} kept without a proof (see unprovedSteps)`],
+    },
+    unmatched: { base: [], candidate: [] },
+    timeMs: { total: solver, solver, cached: 0 },
+  };
+  if (settings.verify === 'report') {
+    return { verification, verifiedStatus: unproved.length === 0 ? 'proved' : 'partially-proved', passSteps: passes, unprovedSteps: unproved };
+  }
   return {
     verifiedStatus: 'proved',
-    verification: {
-      functions: provedInOutput,
-      totals: totals([...provedInOutput, ...rejected]),
-      module: last?.report.module ?? { accepted: true, findings: ['no change was accepted: the output is the input'] },
-      unmatched: last?.report.unmatched ?? { base: [], candidate: [] },
-      timeMs: {
-        total: sum((s) => s.ms),
-        solver: sum((s) => s.report.timeMs.solver),
-        cached: sum((s) => s.report.timeMs.cached),
-      },
-    },
-    rejected,
-    verificationSteps: chain!.steps.map((s) => ({
-      generation: s.generation,
-      island: s.island,
-      candidateBytes: s.candidateSize,
-      outcome: s.outcome,
-      taken: s.taken,
-      changed: changedFunctions(s.report).length,
-      proved: s.report.totals.proved,
-      ms: s.ms,
-    })),
-    proofTax: outputBytes - search.champion.score.size,
+    verification,
+    rejected: [...rejected.values()],
+    passSteps: passes,
+    unprovedSteps: unproved,
+    proofTax: unproved.reduce((sum, s) => sum + s.bytesLost, 0),
   };
 }

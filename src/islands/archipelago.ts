@@ -2,9 +2,10 @@ import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topo
 import { Prng } from '../util/prng.js';
 import { describeGenome, type Genome } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, fairReplace, type Resident } from './population.js';
-import type { BinaryenPool } from '../workers/binaryen-pool.js';
-import { islandStart, REFINEMENT_SEEDS } from './presets.js';
+import { best, fairReplace, type Resident, type ResidentProof } from './population.js';
+import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
+import type { EvaluateResult } from '../workers/binaryen-tasks.js';
+import { expandDefaultPipeline, islandStart, REFINEMENT_SEEDS } from './presets.js';
 import { neighbours } from './topology.js';
 
 /**
@@ -33,20 +34,28 @@ export interface ArchipelagoConfig {
   capacity?: number;
   /** Test-only: the last island corrupts this function after its passes. */
   plantFault?: string | undefined;
+  /**
+   * Strict mode: each evaluation applies its genome pass by pass with every step checked, so every resident
+   * is a module proved equivalent to the input and the search scores proved modules. Called per evaluation
+   * for the services its checks use.
+   */
+  checks?: (island: number, generation: number) => NonNullable<EvaluateRequest['checks']>;
 }
 
 export interface ArchipelagoHooks {
   signal?: AbortSignal | undefined;
   onGeneration?: (generation: number, of: number) => void;
-  /** Awaited after each generation with the best module found so far (strict mode verifies it). */
+  /** Awaited after each generation with the best module found so far. */
   afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
+  /** Every evaluation's result, as it arrives. */
+  onEvaluated?: (island: number, generation: number, result: EvaluateResult) => void;
 }
 
 export interface ArchipelagoResult {
   champion: Resident;
   /** Island 0's generation-0 module: binaryen's own -Oz, or undefined if that evaluation failed. */
   baseline: { resident: Resident; ms: number } | undefined;
-  /** Every island's residents at the end, for the verifier's mosaic. */
+  /** Every island's residents at the end. */
   residents: Resident[][];
   history: GenerationRecord[];
   migrations: MigrationRecord[];
@@ -104,12 +113,14 @@ export async function runArchipelago(
           {
             base: child.base,
             flags: config.flags,
-            genome: child.genome,
+            genome: config.checks ? expandDefaultPipeline(child.genome) : child.genome,
             objective: config.objective,
             ...(config.plantFault && island.index === config.islands - 1 ? { plantFault: config.plantFault } : {}),
+            ...(config.checks ? { checks: config.checks(island.index, generation) } : {}),
           },
           hooks.signal,
         );
+        hooks.onEvaluated?.(island.index, generation, result);
         return { child, result };
       }),
     );
@@ -129,6 +140,7 @@ export async function runArchipelago(
             score: outcome.result.score,
             island: island.index,
             generation,
+            ...(outcome.result.proof ? { proof: extendProof(outcome.child.parent, outcome.result.proof) } : {}),
           };
           fairReplace(island.residents, resident, capacity);
           if (generation === 0 && island.index === 0) baseline = { resident, ms: outcome.result.ms };
@@ -181,6 +193,17 @@ interface Child {
   base: Uint8Array;
   genome: Genome;
   lineage: Genome[];
+  /** The resident a refine genome is applied to. */
+  parent?: Resident;
+}
+
+/** A refined module's proof continues its parent's: the chain runs from the input through both. */
+function extendProof(parent: Resident | undefined, proof: NonNullable<Extract<EvaluateResult, { ok: true }>['proof']>): ResidentProof {
+  const { segment, ...evaluation } = proof;
+  return {
+    segments: [...(parent?.proof?.segments ?? []), segment],
+    evaluations: [...(parent?.proof?.evaluations ?? []), evaluation],
+  };
 }
 
 /** What an island evaluates this generation: its starting genome first, then a mutation of a resident. */
@@ -204,7 +227,7 @@ function proposeChild(island: Island, generation: number, config: ArchipelagoCon
       ? last
       : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...parent.lineage[0]!.knobs, converge: 1 } };
   const { genome } = mutate(start, config.passes, island.rng);
-  return { base: parent.named, genome, lineage: [...parent.lineage, genome] };
+  return { base: parent.named, genome, lineage: [...parent.lineage, genome], parent };
 }
 
 /** Binary tournament among the residents. */

@@ -68,6 +68,17 @@ function levels(preset: PresetName): Knobs {
   return { ...DEFAULT_KNOBS, optimizeLevel, shrinkLevel };
 }
 
+/**
+ * The genome as the passes it runs: each `default-pipeline` pseudo-pass written out as binaryen's default
+ * pipeline at the genome's levels (byte for byte what `optimize()` runs; test/integration/presets.test.ts).
+ * Applying a genome with every step checked needs this: `optimize()` is one opaque step.
+ */
+export function expandDefaultPipeline(genome: Genome): Genome {
+  const { optimizeLevel, shrinkLevel } = genome.knobs;
+  const passes = genome.passes.flatMap((pass) => (pass === DEFAULT_PIPELINE ? defaultPipelinePasses(optimizeLevel, shrinkLevel) : [pass]));
+  return { ...genome, passes, knobs: { ...genome.knobs } };
+}
+
 /** A preset as an explicit pass list, which the search can then mutate pass by pass. */
 export function explicitPreset(preset: PresetName): Genome {
   const knobs = levels(preset);
