@@ -16,9 +16,9 @@ export interface OutputChoice {
 }
 
 export type Command =
-  | { name: 'optimize'; input: string; output: string; options: OptimizeOptions; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'optimize'; input: string; output: string; proof?: string; options: OptimizeOptions; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
-  | { name: 'verify'; base: string; candidate: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'verify'; base: string; candidate: string; proof?: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'cache'; action: 'stats' | 'clear'; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'help' };
@@ -119,10 +119,17 @@ export function parseCommand(argv: string[]): Command {
     case '-h':
       return { name: 'help' };
     case 'optimize': {
-      const { values, positionals: given } = parse(rest, { output: { type: 'string', short: 'o' }, ...OPTIMIZE_FLAGS });
+      const { values, positionals: given } = parse(rest, { output: { type: 'string', short: 'o' }, proof: { type: 'string' }, ...OPTIMIZE_FLAGS });
       const [input] = positionals('optimize', given, ['IN']);
       if (values.output === undefined) throw new UsageError('atoll optimize needs -o OUT');
-      return { name: 'optimize', input: resolve(input!), output: resolve(values.output), options: optimizeOptions(values), ...common(values) };
+      return defined({
+        name: 'optimize' as const,
+        input: resolve(input!),
+        output: resolve(values.output),
+        proof: values.proof === undefined ? undefined : resolve(values.proof),
+        options: optimizeOptions(values),
+        ...common(values),
+      });
     }
     case 'watch': {
       const { values, positionals: given } = parse(rest, {
@@ -147,12 +154,13 @@ export function parseCommand(argv: string[]): Command {
       return { name: 'watch', watch, keepAlive: values['keep-alive'], ...common(values) };
     }
     case 'verify': {
-      const { values, positionals: given } = parse(rest, { timeout: { type: 'string' }, features: { type: 'string' } });
+      const { values, positionals: given } = parse(rest, { timeout: { type: 'string' }, features: { type: 'string' }, proof: { type: 'string' } });
       const [base, candidate] = positionals('verify', given, ['BASE', 'CANDIDATE']);
       return defined({
         name: 'verify' as const,
         base: resolve(base!),
         candidate: resolve(candidate!),
+        proof: values.proof === undefined ? undefined : resolve(values.proof),
         timeoutMs: integer('--timeout', values.timeout),
         features: list(values.features),
         ...common(values),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CacheClearResult, CacheName, CacheStats } from '../protocol/cache.js';
+import { DiskCertificateStore } from './certificate-store.js';
 import { DiskProofCache } from './proof-cache.js';
 import { DiskResultCache } from './result-cache.js';
 
@@ -8,10 +9,14 @@ export interface CacheLimits {
   resultBytes?: number;
 }
 
-/** Both caches of one cache directory: `<dir>/proofs` and `<dir>/results`. */
+/**
+ * The caches of one cache directory: `<dir>/proofs`, `<dir>/results` and `<dir>/certificates` (the chains of
+ * proved steps behind strict results; cleared with the results they belong to).
+ */
 export class Caches {
   readonly proofs: DiskProofCache;
   readonly results: DiskResultCache;
+  readonly certificates: DiskCertificateStore;
 
   constructor(
     readonly directory: string,
@@ -19,6 +24,7 @@ export class Caches {
   ) {
     this.proofs = new DiskProofCache(join(directory, 'proofs'), limits.proofMemoryBytes);
     this.results = new DiskResultCache(join(directory, 'results'), limits.resultBytes);
+    this.certificates = new DiskCertificateStore(join(directory, 'certificates'));
   }
 
   async stats(): Promise<CacheStats> {
@@ -28,9 +34,11 @@ export class Caches {
   async clear(which: readonly CacheName[] = ['proofs', 'results']): Promise<CacheClearResult> {
     const total: CacheClearResult = { removedEntries: 0, removedBytes: 0 };
     for (const name of which) {
-      const removed = await this[name].clear();
-      total.removedEntries += removed.removedEntries;
-      total.removedBytes += removed.removedBytes;
+      for (const store of name === 'results' ? [this.results, this.certificates] : [this.proofs]) {
+        const removed = await store.clear();
+        total.removedEntries += removed.removedEntries;
+        total.removedBytes += removed.removedBytes;
+      }
     }
     return total;
   }

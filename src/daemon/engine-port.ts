@@ -1,5 +1,6 @@
 import type { OptimizeOptions } from '../engine/options.js';
 import type { OptimizeReport, ProgressEvent, VerifyReport } from '../protocol/report.js';
+import type { Certificate } from '../verify/certificate.js';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -10,6 +11,8 @@ export interface JobHooks {
 export interface VerifyOptions {
   timeoutMs?: number;
   features?: string[];
+  /** A certificate to re-check, as parsed from its file (not trusted). */
+  certificate?: unknown;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface VerifyOptions {
  */
 export interface DaemonEngine {
   warmUp(): Promise<void>;
-  optimize(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks): Promise<{ output: Uint8Array; report: OptimizeReport }>;
+  optimize(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks): Promise<{ output: Uint8Array; report: OptimizeReport; certificate?: Certificate }>;
   verify?(base: Uint8Array, candidate: Uint8Array, options: VerifyOptions, hooks: JobHooks): Promise<VerifyReport>;
   status(): { islandThreads: number; solverThreads?: number; queued: number };
   close(): Promise<void>;

@@ -13,6 +13,22 @@ export async function readModuleSource(source: ModuleSource): Promise<Uint8Array
   }
 }
 
+/** A certificate file as JSON (its content is checked by the engine, which trusts none of it). */
+export async function readProofFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new AtollError(ErrorCodes.FileNotFound, `cannot read ${path}: ${reason}`, { path });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new AtollError(ErrorCodes.BadOption, `the proof file ${path} is not JSON: ${(error as Error).message}`, { path });
+  }
+}
+
 /** Atomic, so a reader of the output (a dev server, a watcher) never sees half a module. */
 export async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
   try {

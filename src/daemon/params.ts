@@ -100,25 +100,27 @@ function optimizeOptions(value: unknown, where: string): OptimizeOptions {
 
 export function optimizeParams(value: unknown): OptimizeParams {
   const fields = record(value, 'params');
-  onlyKnown(fields, ['input', 'outputPath', 'options', 'workDoneToken'], 'params');
+  onlyKnown(fields, ['input', 'outputPath', 'options', 'proofPath', 'workDoneToken'], 'params');
   if (fields['input'] === undefined) throw invalidParams('params.input is required');
   return {
     input: moduleSource(fields['input'], 'params.input'),
     outputPath: optional(fields, 'outputPath', absolutePath, 'params'),
     options: optional(fields, 'options', optimizeOptions, 'params') ?? {},
+    proofPath: optional(fields, 'proofPath', absolutePath, 'params'),
     workDoneToken: optional(fields, 'workDoneToken', token, 'params'),
   };
 }
 
 export function verifyParams(value: unknown): VerifyParams {
   const fields = record(value, 'params');
-  onlyKnown(fields, ['base', 'candidate', 'timeoutMs', 'features', 'workDoneToken'], 'params');
+  onlyKnown(fields, ['base', 'candidate', 'timeoutMs', 'features', 'proofPath', 'workDoneToken'], 'params');
   for (const key of ['base', 'candidate']) if (fields[key] === undefined) throw invalidParams(`params.${key} is required`);
   return {
     base: moduleSource(fields['base'], 'params.base'),
     candidate: moduleSource(fields['candidate'], 'params.candidate'),
     timeoutMs: optional(fields, 'timeoutMs', number, 'params'),
     features: optional(fields, 'features', strings, 'params'),
+    proofPath: optional(fields, 'proofPath', absolutePath, 'params'),
     workDoneToken: optional(fields, 'workDoneToken', token, 'params'),
   };
 }

@@ -9,6 +9,11 @@ export interface OptimizeParams extends WorkDoneProgressParams {
   /** Absolute path the daemon writes the output to (atomically). Without it the bytes come back in the result. */
   outputPath?: string;
   options?: OptimizeOptions;
+  /**
+   * Absolute path the daemon writes the output's certificate to (JSON, atomically): the chain of proved steps
+   * from the input to the output, which `atoll/verify` with `proofPath` re-checks. Strict mode only.
+   */
+  proofPath?: string;
 }
 
 export interface OptimizeResult {
@@ -17,6 +22,8 @@ export interface OptimizeResult {
   outputPath?: string;
   /** The output module, base64, when the request named no output path. */
   outputBase64?: string;
+  /** Set when the request named a proof path and the certificate was written there. */
+  proofPath?: string;
 }
 
 export const OptimizeRequest = new RequestType<OptimizeParams, OptimizeResult, void>('atoll/optimize');

@@ -8,7 +8,7 @@ export async function optimizeCommand(command: Extract<Command, { name: 'optimiz
   const result = await runDaemonJob(command.daemon, command.out, (connection, workDoneToken, cancel) =>
     connection.sendRequest(
       OptimizeRequest,
-      { input: { path: command.input }, outputPath: command.output, options: command.options, workDoneToken },
+      { input: { path: command.input }, outputPath: command.output, ...(command.proof ? { proofPath: command.proof } : {}), options: command.options, workDoneToken },
       cancel,
     ),
   );

@@ -1,6 +1,6 @@
 import { AtollError, ErrorCodes } from '../../protocol/errors.js';
 import type { VerifyReport } from '../../protocol/report.js';
-import { readModuleSource } from '../module-io.js';
+import { readModuleSource, readProofFile } from '../module-io.js';
 import { verifyParams } from '../params.js';
 import { runJob } from '../run-job.js';
 import type { RequestContext } from '../session.js';
@@ -16,6 +16,7 @@ export async function verify(context: RequestContext, raw: unknown): Promise<Ver
   const options = {
     ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
     ...(params.features === undefined ? {} : { features: params.features }),
+    ...(params.proofPath === undefined ? {} : { certificate: await readProofFile(params.proofPath) }),
   };
   return runJob(context, 'verify', params.workDoneToken, (hooks) => engine.verify!(base, candidate, options, hooks));
 }
