@@ -1,32 +1,23 @@
-import { canonicalFunction, sha256, type IrFunction, type IrNode } from '../wasm/ir.js';
+import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
-import { forEachNode } from './context.js';
 import { isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-encoder-2';
-
-function calleesOf(node: IrNode | null): string[] {
-  const names = new Set<string>();
-  forEachNode(node, (n) => {
-    if (n.kind === 'call' && n.name) names.add(n.name);
-  });
-  return [...names].sort();
-}
+export const ENCODER_VERSION = 'atoll-encoder-3';
 
 /** The callees reachable by inlining from `fn`, with their bodies (what the encoding may have read). */
 function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {
   const seen = new Set<string>();
   const parts: string[] = [];
   const visit = (node: IrNode | null) => {
-    for (const name of calleesOf(node)) {
+    for (const name of calleesOf(node).sort()) {
       if (seen.has(name)) continue;
       seen.add(name);
       const callee = ctx.functions.get(name);
       if (!callee) continue;
       const policy = ctx.policy(name);
       const readsBody = policy === 'inline' || isExpandedCallee(name, ctx);
-      parts.push(`${name}:${policy}:${readsBody ? canonicalFunction(callee) : `${callee.params.join()}->${callee.results.join()}`}`);
+      parts.push(`${name}:${policy}:${readsBody ? canonicalFunction(callee) : signatureOf(callee)}`);
       if (readsBody) visit(callee.body);
     }
   };

@@ -1,8 +1,8 @@
 import type { Verdict } from '../protocol/report.js';
-import { functionHash, type IrFunction } from '../wasm/ir.js';
+import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey } from './cache-key.js';
-import { hasLoop, type ModuleContext } from './context.js';
+import type { ModuleContext } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
@@ -115,7 +115,7 @@ class PairCheck {
       const same = JSON.stringify(fa.imported) === JSON.stringify(fb.imported);
       return { verdict: same ? { status: 'proved', method: 'identical' } : unknown('unsupported', 'an import became a definition or the reverse'), cached: false };
     }
-    if (fa.params.join() !== fb.params.join() || fa.results.join() !== fb.results.join()) {
+    if (!sameSignature(fa, fb)) {
       return { verdict: unknown('signature-changed'), cached: false };
     }
     if (functionHash(fa) === functionHash(fb)) return { verdict: { status: 'proved', method: 'identical' }, cached: false };

@@ -1,36 +1,10 @@
-import type { IrFunction, IrGlobal, IrModule, IrNode } from '../wasm/ir.js';
+import { calleesOf, forEachNode, hasLoop, type IrFunction, type IrGlobal, type IrModule } from '../wasm/ir.js';
 
 /** How a call to an internal function is encoded. */
 export type CallPolicy = 'inline' | 'pure' | 'opaque';
 
 export const INLINE_SIZE_LIMIT = 120;
 export const INLINE_DEPTH_LIMIT = 4;
-
-export function forEachNode(node: IrNode | null, visit: (node: IrNode) => void): void {
-  if (!node) return;
-  const stack: IrNode[] = [node];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    visit(current);
-    for (const kid of current.kids) if (kid) stack.push(kid);
-  }
-}
-
-export function hasLoop(node: IrNode | null): boolean {
-  let found = false;
-  forEachNode(node, (n) => {
-    if (n.kind === 'loop') found = true;
-  });
-  return found;
-}
-
-function callees(fn: IrFunction): Set<string> {
-  const result = new Set<string>();
-  forEachNode(fn.body, (n) => {
-    if (n.kind === 'call' && n.name) result.add(n.name);
-  });
-  return result;
-}
 
 const TRAPPING_OPS = /^(DivS|DivU|RemS|RemU)Int|^TruncS|^TruncU/;
 
@@ -45,10 +19,10 @@ function isPure(fn: IrFunction, globals: Map<string, IrGlobal>): boolean {
         pure = false;
         break;
       case 'global.get':
-        if (globals.get(n.name!)?.mutable !== false || globals.get(n.name!)?.init === undefined) pure = false;
+        if (globals.get(n.global)?.mutable !== false || globals.get(n.global)?.init === undefined) pure = false;
         break;
       case 'unary': case 'binary':
-        if (TRAPPING_OPS.test(n.op!)) pure = false;
+        if (TRAPPING_OPS.test(n.op)) pure = false;
         break;
       default:
         break;
@@ -73,7 +47,7 @@ export class ModuleContext {
   /** Functions that can reach themselves through direct calls (Tarjan's SCCs, iteratively). */
   private findRecursion(): void {
     const edges = new Map<string, string[]>();
-    for (const fn of this.module.functions) edges.set(fn.name, [...callees(fn)].filter((c) => this.functions.has(c)));
+    for (const fn of this.module.functions) edges.set(fn.name, calleesOf(fn.body).filter((c) => this.functions.has(c)));
     const index = new Map<string, number>();
     const low = new Map<string, number>();
     const onStack = new Set<string>();

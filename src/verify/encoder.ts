@@ -1,4 +1,4 @@
-import type { IrFunction, IrNode } from '../wasm/ir.js';
+import { signatureOf, type IrBr, type IrBrTable, type IrCall, type IrCallIndirect, type IrFunction, type IrIf, type IrLoop, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { INLINE_DEPTH_LIMIT } from './context.js';
 import { floatBinary, floatUnary } from './encoder-float.js';
@@ -152,8 +152,8 @@ export class SideEncoder implements MemorySink {
    */
   runFromHeader(path: IrNode[], resultTypes: string[]): SideResult {
     const labels = path.map((node) => this.openLabel(node));
-    const loop = path[path.length - 1]!;
-    let value = this.exec(loop.kids[0]!);
+    const loop = path[path.length - 1] as IrLoop;
+    let value = this.exec(loop.body);
     for (let d = path.length - 1; d >= 0; d--) {
       const node = path[d]!;
       if (d < path.length - 1) value = this.continueAfter(node, path[d + 1]!, value);
@@ -167,19 +167,19 @@ export class SideEncoder implements MemorySink {
     switch (node.kind) {
       case 'block': {
         let last = value;
-        for (const kid of node.kids.slice(node.kids.indexOf(child) + 1)) last = kid ? this.exec(kid) : undefined;
+        for (const kid of node.children.slice(node.children.indexOf(child) + 1)) last = this.exec(kid);
         return last;
       }
       case 'if':
-        if (node.kids[0] === child) throw new Unsupported('loop', 'loop in a condition');
+        if (node.condition === child) throw new Unsupported('loop', 'loop in a condition');
         return value;
       case 'loop':
         return value;
       case 'local.set': {
         // A dead path carries no value; what it sets is never observed.
-        const set = value ?? literal(0n, this.frame.widths[node.index!]!);
-        this.frame.locals[node.index!] = set.term;
-        return node.flag ? set : undefined;
+        const set = value ?? literal(0n, this.frame.widths[node.local]!);
+        this.frame.locals[node.local] = set.term;
+        return node.tee ? set : undefined;
       }
       case 'drop':
         return undefined;
@@ -252,8 +252,8 @@ export class SideEncoder implements MemorySink {
     return type === 'none' || type === 'unreachable' ? undefined : literal(0n, widthOf(type));
   }
 
-  private execValue(node: IrNode | null): Value {
-    const value = node ? this.exec(node) : undefined;
+  private execValue(node: IrNode): Value {
+    const value = this.exec(node);
     // A child of type unreachable leaves the path dead; its "value" is never observed.
     return value ?? literal(0n, 32);
   }
@@ -264,52 +264,51 @@ export class SideEncoder implements MemorySink {
 
   exec(node: IrNode): Value | undefined {
     if (this.alive === 'false') return this.dead(node.type);
-    const k = node.kids;
     switch (node.kind) {
       case 'nop':
         return undefined;
       case 'const': {
         if (node.value === 'nan') throw new Unsupported('unsupported', 'NaN constant (binaryen.js hides its payload)');
         if (node.type === 'v128') throw new Unsupported('unsupported', 'v128 constant');
-        return literal(BigInt(node.value!), widthOf(node.type));
+        return literal(BigInt(node.value), widthOf(node.type));
       }
       case 'local.get':
-        return { width: this.frame.widths[node.index!]!, term: this.frame.locals[node.index!]! };
+        return { width: this.frame.widths[node.local]!, term: this.frame.locals[node.local]! };
       case 'local.set': {
-        const v = this.execValue(k[0]!);
-        this.frame.locals[node.index!] = v.term;
-        return node.flag ? v : undefined;
+        const v = this.execValue(node.value);
+        this.frame.locals[node.local] = v.term;
+        return node.tee ? v : undefined;
       }
       case 'global.get':
-        return this.globalGet(node.name!, widthOf(node.type));
+        return this.globalGet(node.global, widthOf(node.type));
       case 'global.set': {
-        const v = this.execValue(k[0]!);
-        const i = this.shared.globals.indexOf(node.name!);
-        if (i < 0) throw new Unsupported('unsupported', `global.set of ${node.name} (not a global of the base)`);
+        const v = this.execValue(node.value);
+        const i = this.shared.globals.indexOf(node.global);
+        if (i < 0) throw new Unsupported('unsupported', `global.set of ${node.global} (not a global of the base)`);
         this.env.globals[i] = v.term;
         return undefined;
       }
       case 'unary': {
-        const v = this.execValue(k[0]!);
-        const result = /Float|Reinterpret|ToFloat/.test(node.op!) ? floatUnary(this, node.op!, v) : intUnary(this, node.op!, v);
+        const v = this.execValue(node.value);
+        const result = /Float|Reinterpret|ToFloat/.test(node.op) ? floatUnary(this, node.op, v) : intUnary(this, node.op, v);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
       case 'binary': {
-        const a = this.execValue(k[0]!);
-        const b = this.execValue(k[1]!);
-        const result = /Float/.test(node.op!) ? floatBinary(this, node.op!, a, b) : intBinary(this, node.op!, a, b);
+        const a = this.execValue(node.left);
+        const b = this.execValue(node.right);
+        const result = /Float/.test(node.op) ? floatBinary(this, node.op, a, b) : intBinary(this, node.op, a, b);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
       case 'select': {
-        const a = this.execValue(k[0]!);
-        const b = this.execValue(k[1]!);
-        const c = this.execValue(k[2]!);
+        const a = this.execValue(node.ifTrue);
+        const b = this.execValue(node.ifFalse);
+        const c = this.execValue(node.condition);
         return this.value(a.width, ite(this.isTrue(c), a.term, b.term));
       }
       case 'drop':
-        this.exec(k[0]!);
+        this.exec(node.value);
         return undefined;
       case 'unreachable':
         this.trap('true');
@@ -325,7 +324,7 @@ export class SideEncoder implements MemorySink {
           this.alive = 'false';
           return this.dead(node.type);
         }
-        if (this.unroll === 0) throw new Unsupported('loop', `loop ${node.name ?? ''}`.trim());
+        if (this.unroll === 0) throw new Unsupported('loop', `loop ${node.label ?? ''}`.trim());
         return this.unrolled(node);
       }
       case 'br':
@@ -333,7 +332,7 @@ export class SideEncoder implements MemorySink {
       case 'br_table':
         return this.brTable(node);
       case 'return': {
-        const v = k[0] ? this.exec(k[0]) : undefined;
+        const v = node.value ? this.exec(node.value) : undefined;
         if (this.alive !== 'false') this.frame.returns.push({ guard: this.alive, snap: this.snapshot(), values: v ? [v] : [] });
         this.alive = 'false';
         return undefined;
@@ -364,43 +363,47 @@ export class SideEncoder implements MemorySink {
   }
 
   private memoryOp(node: IrNode): Value | undefined {
-    const k = node.kids;
     switch (node.kind) {
       case 'load': {
-        const ptr = this.execValue(k[0]!);
-        return this.memoryModel('load').load(this, ptr, BigInt(node.value!), node.index!, node.flag ?? false, widthOf(node.type));
+        const ptr = this.execValue(node.ptr);
+        return this.memoryModel('load').load(this, ptr, BigInt(node.offset), node.bytes, node.signed, widthOf(node.type));
       }
       case 'store': {
-        const ptr = this.execValue(k[0]!);
-        const v = this.execValue(k[1]!);
-        this.memoryModel('store').store(this, ptr, BigInt(node.value!), node.index!, v);
+        const ptr = this.execValue(node.ptr);
+        const v = this.execValue(node.value);
+        this.memoryModel('store').store(this, ptr, BigInt(node.offset), node.bytes, v);
         return undefined;
       }
       case 'memory.size':
         return { width: this.memoryModel('memory.size').addrWidth, term: this.env.size };
       case 'memory.grow': {
-        const delta = this.execValue(k[0]!);
+        const delta = this.execValue(node.delta);
         this.shared.approximations.add('memory.grow');
         return this.memoryModel('memory.grow').grow(this, delta);
       }
-      case 'memory.fill': case 'memory.copy': {
-        const a = this.execValue(k[0]!);
-        const b = this.execValue(k[1]!);
-        const n = this.execValue(k[2]!);
-        const memory = this.memoryModel(node.kind);
-        if (node.kind === 'memory.fill') memory.fill(this, a, b, n);
-        else memory.copy(this, a, b, n);
+      case 'memory.fill': {
+        const dest = this.execValue(node.dest);
+        const value = this.execValue(node.value);
+        const size = this.execValue(node.size);
+        this.memoryModel(node.kind).fill(this, dest, value, size);
+        return undefined;
+      }
+      case 'memory.copy': {
+        const dest = this.execValue(node.dest);
+        const source = this.execValue(node.source);
+        const size = this.execValue(node.size);
+        this.memoryModel(node.kind).copy(this, dest, source, size);
         return undefined;
       }
       default:
-        throw new Unsupported('unsupported', node.kind === 'unsupported' ? node.op! : node.kind);
+        throw new Unsupported('unsupported', node.kind === 'unsupported' ? node.what : node.kind);
     }
   }
 
-  private block(node: IrNode): Value | undefined {
+  private block(node: IrNode & { kind: 'block' }): Value | undefined {
     const label = this.openLabel(node);
     let last: Value | undefined;
-    for (const kid of node.kids) last = kid ? this.exec(kid) : undefined;
+    for (const kid of node.children) last = this.exec(kid);
     return this.closeLabel(node, label, last);
   }
 
@@ -408,8 +411,9 @@ export class SideEncoder implements MemorySink {
   private openLabel(node: IrNode): Label | undefined {
     const loop = node.kind === 'loop' ? this.cutPoints?.get(node) : undefined;
     if (node.kind !== 'block' && loop === undefined) return undefined;
-    if (!node.name && loop === undefined) return undefined;
-    const label: Label = { name: node.name ?? '', exits: [], ...(loop !== undefined ? { loop } : {}) };
+    const name = node.kind === 'block' || node.kind === 'loop' ? node.label : null;
+    if (!name && loop === undefined) return undefined;
+    const label: Label = { name: name ?? '', exits: [], ...(loop !== undefined ? { loop } : {}) };
     this.frame.labels.push(label);
     return label;
   }
@@ -429,13 +433,13 @@ export class SideEncoder implements MemorySink {
     return merged.values[0];
   }
 
-  private ifElse(node: IrNode): Value | undefined {
-    const [condition, ifTrue, ifFalse] = node.kids;
-    const c = this.isTrue(this.execValue(condition!));
+  private ifElse(node: IrIf): Value | undefined {
+    const { condition, ifTrue, ifFalse } = node;
+    const c = this.isTrue(this.execValue(condition));
     const cond = this.bool(c);
     const before = { guard: this.alive, snap: this.snapshot(), values: [] };
     this.alive = this.bool(and(before.guard, cond));
-    const thenValue = this.exec(ifTrue!);
+    const thenValue = this.exec(ifTrue);
     const thenExit: Exit = { guard: this.alive, snap: this.snapshot(), values: thenValue ? [thenValue] : [] };
     this.restore({ ...before, snap: { env: cloneEnv(before.snap.env), locals: [...before.snap.locals] } });
     this.alive = this.bool(and(before.guard, not(cond)));
@@ -452,13 +456,13 @@ export class SideEncoder implements MemorySink {
    * Bounded unrolling, for refutation queries only: the paths still looping after `unroll` iterations are
    * cut, and the query asks for a difference on paths that were not cut on either side.
    */
-  private unrolled(node: IrNode): Value | undefined {
+  private unrolled(node: IrLoop): Value | undefined {
     const widths = node.type === 'none' || node.type === 'unreachable' ? [] : [widthOf(node.type)];
     const leaving: Exit[] = [];
     for (let iteration = 0; ; iteration++) {
-      const label: Label = { name: node.name ?? '', exits: [] };
+      const label: Label = { name: node.label ?? '', exits: [] };
       this.frame.labels.push(label);
-      const value = this.exec(node.kids[0]!);
+      const value = this.exec(node.body);
       this.frame.labels.pop();
       leaving.push({ guard: this.alive, snap: this.snapshot(), values: value ? [value] : widths.map((w) => literal(0n, w)) });
       const again = this.merge(label.exits, []);
@@ -478,31 +482,30 @@ export class SideEncoder implements MemorySink {
     throw new Unsupported('loop', `branch to loop label ${name}`);
   }
 
-  private br(node: IrNode): Value | undefined {
-    const [valueNode, conditionNode] = node.kids;
+  private br(node: IrBr): Value | undefined {
+    const { value: valueNode, condition: conditionNode } = node;
     const v = valueNode ? this.exec(valueNode) : undefined;
     const c = conditionNode ? this.bool(this.isTrue(this.execValue(conditionNode))) : 'true';
     const guard = this.bool(and(this.alive, c));
-    const label = this.target(node.name!);
+    const label = this.target(node.label);
     if (guard !== 'false') label.exits.push({ guard, snap: this.snapshot(), values: v ? [v] : [] });
     this.alive = this.bool(and(this.alive, not(c)));
     return conditionNode ? v : undefined;
   }
 
-  private brTable(node: IrNode): undefined {
-    const [valueNode, conditionNode] = node.kids;
-    const v = valueNode ? this.exec(valueNode) : undefined;
-    const index = this.execValue(conditionNode!);
-    const targets = node.names ?? [];
+  private brTable(node: IrBrTable): undefined {
+    const v = node.value ? this.exec(node.value) : undefined;
+    const index = this.execValue(node.index);
+    const targets = node.labels;
     const conditions = new Map<string, string[]>();
     targets.forEach((name, i) => {
       const list = conditions.get(name) ?? [];
       list.push(`(= ${index.term} ${bvLit(BigInt(i), 32)})`);
       conditions.set(name, list);
     });
-    const defaults = conditions.get(node.name!) ?? [];
+    const defaults = conditions.get(node.defaultLabel) ?? [];
     defaults.push(`(bvuge ${index.term} ${bvLit(BigInt(targets.length), 32)})`);
-    conditions.set(node.name!, defaults);
+    conditions.set(node.defaultLabel, defaults);
     for (const [name, conds] of conditions) {
       const guard = this.bool(and(this.alive, or(...conds)));
       if (guard !== 'false') this.target(name).exits.push({ guard, snap: this.snapshot(), values: v ? [v] : [] });
@@ -511,15 +514,11 @@ export class SideEncoder implements MemorySink {
     return undefined;
   }
 
-  private args(node: IrNode, count: number): Value[] {
-    return node.kids.slice(0, count).map((kid) => this.execValue(kid));
-  }
-
-  private call(node: IrNode): Value | undefined {
-    const name = node.name!;
+  private call(node: IrCall): Value | undefined {
+    const name = node.target;
     const callee = this.ctx.functions.get(name);
     if (!callee) throw new Unsupported('unsupported', `call to missing function ${name}`);
-    const args = this.args(node, node.kids.length);
+    const args = node.operands.map((kid) => this.execValue(kid));
     if (this.alive === 'false') return this.dead(node.type);
     const policy = this.ctx.policy(name);
     if (policy === 'inline' && this.frame.depth < INLINE_DEPTH_LIMIT) return this.inline(callee, args);
@@ -546,14 +545,13 @@ export class SideEncoder implements MemorySink {
     return merged.values[0];
   }
 
-  private callIndirect(node: IrNode): Value | undefined {
-    const operands = this.args(node, node.kids.length - 1);
-    const index = this.execValue(node.kids[node.kids.length - 1]!);
+  private callIndirect(node: IrCallIndirect): Value | undefined {
+    const operands = node.operands.map((kid) => this.execValue(kid));
+    const index = this.execValue(node.target);
     if (this.alive === 'false') return this.dead(node.type);
-    const results = node.aux!.split('->')[1]!.split(',').filter(Boolean);
     // Null slot, out-of-range index and signature mismatch are folded into the transformer's trap output,
     // which depends on the index and the signature exactly as the real table does.
-    return this.transform(`ci_${symbolPart(node.name!)}_${symbolPart(node.aux!)}`, [index, ...operands], results);
+    return this.transform(`ci_${symbolPart(node.table)}_${symbolPart(signatureOf(node))}`, [index, ...operands], node.results);
   }
 
   /**

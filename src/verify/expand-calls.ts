@@ -1,5 +1,5 @@
-import type { IrFunction, IrNode, IrType } from '../wasm/ir.js';
-import { hasLoop, type ModuleContext } from './context.js';
+import { hasLoop, mapChildren, type IrCall, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
+import type { ModuleContext } from './context.js';
 
 /**
  * Inlining at the IR level, for induction only: a call to a small, non-recursive callee that contains loops
@@ -13,13 +13,13 @@ import { hasLoop, type ModuleContext } from './context.js';
 /** Largest callee (expression count) expanded this way. */
 export const EXPANSION_SIZE_LIMIT = 400;
 
-const zero = (type: IrType): IrNode => ({ kind: 'const', type, value: '0', kids: [] });
+const zero = (type: IrType): IrNode => ({ kind: 'const', type, value: '0' });
 
 function renumbered(node: IrNode, offset: number, exit: string): IrNode {
-  const kids = node.kids.map((kid) => (kid ? renumbered(kid, offset, exit) : null));
-  if (node.kind === 'local.get' || node.kind === 'local.set') return { ...node, index: node.index! + offset, kids };
-  if (node.kind === 'return') return { kind: 'br', type: 'unreachable', name: exit, kids: [kids[0] ?? null, null] };
-  return { ...node, kids };
+  const copy = mapChildren(node, (kid) => renumbered(kid, offset, exit));
+  if (copy.kind === 'local.get' || copy.kind === 'local.set') return { ...copy, local: copy.local + offset };
+  if (copy.kind === 'return') return { kind: 'br', type: 'unreachable', label: exit, value: copy.value, condition: null };
+  return copy;
 }
 
 /** Whether calls to `name` are expanded (so a verdict depends on its body). */
@@ -29,8 +29,9 @@ export function isExpandedCallee(name: string, ctx: ModuleContext): boolean {
 }
 
 /** The callee of `call`, when it is one this expansion inlines. */
-function expandable(call: IrNode, ctx: ModuleContext): IrFunction | undefined {
-  return call.kind === 'call' && isExpandedCallee(call.name!, ctx) ? ctx.functions.get(call.name!) : undefined;
+function expandable(node: IrNode, ctx: ModuleContext): (IrCall & { callee: IrFunction }) | undefined {
+  if (node.kind !== 'call' || !isExpandedCallee(node.target, ctx)) return undefined;
+  return { ...node, callee: ctx.functions.get(node.target)! };
 }
 
 /** `fn` with every call to an expandable callee inlined (one level), or undefined when there is none. */
@@ -38,19 +39,20 @@ export function expandLoopCalls(fn: IrFunction, ctx: ModuleContext): IrFunction 
   const vars = [...fn.vars];
   let sites = 0;
   const rewrite = (node: IrNode): IrNode => {
-    const kids = node.kids.map((kid) => (kid ? rewrite(kid) : null));
-    const callee = expandable(node, ctx);
-    if (!callee) return { ...node, kids };
+    const copy = mapChildren(node, rewrite);
+    const call = expandable(copy, ctx);
+    if (!call) return copy;
+    const callee = call.callee;
     const offset = fn.params.length + vars.length;
     vars.push(...callee.params, ...callee.vars);
     const exit = `__atoll_inlined_${sites++}`;
-    const setArgs = kids.map((arg, i): IrNode => ({ kind: 'local.set', type: 'none', index: offset + i, kids: [arg] }));
+    const setArgs = call.operands.map((arg, i): IrNode => ({ kind: 'local.set', type: 'none', local: offset + i, tee: false, value: arg }));
     const clearVars = callee.vars.map((type, i): IrNode => ({
-      kind: 'local.set', type: 'none', index: offset + callee.params.length + i, kids: [zero(type)],
+      kind: 'local.set', type: 'none', local: offset + callee.params.length + i, tee: false, value: zero(type),
     }));
     const body = renumbered(callee.body!, offset, exit);
     const type = callee.results[0] ?? 'none';
-    return { kind: 'block', type, name: exit, kids: [...setArgs, ...clearVars, body] };
+    return { kind: 'block', type, label: exit, children: [...setArgs, ...clearVars, body] };
   };
   const body = fn.body ? rewrite(fn.body) : null;
   if (sites === 0) return undefined;

@@ -1,4 +1,4 @@
-import type { IrFunction, IrNode } from '../wasm/ir.js';
+import { childrenOf, type IrFunction, type IrLoop, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { expandLoopCalls } from './expand-calls.js';
 import { SideEncoder, envDiffers, sharedInputs, type SideResult } from './encoder.js';
@@ -23,7 +23,7 @@ import { widthOf } from './values.js';
 export const ENTRY = -1;
 
 export interface LoopSite {
-  node: IrNode;
+  node: IrLoop;
   /** The nodes from the function body down to the loop, both included. */
   path: IrNode[];
   /** Pre-order id of the innermost enclosing loop, or -1. */
@@ -40,7 +40,7 @@ export function loopSites(body: IrNode | null): LoopSite[] {
       sites.push({ node, path: here, parent });
       inner = sites.length - 1;
     }
-    for (const kid of node.kids) if (kid) walk(kid, here, inner);
+    for (const kid of childrenOf(node)) walk(kid, here, inner);
   };
   if (body) walk(body, [], -1);
   return sites;

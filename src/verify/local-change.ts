@@ -1,5 +1,5 @@
-import type { IrFunction, IrNode } from '../wasm/ir.js';
-import { forEachNode, type ModuleContext } from './context.js';
+import { attributesOf, childrenOf, forEachNode, type IrFunction, type IrNode } from '../wasm/ir.js';
+import type { ModuleContext } from './context.js';
 import { SideEncoder, Unsupported, assertDifference, sharedInputs } from './encoder.js';
 import { bvSort } from './smt.js';
 import { widthOf } from './values.js';
@@ -11,16 +11,16 @@ import { widthOf } from './values.js';
  * around such a change need no induction, since each iteration runs the same code on equal states.
  */
 
-const shapeKey = (n: IrNode) => JSON.stringify([n.kind, n.type, n.op, n.value, n.index, n.name, n.names, n.flag, n.aux, n.kids.length]);
-
 /** The outermost pairs of subtrees that differ; undefined when the trees differ in something other than a subtree. */
 export function differingSubtrees(a: IrNode | null, b: IrNode | null, out: Array<[IrNode, IrNode]> = []): Array<[IrNode, IrNode]> | undefined {
   if (!a || !b) return a === b ? out : undefined;
-  if (shapeKey(a) !== shapeKey(b)) {
+  const kidsA = childrenOf(a);
+  const kidsB = childrenOf(b);
+  if (attributesOf(a) !== attributesOf(b) || kidsA.length !== kidsB.length) {
     out.push([a, b]);
     return out;
   }
-  for (let i = 0; i < a.kids.length; i++) if (!differingSubtrees(a.kids[i]!, b.kids[i]!, out)) return undefined;
+  for (let i = 0; i < kidsA.length; i++) if (!differingSubtrees(kidsA[i]!, kidsB[i]!, out)) return undefined;
   return out;
 }
 
@@ -28,12 +28,13 @@ export function differingSubtrees(a: IrNode | null, b: IrNode | null, out: Array
 export function selfContained(node: IrNode): boolean {
   const own = new Set<string>();
   forEachNode(node, (n) => {
-    if ((n.kind === 'block' || n.kind === 'loop') && n.name) own.add(n.name);
+    if ((n.kind === 'block' || n.kind === 'loop') && n.label) own.add(n.label);
   });
   let contained = true;
   forEachNode(node, (n) => {
     if (n.kind === 'return') contained = false;
-    if (n.kind === 'br' || n.kind === 'br_table') for (const t of [n.name!, ...(n.names ?? [])]) if (!own.has(t)) contained = false;
+    const targets = n.kind === 'br' ? [n.label] : n.kind === 'br_table' ? [n.defaultLabel, ...n.labels] : [];
+    if (targets.some((t) => !own.has(t))) contained = false;
   });
   return contained;
 }

@@ -1,5 +1,4 @@
-import { canonicalFunction, type IrFunction, type IrModule, type IrNode } from '../wasm/ir.js';
-import { forEachNode } from './context.js';
+import { canonicalFunction, forEachNode, sameSignature, type IrCall, type IrFunction, type IrGlobalGet, type IrGlobalSet, type IrModule } from '../wasm/ir.js';
 
 /** Base function name → candidate function name. */
 export type FunctionPairs = Map<string, string>;
@@ -22,8 +21,8 @@ const ALIGNMENT_CELLS = 4_000_000;
 
 
 interface References {
-  calls: IrNode[];
-  accesses: IrNode[];
+  calls: IrCall[];
+  accesses: Array<IrGlobalGet | IrGlobalSet>;
 }
 
 /** The calls and global accesses of each function, walked once however often the matching loop asks. */
@@ -35,9 +34,7 @@ function references(fn: IrFunction): References {
   let found = referencesOf.get(fn);
   if (found) return found;
   found = { calls: [], accesses: [] };
-  // forEachNode visits in stack order; the order only has to be the same on both sides.
   forEachNode(fn.body, (n) => {
-    if (!n.name) return;
     if (n.kind === 'call') found!.calls.push(n);
     else if (n.kind === 'global.get' || n.kind === 'global.set') found!.accesses.push(n);
   });
@@ -89,14 +86,12 @@ class Correspondence {
   }
 }
 
-const signature = (fn: IrFunction) => `${fn.params.join(',')}->${fn.results.join(',')}`;
-
 /**
  * Whether two functions could be one function before and after optimization: the same signature, and for a
  * guess from a subsequence also sizes within a factor of two (a 3-node helper is not a 98-node function).
  */
 function resemble(a: IrFunction, b: IrFunction, how: 'positional' | 'subsequence'): boolean {
-  if (signature(a) !== signature(b) || (a.imported === undefined) !== (b.imported === undefined)) return false;
+  if (!sameSignature(a, b) || (a.imported === undefined) !== (b.imported === undefined)) return false;
   return how === 'positional' || Math.max(a.size, b.size) <= 2 * Math.max(1, Math.min(a.size, b.size));
 }
 
@@ -127,7 +122,7 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
   const pairFunctions = (a: string, b: string, guess: boolean) => {
     const fa = baseFns.get(a);
     const fb = candidateFns.get(b);
-    if (!fa || !fb || signature(fa) !== signature(fb) || !functions.pair(a, b)) return;
+    if (!fa || !fb || !sameSignature(fa, fb) || !functions.pair(a, b)) return;
     if (guess) guessed.add(a);
   };
 
@@ -180,11 +175,11 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
       how === 'subsequence' ? align(a, b, alike) : a.length === b.length ? a.map((_, i) => [i, i] as [number, number]).filter(([i]) => alike(a[i]!, b[i]!)) : [];
     const { calls: callsA, accesses: accessesA } = references(fa);
     const { calls: callsB, accesses: accessesB } = references(fb);
-    const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.name!, y.name!) && resemble(baseFns.get(x.name!)!, candidateFns.get(y.name!)!, how));
-    for (const [i, j] of calls) pairFunctions(callsA[i]!.name!, callsB[j]!.name!, true);
+    const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.target, y.target) && resemble(baseFns.get(x.target)!, candidateFns.get(y.target)!, how));
+    for (const [i, j] of calls) pairFunctions(callsA[i]!.target, callsB[j]!.target, true);
     const accesses = lineUp(accessesA, accessesB, (x, y) =>
-      x.kind === y.kind && globals.compatible(x.name!, y.name!) && baseGlobals.get(x.name!)?.type === candidateGlobals.get(y.name!)?.type);
-    for (const [i, j] of accesses) globals.pair(accessesA[i]!.name!, accessesB[j]!.name!);
+      x.kind === y.kind && globals.compatible(x.global, y.global) && baseGlobals.get(x.global)?.type === candidateGlobals.get(y.global)?.type);
+    for (const [i, j] of accesses) globals.pair(accessesA[i]!.global, accessesB[j]!.global);
   }
 
   /**
@@ -192,7 +187,7 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
    * blanked out, when exactly one function on each side has that body.
    */
   function pairTwins(): void {
-    const byText = (fns: IrFunction[], rename: (kind: string, name: string) => string) => {
+    const byText = (fns: IrFunction[], rename: (kind: 'call' | 'global', name: string) => string) => {
       const groups = new Map<string, string[]>();
       for (const fn of fns) {
         if (fn.imported || !fn.body) continue;

@@ -1,4 +1,4 @@
-import type { IrGlobal, IrModule } from '../wasm/ir.js';
+import { signatureOf, type IrGlobal, type IrModule } from '../wasm/ir.js';
 import { elementLayout, memoryImage, sameImage, tableSlots, unusedTable } from './module-check.js';
 import { byName, references } from './pass-step.js';
 
@@ -33,7 +33,6 @@ export interface ModuleStepFacts {
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const signatureOf = (fn: { params: string[]; results: string[] }) => `${fn.params.join(',')}->${fn.results.join(',')}`;
 
 export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStepFacts): ModuleStepCheck {
   const problems: string[] = [];

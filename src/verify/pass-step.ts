@@ -1,8 +1,8 @@
 import type { Verdict } from '../protocol/report.js';
-import { canonicalFunction, functionHash, type IrFunction, type IrGlobal, type IrModule } from '../wasm/ir.js';
+import { canonicalFunction, forEachNode, functionHash, hasLoop, signatureOf, type IrFunction, type IrGlobal, type IrModule } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
-import { forEachNode, hasLoop, ModuleContext, type CallPolicy } from './context.js';
+import { ModuleContext, type CallPolicy } from './context.js';
 
 /**
  * The obligation of one pass step (design §1.3, §2): a binaryen pass took the proved module `pre` to `post`;
@@ -65,8 +65,6 @@ const unknown = (reason: Extract<Verdict, { status: 'unknown' }>['reason'], deta
   reason,
   ...(detail ? { detail } : {}),
 });
-
-const signatureOf = (fn: IrFunction) => `${fn.params.join(',')}->${fn.results.join(',')}`;
 
 /**
  * Every changed function of `step` decided: first by the rules a module-level pass needs (a call redirected
@@ -189,7 +187,7 @@ function fewerCalls(step: Pick<PassStep, 'pre' | 'post' | 'changed'>): Set<strin
     for (const fn of fns) {
       if (!changed.has(fn.name)) continue;
       forEachNode(fn.body, (n) => {
-        if (n.kind === 'call' && n.name) counts.set(n.name, (counts.get(n.name) ?? 0) + 1);
+        if (n.kind === 'call') counts.set(n.target, (counts.get(n.target) ?? 0) + 1);
       });
     }
     return counts;
@@ -207,7 +205,7 @@ export function constantGlobals(pre: IrModule, post: IrModule): Set<string> {
   const written = new Set<string>();
   for (const fn of [...pre.functions, ...post.functions]) {
     forEachNode(fn.body, (n) => {
-      if (n.kind === 'global.set' && n.name) written.add(n.name);
+      if (n.kind === 'global.set') written.add(n.global);
     });
   }
   const exported = new Set(pre.exports.filter((e) => e.kind === 'global').map((e) => e.value));
@@ -235,9 +233,9 @@ export function references(functions: Iterable<IrFunction>): References {
   const refs: References = { calls: new Set(), globalsRead: new Set(), globalsWritten: new Set(), opaque: false, memory: false, indirect: false };
   for (const fn of functions) {
     forEachNode(fn.body, (n) => {
-      if (n.kind === 'call' && n.name) refs.calls.add(n.name);
-      else if (n.kind === 'global.get' && n.name) refs.globalsRead.add(n.name);
-      else if (n.kind === 'global.set' && n.name) refs.globalsWritten.add(n.name);
+      if (n.kind === 'call') refs.calls.add(n.target);
+      else if (n.kind === 'global.get') refs.globalsRead.add(n.global);
+      else if (n.kind === 'global.set') refs.globalsWritten.add(n.global);
       else if (n.kind === 'unsupported') refs.opaque = true;
       else if (n.kind === 'call_indirect') refs.indirect = true;
       if (MEMORY_KINDS.has(n.kind)) refs.memory = true;

@@ -1,7 +1,7 @@
 import { binaryen, readModule } from '../wasm/binaryen.js';
 import type { VerifyReport } from '../protocol/report.js';
-import { hasLoop } from './context.js';
 import { Verifier, readIr } from './index.js';
+import { hasLoop } from '../wasm/ir.js';
 
 /**
  * binaryen's own -Oz checked against its input: both sides re-emitted with names, as the engine does. Used by

@@ -9,31 +9,162 @@ import type binaryenNs from 'binaryen';
  */
 export type IrType = 'none' | 'unreachable' | 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | `other:${number}`;
 
-export type IrKind =
-  | 'block' | 'if' | 'loop' | 'br' | 'br_table' | 'call' | 'call_indirect'
-  | 'local.get' | 'local.set' | 'global.get' | 'global.set' | 'load' | 'store' | 'const' | 'unary' | 'binary'
-  | 'select' | 'drop' | 'return' | 'memory.size' | 'memory.grow' | 'nop' | 'unreachable'
-  | 'memory.copy' | 'memory.fill' | 'unsupported';
-
-export interface IrNode {
-  kind: IrKind;
+/** A required child binaryen left unset (it never does in valid IR) reads as this `unsupported` leaf. */
+interface Node<K extends string> {
+  kind: K;
   type: IrType;
-  /** unary/binary operator name; for `unsupported`, binaryen's name of the expression kind. */
-  op?: string;
-  /** const: the literal (see above). load/store: the static offset. */
-  value?: string;
-  /** local index. load/store: byte width. */
-  index?: number;
-  /** label (block/loop/br), global, callee or table name. */
-  name?: string;
-  /** br_table: target labels; the default is in `name`. */
-  names?: string[];
-  /** load: sign extension. local.set: tee. */
-  flag?: boolean;
-  /** store: type of the stored value. call_indirect: the signature "params->results". */
-  aux?: string;
-  /** Children in a fixed order per kind; a missing optional child is null. */
-  kids: Array<IrNode | null>;
+}
+
+export interface IrBlock extends Node<'block'> { label: string | null; children: IrNode[] }
+export interface IrIf extends Node<'if'> { condition: IrNode; ifTrue: IrNode; ifFalse: IrNode | null }
+export interface IrLoop extends Node<'loop'> { label: string | null; body: IrNode }
+/** `br` / `br_if` (with a condition). */
+export interface IrBr extends Node<'br'> { label: string; value: IrNode | null; condition: IrNode | null }
+export interface IrBrTable extends Node<'br_table'> { labels: string[]; defaultLabel: string; value: IrNode | null; index: IrNode }
+export interface IrCall extends Node<'call'> { target: string; operands: IrNode[] }
+export interface IrCallIndirect extends Node<'call_indirect'> {
+  table: string;
+  /** The signature the call expects of the slot. */
+  params: IrType[];
+  results: IrType[];
+  operands: IrNode[];
+  target: IrNode;
+}
+export interface IrLocalGet extends Node<'local.get'> { local: number }
+/** `local.set`, or `local.tee` when `tee` (then its type is the value's). */
+export interface IrLocalSet extends Node<'local.set'> { local: number; tee: boolean; value: IrNode }
+export interface IrGlobalGet extends Node<'global.get'> { global: string }
+export interface IrGlobalSet extends Node<'global.set'> { global: string; value: IrNode }
+export interface IrLoad extends Node<'load'> { bytes: number; offset: number; signed: boolean; ptr: IrNode }
+export interface IrStore extends Node<'store'> { bytes: number; offset: number; valueType: IrType; ptr: IrNode; value: IrNode }
+/** The literal as described above (i32/i64 unsigned decimal, f32/f64 raw bits in hex, or 'nan'). */
+export interface IrConst extends Node<'const'> { value: string }
+export interface IrUnary extends Node<'unary'> { op: string; value: IrNode }
+export interface IrBinary extends Node<'binary'> { op: string; left: IrNode; right: IrNode }
+export interface IrSelect extends Node<'select'> { ifTrue: IrNode; ifFalse: IrNode; condition: IrNode }
+export interface IrDrop extends Node<'drop'> { value: IrNode }
+export interface IrReturn extends Node<'return'> { value: IrNode | null }
+export interface IrMemorySize extends Node<'memory.size'> {}
+export interface IrMemoryGrow extends Node<'memory.grow'> { delta: IrNode }
+export interface IrNop extends Node<'nop'> {}
+export interface IrUnreachable extends Node<'unreachable'> {}
+export interface IrMemoryCopy extends Node<'memory.copy'> { dest: IrNode; source: IrNode; size: IrNode }
+export interface IrMemoryFill extends Node<'memory.fill'> { dest: IrNode; value: IrNode; size: IrNode }
+/** A construct the IR does not model, kept by binaryen's name for it so a verdict can say what it was. */
+export interface IrUnsupported extends Node<'unsupported'> { what: string }
+
+export type IrNode =
+  | IrBlock | IrIf | IrLoop | IrBr | IrBrTable | IrCall | IrCallIndirect | IrLocalGet | IrLocalSet | IrGlobalGet
+  | IrGlobalSet | IrLoad | IrStore | IrConst | IrUnary | IrBinary | IrSelect | IrDrop | IrReturn | IrMemorySize
+  | IrMemoryGrow | IrNop | IrUnreachable | IrMemoryCopy | IrMemoryFill | IrUnsupported;
+
+export type IrKind = IrNode['kind'];
+
+/** The node of one kind. */
+export type IrNodeOf<K extends IrKind> = Extract<IrNode, { kind: K }>;
+
+/**
+ * The fields of each kind that hold children, in evaluation order (a list field holds several). Everything
+ * generic over nodes — walking, rebuilding, comparing what a node says besides its children — reads this.
+ */
+const CHILD_FIELDS: { readonly [K in IrKind]: ReadonlyArray<keyof IrNodeOf<K> & string> } = {
+  'block': ['children'],
+  'if': ['condition', 'ifTrue', 'ifFalse'],
+  'loop': ['body'],
+  'br': ['value', 'condition'],
+  'br_table': ['value', 'index'],
+  'call': ['operands'],
+  'call_indirect': ['operands', 'target'],
+  'local.get': [],
+  'local.set': ['value'],
+  'global.get': [],
+  'global.set': ['value'],
+  'load': ['ptr'],
+  'store': ['ptr', 'value'],
+  'const': [],
+  'unary': ['value'],
+  'binary': ['left', 'right'],
+  'select': ['ifTrue', 'ifFalse', 'condition'],
+  'drop': ['value'],
+  'return': ['value'],
+  'memory.size': [],
+  'memory.grow': ['delta'],
+  'nop': [],
+  'unreachable': [],
+  'memory.copy': ['dest', 'source', 'size'],
+  'memory.fill': ['dest', 'value', 'size'],
+  'unsupported': [],
+};
+
+type Fields = Record<string, unknown>;
+
+/** The children of `node` in evaluation order (unset optional children left out). */
+export function childrenOf(node: IrNode): IrNode[] {
+  const out: IrNode[] = [];
+  for (const field of CHILD_FIELDS[node.kind]) {
+    const value = (node as unknown as Fields)[field] as IrNode | IrNode[] | null;
+    if (Array.isArray(value)) out.push(...value);
+    else if (value) out.push(value);
+  }
+  return out;
+}
+
+/** `node` with every child replaced by `rewrite(child)`; the other fields are kept. */
+export function mapChildren<N extends IrNode>(node: N, rewrite: (child: IrNode) => IrNode): N {
+  const copy: Fields = { ...node };
+  for (const field of CHILD_FIELDS[node.kind] as readonly string[]) {
+    const value = copy[field] as IrNode | IrNode[] | null;
+    copy[field] = Array.isArray(value) ? value.map(rewrite) : value ? rewrite(value) : null;
+  }
+  return copy as N;
+}
+
+/**
+ * What a node says besides its children (kind, type, operator, constant, index, names …, and which optional
+ * children are absent), as one string: two nodes with equal attributes differ only in their children.
+ */
+export function attributesOf(node: IrNode): string {
+  const children = new Set<string>(CHILD_FIELDS[node.kind]);
+  return JSON.stringify(node, (key, value: unknown) => (key !== '' && children.has(key) && value !== null ? undefined : value));
+}
+
+/**
+ * Visits every node under `root` (included) in pre-order, children left to right, with its depth in loops.
+ * Iterative: bodies nest deeper than the stack allows (TinyGo output).
+ */
+export function forEachNode(root: IrNode | null, visit: (node: IrNode, loopDepth: number) => void): void {
+  if (!root) return;
+  const stack: Array<[IrNode, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    visit(node, depth);
+    const inner = node.kind === 'loop' ? depth + 1 : depth;
+    const kids = childrenOf(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, inner]);
+  }
+}
+
+/** Whether some node under `root` satisfies `test`. */
+export function someNode(root: IrNode | null, test: (node: IrNode) => boolean): boolean {
+  if (!root) return false;
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (test(node)) return true;
+    stack.push(...childrenOf(node));
+  }
+  return false;
+}
+
+export const hasLoop = (root: IrNode | null): boolean => someNode(root, (n) => n.kind === 'loop');
+
+/** The names of the functions `root` calls directly, each once, in first-call order. */
+export function calleesOf(root: IrNode | null): string[] {
+  const names = new Set<string>();
+  forEachNode(root, (n) => {
+    if (n.kind === 'call') names.add(n.target);
+  });
+  return [...names];
 }
 
 export interface IrFunction {
@@ -47,6 +178,12 @@ export interface IrFunction {
   /** Expression count of the body. */
   size: number;
 }
+
+/** A function type as one string, `i32,i64->i32`: what "the same signature" compares. */
+export const signatureOf = (fn: { params: readonly IrType[]; results: readonly IrType[] }): string =>
+  `${fn.params.join(',')}->${fn.results.join(',')}`;
+
+export const sameSignature = (a: IrFunction, b: IrFunction): boolean => signatureOf(a) === signatureOf(b);
 
 export interface IrGlobal {
   name: string;
@@ -201,66 +338,73 @@ export class IrExtractor {
     this.count++;
     // getExpressionInfo has no table entry for these two kinds and throws.
     const plainId = b.getExpressionId(expr);
-    if (plainId === b.NopId) return { kind: 'nop', type: 'none', kids: [] };
-    if (plainId === b.UnreachableId) return { kind: 'unreachable', type: 'unreachable', kids: [] };
+    if (plainId === b.NopId) return { kind: 'nop', type: 'none' };
+    if (plainId === b.UnreachableId) return { kind: 'unreachable', type: 'unreachable' };
     const info = b.getExpressionInfo(expr) as unknown as Info;
     const id = info['id'] as number;
     const type = irType(b, info['type'] as number);
-    const kid = (field: string): IrNode | null => {
+    const optional = (field: string): IrNode | null => {
       const ref = info[field] as number;
       return ref ? this.node(ref) : null;
     };
+    const kid = (field: string): IrNode => optional(field) ?? this.unsupported(`a missing ${field}`, 'unreachable');
     const list = (field: string): IrNode[] => ((info[field] as number[]) ?? []).map((ref) => this.node(ref));
-    const str = (field: string): string | undefined => (info[field] as string | null) ?? undefined;
+    const str = (field: string): string | null => (info[field] as string | null) ?? null;
     switch (id) {
-      case b.BlockId: return { kind: 'block', type, name: str('name'), kids: list('children') };
-      case b.IfId: return { kind: 'if', type, kids: [kid('condition'), kid('ifTrue'), kid('ifFalse')] };
-      case b.LoopId: return { kind: 'loop', type, name: str('name'), kids: [kid('body')] };
-      case b.BreakId: return { kind: 'br', type, name: str('name'), kids: [kid('value'), kid('condition')] };
+      case b.BlockId: return { kind: 'block', type, label: str('name'), children: list('children') };
+      case b.IfId: return { kind: 'if', type, condition: kid('condition'), ifTrue: kid('ifTrue'), ifFalse: optional('ifFalse') };
+      case b.LoopId: return { kind: 'loop', type, label: str('name'), body: kid('body') };
+      case b.BreakId: return { kind: 'br', type, label: str('name') ?? '', value: optional('value'), condition: optional('condition') };
       case b.SwitchId:
-        return { kind: 'br_table', type, name: str('defaultName'), names: info['names'] as string[], kids: [kid('value'), kid('condition')] };
+        return {
+          kind: 'br_table', type, labels: info['names'] as string[], defaultLabel: str('defaultName') ?? '',
+          value: optional('value'), index: kid('condition'),
+        };
       case b.CallId:
         if (info['isReturn']) break;
-        return { kind: 'call', type, name: str('target'), kids: list('operands') };
-      case b.CallIndirectId: {
+        return { kind: 'call', type, target: str('target') ?? '', operands: list('operands') };
+      case b.CallIndirectId:
         if (info['isReturn']) break;
-        const sig = `${irTypes(b, info['params'] as number).join(',')}->${irTypes(b, info['results'] as number).join(',')}`;
-        return { kind: 'call_indirect', type, name: str('table'), aux: sig, kids: [...list('operands'), kid('target')] };
-      }
-      case b.LocalGetId: return { kind: 'local.get', type, index: info['index'] as number, kids: [] };
+        return {
+          kind: 'call_indirect', type, table: str('table') ?? '',
+          params: irTypes(b, info['params'] as number), results: irTypes(b, info['results'] as number),
+          operands: list('operands'), target: kid('target'),
+        };
+      case b.LocalGetId: return { kind: 'local.get', type, local: info['index'] as number };
       case b.LocalSetId:
-        return { kind: 'local.set', type, index: info['index'] as number, flag: Boolean(info['isTee']), kids: [kid('value')] };
-      case b.GlobalGetId: return { kind: 'global.get', type, name: str('name'), kids: [] };
-      case b.GlobalSetId: return { kind: 'global.set', type, name: str('name'), kids: [kid('value')] };
+        return { kind: 'local.set', type, local: info['index'] as number, tee: Boolean(info['isTee']), value: kid('value') };
+      case b.GlobalGetId: return { kind: 'global.get', type, global: str('name') ?? '' };
+      case b.GlobalSetId: return { kind: 'global.set', type, global: str('name') ?? '', value: kid('value') };
       case b.LoadId:
         if (info['isAtomic']) break;
-        return { kind: 'load', type, index: info['bytes'] as number, value: String(info['offset']), flag: Boolean(info['isSigned']), kids: [kid('ptr')] };
+        return {
+          kind: 'load', type, bytes: info['bytes'] as number, offset: Number(info['offset']), signed: Boolean(info['isSigned']),
+          ptr: kid('ptr'),
+        };
       case b.StoreId:
         if (info['isAtomic']) break;
         return {
-          kind: 'store', type, index: info['bytes'] as number, value: String(info['offset']),
-          aux: irType(b, info['valueType'] as number), kids: [kid('ptr'), kid('value')],
+          kind: 'store', type, bytes: info['bytes'] as number, offset: Number(info['offset']),
+          valueType: irType(b, info['valueType'] as number), ptr: kid('ptr'), value: kid('value'),
         };
-      case b.ConstId: return { kind: 'const', type, value: constValue(b, info['type'] as number, info['value']), kids: [] };
+      case b.ConstId: return { kind: 'const', type, value: constValue(b, info['type'] as number, info['value']) };
       case b.UnaryId: {
         const op = this.names.unary.get(info['op'] as number);
         if (!op) return this.unsupported(`unary operator ${info['op']}`, type);
-        return { kind: 'unary', type, op, kids: [kid('value')] };
+        return { kind: 'unary', type, op, value: kid('value') };
       }
       case b.BinaryId: {
         const op = this.names.binary.get(info['op'] as number);
         if (!op) return this.unsupported(`binary operator ${info['op']}`, type);
-        return { kind: 'binary', type, op, kids: [kid('left'), kid('right')] };
+        return { kind: 'binary', type, op, left: kid('left'), right: kid('right') };
       }
-      case b.SelectId: return { kind: 'select', type, kids: [kid('ifTrue'), kid('ifFalse'), kid('condition')] };
-      case b.DropId: return { kind: 'drop', type, kids: [kid('value')] };
-      case b.ReturnId: return { kind: 'return', type, kids: [kid('value')] };
-      case b.MemorySizeId: return { kind: 'memory.size', type, kids: [] };
-      case b.MemoryGrowId: return { kind: 'memory.grow', type, kids: [kid('delta')] };
-      case b.NopId: return { kind: 'nop', type, kids: [] };
-      case b.UnreachableId: return { kind: 'unreachable', type, kids: [] };
-      case b.MemoryCopyId: return { kind: 'memory.copy', type, kids: [kid('dest'), kid('source'), kid('size')] };
-      case b.MemoryFillId: return { kind: 'memory.fill', type, kids: [kid('dest'), kid('value'), kid('size')] };
+      case b.SelectId: return { kind: 'select', type, ifTrue: kid('ifTrue'), ifFalse: kid('ifFalse'), condition: kid('condition') };
+      case b.DropId: return { kind: 'drop', type, value: kid('value') };
+      case b.ReturnId: return { kind: 'return', type, value: optional('value') };
+      case b.MemorySizeId: return { kind: 'memory.size', type };
+      case b.MemoryGrowId: return { kind: 'memory.grow', type, delta: kid('delta') };
+      case b.MemoryCopyId: return { kind: 'memory.copy', type, dest: kid('dest'), source: kid('source'), size: kid('size') };
+      case b.MemoryFillId: return { kind: 'memory.fill', type, dest: kid('dest'), value: kid('value'), size: kid('size') };
       default:
         break;
     }
@@ -269,7 +413,7 @@ export class IrExtractor {
 
   /** The construct is kept by name so that the verdict can say what was not supported; no children. */
   private unsupported(what: string, type: IrType): IrNode {
-    return { kind: 'unsupported', type, op: what, kids: [] };
+    return { kind: 'unsupported', type, what };
   }
 
   function(ref: number): IrFunction {
@@ -389,16 +533,16 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
 }
 
 /** The canonical text of a body: what "identical" means and what content hashes are taken over. */
-export function canonicalFunction(fn: IrFunction, rename?: (kind: string, name: string) => string): string {
+export function canonicalFunction(fn: IrFunction, rename?: (kind: 'call' | 'global', name: string) => string): string {
   const body = { p: fn.params, r: fn.results, v: fn.vars, b: fn.body };
   if (!rename) return JSON.stringify(body);
   // With `rename`, the names of calls and global accesses are replaced as the text is written.
   return JSON.stringify(body, function (this: IrNode, key: string, value: unknown) {
-    return key === 'name' && RENAMED_KINDS.has(this.kind) ? rename(this.kind, value as string) : value;
+    if (key === 'target' && this.kind === 'call') return rename('call', value as string);
+    if (key === 'global' && (this.kind === 'global.get' || this.kind === 'global.set')) return rename('global', value as string);
+    return value;
   });
 }
-
-const RENAMED_KINDS = new Set(['call', 'global.get', 'global.set']);
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -1,4 +1,4 @@
-import type { IrFunction, IrModule } from '../../wasm/ir.js';
+import { signatureOf, type IrModule } from '../../wasm/ir.js';
 import { checkModuleStep, type ModuleStepCheck } from '../../verify/module-step.js';
 import { byName, duplicateRenames, references, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import type { Settlement } from './tracked-module.js';
@@ -17,8 +17,6 @@ export interface StepDecision {
   /** The settled module's IR (what `TrackedModule.settle` makes of `live`). */
   next: IrModule;
 }
-
-const signatureOf = (fn: IrFunction) => `${fn.params.join(',')}->${fn.results.join(',')}`;
 
 /**
  * Settles one pass step. `keep` says which verdicts may stay (strict: proved ones; report: all). The rest go
