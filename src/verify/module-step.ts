@@ -50,7 +50,10 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
       continue;
     }
     if (!same(before.imported ?? null, fn.imported ?? null)) fail(`function ${fn.name} changed its import`);
-    if (signatureOf(before) !== signatureOf(fn) && !facts.signatures.has(fn.name)) fail(`function ${fn.name} changed its signature without a proved rule`);
+    if (signatureOf(before) !== signatureOf(fn)) {
+      if (!facts.signatures.has(fn.name)) fail(`function ${fn.name} changed its signature without a proved rule`);
+      else if (reachableFromOutside(pre, fn.name)) fail(`function ${fn.name} changed its signature, but the host or a table can call it`);
+    }
   }
   for (const fn of pre.functions) {
     if (nextFns.has(fn.name)) continue;
@@ -82,6 +85,14 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
   }
   for (const [name, why] of globals) fail(`global ${name}: ${why}`);
   return { accepted: problems.length === 0, problems, globals };
+}
+
+/** Whether something other than a direct call can reach `name`: an export, a table slot, the start, or an expression the IR does not model. */
+function reachableFromOutside(m: IrModule, name: string): boolean {
+  return m.exports.some((e) => e.kind === 'function' && e.value === name) ||
+    m.elements.some((e) => e.functions.includes(name)) ||
+    m.start === name ||
+    references(m.functions).functionRefs;
 }
 
 /** Why the change of global `g` (to `o`, or removed) is not accepted, or undefined when it is. */

@@ -3,6 +3,7 @@ import { canonicalFunction, forEachNode, functionHash, hasLoop, signatureOf, typ
 import { alphaEquivalent } from './alpha.js';
 import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
+import { neutralizeUnusedArguments, pinned, signatureChanges, touchedBy, translateCallsBack, widened } from './signature-rule.js';
 
 /**
  * The obligation of one pass step (design §1.3, §2): a binaryen pass took the proved module `pre` to `post`;
@@ -78,6 +79,9 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const post = byName(step.post.functions);
   const duplicates = duplicateRenames(step);
   const contexts = stepContexts(step);
+  const signatures = signatureChanges(step.pre, step.post, step.changed);
+  const changedSet = new Set(step.changed);
+  const viaRule = touchedBy(signatures.changes, step.post.functions.filter((f) => changedSet.has(f.name)));
   const results: StepVerdict[] = new Array(work.length);
   let next = 0;
   let done = 0;
@@ -89,8 +93,22 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
       const a = pre.get(name)!;
       const b = post.get(name)!;
       let result: StepVerdict;
-      if (signatureOf(a) !== signatureOf(b) || Boolean(a.imported) !== Boolean(b.imported)) {
-        result = { name, verdict: unknown('signature-changed', 'no rule relates the new signature to the old'), cached: false, solverMs: 0, ms: 0 };
+      const unexplained = signatures.unexplained.get(name);
+      if (unexplained || Boolean(a.imported) !== Boolean(b.imported)) {
+        result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
+      } else if (viaRule.has(name)) {
+        // A changed signature, or a caller of one: both sides read with the old signatures (signature-rule.ts).
+        const change = signatures.changes.get(name);
+        const fa = neutralizeUnusedArguments(change ? pinned(change) : a, signatures.changes);
+        const fb = translateCallsBack(change ? widened(change) : b, signatures.changes);
+        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, options);
+        const rule = change ? `signature change: ${describeChange(change)}` : 'calls a function whose signature changed, read with the old signature';
+        // A model of the rule's rewritten pair replays the real functions, which have other signatures: a
+        // difference there says the rule does not apply, not that the pass miscompiled.
+        const verdict: Verdict = checked.verdict.status === 'refuted'
+          ? unknown('signature-changed', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
+          : checked.verdict;
+        result = { name, verdict, rule, cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
         result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', cached: false, solverMs: 0, ms: 0 };
       } else {
@@ -106,6 +124,11 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, work.length) }, worker));
   return results;
+}
+
+function describeChange(change: import('./signature-rule.js').SignatureChange): string {
+  const removed = [...change.removed].map(([i, value]) => `param ${i} ${value ? `= ${value.type}.const ${value.value}` : 'unused'}`);
+  return [...removed, ...(change.resultRemoved ? ['result dropped by every caller'] : [])].join(', ');
 }
 
 /** True when `b` is `a` with calls to removed duplicates renamed to their twins, and nothing else changed. */
@@ -225,18 +248,23 @@ export interface References {
   memory: boolean;
   /** Some body calls through a table. */
   indirect: boolean;
+  /** Some body takes a function's reference (`ref.func`, unmodelled), so a function may be called from anywhere. */
+  functionRefs: boolean;
 }
 
 const MEMORY_KINDS = new Set(['load', 'store', 'memory.size', 'memory.grow', 'memory.copy', 'memory.fill']);
 
 export function references(functions: Iterable<IrFunction>): References {
-  const refs: References = { calls: new Set(), globalsRead: new Set(), globalsWritten: new Set(), opaque: false, memory: false, indirect: false };
+  const refs: References = { calls: new Set(), globalsRead: new Set(), globalsWritten: new Set(), opaque: false, memory: false, indirect: false, functionRefs: false };
   for (const fn of functions) {
     forEachNode(fn.body, (n) => {
       if (n.kind === 'call') refs.calls.add(n.target);
       else if (n.kind === 'global.get') refs.globalsRead.add(n.global);
       else if (n.kind === 'global.set') refs.globalsWritten.add(n.global);
-      else if (n.kind === 'unsupported') refs.opaque = true;
+      else if (n.kind === 'unsupported') {
+        refs.opaque = true;
+        if (n.what === 'RefFunc') refs.functionRefs = true;
+      }
       else if (n.kind === 'call_indirect') refs.indirect = true;
       if (MEMORY_KINDS.has(n.kind)) refs.memory = true;
     });
