@@ -138,7 +138,8 @@ class Pipeline {
     if (observation.changed.length + observation.added.length + observation.removed.length === 0 && observation.bytes.length === tracked.bytes.length) {
       tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
       this.record.push({ pass });
-      if (listed?.kept?.length || listed?.whole) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing the certificate lists`);
+      if (listed?.kept?.length) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate keeps its steps of ${listed.kept.map(([name]) => name).join(', ')}`);
+      if (listed?.whole) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate says it went back whole`);
       return;
     }
     const preBytes = tracked.bytes;
