@@ -1,6 +1,6 @@
 import { signatureOf, type IrGlobal, type IrModule } from '../wasm/ir.js';
 import { elementLayout, memoryImage, sameImage, tableSlots, unusedTable } from './module-check.js';
-import { byName, references } from './pass-step.js';
+import { byName, references, type References } from './pass-step.js';
 
 /**
  * The module-level obligation of one pass step: `next` is `pre` after a pass, with its unproved function
@@ -69,10 +69,10 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
   for (const e of next.exports) if (!pre.exports.some((p) => p.name === e.name)) fail(`export ${e.name} added`);
   if ((pre.start === null) !== (next.start === null) || (pre.start !== null && target(pre.start) !== next.start)) fail('the start function changed');
 
-  checkMemory(pre, next, fail);
-  checkTables(pre, next, target, fail);
-
   const used = references(next.functions);
+  checkMemory(pre, next, used, fail);
+  checkTables(pre, next, used, target, fail);
+
   const exported = new Set(next.exports.filter((e) => e.kind === 'global').map((e) => e.value));
   const nextGlobals = byName(next.globals);
   for (const g of pre.globals) {
@@ -96,7 +96,7 @@ function reachableFromOutside(m: IrModule, name: string): boolean {
 }
 
 /** Why the change of global `g` (to `o`, or removed) is not accepted, or undefined when it is. */
-function globalChange(g: IrGlobal, o: IrGlobal | undefined, used: ReturnType<typeof references>, exported: Set<string>): string | undefined {
+function globalChange(g: IrGlobal, o: IrGlobal | undefined, used: References, exported: Set<string>): string | undefined {
   if (!o) {
     if (used.globalsRead.has(g.name) || used.globalsWritten.has(g.name)) return 'removed but still used';
     return g.imported ? 'an imported global was removed' : undefined;
@@ -112,9 +112,8 @@ function globalChange(g: IrGlobal, o: IrGlobal | undefined, used: ReturnType<typ
   return 'made mutable';
 }
 
-function checkMemory(pre: IrModule, next: IrModule, fail: (line: string) => void): void {
+function checkMemory(pre: IrModule, next: IrModule, used: References, fail: (line: string) => void): void {
   if (pre.memory && !next.memory) {
-    const used = references(next.functions);
     const observable = pre.memory.imported || pre.exports.some((e) => e.kind === 'memory') || used.memory || used.opaque;
     if (observable || next.data.length > 0) fail('the memory was removed although something can observe it');
   } else if (!same(pre.memory, next.memory)) {
@@ -140,11 +139,10 @@ function checkMemory(pre: IrModule, next: IrModule, fail: (line: string) => void
 
 const segments = (m: IrModule) => m.data.map((d) => [d.passive, d.offsetGlobal ?? null, d.offset ?? null, [...d.bytes]]);
 
-function checkTables(pre: IrModule, next: IrModule, target: (name: string) => string | undefined, fail: (line: string) => void): void {
+function checkTables(pre: IrModule, next: IrModule, used: References, target: (name: string) => string | undefined, fail: (line: string) => void): void {
   const declarations = (m: IrModule) => m.tables.map((t) => [t.initial, t.max ?? null, t.imported ?? null]);
   if (next.tables.length === 0 && pre.tables.length > 0) {
     const kept = pre.tables.map((t) => unusedTable(pre, t)).find((why) => why !== undefined);
-    const used = references(next.functions);
     const indirect = used.opaque || used.indirect;
     if (kept || indirect) fail(`the table was removed although ${kept ?? 'a function may still use it'}`);
     return;

@@ -171,9 +171,8 @@ export function duplicateRenames(step: Pick<PassStep, 'pre' | 'post' | 'removed'
 
 /** A context whose calls to the callees a pass inlined are inlined by the encoder too, whatever their size. */
 class StepContext extends ModuleContext {
-  constructor(module: IrModule, private readonly inlined: ReadonlySet<string>) {
-    super(module);
-  }
+  /** Filled once the context exists (deciding what may be inlined asks the context about recursion). */
+  readonly inlined = new Set<string>();
 
   override policy(name: string): CallPolicy {
     return this.inlined.has(name) ? 'inline' : super.policy(name);
@@ -188,17 +187,17 @@ class StepContext extends ModuleContext {
 export function stepContexts(step: Pick<PassStep, 'pre' | 'post' | 'changed' | 'added'>): { base: ModuleContext; candidate: ModuleContext } {
   const globals = constantGlobals(step.pre, step.post);
   const module: IrModule = { ...step.pre, globals: step.pre.globals.map((g) => (globals.has(g.name) ? { ...g, mutable: false } : g)) };
-  const probe = new ModuleContext(module);
-  const inlined = new Set([...fewerCalls(step)].filter((name) => {
-    const callee = probe.functions.get(name);
-    return callee?.body && !hasLoop(callee.body) && !probe.isRecursive(name);
-  }));
-  const base = new StepContext(module, inlined);
+  const base = new StepContext(module);
+  for (const name of fewerCalls(step)) {
+    const callee = base.functions.get(name);
+    if (callee?.body && !hasLoop(callee.body) && !base.isRecursive(name)) base.inlined.add(name);
+  }
   const preGlobals = new Set(step.pre.globals.map((g) => g.name));
   const addedFunctions = step.post.functions.filter((f) => step.added.includes(f.name));
   const addedGlobals = step.post.globals.filter((g) => !preGlobals.has(g.name));
   if (addedFunctions.length === 0 && addedGlobals.length === 0) return { base, candidate: base };
-  const candidate = new StepContext({ ...module, functions: [...module.functions, ...addedFunctions], globals: [...module.globals, ...addedGlobals] }, inlined);
+  const candidate = new StepContext({ ...module, functions: [...module.functions, ...addedFunctions], globals: [...module.globals, ...addedGlobals] });
+  for (const name of base.inlined) candidate.inlined.add(name);
   return { base, candidate };
 }
 

@@ -5,6 +5,12 @@ import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome } from '../islands/genome.js';
 
+/**
+ * A pass name with this suffix runs only on the functions the last module-level pass changed or added
+ * (`runPassesOnFunction`), as binaryen's `*-optimizing` passes re-run the function pipeline on them.
+ */
+export const ON_TOUCHED = '@touched';
+
 /** What a worker whose binaryen aborted answers until it exits; the pool then retries elsewhere. */
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 /** The exit code of such a worker: a task caught in its exit is sent again too. */

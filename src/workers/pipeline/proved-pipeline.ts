@@ -8,6 +8,7 @@ import { sha256 } from '../../wasm/ingest.js';
 import { plantFault } from '../planted-fault.js';
 import type { TaskProgress } from '../services.js';
 import { setKnobs } from '../knobs.js';
+import { ON_TOUCHED } from '../binaryen-tasks.js';
 import { decideStep } from './decide.js';
 import { emitProved } from './final-emit.js';
 import { TrackedModule } from './tracked-module.js';
@@ -79,6 +80,8 @@ class Pipeline {
   private readonly proved: PipelineResult['proved'] = [];
   private readonly record: SegmentPass[] = [];
   private planted = false;
+  /** Functions the last module-level step changed or added: what `pass@touched` runs on. */
+  private touched: string[] = [];
 
   constructor(
     private readonly tracked: TrackedModule,
@@ -125,7 +128,13 @@ class Pipeline {
   private async step(pass: string, index: number, total: number): Promise<void> {
     const { tracked, env } = this;
     env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
-    tracked.live.runPasses([pass]);
+    const onTouched = pass.endsWith(ON_TOUCHED);
+    if (onTouched) {
+      const name = pass.slice(0, -ON_TOUCHED.length);
+      for (const fn of this.touched) tracked.live.runPassesOnFunction(fn, [name]);
+    } else {
+      tracked.live.runPasses([pass]);
+    }
     if (this.run.plantFault && !this.planted) {
       plantFault(binaryen, tracked.live, this.run.plantFault);
       this.planted = true;
@@ -137,6 +146,7 @@ class Pipeline {
     if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
     if (observation.changed.length + observation.added.length + observation.removed.length === 0 && observation.bytes.length === tracked.bytes.length) {
       tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
+      if (!onTouched) this.touched = [];
       this.record.push({ pass });
       if (listed?.kept?.length) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate keeps its steps of ${listed.kept.map(([name]) => name).join(', ')}`);
       if (listed?.whole) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate says it went back whole`);
@@ -164,6 +174,10 @@ class Pipeline {
     const keep = keptByFile ? (v: StepVerdict) => keptByFile.has(v.name) && v.verdict.status === 'proved' : (v: StepVerdict) => v.verdict.status === 'proved';
     const decision = decideStep(step, verdicts, keep, this.enforce);
     tracked.settle(observation, decision.settlement);
+    if (!onTouched) {
+      const dropped = new Set(decision.settlement.drop);
+      this.touched = [...decision.kept, ...observation.added.filter((name) => !dropped.has(name))].sort();
+    }
 
     const byName = new Map(verdicts.map((v) => [v.name, v]));
     const kept = new Set(decision.kept);
