@@ -195,4 +195,22 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(totalsOf(r, 'dae')?.revertedBy['dragged']).toBe(1);
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
+
+  it('a module-level change that cannot be accepted withdraws the pass: the pipeline runs again without it', async () => {
+    // remove-unused-module-elements drops a passive segment nothing seems to use; memory.init and data.drop are
+    // not modelled, so "nothing uses it" cannot be checked, and the removal is not accepted.
+    const text = `(module (memory 1)
+      (data $unused "abc")
+      (func $f (export "f") (param $a i32) (result i32) (i32.add (local.get $a) (i32.const 1)))
+      (func $g (export "g") (param $a i32) (result i32) (i32.mul (i32.mul (local.get $a) (i32.const 4)) (i32.const 2))))`;
+    const r = await applyChecked(text, ['remove-unused-module-elements', 'optimize-instructions']);
+    const withdrawn = r.proof!.segment.passes[0]!;
+    expect(withdrawn).toMatchObject({ pass: 'remove-unused-module-elements', whole: expect.stringMatching(/passive data segments changed/) });
+    expect(totalsOf(r, 'remove-unused-module-elements')?.wholeReverts).toBe(1);
+    // The passes after it ran as usual, from the module before it.
+    expect(provedAt(r, 'g', 'optimize-instructions')).toHaveLength(1);
+    const after = withModule(r.named, FEATURES, (m) => extractModule(binaryen, m));
+    expect(after.data.filter((d) => d.passive)).toHaveLength(1);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
 });

@@ -12,7 +12,7 @@ export interface StepDecision {
   dragged: Map<string, string>;
   /** The module-level check of the settled module against the module before the pass. */
   module: ModuleStepCheck;
-  /** Set when the whole step went back, with the reason. */
+  /** Set when the whole step must go back, with the reason: the pipeline then runs again without the pass. */
   whole?: string;
   /** The settled module's IR (what `TrackedModule.settle` makes of `live`). */
   next: IrModule;
@@ -24,7 +24,8 @@ export interface StepDecision {
  * back with every caller it changed (the callers call it with its new signature), a removed function comes
  * back when a body that stays calls it, an added function goes when nothing calls it, a global comes back
  * when a body that stays needs it as it was. Then the module-level check (module-step.ts) runs on the result;
- * globals it refuses are put back, and any other refusal sends the whole step back. `enforce: false`
+ * globals it refuses are put back, and any other refusal sends the whole step back (the pipeline then runs
+ * again without the pass: exports, segments or tables cannot be put back in place). `enforce: false`
  * (report mode) keeps everything and only reports.
  */
 export function decideStep(step: PassStep, verdicts: StepVerdict[], keep: (verdict: StepVerdict) => boolean, enforce: boolean): StepDecision {
@@ -45,9 +46,7 @@ export function decideStep(step: PassStep, verdicts: StepVerdict[], keep: (verdi
     return { settlement, kept: step.changed.filter((name) => !revert.has(name)), dragged, module, next };
   }
   const whole = `module-level change not accepted: ${module.problems.slice(0, 3).join('; ')}`;
-  settlement = wholeRevert(step);
-  next = nextModule(step, settlement);
-  return { settlement, kept: [], dragged, module: checkModuleStep(step.pre, next, { duplicates: new Map(), signatures: new Set() }), whole, next };
+  return { settlement, kept: [], dragged, module, whole, next };
 }
 
 /** Functions present on both sides whose signature the pass changed. */
@@ -105,21 +104,6 @@ function settle(step: PassStep, revert: Set<string>, dragged: Map<string, string
       (!postGlobals.has(g.name) || (old.globalsWritten.has(g.name) && !postGlobals.get(g.name)!.mutable)))
     .map((g) => g.name);
   return { revert: [...revert].filter((name) => changed.has(name)).sort(), restore: [...restore].sort(), drop: drop.sort(), globals: globals.sort() };
-}
-
-/** Everything the pass did goes back (only possible when it changed no structure but functions and globals). */
-function wholeRevert(step: PassStep): Settlement {
-  const pick = (m: IrModule) => JSON.stringify([m.memory, m.tables, m.data.map((d) => [d.passive, d.offset, d.offsetGlobal, [...d.bytes]]), m.elements, m.exports, m.start]);
-  if (pick(step.pre) !== pick(step.post)) {
-    throw new Error(`pass ${step.pass}: its change to exports, start, memory, data or tables cannot be proved, and cannot be undone in place`);
-  }
-  const postGlobals = new Map(step.post.globals.map((g) => [g.name, JSON.stringify(g)]));
-  return {
-    revert: [...step.changed].sort(),
-    restore: [...step.removed].sort(),
-    drop: [...step.added].sort(),
-    globals: step.pre.globals.filter((g) => postGlobals.get(g.name) !== JSON.stringify(g)).map((g) => g.name).sort(),
-  };
 }
 
 /** The module `settlement` makes of the step, as IR (order aside, what TrackedModule.settle builds). */

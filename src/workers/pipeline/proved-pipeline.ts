@@ -61,16 +61,42 @@ export interface PipelineResult {
 
 export class PipelineRejected extends Error {}
 
+/** A pass whose whole step must go back: its steps as they were decided, so the next attempt reports them. */
+class PassWithdrawn extends Error {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+    readonly steps: StepRecord[],
+  ) {
+    super(reason);
+  }
+}
+
+/** More passes than this withdrawn in one pipeline is a bug, not a module. */
+const MAX_WITHDRAWN = 16;
+
+/**
+ * A pass whose module-level change cannot be accepted (and cannot be undone in place: exports, segments and
+ * tables) is withdrawn: the pipeline runs again from its base without it. The steps before it come out the
+ * same, since passes are deterministic and their verdicts come from the job's verdict store, so a withdrawn
+ * pass costs the passes before it, not their checks. A certificate's replay skips it the same way.
+ */
 export async function runProvedPipeline(run: PipelineRun, env: PipelineEnv): Promise<PipelineResult> {
-  setKnobs(run.knobs);
   const follow = typeof run.mode === 'object' ? run.mode.follow : undefined;
   const enforce = run.mode !== 'report';
-  const tracked = TrackedModule.read(run.base, run.flags, enforce);
-  try {
-    const pipeline = new Pipeline(tracked, run, env, enforce, follow);
-    return await pipeline.apply();
-  } finally {
-    tracked.dispose();
+  const withdrawn = new Map<number, PassWithdrawn>();
+  for (const [index, pass] of (follow?.passes ?? []).entries()) if (pass.whole) withdrawn.set(index, new PassWithdrawn(index, pass.whole, []));
+  for (;;) {
+    setKnobs(run.knobs);
+    const tracked = TrackedModule.read(run.base, run.flags, enforce);
+    try {
+      return await new Pipeline(tracked, run, env, enforce, follow, withdrawn).apply();
+    } catch (error) {
+      if (!(error instanceof PassWithdrawn) || follow || withdrawn.size >= MAX_WITHDRAWN) throw error;
+      withdrawn.set(error.index, error);
+    } finally {
+      tracked.dispose();
+    }
   }
 }
 
@@ -89,6 +115,7 @@ class Pipeline {
     private readonly env: PipelineEnv,
     private readonly enforce: boolean,
     private readonly follow: ProofSegment | undefined,
+    private readonly withdrawn: ReadonlyMap<number, PassWithdrawn>,
   ) {}
 
   async apply(): Promise<PipelineResult> {
@@ -128,6 +155,24 @@ class Pipeline {
   private async step(pass: string, index: number, total: number): Promise<void> {
     const { tracked, env } = this;
     env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
+    const listed = this.follow?.passes[index];
+    if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
+    const withdrawn = this.withdrawn.get(index);
+    if (withdrawn) {
+      this.record.push({ pass, whole: withdrawn.reason });
+      const totals = this.totalsOf(pass);
+      totals.runs++;
+      totals.wholeReverts++;
+      for (const step of withdrawn.steps) {
+        totals.steps++;
+        totals.reverted++;
+        totals.revertedBy['module-level'] = (totals.revertedBy['module-level'] ?? 0) + 1;
+        totals.bytesLost += step.bytesLost;
+        this.unproved.push(step);
+      }
+      if (!pass.endsWith(ON_TOUCHED)) this.touched = [];
+      return;
+    }
     const onTouched = pass.endsWith(ON_TOUCHED);
     if (onTouched) {
       const name = pass.slice(0, -ON_TOUCHED.length);
@@ -142,14 +187,11 @@ class Pipeline {
     const observation = tracked.observe();
     const totals = this.totalsOf(pass);
     totals.runs++;
-    const listed = this.follow?.passes[index];
-    if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
     if (observation.changed.length + observation.added.length + observation.removed.length === 0 && observation.bytes.length === tracked.bytes.length) {
       tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
       if (!onTouched) this.touched = [];
       this.record.push({ pass });
       if (listed?.kept?.length) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate keeps its steps of ${listed.kept.map(([name]) => name).join(', ')}`);
-      if (listed?.whole) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate says it went back whole`);
       return;
     }
     const preBytes = tracked.bytes;
@@ -173,6 +215,13 @@ class Pipeline {
     });
     const keep = keptByFile ? (v: StepVerdict) => keptByFile.has(v.name) && v.verdict.status === 'proved' : (v: StepVerdict) => v.verdict.status === 'proved';
     const decision = decideStep(step, verdicts, keep, this.enforce);
+    if (decision.whole) {
+      const verdictOf = new Map(verdicts.map((v) => [v.name, v.verdict]));
+      throw new PassWithdrawn(index, decision.whole, observation.changed.map((name) => ({
+        function: name, pass, index, verdict: verdictOf.get(name) ?? notChecked, why: decision.whole!,
+        bytesLost: Math.max(0, (preSizes.get(name) ?? 0) - (observation.sizes.get(name) ?? 0)),
+      })));
+    }
     tracked.settle(observation, decision.settlement);
     if (!onTouched) {
       const dropped = new Set(decision.settlement.drop);
@@ -200,25 +249,23 @@ class Pipeline {
         }
         continue;
       }
-      const why = decision.whole ? 'module-level' : decision.dragged.has(name) ? 'dragged' : reasonOf(verdict);
+      const why = decision.dragged.has(name) ? 'dragged' : reasonOf(verdict);
       totals.reverted++;
       totals.revertedBy[why] = (totals.revertedBy[why] ?? 0) + 1;
       totals.bytesLost += lost;
       this.unproved.push({
         function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: lost,
-        ...(decision.whole ? { why: decision.whole } : decision.dragged.has(name) ? { why: decision.dragged.get(name)! } : {}),
+        ...(decision.dragged.has(name) ? { why: decision.dragged.get(name)! } : {}),
       });
     }
-    if (decision.whole) totals.wholeReverts++;
     keptRecord.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}), ...(decision.whole ? { whole: decision.whole } : {}) });
-    if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord, decision.whole, listed!.whole);
+    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}) });
+    if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord);
   }
 
   /** Follow mode: the settled step must be exactly the certificate's (same kept bodies, nothing more). */
-  private checkAgainstFile(pass: string, index: number, listed: Map<string, string>, kept: Array<[string, string, string]>, whole: string | undefined, listedWhole: string | undefined): void {
+  private checkAgainstFile(pass: string, index: number, listed: Map<string, string>, kept: Array<[string, string, string]>): void {
     const where = `${pass} (pass ${index})`;
-    if (Boolean(whole) !== Boolean(listedWhole)) throw new PipelineRejected(`${where}: the certificate says the step ${listedWhole ? 'went back whole' : 'stayed'}, the replay says otherwise`);
     const got = new Map(kept.map(([name, hash]) => [name, hash]));
     for (const [name, hash] of listed) {
       if (!got.has(name)) throw new PipelineRejected(`${where}: the step of ${name} the certificate keeps is not a change the replay proves`);
