@@ -3,7 +3,7 @@ import { canonicalFunction, forEachNode, functionHash, hasLoop, signatureOf, typ
 import { alphaEquivalent } from './alpha.js';
 import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
-import { neutralizeUnusedArguments, pinned, signatureChanges, touchedBy, translateCallsBack, widened } from './signature-rule.js';
+import { neutralizeUnusedArguments, pinned, rewriteTree, signatureChanges, touchedBy, translateCallsBack, widened } from './signature-rule.js';
 
 /**
  * The obligation of one pass step (design §1.3, §2): a binaryen pass took the proved module `pre` to `post`;
@@ -82,6 +82,7 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const signatures = signatureChanges(step.pre, step.post, step.changed);
   const changedSet = new Set(step.changed);
   const viaRule = touchedBy(signatures.changes, step.post.functions.filter((f) => changedSet.has(f.name)));
+  const unread = unreadGlobals(step.pre, step.post);
   const results: StepVerdict[] = new Array(work.length);
   let next = 0;
   let done = 0;
@@ -96,26 +97,31 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
       const unexplained = signatures.unexplained.get(name);
       if (unexplained || Boolean(a.imported) !== Boolean(b.imported)) {
         result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
-      } else if (viaRule.has(name)) {
-        // A changed signature, or a caller of one: both sides read with the old signatures (signature-rule.ts).
-        const change = signatures.changes.get(name);
-        const fa = neutralizeUnusedArguments(change ? pinned(change) : a, signatures.changes);
-        const fb = translateCallsBack(change ? widened(change) : b, signatures.changes);
-        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, options);
-        const rule = change ? `signature change: ${describeChange(change)}` : 'calls a function whose signature changed, read with the old signature';
-        // A model of the rule's rewritten pair replays the real functions, which have other signatures: a
-        // difference there says the rule does not apply, not that the pass miscompiled.
-        const verdict: Verdict = checked.verdict.status === 'refuted'
-          ? unknown('signature-changed', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
-          : checked.verdict;
-        result = { name, verdict, rule, cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
         result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', cached: false, solverMs: 0, ms: 0 };
       } else {
-        const base: PairSide = { fn: a, ctx: contexts.base, bytes: step.preBytes };
-        const candidate: PairSide = { fn: b, ctx: contexts.candidate, bytes: step.postBytes };
-        const checked = await checkPair(base, candidate, services, options);
-        result = { name, verdict: checked.verdict, cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
+        // Rules that read both sides differently (see signature-rule.ts, unreadGlobals) before the pair check.
+        const rules: string[] = [];
+        const change = signatures.changes.get(name);
+        let fa = a;
+        let fb = b;
+        if (viaRule.has(name)) {
+          fa = neutralizeUnusedArguments(change ? pinned(change) : a, signatures.changes);
+          fb = translateCallsBack(change ? widened(change) : b, signatures.changes);
+          rules.push(change ? `signature change: ${describeChange(change)}` : 'calls a function whose signature changed, read with the old signature');
+        }
+        if (unread.size > 0 && (writesAny(fa, unread) || writesAny(fb, unread))) {
+          fa = dropWritesTo(fa, unread);
+          fb = dropWritesTo(fb, unread);
+          rules.push('writes to globals nothing reads are not compared');
+        }
+        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, options);
+        // A model of a rewritten pair replays the real functions, which differ from what was compared: a
+        // difference there says the rule does not apply, not that the pass miscompiled.
+        const verdict: Verdict = rules.length > 0 && checked.verdict.status === 'refuted'
+          ? unknown(change ? 'signature-changed' : 'context', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
+          : checked.verdict;
+        result = { name, verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
       }
       result.ms = Math.round((performance.now() - started) * 10) / 10;
       results[i] = result;
@@ -234,6 +240,32 @@ export function constantGlobals(pre: IrModule, post: IrModule): Set<string> {
   return new Set(
     pre.globals.filter((g) => g.mutable && !g.imported && g.init !== undefined && !written.has(g.name) && !exported.has(g.name)).map((g) => g.name),
   );
+}
+
+/**
+ * Globals no function reads before or after the pass, and the host cannot see (neither imported nor
+ * exported): their values are never observed, so writes to them are left out of both sides of a step
+ * (simplify-globals removes such writes). What stays of the module after the step still reads them nowhere.
+ */
+export function unreadGlobals(pre: IrModule, post: IrModule): Set<string> {
+  const read = references([...pre.functions, ...post.functions]).globalsRead;
+  const exported = new Set(pre.exports.filter((e) => e.kind === 'global').map((e) => e.value));
+  return new Set(pre.globals.filter((g) => !g.imported && !exported.has(g.name) && !read.has(g.name)).map((g) => g.name));
+}
+
+function writesAny(fn: IrFunction, globals: ReadonlySet<string>): boolean {
+  let found = false;
+  forEachNode(fn.body, (n) => {
+    if (n.kind === 'global.set' && globals.has(n.global)) found = true;
+  });
+  return found;
+}
+
+/** `fn` with each write to `globals` replaced by evaluating and dropping the value. */
+function dropWritesTo(fn: IrFunction, globals: ReadonlySet<string>): IrFunction {
+  if (!fn.body) return fn;
+  const body = rewriteTree(fn.body, (n) => (n.kind === 'global.set' && globals.has(n.global) ? { kind: 'drop', type: 'none', value: n.value } : n));
+  return { ...fn, body };
 }
 
 /** What the bodies of a module refer to by name. */

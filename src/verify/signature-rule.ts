@@ -100,7 +100,7 @@ function callsTo(name: string, module: IrModule): CallSite[] {
 const zero = (type: IrType): IrNode => ({ kind: 'const', type, value: '0' });
 
 /** `node` rewritten bottom-up by `rewrite` (children first). */
-function rewriteTree(node: IrNode, rewrite: (node: IrNode) => IrNode): IrNode {
+export function rewriteTree(node: IrNode, rewrite: (node: IrNode) => IrNode): IrNode {
   return rewrite(mapChildren(node, (child) => rewriteTree(child, rewrite)));
 }
 

@@ -164,6 +164,19 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 
+  it('globals: simplify-globals drops writes to a global nothing reads', async () => {
+    const text = `(module
+      (global $sink (mut i32) (i32.const 0))
+      (func $f (export "f") (param $a i32) (result i32) (global.set $sink (local.get $a)) (i32.add (local.get $a) (i32.const 1))))`;
+    const r = await applyChecked(text, ['simplify-globals', 'remove-unused-module-elements']);
+    expect(provedAt(r, 'f', 'simplify-globals')).toHaveLength(1);
+    const kept = r.proof!.segment.passes.find((p) => p.pass === 'simplify-globals')!.kept!;
+    expect(kept.find(([name]) => name === 'f')?.[2]).toMatch(/globals nothing reads/);
+    const after = withModule(r.named, FEATURES, (m) => extractModule(binaryen, m));
+    expect(after.globals).toHaveLength(0);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+
   it('signatures: dead-argument elimination removes a constant and an unused parameter and a dropped result, through its rule', async () => {
     const text = `(module
       (func $h (param $x i32) (param $k i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (local.get $k)))
