@@ -47,28 +47,28 @@ try {
   const socket = await connectWhenUp(socketPath);
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   connection.listen();
-  await connection.sendRequest(InitializeRequest, { clientInfo: { name: 'bench' } });
+  await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench' } });
   // Warm-up job (another seed, so it does not fill the cache entry measured below): pools and JIT.
-  await connection.sendRequest(OptimizeRequest, { input: { path: modulePath }, options: { ...OPTIONS, seed: 999 } });
-  const idleRss = (await connection.sendRequest(StatusRequest)).memory.rss;
+  await connection.sendRequest(OptimizeRequest.type, { input: { path: modulePath }, options: { ...OPTIONS, seed: 999 } });
+  const idleRss = (await connection.sendRequest(StatusRequest.type)).memory.rss;
 
   const roundTrips: number[] = [];
   for (let i = 0; i < 500; i++) {
     const started = performance.now();
-    await connection.sendRequest(StatusRequest);
+    await connection.sendRequest(StatusRequest.type);
     roundTrips.push(performance.now() - started);
   }
   roundTrips.sort((a, b) => a - b);
 
   const timeOptimize = async () => {
     const started = performance.now();
-    const result = await connection.sendRequest(OptimizeRequest, { input: { path: modulePath }, options: OPTIONS });
+    const result = await connection.sendRequest(OptimizeRequest.type, { input: { path: modulePath }, options: OPTIONS });
     return { ms: performance.now() - started, cached: result.report.cached };
   };
   const cold = await timeOptimize();
   const cached = await timeOptimize();
-  const afterRss = (await connection.sendRequest(StatusRequest)).memory.rss;
-  await connection.sendRequest(DaemonStopRequest);
+  const afterRss = (await connection.sendRequest(StatusRequest.type)).memory.rss;
+  await connection.sendRequest(DaemonStopRequest.type);
 
   const figures = {
     module: modulePath,

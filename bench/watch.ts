@@ -59,7 +59,7 @@ const daemon = spawn(process.execPath, [join(root, 'dist/src/daemon/main.js'), '
 const connection = createMessageConnection(new StreamMessageReader(daemon.stdout!), new StreamMessageWriter(daemon.stdin!));
 connection.listen();
 let waiting: ((result: WatchResultParams) => void) | undefined;
-connection.onNotification(WatchResultNotification, (result) => waiting?.(result));
+connection.onNotification(WatchResultNotification.type, (result) => waiting?.(result));
 
 /** Writes the bytes and measures until the watch result for them arrives. */
 async function timedWrite(path: string, bytes: Uint8Array): Promise<{ ms: number; result: WatchResultParams }> {
@@ -73,12 +73,12 @@ async function timedWrite(path: string, bytes: Uint8Array): Promise<{ ms: number
 
 const rows: Array<Record<string, string | number>> = [];
 try {
-  await connection.sendRequest(InitializeRequest, { clientInfo: { name: 'bench-watch' } });
-  await connection.sendRequest(OptimizeRequest, { input: { path: DEMO }, options: OPTIONS });
+  await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench-watch' } });
+  await connection.sendRequest(OptimizeRequest.type, { input: { path: DEMO }, options: OPTIONS });
   for (const modulePath of MODULES) {
     const dir = join(home, basename(modulePath, '.wasm'));
     await mkdir(dir);
-    await connection.sendRequest(WatchStartRequest, { paths: [dir], options: OPTIONS });
+    await connection.sendRequest(WatchStartRequest.type, { paths: [dir], options: OPTIONS });
     const original = new Uint8Array(await readFile(modulePath));
     const path = join(dir, 'input.wasm');
     warmUpBinaryen();

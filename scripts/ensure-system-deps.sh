@@ -11,6 +11,7 @@ lld                         # wasm-ld for clang's wasm32 target
 wasi-libc                   # libc for wasm32-wasi
 libclang-rt-14-dev-wasm32   # compiler-rt builtins for wasm32
 neovim                      # clients/nvim: the Neovim client's headless e2e test (test/e2e/nvim-client.test.ts)
+tmux                        # test/e2e/cli-progress.test.ts: the progress bar read from a real terminal
 "
 
 missing=""

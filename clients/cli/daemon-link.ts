@@ -55,15 +55,20 @@ export function trySocket(path: string): Promise<Socket | undefined> {
 
 async function initialize(connection: MessageConnection): Promise<InitializeResult> {
   connection.listen();
-  const server = await connection.sendRequest(InitializeRequest, { processId: process.pid, clientInfo: { name: 'atoll-cli' } });
-  await connection.sendNotification(InitializedNotification, {});
+  const server = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    clientInfo: { name: 'atoll-cli' },
+    // Watch rebuilds report progress under tokens the daemon creates (commands/watch.ts accepts them).
+    capabilities: { window: { workDoneProgress: true } },
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
   return server;
 }
 
 /** LSP's polite goodbye; a daemon that already went away needs none. */
 async function endSession(connection: MessageConnection): Promise<void> {
-  await connection.sendRequest(ShutdownRequest).catch(() => undefined);
-  await connection.sendNotification(ExitNotification).catch(() => undefined);
+  await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+  await connection.sendNotification(ExitNotification.type).catch(() => undefined);
 }
 
 function say(line: string): void {
@@ -144,7 +149,12 @@ export async function startPrivateDaemon(choice: DaemonChoice): Promise<DaemonLi
   };
 }
 
-export async function openDaemon(choice: DaemonChoice): Promise<DaemonLink> {
+/**
+ * The daemon a command talks to: the one on the socket, else one started in the background for the next
+ * commands too; `background: false` (read-only and housekeeping commands) never leaves a daemon behind and
+ * uses a private one for this command when none runs.
+ */
+export async function openDaemon(choice: DaemonChoice, { background = true }: { background?: boolean } = {}): Promise<DaemonLink> {
   if (choice.noDaemon) return startPrivateDaemon(choice);
-  return (await connectToSocket(choice, true))!;
+  return (await connectToSocket(choice, background)) ?? startPrivateDaemon(choice);
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { packageVersionNear } from '../../src/protocol/index.js';
 import { parseCommand, type Command } from './args.js';
 import { cacheCommand } from './commands/cache.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -6,12 +7,22 @@ import { optimizeCommand } from './commands/optimize.js';
 import { verifyCommand } from './commands/verify.js';
 import { watchCommand } from './commands/watch.js';
 import { CliFailure, ExitCode, UsageError } from './exit-codes.js';
-import { USAGE } from './usage.js';
+
+function versions(): string {
+  return [
+    `atoll ${packageVersionNear(import.meta.url, 'atoll')}`,
+    `binaryen ${packageVersionNear(import.meta.resolve('binaryen'), 'binaryen')}`,
+    `z3-solver ${packageVersionNear(import.meta.resolve('z3-solver'), 'z3-solver')}`,
+  ].join('\n');
+}
 
 function run(command: Command): Promise<ExitCode> {
   switch (command.name) {
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write(command.text);
+      return Promise.resolve(ExitCode.Ok);
+    case 'version':
+      process.stdout.write(`${versions()}\n`);
       return Promise.resolve(ExitCode.Ok);
     case 'optimize':
       return optimizeCommand(command);
@@ -26,23 +37,32 @@ function run(command: Command): Promise<ExitCode> {
   }
 }
 
-async function main(): Promise<ExitCode> {
+/** What went wrong, as the user should read it, with the exit code and the daemon's error code if any. */
+function failure(error: unknown): { message: string; exitCode: ExitCode; code?: number } {
+  if (error instanceof CliFailure) return { message: error.message, exitCode: error.exitCode, ...(error.code === undefined ? {} : { code: error.code }) };
+  // Errors from the daemon carry a human message; anything else is a bug worth its stack.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'number') return { message: (error as Error).message, exitCode: ExitCode.Error, code };
+  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error), exitCode: ExitCode.Error };
+}
+
+async function main(argv: string[]): Promise<ExitCode> {
+  // --json asks for JSON on stdout whatever happens, a mistake in the command line included.
+  const json = argv.includes('--json');
   try {
-    return await run(parseCommand(process.argv.slice(2)));
+    return await run(parseCommand(argv));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`atoll: ${error.message}\n\n${USAGE}`);
+      const see = error.usage ?? `see atoll ${error.command ? `${error.command} ` : ''}--help\n`;
+      process.stderr.write(`atoll: ${error.message}\n${see}`);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { message: error.message, exitCode: ExitCode.BadUsage } })}\n`);
       return ExitCode.BadUsage;
     }
-    if (error instanceof CliFailure) {
-      process.stderr.write(`atoll: ${error.message}\n`);
-      return error.exitCode;
-    }
-    // Errors from the daemon carry a human message; anything else is a bug worth its stack.
-    const isDaemonError = typeof (error as { code?: unknown }).code === 'number';
-    process.stderr.write(`atoll: ${isDaemonError ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
-    return ExitCode.Error;
+    const { message, exitCode, code } = failure(error);
+    process.stderr.write(`atoll: ${message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { message, exitCode, ...(code === undefined ? {} : { code }) } })}\n`);
+    return exitCode;
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main(process.argv.slice(2));

@@ -1,14 +1,14 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
 import type { Caches } from '../cache/caches.js';
+import type { Engine } from '../engine/engine.js';
 import type { ComponentVersions, InitializeResult } from '../protocol/lifecycle.js';
 import type { StatusResult } from '../protocol/status.js';
-import type { DaemonEngine } from './engine-port.js';
 import { FairJobQueue } from './job-queue.js';
 import { Session } from './session.js';
 import { WatchRegistry } from './watch/registry.js';
 
 export interface DaemonConfig {
-  engine: DaemonEngine;
+  engine: Engine;
   caches: Caches;
   versions: ComponentVersions;
   maxConcurrentJobs: number;
@@ -40,7 +40,7 @@ export class Daemon {
     this.ready.catch((error: unknown) => config.log(`engine warm-up failed: ${String(error)}`));
   }
 
-  get engine(): DaemonEngine {
+  get engine(): Engine {
     return this.config.engine;
   }
 
@@ -70,10 +70,10 @@ export class Daemon {
     return {
       serverInfo: { name: 'atoll', version: this.config.versions.atoll },
       versions: this.config.versions,
-      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, maxConcurrentJobs: this.queue.maxConcurrent },
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads, maxConcurrentJobs: this.queue.maxConcurrent },
       capabilities: {
         optimize: true,
-        verify: typeof this.config.engine.verify === 'function',
+        verify: true,
         watch: true,
         cache: true,
         workDoneProgress: true,
@@ -93,7 +93,7 @@ export class Daemon {
       versions: this.config.versions,
       transport: this.config.transport,
       clients: this.sessions.size,
-      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads ?? 0, engineQueued: pools.queued },
+      pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads, engineQueued: pools.queued },
       queue: this.queue.counts(),
       jobs: this.queue.jobs(),
       caches: await this.config.caches.stats(),

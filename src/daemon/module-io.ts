@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { ModuleSource } from '../protocol/module-source.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 
 export async function readModuleSource(source: ModuleSource): Promise<Uint8Array> {
   if ('base64' in source) return new Uint8Array(Buffer.from(source.base64, 'base64'));
@@ -12,6 +11,7 @@ export async function readModuleSource(source: ModuleSource): Promise<Uint8Array
     throw new AtollError(ErrorCodes.FileNotFound, `cannot read ${source.path}: ${reason}`, { path: source.path });
   }
 }
+
 
 /** A certificate file as JSON (its content is checked by the engine, which trusts none of it). */
 export async function readProofFile(path: string): Promise<unknown> {
@@ -26,14 +26,5 @@ export async function readProofFile(path: string): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new AtollError(ErrorCodes.BadOption, `the proof file ${path} is not JSON: ${(error as Error).message}`, { path });
-  }
-}
-
-/** Atomic, so a reader of the output (a dev server, a watcher) never sees half a module. */
-export async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (error) {
-    throw new AtollError(ErrorCodes.OutputFailed, `cannot write ${path}: ${(error as Error).message}`, { path });
   }
 }

@@ -60,7 +60,11 @@ interface Example {
 const initialize: Example = {
   title: 'initialize and initialized',
   run: async (connection) => {
-    await connection.sendRequest('initialize', { processId: 4242, clientInfo: { name: 'example-client', version: '1.0.0' } });
+    await connection.sendRequest('initialize', {
+      processId: 4242,
+      clientInfo: { name: 'example-client', version: '1.0.0' },
+      capabilities: { window: { workDoneProgress: true } },
+    });
     await connection.sendNotification('initialized', {});
   },
 };
@@ -154,6 +158,8 @@ async function record(examples: Example[]): Promise<string> {
   const sink: Recorded[] = [];
   const [reader, writer] = tap(new StreamMessageReader(daemon.stdout), new StreamMessageWriter(daemon.stdin), sink);
   const connection = createMessageConnection(reader, writer);
+  // Watch rebuilds ask for a progress token of their own.
+  connection.onRequest('window/workDoneProgress/create', () => null);
   connection.listen();
   const sections: string[] = [];
   for (const example of examples) {

@@ -1,6 +1,6 @@
 import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc';
 import { ErrorCodes } from '../protocol/errors.js';
-import { ExitNotification, InitializedNotification } from '../protocol/lifecycle.js';
+import { ExitNotification, InitializedNotification, type ClientCapabilities } from '../protocol/lifecycle.js';
 import { LogMessageNotification, type MessageType } from '../protocol/progress.js';
 import type { Daemon } from './daemon.js';
 import { requestHandlers, type RequestHandler } from './handlers/index.js';
@@ -14,6 +14,8 @@ export type SessionState = 'new' | 'initialized' | 'shutdown';
  */
 export class Session {
   state: SessionState = 'new';
+  /** What the client said it can do in `initialize`. */
+  clientCapabilities: ClientCapabilities = {};
   private closed = false;
 
   constructor(
@@ -26,12 +28,12 @@ export class Session {
     for (const [method, handler] of Object.entries(requestHandlers)) {
       connection.onRequest(method, (...args: unknown[]) => this.dispatch(method, handler, args));
     }
-    connection.onNotification(InitializedNotification, () => undefined);
+    connection.onNotification(InitializedNotification.type, () => undefined);
     // LSP: exit after shutdown is a clean end (0), exit without it is not (1).
-    connection.onNotification(ExitNotification, () => this.close(this.state === 'shutdown' ? 0 : 1));
+    connection.onNotification(ExitNotification.type, () => this.close(this.state === 'shutdown' ? 0 : 1));
   }
 
-  private async dispatch(method: string, handler: RequestHandler, args: unknown[]): Promise<unknown> {
+  private async dispatch(method: string, handler: RequestHandler<unknown>, args: unknown[]): Promise<unknown> {
     // vscode-jsonrpc calls a string-registered handler with (params, token), or (token) when there are none.
     const token = args[args.length - 1] as CancellationToken;
     const params = args.length === 2 ? args[0] : args.length > 2 ? args.slice(0, -1) : undefined;
@@ -46,7 +48,7 @@ export class Session {
     }
     if (this.daemon.isStopping) throw atollResponseError(ErrorCodes.ServerNotInitialized, 'the daemon is stopping');
     try {
-      return await handler({ daemon: this.daemon, session: this, token }, params);
+      return await handler.handle({ daemon: this.daemon, session: this, token }, handler.validate(params));
     } catch (error) {
       throw toResponseError(error, (line) => this.log(`${method}: ${line}`));
     }
@@ -58,7 +60,7 @@ export class Session {
 
   logToClient(type: MessageType, message: string): void {
     if (this.closed) return;
-    this.connection.sendNotification(LogMessageNotification, { type, message }).catch(() => undefined);
+    this.connection.sendNotification(LogMessageNotification.type, { type, message }).catch(() => undefined);
   }
 
   close(exitCode: number): void {

@@ -11,14 +11,16 @@ import type { EvaluationProof, IngestResult } from '../workers/binaryen-tasks.js
 import { addTotals } from '../workers/pipeline/certificate-check.js';
 import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { FunctionVerdict, OptimizeReport, PassStepTotals, ProgressEvent, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
+import { OptionDefaults } from '../protocol/options.js';
+import type { ProgressEvent } from '../protocol/progress.js';
+import type { FunctionVerdict, OptimizeReport, PassStepTotals, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
 import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
 import { totals, Verifier, type ProofCache } from '../verify/index.js';
 import { jobVerdicts } from '../verify/proof-cache.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
-import { JobProgress } from './progress.js';
+import { ProgressPlan } from './progress.js';
 import { versions } from './versions.js';
 
 export interface EngineConfig {
@@ -38,13 +40,15 @@ export interface EngineConfig {
   certificates?: CertificateStore;
 }
 
+/** How a caller follows and stops one job (the daemon passes its queue's signal and the client's progress). */
 export interface JobHooks {
   signal?: AbortSignal;
+  /** Events as src/protocol/progress.ts's ProgressEvent contract says. */
   onProgress?: (event: ProgressEvent) => void;
   onLog?: (line: string) => void;
 }
 
-export interface OptimizeResult {
+export interface OptimizedModule {
   output: Uint8Array;
   report: OptimizeReport;
   /** strict mode: the chain of proved steps from the input to the output (`atoll optimize --proof FILE`). */
@@ -61,7 +65,7 @@ export interface VerifyPairOptions {
 }
 
 /** Strict by default: nothing unproved reaches the output unless the user asks for less. */
-export const DEFAULT_VERIFY_MODE = 'strict';
+export const DEFAULT_VERIFY_MODE = OptionDefaults.verify;
 
 /**
  * The optimize job as a library: ingest, archipelago, emit. No transport here: the daemon (and the CLI's
@@ -98,16 +102,17 @@ export class Engine {
     return { islandThreads: threads, solverThreads: this.solverThreads(), queued, completed };
   }
 
-  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizeResult> {
+  async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    const progress = new JobProgress(hooks.onProgress);
-    progress.phase('ingest', 'reading the module', 'ingest');
+    const evaluations = settings.islands * (settings.generations + 1) + (settings.verify === 'off' ? 0 : 1);
+    const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify, evaluations);
+    progress.ingest();
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
     const hit = await this.config.resultCache?.get(cacheKey);
     if (hit) {
-      progress.phase('emit', 'unchanged input: answered from the result cache', 'emit', 1);
+      progress.finished('answered from the result cache');
       const total = Math.round(performance.now() - started);
       const certificate = settings.verify === 'strict' ? await this.config.certificates?.get(input.sha256, sha256(hit.output)) : undefined;
       return {
@@ -122,10 +127,8 @@ export class Engine {
     );
     const ingestMs = performance.now() - started;
 
-    const checking = settings.verify === 'off' ? undefined : await this.checking(progress, hooks.signal);
+    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
     const passSteps = new Map<string, PassStepTotals>();
-    const evaluations = settings.islands * (settings.generations + 1);
-    progress.planSearch(evaluations + (checking ? 1 : 0));
     // With checks, island 0's -Oz is a proved module; the baseline the report compares with is binaryen's own.
     const baseline = checking ? this.baseline(ingested, settings, progress, hooks.signal) : undefined;
     const search = await runArchipelago(
@@ -143,12 +146,14 @@ export class Engine {
         flags: ingested.flags,
         passes: searchablePasses(ingested.features),
         plantFault: settings.plantFault,
-        ...(checking && settings.verify === 'strict' ? { checks: (island, generation) => checking.checks('strict', `${island}/${generation}`, () => describeSearch(island, generation, settings)) } : {}),
+        ...(checking && settings.verify === 'strict'
+          ? { checks: (island, generation) => checking.checks('strict', (note) => progress.evaluation(`${island}/${generation}`, generation, note)) }
+          : {}),
       },
       {
         signal: hooks.signal,
         onEvaluated: (island, generation, result) => {
-          progress.finished(`${island}/${generation}`, () => describeSearch(island, generation, settings));
+          progress.evaluated(`${island}/${generation}`, generation);
           if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
         },
       },
@@ -176,7 +181,7 @@ export class Engine {
     }
     const searchDone = performance.now();
 
-    progress.phase('emit', 'writing the output', 'emit');
+    progress.emitting();
     const chosen = search.champion;
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
     const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
@@ -235,7 +240,7 @@ export class Engine {
       // A cache that cannot be written costs the next run time, never this run its result.
       hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
     }
-    progress.phase('emit', 'done', 'emit', 1);
+    progress.finished('done');
     return { output, report, ...(certificate ? { certificate } : {}) };
   }
 
@@ -249,14 +254,15 @@ export class Engine {
     const override = options.features && parseFeatureNames(options.features);
     const a = ingestBytes(base);
     const b = ingestBytes(candidate);
-    const progress = new JobProgress(hooks.onProgress, 'verify');
-    progress.planSearch(1);
-    const checking = await this.checking(progress, hooks.signal, options.timeoutMs);
-    if (options.certificate !== undefined) return this.recheck(base, candidate, options.certificate, checking, hooks.signal);
+    const progress = new ProgressPlan(hooks.onProgress, 0, 'off', 1);
+    progress.ingest();
+    const checking = await this.checking(hooks.signal, options.timeoutMs);
+    const work = (note: TaskProgress) => progress.evaluation('verify', undefined, note);
+    if (options.certificate !== undefined) return this.recheck(base, candidate, options.certificate, checking, work, hooks.signal);
     const stored = await this.config.certificates?.get(a.sha256, b.sha256);
     const findings: string[] = [];
     if (stored) {
-      const report = await this.recheck(base, candidate, stored, checking, hooks.signal);
+      const report = await this.recheck(base, candidate, stored, checking, work, hooks.signal);
       if (report.module.accepted) return report;
       findings.push(`a certificate atoll wrote for this pair did not check (${report.module.findings.join('; ')}); checked as a whole jump instead`);
     }
@@ -269,7 +275,7 @@ export class Engine {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
     const report = await this.pool.verifyModules(
-      { base, candidate, flags: sideA.flags, ...checking.limits('verify', () => 'checking function pairs') },
+      { base, candidate, flags: sideA.flags, ...checking.limits((note) => progress.evaluation('verify', undefined, { ...note, passesDone: 0, passes: 1 })) },
       hooks.signal,
     );
     return findings.length ? { ...report, module: { ...report.module, findings: [...findings, ...report.module.findings] } } : report;
@@ -287,35 +293,35 @@ export class Engine {
    * What a job's checking tasks share: z3 on this engine's solver pool, the proof cache under this job's
    * verdicts (so a pair that timed out is not asked again by another island or generation), progress.
    */
-  private async checking(progress: JobProgress, signal: AbortSignal | undefined, timeoutMs = this.config.solverTimeoutMs): Promise<JobChecking> {
+  private async checking(signal: AbortSignal | undefined, timeoutMs = this.config.solverTimeoutMs): Promise<JobChecking> {
     const z3Version = await this.verifier.z3Version();
     const verdicts = jobVerdicts(this.config.proofCache, new Map<string, Verdict>());
     const clock = new SolverClock();
     // Each worker task waits on z3 most of the time: a few in flight per solver thread keep the pool busy.
     const concurrency = 2 * this.solverThreads();
-    const services = (id: string, describe: () => string): WorkerServices => ({
+    const services = (progress: (note: TaskProgress) => void): WorkerServices => ({
       solve: (query) => clock.time(this.verifier.solve(query, signal)),
       proofGet: (key) => verdicts.get(key),
       proofSet: (key, verdict) => verdicts.set(key, verdict),
-      progress: (note: TaskProgress) => progress.evaluation(id, note, describe),
+      progress,
     });
-    const limits = (id: string, describe: () => string) => ({
+    const limits = (progress: (note: TaskProgress) => void) => ({
       z3Version,
       concurrency,
       ...(timeoutMs ? { timeoutMs } : {}),
-      services: services(id, describe),
+      services: services(progress),
     });
     return {
       limits,
-      checks: (mode, id, describe) => ({ mode, ...limits(id, describe) }),
+      checks: (mode, progress) => ({ mode, ...limits(progress) }),
       solverMs: () => clock.total(),
     };
   }
 
   /** binaryen's own -Oz of the input, unchecked: what the report compares the output with. */
-  private async baseline(ingested: IngestResult, settings: ResolvedOptions, progress: JobProgress, signal: AbortSignal | undefined): Promise<OptimizeReport['baseline']> {
+  private async baseline(ingested: IngestResult, settings: ResolvedOptions, progress: ProgressPlan, signal: AbortSignal | undefined): Promise<OptimizeReport['baseline']> {
     const result = await this.pool.evaluate({ base: ingested.named, flags: ingested.flags, genome: binaryenPreset('Oz'), objective: settings.objective }, signal);
-    progress.finished('baseline', () => 'binaryen -Oz baseline');
+    progress.evaluated('baseline', 0);
     return result.ok ? { bytes: result.score.size, value: result.score.value, ms: Math.round(result.ms) } : null;
   }
 
@@ -325,14 +331,13 @@ export class Engine {
     ingested: IngestResult,
     settings: ResolvedOptions,
     checking: JobChecking,
-    progress: JobProgress,
+    progress: ProgressPlan,
     signal: AbortSignal | undefined,
   ): Promise<ResidentChecked> {
     const evaluations: ResidentChecked['evaluations'] = [];
     let base = ingested.named;
     let stripped: Uint8Array = base;
     for (const [i, genome] of champion.lineage.entries()) {
-      progress.phase('verify', `checking the champion's steps (genome ${i + 1} of ${champion.lineage.length})`, 'check', i / champion.lineage.length);
       const result = await this.pool.evaluate(
         {
           base,
@@ -340,7 +345,7 @@ export class Engine {
           genome: expandDefaultPipeline(genome),
           objective: settings.objective,
           ...(settings.plantFault && champion.island === settings.islands - 1 && i === 0 ? { plantFault: settings.plantFault } : {}),
-          checks: checking.checks('report', `check ${i}`, () => `checking the champion's steps (genome ${i + 1} of ${champion.lineage.length})`),
+          checks: checking.checks('report', (note) => progress.checking(i, champion.lineage.length, note)),
         },
         signal,
       );
@@ -367,11 +372,18 @@ export class Engine {
     };
   }
 
-  private async recheck(base: Uint8Array, candidate: Uint8Array, certificate: unknown, checking: JobChecking, signal: AbortSignal | undefined): Promise<VerifyReport> {
+  private async recheck(
+    base: Uint8Array,
+    candidate: Uint8Array,
+    certificate: unknown,
+    checking: JobChecking,
+    progress: (note: TaskProgress) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<VerifyReport> {
     const started = performance.now();
     const v = versions();
     const check = await this.pool.checkCertificate(
-      { input: base, output: candidate, certificate, versions: { atoll: v.atoll, binaryen: v.binaryen }, ...checking.limits('certificate', () => 'replaying the certificate') },
+      { input: base, output: candidate, certificate, versions: { atoll: v.atoll, binaryen: v.binaryen }, ...checking.limits(progress) },
       signal,
     );
     const functions: FunctionVerdict[] = check.functions.map((f) => ({
@@ -385,8 +397,8 @@ export class Engine {
       functions,
       totals: totals(functions),
       module: check.accepted
-        ? { accepted: true, findings: [`certificate re-checked: ${check.steps} proved steps replayed from the input to this output, every module-level change checked at its step`] }
-        : { accepted: false, findings: [`certificate rejected: ${check.reason}`] },
+        ? { accepted: true, findings: [`certificate re-checked: ${check.steps} proved steps replayed from the input to this output, every module-level change checked at its step`], differences: 0 }
+        : { accepted: false, findings: [`certificate rejected: ${check.reason}`], differences: 0 },
       unmatched: { base: [], candidate: [] },
       timeMs: { total: Math.round(performance.now() - started), solver: Math.round(checking.solverMs()), cached: 0 },
     };
@@ -394,8 +406,9 @@ export class Engine {
 }
 
 interface JobChecking {
-  limits(id: string, describe: () => string): { z3Version: string; concurrency: number; timeoutMs?: number; services: WorkerServices };
-  checks(mode: 'strict' | 'report', id: string, describe: () => string): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
+  /** A checking task's limits and services; its progress notes go to `progress`. */
+  limits(progress: (note: TaskProgress) => void): { z3Version: string; concurrency: number; timeoutMs?: number; services: WorkerServices };
+  checks(mode: 'strict' | 'report', progress: (note: TaskProgress) => void): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
   /** Time during which at least one z3 query of the job was outstanding. */
   solverMs(): number;
 }
@@ -427,11 +440,6 @@ class SolverClock {
   }
 }
 
-function describeSearch(island: number, generation: number, settings: ResolvedOptions): string {
-  const of = settings.generations;
-  return generation === 0 ? `generation 0 of ${of}: starting genomes (island 0 is binaryen -Oz)` : `generation ${generation} of ${of} (island ${island})`;
-}
-
 /** The method a chain of steps is reported under: its strongest proof (identical and alpha steps are free). */
 function methodOf(steps: Array<{ method: string }>): Extract<Verdict, { status: 'proved' }>['method'] {
   const order = ['induction', 'smt', 'local-change', 'alpha', 'identical'] as const;
@@ -461,7 +469,10 @@ function verificationFields(
   // Each function whose changes did not all go through, once, with the first verdict that kept one out.
   const rejected = new Map<string, FunctionVerdict>();
   for (const step of unproved) {
-    if (!rejected.has(step.function)) rejected.set(step.function, { name: step.function, verdict: step.verdict, pass: step.pass, cached: false, ms: 0 });
+    if (rejected.has(step.function)) continue;
+    // A step that went back with another (its group, or a withdrawn pass) is about context, whatever its own verdict.
+    const verdict: Verdict = step.why ? { status: 'unknown', reason: 'context', detail: step.why } : step.verdict;
+    rejected.set(step.function, { name: step.function, verdict, pass: step.pass, cached: false, ms: 0 });
   }
   const solver = Math.round(checking?.solverMs() ?? 0);
   const verification: VerifyReport = {
@@ -472,6 +483,7 @@ function verificationFields(
       findings: [settings.verify === 'strict'
         ? 'every kept step was proved against the module before its pass, module-level changes included (see passSteps)'
         : `${unproved.length} step${unproved.length === 1 ? '' : 's'} kept without a proof (see unprovedSteps)`],
+      differences: 0,
     },
     unmatched: { base: [], candidate: [] },
     timeMs: { total: solver, solver, cached: 0 },

@@ -1,10 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import type { OptimizeOptions } from '../protocol/options.js';
-import type { Objective, SearchStrategy, Topology, VerifyMode } from '../protocol/report.js';
-import { SEARCH_STRATEGIES } from '../islands/archipelago.js';
+import {
+  choiceProblem,
+  Objectives,
+  OptionDefaults,
+  OptionRanges,
+  rangeProblem,
+  SearchStrategies,
+  Topologies,
+  VerifyModes,
+  type IntegerRange,
+  type OptimizeOptions,
+  type VerifyMode,
+} from '../protocol/options.js';
 import { parseFeatureNames, type FeatureName } from '../wasm/features.js';
-
 
 /** The engine takes the options exactly as they travel on the wire (src/protocol/options.ts). */
 export type { OptimizeOptions };
@@ -16,31 +25,23 @@ export type ResolvedOptions = Required<Omit<OptimizeOptions, 'timeBudgetMs' | 'f
 };
 
 /**
- * Measured on a 2-core machine (see README, "Defaults"): a default run takes about twice one -Oz run.
+ * The default generations (OptionDefaults, src/protocol/options.ts) were measured on a 2-core machine (see
+ * README, "Options and defaults"): a default run takes about twice one -Oz run.
  */
-export const DEFAULT_GENERATIONS = 4;
-export const MAX_ISLANDS = 64;
-export const MAX_GENERATIONS = 1000;
-
-const OBJECTIVES: readonly Objective[] = ['size', 'instructions', 'cycles'];
-const TOPOLOGIES: readonly Topology[] = ['ring', 'unconnected', 'fully-connected'];
-const VERIFY_MODES: readonly VerifyMode[] = ['strict', 'report', 'off'];
 
 function bad(message: string): never {
   throw new AtollError(ErrorCodes.BadOption, message);
 }
 
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    bad(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
+function integer(name: string, value: unknown, range: IntegerRange): number {
+  const problem = typeof value === 'number' ? rangeProblem(name, value, range) : rangeProblem(name, JSON.stringify(value), range);
+  if (problem) bad(problem);
+  return value as number;
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    bad(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  }
+  const problem = choiceProblem(name, value, allowed);
+  if (problem) bad(problem);
   return value as T;
 }
 
@@ -51,18 +52,17 @@ export function resolveOptions(options: OptimizeOptions, defaultVerify: VerifyMo
     bad('plantFault is a test hook; it is available only with ATOLL_TEST_HOOKS=1');
   }
   return {
-    islands: integer('islands', options.islands ?? Math.min(availableParallelism(), 8), 1, MAX_ISLANDS),
-    generations: integer('generations', options.generations ?? DEFAULT_GENERATIONS, 0, MAX_GENERATIONS),
-    seed: integer('seed', options.seed ?? 1, 0, 0xffffffff),
-    objective: oneOf('objective', options.objective ?? 'size', OBJECTIVES),
-    topology: oneOf('topology', options.topology ?? 'ring', TOPOLOGIES),
-    strategy: oneOf('strategy', options.strategy ?? 'refine', SEARCH_STRATEGIES),
-    multiStart: options.multiStart ?? false,
-    verify: oneOf('verify', options.verify ?? defaultVerify, VERIFY_MODES),
-    timeBudgetMs:
-      options.timeBudgetMs === undefined ? undefined : integer('timeBudgetMs', options.timeBudgetMs, 1, 86_400_000),
+    islands: integer('islands', options.islands ?? Math.min(availableParallelism(), 8), OptionRanges.islands),
+    generations: integer('generations', options.generations ?? OptionDefaults.generations, OptionRanges.generations),
+    seed: integer('seed', options.seed ?? OptionDefaults.seed, OptionRanges.seed),
+    objective: oneOf('objective', options.objective ?? OptionDefaults.objective, Objectives),
+    topology: oneOf('topology', options.topology ?? OptionDefaults.topology, Topologies),
+    strategy: oneOf('strategy', options.strategy ?? OptionDefaults.strategy, SearchStrategies),
+    multiStart: options.multiStart ?? OptionDefaults.multiStart,
+    verify: oneOf('verify', options.verify ?? defaultVerify, VerifyModes),
+    timeBudgetMs: options.timeBudgetMs === undefined ? undefined : integer('timeBudgetMs', options.timeBudgetMs, OptionRanges.timeBudgetMs),
     features,
-    keepNames: options.keepNames ?? false,
+    keepNames: options.keepNames ?? OptionDefaults.keepNames,
     plantFault: options.plantFault,
   };
 }

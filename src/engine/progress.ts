@@ -1,65 +1,99 @@
-import type { ProgressEvent } from '../protocol/report.js';
+import type { ProgressEvent, ProgressPhase } from '../protocol/progress.js';
 import type { TaskProgress } from '../workers/services.js';
 
-/** Where each phase of a job sits on the 0..100 scale the client sees. */
-const SPAN = { ingest: [0, 3], search: [3, 92], check: [92, 98], emit: [98, 100] } as const;
+/** Share of the bar before the search starts, and where emit starts. */
+const INGEST_END = 2;
+const EMIT_START = 96;
 
 /**
- * Progress over the whole job: the search is `evaluations` pipeline runs (islands × generations, plus the
- * baseline), each moving from 0 to 1 as its passes and their step checks finish, so the percentage moves
- * with the work actually done rather than by generation only. It never goes down (a report that would lower
- * it is sent with the highest value reached), and reports are thinned to one per 1 % or per 250 ms.
+ * Turns where a job is into the events of the ProgressEvent contract (src/protocol/progress.ts): one
+ * percentage over the whole job that never decreases. With proof-carrying pipelines the work is the
+ * evaluations — islands × (generations + 1), plus the unchecked -Oz baseline when steps are checked — each
+ * moving from 0 to 1 as its passes and their step checks finish (the task's own notes), so the bar moves with
+ * the work done, also inside a generation. Report mode's check of the champion's steps takes the second half
+ * of the bar; a verify job is one piece of work.
  */
-export class JobProgress {
-  private highest = 0;
-  private lastSent = 0;
+export class ProgressPlan {
+  private last = 0;
   private readonly done = new Map<string, number>();
-  private evaluations = 1;
 
-  /** `phase` is what the evaluations' reports are labelled (the search's generations, or a verify job). */
   constructor(
-    private readonly send: ((event: ProgressEvent) => void) | undefined,
-    private readonly phaseOfWork: ProgressEvent['phase'] = 'generation',
+    private readonly emit: ((event: ProgressEvent) => void) | undefined,
+    private readonly generations: number,
+    private readonly verify: 'strict' | 'report' | 'off',
+    /** Evaluations in the whole search. */
+    private readonly evaluations: number,
   ) {}
 
-  phase(phase: ProgressEvent['phase'], message: string, where: keyof typeof SPAN, fraction = 0): void {
-    const [from, to] = SPAN[where];
-    this.emit(phase, message, from + (to - from) * Math.min(1, Math.max(0, fraction)), true);
+  ingest(detail?: string): void {
+    this.send({ phase: 'ingest', percentage: 0, ...(detail ? { detail } : {}) });
   }
 
-  /** The search will run this many evaluations in all. */
-  planSearch(evaluations: number): void {
-    this.evaluations = Math.max(1, evaluations);
-  }
-
-  /** One evaluation's position (by its own id), from its task's progress notes. */
-  evaluation(id: string, note: TaskProgress, describe: () => string): void {
+  /**
+   * An evaluation's position (island's, of generation `generation`; undefined for work outside the
+   * generations: the baseline, a verify job) from its task's notes: passes done, and the step checks of the
+   * current pass, whose count starts again with each pass (the bar does not).
+   */
+  evaluation(id: string, generation: number | undefined, note: TaskProgress): void {
     const steps = note.steps > 0 ? note.stepsDone / note.steps : 0;
-    const fraction = note.passes > 0 ? Math.min(1, (note.passesDone + steps) / note.passes) : 0;
-    this.done.set(id, Math.max(this.done.get(id) ?? 0, fraction));
-    this.searchReport(describe());
+    this.advance(id, note.passes > 0 ? (note.passesDone + steps) / note.passes : 0);
+    this.send({
+      phase: generation === undefined ? 'verify' : generation === 0 ? 'baseline' : 'generation',
+      percentage: this.searchPercentage(),
+      ...(generation === undefined ? {} : { generation, generations: this.generations }),
+      ...(note.steps > 0 ? { done: note.stepsDone, total: note.steps, unit: 'pass steps', detail: 'checking' } : {}),
+    });
   }
 
-  /** An evaluation finished (also one that failed or ran without notes). */
-  finished(id: string, describe: () => string): void {
-    this.done.set(id, 1);
-    this.searchReport(describe());
+  /** An evaluation finished (or failed): its share of the bar is full. */
+  evaluated(id: string, generation: number | undefined): void {
+    this.advance(id, 1);
+    this.send({
+      phase: generation === undefined ? 'verify' : generation === 0 ? 'baseline' : 'generation',
+      percentage: this.searchPercentage(),
+      ...(generation === undefined ? {} : { generation, generations: this.generations }),
+    });
   }
 
-  private searchReport(message: string): void {
+  /** report mode: genome `index` of `count` of the champion's lineage checked step by step. */
+  checking(index: number, count: number, note: TaskProgress): void {
+    const steps = note.steps > 0 ? note.stepsDone / note.steps : 0;
+    const within = note.passes > 0 ? (note.passesDone + steps) / note.passes : 0;
+    const from = this.searchEnd();
+    this.send({
+      phase: 'verify',
+      percentage: from + ((EMIT_START - from) * (index + within)) / Math.max(1, count),
+      ...(note.steps > 0 ? { done: note.stepsDone, total: note.steps, unit: 'pass steps' } : {}),
+      detail: "checking the champion's steps",
+    });
+  }
+
+  emitting(detail?: string): void {
+    this.send({ phase: 'emit', percentage: EMIT_START, ...(detail ? { detail } : {}) });
+  }
+
+  finished(detail: string): void {
+    this.send({ phase: 'emit', percentage: 100, detail });
+  }
+
+  private advance(id: string, fraction: number): void {
+    this.done.set(id, Math.max(this.done.get(id) ?? 0, Math.min(1, fraction)));
+  }
+
+  private searchEnd(): number {
+    return this.verify === 'report' ? (INGEST_END + EMIT_START) / 2 : EMIT_START;
+  }
+
+  private searchPercentage(): number {
     let sum = 0;
     for (const fraction of this.done.values()) sum += fraction;
-    const [from, to] = SPAN.search;
-    this.emit(this.phaseOfWork, message, from + ((to - from) * sum) / this.evaluations, false);
+    return INGEST_END + ((this.searchEnd() - INGEST_END) * sum) / Math.max(1, this.evaluations);
   }
 
-  private emit(phase: ProgressEvent['phase'], message: string, percentage: number, always: boolean): void {
-    if (!this.send) return;
-    const value = Math.max(this.highest, Math.floor(percentage));
-    const now = performance.now();
-    if (!always && value === this.highest && now - this.lastSent < 250) return;
-    this.highest = value;
-    this.lastSent = now;
-    this.send({ phase, message, percentage: value });
+  private send(event: ProgressEvent & { phase: ProgressPhase }): void {
+    // Whole percent, never down, 100 only when done.
+    const cap = event.percentage >= 100 ? 100 : 99;
+    this.last = Math.min(cap, Math.max(this.last, Math.floor(event.percentage)));
+    this.emit?.({ ...event, percentage: this.last });
   }
 }

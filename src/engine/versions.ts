@@ -1,22 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { packageVersionNear as versionNear } from '../protocol/versions.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The version in the package.json nearest above `fileUrl` whose name is `name`. */
-function versionNear(fileUrl: string, name: string): string {
-  let dir = dirname(fileURLToPath(fileUrl));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
-      if (parsed.name === name && parsed.version) return parsed.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-}
 
 /**
  * A digest of atoll's own code (the src/ tree this file belongs to), so that a cached result computed by

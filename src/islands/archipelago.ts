@@ -8,13 +8,6 @@ import type { EvaluateResult } from '../workers/binaryen-tasks.js';
 import { expandDefaultPipeline, islandStart, REFINEMENT_SEEDS } from './presets.js';
 import { neighbours } from './topology.js';
 
-/**
- * How islands search after generation 0. `refine`: every island applies short sequences on top of its best
- * module; `pipeline`: every island mutates whole pipelines applied to the input; `mixed`: even islands
- * pipeline, odd islands refine (heterogeneous archipelago).
- */
-export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['refine', 'pipeline', 'mixed'];
-
 export interface ArchipelagoConfig {
   islands: number;
   strategy: SearchStrategy;
@@ -60,7 +53,6 @@ export interface ArchipelagoResult {
   history: GenerationRecord[];
   migrations: MigrationRecord[];
   failures: Array<{ generation: number; island: number; error: string }>;
-  generationsRun: number;
   /** False when the time budget, not the generation count, ended the search. */
   completed: boolean;
 }
@@ -94,7 +86,6 @@ export async function runArchipelago(
   const migrations: MigrationRecord[] = [];
   const failures: ArchipelagoResult['failures'] = [];
   let baseline: ArchipelagoResult['baseline'];
-  let generationsRun = 0;
   let completed = true;
 
   for (let generation = 0; generation <= config.generations; generation++) {
@@ -163,7 +154,6 @@ export async function runArchipelago(
         });
       }
     });
-    generationsRun = generation;
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
@@ -181,7 +171,6 @@ export async function runArchipelago(
     history,
     migrations,
     failures,
-    generationsRun,
     completed,
   };
 }

@@ -1,4 +1,5 @@
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 
 export interface CacheTierStats {
   entries: number;
@@ -15,7 +16,8 @@ export interface CacheStats {
   results: { disk: CacheTierStats; maxBytes: number; evictions: number };
 }
 
-export type CacheName = 'proofs' | 'results';
+export const CacheNames = ['proofs', 'results'] as const;
+export type CacheName = (typeof CacheNames)[number];
 
 export interface CacheClearParams {
   /** Which caches to clear; default both. */
@@ -27,5 +29,15 @@ export interface CacheClearResult {
   removedBytes: number;
 }
 
-export const CacheStatsRequest = new RequestType0<CacheStats, void>('atoll/cache/stats');
-export const CacheClearRequest = new RequestType<CacheClearParams, CacheClearResult, void>('atoll/cache/clear');
+/** Read-only: answers without touching a job or a cache entry. */
+export namespace CacheStatsRequest {
+  export const method = 'atoll/cache/stats' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType0<CacheStats, void>(method);
+}
+
+export namespace CacheClearRequest {
+  export const method = 'atoll/cache/clear' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<CacheClearParams, CacheClearResult, void>(method);
+}

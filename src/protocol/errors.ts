@@ -30,8 +30,6 @@ export const ErrorCodes = {
   OutputFailed: -33007,
   /** Every island failed (binaryen aborted or ran out of memory); nothing usable was produced. */
   OptimizerFailed: -33008,
-  /** The requested feature exists in the protocol but is not available in this build. */
-  NotAvailable: -33009,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,13 +1,26 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 
 export interface ClientInfo {
   name: string;
   version?: string;
 }
 
+/** What the client can do, LSP style. */
+export interface ClientCapabilities {
+  window?: {
+    /**
+     * The client answers `window/workDoneProgress/create`: the daemon then reports progress of work the
+     * client did not ask for with a token of its own (watch rebuilds).
+     */
+    workDoneProgress?: boolean;
+  };
+}
+
 export interface InitializeParams {
   processId?: number | null;
   clientInfo?: ClientInfo;
+  capabilities?: ClientCapabilities;
 }
 
 /** Versions that decide output bytes and verdicts; part of every result-cache key. */
@@ -21,7 +34,6 @@ export interface ComponentVersions {
 export interface ServerCapabilities {
   optimize: boolean;
   verify: boolean;
-  /** False until watch mode is implemented: atoll/watch/* answer NotAvailable. */
   watch: boolean;
   cache: boolean;
   workDoneProgress: boolean;
@@ -38,11 +50,39 @@ export interface InitializeResult {
 }
 
 /** The first request of every connection; anything else before it answers ServerNotInitialized. */
-export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');
-export const InitializedNotification = new NotificationType<Record<string, never>>('initialized');
+export namespace InitializeRequest {
+  export const method = 'initialize' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
+}
+
+export namespace InitializedNotification {
+  export const method = 'initialized' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new NotificationType<Record<string, never>>(method);
+}
+
 /** Ends this client's session: the reply comes first, later requests answer ServerNotInitialized. */
-export const ShutdownRequest = new RequestType0<null, void>('shutdown');
+export namespace ShutdownRequest {
+  export const method = 'shutdown' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType0<null, void>(method);
+}
+
 /** Closes this connection; in stdio mode the daemon process exits (code 0 after shutdown, else 1). */
-export const ExitNotification = new NotificationType0('exit');
-/** Stops the whole daemon: replies, cancels running jobs, removes its socket and pid file, exits. */
-export const DaemonStopRequest = new RequestType0<null, void>('atoll/daemon/stop');
+export namespace ExitNotification {
+  export const method = 'exit' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new NotificationType0(method);
+}
+
+/**
+ * Stops the whole daemon: replies, cancels running jobs, removes its socket and pid file, exits. A client that
+ * must know when the process is gone waits for the pid `initialize` gave it.
+ */
+export namespace DaemonStopRequest {
+  export const method = 'atoll/daemon/stop' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType0<null, void>(method);
+}
+

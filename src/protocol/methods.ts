@@ -1,13 +1,7 @@
 import { CacheClearRequest, CacheStatsRequest } from './cache.js';
-import {
-  DaemonStopRequest,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
-  ShutdownRequest,
-} from './lifecycle.js';
+import { DaemonStopRequest, ExitNotification, InitializedNotification, InitializeRequest, ShutdownRequest } from './lifecycle.js';
 import { OptimizeRequest } from './optimize.js';
-import { CancelRequestMethod, LogMessageNotification, ProgressMethod } from './progress.js';
+import { CancelRequestNotification, LogMessageNotification, WorkDoneProgress, WorkDoneProgressCreateRequest } from './progress.js';
 import { StatusRequest } from './status.js';
 import { VerifyRequest } from './verify.js';
 import { WatchResultNotification, WatchStartRequest, WatchStopRequest } from './watch.js';
@@ -26,27 +20,19 @@ export const clientRequests = [
   DaemonStopRequest,
 ] as const;
 
-/** The methods of clientRequests as literals (RequestType.method is a plain string); a unit test keeps both equal. */
-export type ClientRequestMethod =
-  | 'initialize'
-  | 'shutdown'
-  | 'atoll/optimize'
-  | 'atoll/verify'
-  | 'atoll/status'
-  | 'atoll/cache/stats'
-  | 'atoll/cache/clear'
-  | 'atoll/watch/start'
-  | 'atoll/watch/stop'
-  | 'atoll/daemon/stop';
+export type ClientRequest = (typeof clientRequests)[number];
+export type ClientRequestMethod = ClientRequest['method'];
+
+/** Requests the daemon sends to a client. */
+export const serverRequests = [WorkDoneProgressCreateRequest] as const;
 
 /** Notifications a client may send. `$/cancelRequest` is handled by vscode-jsonrpc itself. */
-export const clientNotificationMethods = [InitializedNotification.method, ExitNotification.method, CancelRequestMethod] as const;
+export const clientNotifications = [InitializedNotification, ExitNotification, CancelRequestNotification] as const;
 
 /** Notifications the daemon sends. */
-export const serverNotificationMethods = [ProgressMethod, LogMessageNotification.method, WatchResultNotification.method] as const;
+export const serverNotifications = [WorkDoneProgress, LogMessageNotification, WatchResultNotification] as const;
 
-export const allMethods: readonly string[] = [
-  ...clientRequests.map((request) => request.method),
-  ...clientNotificationMethods,
-  ...serverNotificationMethods,
-];
+/** Every method of the protocol, from the namespaces above. */
+export const allMethods: readonly string[] = [clientRequests, serverRequests, clientNotifications, serverNotifications].flatMap((messages) =>
+  messages.map((message) => message.method),
+);

@@ -4,6 +4,3 @@
  */
 export type ModuleSource = { path: string } | { base64: string };
 
-export function moduleSourceFromBytes(bytes: Uint8Array): ModuleSource {
-  return { base64: Buffer.from(bytes).toString('base64') };
-}

@@ -1,9 +1,71 @@
-import type { Objective, SearchStrategy, Topology, VerifyMode } from './report.js';
+/**
+ * Optimize options, defined once: the wire type, the allowed values of each enumerated option and the range
+ * of each number. The engine checks against these (BadOption), the CLI builds its flags and messages from
+ * them, and the VS Code settings read them (a unit test keeps clients/vscode/package.json in step).
+ */
+
+/** What the search minimizes. */
+export const Objectives = ['size', 'instructions', 'cycles'] as const;
+export type Objective = (typeof Objectives)[number];
+
+/** Where each island sends its best module after a generation. */
+export const Topologies = ['ring', 'unconnected', 'fully-connected'] as const;
+export type Topology = (typeof Topologies)[number];
 
 /**
- * Optimize options as they travel on the wire. The daemon checks at compile time that this type stays
- * assignable to the engine's own OptimizeOptions (src/daemon/handlers/optimize.ts), so the two cannot drift.
+ * How islands search after generation 0. `refine`: every island applies short sequences on top of its best
+ * module; `pipeline`: every island mutates whole pipelines applied to the input; `mixed`: even islands
+ * pipeline, odd islands refine (heterogeneous archipelago). See src/islands/archipelago.ts.
  */
+export const SearchStrategies = ['refine', 'pipeline', 'mixed'] as const;
+export type SearchStrategy = (typeof SearchStrategies)[number];
+
+/** strict: only proved changes are kept; report: keep all, say what was proved; off: no checks. */
+export const VerifyModes = ['strict', 'report', 'off'] as const;
+export type VerifyMode = (typeof VerifyModes)[number];
+
+export interface IntegerRange {
+  min: number;
+  max: number;
+}
+
+/** The integer options and the values each accepts, inclusive. */
+export const OptionRanges = {
+  islands: { min: 1, max: 64 },
+  generations: { min: 0, max: 1000 },
+  seed: { min: 0, max: 0xffffffff },
+  timeBudgetMs: { min: 1, max: 86_400_000 },
+} as const satisfies Record<string, IntegerRange>;
+
+/** Defaults the daemon applies to what a request leaves out (islands: available cores, at most 8). */
+export const OptionDefaults = {
+  generations: 4,
+  seed: 1,
+  objective: 'size',
+  topology: 'ring',
+  strategy: 'refine',
+  verify: 'strict',
+  multiStart: false,
+  keepNames: false,
+} as const satisfies Partial<Record<keyof OptimizeOptions, unknown>>;
+
+/**
+ * The one wording of a number out of range, for the engine (`name` = the option) and the CLI (`name` = the
+ * flag): "islands must be an integer from 1 to 64, got -3".
+ */
+export function rangeProblem(name: string, value: unknown, range: IntegerRange): string | undefined {
+  const number = typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number === 'number' && Number.isInteger(number) && number >= range.min && number <= range.max) return undefined;
+  return `${name} must be an integer from ${range.min} to ${range.max}, got ${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+/** The one wording of a value outside an enumeration: "objective must be one of size, instructions, cycles, got speed". */
+export function choiceProblem(name: string, value: unknown, allowed: readonly string[]): string | undefined {
+  if (typeof value === 'string' && allowed.includes(value)) return undefined;
+  return `${name} must be one of ${allowed.join(', ')}, got ${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+/** Optimize options as they travel on the wire; the engine takes exactly this type. */
 export interface OptimizeOptions {
   /** Number of islands; default: available cores (at most 8). */
   islands?: number;
@@ -16,7 +78,6 @@ export interface OptimizeOptions {
   strategy?: SearchStrategy;
   /** Same islands, no migration. */
   multiStart?: boolean;
-  /** strict (default): only proved changes are kept; report: keep all, say what was proved; off: no checks. */
   verify?: VerifyMode;
   /** Stop starting new generations after this many milliseconds (the output is then not deterministic). */
   timeBudgetMs?: number;

@@ -3,11 +3,10 @@
  * clients print them), so they live here and the engine produces them.
  */
 
-export type Objective = 'size' | 'instructions' | 'cycles';
-export type Topology = 'ring' | 'unconnected' | 'fully-connected';
-export type VerifyMode = 'strict' | 'report' | 'off';
-/** How islands search after generation 0: see src/islands/archipelago.ts. */
-export type SearchStrategy = 'refine' | 'pipeline' | 'mixed';
+import type { Objective, SearchStrategy, Topology, VerifyMode } from './options.js';
+
+// The option enums live in options.ts; reports use them, and code that reads reports imports them from here too.
+export type { Objective, SearchStrategy, Topology, VerifyMode };
 
 /** How a changed function was proved equivalent. */
 export type ProofMethod = 'identical' | 'alpha' | 'smt' | 'local-change' | 'induction';
@@ -74,6 +73,12 @@ export interface ModuleCheck {
   accepted: boolean;
   /** One line per difference found and how it was decided (or why it could not be). */
   findings: string[];
+  /**
+   * How many findings are module-level differences not shown to preserve behaviour: an export, import,
+   * signature, declaration, initializer or data that changed (0 when accepted). A finding that only waits on a
+   * function left unproved (a table slot whose function is unknown) is not one: that is incompleteness.
+   */
+  differences: number;
 }
 
 export interface VerifyReport {
@@ -197,12 +202,4 @@ export interface OptimizeReport {
   timeMs: { total: number; ingest: number; optimize: number; verify: number; emit: number };
   /** True when the whole answer came from the result cache. */
   cached: boolean;
-}
-
-/** Progress of a long job, as the engine reports it; the daemon forwards it as `$/progress`. */
-export interface ProgressEvent {
-  phase: 'ingest' | 'baseline' | 'generation' | 'verify' | 'emit';
-  message: string;
-  /** 0..100 for the whole job, when known. */
-  percentage?: number;
 }

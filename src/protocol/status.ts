@@ -1,4 +1,5 @@
 import { RequestType0 } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 import type { CacheStats } from './cache.js';
 import type { ComponentVersions } from './lifecycle.js';
 
@@ -24,4 +25,8 @@ export interface StatusResult {
   memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
-export const StatusRequest = new RequestType0<StatusResult, void>('atoll/status');
+export namespace StatusRequest {
+  export const method = 'atoll/status' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType0<StatusResult, void>(method);
+}

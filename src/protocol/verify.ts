@@ -1,7 +1,11 @@
 import { RequestType } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 import type { ModuleSource } from './module-source.js';
 import type { WorkDoneProgressParams } from './progress.js';
 import type { VerifyReport } from './report.js';
+
+/** The solver timeout a verify request may give per query, ms (`timeoutMs`). */
+export const VerifyTimeoutRange = { min: 1, max: 3_600_000 } as const;
 
 export interface VerifyParams extends WorkDoneProgressParams {
   /** The module before optimization. */
@@ -19,4 +23,8 @@ export interface VerifyParams extends WorkDoneProgressParams {
   proofPath?: string;
 }
 
-export const VerifyRequest = new RequestType<VerifyParams, VerifyReport, void>('atoll/verify');
+export namespace VerifyRequest {
+  export const method = 'atoll/verify' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<VerifyParams, VerifyReport, void>(method);
+}

@@ -1,4 +1,5 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { MessageDirection } from './messages.js';
 import type { ErrorCode } from './errors.js';
 import type { OptimizeOptions } from './options.js';
 import type { OptimizeReport } from './report.js';
@@ -47,6 +48,13 @@ export interface WatchStopResult {
   stopped: boolean;
 }
 
+/** The quiet time a watch may be given, ms (`debounceMs`). */
+export const DebounceRange = { min: 0, max: 60_000 } as const;
+
+/** Why a rebuild ran: there at start, a new file, a changed one; `unlink`: the input was deleted (nothing built). */
+export const WatchCauses = ['initial', 'add', 'change', 'unlink'] as const;
+export type WatchCause = (typeof WatchCauses)[number];
+
 /** What one rebuild did, in numbers (also in `report`, which is larger). */
 export interface WatchBuildSummary {
   inputBytes: number;
@@ -69,8 +77,7 @@ export interface WatchResultParams {
   watchId: string;
   /** The input. */
   path: string;
-  /** "initial" (there at start), "add" (new file), "change", or "unlink" (deleted: nothing was built or removed). */
-  cause: string;
+  cause: WatchCause;
   /** From the moment the content settled to the output written (or the error). */
   ms: number;
   outputPath?: string;
@@ -80,6 +87,21 @@ export interface WatchResultParams {
   error?: { code: ErrorCode; message: string };
 }
 
-export const WatchStartRequest = new RequestType<WatchStartParams, WatchStartResult, void>('atoll/watch/start');
-export const WatchStopRequest = new RequestType<WatchStopParams, WatchStopResult, void>('atoll/watch/stop');
-export const WatchResultNotification = new NotificationType<WatchResultParams>('atoll/watchResult');
+export namespace WatchStartRequest {
+  export const method = 'atoll/watch/start' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<WatchStartParams, WatchStartResult, void>(method);
+}
+
+export namespace WatchStopRequest {
+  export const method = 'atoll/watch/stop' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const type = new RequestType<WatchStopParams, WatchStopResult, void>(method);
+}
+
+/** Daemon → client: one per rebuild of a watched input, and one per deleted input. */
+export namespace WatchResultNotification {
+  export const method = 'atoll/watchResult' as const;
+  export const messageDirection = MessageDirection.serverToClient;
+  export const type = new NotificationType<WatchResultParams>(method);
+}

@@ -36,7 +36,7 @@ export interface VerifierOptions {
   services?: CheckServices;
 }
 
-export interface VerifyOptions {
+export interface VerifyModulesOptions {
   featureFlags: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -148,7 +148,7 @@ export class Verifier {
     this.pool = undefined;
   }
 
-  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
+  async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const started = performance.now();
     const read = this.opts.readIr ?? ((bytes: Uint8Array, features: number) => Promise.resolve(readIr(bytes, features)));
     const [irA, irOriginalB] = await Promise.all([read(base, opts.featureFlags), read(candidate, opts.featureFlags)]);

@@ -60,8 +60,11 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function checkModules(base: IrModule, candidate: IrModule, pairs: FunctionPairs, provedEqual: (baseName: string) => boolean): ModuleCheck {
   const findings: string[] = [];
   let accepted = true;
-  const fail = (line: string) => {
+  let differences = 0;
+  /** A difference not shown harmless; `undecided` when it only waits on a function left unproved. */
+  const fail = (line: string, undecided = false) => {
     accepted = false;
+    if (!undecided) differences++;
     findings.push(`not accepted: ${line}`);
   };
   const note = (line: string) => findings.push(line);
@@ -70,11 +73,12 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
 
   // Functions: signatures of pairs, and what was removed or added.
   const paired = new Set(pairs.values());
+  const removed: string[] = [];
   for (const fn of base.functions) {
     const other = pairedFn(fn.name);
     if (!other) {
       if (!base.named || !candidate.named) fail(`function ${fn.name} of the base could not be matched`);
-      else note(`removed function ${fn.name}: harmless unless exported, in a table or the start (checked below)`);
+      else removed.push(fn.name);
       continue;
     }
     const o = candidateFns.get(other)!;
@@ -161,9 +165,20 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
     for (const [slot, fn] of slotsA) {
       const other = slotsB.get(slot);
       if (other === undefined || pairedFn(fn) !== other) fail(`table slot ${slot} resolves to ${other ?? 'nothing'} instead of ${fn}`);
-      else if (!provedEqual(fn)) fail(`table slot ${slot}: ${fn} is not proved equal`);
+      else if (!provedEqual(fn)) fail(`table slot ${slot}: ${fn} is not proved equal`, true);
     }
   }
+
+  // Removed functions: harmless when nothing outside the functions (which are verified) can reach them.
+  for (const name of removed) {
+    const uses = [
+      ...base.exports.filter((e) => e.kind === 'function' && e.value === name).map((e) => `exported as ${e.name}`),
+      ...(base.start === name ? ['the start function'] : []),
+      ...(base.elements.some((e) => e.functions.includes(name)) ? ['in a table'] : []),
+    ];
+    if (uses.length === 0) note(`removed function ${name}: not exported, not in a table and not the start function, so only calls inside functions reach it, and those are verified`);
+    else note(`removed function ${name}: ${uses.join(', ')}; the checks above say whether the candidate still provides it`);
+  }
   if (accepted && findings.length === 0) findings.push('module structure unchanged');
-  return { accepted, findings };
+  return { accepted, findings, differences };
 }

@@ -1,4 +1,4 @@
-import { Script, bvLit, bvSort } from './smt.js';
+import { Script, bvLit } from './smt.js';
 
 /** A wasm value as an SMT bit-vector term (floats as their raw bits). `lit` is set when it is a known constant. */
 export interface Value {
@@ -30,4 +30,3 @@ export function boolToI32(sink: Sink, cond: string): Value {
   return sink.value(32, `(ite ${cond} #x00000001 #x00000000)`);
 }
 
-export const sortOf = (width: number): string => bvSort(width);

@@ -125,7 +125,6 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
       named,
       stripped,
       score: score(module, stripped.length, task.objective),
-      rounds,
       ms: performance.now() - started,
     };
   } catch (error) {
@@ -176,8 +175,8 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
     const scored = task.objective === 'size'
       ? { size: stripped.length, value: stripped.length }
       : withModule(result.named, task.flags, (module) => score(module, stripped.length, task.objective));
-    const { named, rounds, ...proof } = result;
-    return { ok: true, named, stripped, score: scored, rounds, ms: performance.now() - started, proof };
+    const { named, rounds: _rounds, ...proof } = result;
+    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof };
   } catch (error) {
     if (isBinaryenAbort(error)) {
       poisonAndExit();

@@ -127,8 +127,6 @@ export type EvaluateResult =
       /** Emitted without names: the bytes a user receives unless they ask to keep names. */
       stripped: Uint8Array;
       score: Score;
-      /** Rounds actually run under `converge`. */
-      rounds: number;
       ms: number;
       /** Present when the genome was applied with checks. */
       proof?: EvaluationProof;

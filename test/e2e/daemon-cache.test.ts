@@ -26,7 +26,7 @@ async function withDaemon<T>(use: (connection: ReturnType<typeof stdioConnection
 }
 
 const optimize = (connection: ReturnType<typeof stdioConnection>) =>
-  connection.sendRequest(OptimizeRequest, { input: { path: SMALL_WASM }, options: FAST });
+  connection.sendRequest(OptimizeRequest.type, { input: { path: SMALL_WASM }, options: FAST });
 
 async function resultEntries(): Promise<string[]> {
   const root = join(home.cacheDir, 'results');
@@ -41,7 +41,7 @@ describe('caches through the daemon', () => {
     expect(cold.report.cached).toBe(false);
     const { warm, stats } = await withDaemon(async (connection) => ({
       warm: await optimize(connection),
-      stats: await connection.sendRequest(CacheStatsRequest),
+      stats: await connection.sendRequest(CacheStatsRequest.type),
     }));
     expect(warm.report.cached).toBe(true);
     expect(warm.outputBase64).toBe(cold.outputBase64);
@@ -57,7 +57,7 @@ describe('caches through the daemon', () => {
 
     const { again, stats } = await withDaemon(async (connection) => ({
       again: await optimize(connection),
-      stats: await connection.sendRequest(CacheStatsRequest),
+      stats: await connection.sendRequest(CacheStatsRequest.type),
     }));
     expect(again.report.cached).toBe(false);
     expect(again.outputBase64).toBe(cold.outputBase64);
@@ -72,12 +72,12 @@ describe('caches through the daemon', () => {
     const demo = join(ROOT, 'examples/demo.wasm');
     // Different seeds: the result cache cannot answer, so the second daemon must verify again.
     const strict = (seed: number) => ({ input: { path: demo }, options: { generations: 1, islands: 2, seed, verify: 'strict' as const } });
-    const cold = await withDaemon((connection) => connection.sendRequest(OptimizeRequest, strict(1)));
+    const cold = await withDaemon((connection) => connection.sendRequest(OptimizeRequest.type, strict(1)));
     const solved = cold.report.verification!.functions.filter((f) => f.verdict.method !== 'identical' && !f.cached);
     expect(solved.length).toBeGreaterThan(0);
     const { warm, stats } = await withDaemon(async (connection) => ({
-      warm: await connection.sendRequest(OptimizeRequest, strict(2)),
-      stats: await connection.sendRequest(CacheStatsRequest),
+      warm: await connection.sendRequest(OptimizeRequest.type, strict(2)),
+      stats: await connection.sendRequest(CacheStatsRequest.type),
     }));
     expect(warm.report.cached).toBe(false);
     expect(stats.proofs.disk.hits).toBeGreaterThan(0);
@@ -88,10 +88,10 @@ describe('caches through the daemon', () => {
   it('clears the caches on request', async () => {
     await withDaemon(async (connection) => {
       await optimize(connection);
-      const cleared = await connection.sendRequest(CacheClearRequest, {});
+      const cleared = await connection.sendRequest(CacheClearRequest.type, {});
       expect(cleared.removedEntries).toBe(1);
       expect(cleared.removedBytes).toBeGreaterThan(0);
-      expect((await connection.sendRequest(CacheStatsRequest)).results.disk.entries).toBe(0);
+      expect((await connection.sendRequest(CacheStatsRequest.type)).results.disk.entries).toBe(0);
       expect((await optimize(connection)).report.cached).toBe(false);
     });
   });

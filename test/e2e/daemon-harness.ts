@@ -101,8 +101,8 @@ export async function socketConnection(path: string): Promise<{ connection: Mess
 }
 
 export async function initialized(connection: MessageConnection) {
-  const result = await connection.sendRequest(InitializeRequest, { clientInfo: { name: 'e2e' } });
-  await connection.sendNotification(InitializedNotification, {});
+  const result = await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'e2e' } });
+  await connection.sendNotification(InitializedNotification.type, {});
   return result;
 }
 

@@ -34,7 +34,7 @@ describe('daemon over stdio', () => {
   it('follows the LSP lifecycle: not initialized, initialize, work, shutdown, exit 0', async () => {
     const daemon = spawnDaemon(home, ['--stdio']);
     const connection = stdioConnection(daemon);
-    expect((await errorOf(connection.sendRequest(StatusRequest))).code).toBe(ErrorCodes.ServerNotInitialized);
+    expect((await errorOf(connection.sendRequest(StatusRequest.type))).code).toBe(ErrorCodes.ServerNotInitialized);
 
     const server = await initialized(connection);
     expect(server.serverInfo.name).toBe('atoll');
@@ -42,16 +42,16 @@ describe('daemon over stdio', () => {
     expect(server.pools.islandThreads).toBe(2);
     expect(server.capabilities).toMatchObject({ optimize: true, watch: true, workDoneProgress: true, cancellation: true });
     expect(server.transport).toBe('stdio');
-    expect((await errorOf(connection.sendRequest(InitializeRequest, {}))).code).toBe(ErrorCodes.InvalidRequest);
+    expect((await errorOf(connection.sendRequest(InitializeRequest.type, {}))).code).toBe(ErrorCodes.InvalidRequest);
 
-    const status = await connection.sendRequest(StatusRequest);
+    const status = await connection.sendRequest(StatusRequest.type);
     expect(status.pid).toBe(daemon.child.pid);
     expect(status.memory.rss).toBeGreaterThan(0);
     expect(status.transport).toEqual({ stdio: true });
 
-    expect(await connection.sendRequest(ShutdownRequest)).toBeNull();
-    expect((await errorOf(connection.sendRequest(StatusRequest))).code).toBe(ErrorCodes.ServerNotInitialized);
-    await connection.sendNotification(ExitNotification);
+    expect(await connection.sendRequest(ShutdownRequest.type)).toBeNull();
+    expect((await errorOf(connection.sendRequest(StatusRequest.type))).code).toBe(ErrorCodes.ServerNotInitialized);
+    await connection.sendNotification(ExitNotification.type);
     expect(await daemon.exited).toBe(0);
   });
 
@@ -59,7 +59,7 @@ describe('daemon over stdio', () => {
     const daemon = spawnDaemon(home, ['--stdio']);
     const connection = stdioConnection(daemon);
     await initialized(connection);
-    await connection.sendNotification(ExitNotification);
+    await connection.sendNotification(ExitNotification.type);
     expect(await daemon.exited).toBe(1);
   });
 
@@ -74,9 +74,9 @@ describe('daemon over stdio', () => {
     const daemon = spawnDaemon(home, ['--stdio']);
     const connection = stdioConnection(daemon);
     await initialized(connection);
-    const start = await errorOf(connection.sendRequest(WatchStartRequest, { paths: ['relative'] }));
+    const start = await errorOf(connection.sendRequest(WatchStartRequest.type, { paths: ['relative'] }));
     expect(start.code).toBe(ErrorCodes.InvalidParams);
-    expect(await connection.sendRequest(WatchStopRequest, { watchId: 'x' })).toEqual({ stopped: false });
+    expect(await connection.sendRequest(WatchStopRequest.type, { watchId: 'x' })).toEqual({ stopped: false });
     daemon.child.stdin!.end();
     await daemon.exited;
   });
@@ -96,7 +96,7 @@ describe('daemon on a unix socket', () => {
 
     const second = await socketConnection(home.socket);
     await initialized(second.connection);
-    const status = await second.connection.sendRequest(StatusRequest);
+    const status = await second.connection.sendRequest(StatusRequest.type);
     expect(status.transport.socket).toBe(home.socket);
     second.end();
 

@@ -58,11 +58,11 @@ describe('watch ownership', () => {
     await initialized(owner.connection);
     await initialized(other.connection);
     const seen: Record<'owner' | 'other', WatchResultParams[]> = { owner: [], other: [] };
-    owner.connection.onNotification(WatchResultNotification, (r) => seen.owner.push(r));
-    other.connection.onNotification(WatchResultNotification, (r) => seen.other.push(r));
+    owner.connection.onNotification(WatchResultNotification.type, (r) => seen.owner.push(r));
+    other.connection.onNotification(WatchResultNotification.type, (r) => seen.other.push(r));
 
     const dir = await folderIn(home, 'owned');
-    await owner.connection.sendRequest(WatchStartRequest, { paths: [dir], debounceMs: 100, options: QUICK });
+    await owner.connection.sendRequest(WatchStartRequest.type, { paths: [dir], debounceMs: 100, options: QUICK });
     await writeFile(join(dir, 'a.wasm'), demoModule(8));
     await until(() => seen.owner.length === 1, () => JSON.stringify(seen));
     await sleep(500);
@@ -70,10 +70,10 @@ describe('watch ownership', () => {
 
     owner.end();
     await sleep(500);
-    const before = (await other.connection.sendRequest(StatusRequest)).queue;
+    const before = (await other.connection.sendRequest(StatusRequest.type)).queue;
     await writeFile(join(dir, 'a.wasm'), demoModule(16));
     await sleep(2000);
-    const after = (await other.connection.sendRequest(StatusRequest)).queue;
+    const after = (await other.connection.sendRequest(StatusRequest.type)).queue;
     expect(after.completed + after.running + after.queued).toBe(before.completed + before.running + before.queued);
     expect(seen.other).toEqual([]);
 

@@ -33,7 +33,7 @@ export class WatchClient {
     readonly daemon: DaemonProcess,
     readonly connection: MessageConnection,
   ) {
-    connection.onNotification(WatchResultNotification, (result) => this.results.push(result));
+    connection.onNotification(WatchResultNotification.type, (result) => this.results.push(result));
   }
 
   static async start(home: TempHome): Promise<WatchClient> {
@@ -46,14 +46,14 @@ export class WatchClient {
   private readonly active = new Set<string>();
 
   async watch(params: WatchStartParams) {
-    const started = await this.connection.sendRequest(WatchStartRequest, { debounceMs: DEBOUNCE_MS, options: QUICK, ...params });
+    const started = await this.connection.sendRequest(WatchStartRequest.type, { debounceMs: DEBOUNCE_MS, options: QUICK, ...params });
     this.active.add(started.watchId);
     return started;
   }
 
   unwatch(watchId: string) {
     this.active.delete(watchId);
-    return this.connection.sendRequest(WatchStopRequest, { watchId });
+    return this.connection.sendRequest(WatchStopRequest.type, { watchId });
   }
 
   /** Stops every watch this client started, so that nothing one test started reports into the next. */

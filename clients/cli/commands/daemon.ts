@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { DaemonStopRequest, StatusRequest } from '../../../src/protocol/index.js';
 import type { Command } from '../args.js';
 import { connectToSocket, DAEMON_MAIN, daemonArgs, socketPathFor, startBackgroundDaemon, trySocket } from '../daemon-link.js';
-import { ExitCode } from '../exit-codes.js';
+import { CliFailure, ExitCode } from '../exit-codes.js';
 import { statusSummary } from '../summary.js';
 
 type DaemonCommand = Extract<Command, { name: 'daemon' }>;
@@ -15,13 +15,22 @@ function runInForeground(command: DaemonCommand): Promise<ExitCode> {
   return new Promise((resolve) => child.once('exit', (code) => resolve((code ?? ExitCode.Error) as ExitCode)));
 }
 
-async function waitUntilGone(socketPath: string, timeoutMs: number): Promise<boolean> {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but is not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Until the process itself has exited (its socket goes first, its workers after). */
+async function waitUntilExited(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const socket = await trySocket(socketPath);
-    if (!socket) return true;
-    socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
 }
@@ -47,23 +56,18 @@ export async function daemonCommand(command: DaemonCommand): Promise<ExitCode> {
         process.stderr.write(`atoll: no daemon is running on ${socketPath}\n`);
         return ExitCode.Ok;
       }
-      await link.connection.sendRequest(DaemonStopRequest);
+      const { pid } = link.server;
+      await link.connection.sendRequest(DaemonStopRequest.type);
       link.connection.dispose();
-      if (!(await waitUntilGone(socketPath, 15_000))) {
-        process.stderr.write(`atoll: the daemon on ${socketPath} did not stop within 15 s\n`);
-        return ExitCode.Error;
-      }
-      process.stderr.write(`atoll: stopped the daemon on ${socketPath}\n`);
+      if (!(await waitUntilExited(pid, 15_000))) throw new CliFailure(`the daemon (pid ${pid}) on ${socketPath} did not exit within 15 s`, ExitCode.Error);
+      process.stderr.write(`atoll: stopped the daemon on ${socketPath} (pid ${pid} has exited)\n`);
       return ExitCode.Ok;
     }
     case 'status': {
       const link = await connectToSocket(command.daemon, false);
-      if (!link) {
-        process.stderr.write(`atoll: no daemon is running on ${socketPath}\n`);
-        return ExitCode.Error;
-      }
+      if (!link) throw new CliFailure(`no daemon is running on ${socketPath}`, ExitCode.Error);
       try {
-        const status = await link.connection.sendRequest(StatusRequest);
+        const status = await link.connection.sendRequest(StatusRequest.type);
         process.stdout.write(command.out.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusSummary(status)}\n`);
       } finally {
         await link.close();

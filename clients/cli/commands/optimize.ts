@@ -7,12 +7,20 @@ import { optimizeSummary } from '../summary.js';
 export async function optimizeCommand(command: Extract<Command, { name: 'optimize' }>): Promise<ExitCode> {
   const result = await runDaemonJob(command.daemon, command.out, (connection, workDoneToken, cancel) =>
     connection.sendRequest(
-      OptimizeRequest,
-      { input: { path: command.input }, outputPath: command.output, ...(command.proof ? { proofPath: command.proof } : {}), options: command.options, workDoneToken },
+      OptimizeRequest.type,
+      {
+        input: { path: command.input },
+        outputPath: command.output,
+        ...(command.inPlace ? { overwriteInput: true } : {}),
+        ...(command.createDirectories ? { createDirectories: true } : {}),
+        ...(command.proof ? { proofPath: command.proof } : {}),
+        options: command.options,
+        workDoneToken,
+      },
       cancel,
     ),
   );
   if (command.out.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (!command.out.quiet) process.stdout.write(`${optimizeSummary(command.input, command.output, result.report)}\n`);
+  else if (!command.out.quiet) process.stdout.write(`${optimizeSummary(command.input, command.output, result.report, command.out.verbose)}\n`);
   return ExitCode.Ok;
 }

@@ -1,19 +1,13 @@
-import { VerifyRequest, type VerifyReport } from '../../../src/protocol/index.js';
+import { VerifyRequest } from '../../../src/protocol/index.js';
 import type { Command } from '../args.js';
-import { ExitCode } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 import { runDaemonJob } from '../job.js';
-import { verifySummary } from '../summary.js';
-
-export function verifyExitCode(report: VerifyReport): ExitCode {
-  if (report.totals.refuted > 0) return ExitCode.Refuted;
-  if (report.totals.unknown > 0 || !report.module.accepted) return ExitCode.Incomplete;
-  return ExitCode.Ok;
-}
+import { verifyExitCode, verifySummary } from '../summary.js';
 
 export async function verifyCommand(command: Extract<Command, { name: 'verify' }>): Promise<ExitCode> {
   const report = await runDaemonJob(command.daemon, command.out, (connection, workDoneToken, cancel) =>
     connection.sendRequest(
-      VerifyRequest,
+      VerifyRequest.type,
       {
         base: { path: command.base },
         candidate: { path: command.candidate },
@@ -26,6 +20,6 @@ export async function verifyCommand(command: Extract<Command, { name: 'verify' }
     ),
   );
   if (command.out.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (!command.out.quiet) process.stdout.write(`${verifySummary(command.base, command.candidate, report)}\n`);
+  else if (!command.out.quiet) process.stdout.write(`${verifySummary(command.base, command.candidate, report, command.out.verbose)}\n`);
   return verifyExitCode(report);
 }

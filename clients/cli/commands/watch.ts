@@ -1,16 +1,19 @@
 import { relative } from 'node:path';
 import {
-  ErrorCodes,
   LogMessageNotification,
   MessageType,
   WatchResultNotification,
   WatchStartRequest,
   WatchStopRequest,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
   type WatchResultParams,
 } from '../../../src/protocol/index.js';
 import type { Command } from '../args.js';
 import { openDaemon } from '../daemon-link.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
+import { daemonFailure } from '../job.js';
+import { ProgressView } from '../progress-view.js';
 import { Style, styler } from '../style.js';
 
 const paint = styler(process.stdout);
@@ -23,6 +26,9 @@ function shown(path: string): string {
 function ms(value: number): string {
   return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 }
+
+/** Rebuilds shorter than this show no progress, only their line. */
+const LONG_REBUILD_MS = 2000;
 
 /** One line per rebuild, esbuild-style: the cause, what came of it, and how long it took. */
 export function watchLine(result: WatchResultParams): string {
@@ -54,30 +60,48 @@ function untilStopped(keepAlive: boolean): Promise<string> {
 export async function watchCommand(command: Extract<Command, { name: 'watch' }>): Promise<ExitCode> {
   const link = await openDaemon(command.daemon);
   const { connection } = link;
-  connection.onNotification(WatchResultNotification, (result) => {
+  // Progress of long rebuilds: the daemon asks for a token per rebuild; a bar (or a few plain lines) shows
+  // once a rebuild has run a while, and goes before the rebuild's own line is printed.
+  const views = new Set<ProgressView>();
+  connection.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+    const view = new ProgressView({ quiet: command.out.quiet || command.out.json, showAfterMs: LONG_REBUILD_MS });
+    views.add(view);
+    const subscription = connection.onProgress(WorkDoneProgress.type, token, (value) => {
+      if (value.kind === 'begin') view.prefix = `${shown(value.title.replace(/^atoll rebuild /, ''))}: `;
+      view.update(value);
+      if (value.kind === 'end') {
+        views.delete(view);
+        subscription.dispose();
+      }
+    });
+    return null;
+  });
+  const clearViews = () => views.forEach((view) => view.clear());
+  connection.onNotification(WatchResultNotification.type, (result) => {
+    clearViews();
     if (command.out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (!command.out.quiet || result.error) process.stdout.write(`${watchLine(result)}\n`);
   });
-  connection.onNotification(LogMessageNotification, ({ type, message }) => {
-    if (!command.out.quiet && type <= MessageType.Warning) process.stderr.write(`atoll: ${message}\n`);
+  connection.onNotification(LogMessageNotification.type, ({ type, message }) => {
+    if (command.out.quiet || type > MessageType.Warning) return;
+    clearViews();
+    process.stderr.write(`atoll: ${message}\n`);
   });
   const lost = new Promise<never>((_, reject) =>
     connection.onClose(() => reject(new CliFailure('the daemon went away; the watch has ended', ExitCode.Error))),
   );
   try {
-    const started = await connection.sendRequest(WatchStartRequest, command.watch);
+    const started = await connection.sendRequest(WatchStartRequest.type, command.watch);
     if (!command.out.quiet) {
       const stop = command.keepAlive ? 'Ctrl-C' : 'Ctrl-C or end of input';
       process.stderr.write(`atoll: watching ${started.watching.map(shown).join(', ')} (${started.inputs.length} inputs); ${stop} stops\n`);
     }
     const reason = await Promise.race([untilStopped(command.keepAlive), lost]);
-    await connection.sendRequest(WatchStopRequest, { watchId: started.watchId });
+    await connection.sendRequest(WatchStopRequest.type, { watchId: started.watchId });
     if (!command.out.quiet) process.stderr.write(`atoll: stopped watching (${reason})\n`);
     return ExitCode.Ok;
   } catch (error) {
-    const code = (error as { code?: number }).code;
-    if (code === ErrorCodes.BadOption || code === ErrorCodes.InvalidParams) throw new CliFailure((error as Error).message, ExitCode.BadUsage);
-    throw error;
+    throw daemonFailure(error);
   } finally {
     process.stdin.pause();
     await link.close();

@@ -70,7 +70,7 @@ export class AtollCommands {
     if (!target) return;
     const params = optimizeParams(target.fsPath, settings(), workspaceRootOf(target));
     const result = await withDaemonProgress(`atoll: optimizing ${vscode.workspace.asRelativePath(target)}`, (options) =>
-      this.context.daemon().requestWithProgress(OptimizeRequest, params, options),
+      this.context.daemon().requestWithProgress(OptimizeRequest.type, params, options),
     );
     const summary = optimizeSummary(result.report, target.fsPath, result.outputPath);
     this.context.output.info(summary);
@@ -83,7 +83,7 @@ export class AtollCommands {
     if (!pair) return;
     const params = verifyParams(pair.base.fsPath, pair.candidate.fsPath, settings());
     const report = await withDaemonProgress(`atoll: verifying ${vscode.workspace.asRelativePath(pair.candidate)}`, (options) =>
-      this.context.daemon().requestWithProgress(VerifyRequest, params, options),
+      this.context.daemon().requestWithProgress(VerifyRequest.type, params, options),
     );
     const summary = verifySummary(report, pair.base.fsPath, pair.candidate.fsPath);
     this.context.output.info(summary);
@@ -111,7 +111,7 @@ export class AtollCommands {
   }
 
   private async startWatch(params: WatchStartParams): Promise<void> {
-    const { watchId, watching } = await this.context.daemon().request(WatchStartRequest, params);
+    const { watchId, watching } = await this.context.daemon().request(WatchStartRequest.type, params);
     this.watches.set(watchId, params);
     this.context.output.info(`watch ${watchId}: ${watching.join(', ')}`);
   }
@@ -122,7 +122,7 @@ export class AtollCommands {
       return;
     }
     for (const watchId of [...this.watches.keys()]) {
-      await this.context.daemon().request(WatchStopRequest, { watchId });
+      await this.context.daemon().request(WatchStopRequest.type, { watchId });
       this.watches.delete(watchId);
       this.context.output.info(`watch ${watchId}: stopped`);
     }

@@ -108,7 +108,7 @@ export class DaemonProcess {
     const { connection } = await this.connect();
     if (!options.onProgress) return send(connection, type, params, options.token);
     const workDoneToken = `atoll-progress-${this.nextProgressToken++}`;
-    const subscription = connection.onProgress(WorkDoneProgress, workDoneToken, options.onProgress);
+    const subscription = connection.onProgress(WorkDoneProgress.type, workDoneToken, options.onProgress);
     try {
       return await send(connection, type, { ...params, workDoneToken }, options.token);
     } finally {
@@ -118,7 +118,7 @@ export class DaemonProcess {
 
   async status(): Promise<StatusResult> {
     const { connection } = await this.connect();
-    return connection.sendRequest(StatusRequest);
+    return connection.sendRequest(StatusRequest.type);
   }
 
   /** Ends the daemon cleanly (shutdown, then exit); kills it if it does not go within the stop timeout. */
@@ -172,18 +172,18 @@ export class DaemonProcess {
       this.options.events?.stderr?.(line);
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    connection.onNotification(LogMessageNotification, (params) => this.options.events?.logMessage?.(params));
-    connection.onNotification(WatchResultNotification, (params) => this.options.events?.watchResult?.(params));
+    connection.onNotification(LogMessageNotification.type, (params) => this.options.events?.logMessage?.(params));
+    connection.onNotification(WatchResultNotification.type, (params) => this.options.events?.watchResult?.(params));
     connection.listen();
     const startedAt = Date.now();
     let info: InitializeResult;
     try {
       info = await Promise.race([
-        connection.sendRequest(InitializeRequest, { processId: process.pid, clientInfo: this.options.clientInfo }),
+        connection.sendRequest(InitializeRequest.type, { processId: process.pid, clientInfo: this.options.clientInfo }),
         exited.then((how) => Promise.reject(new Error(`the atoll daemon (${command}) ${how} before answering initialize${saying(firstLines)}`))),
         rejectAfter(this.options.initializeTimeoutMs ?? 30_000, `the atoll daemon (${command}) did not answer initialize`),
       ]);
-      await connection.sendNotification(InitializedNotification, {});
+      await connection.sendNotification(InitializedNotification.type, {});
     } catch (error) {
       connection.dispose();
       child.kill('SIGKILL');
@@ -246,8 +246,8 @@ export class DaemonProcess {
     const timeoutMs = this.options.stopTimeoutMs ?? 10_000;
     try {
       // LSP order: the reply to shutdown first, then exit; the daemon exits 0 only in that order.
-      await Promise.race([connection.sendRequest(ShutdownRequest), rejectAfter(timeoutMs, 'no reply to shutdown')]);
-      await connection.sendNotification(ExitNotification);
+      await Promise.race([connection.sendRequest(ShutdownRequest.type), rejectAfter(timeoutMs, 'no reply to shutdown')]);
+      await connection.sendNotification(ExitNotification.type);
     } catch {
       // A daemon that cannot answer is killed below.
     }

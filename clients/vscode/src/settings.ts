@@ -1,4 +1,4 @@
-import type { Objective, OptimizeOptions, SearchStrategy, Topology, VerifyMode } from '../../../src/protocol/index.js';
+import { Objectives, SearchStrategies, Topologies, VerifyModes, type OptimizeOptions } from '../../../src/protocol/index.js';
 
 /**
  * The extension's settings turned into what the daemon takes. No `vscode` import: VS Code's
@@ -36,11 +36,6 @@ export class SettingsError extends Error {
   }
 }
 
-const OBJECTIVES: readonly Objective[] = ['size', 'instructions', 'cycles'];
-const TOPOLOGIES: readonly Topology[] = ['ring', 'unconnected', 'fully-connected'];
-const STRATEGIES: readonly SearchStrategy[] = ['refine', 'pipeline', 'mixed'];
-const VERIFY_MODES: readonly VerifyMode[] = ['strict', 'report', 'off'];
-
 /** `atoll.daemonPath` names a command (`atoll`) or the CLI's JavaScript entry, which node runs. */
 export function daemonCommand(daemonPath: string, nodePath: string, extraArgs: readonly string[]): DaemonCommand {
   const args = ['daemon', '--stdio', ...extraArgs];
@@ -61,10 +56,10 @@ export function readSettings(source: SettingsSource): ClientSettings {
   assign('islands', read.integer('optimize.islands'));
   assign('generations', read.integer('optimize.generations'));
   assign('seed', read.integer('optimize.seed'));
-  assign('objective', read.oneOf('optimize.objective', OBJECTIVES));
-  assign('topology', read.oneOf('optimize.topology', TOPOLOGIES));
-  assign('strategy', read.oneOf('optimize.strategy', STRATEGIES));
-  assign('verify', read.oneOf('optimize.verify', VERIFY_MODES));
+  assign('objective', read.oneOf('optimize.objective', Objectives));
+  assign('topology', read.oneOf('optimize.topology', Topologies));
+  assign('strategy', read.oneOf('optimize.strategy', SearchStrategies));
+  assign('verify', read.oneOf('optimize.verify', VerifyModes));
   assign('timeBudgetMs', read.integer('optimize.timeBudgetMs'));
   assign('keepNames', read.boolean('optimize.keepNames'));
   const features = read.strings('optimize.features');

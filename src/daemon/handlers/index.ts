@@ -1,15 +1,20 @@
-import type { ClientRequestMethod } from '../../protocol/methods.js';
-import type { RequestContext } from '../session.js';
+import type { ClientRequest } from '../../protocol/methods.js';
+import type { RequestHandler } from './handler.js';
 import { initialize, shutdown, stopDaemon } from './lifecycle.js';
 import { optimize } from './optimize.js';
 import { cacheClear, cacheStats, status } from './status.js';
 import { verify } from './verify.js';
 import { watchStart, watchStop } from './watch.js';
 
-export type RequestHandler = (context: RequestContext, params: unknown) => Promise<unknown>;
+export type { RequestHandler } from './handler.js';
 
-/** One handler per request of the protocol: the type makes a missing or an extra method a compile error. */
-export const requestHandlers: Record<ClientRequestMethod, RequestHandler> = {
+/**
+ * One handler per request of the protocol, keyed by its method: the type makes a missing or an extra
+ * method, or a handler whose params or result do not match its request, a compile error.
+ */
+export type RequestHandlers = { [R in ClientRequest as R['method']]: RequestHandler<R> };
+
+export const requestHandlers: RequestHandlers = {
   initialize,
   shutdown,
   'atoll/optimize': optimize,

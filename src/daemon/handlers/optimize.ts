@@ -1,29 +1,54 @@
-import type { OptimizeOptions as EngineOptimizeOptions } from '../../engine/options.js';
-import type { OptimizeResult } from '../../protocol/optimize.js';
+import type { OptimizeRequest } from '../../protocol/optimize.js';
+import { JobProgress } from '../job-progress.js';
+import { readModuleSource } from '../module-io.js';
+import { optimizeJob } from '../optimize-job.js';
+import { checkOutputPath, writeOutput } from '../output-file.js';
 import { AtollError, ErrorCodes } from '../../protocol/errors.js';
-import { readModuleSource, writeOutput } from '../module-io.js';
-import { optimizeParams } from '../params.js';
-import { runJob } from '../run-job.js';
-import type { RequestContext } from '../session.js';
+import { OptionDefaults } from '../../protocol/options.js';
+import type { RequestHandler } from './handler.js';
+import { absolutePath, boolean, defined, moduleSource, optimizeOptions, optional, paramsOf, progressToken, required } from './validate.js';
 
-export async function optimize(context: RequestContext, raw: unknown): Promise<OptimizeResult> {
-  const params = optimizeParams(raw);
-  // Read before queueing: a missing file is answered at once, not after other clients' jobs.
-  const input = await readModuleSource(params.input);
-  // Compile-time guard: the wire options must stay assignable to the engine's.
-  const options: EngineOptimizeOptions = params.options ?? {};
-  if (params.proofPath !== undefined && (options.verify ?? 'strict') !== 'strict') {
-    throw new AtollError(ErrorCodes.BadOption, 'a certificate (proofPath) is written in strict mode only: with verify report or off the output holds unproved changes');
-  }
-  return runJob(context, 'optimize', params.workDoneToken, async (hooks) => {
-    const { output, report, certificate } = await context.daemon.engine.optimize(input, options, hooks);
-    const proof = params.proofPath === undefined ? {} : { proofPath: params.proofPath };
-    if (params.proofPath !== undefined) {
-      if (!certificate) throw new AtollError(ErrorCodes.NotAvailable, 'no certificate was made for this output');
-      await writeOutput(params.proofPath, new TextEncoder().encode(`${JSON.stringify(certificate)}\n`));
+export const optimize: RequestHandler<typeof OptimizeRequest> = {
+  validate: (raw) => {
+    const fields = paramsOf(raw, ['input', 'outputPath', 'overwriteInput', 'createDirectories', 'options', 'proofPath', 'workDoneToken']);
+    return defined({
+      input: required(fields, 'input', moduleSource),
+      outputPath: optional(fields, 'outputPath', absolutePath),
+      overwriteInput: optional(fields, 'overwriteInput', boolean),
+      createDirectories: optional(fields, 'createDirectories', boolean),
+      options: optional(fields, 'options', optimizeOptions) ?? {},
+      proofPath: optional(fields, 'proofPath', absolutePath),
+      workDoneToken: optional(fields, 'workDoneToken', progressToken),
+    });
+  },
+  handle: async (context, params) => {
+    // Read and check before queueing: a missing file or a bad output path is answered at once, not after
+    // other clients' jobs and this one's work.
+    const input = await readModuleSource(params.input);
+    const output =
+      params.outputPath === undefined
+        ? undefined
+        : await checkOutputPath(params.outputPath, {
+            ...('path' in params.input ? { inputPath: params.input.path } : {}),
+            overwriteInput: params.overwriteInput ?? false,
+            createDirectories: params.createDirectories ?? false,
+          });
+    if (params.proofPath !== undefined && (params.options?.verify ?? OptionDefaults.verify) !== 'strict') {
+      throw new AtollError(ErrorCodes.BadOption, 'a certificate (proofPath) is written in strict mode only: with verify report or off the output holds unproved changes');
     }
-    if (params.outputPath === undefined) return { report, outputBase64: Buffer.from(output).toString('base64'), ...proof };
-    await writeOutput(params.outputPath, output);
-    return { report, outputPath: params.outputPath, ...proof };
-  });
-}
+    const proof = params.proofPath === undefined ? undefined : await checkOutputPath(params.proofPath, { createDirectories: params.createDirectories ?? false });
+    const { daemon, session, token } = context;
+    const progress = new JobProgress(session.connection, params.workDoneToken);
+    const optimized = await optimizeJob(
+      { daemon, session, kind: 'optimize', progress, cancellation: token },
+      { input, options: params.options ?? {}, ...(output ? { output } : {}) },
+    );
+    if (proof) {
+      if (!optimized.certificate) throw new AtollError(ErrorCodes.InternalError, 'no certificate was made for this output');
+      await writeOutput(proof, new TextEncoder().encode(`${JSON.stringify(optimized.certificate)}\n`));
+    }
+    const written = params.proofPath === undefined ? {} : { proofPath: params.proofPath };
+    if (params.outputPath === undefined) return { report: optimized.report, outputBase64: Buffer.from(optimized.output).toString('base64'), ...written };
+    return { report: optimized.report, outputPath: params.outputPath, ...written };
+  },
+};

@@ -1,16 +1,27 @@
-import type { CacheClearResult, CacheStats } from '../../protocol/cache.js';
-import type { StatusResult } from '../../protocol/status.js';
-import { cacheClearParams } from '../params.js';
-import type { RequestContext } from '../session.js';
+import { CacheNames, type CacheClearRequest, type CacheName, type CacheStatsRequest } from '../../protocol/cache.js';
+import type { StatusRequest } from '../../protocol/status.js';
+import { invalidParams } from '../response-error.js';
+import type { RequestHandler } from './handler.js';
+import { noParams, optional, paramsOf, strings } from './validate.js';
 
-export function status({ daemon }: RequestContext): Promise<StatusResult> {
-  return daemon.status();
-}
+export const status: RequestHandler<typeof StatusRequest> = {
+  validate: noParams,
+  handle: ({ daemon }) => daemon.status(),
+};
 
-export function cacheStats({ daemon }: RequestContext): Promise<CacheStats> {
-  return daemon.config.caches.stats();
-}
+export const cacheStats: RequestHandler<typeof CacheStatsRequest> = {
+  validate: noParams,
+  handle: ({ daemon }) => daemon.config.caches.stats(),
+};
 
-export function cacheClear({ daemon }: RequestContext, raw: unknown): Promise<CacheClearResult> {
-  return daemon.config.caches.clear(cacheClearParams(raw).caches);
-}
+export const cacheClear: RequestHandler<typeof CacheClearRequest> = {
+  validate: (raw) => {
+    if (raw === undefined || raw === null) return {};
+    const caches = optional(paramsOf(raw, ['caches']), 'caches', strings);
+    for (const name of caches ?? []) {
+      if (!CacheNames.includes(name as CacheName)) throw invalidParams(`params.caches: unknown cache "${name}" (${CacheNames.join(', ')})`);
+    }
+    return caches ? { caches: caches as CacheName[] } : {};
+  },
+  handle: ({ daemon }, params) => daemon.config.caches.clear(params.caches),
+};

@@ -1,22 +1,28 @@
-import { AtollError, ErrorCodes } from '../../protocol/errors.js';
-import type { VerifyReport } from '../../protocol/report.js';
+import type { VerifyRequest } from '../../protocol/verify.js';
+import { JobProgress } from '../job-progress.js';
 import { readModuleSource, readProofFile } from '../module-io.js';
-import { verifyParams } from '../params.js';
 import { runJob } from '../run-job.js';
-import type { RequestContext } from '../session.js';
+import type { RequestHandler } from './handler.js';
+import { absolutePath, defined, moduleSource, number, optional, paramsOf, progressToken, required, strings } from './validate.js';
 
-export async function verify(context: RequestContext, raw: unknown): Promise<VerifyReport> {
-  const params = verifyParams(raw);
-  const engine = context.daemon.engine;
-  if (!engine.verify) {
-    throw new AtollError(ErrorCodes.NotAvailable, 'verification is not available in this build yet (the engine has no verifier)');
-  }
-  const base = await readModuleSource(params.base);
-  const candidate = await readModuleSource(params.candidate);
-  const options = {
-    ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
-    ...(params.features === undefined ? {} : { features: params.features }),
-    ...(params.proofPath === undefined ? {} : { certificate: await readProofFile(params.proofPath) }),
-  };
-  return runJob(context, 'verify', params.workDoneToken, (hooks) => engine.verify!(base, candidate, options, hooks));
-}
+export const verify: RequestHandler<typeof VerifyRequest> = {
+  validate: (raw) => {
+    const fields = paramsOf(raw, ['base', 'candidate', 'timeoutMs', 'features', 'proofPath', 'workDoneToken']);
+    return defined({
+      base: required(fields, 'base', moduleSource),
+      candidate: required(fields, 'candidate', moduleSource),
+      timeoutMs: optional(fields, 'timeoutMs', number),
+      features: optional(fields, 'features', strings),
+      proofPath: optional(fields, 'proofPath', absolutePath),
+      workDoneToken: optional(fields, 'workDoneToken', progressToken),
+    });
+  },
+  handle: async ({ daemon, session, token }, params) => {
+    const base = await readModuleSource(params.base);
+    const candidate = await readModuleSource(params.candidate);
+    const certificate = params.proofPath === undefined ? undefined : await readProofFile(params.proofPath);
+    const options = defined({ timeoutMs: params.timeoutMs, features: params.features, certificate });
+    const progress = new JobProgress(session.connection, params.workDoneToken);
+    return runJob({ daemon, session, kind: 'verify', progress, cancellation: token }, (hooks) => daemon.engine.verify(base, candidate, options, hooks));
+  },
+};

@@ -1,12 +1,28 @@
-import type { WatchStartResult, WatchStopResult } from '../../protocol/watch.js';
-import { watchStartParams, watchStopParams } from '../params.js';
-import type { RequestContext } from '../session.js';
+import type { WatchStartRequest, WatchStopRequest } from '../../protocol/watch.js';
+import type { RequestHandler } from './handler.js';
+import { absolutePath, boolean, defined, number, optimizeOptions, optional, paramsOf, required, string, strings } from './validate.js';
 
 /** Answers once the initial scan is done, so a file written after the answer is seen as a change. */
-export function watchStart({ daemon, session }: RequestContext, raw: unknown): Promise<WatchStartResult> {
-  return daemon.watches.start(daemon, session, watchStartParams(raw));
-}
+export const watchStart: RequestHandler<typeof WatchStartRequest> = {
+  validate: (raw) => {
+    const fields = paramsOf(raw, ['paths', 'outputDir', 'suffix', 'options', 'debounceMs', 'ignore', 'poll', 'initial']);
+    const paths = required(fields, 'paths', strings);
+    paths.forEach((path, index) => absolutePath(path, `params.paths[${index}]`));
+    return defined({
+      paths,
+      outputDir: optional(fields, 'outputDir', absolutePath),
+      suffix: optional(fields, 'suffix', string),
+      options: optional(fields, 'options', optimizeOptions),
+      debounceMs: optional(fields, 'debounceMs', number),
+      ignore: optional(fields, 'ignore', strings),
+      poll: optional(fields, 'poll', boolean),
+      initial: optional(fields, 'initial', boolean),
+    });
+  },
+  handle: ({ daemon, session }, params) => daemon.watches.start(daemon, session, params),
+};
 
-export async function watchStop({ daemon, session }: RequestContext, raw: unknown): Promise<WatchStopResult> {
-  return { stopped: await daemon.watches.stop(session, watchStopParams(raw).watchId) };
-}
+export const watchStop: RequestHandler<typeof WatchStopRequest> = {
+  validate: (raw) => ({ watchId: required(paramsOf(raw, ['watchId']), 'watchId', string) }),
+  handle: async ({ daemon, session }, params) => ({ stopped: await daemon.watches.stop(session, params.watchId) }),
+};

@@ -1,11 +1,12 @@
-import type { OptimizeOptions } from '../../protocol/options.js';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ErrorCodes, type ErrorCode } from '../../protocol/errors.js';
-import { MessageType } from '../../protocol/progress.js';
+import type { OptimizeOptions } from '../../protocol/options.js';
 import type { FunctionVerdict, OptimizeReport } from '../../protocol/report.js';
-import type { WatchBuildSummary, WatchResultParams } from '../../protocol/watch.js';
+import type { WatchBuildSummary, WatchCause, WatchResultParams } from '../../protocol/watch.js';
 import type { Daemon } from '../daemon.js';
-import type { SubmittedJob } from '../job-queue.js';
-import { writeOutput } from '../module-io.js';
+import { JobProgress } from '../job-progress.js';
+import { optimizeJob } from '../optimize-job.js';
+import { checkOutputPath } from '../output-file.js';
 import { toResponseError } from '../response-error.js';
 import type { Session } from '../session.js';
 import type { OutputPlan, OwnOutputs } from './outputs.js';
@@ -31,52 +32,50 @@ export function summarize(report: OptimizeReport): WatchBuildSummary {
 }
 
 /**
- * Runs a watch's rebuilds as jobs of its client on the daemon's fair queue, exactly as atoll/optimize does
- * (same engine, same caches: unchanged bytes come from the result cache, unchanged functions from the
- * proof cache), and writes each output atomically, remembering its content so the write is not an input.
+ * A watch's rebuilds: each is an optimize job of the watch's client through the same path as
+ * `atoll/optimize` (output checked first, fair queue, engine, caches, atomic write), with progress under a
+ * token of the daemon's own when the client accepts one. Each written output's content is remembered, so the
+ * write is not taken for an input.
  */
 export class Rebuilder {
-  private readonly jobs = new Set<SubmittedJob<unknown>>();
-  private stopped = false;
+  private readonly cancellation = new CancellationTokenSource();
+  private nextToken = 1;
 
   constructor(
     private readonly daemon: Daemon,
     private readonly session: Session,
+    private readonly watchId: string,
     private readonly options: OptimizeOptions,
     private readonly plan: OutputPlan,
     private readonly own: OwnOutputs,
   ) {}
 
   /** The result to notify, or undefined when the watch stopped while this rebuild ran. */
-  async build(path: string, cause: string, bytes: Uint8Array): Promise<RebuildResult | undefined> {
+  async build(path: string, cause: WatchCause, bytes: Uint8Array): Promise<RebuildResult | undefined> {
     const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
-    const job = this.daemon.queue.submit(this.session.label, 'optimize', async (signal) => {
-      await this.daemon.ready;
-      return this.daemon.engine.optimize(bytes, this.options, {
-        signal,
-        onLog: (line) => this.session.logToClient(MessageType.Log, `${path}: ${line}`),
-      });
-    });
-    this.jobs.add(job);
     try {
-      const { output, report } = await job.result;
-      if (this.stopped) return undefined;
-      this.own.remember(outputPath, report.output.sha256);
-      await writeOutput(outputPath, output);
-      return { path, cause, ms: Math.round(performance.now() - started), outputPath, summary: summarize(report), report };
+      // Outputs in an output folder mirror the watched tree: its folders are made as needed.
+      const output = await checkOutputPath(outputPath, { inputPath: path, createDirectories: true });
+      const { connection, clientCapabilities } = this.session;
+      const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
+      const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
+      const { report } = await optimizeJob(
+        { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: `, title: `atoll rebuild ${path}` },
+        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256) },
+      );
+      if (this.cancellation.token.isCancellationRequested) return undefined;
+      return { path, cause, ms: ms(), outputPath, summary: summarize(report), report };
     } catch (error) {
       const answer = toResponseError(error, (line) => this.session.log(`watch ${path}: ${line}`));
-      if (this.stopped && answer.code === ErrorCodes.RequestCancelled) return undefined;
-      return { path, cause, ms: Math.round(performance.now() - started), error: { code: answer.code as ErrorCode, message: answer.message } };
-    } finally {
-      this.jobs.delete(job);
+      if (this.cancellation.token.isCancellationRequested && answer.code === ErrorCodes.RequestCancelled) return undefined;
+      return { path, cause, ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } };
     }
   }
 
   /** Cancels queued and running rebuilds; their results are not reported. */
   stop(): void {
-    this.stopped = true;
-    for (const job of this.jobs) job.cancel();
+    this.cancellation.cancel();
   }
 }

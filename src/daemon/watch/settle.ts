@@ -1,8 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { sha256 as hashOf } from '../../wasm/ingest.js';
+import type { WatchCause } from '../../protocol/watch.js';
 import type { FileEvent } from './file-watcher.js';
-
-export type WatchCause = 'initial' | 'add' | 'change' | 'unlink';
 
 /** What a burst of events on one path came to, once it settled. */
 export type Settled =

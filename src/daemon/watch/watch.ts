@@ -1,7 +1,8 @@
 import { access, stat } from 'node:fs/promises';
 import { AtollError, ErrorCodes } from '../../protocol/errors.js';
 import { MessageType } from '../../protocol/progress.js';
-import { WatchResultNotification, type WatchResultParams, type WatchStartParams } from '../../protocol/watch.js';
+import { rangeProblem } from '../../protocol/options.js';
+import { DebounceRange, WatchResultNotification, type WatchResultParams, type WatchStartParams } from '../../protocol/watch.js';
 import type { Daemon } from '../daemon.js';
 import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
@@ -55,8 +56,9 @@ export class Watch {
       ...(params.ignore === undefined ? {} : { ignore: params.ignore }),
     });
     const debounceMs = params.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-    if (!(debounceMs >= 0 && debounceMs <= 60_000)) throw new AtollError(ErrorCodes.BadOption, `debounceMs must be from 0 to 60000, got ${debounceMs}`);
-    this.rebuilder = new Rebuilder(daemon, session, params.options ?? {}, plan, own);
+    const problem = rangeProblem('debounceMs', debounceMs, DebounceRange);
+    if (problem) throw new AtollError(ErrorCodes.BadOption, problem);
+    this.rebuilder = new Rebuilder(daemon, session, id, params.options ?? {}, plan, own);
     this.settler = new Settler({
       debounceMs,
       incompleteGraceMs: Math.max(MIN_INCOMPLETE_GRACE_MS, 5 * debounceMs),
@@ -112,6 +114,6 @@ export class Watch {
 
   private notify(result: Omit<WatchResultParams, 'watchId'>): void {
     // A client that hung up cannot be told; its watches are being stopped.
-    this.session.connection.sendNotification(WatchResultNotification, { watchId: this.id, ...result }).catch(() => undefined);
+    this.session.connection.sendNotification(WatchResultNotification.type, { watchId: this.id, ...result }).catch(() => undefined);
   }
 }

@@ -28,3 +28,24 @@ describe('module check: a table the candidate removed', () => {
     expect(misfit.findings.join('\n')).toMatch(/may not fit/);
   });
 });
+
+describe('module check: removed functions and what counts as a difference', () => {
+  it('judges a removed function after the export, table and start checks, and never promises a check "below"', () => {
+    const base = '(module (func $f (export "f") (result i32) (i32.const 1)) (func $g (result i32) (i32.const 2)))';
+    const result = check(base, WITHOUT_TABLE);
+    expect(result.accepted).toBe(true);
+    expect(result.differences).toBe(0);
+    expect(result.findings.join('\n')).not.toMatch(/below/);
+    expect(result.findings).toContainEqual(expect.stringMatching(/^removed function \$?g: not exported, not in a table and not the start function/));
+  });
+
+  it('counts a structural difference (an export removed), and names the removed export that reached the function', () => {
+    const base = '(module (func $f (export "f") (result i32) (i32.const 1)) (func $g (export "g") (result i32) (i32.const 2)))';
+    const result = check(base, WITHOUT_TABLE);
+    expect(result.accepted).toBe(false);
+    expect(result.differences).toBeGreaterThanOrEqual(1);
+    const findings = result.findings.join('\n');
+    expect(findings).toMatch(/not accepted: export g removed/);
+    expect(findings.indexOf('export g removed')).toBeLessThan(findings.indexOf('removed function'));
+  });
+});

@@ -49,7 +49,7 @@ describe('one DaemonProcess session against the real daemon (atoll daemon --stdi
   it('optimizes demo.wasm into a valid, smaller module, with $/progress begin … end', async () => {
     const progress: WorkDoneProgressValue[] = [];
     const params = optimizeParams(sessionWs.demo, fastSettings());
-    const result = await session.requestWithProgress(OptimizeRequest, params, { onProgress: (value) => progress.push(value) });
+    const result = await session.requestWithProgress(OptimizeRequest.type, params, { onProgress: (value) => progress.push(value) });
 
     expect(result.outputPath).toBe(`${sessionWs.dir}/demo.opt.wasm`);
     const input = await stat(sessionWs.demo);
@@ -65,7 +65,7 @@ describe('one DaemonProcess session against the real daemon (atoll daemon --stdi
   it('cancels a running optimize with $/cancelRequest and keeps serving', async () => {
     const source = new CancellationTokenSource();
     const params = optimizeParams(sessionWs.demo, fastSettings({ 'optimize.generations': 1000 }));
-    const request = session.requestWithProgress(OptimizeRequest, params, {
+    const request = session.requestWithProgress(OptimizeRequest.type, params, {
       token: source.token,
       onProgress: (value) => value.kind === 'report' && source.cancel(),
     });
@@ -106,7 +106,7 @@ describe('DaemonProcess restarts', () => {
     const firstPid = process_.pid!;
 
     const params = optimizeParams(ws.demo, fastSettings({ 'optimize.generations': 1000 }));
-    const inFlight = process_.requestWithProgress(OptimizeRequest, params, {
+    const inFlight = process_.requestWithProgress(OptimizeRequest.type, params, {
       onProgress: (value) => value.kind === 'report' && isAlive(firstPid) && process.kill(firstPid, 'SIGKILL'),
     });
     const error = await inFlight.then(() => undefined, (reason: unknown) => reason);
@@ -116,7 +116,7 @@ describe('DaemonProcess restarts', () => {
     expect(restarts).toBe(1);
     expect(process_.pid).not.toBe(firstPid);
     expect(isAlive(firstPid)).toBe(false);
-    const result = await process_.request(OptimizeRequest, optimizeParams(ws.demo, fastSettings()));
+    const result = await process_.request(OptimizeRequest.type, optimizeParams(ws.demo, fastSettings()));
     expect(result.report.output.bytes).toBeLessThan(result.report.input.bytes);
   });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../clients/vscode/src/settings.js';
+import { Objectives, OptionRanges, SearchStrategies, Topologies, VerifyModes } from '../../../src/protocol/index.js';
 import { ROOT } from './real-daemon.js';
 
 const EXTENSION = join(ROOT, 'clients/vscode');
@@ -48,5 +49,17 @@ describe('the VS Code extension', () => {
     readSettings({ get: <T>(key: string) => (read.push(`atoll.${key}`), undefined as T | undefined) });
     expect(read.filter((key) => !declared.includes(key))).toEqual([]);
     expect(declared.filter((key) => !read.includes(key))).toEqual([]);
+  });
+
+  it('offers the option values and ranges of src/protocol/options.ts, no others', async () => {
+    const properties = (await manifest()).contributes.configuration.properties as Record<string, { enum?: unknown[]; minimum?: number; maximum?: number }>;
+    const enumOf = (key: string) => properties[`atoll.optimize.${key}`]!.enum!.filter((value) => value !== null);
+    expect(enumOf('objective')).toEqual([...Objectives]);
+    expect(enumOf('topology')).toEqual([...Topologies]);
+    expect(enumOf('strategy')).toEqual([...SearchStrategies]);
+    expect(enumOf('verify')).toEqual([...VerifyModes]);
+    for (const key of ['islands', 'generations'] as const) {
+      expect(properties[`atoll.optimize.${key}`]).toMatchObject({ minimum: OptionRanges[key].min, maximum: OptionRanges[key].max });
+    }
   });
 });

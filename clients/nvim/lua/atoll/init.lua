@@ -98,6 +98,11 @@ local function with_daemon(callback)
   local this = { ready = false, waiting = { callback } }
   local rpc = start_rpc(M.config.cmd, {
     notification = on_notification,
+    -- Watch rebuilds ask for a progress token of their own (LSP's window/workDoneProgress/create); any is fine.
+    server_request = function(method)
+      if method == 'window/workDoneProgress/create' then return vim.NIL end
+      return nil, { code = -32601, message = 'unsupported: ' .. method }
+    end,
     on_exit = function(code, signal) on_exit(this, code, signal) end,
   }, extra)
   if not rpc then
@@ -106,7 +111,8 @@ local function with_daemon(callback)
   end
   this.rpc, this.pid = rpc, rpc.pid
   daemon = this
-  rpc.request('initialize', { processId = vim.fn.getpid(), clientInfo = { name = 'atoll.nvim' } }, function(err, result)
+  local params = { processId = vim.fn.getpid(), clientInfo = { name = 'atoll.nvim' }, capabilities = { window = { workDoneProgress = true } } }
+  rpc.request('initialize', params, function(err, result)
     if err then
       requests = {}
       return notify('initialize failed: ' .. tostring(err.message or err), ERROR)

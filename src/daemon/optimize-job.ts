@@ -1,0 +1,29 @@
+import type { OptimizedModule } from '../engine/engine.js';
+import type { OptimizeOptions } from '../protocol/options.js';
+import type { OptimizeReport } from '../protocol/report.js';
+import { writeOutput, type OutputTarget } from './output-file.js';
+import { runJob, type JobRequest } from './run-job.js';
+
+export interface OptimizeJob {
+  input: Uint8Array;
+  options: OptimizeOptions;
+  /** Checked before the job (checkOutputPath); written atomically once the job succeeded. */
+  output?: OutputTarget;
+  /** Called with the report just before the output is written (a watch remembers the content it writes). */
+  beforeWrite?: (report: OptimizeReport) => void;
+}
+
+/**
+ * The one path of an optimize job, for `atoll/optimize` and for every watch rebuild alike: queue, engine,
+ * output written.
+ */
+export function optimizeJob(request: JobRequest, job: OptimizeJob): Promise<OptimizedModule> {
+  return runJob(request, async (hooks) => {
+    const optimized = await request.daemon.engine.optimize(job.input, job.options, hooks);
+    if (job.output) {
+      job.beforeWrite?.(optimized.report);
+      await writeOutput(job.output, optimized.output);
+    }
+    return optimized;
+  });
+}
