@@ -11,10 +11,7 @@ import { ON_TOUCHED } from '../workers/binaryen-tasks.js';
 export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number): string[] {
   const o = optimizeLevel;
   const s = shrinkLevel;
-  const passes: string[] = [];
-  const add = (condition: boolean, ...names: string[]) => {
-    if (condition) passes.push(...names);
-  };
+  const { passes, add } = passList();
 
   // Global pre-passes.
   add(true, 'duplicate-function-elimination');
@@ -36,14 +33,17 @@ export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number
   return passes;
 }
 
+/** A pass list built under binaryen's conditions: `add(condition, …names)`. */
+function passList(): { passes: string[]; add(condition: boolean, ...names: string[]): void } {
+  const passes: string[] = [];
+  return { passes, add: (condition, ...names) => void (condition && passes.push(...names)) };
+}
+
 /** The per-function part of the default pipeline (`addDefaultFunctionOptimizationPasses`). */
 export function defaultFunctionPasses(optimizeLevel: number, shrinkLevel: number): string[] {
   const o = optimizeLevel;
   const s = shrinkLevel;
-  const passes: string[] = [];
-  const add = (condition: boolean, ...names: string[]) => {
-    if (condition) passes.push(...names);
-  };
+  const { passes, add } = passList();
   const precompute = o >= 3 || s >= 2 ? 'precompute-propagate' : 'precompute';
   add(o >= 3 || s >= 1, 'ssa-nomerge');
   add(o >= 4, 'flatten', 'simplify-locals-notee-nostructure', 'local-cse');

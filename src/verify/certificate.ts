@@ -6,6 +6,8 @@
  * proves every kept step again (nothing in the file is believed: a step that does not prove, a body whose
  * hash differs, or an end that is not OUT rejects it) and requires the last module to be OUT byte for byte.
  */
+import type { Knobs } from '../islands/genome.js';
+
 export const CERTIFICATE_FORMAT = 'atoll-certificate-1';
 
 /** Where certificates are kept between runs, by the input and output they are about (the daemon: on disk). */
@@ -42,14 +44,8 @@ export interface ProofSegment {
   to: string;
 }
 
-export interface SegmentKnobs {
-  optimizeLevel: number;
-  shrinkLevel: number;
-  alwaysInlineMaxSize: number;
-  flexibleInlineMaxSize: number;
-  oneCallerInlineMaxSize: number;
-  inlineFunctionsWithLoops: boolean;
-}
+/** A genome's knobs but `converge`: the segment lists the passes each round actually ran. */
+export type SegmentKnobs = Omit<Knobs, 'converge'>;
 
 export interface SegmentPass {
   pass: string;
