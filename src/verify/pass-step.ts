@@ -119,7 +119,7 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         // A model of a rewritten pair replays the real functions, which differ from what was compared: a
         // difference there says the rule does not apply, not that the pass miscompiled.
         const verdict: Verdict = rules.length > 0 && checked.verdict.status === 'refuted'
-          ? unknown(change ? 'signature-changed' : 'context', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
+          ? unknown(viaRule.has(name) ? 'signature-changed' : 'context', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
           : checked.verdict;
         result = { name, verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
       }

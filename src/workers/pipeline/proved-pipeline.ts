@@ -187,7 +187,7 @@ class Pipeline {
     const observation = tracked.observe();
     const totals = this.totalsOf(pass);
     totals.runs++;
-    if (observation.changed.length + observation.added.length + observation.removed.length === 0 && observation.bytes.length === tracked.bytes.length) {
+    if (observation.changed.length + observation.added.length + observation.removed.length === 0 && !observation.structureChanged) {
       tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
       if (!onTouched) this.touched = [];
       this.record.push({ pass });

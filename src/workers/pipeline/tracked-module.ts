@@ -19,6 +19,8 @@ export interface Observation {
   bytes: Uint8Array;
   /** Code-section body size of every defined function after the pass. */
   sizes: Map<string, number>;
+  /** Something besides function bodies changed (types, imports, globals, exports, segments, tables, memory). */
+  structureChanged: boolean;
 }
 
 /** How a pass step is settled: which of its changes go back to the module before the pass. */
@@ -115,7 +117,7 @@ export class TrackedModule {
       else if (fresh.has(fn.name) && functionHash(fn) !== this.irHashes.get(fn.name)) changed.push(fn.name);
     }
     const removed = [...this.fns.keys()].filter((name) => !after.has(name));
-    return { post, changed, added, removed, bytes, sizes: bodies.sizes };
+    return { post, changed, added, removed, bytes, sizes: bodies.sizes, structureChanged };
   }
 
   /**
