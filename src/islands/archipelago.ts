@@ -5,7 +5,7 @@ import { crossover, mutate } from './mutation.js';
 import { best, fairReplace, type Resident, type ResidentProof } from './population.js';
 import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
 import type { EvaluateResult } from '../workers/binaryen-tasks.js';
-import { expandDefaultPipeline, islandStart, REFINEMENT_SEEDS } from './presets.js';
+import { checkedGenome, islandStart, REFINEMENT_SEEDS } from './presets.js';
 import { neighbours } from './topology.js';
 
 export interface ArchipelagoConfig {
@@ -33,6 +33,8 @@ export interface ArchipelagoConfig {
    * for the services its checks use.
    */
   checks?: (island: number, generation: number) => NonNullable<EvaluateRequest['checks']>;
+  /** With checks: run `*-optimizing` passes as their parts (see splitNestedPipelines) instead of one step each. */
+  splitNestedPipelines?: boolean;
 }
 
 export interface ArchipelagoHooks {
@@ -104,7 +106,7 @@ export async function runArchipelago(
           {
             base: child.base,
             flags: config.flags,
-            genome: config.checks ? expandDefaultPipeline(child.genome) : child.genome,
+            genome: config.checks ? checkedGenome(child.genome, config.splitNestedPipelines ?? false) : child.genome,
             objective: config.objective,
             ...(config.plantFault && island.index === config.islands - 1 ? { plantFault: config.plantFault } : {}),
             ...(config.checks ? { checks: config.checks(island.index, generation) } : {}),

@@ -74,6 +74,12 @@ export const NESTED_PIPELINES: Readonly<Record<string, string>> = {
   'simplify-globals-optimizing': 'simplify-globals',
 };
 
+/** A genome as it is applied with every step checked: explicit passes, nested pipelines whole or as their parts. */
+export function checkedGenome(genome: Genome, splitNested: boolean): Genome {
+  const explicit = expandDefaultPipeline(genome);
+  return splitNested ? splitNestedPipelines(explicit) : explicit;
+}
+
 /**
  * A nested pipeline written as its parts: the module pass, then each pass of the function pipeline it
  * re-runs, applied only to the functions the module pass changed, so each is a step of its own.

@@ -129,6 +129,19 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 
+  it('nested pipelines as their parts: inlining, then function passes on the functions it changed', async () => {
+    const text = `(module
+      (func $helper (param $x i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (i32.const 3)))
+      (func $other (export "other") (param $y i32) (result i32) (local $t i32) (local.set $t (i32.const 4)) (i32.add (local.get $y) (local.get $t)))
+      (func $f (export "f") (param $a i32) (result i32) (i32.sub (call $helper (local.get $a)) (local.get $a))))`;
+    const r = await applyChecked(text, ['inlining', 'precompute-propagate@touched', 'simplify-locals@touched', 'vacuum@touched']);
+    expect(provedAt(r, 'f', 'inlining')).toHaveLength(1);
+    // Only f, which inlining changed, is optimized further; other's constant local stays.
+    expect(r.proof!.proved.filter((s) => s.pass.endsWith('@touched')).every((s) => s.function === 'f')).toBe(true);
+    expect(r.proof!.proved.some((s) => s.function === 'f' && s.pass.endsWith('@touched'))).toBe(true);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+
   it('inlining: a caller whose step is refuted goes back, and the callee it still calls comes back with it', async () => {
     const text = `(module
       (func $helper (param $x i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (i32.const 3)))
