@@ -99,6 +99,8 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
         result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', cached: false, solverMs: 0, ms: 0 };
+      } else if (sameUpToUnusedLabels(a, b)) {
+        result = { name, verdict: { status: 'proved', method: 'alpha' }, rule: 'equal up to renaming once labels nothing branches to are dropped', cached: false, solverMs: 0, ms: 0 };
       } else {
         // Rules that read both sides differently (see signature-rule.ts, unreadGlobals) before the pair check.
         const rules: string[] = [];
@@ -135,6 +137,31 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
 function describeChange(change: import('./signature-rule.js').SignatureChange): string {
   const removed = [...change.removed].map(([i, value]) => `param ${i} ${value ? `= ${value.type}.const ${value.value}` : 'unused'}`);
   return [...removed, ...(change.resultRemoved ? ['result dropped by every caller'] : [])].join(', ');
+}
+
+/**
+ * `fn` without the labels of blocks and loops nothing branches to (binaryen's writer drops them, and a label no
+ * branch names means nothing), or undefined when a body holds an unmodelled expression that might branch.
+ */
+export function withoutUnusedLabels(fn: IrFunction): IrFunction | undefined {
+  if (!fn.body) return fn;
+  const targets = new Set<string>();
+  let opaque = false;
+  forEachNode(fn.body, (n) => {
+    if (n.kind === 'br') targets.add(n.label);
+    else if (n.kind === 'br_table') for (const label of [...n.labels, n.defaultLabel]) targets.add(label);
+    else if (n.kind === 'unsupported') opaque = true;
+  });
+  if (opaque) return undefined;
+  const body = rewriteTree(fn.body, (n) => ((n.kind === 'block' || n.kind === 'loop') && n.label !== null && !targets.has(n.label) ? { ...n, label: null } : n));
+  return { ...fn, body };
+}
+
+/** Equal, up to renaming locals and labels, once labels nothing branches to are dropped. */
+export function sameUpToUnusedLabels(a: IrFunction, b: IrFunction): boolean {
+  const x = withoutUnusedLabels(a);
+  const y = x && withoutUnusedLabels(b);
+  return Boolean(x && y && (functionHash(x) === functionHash(y) || alphaEquivalent(x, y)));
 }
 
 /** True when `b` is `a` with calls to removed duplicates renamed to their twins, and nothing else changed. */

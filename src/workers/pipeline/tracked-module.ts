@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type binaryenNs from 'binaryen';
-import { binaryen, emitModule, readModule } from '../../wasm/binaryen.js';
+import { binaryen, emitModule, readModule, withModule } from '../../wasm/binaryen.js';
 import { ByteReader } from '../../wasm/bytes.js';
 import { completeDataSegments } from '../../wasm/data-section.js';
 import { extractModule, functionHash, IrExtractor, type IrFunction, type IrModule } from '../../wasm/ir.js';
@@ -65,9 +65,11 @@ export class TrackedModule {
   private constructor(
     readonly live: binaryenNs.Module,
     private readonly shadow: binaryenNs.Module | undefined,
+    private readonly flags: number,
   ) {
     this.bytes = emitModule(live, true, false);
-    this.ir = this.extract(this.bytes);
+    // The chain starts at the module as read: `live` has not been changed yet.
+    this.ir = moduleIr(live, this.bytes);
     this.bodies = splitBodies(this.bytes, definedNames(live));
     this.sizes = this.bodies.sizes;
     this.index(this.ir.functions);
@@ -77,7 +79,7 @@ export class TrackedModule {
   static read(bytes: Uint8Array, flags: number, withShadow: boolean): TrackedModule {
     const live = readModule(bytes, flags);
     try {
-      return new TrackedModule(live, withShadow ? readModule(bytes, flags) : undefined);
+      return new TrackedModule(live, withShadow ? readModule(bytes, flags) : undefined, flags);
     } catch (error) {
       live.dispose();
       throw error;
@@ -89,24 +91,29 @@ export class TrackedModule {
     this.shadow?.dispose();
   }
 
-  /** What the module looks like now against the proved state (call after running a pass on `live`). */
+  /**
+   * What the module looks like now against the proved state (call after running a pass on `live`). The IR of
+   * what moved is read back from the emitted bytes, not from `live`: binaryen's writer and reader are not
+   * each other's inverse (an unnamed block inside an operand comes back hoisted around the whole expression),
+   * and what a step is proved about must be what the output will hold.
+   */
   observe(): Observation {
+    // binaryen writes no name for a function a pass created (merge-similar-functions' shared functions,
+    // outlined parts): read back, it would be called by its index, and proofs are about names.
+    for (const name of definedNames(this.live, true)) if (!this.fns.has(name)) nameExplicitly(this.live, name);
     const bytes = emitModule(this.live, true, false);
     const bodies = splitBodies(bytes, definedNames(this.live));
     const structureChanged = bodies.structure !== this.bodies.structure;
-    let post: IrModule;
+    const moved = this.ir.functions.filter((fn) => !fn.imported && bodies.hashes.get(fn.name) !== this.bodies.hashes.get(fn.name));
     const fresh = new Map<string, IrFunction>();
-    if (structureChanged) {
-      post = this.extract(bytes);
-      for (const fn of post.functions) fresh.set(fn.name, fn);
-    } else {
-      const functions = this.ir.functions.map((fn) => {
-        if (fn.imported || bodies.hashes.get(fn.name) === this.bodies.hashes.get(fn.name)) return fn;
-        const read = this.extractor.function(this.live.getFunction(fn.name));
-        fresh.set(fn.name, read);
-        return read;
+    let post: IrModule = this.ir;
+    if (structureChanged || moved.length > 0) {
+      post = withModule(bytes, this.flags, (readBack) => {
+        if (structureChanged) return moduleIr(readBack, bytes);
+        for (const fn of moved) fresh.set(fn.name, this.extractor.function(readBack.getFunction(fn.name)));
+        return { ...this.ir, functions: this.ir.functions.map((fn) => fresh.get(fn.name) ?? fn) };
       });
-      post = { ...this.ir, functions };
+      if (structureChanged) for (const fn of post.functions) fresh.set(fn.name, fn);
     }
     const changed: string[] = [];
     const added: string[] = [];
@@ -126,11 +133,12 @@ export class TrackedModule {
    */
   settle(observation: Observation, settlement: Settlement): IrModule {
     const { live, shadow } = this;
-    const back = settlement.revert.length + settlement.restore.length + settlement.drop.length + settlement.globals.length > 0;
-    if (back && !shadow) throw new Error('a step cannot be reverted without the shadow module');
+    const reverting = settlement.revert.length + settlement.restore.length + settlement.drop.length + settlement.globals.length > 0;
+    if (reverting && !shadow) throw new Error('a step cannot be reverted without the shadow module');
     for (const name of [...settlement.revert, ...settlement.restore]) copyFunction(shadow!, live, name);
     for (const name of settlement.drop) live.removeFunction(name);
     for (const name of settlement.globals) copyGlobal(shadow!, live, name);
+    const back = reverting;
 
     const pre = this.fns;
     const post = new Map(observation.post.functions.map((fn) => [fn.name, fn]));
@@ -185,12 +193,14 @@ export class TrackedModule {
     this.irHashes.delete(name);
   }
 
-  private extract(bytes: Uint8Array): IrModule {
-    const ir = extractModule(binaryen, this.live);
-    completeDataSegments(ir, bytes);
-    ir.named = true;
-    return ir;
-  }
+}
+
+/** A module's IR, data segments completed from its bytes, names from one lineage. */
+function moduleIr(module: binaryenNs.Module, bytes: Uint8Array): IrModule {
+  const ir = extractModule(binaryen, module);
+  completeDataSegments(ir, bytes);
+  ir.named = true;
+  return ir;
 }
 
 /** Names of the functions in `module`'s order: defined ones only (the code section's order), or all. */
@@ -251,6 +261,15 @@ function copyFunction(from: binaryenNs.Module, into: binaryenNs.Module, name: st
   }
   if (source.module) into.addFunctionImport(name, source.module, source.base ?? '', source.params, source.results);
   else into.addFunction(name, source.params, source.results, source.vars, into.copyExpression(source.body));
+}
+
+/** Adds `name` again with the same body, through the API that marks a function's name as one to write. */
+function nameExplicitly(module: binaryenNs.Module, name: string): void {
+  const info = binaryen.getFunctionInfo(module.getFunction(name));
+  if (info.module) return;
+  const body = module.copyExpression(info.body);
+  module.removeFunction(name);
+  module.addFunction(name, info.params, info.results, info.vars, body);
 }
 
 function copyGlobal(from: binaryenNs.Module, into: binaryenNs.Module, name: string): void {
