@@ -1,7 +1,7 @@
 import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
 import type { CheckServices } from '../../verify/checker.js';
 import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
-import { checkStepFunctions, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
+import { checkStepFunctions, sameUpToUnusedLabels, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import { binaryen } from '../../wasm/binaryen.js';
 import { functionHash } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
@@ -122,6 +122,7 @@ class Pipeline {
     const { run } = this;
     const from = sha256(run.base);
     if (this.follow && this.follow.from !== from) throw new PipelineRejected('the segment does not start from this module');
+    await this.write();
     const planned = this.follow ? this.follow.passes.map((p) => p.pass) : run.passes;
     const total = this.follow ? planned.length + 1 : planned.length * run.converge + 1;
     let index = 0;
@@ -150,6 +151,43 @@ class Pipeline {
     }
     this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
     return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved };
+  }
+
+  /**
+   * The first step: the module as read against the module as written and read back. A rewrite the writer
+   * makes that is not proved cannot be undone (the module is written that way whatever happens), so in
+   * strict mode this pipeline fails, with the functions named; report mode records it and goes on.
+   */
+  private async write(): Promise<void> {
+    const read = this.tracked.ir;
+    const written = this.tracked.written();
+    const rewritten = new Map(written.functions.map((fn) => [fn.name, fn]));
+    const changed = read.functions
+      .filter((fn) => !fn.imported && functionHash(fn) !== functionHash(rewritten.get(fn.name)!) && !sameUpToUnusedLabels(fn, rewritten.get(fn.name)!))
+      .map((fn) => fn.name);
+    if (changed.length > 0) {
+      const bytes = this.tracked.bytes;
+      const verdicts = await checkStepFunctions(
+        { pass: WRITE, pre: read, post: written, changed, added: [], removed: [], preBytes: () => this.run.base, postBytes: () => bytes },
+        this.env.services,
+        { ...this.env.check, concurrency: this.env.concurrency },
+      );
+      const totals = this.totalsOf(WRITE);
+      totals.runs++;
+      for (const v of verdicts) {
+        totals.steps++;
+        if (v.verdict.status === 'proved') {
+          totals.proved++;
+          this.proved.push({ function: v.name, pass: WRITE, index: -1, method: v.verdict.method, cached: v.cached });
+        } else if (this.enforce) {
+          throw new Error(`binaryen's writer changes ${v.name} in a way that is not proved (${describeVerdict(v.verdict)}); it cannot be written provably`);
+        } else {
+          totals.keptUnproved++;
+          this.unproved.push({ function: v.name, pass: WRITE, index: -1, verdict: v.verdict, bytesLost: 0 });
+        }
+      }
+    }
+    this.tracked.adopt(written);
   }
 
   private async step(pass: string, index: number, total: number): Promise<void> {
@@ -281,6 +319,13 @@ class Pipeline {
     }
     return totals;
   }
+}
+
+/** The step from the module as read to the module as binaryen writes it (see Pipeline.write). */
+const WRITE = 'write';
+
+function describeVerdict(verdict: Verdict): string {
+  return verdict.status === 'unknown' ? `${verdict.reason}${verdict.detail ? `: ${verdict.detail}` : ''}` : verdict.status;
 }
 
 const notChecked: Verdict = { status: 'unknown', reason: 'context', detail: 'not checked: not among the certificate\'s steps' };

@@ -75,6 +75,20 @@ export class TrackedModule {
     this.index(this.ir.functions);
   }
 
+  /**
+   * The module as binaryen writes it and reads it back, before any pass: the first step of every chain
+   * (the writer is not the reader's inverse). Once its rewrites are proved, `adopt` makes it the proved
+   * state, so that from here on every state is exactly what its bytes read back as.
+   */
+  written(): IrModule {
+    return withModule(this.bytes, this.flags, (readBack) => moduleIr(readBack, this.bytes));
+  }
+
+  adopt(written: IrModule): void {
+    this.ir = written;
+    this.index(written.functions);
+  }
+
   /** `withShadow` is needed only where steps may be reverted (strict mode). */
   static read(bytes: Uint8Array, flags: number, withShadow: boolean): TrackedModule {
     const live = readModule(bytes, flags);
