@@ -137,34 +137,38 @@ export class Engine {
     const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
     const passSteps = new Map<string, PassStepTotals>();
     // With checks, island 0's -Oz is a proved module; the baseline the report compares with is binaryen's own.
-    const baseline = checking ? this.baseline(ingested, settings, progress, hooks.signal) : undefined;
-    const search = await runArchipelago(
-      this.pool,
-      {
-        islands: settings.islands,
-        generations: settings.generations,
-        seed: settings.seed,
-        objective: settings.objective,
-        topology: settings.topology,
-        strategy: settings.strategy,
-        multiStart: settings.multiStart,
-        timeBudgetMs: settings.timeBudgetMs,
-        input: ingested.named,
-        flags: ingested.flags,
-        passes: searchablePasses(ingested.features),
-        plantFault: settings.plantFault,
-        splitNestedPipelines: this.config.splitNestedPipelines ?? false,
-        ...(checking && settings.verify === 'strict'
-          ? { checks: (island, generation) => checking.checks('strict', (note) => progress.evaluation(`${island}/${generation}`, generation, note)) }
-          : {}),
-      },
-      {
-        signal: hooks.signal,
-        onEvaluated: (island, generation, result) => {
-          progress.evaluated(`${island}/${generation}`, generation);
-          if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
+    // A baseline that fails (or is cancelled with the job) leaves the report without one, never a rejection.
+    const baseline = checking ? this.baseline(ingested, settings, progress, hooks.signal).catch((): null => null) : undefined;
+    const search = await noneFailed(
+      runArchipelago(
+        this.pool,
+        {
+          islands: settings.islands,
+          generations: settings.generations,
+          seed: settings.seed,
+          objective: settings.objective,
+          topology: settings.topology,
+          strategy: settings.strategy,
+          multiStart: settings.multiStart,
+          timeBudgetMs: settings.timeBudgetMs,
+          input: ingested.named,
+          flags: ingested.flags,
+          passes: searchablePasses(ingested.features),
+          plantFault: settings.plantFault,
+          splitNestedPipelines: this.config.splitNestedPipelines ?? false,
+          ...(checking && settings.verify === 'strict'
+            ? { checks: (island, generation) => checking.checks('strict', (note) => progress.evaluation(`${island}/${generation}`, generation, note)) }
+            : {}),
         },
-      },
+        {
+          signal: hooks.signal,
+          onEvaluated: (island, generation, result) => {
+            progress.evaluated(`${island}/${generation}`, generation);
+            if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
+          },
+        },
+      ),
+      hooks.signal,
     );
     for (const failure of search.failures) {
       hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
@@ -426,6 +430,16 @@ interface ResidentChecked {
   evaluations: Array<Omit<EvaluationProof, 'segment'>>;
   /** The checked replay gave other bytes than the search (binaryen nondeterminism). */
   differs: boolean;
+}
+
+/** A search where every island failed is the optimizer failing, said as such (with each island's reason). */
+async function noneFailed<T>(search: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await search;
+  } catch (error) {
+    if (signal?.aborted || error instanceof AtollError) throw error;
+    throw new AtollError(ErrorCodes.OptimizerFailed, `no island produced a module: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The union of the intervals during which queries were outstanding, so overlapping queries count once. */

@@ -140,8 +140,11 @@ function describeChange(change: import('./signature-rule.js').SignatureChange): 
 }
 
 /**
- * `fn` without the labels of blocks and loops nothing branches to (binaryen's writer drops them, and a label no
- * branch names means nothing), or undefined when a body holds an unmodelled expression that might branch.
+ * `fn` in the form binaryen's writer and reader leave alone: without the labels of blocks and loops nothing
+ * branches to (the writer drops them, and a label no branch names means nothing), and without the children
+ * of a block that follow one of type `unreachable` (control never gets there; the writer adds an
+ * `unreachable` after a loop that never falls through). Undefined when a body holds an unmodelled expression
+ * that might branch.
  */
 export function withoutUnusedLabels(fn: IrFunction): IrFunction | undefined {
   if (!fn.body) return fn;
@@ -153,7 +156,14 @@ export function withoutUnusedLabels(fn: IrFunction): IrFunction | undefined {
     else if (n.kind === 'unsupported') opaque = true;
   });
   if (opaque) return undefined;
-  const body = rewriteTree(fn.body, (n) => ((n.kind === 'block' || n.kind === 'loop') && n.label !== null && !targets.has(n.label) ? { ...n, label: null } : n));
+  const body = rewriteTree(fn.body, (n) => {
+    if (n.kind !== 'block' && n.kind !== 'loop') return n;
+    const label = n.label !== null && !targets.has(n.label) ? null : n.label;
+    if (n.kind === 'loop') return label === n.label ? n : { ...n, label };
+    const dead = n.children.findIndex((child) => child.type === 'unreachable');
+    const children = dead >= 0 && dead < n.children.length - 1 ? n.children.slice(0, dead + 1) : n.children;
+    return label === n.label && children === n.children ? n : { ...n, label, children };
+  });
   return { ...fn, body };
 }
 
