@@ -1,5 +1,5 @@
 import type { Verdict } from '../protocol/report.js';
-import { canonicalFunction, forEachNode, functionHash, hasLoop, signatureOf, type IrFunction, type IrGlobal, type IrModule } from '../wasm/ir.js';
+import { canonicalFunction, childrenOf, forEachNode, functionHash, hasLoop, mapChildren, signatureOf, type IrFunction, type IrGlobal, type IrModule, type IrNode } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
 import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
@@ -99,8 +99,8 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
         result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', cached: false, solverMs: 0, ms: 0 };
-      } else if (sameUpToUnusedLabels(a, b)) {
-        result = { name, verdict: { status: 'proved', method: 'alpha' }, rule: 'equal up to renaming once labels nothing branches to are dropped', cached: false, solverMs: 0, ms: 0 };
+      } else if (sameInWriterNormalForm(a, b)) {
+        result = { name, verdict: { status: 'proved', method: 'alpha' }, rule: "equal up to renaming in the form binaryen's writer and reader leave alone", cached: false, solverMs: 0, ms: 0 };
       } else {
         // Rules that read both sides differently (see signature-rule.ts, unreadGlobals) before the pair check.
         const rules: string[] = [];
@@ -140,13 +140,15 @@ function describeChange(change: import('./signature-rule.js').SignatureChange): 
 }
 
 /**
- * `fn` in the form binaryen's writer and reader leave alone: without the labels of blocks and loops nothing
- * branches to (the writer drops them, and a label no branch names means nothing), and without the children
- * of a block that follow one of type `unreachable` (control never gets there; the writer adds an
- * `unreachable` after a loop that never falls through). Undefined when a body holds an unmodelled expression
- * that might branch.
+ * `fn` in the form binaryen's writer and reader leave alone (what they change is written out below; each
+ * rewrite keeps what runs and in which order): without the labels of blocks and loops nothing
+ * branches to (the writer drops them, and a label no branch names means nothing), with an unlabelled block
+ * inside a block spliced into it (a sequence in a sequence) and one holding a single child of its own type
+ * replaced by that child, and without the children of a block that follow
+ * one of type `unreachable` (control never gets there; the writer adds an `unreachable` after a loop that
+ * never falls through). Undefined when a body holds an unmodelled expression that might branch.
  */
-export function withoutUnusedLabels(fn: IrFunction): IrFunction | undefined {
+export function writerNormalForm(fn: IrFunction): IrFunction | undefined {
   if (!fn.body) return fn;
   const targets = new Set<string>();
   let opaque = false;
@@ -156,21 +158,76 @@ export function withoutUnusedLabels(fn: IrFunction): IrFunction | undefined {
     else if (n.kind === 'unsupported') opaque = true;
   });
   if (opaque) return undefined;
-  const body = rewriteTree(fn.body, (n) => {
-    if (n.kind !== 'block' && n.kind !== 'loop') return n;
-    const label = n.label !== null && !targets.has(n.label) ? null : n.label;
-    if (n.kind === 'loop') return label === n.label ? n : { ...n, label };
-    const dead = n.children.findIndex((child) => child.type === 'unreachable');
-    const children = dead >= 0 && dead < n.children.length - 1 ? n.children.slice(0, dead + 1) : n.children;
-    return label === n.label && children === n.children ? n : { ...n, label, children };
-  });
+  const sequence = (block: Extract<IrNode, { kind: 'block' }>): IrNode => {
+    const label = block.label !== null && !targets.has(block.label) ? null : block.label;
+    const hoisted = block.children.flatMap(hoistLeadingBlocks);
+    const flat = hoisted.some((child) => child.kind === 'block' && child.label === null)
+      ? hoisted.flatMap((child) => (child.kind === 'block' && child.label === null ? child.children : [child]))
+      : hoisted;
+    const dead = flat.findIndex((child) => child.type === 'unreachable');
+    const children = dead >= 0 && dead < flat.length - 1 ? flat.slice(0, dead + 1) : flat;
+    // An unlabelled block of one child of its own type is that child.
+    if (label === null && children.length === 1 && children[0]!.type === block.type) return children[0]!;
+    return label === block.label && children === block.children ? block : { ...block, label, children };
+  };
+  // A statement that is not a block (an `if` arm, a loop body, the function body) is read as a sequence of one.
+  const statement = (node: IrNode): IrNode =>
+    node.kind === 'block' ? node : sequence({ kind: 'block', type: node.type, label: null, children: [node] });
+  const body = statement(rewriteTree(fn.body, (n) => {
+    if (n.kind === 'block') return sequence(n);
+    if (n.kind === 'loop') {
+      const label = n.label !== null && !targets.has(n.label) ? null : n.label;
+      return { ...n, label, body: statement(n.body) };
+    }
+    if (n.kind === 'if') return { ...n, ifTrue: statement(n.ifTrue), ifFalse: n.ifFalse && statement(n.ifFalse) };
+    return n;
+  }));
   return { ...fn, body };
 }
 
-/** Equal, up to renaming locals and labels, once labels nothing branches to are dropped. */
-export function sameUpToUnusedLabels(a: IrFunction, b: IrFunction): boolean {
-  const x = withoutUnusedLabels(a);
-  const y = x && withoutUnusedLabels(b);
+/**
+ * A statement whose first-evaluated operand (followed down through first operands, never into a block,
+ * loop or `if` arm) is an unlabelled block `{ s…; v }`, written as `s…` followed by the statement with `v`
+ * in that place: the same evaluation in the same order, in the same label scope. binaryen's reader builds
+ * this shape from stack code that its writer wrote from the other.
+ */
+function hoistLeadingBlocks(statement: IrNode): IrNode[] {
+  const out: IrNode[] = [];
+  let current = statement;
+  for (;;) {
+    const leading = leadingBlock(current);
+    if (!leading) break;
+    out.push(...leading.children.slice(0, -1));
+    current = replaceLeading(current, leading, leading.children[leading.children.length - 1]!);
+  }
+  out.push(current);
+  return out;
+}
+
+function leadingBlock(node: IrNode): Extract<IrNode, { kind: 'block' }> | undefined {
+  for (let current = node; current.kind !== 'block' && current.kind !== 'loop';) {
+    const first = childrenOf(current)[0];
+    if (!first) return undefined;
+    if (first.kind === 'block' && first.label === null && first.children.length > 0 && first.children[first.children.length - 1]!.type === first.type) return first;
+    current = first;
+  }
+  return undefined;
+}
+
+function replaceLeading(node: IrNode, target: IrNode, replacement: IrNode): IrNode {
+  const first = childrenOf(node)[0]!;
+  let done = false;
+  return mapChildren(node, (child) => {
+    if (done || child !== first) return child;
+    done = true;
+    return child === target ? replacement : replaceLeading(child, target, replacement);
+  });
+}
+
+/** Equal, up to renaming locals and labels, in the form binaryen's writer and reader leave alone. */
+export function sameInWriterNormalForm(a: IrFunction, b: IrFunction): boolean {
+  const x = writerNormalForm(a);
+  const y = x && writerNormalForm(b);
   return Boolean(x && y && (functionHash(x) === functionHash(y) || alphaEquivalent(x, y)));
 }
 

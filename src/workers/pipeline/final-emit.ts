@@ -1,5 +1,5 @@
 import type { PassStepTotals, StepRecord } from '../../protocol/report.js';
-import { checkStepFunctions, sameUpToUnusedLabels } from '../../verify/pass-step.js';
+import { checkStepFunctions, sameInWriterNormalForm } from '../../verify/pass-step.js';
 import { binaryen, emitModule, withModule } from '../../wasm/binaryen.js';
 import { functionBodies, spliceFunctionBodies } from '../../wasm/code-section.js';
 import { functionHash, IrExtractor, type IrFunction } from '../../wasm/ir.js';
@@ -36,7 +36,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
   if (plainBodies.length !== defined.length || optimizedBodies.length !== defined.length) throw new Error('the emitted code section does not hold every function of the proved module');
   const moved = defined.filter((_, i) => !sameBytes(plainBodies[i]!, optimizedBodies[i]!));
   const readBack = readFunctions(optimized, flags, moved.map((fn) => fn.name));
-  const rewritten = moved.filter((fn) => functionHash(fn) !== functionHash(readBack.get(fn.name)!) && !sameUpToUnusedLabels(fn, readBack.get(fn.name)!)).map((fn) => fn.name);
+  const rewritten = moved.filter((fn) => functionHash(fn) !== functionHash(readBack.get(fn.name)!) && !sameInWriterNormalForm(fn, readBack.get(fn.name)!)).map((fn) => fn.name);
   const verdicts = new Map(
     (await checkStepFunctions(
       { pass: 'emit', pre: proved, post: { ...proved, functions: proved.functions.map((fn) => readBack.get(fn.name) ?? fn) }, changed: rewritten, added: [], removed: [], preBytes: () => plain, postBytes: () => optimized },

@@ -1,7 +1,7 @@
 import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
 import type { CheckServices } from '../../verify/checker.js';
 import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
-import { checkStepFunctions, sameUpToUnusedLabels, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
+import { checkStepFunctions, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import { binaryen } from '../../wasm/binaryen.js';
 import { functionHash } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
@@ -163,7 +163,7 @@ class Pipeline {
     const written = this.tracked.written();
     const rewritten = new Map(written.functions.map((fn) => [fn.name, fn]));
     const changed = read.functions
-      .filter((fn) => !fn.imported && functionHash(fn) !== functionHash(rewritten.get(fn.name)!) && !sameUpToUnusedLabels(fn, rewritten.get(fn.name)!))
+      .filter((fn) => !fn.imported && functionHash(fn) !== functionHash(rewritten.get(fn.name)!) && !sameInWriterNormalForm(fn, rewritten.get(fn.name)!))
       .map((fn) => fn.name);
     if (changed.length > 0) {
       const bytes = this.tracked.bytes;
