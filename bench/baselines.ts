@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type binaryenNs from 'binaryen';
 import { binaryen, emitModule, readModule } from '../src/wasm/binaryen.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../src/wasm/detect-features.js';
 import { declaredFeatures, type FeatureName } from '../src/wasm/features.js';
+import { ALTERNATIVES, PRESET_LEVELS, type PresetName } from '../src/islands/presets.js';
 
 const run = promisify(execFile);
 
@@ -28,26 +30,52 @@ export function featuresFor(bytes: Uint8Array, override?: readonly string[]): Fe
   }
 }
 
-/** binaryen.js's `-Oz` (optimize level 2, shrink level 2), emitted as wasm-opt emits, without names. */
-export function binaryenOz(bytes: Uint8Array, features?: readonly string[]): BaselineResult {
-  const started = performance.now();
+/**
+ * binaryen.js's result for every alternative (src/islands/presets.ts: `-Oz`, `-Oz ×2`, `-O3 -Oz`, …), each
+ * applied in one process as `wasm-opt -O4 -Oz -Oz` applies its presets, emitted as wasm-opt emits (without
+ * names). Alternatives that start alike share the work: `-Oz ×2` goes on from `-Oz`'s module; each one's
+ * time is the time of all its presets.
+ */
+export function binaryenAlternatives(bytes: Uint8Array, features?: readonly string[]): Map<string, BaselineResult> {
   const names = featuresFor(bytes, features);
-  const module = readModule(bytes, ALL_DETECTABLE);
-  try {
+  const results = new Map<string, BaselineResult>();
+  const done = new Map<string, { module: binaryenNs.Module; ms: number }>();
+  const read = () => {
+    const module = readModule(bytes, ALL_DETECTABLE);
     chooseFeatures(module, undefined, names);
-    binaryen.setOptimizeLevel(2);
-    binaryen.setShrinkLevel(2);
-    module.optimize();
-    const output = emitModule(module, false);
-    return { bytes: output, ms: performance.now() - started };
+    return module;
+  };
+  try {
+    for (const alternative of ALTERNATIVES) {
+      // Go on from the longest prefix already run (the alternatives are listed so that prefixes come first).
+      let start = alternative.presets.length;
+      while (start > 0 && !done.has(key(alternative.presets.slice(0, start)))) start--;
+      const prefix = done.get(key(alternative.presets.slice(0, start)));
+      if (prefix) done.delete(key(alternative.presets.slice(0, start)));
+      const started = performance.now();
+      const module = prefix?.module ?? read();
+      for (const preset of alternative.presets.slice(start)) {
+        const [optimizeLevel, shrinkLevel] = PRESET_LEVELS[preset];
+        binaryen.setOptimizeLevel(optimizeLevel);
+        binaryen.setShrinkLevel(shrinkLevel);
+        module.optimize();
+      }
+      const output = emitModule(module, false);
+      const ms = (prefix?.ms ?? 0) + performance.now() - started;
+      results.set(alternative.name, { bytes: output, ms });
+      done.set(key(alternative.presets), { module, ms });
+    }
   } finally {
-    module.dispose();
+    for (const { module } of done.values()) module.dispose();
   }
+  return results;
 }
+
+const key = (presets: readonly PresetName[]) => presets.join(' ');
 
 /** Loads binaryen and runs its optimizer once, so the first module measured does not pay for start-up. */
 export function warmUpBinaryen(): void {
-  binaryenOz(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  binaryenAlternatives(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 }
 
 export interface NativeWasmOpt {
@@ -91,7 +119,7 @@ function nativeFeatureFlags(native: NativeWasmOpt, features: readonly string[]):
   return ['--mvp-features', ...[...names].map((name) => `--enable-${name}`)];
 }
 
-/** Native `wasm-opt -Oz` with the same features as binaryenOz, timed including process start. */
+/** Native `wasm-opt -Oz` with the same features as binaryen.js' alternatives, timed including process start. */
 export async function nativeOz(native: NativeWasmOpt, bytes: Uint8Array, features: readonly string[]): Promise<BaselineResult> {
   const flags = nativeFeatureFlags(native, features);
   const directory = await mkdtemp(join(tmpdir(), 'atoll-bench-'));

@@ -1,10 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, platform } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Engine } from '../src/engine/engine.js';
 import { hosts, type Host } from '../test/hosts/index.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { findNativeWasmOpt, warmUpBinaryen } from './baselines.js';
+import { DaemonOptimizer } from './daemon-optimizer.js';
 import { renderChart } from './chart.js';
 import { measureModule, type ModuleResult } from './measure.js';
 import { renderMarkdown, type BenchRun } from './report.js';
@@ -49,8 +51,9 @@ function runOf(modules: ModuleResult[], nativeVersion: string | undefined, args:
     date: new Date().toISOString(),
     machine: { cpus: availableParallelism(), node: process.version, platform: platform() },
     nativeWasmOpt: nativeVersion,
-    engine: 'atoll Engine, default settings',
+    engine: args.daemon ? 'atoll daemon (socket, documented heap ceiling), default settings' : 'atoll Engine in the bench process, default settings',
     generations: args.generations ?? 'default',
+    strategy: args.strategy ?? 'default',
     modules,
   };
 }
@@ -78,10 +81,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!native) log('native wasm-opt is not installed: its columns stay empty (run scripts/ensure-system-deps.sh)');
   // Proofs and certificates in memory for the run: each module's strict run starts cold (proofs are keyed by
   // content, so modules do not share them), and `atoll verify IN OUT` right after re-checks its certificate.
-  const engine = new Engine({ proofCache: new MemoryProofCache(), certificates: new MemoryCertificates() });
+  // With --daemon, a daemon as users run it (its own caches on disk).
+  const engine = args.daemon ? new DaemonOptimizer(log) : new Engine({ proofCache: new MemoryProofCache(), certificates: new MemoryCertificates() });
   // Start-up costs (loading binaryen, starting worker threads) are not the first module's optimization time.
   warmUpBinaryen();
-  await engine.warmUp();
+  if (engine instanceof Engine) await engine.warmUp();
+  else await engine.optimize(new Uint8Array(readFileSync(new URL('../../examples/demo.wasm', import.meta.url))), { verify: 'off', generations: 1 });
   const modules: ModuleResult[] = [];
   try {
     for (const host of selected) {
@@ -91,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
         continue;
       }
       modules.push(
-        await measureModule(host, engine, { native, generations: args.generations, log }),
+        await measureModule(host, engine, { native, generations: args.generations, strategy: args.strategy, noStrict: args.noStrict, log }),
       );
       // After every module, so that an interrupted long run (--large) still leaves what it measured.
       writeResults(args.outDir, runOf(modules, native?.version, args));

@@ -1,7 +1,9 @@
-import type { OptimizeReport, PassStepTotals, VerifyReport } from '../src/protocol/report.js';
+import type { OptimizeReport, PassStepTotals, SearchStrategy, VerifyReport } from '../src/protocol/report.js';
 import { readSections } from '../src/wasm/sections.js';
 import type { Host } from '../test/hosts/index.js';
-import { binaryenOz, featuresFor, nativeOz, type NativeWasmOpt } from './baselines.js';
+import { ALTERNATIVES } from '../src/islands/presets.js';
+import { binaryenAlternatives, featuresFor, nativeOz, type NativeWasmOpt } from './baselines.js';
+import { peakRssBytes, resetPeakRss } from './peak-rss.js';
 
 export interface Size {
   bytes: number;
@@ -35,6 +37,8 @@ export interface AtollMeasured extends Measured {
   passSteps?: PassStepTotals[];
   /** `atoll verify IN OUT` of this output right after (0 ok, 3 refuted, 4 incomplete), and how long it took. */
   verifyPair?: { exit: number; ms: number; finding: string };
+  /** Peak resident memory of the process running atoll (the daemon with --daemon) during this run, MiB. */
+  peakRssMb?: number;
   curve: CurvePoint[];
 }
 /** `pass`: same transcript as the original module; `fail`: a different one; otherwise the error. */
@@ -47,17 +51,24 @@ export interface ModuleResult {
   features: string[];
   input: Size;
   binaryenOz: Outcome<Measured>;
+  /** binaryen.js on each alternative of src/islands/presets.ts (`-Oz` among them), in that order. */
+  alternatives: Array<{ name: string; result: Outcome<Measured> }>;
   nativeOz: Outcome<Measured>;
   atoll: Outcome<AtollMeasured>;
   /** Default settings with verification off: what the search found before any proof. */
   atollSearch: Outcome<Measured>;
   /** Multi-start, verification off: compared with atollSearch it shows what migration adds. */
   atollMultiStart: Outcome<Measured>;
-  differential: { atoll?: Differential; multiStart?: Differential };
+  differential: { atoll?: Differential; search?: Differential; multiStart?: Differential };
 }
 
 export interface AtollOptimizer {
-  optimize(bytes: Uint8Array, options: { multiStart?: boolean; generations?: number; features?: string[]; verify?: 'off' }): Promise<{
+  /** The process atoll runs in (default: this one), for its peak memory. */
+  pid?(): Promise<number>;
+  optimize(
+    bytes: Uint8Array,
+    options: { multiStart?: boolean; generations?: number; strategy?: SearchStrategy; features?: string[]; verify?: 'off' },
+  ): Promise<{
     output: Uint8Array;
     report: OptimizeReport;
   }>;
@@ -113,25 +124,38 @@ async function deterministicTranscript(host: Host, bytes: Uint8Array): Promise<O
 }
 
 /**
- * Measures one module: its size, binaryen.js -Oz, native wasm-opt -Oz, atoll (default settings and
- * multi-start), and runs the host's workload on atoll's outputs against the original's transcript.
+ * Measures one module: its size, binaryen.js on every alternative (-Oz, -Oz ×2, …), native wasm-opt -Oz,
+ * atoll (strict, search with verification off, multi-start), and runs the host's workload on atoll's outputs
+ * against the original's transcript.
  */
 export async function measureModule(
   host: Host,
   atoll: AtollOptimizer | undefined,
-  options: { native: NativeWasmOpt | undefined; generations: number | undefined; log: (line: string) => void },
+  options: {
+    native: NativeWasmOpt | undefined;
+    generations: number | undefined;
+    strategy: SearchStrategy | undefined;
+    noStrict: boolean;
+    log: (line: string) => void;
+  },
 ): Promise<ModuleResult> {
   const bytes = await host.original();
   const features = featuresFor(bytes, host.features);
   const overrides = host.features ? { features: [...host.features] } : {};
-  const generations = options.generations === undefined ? {} : { generations: options.generations };
+  const generations = {
+    ...(options.generations === undefined ? {} : { generations: options.generations }),
+    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+  };
   options.log(`${host.name}: ${bytes.length} bytes, features ${features.join(', ') || 'mvp'}`);
 
-  const oz = await attempt(async () => {
-    const result = binaryenOz(bytes, host.features);
-    return { ...sizeOf(result.bytes), ms: result.ms };
+  const measured = await attempt(async () => binaryenAlternatives(bytes, host.features));
+  const alternatives = ALTERNATIVES.map(({ name }) => {
+    if ('error' in measured) return { name, result: measured };
+    const result = measured.ok.get(name)!;
+    return { name, result: { ok: { ...sizeOf(result.bytes), ms: result.ms } } };
   });
-  options.log(`  binaryen.js -Oz done`);
+  const oz = alternatives.find((a) => a.name === '-Oz')!.result;
+  options.log(`  binaryen.js alternatives done: ${alternatives.map((a) => `${a.name} ${'ok' in a.result ? a.result.ok.bytes : '—'}`).join(', ')}`);
   const nativeWasmOpt = options.native;
   const native = nativeWasmOpt
     ? await attempt(async () => {
@@ -143,38 +167,45 @@ export async function measureModule(
 
   const unavailable = { error: 'engine not available' };
   let atollOutput: Uint8Array | undefined;
+  let searchOutput: Uint8Array | undefined;
   let multiStartOutput: Uint8Array | undefined;
   const atollResult: Outcome<AtollMeasured> = !atoll
     ? unavailable
-    : await attempt(async () => {
-        const started = performance.now();
-        const { output, report } = await atoll.optimize(bytes, { ...overrides, ...generations });
-        const ms = performance.now() - started;
-        atollOutput = output;
-        const verification = report.verification;
-        const passSteps = report.passSteps;
-        const verifyPair = atoll.verify && report.settings.verify === 'strict'
-          ? await attempt(async () => {
-              const t = performance.now();
-              const checked = await atoll.verify!(bytes, output, overrides);
-              return { exit: verifyExit(checked), ms: performance.now() - t, finding: checked.module.findings[0] ?? '' };
-            })
-          : undefined;
-        return {
-          ...sizeOf(output),
-          ms,
-          verify: report.settings.verify,
-          verifiedStatus: report.verifiedStatus,
-          ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
-          ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
-          ...(passSteps
-            ? { passSteps, steps: passSteps.reduce((n, p) => n + p.steps, 0), stepsProved: passSteps.reduce((n, p) => n + p.proved, 0) }
-            : {}),
-          ...(verifyPair && 'ok' in verifyPair ? { verifyPair: verifyPair.ok } : verifyPair ? { verifyPair: { exit: 1, ms: 0, finding: verifyPair.error } } : {}),
-          curve: searchCurve(report),
-        };
-      });
-  options.log(`  atoll done`);
+    : options.noStrict
+      ? { error: 'not run (--no-strict)' }
+      : await attempt(async () => {
+          const pid = atoll.pid ? await atoll.pid() : process.pid;
+          const measuresPeak = resetPeakRss(pid);
+          const started = performance.now();
+          const { output, report } = await atoll.optimize(bytes, { ...overrides, ...generations });
+          const ms = performance.now() - started;
+          const peak = measuresPeak ? peakRssBytes(pid) : undefined;
+          atollOutput = output;
+          const verification = report.verification;
+          const passSteps = report.passSteps;
+          const verifyPair = atoll.verify && report.settings.verify === 'strict'
+            ? await attempt(async () => {
+                const t = performance.now();
+                const checked = await atoll.verify!(bytes, output, overrides);
+                return { exit: verifyExit(checked), ms: performance.now() - t, finding: checked.module.findings[0] ?? '' };
+              })
+            : undefined;
+          return {
+            ...sizeOf(output),
+            ms,
+            verify: report.settings.verify,
+            verifiedStatus: report.verifiedStatus,
+            ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
+            ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
+            ...(peak === undefined ? {} : { peakRssMb: Math.round(peak / 1024 / 1024) }),
+            ...(passSteps
+              ? { passSteps, steps: passSteps.reduce((n, p) => n + p.steps, 0), stepsProved: passSteps.reduce((n, p) => n + p.proved, 0) }
+              : {}),
+            ...(verifyPair && 'ok' in verifyPair ? { verifyPair: verifyPair.ok } : verifyPair ? { verifyPair: { exit: 1, ms: 0, finding: verifyPair.error } } : {}),
+            curve: searchCurve(report),
+          };
+        });
+  options.log(`  atoll done${'ok' in atollResult && atollResult.ok.peakRssMb !== undefined ? `, peak RSS ${atollResult.ok.peakRssMb} MiB` : ''}`);
   const unverified = async (multiStartRun: boolean): Promise<Outcome<Measured>> =>
     !atoll
       ? unavailable
@@ -182,6 +213,7 @@ export async function measureModule(
           const started = performance.now();
           const { output } = await atoll.optimize(bytes, { ...overrides, ...generations, verify: 'off', ...(multiStartRun ? { multiStart: true } : {}) });
           if (multiStartRun) multiStartOutput = output;
+          else searchOutput = output;
           return { ...sizeOf(output), ms: performance.now() - started };
         });
   const search = await unverified(false);
@@ -190,11 +222,12 @@ export async function measureModule(
   options.log(`  atoll multi-start done`);
 
   const checks: ModuleResult['differential'] = {};
-  if (atollOutput || multiStartOutput) {
+  if (atollOutput || searchOutput || multiStartOutput) {
     const expected = await deterministicTranscript(host, bytes);
     if (atollOutput) checks.atoll = await differential(host, expected, atollOutput);
+    if (searchOutput) checks.search = await differential(host, expected, searchOutput);
     if (multiStartOutput) checks.multiStart = await differential(host, expected, multiStartOutput);
-    options.log(`  differential: atoll ${checks.atoll ?? '-'}, multi-start ${checks.multiStart ?? '-'}`);
+    options.log(`  differential: atoll ${checks.atoll ?? '-'}, search ${checks.search ?? '-'}, multi-start ${checks.multiStart ?? '-'}`);
   }
   return {
     name: host.name,
@@ -203,6 +236,7 @@ export async function measureModule(
     features,
     input: sizeOf(bytes),
     binaryenOz: oz,
+    alternatives,
     nativeOz: native,
     atoll: atollResult,
     atollSearch: search,

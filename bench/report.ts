@@ -7,6 +7,7 @@ export interface BenchRun {
   nativeWasmOpt: string | undefined;
   engine: string;
   generations: number | 'default';
+  strategy: string;
   modules: ModuleResult[];
 }
 
@@ -46,8 +47,92 @@ const median = (values: number[]) => {
 };
 
 function hostCheck(m: ModuleResult): string {
-  const parts = [`atoll ${m.differential.atoll ?? '—'}`, `multi-start ${m.differential.multiStart ?? '—'}`];
+  const parts = [
+    `atoll ${m.differential.atoll ?? '—'}`,
+    `search ${m.differential.search ?? '—'}`,
+    `multi-start ${m.differential.multiStart ?? '—'}`,
+  ];
   return parts.join(', ').replace(/\|/g, '/');
+}
+
+/** A markdown table: the header, its rule, and the rows. */
+function table(header: string[], rows: string[][]): string[] {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)];
+}
+
+/** The smallest alternative that succeeded, or undefined when none did. */
+export function bestAlternative(m: ModuleResult): { name: string; result: Measured } | undefined {
+  let top: { name: string; result: Measured } | undefined;
+  for (const { name, result } of m.alternatives) {
+    if ('ok' in result && (!top || result.ok.bytes < top.result.bytes)) top = { name, result: result.ok };
+  }
+  return top;
+}
+
+/**
+ * What a user would run instead of atoll, per module: binaryen.js on each alternative, the best of them,
+ * and atoll's search (verification off), strict run and multi-start as ratios to that best.
+ */
+function renderAlternatives(run: BenchRun): string[] {
+  const names = run.modules[0]?.alternatives.map((a) => a.name) ?? [];
+  const toBest = (m: ModuleResult, outcome: Outcome<Measured>) => {
+    const top = bestAlternative(m);
+    return 'ok' in outcome && top ? outcome.ok.bytes / top.result.bytes : undefined;
+  };
+  const fixed = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(4));
+  const rows = run.modules.map((m) => {
+    const top = bestAlternative(m);
+    const oz = 'ok' in m.binaryenOz ? m.binaryenOz.ok : undefined;
+    return [
+      m.name,
+      ...m.alternatives.map((a) => cell(a.result, (r) => `${r.bytes} (${seconds(r.ms)} s)`)),
+      top ? `${top.result.bytes} (${top.name})` : '—',
+      cell(m.atollSearch, (r) => `${r.bytes}`),
+      fixed(toBest(m, m.atollSearch)),
+      'ok' in m.atollSearch && oz ? `${(m.atollSearch.ok.ms / oz.ms).toFixed(2)}×` : '—',
+      cell(m.atoll, (r) => `${r.bytes}`),
+      fixed(toBest(m, m.atoll)),
+      fixed(toBest(m, m.atollMultiStart)),
+    ];
+  });
+  const mean = (values: Array<number | undefined>) => fixed(geomean(values.filter((v): v is number => v !== undefined)));
+  const vsOz = (m: ModuleResult, result: Measured | undefined) =>
+    result && 'ok' in m.binaryenOz ? result.bytes / m.binaryenOz.ok.bytes : undefined;
+  const modules = run.modules;
+  const losses = modules.filter((m) => (toBest(m, m.atollSearch) ?? 0) > 1).map((m) => m.name);
+  rows.push([
+    '**geomean** (alternatives and best: ÷ -Oz)',
+    ...names.map((name) => mean(modules.map((m) => { const a = m.alternatives.find((x) => x.name === name)?.result; return vsOz(m, a && 'ok' in a ? a.ok : undefined); }))),
+    mean(modules.map((m) => vsOz(m, bestAlternative(m)?.result))),
+    `${mean(ratiosToOz(modules, (m) => m.atollSearch, 'bytes'))} of -Oz`,
+    mean(modules.map((m) => toBest(m, m.atollSearch))),
+    `${mean(ratiosToOz(modules, (m) => m.atollSearch, 'ms'))}×`,
+    `${mean(ratiosToOz(modules, (m) => m.atoll, 'bytes'))} of -Oz`,
+    mean(modules.map((m) => toBest(m, m.atoll))),
+    mean(modules.map((m) => toBest(m, m.atollMultiStart))),
+  ]);
+  const header = [
+    'module',
+    ...names.map((name) => `${name} B (s)`),
+    'best alternative B',
+    'search B (verify off)',
+    'search ÷ best',
+    'search time ÷ -Oz time',
+    'atoll strict B',
+    'strict ÷ best',
+    'multi-start ÷ best',
+  ];
+  return [
+    '## Against what a user would run instead',
+    '',
+    'binaryen.js applying each alternative\'s presets in one process (as `wasm-opt -O4 -Oz -Oz` does), in the same',
+    'run; ratios below 1 are smaller than the best alternative. Search (verification off) larger than the best',
+    `alternative on: ${losses.length === 0 ? 'no module' : losses.join(', ')}.`,
+    '',
+    ...table(header, rows),
+    '',
+  ];
 }
 
 export function renderMarkdown(run: BenchRun): string {
@@ -65,6 +150,7 @@ export function renderMarkdown(run: BenchRun): string {
       cell(m.nativeOz, (r) => seconds(r.ms)),
       cell(m.atoll, (r) => `${r.bytes} (${r.codeBytes})`),
       cell(m.atoll, (r) => seconds(r.ms)),
+      'ok' in m.atoll && m.atoll.ok.peakRssMb !== undefined ? String(m.atoll.ok.peakRssMb) : '—',
       `${vsOz(m.atoll, 'bytes')} (${vsOz(m.atoll, 'codeBytes')})`,
       cell(m.atollSearch, (r) => `${r.bytes}`),
       vsOz(m.atollSearch, 'bytes'),
@@ -90,6 +176,7 @@ export function renderMarkdown(run: BenchRun): string {
     `${mean(ratiosToOz(modules, (m) => m.atoll, 'bytes'))} (code ${mean(ratiosToOz(modules, (m) => m.atoll, 'codeBytes'))})`,
     mean(ratiosToOz(modules, (m) => m.atoll, 'ms')),
     '',
+    '',
     mean(ratiosToOz(modules, (m) => m.atollSearch, 'bytes')),
     '',
     mean(ratiosToOz(modules, (m) => m.atollMultiStart, 'bytes')),
@@ -107,6 +194,7 @@ export function renderMarkdown(run: BenchRun): string {
     'wasm-opt s',
     'atoll B (code)',
     'atoll s',
+    'atoll peak RSS MiB',
     'atoll / -Oz (code)',
     'search B (verify off)',
     'search / -Oz',
@@ -137,18 +225,18 @@ export function renderMarkdown(run: BenchRun): string {
     `# atoll benchmark`,
     '',
     `${run.date}, ${run.machine.cpus} CPUs, node ${run.machine.node}, ${run.machine.platform}. ` +
-      `Engine: ${run.engine}; generations: ${run.generations}. Native wasm-opt: ${run.nativeWasmOpt ?? 'not installed'}.`,
+      `Engine: ${run.engine}; generations: ${run.generations}; strategy: ${run.strategy}. Native wasm-opt: ${run.nativeWasmOpt ?? 'not installed'}.`,
     '',
     'Bytes are whole files, with the code section\'s payload in parentheses; times are wall-clock seconds on this',
     'machine, measured in one run. Ratios below 1 are smaller than binaryen.js -Oz. "atoll" is the default',
     '(strict) run; "search" is the same run with verification off (what the search found before proofs);',
-    '"multi-start" is the search without migration. "host workload" runs the',
+    '"multi-start" is the search without migration. "atoll peak RSS" is the peak resident memory of the process',
+    'atoll ran in (with --daemon, the daemon and its worker threads) during the strict run. "host workload" runs the',
     'package\'s real workload on atoll\'s output and compares its transcript with the original module\'s.',
     '',
-    line(header),
-    line(header.map(() => '---')),
-    ...rows.map(line),
+    ...table(header, rows),
     '',
     ...summary,
+    ...renderAlternatives(run),
   ].join('\n');
 }

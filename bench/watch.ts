@@ -24,7 +24,7 @@ import {
 } from '../src/protocol/index.js';
 import { binaryen, emitModule, withModule } from '../src/wasm/binaryen.js';
 import { featuresToFlags } from '../src/wasm/features.js';
-import { binaryenOz, warmUpBinaryen } from './baselines.js';
+import { binaryenAlternatives, warmUpBinaryen } from './baselines.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -82,7 +82,7 @@ try {
     const original = new Uint8Array(await readFile(modulePath));
     const path = join(dir, 'input.wasm');
     warmUpBinaryen();
-    const oz = binaryenOz(original).ms;
+    const oz = binaryenAlternatives(original).get('-Oz')!.ms;
     const cold = await timedWrite(path, original);
     const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
     const oneChanged = await timedWrite(path, edited);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command as Program, CommanderError } from 'commander';
 import {
+  CacheVerifySampleRange,
   choiceProblem,
   DebounceRange,
   Objectives,
@@ -45,7 +46,7 @@ export type Command =
   | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'verify'; base: string; candidate: string; proof?: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
-  | { name: 'cache'; action: 'stats' | 'clear'; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'cache'; action: 'stats' | 'clear' | 'verify'; sample?: number; daemon: DaemonChoice; out: OutputChoice }
   /** --help of atoll or of a command: the text is printed on stdout, exit 0. */
   | { name: 'help'; text: string }
   | { name: 'version' };
@@ -236,11 +237,17 @@ function program(onCommand: (command: Command) => void): Program {
 
   const cache = atoll
     .command('cache')
-    .description('stats or clear of the result and proof caches (uses a running daemon, never starts one in the background)')
-    .argument('<action>', 'stats or clear');
-  common(cache).action((given: string, values: Values) =>
-    onCommand({ name: 'cache', action: choice('the action', given, ['stats', 'clear'] as const)!, ...choices(values) }),
-  );
+    .description(
+      'stats or clear of the result and proof caches (uses a running daemon, never starts one in the background); ' +
+        'verify checks a sample of cached proofs again and removes those that do not hold up (exit 1 if any)',
+    )
+    .argument('<action>', 'stats, clear or verify')
+    .option('--sample <n>', `verify: how many cached proofs to check, ${CacheVerifySampleRange.min}..${CacheVerifySampleRange.max} (default 20)`);
+  common(cache).action((given: string, values: Values) => {
+    const action = choice('the action', given, ['stats', 'clear', 'verify'] as const)!;
+    if (values['sample'] !== undefined && action !== 'verify') throw new UsageError('--sample goes with atoll cache verify');
+    onCommand(defined({ name: 'cache' as const, action, sample: integer('--sample', values['sample'], CacheVerifySampleRange), ...choices(values) }));
+  });
   return atoll;
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import {
   daemonLogPath,
+  daemonNodeOptions,
   defaultCacheDir,
   defaultSocketPath,
   ExitNotification,
@@ -42,6 +43,79 @@ export function socketPathFor(choice: DaemonChoice): string {
 
 export function daemonArgs(choice: DaemonChoice): string[] {
   return [...(choice.cacheDir ? ['--cache-dir', choice.cacheDir] : [])];
+}
+
+/** node's arguments for a daemon process: the main thread's heap ceiling, the daemon's entry, its flags. */
+export function daemonProcessArgs(transport: string[], choice: DaemonChoice): string[] {
+  return [...daemonNodeOptions(), DAEMON_MAIN, ...transport, ...daemonArgs(choice)];
+}
+
+/** The last `count` lines of a file (read from its last 16 KiB), or undefined when there is no such file. */
+export function lastLines(path: string, count: number): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 16 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').trimEnd().split('\n').slice(-count).join('\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A daemon killed a moment ago may be a zombie nobody reaped yet (Linux): gone all the same.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+let vanished: CliFailure | undefined;
+let vanishReported = false;
+
+/** Why the daemon went away mid-command, if it did: main reports this in place of the failed request's error. */
+export function daemonVanished(): CliFailure | undefined {
+  if (vanished) vanishReported = true;
+  return vanished;
+}
+
+/**
+ * A daemon that goes away while this client waits on it (killed, out of memory) leaves the pending request
+ * unanswered: vscode-jsonrpc rejects nothing on close, and node would end with code 13 ("unsettled top-level
+ * await") and no word. Instead the connection is disposed, which fails the pending request, and the command
+ * ends with what `explain` finds (the end of the daemon's log), exit 1 (daemonVanished). A command that waits
+ * on no request (a watch) is ended here. Returns the function to call before a close this client asked for.
+ */
+function failIfDaemonVanishes(connection: MessageConnection, explain: () => Promise<string>): () => void {
+  let expected = false;
+  connection.onClose(() => {
+    if (expected) return;
+    void explain().then((text) => {
+      vanished = new CliFailure(text, ExitCode.Error);
+      connection.dispose();
+      setTimeout(() => {
+        if (vanishReported) return;
+        process.stderr.write(`atoll: ${text}\n`);
+        process.exit(ExitCode.Error);
+      }, 1000).unref();
+    });
+  });
+  return () => {
+    expected = true;
+  };
 }
 
 /** A connected socket, or undefined when nobody answers there. */
@@ -80,7 +154,7 @@ export async function startBackgroundDaemon(choice: DaemonChoice, socketPath: st
   const logPath = daemonLogPath(choice.cacheDir ?? defaultCacheDir());
   mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
   const log = openSync(logPath, 'a', 0o600);
-  const child = spawn(process.execPath, [DAEMON_MAIN, '--socket', socketPath, ...daemonArgs(choice)], {
+  const child = spawn(process.execPath, daemonProcessArgs(['--socket', socketPath], choice), {
     detached: true,
     stdio: ['ignore', log, log],
   });
@@ -95,7 +169,7 @@ export async function startBackgroundDaemon(choice: DaemonChoice, socketPath: st
     if (exited !== undefined) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const tail = readFileSync(logPath, 'utf8').split('\n').slice(-6).join('\n');
+  const tail = lastLines(logPath, 6) ?? '';
   throw new CliFailure(`the daemon did not start (see ${logPath}):\n${tail}`, ExitCode.Error);
 }
 
@@ -107,11 +181,23 @@ export async function connectToSocket(choice: DaemonChoice, startIfNone: boolean
     socket = await startBackgroundDaemon(choice, socketPath);
   }
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  let pid: number | undefined;
+  const closing = failIfDaemonVanishes(connection, async () => {
+    const logPath = daemonLogPath(choice.cacheDir ?? defaultCacheDir());
+    const who = `the daemon${pid === undefined ? '' : ` (pid ${pid})`} on ${socketPath}`;
+    const what = pid !== undefined && !isAlive(pid) ? `${who} has exited` : `${who} closed the connection`;
+    const log = lastLines(logPath, 12);
+    return log === undefined
+      ? `${what} before it answered; it left no log at ${logPath} (a daemon started in the foreground logs to its terminal)`
+      : `${what} before it answered; the last lines of its log ${logPath}:\n${log}`;
+  });
   const server = await initialize(connection);
+  pid = server.pid;
   return {
     connection,
     server,
     async close() {
+      closing();
       await endSession(connection);
       connection.dispose();
       socket.end();
@@ -124,23 +210,25 @@ export async function connectToSocket(choice: DaemonChoice, startIfNone: boolean
  * it fails, so a successful run prints nothing of the daemon's housekeeping.
  */
 export async function startPrivateDaemon(choice: DaemonChoice): Promise<DaemonLink> {
-  const child: ChildProcess = spawn(process.execPath, [DAEMON_MAIN, '--stdio', ...daemonArgs(choice)], {
+  const child: ChildProcess = spawn(process.execPath, daemonProcessArgs(['--stdio'], choice), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-64 * 1024)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  const server = await Promise.race([
-    initialize(connection),
-    exited.then((code) => {
-      throw new CliFailure(`the private daemon exited (code ${code}) before it answered:\n${stderr.trim()}`, ExitCode.Error);
-    }),
-  ]);
+  const closing = failIfDaemonVanishes(connection, async () => {
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    const how = child.exitCode !== null ? `exited with code ${child.exitCode}` : child.signalCode ? `was killed by ${child.signalCode}` : 'closed its output';
+    return `the private daemon ${how} before it answered; the last lines it wrote:\n${stderr.trimEnd().split('\n').slice(-12).join('\n')}`;
+  });
+  // A daemon that cannot start (a bad flag, a cache it cannot use) ends here too, with its last words.
+  const server = await initialize(connection);
   return {
     connection,
     server,
     async close() {
+      closing();
       await endSession(connection);
       const code = await exited;
       connection.dispose();

@@ -6,6 +6,7 @@ import { daemonCommand } from './commands/daemon.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { verifyCommand } from './commands/verify.js';
 import { watchCommand } from './commands/watch.js';
+import { daemonVanished } from './daemon-link.js';
 import { CliFailure, ExitCode, UsageError } from './exit-codes.js';
 
 function versions(): string {
@@ -39,6 +40,8 @@ function run(command: Command): Promise<ExitCode> {
 
 /** What went wrong, as the user should read it, with the exit code and the daemon's error code if any. */
 function failure(error: unknown): { message: string; exitCode: ExitCode; code?: number } {
+  // A request that failed because its daemon went away: what happened to the daemon is the news.
+  error = daemonVanished() ?? error;
   if (error instanceof CliFailure) return { message: error.message, exitCode: error.exitCode, ...(error.code === undefined ? {} : { code: error.code }) };
   // Errors from the daemon carry a human message; anything else is a bug worth its stack.
   const code = (error as { code?: unknown }).code;

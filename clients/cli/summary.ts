@@ -209,7 +209,7 @@ export function statusSummary(status: StatusResult): string {
     `  socket    ${status.transport.socket ?? '(stdio only)'}`,
     `  pools     ${status.pools.islandThreads} island threads, ${status.pools.solverThreads} solver threads`,
     `  jobs      ${status.queue.running} running, ${status.queue.queued} queued (max ${status.queue.maxConcurrentJobs} at once); ${status.queue.completed} done, ${status.queue.failed} failed, ${status.queue.cancelled} cancelled`,
-    `  memory    rss ${bytes(status.memory.rss)}, heap ${bytes(status.memory.heapUsed)}`,
+    `  memory    rss ${bytes(status.memory.rss)}, heap ${bytes(status.memory.heapUsed)} of ${bytes(status.memory.heapLimit)}`,
     cacheSummary(status.caches).replace(/^/gm, '  '),
   ].join('\n');
 }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { CacheClearResult, CacheName, CacheStats } from '../protocol/cache.js';
 import { DiskCertificateStore } from './certificate-store.js';
+import { EntryAuthenticator } from './authenticator.js';
+import type { SweepResult } from './content-store.js';
 import { DiskProofCache } from './proof-cache.js';
 import { DiskResultCache } from './result-cache.js';
 
@@ -21,10 +23,18 @@ export class Caches {
   constructor(
     readonly directory: string,
     limits: CacheLimits = {},
+    log: (line: string) => void = () => undefined,
   ) {
-    this.proofs = new DiskProofCache(join(directory, 'proofs'), limits.proofMemoryBytes);
-    this.results = new DiskResultCache(join(directory, 'results'), limits.resultBytes);
+    const authenticator = EntryAuthenticator.forDirectory(directory, log);
+    this.proofs = new DiskProofCache(join(directory, 'proofs'), authenticator, limits.proofMemoryBytes);
+    this.results = new DiskResultCache(join(directory, 'results'), authenticator, limits.resultBytes);
     this.certificates = new DiskCertificateStore(join(directory, 'certificates'));
+  }
+
+  /** Start-of-day housekeeping of every store (content-store.ts: stale temp files, modes). */
+  async sweep(): Promise<SweepResult> {
+    const swept = await Promise.all([this.proofs.sweep(), this.results.sweep(), this.certificates.sweep()]);
+    return { staleTemps: swept.reduce((n, s) => n + s.staleTemps, 0), modesFixed: swept.reduce((n, s) => n + s.modesFixed, 0) };
   }
 
   async stats(): Promise<CacheStats> {

@@ -16,10 +16,10 @@ export class DiskCertificateStore implements CertificateStore {
   }
 
   async get(input: string, output: string): Promise<Certificate | undefined> {
-    const raw = await this.store.read(keyOf(input, output));
-    if (!raw) return undefined;
+    const read = await this.store.read(keyOf(input, output));
+    if (read.kind !== 'entry') return undefined;
     try {
-      return JSON.parse(raw.toString('utf8')) as Certificate;
+      return JSON.parse(read.bytes.toString('utf8')) as Certificate;
     } catch {
       return undefined;
     }
@@ -31,6 +31,10 @@ export class DiskCertificateStore implements CertificateStore {
 
   list(): ReturnType<ContentStore['list']> {
     return this.store.list();
+  }
+
+  sweep(): ReturnType<ContentStore['sweep']> {
+    return this.store.sweep();
   }
 
   clear(): ReturnType<ContentStore['clear']> {

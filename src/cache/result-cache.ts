@@ -2,6 +2,7 @@ import type { CacheClearResult, CacheStats } from '../protocol/cache.js';
 import type { ComponentVersions } from '../protocol/lifecycle.js';
 import type { OptimizeReport } from '../protocol/report.js';
 import { sha256 } from '../wasm/ingest.js';
+import type { EntryAuthenticator } from './authenticator.js';
 import { ContentStore, type StoredEntry } from './content-store.js';
 import { TierCounters } from './tier-counters.js';
 
@@ -27,37 +28,44 @@ export function resultCacheKey(inputSha256: string, canonicalOptions: string, ve
 
 export const DEFAULT_RESULT_CACHE_BYTES = 512 * 1024 * 1024;
 
-const MAGIC = 'atoll-result-1';
+const MAGIC = 'atoll-result-2';
 
 interface ResultHeader {
   magic: typeof MAGIC;
-  /** sha256 of everything after the header line. */
-  sha256: string;
+  /** HMAC (authenticator.ts) of the entry key, the report and the output, as hex. */
+  mac: string;
   reportBytes: number;
   outputBytes: number;
 }
 
 /**
- * Entry layout: one JSON header line, then the report as JSON, then the output bytes. The checksum covers
- * the report and the output, so a truncated or edited file is detected and never returned.
+ * Entry layout: one JSON header line, then the report as JSON, then the output bytes. The MAC covers the
+ * entry's key, the report and the output, so a truncated, edited, planted or moved file is never returned.
  */
-export function encodeResultEntry(value: CachedResult): Buffer {
+export function encodeResultEntry(key: string, value: CachedResult, authenticator: EntryAuthenticator): Buffer {
   const report = Buffer.from(JSON.stringify(value.report));
-  const body = Buffer.concat([report, value.output]);
-  const header: ResultHeader = { magic: MAGIC, sha256: sha256(body), reportBytes: report.length, outputBytes: value.output.byteLength };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
+  const header: ResultHeader = { magic: MAGIC, mac: authenticator.mac(key, report, value.output), reportBytes: report.length, outputBytes: value.output.byteLength };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), report, value.output]);
 }
 
-export function decodeResultEntry(raw: Buffer): CachedResult | undefined {
+/**
+ * The result of an authentic, well-formed entry whose output bytes are the ones its report describes (their
+ * sha256 and length): a MAC says who wrote the entry, this says the entry is self-consistent.
+ */
+export function decodeResultEntry(raw: Buffer, key: string, authenticator: EntryAuthenticator): CachedResult | undefined {
   try {
     const newline = raw.indexOf(0x0a);
     if (newline < 0) return undefined;
     const header = JSON.parse(raw.subarray(0, newline).toString('utf8')) as Partial<ResultHeader>;
     const body = raw.subarray(newline + 1);
-    if (header.magic !== MAGIC || typeof header.reportBytes !== 'number') return undefined;
-    if (body.length !== header.reportBytes + (header.outputBytes ?? -1) || sha256(body) !== header.sha256) return undefined;
-    const report = JSON.parse(body.subarray(0, header.reportBytes).toString('utf8')) as OptimizeReport;
-    return { report, output: new Uint8Array(body.subarray(header.reportBytes)) };
+    if (header.magic !== MAGIC || typeof header.reportBytes !== 'number' || typeof header.outputBytes !== 'number') return undefined;
+    if (body.length !== header.reportBytes + header.outputBytes) return undefined;
+    const reportText = body.subarray(0, header.reportBytes);
+    const output = body.subarray(header.reportBytes);
+    if (!authenticator.verifies(header.mac, key, reportText, output)) return undefined;
+    const report = JSON.parse(reportText.toString('utf8')) as OptimizeReport;
+    if (report.output?.bytes !== output.length || report.output.sha256 !== sha256(output)) return undefined;
+    return { report, output: new Uint8Array(output) };
   } catch {
     return undefined;
   }
@@ -76,6 +84,7 @@ export class DiskResultCache implements ResultCache {
 
   constructor(
     directory: string,
+    private readonly authenticator: EntryAuthenticator,
     readonly maxBytes = DEFAULT_RESULT_CACHE_BYTES,
   ) {
     this.store = new ContentStore(directory, 'bin');
@@ -87,32 +96,36 @@ export class DiskResultCache implements ResultCache {
   }
 
   async get(key: string): Promise<CachedResult | undefined> {
-    const raw = await this.store.read(key);
+    const read = await this.store.read(key);
     const index = await this.entries();
-    if (!raw) {
+    if (read.kind === 'absent') {
       this.counters.misses++;
       index.delete(key);
       return undefined;
     }
-    const value = decodeResultEntry(raw);
-    if (!value) {
+    const value = read.kind === 'entry' ? decodeResultEntry(read.bytes, key, this.authenticator) : undefined;
+    if (read.kind !== 'entry' || !value) {
       this.counters.corrupt++;
       this.counters.misses++;
       index.delete(key);
-      await this.store.remove(key);
+      if (read.kind === 'entry') await this.store.remove(key);
       return undefined;
     }
     this.counters.hits++;
     await this.store.touch(key);
-    index.set(key, { key, path: this.store.pathFor(key), bytes: raw.length, accessedMs: Date.now() });
+    index.set(key, { key, path: this.store.pathFor(key), bytes: read.bytes.length, accessedMs: Date.now() });
     return value;
   }
 
   async set(key: string, value: CachedResult): Promise<void> {
-    const bytes = await this.store.write(key, encodeResultEntry(value));
+    const bytes = await this.store.write(key, encodeResultEntry(key, value, this.authenticator));
     const index = await this.entries();
     index.set(key, { key, path: this.store.pathFor(key), bytes, accessedMs: Date.now() });
     await this.evict(index, key);
+  }
+
+  async sweep() {
+    return this.store.sweep();
   }
 
   /** Removes the least recently used entries until the total fits; never the entry just written. */

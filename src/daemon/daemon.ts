@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { MessageConnection } from 'vscode-jsonrpc';
 import type { Caches } from '../cache/caches.js';
 import type { Engine } from '../engine/engine.js';
@@ -7,11 +8,25 @@ import { FairJobQueue } from './job-queue.js';
 import { Session } from './session.js';
 import { WatchRegistry } from './watch/registry.js';
 
+export interface DaemonLimits {
+  /** Largest input module (a file or base64), bytes. */
+  maxInputBytes: number;
+  /** Largest JSON-RPC message body a client may send, bytes. */
+  maxMessageBytes: number;
+}
+
+/** What the transports hold for messages being received (transport/framing.ts MessageBudget). */
+export interface MessageBuffers {
+  readonly inUse: number;
+}
+
 export interface DaemonConfig {
   engine: Engine;
   caches: Caches;
   versions: ComponentVersions;
   maxConcurrentJobs: number;
+  limits: DaemonLimits;
+  messageBuffers: MessageBuffers;
   transport: { stdio: boolean; socket?: string };
   /** Where daemon-level log lines go (stderr: stdout belongs to the protocol in stdio mode). */
   log: (line: string) => void;
@@ -60,6 +75,8 @@ export class Daemon {
       this.sessions.delete(session);
       void this.watches.stopClient(session);
       this.queue.cancelClient(label);
+      // Messages read but not dispatched yet (a pipelined request can hold a whole module) go with it.
+      connection.dispose();
     });
     connection.listen();
     return session;
@@ -87,6 +104,7 @@ export class Daemon {
   async status(): Promise<StatusResult> {
     const pools = this.config.engine.status();
     const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const heapLimit = getHeapStatistics().heap_size_limit;
     return {
       pid: process.pid,
       uptimeMs: Date.now() - this.startedAt,
@@ -97,7 +115,8 @@ export class Daemon {
       queue: this.queue.counts(),
       jobs: this.queue.jobs(),
       caches: await this.config.caches.stats(),
-      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
+      memory: { rss, heapTotal, heapUsed, external, arrayBuffers, heapLimit, messageBuffers: this.config.messageBuffers.inUse },
+      limits: { ...this.config.limits },
     };
   }
 

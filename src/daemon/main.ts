@@ -1,15 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import type { Socket } from 'node:net';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { SocketMessageWriter, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Caches } from '../cache/caches.js';
 import { Engine } from '../engine/engine.js';
 import { versions } from '../engine/versions.js';
 import { defaultCacheDir, defaultSocketPath } from '../protocol/location.js';
-import { Daemon } from './daemon.js';
-import { DaemonAlreadyRunning, listenOnSocket, refuseIfServed, type SocketListener } from './socket.js';
+import { Daemon, type DaemonLimits } from './daemon.js';
+import { DEFAULT_MAX_INPUT_BYTES } from './module-io.js';
+import { CannotServeSocket, listenOnSocket, refuseIfServed, type SocketListener } from './socket.js';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_STALL_MS, guardedConnection, messageLimitFor } from './transport/connection.js';
+import { MessageBudget, type FramingLimits } from './transport/framing.js';
 
-const USAGE = `usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N] [--solver-threads N]`;
+const USAGE =
+  'usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N] [--solver-threads N] ' +
+  '[--max-input-mb N] [--max-message-mb N]';
+
+const MIB = 1024 * 1024;
 
 /** False once stderr is gone (the editor closed the pipe): logging must never be what keeps failing. */
 let stderrOpen = true;
@@ -40,7 +48,7 @@ function keepStdoutForProtocol(): void {
 }
 
 function refuseToStart(error: unknown): never {
-  if (!(error instanceof DaemonAlreadyRunning)) throw error;
+  if (!(error instanceof CannotServeSocket)) throw error;
   log(error.message);
   process.exit(1);
 }
@@ -54,9 +62,19 @@ async function main(): Promise<void> {
       jobs: { type: 'string' },
       'island-threads': { type: 'string' },
       'solver-threads': { type: 'string' },
+      'max-input-mb': { type: 'string' },
+      'max-message-mb': { type: 'string' },
     },
     strict: true,
   });
+  const maxInputBytes = (positiveInteger('--max-input-mb', values['max-input-mb'] ?? process.env['ATOLL_MAX_INPUT_MB']) ?? 0) * MIB || DEFAULT_MAX_INPUT_BYTES;
+  const limits: DaemonLimits = {
+    maxInputBytes,
+    maxMessageBytes: (positiveInteger('--max-message-mb', values['max-message-mb']) ?? 0) * MIB || messageLimitFor(maxInputBytes),
+  };
+  const framing: FramingLimits = { maxMessageBytes: limits.maxMessageBytes, maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES, stallMs: DEFAULT_STALL_MS };
+  // Two largest messages at once over all clients: what framing buffers may hold in all (framing.ts).
+  const budget = new MessageBudget(2 * limits.maxMessageBytes);
   keepStdoutForProtocol();
   // A bug in one request's code path is logged, never fatal: the daemon serves other clients.
   process.on('uncaughtException', (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
@@ -66,7 +84,13 @@ async function main(): Promise<void> {
   if (socketPath) await refuseIfServed(socketPath).catch(refuseToStart);
   const cacheDir = values['cache-dir'] ?? defaultCacheDir();
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-  const caches = new Caches(cacheDir);
+  const caches = new Caches(cacheDir, {}, log);
+  void caches.sweep().then(
+    ({ staleTemps, modesFixed }) => {
+      if (staleTemps + modesFixed > 0) log(`cache ${cacheDir}: removed ${staleTemps} temp files of killed writers, narrowed ${modesFixed} modes to 0700/0600`);
+    },
+    (error: unknown) => log(`cache sweep failed: ${String(error)}`),
+  );
   const islandThreads = positiveInteger('--island-threads', values['island-threads']);
   // A variable, not a literal: the engine takes the caches once its config declares them (extra fields are
   // otherwise ignored), and type-checks them from then on.
@@ -86,15 +110,24 @@ async function main(): Promise<void> {
     caches,
     versions: versions(),
     maxConcurrentJobs: positiveInteger('--jobs', values.jobs) ?? 2,
+    limits,
+    messageBuffers: budget,
     transport: { stdio: values.stdio, ...(socketPath ? { socket: socketPath } : {}) },
     log,
     onStopped: (exitCode) => {
       void (listener?.close() ?? Promise.resolve()).finally(() => process.exit(exitCode));
     },
   });
+  // Before the socket and pid file appear: a client that reads the pid file may signal at once.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void daemon.stop(signal));
 
   if (values.stdio) {
-    const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    const connection = guardedConnection(process.stdin, new StreamMessageWriter(process.stdout), {
+      limits: framing,
+      budget,
+      // stdin cannot be re-synchronised or reopened: the editor gets the error and sees the daemon end.
+      onFatal: (reason) => void daemon.stop(`stdin: ${reason}`, 1),
+    });
     daemon.attach(connection, 'stdio', (exitCode) => void daemon.stop('exit notification', exitCode));
     // The editor went away: nothing more can arrive or be answered.
     process.stdin.on('close', () => void daemon.stop('stdin closed'));
@@ -112,15 +145,23 @@ async function main(): Promise<void> {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', (error) => log(`client socket error: ${error.message}`));
-        daemon.attach(createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket)), 'socket', () => socket.end());
+        const connection = guardedConnection(socket, new SocketMessageWriter(socket), {
+          limits: framing,
+          budget,
+          onFatal: (reason) => {
+            log(`closing a client connection: ${reason}`);
+            socket.end();
+            setTimeout(() => socket.destroy(), 1000).unref();
+          },
+        });
+        daemon.attach(connection, 'socket', () => socket.end());
       });
     } catch (error) {
       await engine.close();
       refuseToStart(error);
     }
-    log(`listening on ${socketPath} (pid ${process.pid}, cache ${cacheDir})`);
+    log(`listening on ${socketPath} (pid ${process.pid}, cache ${cacheDir}, heap limit ${Math.round(getHeapStatistics().heap_size_limit / MIB)} MiB)`);
   }
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void daemon.stop(signal));
 }
 
 main().catch((error: unknown) => {

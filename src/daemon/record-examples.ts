@@ -50,6 +50,7 @@ function tap(reader: MessageReader, writer: MessageWriter, log: Recorded[]): [Me
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SMALL_WASM = join(root, 'node_modules/@chainsafe/as-sha256/build/optimized.wasm');
+const DEMO_WASM = join(root, 'examples/demo.wasm');
 const FAST = { islands: 2, generations: 1, verify: 'off' };
 
 interface Example {
@@ -99,6 +100,13 @@ const examples: Example[] = [
     title: 'atoll/verify',
     run: (connection) =>
       connection.sendRequest('atoll/verify', { base: { path: SMALL_WASM }, candidate: { path: SMALL_WASM }, timeoutMs: 2000 }).catch(() => undefined),
+  },
+  {
+    title: 'atoll/cache/verify (after a strict run of the bundled example)',
+    run: async (connection) => {
+      await connection.sendRequest('atoll/optimize', { input: { path: DEMO_WASM }, options: { islands: 2, generations: 1 } });
+      return connection.sendRequest('atoll/cache/verify', { sample: 5 });
+    },
   },
   { title: 'atoll/status', run: (connection) => connection.sendRequest('atoll/status') },
   { title: 'atoll/cache/stats', run: (connection) => connection.sendRequest('atoll/cache/stats') },

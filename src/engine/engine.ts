@@ -3,11 +3,11 @@ import type { ResultCache } from '../cache/result-cache.js';
 import { resultCacheKey } from '../cache/result-cache.js';
 import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
-import { describeGenome } from '../islands/genome.js';
+import { DEFAULT_KNOBS, describeGenome, type Genome } from '../islands/genome.js';
 import type { Resident } from '../islands/population.js';
 import { binaryenPreset, checkedGenome } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
-import type { EvaluationProof, IngestResult } from '../workers/binaryen-tasks.js';
+import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/certificate-check.js';
 import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
@@ -15,10 +15,11 @@ import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';
 import type { FunctionVerdict, OptimizeReport, PassStepTotals, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
 import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
-import { totals, Verifier, type ProofCache } from '../verify/index.js';
+import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { jobVerdicts } from '../verify/proof-cache.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
+import { withoutNameSection } from '../wasm/names.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { ProgressPlan } from './progress.js';
 import { versions } from './versions.js';
@@ -112,8 +113,7 @@ export class Engine {
   async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    const evaluations = settings.islands * (settings.generations + 1) + (settings.verify === 'off' ? 0 : 1);
-    const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify, evaluations);
+    const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify);
     progress.ingest();
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
@@ -133,12 +133,16 @@ export class Engine {
       hooks.signal,
     );
     const ingestMs = performance.now() - started;
+    if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
 
     const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
     const passSteps = new Map<string, PassStepTotals>();
-    // With checks, island 0's -Oz is a proved module; the baseline the report compares with is binaryen's own.
-    // A baseline that fails (or is cancelled with the job) leaves the report without one, never a rejection.
-    const baseline = checking ? this.baseline(ingested, settings, progress, hooks.signal).catch((): null => null) : undefined;
+    // In strict mode the -Oz alternative is a proved module; the baseline the report compares with is
+    // binaryen's own, run unchecked beside the search. A baseline that fails (or is cancelled with the job)
+    // leaves the report without one, never a rejection.
+    const strict = checking && settings.verify === 'strict' ? checking : undefined;
+    if (strict) progress.planned(0, 1);
+    const baseline = strict ? this.baseline(ingested, settings, progress, hooks.signal).catch((): null => null) : undefined;
     const search = await noneFailed(
       runArchipelago(
         this.pool,
@@ -156,14 +160,14 @@ export class Engine {
           passes: searchablePasses(ingested.features),
           plantFault: settings.plantFault,
           splitNestedPipelines: this.config.splitNestedPipelines ?? false,
-          ...(checking && settings.verify === 'strict'
-            ? { checks: (island, generation) => checking.checks('strict', (note) => progress.evaluation(`${island}/${generation}`, generation, note)) }
-            : {}),
+          keepAssemblySources: settings.verify === 'report',
+          ...(strict ? { checks: ({ id, generation }) => strict.checks('strict', (note) => progress.evaluation(id, generation, note)) } : {}),
         },
         {
           signal: hooks.signal,
-          onEvaluated: (island, generation, result) => {
-            progress.evaluated(`${island}/${generation}`, generation);
+          onPlanned: (generation, count) => progress.planned(generation, count),
+          onEvaluated: ({ id, generation }, result) => {
+            progress.evaluated(id, generation);
             if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
           },
         },
@@ -200,6 +204,10 @@ export class Engine {
     const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
     if (!WebAssembly.validate(output)) {
       throw new AtollError(ErrorCodes.InternalError, 'the optimized module does not validate in V8; nothing was written');
+    }
+    if (settings.verify === 'strict' && improved && !chosen.proof) {
+      // Every strict resident carries its chain from the input (assemblies included); one that does not is a bug.
+      throw new AtollError(ErrorCodes.InternalError, 'the strict champion has no chain of proved steps; nothing was written');
     }
     const certificate = settings.verify === 'strict' ? this.certificate(input.sha256, output, ingested, settings, improved ? chosen : undefined) : undefined;
     if (certificate) {
@@ -266,7 +274,7 @@ export class Engine {
     const override = options.features && parseFeatureNames(options.features);
     const a = ingestBytes(base);
     const b = ingestBytes(candidate);
-    const progress = new ProgressPlan(hooks.onProgress, 0, 'off', 1);
+    const progress = new ProgressPlan(hooks.onProgress, 0, 'off');
     progress.ingest();
     const checking = await this.checking(hooks.signal, options.timeoutMs);
     const work = (note: TaskProgress) => progress.evaluation('verify', undefined, note);
@@ -286,11 +294,25 @@ export class Engine {
     if (extra.length > 0) {
       throw new AtollError(ErrorCodes.UnsupportedFeature, `the candidate uses features the base does not: ${extra.join(', ')}`);
     }
+    // A module whose name section is damaged is compared as the program it is, without names.
+    const readable = (bytes: Uint8Array, side: IngestResult, which: string) => {
+      if (!side.droppedNames) return bytes;
+      hooks.onLog?.(`the ${which}'s name section is damaged (${side.droppedNames}): it is read without names`);
+      return withoutNameSection(bytes);
+    };
     const report = await this.pool.verifyModules(
-      { base, candidate, flags: sideA.flags, ...checking.limits((note) => progress.evaluation('verify', undefined, { ...note, passesDone: 0, passes: 1 })) },
+      { base: readable(base, sideA, 'base'), candidate: readable(candidate, sideB, 'candidate'), flags: sideA.flags, ...checking.limits((note) => progress.evaluation('verify', undefined, { ...note, passesDone: 0, passes: 1 })) },
       hooks.signal,
     );
     return findings.length ? { ...report, module: { ...report.module, findings: [...findings, ...report.module.findings] } } : report;
+  }
+
+  /**
+   * `atoll cache verify`: the key a cached proof's evidence hashes to and a fresh decision of its pair
+   * (Verifier.recheck); the caller compares the key with the entry's and removes an entry that fails.
+   */
+  recheckProof(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    return this.verifier.recheck(evidence, signal);
   }
 
   async close(): Promise<void> {
@@ -314,7 +336,8 @@ export class Engine {
     const services = (progress: (note: TaskProgress) => void): WorkerServices => ({
       solve: (query) => clock.time(this.verifier.solve(query, signal)),
       proofGet: (key) => verdicts.get(key),
-      proofSet: (key, verdict) => verdicts.set(key, verdict),
+      // Evidence comes made on the worker (for proved verdicts): the cache keeps it for `atoll cache verify`.
+      proofSet: (key, verdict, evidence) => verdicts.set(key, verdict, evidence ? () => evidence : undefined),
       progress,
     });
     const limits = (progress: (note: TaskProgress) => void) => ({
@@ -349,12 +372,18 @@ export class Engine {
     const evaluations: ResidentChecked['evaluations'] = [];
     let base = ingested.named;
     let stripped: Uint8Array = base;
-    for (const [i, genome] of champion.lineage.entries()) {
+    let knobs = DEFAULT_KNOBS;
+    for (const [i, step] of champion.lineage.entries()) {
+      // An assembly is applied again as the checked step it is in strict mode, from the donors it kept.
+      const genome: Genome =
+        step.kind === 'assembly' ? { kind: 'refine', passes: [ASSEMBLE_PASS, ...step.cleanup], knobs: { ...knobs, converge: 1 } } : step;
+      knobs = genome.knobs;
       const result = await this.pool.evaluate(
         {
           base,
           flags: ingested.flags,
           genome: checkedGenome(genome, this.config.splitNestedPipelines ?? false),
+          ...(step.kind === 'assembly' ? { assembly: { input: ingested.named, donors: [...(step.sources ?? [])] } } : {}),
           objective: settings.objective,
           ...(settings.plantFault && champion.island === settings.islands - 1 && i === 0 ? { plantFault: settings.plantFault } : {}),
           checks: checking.checks('report', (note) => progress.checking(i, champion.lineage.length, note)),

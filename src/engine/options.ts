@@ -26,7 +26,8 @@ export type ResolvedOptions = Required<Omit<OptimizeOptions, 'timeBudgetMs' | 'f
 
 /**
  * The default generations (OptionDefaults, src/protocol/options.ts) were measured on a 2-core machine (see
- * README, "Options and defaults"): a default run takes about twice one -Oz run.
+ * README, "Options and defaults"): generation 0 (every alternative, then the per-function choice) is most of
+ * the time and most of the gain; generations beyond the second added about 0.0001 to the geomean.
  */
 
 function bad(message: string): never {

@@ -7,23 +7,30 @@ const EMIT_START = 96;
 
 /**
  * Turns where a job is into the events of the ProgressEvent contract (src/protocol/progress.ts): one
- * percentage over the whole job that never decreases. With proof-carrying pipelines the work is the
- * evaluations — islands × (generations + 1), plus the unchecked -Oz baseline when steps are checked — each
- * moving from 0 to 1 as its passes and their step checks finish (the task's own notes), so the bar moves with
- * the work done, also inside a generation. Report mode's check of the champion's steps takes the second half
- * of the bar; a verify job is one piece of work.
+ * percentage over the whole job that never decreases. A job of N generations is N + 1 equal slots of the
+ * search's part of the bar; a slot is shared by the evaluations its generation plans (generation 0: the
+ * alternatives' steps, plus the unchecked -Oz baseline in strict mode; later ones: each island's steps; an
+ * assembly is planned when it starts), each moving from 0 to 1 as its passes and their step checks finish
+ * (the task's own notes), so the bar moves with the work done, also inside a generation. Report mode's check
+ * of the champion's steps takes the second half of the bar; a verify job is one piece of work.
  */
 export class ProgressPlan {
   private last = 0;
-  private readonly done = new Map<string, number>();
+  /** Per evaluation: its generation's slot and how far it is. */
+  private readonly done = new Map<string, { slot: number; fraction: number }>();
+  /** Per slot: evaluations planned. */
+  private readonly plannedBy = new Map<number, number>();
 
   constructor(
     private readonly emit: ((event: ProgressEvent) => void) | undefined,
     private readonly generations: number,
     private readonly verify: 'strict' | 'report' | 'off',
-    /** Evaluations in the whole search. */
-    private readonly evaluations: number,
   ) {}
+
+  /** `count` more evaluations will run in `generation`. */
+  planned(generation: number, count: number): void {
+    this.plannedBy.set(generation, (this.plannedBy.get(generation) ?? 0) + count);
+  }
 
   ingest(detail?: string): void {
     this.send({ phase: 'ingest', percentage: 0, ...(detail ? { detail } : {}) });
@@ -36,7 +43,7 @@ export class ProgressPlan {
    */
   evaluation(id: string, generation: number | undefined, note: TaskProgress): void {
     const steps = note.steps > 0 ? note.stepsDone / note.steps : 0;
-    this.advance(id, note.passes > 0 ? (note.passesDone + steps) / note.passes : 0);
+    this.advance(id, generation, note.passes > 0 ? (note.passesDone + steps) / note.passes : 0);
     this.send({
       phase: generation === undefined ? 'verify' : generation === 0 ? 'baseline' : 'generation',
       percentage: this.searchPercentage(),
@@ -47,7 +54,7 @@ export class ProgressPlan {
 
   /** An evaluation finished (or failed): its share of the bar is full. */
   evaluated(id: string, generation: number | undefined): void {
-    this.advance(id, 1);
+    this.advance(id, generation, 1);
     this.send({
       phase: generation === undefined ? 'verify' : generation === 0 ? 'baseline' : 'generation',
       percentage: this.searchPercentage(),
@@ -76,8 +83,9 @@ export class ProgressPlan {
     this.send({ phase: 'emit', percentage: 100, detail });
   }
 
-  private advance(id: string, fraction: number): void {
-    this.done.set(id, Math.max(this.done.get(id) ?? 0, Math.min(1, fraction)));
+  private advance(id: string, generation: number | undefined, fraction: number): void {
+    const slot = generation ?? 0;
+    this.done.set(id, { slot, fraction: Math.max(this.done.get(id)?.fraction ?? 0, Math.min(1, fraction)) });
   }
 
   private searchEnd(): number {
@@ -85,9 +93,16 @@ export class ProgressPlan {
   }
 
   private searchPercentage(): number {
-    let sum = 0;
-    for (const fraction of this.done.values()) sum += fraction;
-    return INGEST_END + ((this.searchEnd() - INGEST_END) * sum) / Math.max(1, this.evaluations);
+    const sums = new Map<number, { fraction: number; seen: number }>();
+    for (const { slot, fraction } of this.done.values()) {
+      const sum = sums.get(slot) ?? { fraction: 0, seen: 0 };
+      sum.fraction += fraction;
+      sum.seen++;
+      sums.set(slot, sum);
+    }
+    let slots = 0;
+    for (const [slot, sum] of sums) slots += sum.fraction / Math.max(1, sum.seen, this.plannedBy.get(slot) ?? 0);
+    return INGEST_END + ((this.searchEnd() - INGEST_END) * slots) / (this.generations + 1);
   }
 
   private send(event: ProgressEvent & { phase: ProgressPhase }): void {

@@ -1,12 +1,16 @@
 import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topology } from '../protocol/report.js';
 import { Prng } from '../util/prng.js';
-import { describeGenome, type Genome } from './genome.js';
+import { describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, fairReplace, type Resident, type ResidentProof } from './population.js';
+import { best, better, extendProof, fairReplace, type Resident, type ResidentProof } from './population.js';
 import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
-import type { EvaluateResult } from '../workers/binaryen-tasks.js';
-import { checkedGenome, islandStart, REFINEMENT_SEEDS } from './presets.js';
+import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
+import { alternativeSteps, evaluateAlternatives } from './alternatives.js';
+import { BodyPool } from './body-pool.js';
+import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS } from './presets.js';
+import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
+import { functionBodySizes } from '../wasm/names.js';
 
 export interface ArchipelagoConfig {
   islands: number;
@@ -28,13 +32,26 @@ export interface ArchipelagoConfig {
   /** Test-only: the last island corrupts this function after its passes. */
   plantFault?: string | undefined;
   /**
-   * Strict mode: each evaluation applies its genome pass by pass with every step checked, so every resident
-   * is a module proved equivalent to the input and the search scores proved modules. Called per evaluation
-   * for the services its checks use.
+   * Strict mode: each evaluation applies its genome pass by pass with every step checked (the alternatives
+   * and assemblies included), so every resident is a module proved equivalent to the input, with its proof,
+   * and the search scores proved modules. Called per evaluation for the services its checks use.
    */
-  checks?: (island: number, generation: number) => NonNullable<EvaluateRequest['checks']>;
+  checks?: (evaluation: Evaluation) => NonNullable<EvaluateRequest['checks']>;
   /** With checks: run `*-optimizing` passes as their parts (see splitNestedPipelines) instead of one step each. */
   splitNestedPipelines?: boolean;
+  /**
+   * Unchecked search whose champion is checked afterwards (report mode): an assembly step keeps the modules
+   * its bodies may come from, so that the check can apply it again.
+   */
+  keepAssemblySources?: boolean;
+}
+
+/** One evaluation (a genome applied, or an assembly), for progress. */
+export interface Evaluation {
+  /** Unique within the search. */
+  id: string;
+  island: number;
+  generation: number;
 }
 
 export interface ArchipelagoHooks {
@@ -42,15 +59,17 @@ export interface ArchipelagoHooks {
   onGeneration?: (generation: number, of: number) => void;
   /** Awaited after each generation with the best module found so far. */
   afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
+  /** `count` more evaluations will run in `generation` (called before they start). */
+  onPlanned?: (generation: number, count: number) => void;
   /** Every evaluation's result, as it arrives. */
-  onEvaluated?: (island: number, generation: number, result: EvaluateResult) => void;
+  onEvaluated?: (evaluation: Evaluation, result: EvaluateResult) => void;
 }
 
 export interface ArchipelagoResult {
   champion: Resident;
-  /** Island 0's generation-0 module: binaryen's own -Oz, or undefined if that evaluation failed. */
+  /** binaryen's own -Oz of the input (an alternative of generation 0), or undefined if that evaluation failed. */
   baseline: { resident: Resident; ms: number } | undefined;
-  /** Every island's residents at the end. */
+  /** Every island's residents at the end, best first. */
   residents: Resident[][];
   history: GenerationRecord[];
   migrations: MigrationRecord[];
@@ -66,10 +85,22 @@ interface Island {
   residents: Resident[];
 }
 
+/** One generation's outcome on one island, for the history. */
+interface Tally {
+  evaluations: number;
+  failures: number;
+  ms: number;
+}
+
 /**
- * Synchronous generations: every island evaluates one child per generation, all islands in parallel on the
- * pool, then migration. Generations are counted, not timed, so a seed fixes the output; only a time budget
- * can cut the search short (and the report then says the run was not deterministic).
+ * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
+ * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
+ * produce feeds the per-function choice. Later generations are synchronous: every island evaluates one
+ * child, all islands in parallel on the pool, then migration. After each generation (after the last one
+ * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
+ * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
+ * not timed, so a seed fixes the output; only a time budget can cut the search short (and the report then
+ * says the run was not deterministic).
  */
 export async function runArchipelago(
   pool: BinaryenPool,
@@ -87,8 +118,29 @@ export async function runArchipelago(
   const history: GenerationRecord[] = [];
   const migrations: MigrationRecord[] = [];
   const failures: ArchipelagoResult['failures'] = [];
+  const bodies = new BodyPool(config.input);
   let baseline: ArchipelagoResult['baseline'];
   let completed = true;
+  let evaluations = 0;
+  const evaluateIn =
+    (generation: number): Evaluate =>
+    async (base, genome, island, assembly) => {
+      const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation };
+      const result = await pool.evaluate(
+        {
+          base,
+          flags: config.flags,
+          genome: config.checks ? checkedGenome(genome, config.splitNestedPipelines ?? false) : genome,
+          objective: config.objective,
+          ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
+          ...(config.checks ? { checks: config.checks(evaluation) } : {}),
+          ...(assembly ? { assembly } : {}),
+        },
+        hooks.signal,
+      );
+      hooks.onEvaluated?.(evaluation, result);
+      return result;
+    };
 
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
@@ -97,66 +149,29 @@ export async function runArchipelago(
       break;
     }
     hooks.onGeneration?.(generation, config.generations);
-    const children = islands.map((island) => proposeChild(island, generation, config));
-    const outcomes = await Promise.all(
-      islands.map(async (island, i) => {
-        const child = children[i];
-        if (!child) return undefined;
-        const result = await pool.evaluate(
-          {
-            base: child.base,
-            flags: config.flags,
-            genome: config.checks ? checkedGenome(child.genome, config.splitNestedPipelines ?? false) : child.genome,
-            objective: config.objective,
-            ...(config.plantFault && island.index === config.islands - 1 ? { plantFault: config.plantFault } : {}),
-            ...(config.checks ? { checks: config.checks(island.index, generation) } : {}),
-          },
-          hooks.signal,
-        );
-        hooks.onEvaluated?.(island.index, generation, result);
-        return { child, result };
-      }),
-    );
-    islands.forEach((island, i) => {
-      const outcome = outcomes[i];
-      let evaluations = 0;
-      let failed = 0;
-      let ms = 0;
-      if (outcome) {
-        evaluations = 1;
-        ms = outcome.result.ms;
-        if (outcome.result.ok) {
-          const resident: Resident = {
-            lineage: outcome.child.lineage,
-            named: outcome.result.named,
-            stripped: outcome.result.stripped,
-            score: outcome.result.score,
-            island: island.index,
-            generation,
-            ...(outcome.result.proof ? { proof: extendProof(outcome.child.parent, outcome.result.proof) } : {}),
-          };
-          fairReplace(island.residents, resident, capacity);
-          if (generation === 0 && island.index === 0) baseline = { resident, ms: outcome.result.ms };
-        } else {
-          failed = 1;
-          failures.push({ generation, island: island.index, error: outcome.result.error });
-        }
-      }
-      const top = best(island.residents);
-      if (top) {
-        history.push({
-          generation,
-          island: island.index,
-          best: top.score.value,
-          bestSize: top.score.size,
-          genome: top.lineage.map(describeGenome).join(' ⟶ '),
-          evaluations,
-          failures: failed,
-          ms,
-        });
-      }
-    });
+    let tallies: Tally[];
+    const evaluate = evaluateIn(generation);
+    if (generation === 0) {
+      hooks.onPlanned?.(generation, alternativeSteps(config.islands).length);
+      const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island));
+      for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
+      for (const resident of start.produced) bodies.offer(resident.named);
+      for (const failure of start.failures) failures.push({ generation, ...failure });
+      const oz = start.alternatives.find((a) => a.alternative.name === '-Oz');
+      if (oz?.resident) baseline = { resident: oz.resident, ms: oz.ms };
+      tallies = start.work;
+    } else {
+      tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures, hooks);
+    }
+    islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
+    const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
+    // With migration, the per-function winners travel every generation: the assembled champion goes to every
+    // island. Multi-start islands stay apart; their winners are combined once, at the end.
+    if (last || !config.multiStart) {
+      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluate, hooks);
+      if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
+    }
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
   }
@@ -169,7 +184,9 @@ export async function runArchipelago(
   return {
     champion,
     baseline,
-    residents: islands.map((island) => island.residents),
+    // Best first: an assembly shares its base's island and generation, and whoever looks a module up by
+    // those must find the better of the two.
+    residents: islands.map((island) => [...island.residents].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))),
     history,
     migrations,
     failures,
@@ -177,48 +194,261 @@ export async function runArchipelago(
   };
 }
 
+/** An assembled champion joins its base's island and, as a migrant (fair-replace), the other islands given. */
+function settle(assembled: Resident, islands: Island[], capacity: number, log: MigrationRecord[]): void {
+  for (const island of islands) {
+    const accepted = fairReplace(island.residents, assembled, capacity);
+    if (island.index === assembled.island) continue;
+    const genome = assembled.lineage.map(describeGenome).join(' ⟶ ');
+    log.push({ generation: assembled.generation, from: assembled.island, to: island.index, genome, score: assembled.score.value, accepted });
+  }
+}
+
+/** Applies a genome (or, with `assembly`, the assembly pseudo-pass and its cleanup) on the pool. */
+type Evaluate = (base: Uint8Array, genome: Genome, island: number, assembly?: EvaluateRequest['assembly']) => Promise<EvaluateResult>;
+
+/** One generation after the first: every island evaluates one child, in parallel on the pool. */
+async function evolve(
+  islands: Island[],
+  generation: number,
+  config: ArchipelagoConfig,
+  evaluate: Evaluate,
+  capacity: number,
+  bodies: BodyPool,
+  failures: ArchipelagoResult['failures'],
+  hooks: ArchipelagoHooks,
+): Promise<Tally[]> {
+  const inputFunctions = [...functionBodySizes(config.input).keys()];
+  const children = islands.map((island) => proposeChild(island, config, inputFunctions));
+  hooks.onPlanned?.(generation, children.reduce((n, child) => n + (child?.steps.length ?? 0), 0));
+  const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate, !!config.checks)));
+  return islands.map((island, i) => {
+    const child = children[i];
+    const outcome = outcomes[i];
+    if (!child || !outcome) return { evaluations: 0, failures: 0, ms: 0 };
+    for (const named of outcome.produced) bodies.offer(named);
+    const { result } = outcome;
+    const tally = { evaluations: outcome.evaluations, failures: result.ok ? 0 : 1, ms: outcome.ms };
+    if (!result.ok) {
+      failures.push({ generation, island: island.index, error: result.error });
+      return tally;
+    }
+    const resident: Resident = {
+      lineage: [...child.prefix, ...child.steps],
+      named: result.named,
+      stripped: result.stripped,
+      score: result.score,
+      island: island.index,
+      generation,
+      ...(outcome.proof ? { proof: outcome.proof } : {}),
+    };
+    fairReplace(island.residents, resident, capacity);
+    return tally;
+  });
+}
+
+/**
+ * Applies a child's genomes one after another; stops at the first that fails. With checks, the module's proof
+ * is its prefix's proof extended by each step's; a step that comes back without one fails the child, so no
+ * resident of a checked search lacks a chain from the input.
+ */
+async function applyChild(
+  child: Child | undefined,
+  island: number,
+  evaluate: Evaluate,
+  checked: boolean,
+): Promise<{ result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number; proof?: ResidentProof } | undefined> {
+  if (!child) return undefined;
+  let base = child.base;
+  let ms = 0;
+  let proof = child.proof;
+  const produced: Uint8Array[] = [];
+  let result: EvaluateResult | undefined;
+  for (const genome of child.steps) {
+    result = await evaluate(base, genome, island);
+    ms += result.ms;
+    if (result.ok && checked) {
+      if (!result.proof || (child.prefix.length > 0 && !child.proof)) {
+        result = { ok: false, error: 'a checked evaluation came back without the proof of its chain', aborted: false, ms: result.ms };
+      } else {
+        proof = extendProof(proof, result.proof);
+      }
+    }
+    if (!result.ok) break;
+    produced.push(result.named);
+    base = result.named;
+  }
+  return { result: result!, produced, evaluations: produced.length + (result!.ok ? 0 : 1), ms, ...(proof && result!.ok ? { proof } : {}) };
+}
+
+function record(history: GenerationRecord[], island: Island, generation: number, tally: Tally): void {
+  const top = best(island.residents);
+  if (!top) return;
+  history.push({
+    generation,
+    island: island.index,
+    best: top.score.value,
+    bestSize: top.score.size,
+    genome: top.lineage.map(describeGenome).join(' ⟶ '),
+    ...tally,
+  });
+}
+
+/**
+ * The per-function choice: the champion with, per function, the smallest compatible body of the input or of
+ * any module the islands produced, then the cleanup passes of workers/assemble.ts. Returned when it beats the
+ * champion; not tried again while neither the champion nor the bodies on offer changed.
+ *
+ * With checks (strict mode) the assembly is one more step of the proof-carrying pipeline, on the champion's
+ * proved module: the `assemble` pseudo-pass writes the donors' bodies in, and each body it replaced is
+ * checked like any pass step — against the champion's body of that function, with the champion's module as
+ * the context of both sides (verify/pass-step.ts) — and goes back unless proved; the cleanup passes are
+ * checked steps too. That is the whole argument, and it asks nothing of the donors: a donor's body is only a
+ * candidate, so neither its own chain nor its module's globals, signatures or segments need to match
+ * (assemble.ts's compatibility rules only keep candidates out that could not be proved or would not
+ * validate). The chain of the assembled module is the champion's followed by this step, and its certificate
+ * segment carries the donors that gave a kept body, so `atoll verify --proof` rebuilds the same candidates and
+ * proves every kept one again. Checking against the champion rather than through the donors' own chains is
+ * what makes the step sound on its own: two bodies each proved equal to the input's under their own module's
+ * context (a global nothing reads there, a callee inlined there) need not be interchangeable in a third.
+ */
+async function assembleChampion(
+  pool: BinaryenPool,
+  islands: Island[],
+  config: ArchipelagoConfig,
+  bodies: BodyPool,
+  generation: number,
+  failures: ArchipelagoResult['failures'],
+  evaluate: Evaluate,
+  hooks: ArchipelagoHooks,
+): Promise<Resident | undefined> {
+  const champion = best(islands.flatMap((island) => island.residents));
+  if (!champion || !bodies.changedSince(champion)) return undefined;
+  const donors = bodies.donors().filter((named) => named !== champion.named);
+  const knobs = lastGenome(champion).knobs;
+  hooks.onPlanned?.(generation, 1);
+  const made = config.checks
+    ? await assembleChecked(champion, config, donors, knobs, evaluate)
+    : await assembleUnchecked(pool, champion, config, donors, knobs, hooks.signal);
+  if (!made.ok) {
+    failures.push({ generation, island: champion.island, error: `assembly: ${made.error}` });
+    return undefined;
+  }
+  const assembled: Resident = {
+    lineage: [...champion.lineage, made.step],
+    named: made.named,
+    stripped: made.stripped,
+    score: made.score,
+    island: champion.island,
+    generation,
+    ...(made.proof ? { proof: made.proof } : {}),
+  };
+  return better(assembled, champion) ? assembled : undefined;
+}
+
+type Assembled =
+  | { ok: true; step: AssemblyStep; named: Uint8Array; stripped: Uint8Array; score: Resident['score']; proof?: ResidentProof }
+  | { ok: false; error: string };
+
+async function assembleUnchecked(
+  pool: BinaryenPool,
+  champion: Resident,
+  config: ArchipelagoConfig,
+  donors: Uint8Array[],
+  knobs: Genome['knobs'],
+  signal: AbortSignal | undefined,
+): Promise<Assembled> {
+  const result = await pool.assemble({ input: config.input, base: champion.named, donors, flags: config.flags, knobs, objective: config.objective }, signal);
+  if (!result.ok) return result;
+  const used = [...new Set(result.taken.map((t) => t.donor))].sort((a, b) => a - b);
+  const step: AssemblyStep = {
+    kind: 'assembly',
+    bodies: result.taken.length,
+    donors: used.length,
+    cleanup: ASSEMBLY_CLEANUP,
+    // Donor -1 is the input, which the check has anyway.
+    ...(config.keepAssemblySources ? { sources: used.filter((i) => i >= 0).map((i) => donors[i]!) } : {}),
+  };
+  return { ok: true, step, named: result.named, stripped: result.stripped, score: result.score };
+}
+
+async function assembleChecked(champion: Resident, config: ArchipelagoConfig, donors: Uint8Array[], knobs: Genome['knobs'], evaluate: Evaluate): Promise<Assembled> {
+  if (!champion.proof) return { ok: false, error: 'the champion has no proof to extend' };
+  const genome: Genome = { kind: 'refine', passes: [ASSEMBLE_PASS, ...ASSEMBLY_CLEANUP], knobs: { ...knobs, converge: 1 } };
+  const result = await evaluate(champion.named, genome, champion.island, { input: config.input, donors });
+  if (!result.ok) return { ok: false, error: result.error };
+  if (!result.proof) return { ok: false, error: 'the checked assembly came back without its proof' };
+  // A withdrawn assemble step leaves no count: nothing was taken.
+  const { bodies, donors: from } = result.assembled ?? { bodies: 0, donors: 0 };
+  const step: AssemblyStep = { kind: 'assembly', bodies, donors: from, cleanup: ASSEMBLY_CLEANUP };
+  return { ok: true, step, named: result.named, stripped: result.stripped, score: result.score, proof: extendProof(champion.proof, result.proof) };
+}
+
+/** The first genome of a lineage: the pipeline applied to the input. */
+function pipelineOf(resident: Resident): Genome {
+  return resident.lineage.find((step): step is Genome => step.kind !== 'assembly')!;
+}
+
+/**
+ * The pipeline to mutate: binaryen's own preset (one `default-pipeline` pass) written out as its explicit pass
+ * list at the same levels, so that mutation can work on its passes; any other pipeline as it is.
+ */
+function explicitPipelineOf(resident: Resident): Genome {
+  const genome = pipelineOf(resident);
+  if (genome.passes.length !== 1 || genome.passes[0] !== DEFAULT_PIPELINE) return genome;
+  return { ...genome, passes: defaultPipelinePasses(genome.knobs.optimizeLevel, genome.knobs.shrinkLevel) };
+}
+
+/** The last genome applied in a lineage (an assembly keeps the knobs its base was emitted with). */
+function lastGenome(resident: Resident): Genome {
+  return resident.lineage.findLast((step): step is Genome => step.kind !== 'assembly')!;
+}
+
 /** How often a pipeline island recombines two residents' pipelines instead of mutating one alone. */
 const CROSSOVER_RATE = 0.25;
 
+/** What an island evaluates: `steps` applied in order to `base`; the module's lineage is `prefix` then `steps`. */
 interface Child {
   base: Uint8Array;
-  genome: Genome;
-  lineage: Genome[];
-  /** The resident a refine genome is applied to. */
-  parent?: Resident;
+  prefix: LineageStep[];
+  steps: Genome[];
+  /** With checks: the proof of `base` (the prefix's chain). */
+  proof?: ResidentProof;
 }
 
-/** A refined module's proof continues its parent's: the chain runs from the input through both. */
-function extendProof(parent: Resident | undefined, proof: NonNullable<Extract<EvaluateResult, { ok: true }>['proof']>): ResidentProof {
-  const { segment, ...evaluation } = proof;
-  return {
-    segments: [...(parent?.proof?.segments ?? []), segment],
-    evaluations: [...(parent?.proof?.evaluations ?? []), evaluation],
-  };
-}
-
-/** What an island evaluates this generation: its starting genome first, then a mutation of a resident. */
-function proposeChild(island: Island, generation: number, config: ArchipelagoConfig): Child | undefined {
+/**
+ * What an island evaluates after generation 0. A pipeline island mutates the first genome of a resident's
+ * lineage (its pipeline, or a crossover of two residents' pipelines) and applies it to the input followed by
+ * the rest of that lineage's genomes: `-O3 -Oz` becomes a mutated `-O3`, then `-Oz`. A refine island applies
+ * a short sequence on top of a resident's module.
+ */
+function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[]): Child | undefined {
   const parent = pickParent(island);
-  if (generation === 0 || !parent) {
-    const genome = islandStart(island.index);
-    return { base: config.input, genome, lineage: [genome] };
-  }
+  if (!parent) return undefined;
   if (island.strategy === 'pipeline') {
+    const present = functionBodySizes(parent.named);
+    const inlined = inputFunctions.filter((name) => !present.has(name));
     // Now and then, recombine the pipelines of two residents (one may be a migrant) before mutating.
     const other = island.residents.find((r) => r !== parent);
     const start =
-      other && island.rng.chance(CROSSOVER_RATE) ? crossover(parent.lineage[0]!, other.lineage[0]!, island.rng) : parent.lineage[0]!;
-    const { genome } = mutate(start, config.passes, island.rng);
-    return { base: config.input, genome, lineage: [genome] };
+      other && island.rng.chance(CROSSOVER_RATE)
+        ? crossover(explicitPipelineOf(parent), explicitPipelineOf(other), island.rng)
+        : explicitPipelineOf(parent);
+    const { genome } = mutate(start, config.passes, island.rng, inlined);
+    // A function kept from inlining stays so through the later steps, or they would inline it anyway.
+    const rest = parent.lineage
+      .filter((step): step is Genome => step.kind === 'refine')
+      .map((step) => ({ ...step, knobs: { ...step.knobs, noInline: genome.knobs.noInline } }));
+    return { base: config.input, prefix: [], steps: [genome, ...rest] };
   }
   const last = parent.lineage[parent.lineage.length - 1]!;
   const start: Genome =
     last.kind === 'refine' && island.rng.chance(0.7)
       ? last
-      : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...parent.lineage[0]!.knobs, converge: 1 } };
+      : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...lastGenome(parent).knobs, converge: 1 } };
+  // What the parent inlined is gone from its module: a refinement cannot keep it from inlining.
   const { genome } = mutate(start, config.passes, island.rng);
-  return { base: parent.named, genome, lineage: [...parent.lineage, genome], parent };
+  return { base: parent.named, prefix: parent.lineage, steps: [genome], ...(parent.proof ? { proof: parent.proof } : {}) };
 }
 
 /** Binary tournament among the residents. */

@@ -19,11 +19,15 @@ export interface PassInfo {
   reason?: string;
   /** The feature without which the pass has nothing to do. */
   needs?: FeatureName;
+  /** Why mutation never inserts this allowed pass (a genome may still name it). */
+  unsearched?: string;
 }
 
 const fn = (name: string, needs?: FeatureName): PassInfo => ({ name, kind: 'function', ...(needs ? { needs } : {}) });
 const mod = (name: string, needs?: FeatureName): PassInfo => ({ name, kind: 'module', ...(needs ? { needs } : {}) });
 const no = (reason: string, ...names: string[]): PassInfo[] => names.map((name) => ({ name, kind: 'excluded', reason }));
+/** Read in binaryen's src/passes/: these verify that the function is flat (`Flat::verifyFlatness`) and throw otherwise. */
+const flatOnly = (info: PassInfo): PassInfo => ({ ...info, unsearched: 'needs flat IR: binaryen throws unless `flatten` ran just before' });
 
 export const PASSES: readonly PassInfo[] = [
   fn('avoid-reinterprets'),
@@ -34,7 +38,7 @@ export const PASSES: readonly PassInfo[] = [
   fn('const-hoisting'),
   fn('constraint-analysis'),
   fn('dce'),
-  fn('dfo'),
+  flatOnly(fn('dfo')),
   fn('flatten'),
   fn('heap-store-optimization', 'gc'),
   fn('heap2local', 'gc'),
@@ -51,7 +55,7 @@ export const PASSES: readonly PassInfo[] = [
   fn('remove-unused-brs'),
   fn('remove-unused-names'),
   fn('reorder-locals'),
-  fn('rereloop'),
+  flatOnly(fn('rereloop')),
   fn('rse'),
   fn('simplify-locals'),
   fn('simplify-locals-nonesting'),
@@ -88,7 +92,7 @@ export const PASSES: readonly PassInfo[] = [
   mod('merge-similar-functions'),
   mod('minimize-rec-groups', 'gc'),
   mod('monomorphize'),
-  mod('monomorphize-always'),
+  { ...mod('monomorphize-always'), unsearched: 'specializes even where it does not help: only grows the module' },
   mod('once-reduction'),
   mod('propagate-globals-globally'),
   mod('remove-unused-module-elements'),
@@ -211,7 +215,12 @@ export const PASSES: readonly PassInfo[] = [
     'roundtrip',
   ),
   ...no('needs arguments that only make sense for one module', 'extract-function', 'extract-function-index', 'set-globals'),
-  ...no('marks functions for other passes; no effect of its own', 'no-inline', 'no-full-inline', 'no-partial-inline'),
+  ...no(
+    'marks functions for the inlining passes after it: the genome knob noInline runs it before every pass',
+    'no-inline',
+    'no-full-inline',
+    'no-partial-inline',
+  ),
   ...no('experimental in binaryen 132', 'dae2'),
 ];
 
@@ -227,9 +236,9 @@ export function passInfo(name: string): PassInfo | undefined {
   return BY_NAME.get(name);
 }
 
-/** Passes the search may use on a module with these features. */
+/** Passes mutation may insert on a module with these features. */
 export function searchablePasses(features: readonly FeatureName[]): string[] {
-  return PASSES.filter((p) => p.kind !== 'excluded' && (!p.needs || features.includes(p.needs))).map((p) => p.name);
+  return PASSES.filter((p) => p.kind !== 'excluded' && !p.unsearched && (!p.needs || features.includes(p.needs))).map((p) => p.name);
 }
 
 /** Throws before binaryen sees an unknown or excluded name (binaryen throws a bare object for unknown names). */

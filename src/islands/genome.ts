@@ -17,6 +17,11 @@ export interface Knobs {
   inlineFunctionsWithLoops: boolean;
   /** Run the pass list up to this many times while the emitted module keeps shrinking (1 = once). */
   converge: number;
+  /**
+   * Functions never inlined, fully or partially (binaryen's `no-inline` pass, run before the genome's
+   * passes with each name as its wildcard argument). Inlining is the decision that acts per function.
+   */
+  noInline: readonly string[];
 }
 
 /**
@@ -29,6 +34,28 @@ export interface Genome {
   passes: string[];
   knobs: Knobs;
 }
+
+/**
+ * A step of a module's history that is not a genome: the module was assembled from the smallest compatible
+ * bodies the islands produced (src/workers/assemble.ts), over the module whose lineage precedes this step,
+ * then cleaned up by passes that change no body.
+ */
+export interface AssemblyStep {
+  kind: 'assembly';
+  /** Function bodies taken from other modules. */
+  bodies: number;
+  /** The modules they came from (the input counts as one). */
+  donors: number;
+  cleanup: readonly string[];
+  /**
+   * The donor modules (not the input) that gave a body, kept only when the search is unchecked and its
+   * champion is checked afterwards (report mode), which applies the assembly again as a checked step.
+   */
+  sources?: readonly Uint8Array[];
+}
+
+/** How a module came to be: genomes applied in order, starting from the input, and assemblies. */
+export type LineageStep = Genome | AssemblyStep;
 
 export const KNOB_LIMITS = {
   optimizeLevel: [0, 4],
@@ -47,7 +74,11 @@ export const DEFAULT_KNOBS: Knobs = {
   oneCallerInlineMaxSize: -1,
   inlineFunctionsWithLoops: false,
   converge: 1,
+  noInline: [],
 };
+
+/** Most functions one genome may keep from inlining: keeps its description and its marking pass short. */
+export const MAX_NO_INLINE = 16;
 
 /** Rejects a genome with an unknown or excluded pass or a knob out of range, before binaryen sees it. */
 export function checkGenome(genome: Genome): void {
@@ -62,17 +93,26 @@ export function checkGenome(genome: Genome): void {
       throw new AtollError(ErrorCodes.BadOption, `knob ${knob} must be an integer in ${min}..${max}, got ${value}`);
     }
   }
+  const { noInline } = genome.knobs;
+  if (!Array.isArray(noInline) || noInline.length > MAX_NO_INLINE || noInline.some((name) => typeof name !== 'string' || name === '')) {
+    throw new AtollError(ErrorCodes.BadOption, `knob noInline must list at most ${MAX_NO_INLINE} function names`);
+  }
 }
 
-/** A compact, stable text form: `[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 | pass pass …`. */
-export function describeGenome(genome: Genome): string {
-  const k = genome.knobs;
+/**
+ * A compact, stable text form: `[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 | pass pass …`, or for an assembly
+ * `[assembly] 7 bodies from 3 modules | remove-unused-module-elements reorder-functions`.
+ */
+export function describeGenome(step: LineageStep): string {
+  if (step.kind === 'assembly') return `[assembly] ${step.bodies} bodies from ${step.donors} modules | ${step.cleanup.join(' ')}`;
+  const k = step.knobs;
   const knobs =
     `O${k.optimizeLevel} s${k.shrinkLevel} ai${k.alwaysInlineMaxSize} fi${k.flexibleInlineMaxSize} ` +
-    `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}`;
-  return `${genome.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${genome.passes.join(' ')}`;
+    `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}` +
+    (k.noInline.length > 0 ? ` no-inline:${k.noInline.join(',')}` : '');
+  return `${step.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${step.passes.join(' ')}`;
 }
 
 export function cloneGenome(genome: Genome): Genome {
-  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs } };
+  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs, noInline: [...genome.knobs.noInline] } };
 }

@@ -1,5 +1,5 @@
 import type { Prng } from '../util/prng.js';
-import { cloneGenome, KNOB_LIMITS, type Genome, type Knobs } from './genome.js';
+import { cloneGenome, KNOB_LIMITS, MAX_NO_INLINE, type Genome, type Knobs } from './genome.js';
 
 export type MutationOperator = 'insert' | 'delete' | 'swap' | 'move' | 'duplicate' | 'knob';
 
@@ -15,10 +15,11 @@ export interface Mutation {
 
 /**
  * One random edit. `passes` is the pool insertions draw from (already filtered to what the module's features
- * make useful, and never containing an excluded pass). An operator that cannot apply (deleting from a
- * one-pass list) falls back to another, so every call returns a changed or at least valid genome.
+ * make useful, and never containing an excluded pass); `inlined` names the functions some pipeline inlined,
+ * which a knob tweak may keep from inlining. An operator that cannot apply (deleting from a one-pass list)
+ * falls back to another, so every call returns a changed or at least valid genome.
  */
-export function mutate(parent: Genome, passes: readonly string[], rng: Prng): Mutation {
+export function mutate(parent: Genome, passes: readonly string[], rng: Prng, inlined: readonly string[] = []): Mutation {
   const genome = cloneGenome(parent);
   const list = genome.passes;
   const max = MAX_PASSES[genome.kind];
@@ -56,20 +57,20 @@ export function mutate(parent: Genome, passes: readonly string[], rng: Prng): Mu
         return { genome, operator };
       }
       case 'knob':
-        tweakKnob(genome.knobs, rng);
+        tweakKnob(genome.knobs, rng, inlined);
         return { genome, operator };
     }
   }
-  tweakKnob(genome.knobs, rng);
+  tweakKnob(genome.knobs, rng, inlined);
   return { genome, operator: 'knob' };
 }
 
 /** How far one tweak may move each plain numeric knob. */
 const KNOB_STEPS = { optimizeLevel: 1, shrinkLevel: 1, alwaysInlineMaxSize: 4, flexibleInlineMaxSize: 15, converge: 1 } as const;
 
-function tweakKnob(knobs: Knobs, rng: Prng): void {
+function tweakKnob(knobs: Knobs, rng: Prng, inlined: readonly string[]): void {
   const numeric = Object.keys(KNOB_STEPS) as Array<keyof typeof KNOB_STEPS>;
-  const choice = rng.int(0, numeric.length + 1);
+  const choice = rng.int(0, numeric.length + (inlined.length > 0 || knobs.noInline.length > 0 ? 2 : 1));
   if (choice < numeric.length) {
     const knob = numeric[choice]!;
     const [min, max] = KNOB_LIMITS[knob];
@@ -81,9 +82,21 @@ function tweakKnob(knobs: Knobs, rng: Prng): void {
     const current = knobs.oneCallerInlineMaxSize;
     knobs.oneCallerInlineMaxSize =
       current === -1 ? rng.int(0, 200) : rng.chance(0.3) ? -1 : Math.min(max, Math.max(0, current + rng.int(-50, 50)));
-  } else {
+  } else if (choice === numeric.length + 1) {
     knobs.inlineFunctionsWithLoops = !knobs.inlineFunctionsWithLoops;
+  } else {
+    knobs.noInline = toggleNoInline(knobs.noInline, inlined, rng);
   }
+}
+
+/** Keeps one more inlined function from inlining, or lets one go again (always when the list is full). */
+function toggleNoInline(current: readonly string[], inlined: readonly string[], rng: Prng): string[] {
+  const candidates = inlined.filter((name) => !current.includes(name));
+  if (candidates.length > 0 && current.length < MAX_NO_INLINE && (current.length === 0 || rng.chance(0.6))) {
+    return [...current, rng.pick(candidates)].sort();
+  }
+  const dropped = rng.pick(current);
+  return current.filter((name) => name !== dropped);
 }
 
 /** One-point crossover of two pass lists of the same kind; knobs come from the first parent. */
@@ -91,5 +104,5 @@ export function crossover(a: Genome, b: Genome, rng: Prng): Genome {
   const cut = rng.int(0, a.passes.length);
   const cutB = rng.int(0, b.passes.length);
   const passes = [...a.passes.slice(0, cut), ...b.passes.slice(cutB)].slice(0, MAX_PASSES[a.kind]);
-  return { kind: a.kind, passes: passes.length > 0 ? passes : [...a.passes], knobs: { ...a.knobs } };
+  return { kind: a.kind, passes: passes.length > 0 ? passes : [...a.passes], knobs: { ...a.knobs, noInline: [...a.knobs.noInline] } };
 }

@@ -118,6 +118,24 @@ export function expandDefaultPipeline(genome: Genome): Genome {
   return { ...genome, passes, knobs: { ...genome.knobs } };
 }
 
+/**
+ * What a user would run instead of atoll: binaryen presets applied one after another, as `wasm-opt -O4 -Oz
+ * -Oz` does. The bench measures each of them beside atoll; the archipelago evaluates all of them before it
+ * searches, so its champion is never larger than any of them.
+ */
+export interface Alternative {
+  name: string;
+  presets: readonly PresetName[];
+}
+
+export const ALTERNATIVES: readonly Alternative[] = [
+  { name: '-Oz', presets: ['Oz'] },
+  { name: '-Oz ×2', presets: ['Oz', 'Oz'] },
+  { name: '-O3 -Oz', presets: ['O3', 'Oz'] },
+  { name: '-O4 -Oz ×2', presets: ['O4', 'Oz', 'Oz'] },
+  { name: '-Os', presets: ['Os'] },
+];
+
 /** A preset as an explicit pass list, which the search can then mutate pass by pass. */
 export function explicitPreset(preset: PresetName): Genome {
   const knobs = levels(preset);
@@ -135,6 +153,9 @@ export function binaryenPreset(preset: PresetName): Genome {
  */
 export const REFINEMENT_SEEDS: readonly string[][] = [
   [DEFAULT_PIPELINE],
+  // Most-used functions first: their calls take one-byte indices (-0.5 % on gofmt, 514 functions).
+  ['reorder-functions'],
+  ['duplicate-function-elimination', 'remove-unused-module-elements', 'reorder-functions'],
   ['simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'merge-blocks', 'remove-unused-brs', 'vacuum'],
   ['code-folding', 'merge-blocks', 'remove-unused-brs', 'remove-unused-names', 'vacuum'],
   ['precompute-propagate', 'optimize-instructions', 'local-cse', 'simplify-locals', 'vacuum'],
@@ -143,23 +164,3 @@ export const REFINEMENT_SEEDS: readonly string[][] = [
   ['dae-optimizing', 'simplify-globals-optimizing', 'remove-unused-module-elements', 'directize'],
   ['ssa-nomerge', 'precompute-propagate', 'merge-locals', 'coalesce-locals', 'simplify-locals', 'vacuum', 'rse'],
 ];
-
-/**
- * The genome island i starts from. Island 0 is exactly binaryen's -Oz, so the archipelago can never end
- * worse than -Oz (and the run measures its baseline for free). The others are spread over the presets,
- * explicit lists, inlining limits and repetition.
- */
-export function islandStart(island: number): Genome {
-  const starts: Genome[] = [
-    binaryenPreset('Oz'),
-    explicitPreset('Oz'),
-    { ...binaryenPreset('Oz'), passes: [DEFAULT_PIPELINE, DEFAULT_PIPELINE] },
-    { ...binaryenPreset('Os'), knobs: { ...levels('Os'), converge: 2 } },
-    { ...binaryenPreset('Oz'), knobs: { ...levels('Oz'), flexibleInlineMaxSize: 40, alwaysInlineMaxSize: 4 } },
-    explicitPreset('O3'),
-    { ...binaryenPreset('O4'), knobs: { ...levels('O4'), shrinkLevel: 2 } },
-    { ...explicitPreset('Os'), knobs: { ...levels('Os'), oneCallerInlineMaxSize: 40 } },
-  ];
-  const genome = starts[island % starts.length]!;
-  return { ...genome, passes: [...genome.passes], knobs: { ...genome.knobs } };
-}

@@ -3,7 +3,9 @@
  * atoll's own codes live in -33000..-33099 so they never collide with LSP's.
  */
 export const ErrorCodes = {
-  /** JSON-RPC: the request is not allowed now (e.g. a second `initialize`). */
+  /** JSON-RPC: the body is not JSON (id null); also a lost framing, after which the connection closes. */
+  ParseError: -32700,
+  /** JSON-RPC: not a valid message, an id already in flight, over a limit, or not allowed now (a second `initialize`). */
   InvalidRequest: -32600,
   /** JSON-RPC: the params did not have the documented shape. */
   InvalidParams: -32602,
@@ -30,6 +32,8 @@ export const ErrorCodes = {
   OutputFailed: -33007,
   /** Every island failed (binaryen aborted or ran out of memory); nothing usable was produced. */
   OptimizerFailed: -33008,
+  /** An input module is larger than the daemon's limit (`--max-input-mb`); data says how large. */
+  InputTooLarge: -33010,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -34,3 +34,17 @@ export function pidFilePath(socketPath: string): string {
 export function daemonLogPath(cacheDir: string): string {
   return join(cacheDir, 'daemon.log');
 }
+
+/** The daemon main thread's V8 heap ceiling, MiB, unless ATOLL_DAEMON_HEAP_MB says otherwise. */
+export const DEFAULT_DAEMON_HEAP_MB = 4096;
+
+/**
+ * Node's options for a daemon process: its main thread's heap ceiling (README: "Memory"). Every client that
+ * starts a daemon passes these, so the ceiling is the documented one and not whatever V8 derives from the
+ * machine's memory.
+ */
+export function daemonNodeOptions(env: Environment = process.env): string[] {
+  const asked = Number(env['ATOLL_DAEMON_HEAP_MB']);
+  const mb = Number.isInteger(asked) && asked >= 256 ? asked : DEFAULT_DAEMON_HEAP_MB;
+  return [`--max-old-space-size=${mb}`];
+}

@@ -1,4 +1,4 @@
-import { CacheClearRequest, CacheStatsRequest } from './cache.js';
+import { CacheClearRequest, CacheStatsRequest, CacheVerifyRequest } from './cache.js';
 import { DaemonStopRequest, ExitNotification, InitializedNotification, InitializeRequest, ShutdownRequest } from './lifecycle.js';
 import { OptimizeRequest } from './optimize.js';
 import { CancelRequestNotification, LogMessageNotification, WorkDoneProgress, WorkDoneProgressCreateRequest } from './progress.js';
@@ -15,6 +15,7 @@ export const clientRequests = [
   StatusRequest,
   CacheStatsRequest,
   CacheClearRequest,
+  CacheVerifyRequest,
   WatchStartRequest,
   WatchStopRequest,
   DaemonStopRequest,

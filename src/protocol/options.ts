@@ -39,7 +39,7 @@ export const OptionRanges = {
 
 /** Defaults the daemon applies to what a request leaves out (islands: available cores, at most 8). */
 export const OptionDefaults = {
-  generations: 4,
+  generations: 2,
   seed: 1,
   objective: 'size',
   topology: 'ring',

@@ -5,7 +5,7 @@ import type { ComponentVersions } from './lifecycle.js';
 
 export interface JobStatus {
   id: number;
-  kind: 'optimize' | 'verify';
+  kind: 'optimize' | 'verify' | 'cache-verify';
   /** The connection that asked, e.g. "socket#3" or "stdio". */
   client: string;
   state: 'queued' | 'running' | 'cancelling';
@@ -22,7 +22,13 @@ export interface StatusResult {
   queue: { queued: number; running: number; maxConcurrentJobs: number; completed: number; failed: number; cancelled: number };
   jobs: JobStatus[];
   caches: CacheStats;
-  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /**
+   * The daemon's process.memoryUsage(); its main thread's V8 heap limit (README: "Memory"); the bytes held
+   * for messages being received (at most twice limits.maxMessageBytes over all clients).
+   */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; heapLimit: number; messageBuffers: number };
+  /** The largest input module and the largest message this daemon accepts, bytes. */
+  limits: { maxInputBytes: number; maxMessageBytes: number };
 }
 
 export namespace StatusRequest {

@@ -31,3 +31,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     throw error;
   }
 }
+
+/** The pid of the process that wrote a temp file named by tempPathBeside, or undefined for any other name. */
+export function temporaryWriter(fileName: string): number | undefined {
+  const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(fileName);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,4 +1,4 @@
-import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, type IrNode } from '../wasm/ir.js';
+import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, type IrModule, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { isExpandedCallee } from './expand-calls.js';
 
@@ -42,4 +42,45 @@ export function proofCacheKey(base: IrFunction, candidate: IrFunction, baseCtx: 
     calleeContext(base, baseCtx), calleeContext(candidate, candidateCtx),
     moduleContext(baseCtx), moduleContext(candidateCtx),
   ]));
+}
+
+/** One side of a proof-cache entry's evidence: the function and the part of its module the key covered. */
+export interface EvidenceSide {
+  name: string;
+  module: IrModule;
+}
+
+/**
+ * What a proved proof-cache entry keeps so that it can be checked again later (`atoll cache verify`): both
+ * functions and, per side, what proofCacheKey covered of the module: every callee whose body the encoding
+ * may read (inlined, pure or expanded, transitively) with its body, the other direct callees by signature
+ * (no body, so they stay opaque), and the globals, memory and tables. From it, proofCacheKey gives the
+ * entry's key again, and the verifier can decide the pair again.
+ */
+export interface ProofEvidence {
+  base: EvidenceSide;
+  candidate: EvidenceSide;
+  /** binaryen feature flags the pair was read with. */
+  features: number;
+}
+
+function evidenceSide(fn: IrFunction, ctx: ModuleContext): EvidenceSide {
+  const functions = new Map<string, IrFunction>([[fn.name, fn]]);
+  const visit = (node: IrNode | null) => {
+    for (const name of calleesOf(node)) {
+      const callee = ctx.functions.get(name);
+      if (!callee || functions.has(name)) continue;
+      const policy = ctx.policy(name);
+      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx);
+      functions.set(name, readsBody ? callee : { ...callee, body: null });
+      if (readsBody) visit(callee.body);
+    }
+  };
+  visit(fn.body);
+  const { globals, memory, tables } = ctx.module;
+  return { name: fn.name, module: { functions: [...functions.values()], globals, memory, tables, data: [], elements: [], exports: [], start: null, named: true } };
+}
+
+export function proofEvidence(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, features: number): ProofEvidence {
+  return { base: evidenceSide(base, baseCtx), candidate: evidenceSide(candidate, candidateCtx), features };
 }

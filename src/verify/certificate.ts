@@ -53,6 +53,12 @@ export interface SegmentPass {
   kept?: Array<[string, string, string]>;
   /** The whole step went back, with the reason. */
   whole?: string;
+  /**
+   * The `assemble` pseudo-pass only: the donor modules (named, base64) that gave a kept body, in the order the
+   * assembly ranked them; the input is always a donor. They are candidates, not evidence: every kept body is
+   * proved again against the body it replaced.
+   */
+  donors?: string[];
 }
 
 /** The certificate's shape checked before anything is replayed; the reason it is malformed, or undefined. */
@@ -73,6 +79,9 @@ export function malformedCertificate(value: unknown): string | undefined {
       if (!p || typeof p.pass !== 'string') return `segment ${i} names a pass without a name`;
       if (p.kept !== undefined && (!Array.isArray(p.kept) || p.kept.some((k) => !Array.isArray(k) || k.length !== 3 || k.some((x) => typeof x !== 'string')))) {
         return `segment ${i}, pass ${p.pass}: kept steps are malformed`;
+      }
+      if (p.donors !== undefined && (!Array.isArray(p.donors) || p.donors.some((d) => typeof d !== 'string'))) {
+        return `segment ${i}, pass ${p.pass}: donors are malformed`;
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { Verdict } from '../protocol/report.js';
 import { functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
-import { proofCacheKey } from './cache-key.js';
+import { proofCacheKey, proofEvidence } from './cache-key.js';
 import type { ModuleContext } from './context.js';
 import { Unsupported, encodeFunctionPair, type EncodedQuery } from './encoder.js';
 import { InductionPlan } from './induction.js';
@@ -124,7 +124,7 @@ class PairCheck {
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, cached: true };
     const verdict = await this.prove();
-    await services.verdicts?.set(key, verdict);
+    await services.verdicts?.set(key, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
     return { verdict, cached: false };
   }
 

@@ -6,6 +6,7 @@ import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
 import { checkPair, DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext } from './context.js';
+import { proofCacheKey, type ProofEvidence } from './cache-key.js';
 import { matchModules, type ModuleMatch } from './matching.js';
 import { namedFunctionCount } from './names.js';
 import { checkModules } from './module-check.js';
@@ -14,6 +15,7 @@ import { SolverPool } from './solver-pool.js';
 import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
 export type { ProofCache } from './proof-cache.js';
+export type { ProofEvidence } from './cache-key.js';
 
 export interface VerifierOptions {
   threads?: number;
@@ -215,6 +217,27 @@ export class Verifier {
       },
       timeMs: { total: Math.round(performance.now() - started), solver: Math.round(solverMs), cached: Math.round(cachedMs) },
     };
+  }
+
+  /**
+   * For `atoll cache verify`: the key a proof-cache entry's evidence hashes to (it must be the entry's own),
+   * and a fresh decision of its pair by checkPair, with no verdict store. The evidence holds no module bytes,
+   * so a model the solver finds cannot be replayed: such a pair comes back unknown, which is still no
+   * confirmation.
+   */
+  async recheck(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
+    const side = ({ name, module }: ProofEvidence['base']): PairSide | undefined => {
+      const ctx = new ModuleContext(module);
+      const fn = ctx.functions.get(name);
+      return fn && { fn, ctx, bytes: () => new Uint8Array(0) };
+    };
+    const [a, b] = [side(evidence.base), side(evidence.candidate)];
+    if (!a || !b) return { key: '', verdict: unknown('unsupported', 'the evidence does not hold both functions') };
+    const solvers = this.solvers();
+    const services: CheckServices = { solve: (query, abort) => solvers.check(query, abort), z3Version: await solvers.z3Version() };
+    const key = proofCacheKey(a.fn, b.fn, a.ctx, b.ctx, services.z3Version);
+    const options: CheckOptions = { featureFlags: evidence.features, timeoutMs: this.timeoutMs, sizeCap: this.sizeCap, ...(signal ? { signal } : {}) };
+    return { key, verdict: (await checkPair(a, b, services, options)).verdict };
   }
 }
 

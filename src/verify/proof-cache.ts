@@ -1,9 +1,11 @@
 import type { Verdict } from '../protocol/report.js';
+import type { ProofEvidence } from './cache-key.js';
 
 /** Where verdicts are kept between runs; the daemon implements it (memory over disk). */
 export interface ProofCache {
   get(key: string): Promise<Verdict | undefined>;
-  set(key: string, verdict: Verdict): Promise<void>;
+  /** `evidence` gives what a proved verdict can be checked again from (called only if the cache keeps it). */
+  set(key: string, verdict: Verdict, evidence?: () => ProofEvidence): Promise<void>;
 }
 
 /** Proofs and refutations are facts; of the unknowns only those that do not depend on time or luck. */
@@ -22,9 +24,9 @@ export function jobVerdicts(persistent: ProofCache | undefined, session = new Ma
     async get(key) {
       return session.get(key) ?? (await persistent?.get(key));
     },
-    async set(key, verdict) {
+    async set(key, verdict, evidence) {
       session.set(key, verdict);
-      if (persistent && isCacheable(verdict)) await persistent.set(key, verdict);
+      if (persistent && isCacheable(verdict)) await persistent.set(key, verdict, evidence);
     },
   };
 }

@@ -5,6 +5,12 @@ import { SOLVER_ERROR, type SolverAnswer, type SolverReply, type SolverTask } fr
 
 const WORKER_LOST = Symbol('worker lost');
 
+/**
+ * JavaScript heap of one solver thread, MiB (z3's own memory is its wasm heap, outside this limit). A thread
+ * over it is ended by node and its query answered unknown (solver-error), never the daemon's death.
+ */
+export const SOLVER_HEAP_MB = 1024;
+
 /** Warm z3 worker threads (one z3 instance each). A crashed worker answers `unknown`, never `unsat`. */
 export class SolverPool {
   readonly threads: number;
@@ -23,7 +29,10 @@ export class SolverPool {
       maxThreads: this.threads,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: SOLVER_HEAP_MB },
     });
+    // As in the binaryen pool: a thread that ends between tasks must not end the process (piscina replaces it).
+    this.piscina.on('error', () => undefined);
   }
 
   async warmUp(): Promise<void> {

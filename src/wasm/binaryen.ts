@@ -52,6 +52,9 @@ export function isBinaryenAbort(error: unknown): boolean {
 export function describeBinaryenError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
+  // A C++ exception from binaryen's reader arrives as an object with a message beside internal fields.
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
   try {
     return JSON.stringify(error) ?? String(error);
   } catch {

@@ -99,11 +99,20 @@ export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
   return sizes;
 }
 
-/** The module without its name section: what a user receives unless names are kept. */
+/**
+ * The module without its name section. Names are debug information: a module whose name section is damaged
+ * is still the same program, and is read without it.
+ */
 export function withoutNameSection(bytes: Uint8Array): Uint8Array {
-  const nameSection = readSections(bytes).find((s) => s.id === 0 && s.name === 'name');
-  if (!nameSection) return bytes;
-  return concat(bytes.subarray(0, nameSection.start), bytes.subarray(sectionEnd(bytes, nameSection)));
+  const nameSections = readSections(bytes).filter((s) => s.id === 0 && s.name === 'name');
+  if (nameSections.length === 0) return bytes;
+  const kept: Uint8Array[] = [];
+  let from = 0;
+  for (const section of nameSections) {
+    kept.push(bytes.subarray(from, section.start));
+    from = sectionEnd(bytes, section);
+  }
+  return concat(...kept, bytes.subarray(from));
 }
 
 function withSize(content: number[]): number[] {

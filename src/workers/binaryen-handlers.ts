@@ -3,9 +3,10 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule, withModule } from '../wasm/binaryen.js';
 import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
-import { nameEveryFunctionAndGlobal } from '../wasm/names.js';
+import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
+import { assemble } from './assemble.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type CheckingTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
 import { score, setKnobs } from './knobs.js';
@@ -13,7 +14,6 @@ import { runProvedPipeline, type PipelineEnv } from './pipeline/proved-pipeline.
 import { checkCertificate } from './pipeline/certificate-check.js';
 import { Verifier } from '../verify/index.js';
 import { checkServicesOver, workerServicesOver } from './services.js';
-import { withoutNameSection } from '../wasm/names.js';
 
 let poisoned = false;
 
@@ -30,6 +30,9 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return ingest(task);
       case 'evaluate':
         return task.checks ? evaluateProved(task) : evaluate(task, recentOutput);
+      case 'assemble':
+        setKnobs(task.knobs);
+        return assemble(binaryen, task, score);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
       case 'verify-modules':
@@ -70,16 +73,9 @@ function warmup(): boolean {
 }
 
 function ingest(task: IngestTask): IngestResult {
-  let module;
   // The input itself, names added, is what every later step is verified against: re-emitting it through
   // binaryen (stack IR optimized) would change functions with nothing proving the change.
-  const named = nameEveryFunctionAndGlobal(task.bytes);
-  try {
-    module = readModule(named, ALL_DETECTABLE);
-  } catch (error) {
-    if (isBinaryenAbort(error)) throw error;
-    throw new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
-  }
+  const { named, module, droppedNames } = readNamed(task.bytes);
   try {
     const chosen = chooseFeatures(module, task.declared, task.override);
     return {
@@ -90,9 +86,37 @@ function ingest(task: IngestTask): IngestResult {
       named,
       // What a candidate must beat is the input as it is (the output when nothing does), not a rewrite of it.
       score: score(module, task.bytes.length, task.objective ?? 'size'),
+      ...(droppedNames === undefined ? {} : { droppedNames }),
     };
   } finally {
     module.dispose();
+  }
+}
+
+/**
+ * The input with every function and global named, and binaryen's reading of it. A name section that this
+ * reader or binaryen's cannot parse is debug information gone bad, not a bad program: the module is read
+ * without it (and the reason returned). Anything else binaryen cannot read is MalformedWasm.
+ */
+function readNamed(bytes: Uint8Array): { named: Uint8Array; module: binaryenNs.Module; droppedNames?: string } {
+  const read = (input: Uint8Array) => {
+    const named = nameEveryFunctionAndGlobal(input);
+    return { named, module: readModule(named, ALL_DETECTABLE) };
+  };
+  const malformed = (error: unknown) =>
+    new AtollError(ErrorCodes.MalformedWasm, `binaryen cannot read the module: ${describeBinaryenError(error)}`);
+  try {
+    return read(bytes);
+  } catch (error) {
+    if (isBinaryenAbort(error)) throw error;
+    const withoutNames = withoutNameSection(bytes);
+    if (withoutNames === bytes) throw malformed(error);
+    try {
+      return { ...read(withoutNames), droppedNames: describeBinaryenError(error) };
+    } catch (again) {
+      if (isBinaryenAbort(again)) throw again;
+      throw malformed(again);
+    }
   }
 }
 
@@ -100,7 +124,7 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
   const started = performance.now();
   const module = readModule(task.base, task.flags);
   try {
-    setKnobs(task.genome.knobs);
+    setKnobs(task.genome.knobs, module);
     let stripped = applyGenome(module, task.genome);
     let rounds = 1;
     while (rounds < task.genome.knobs.converge) {
@@ -167,7 +191,10 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
     const { converge, ...knobs } = task.genome.knobs;
     const result = await withServicesOf(checks, (env) =>
       runProvedPipeline(
-        { base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault },
+        {
+          base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault,
+          ...(task.assembly ? { assembly: task.assembly } : {}),
+        },
         { ...env, check: { ...env.check, featureFlags: task.flags } },
       ),
     );
@@ -175,8 +202,8 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
     const scored = task.objective === 'size'
       ? { size: stripped.length, value: stripped.length }
       : withModule(result.named, task.flags, (module) => score(module, stripped.length, task.objective));
-    const { named, rounds: _rounds, ...proof } = result;
-    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof };
+    const { named, rounds: _rounds, assembled, ...proof } = result;
+    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof, ...(assembled ? { assembled } : {}) };
   } catch (error) {
     if (isBinaryenAbort(error)) {
       poisonAndExit();

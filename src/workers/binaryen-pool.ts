@@ -1,12 +1,15 @@
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { unwrapWorkerResult } from '../util/worker-errors.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
 import { serveWorkerServices, type WorkerServices } from './services.js';
 import {
   POISONED,
   POISONED_EXIT_CODE,
+  type AssembleResult,
+  type AssembleTask,
   type BinaryenTask,
   type EvaluateResult,
   type EvaluateTask,
@@ -64,6 +67,9 @@ export class BinaryenPool {
       atomics: 'disabled',
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 },
     });
+    // A thread that ends with no task of its own to fail (over its heap limit, an abort) is reported as an
+    // 'error' event; unheard, that event would end the process. piscina replaces the thread either way.
+    this.piscina.on('error', () => undefined);
   }
 
   /** One small task per thread so that the first real task does not pay the JIT tier-up. */
@@ -114,6 +120,10 @@ export class BinaryenPool {
     );
   }
 
+  assemble(task: Omit<AssembleTask, 'kind'>, signal?: AbortSignal): Promise<AssembleResult> {
+    return this.run({ kind: 'assemble', ...task }, signal) as Promise<AssembleResult>;
+  }
+
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
     return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }
@@ -152,7 +162,7 @@ export class BinaryenPool {
       }
     }, Math.min(1000, this.silenceLimitMs));
     try {
-      return await send(served.port, signal ? AbortSignal.any([signal, silence.signal]) : silence.signal);
+      return unwrapWorkerResult(await send(served.port, signal ? AbortSignal.any([signal, silence.signal]) : silence.signal)) as T;
     } catch (error) {
       if (silence.signal.aborted && !signal?.aborted) throw silence.signal.reason;
       throw error;
@@ -163,7 +173,7 @@ export class BinaryenPool {
   }
 
   private run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
-    return retryPoisoned(signal, () => this.piscina.run(task, signal ? { signal } : {}));
+    return retryPoisoned(signal, async () => unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {})));
   }
 }
 

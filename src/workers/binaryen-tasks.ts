@@ -3,7 +3,7 @@ import type { PassStepTotals, StepRecord } from '../protocol/report.js';
 import type { ProofSegment } from '../verify/certificate.js';
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
-import type { Genome } from '../islands/genome.js';
+import type { Genome, Knobs } from '../islands/genome.js';
 
 /**
  * A pass name with this suffix runs only on the functions the last module-level pass changed or added
@@ -17,7 +17,7 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | ExtractIrTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | ExtractIrTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
 
 /** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
 export interface CheckingTask {
@@ -77,6 +77,8 @@ export interface IngestResult {
   named: Uint8Array;
   /** The input's score; its size is the input's own length. */
   score: Score;
+  /** Set when the input's name section could not be read: why. The module was read without it. */
+  droppedNames?: string;
 }
 
 export interface EvaluateTask {
@@ -93,6 +95,20 @@ export interface EvaluateTask {
    * steps, `report` keeps all and records the unproved ones. The genome must hold explicit passes only.
    */
   checks?: StepChecks;
+  /** With checks and ASSEMBLE_PASS among the passes: the modules that pass takes bodies from (see AssembleTask). */
+  assembly?: AssemblySources;
+}
+
+/**
+ * A pseudo-pass of a checked pipeline: the module with, per function, the smallest compatible body of the
+ * input or a donor (workers/assemble.ts), each replaced body a step checked like any pass's.
+ */
+export const ASSEMBLE_PASS = 'assemble';
+
+/** What ASSEMBLE_PASS takes bodies from: the input (named) and the donor modules (named), in order. */
+export interface AssemblySources {
+  input: Uint8Array;
+  donors: Uint8Array[];
 }
 
 /** What a task that checks steps needs: a service port to z3 and the proof cache (in its transferList). */
@@ -130,8 +146,44 @@ export type EvaluateResult =
       ms: number;
       /** Present when the genome was applied with checks. */
       proof?: EvaluationProof;
+      /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
+      assembled?: { bodies: number; donors: number };
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
+
+/**
+ * The base with, per function, the smallest body any donor (or the input) holds whose context is compatible
+ * (see workers/assemble.ts). All modules are named, as the search emits them.
+ */
+export interface AssembleTask {
+  kind: 'assemble';
+  input: Uint8Array;
+  base: Uint8Array;
+  donors: Uint8Array[];
+  flags: number;
+  /** The knobs the base was emitted with (stack IR optimization at emit depends on the levels). */
+  knobs: Knobs;
+  objective: Objective;
+}
+
+/**
+ * Passes run on an assembled module: functions no body calls any more go, and the most-used functions move
+ * first so that their calls take one-byte indices (-0.5 % on gofmt, 514 functions). Neither changes a body.
+ */
+export const ASSEMBLY_CLEANUP = ['remove-unused-module-elements', 'reorder-functions'];
+
+export type AssembleResult =
+  | {
+      ok: true;
+      named: Uint8Array;
+      stripped: Uint8Array;
+      score: Score;
+      /** Bodies taken: from donor i of the task, or -1 for the input, and the bytes each saved. */
+      taken: Array<{ name: string; donor: number; saved: number }>;
+      /** Smaller bodies left out because their context differs, with why. */
+      skipped: Array<{ name: string; why: string }>;
+    }
+  | { ok: false; error: string; skipped: Array<{ name: string; why: string }> };
 
 /** The verifier's plain IR of a module (src/wasm/ir.ts), read on a worker thread. */
 export interface ExtractIrTask {

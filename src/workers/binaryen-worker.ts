@@ -14,8 +14,9 @@ console.warn = capture;
 console.info = capture;
 
 const { runBinaryenTask } = await import('./binaryen-handlers.js');
+const { carryingAtollErrors } = await import('../util/worker-errors.js');
 
 export default function (task: Parameters<typeof runBinaryenTask>[0]) {
   captured.length = 0;
-  return runBinaryenTask(task, () => captured.slice(-20).join('\n'));
+  return carryingAtollErrors(() => runBinaryenTask(task, () => captured.slice(-20).join('\n')));
 }

@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Verdict } from '../protocol/report.js';
+import type { ProofEvidence } from '../verify/cache-key.js';
 import type { CheckServices } from '../verify/checker.js';
 import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 
@@ -12,9 +13,10 @@ import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 export interface WorkerServices {
   solve(query: SolverQuery): Promise<SolverAnswer>;
   proofGet(key: string): Promise<Verdict | undefined>;
-  proofSet(key: string, verdict: Verdict): Promise<void>;
   /** One-way: how far the task has come (no reply, so a task never waits on it). */
   progress?(note: TaskProgress): void;
+  /** `evidence` travels as data, made on the worker for the verdicts the cache keeps it for (proved ones). */
+  proofSet(key: string, verdict: Verdict, evidence?: ProofEvidence): Promise<void>;
 }
 
 /** A running task's position: passes of its pipeline, and the step checks of the current pass. */
@@ -95,8 +97,8 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
   return {
     solve: (query) => call<SolverAnswer>('solve', query),
     proofGet: (key) => call<Verdict | undefined>('proofGet', key),
-    proofSet: (key, verdict) => call<void>('proofSet', key, verdict),
     progress: (note) => port.postMessage({ id: -1, method: 'progress', args: [note] } satisfies Call),
+    proofSet: (key, verdict, evidence) => call<void>('proofSet', key, verdict, evidence),
     close: () => port.close(),
   };
 }
@@ -105,7 +107,10 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
 export function checkServicesOver(services: WorkerServices, z3Version: string): CheckServices {
   return {
     solve: (query) => services.solve(query),
-    verdicts: { get: (key) => services.proofGet(key), set: (key, verdict) => services.proofSet(key, verdict) },
+    verdicts: {
+      get: (key) => services.proofGet(key),
+      set: (key, verdict, evidence) => services.proofSet(key, verdict, verdict.status === 'proved' ? evidence?.() : undefined),
+    },
     z3Version,
   };
 }

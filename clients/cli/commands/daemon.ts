@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DaemonStopRequest, StatusRequest } from '../../../src/protocol/index.js';
 import type { Command } from '../args.js';
-import { connectToSocket, DAEMON_MAIN, daemonArgs, socketPathFor, startBackgroundDaemon, trySocket } from '../daemon-link.js';
+import { connectToSocket, daemonProcessArgs, socketPathFor, startBackgroundDaemon, trySocket } from '../daemon-link.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { statusSummary } from '../summary.js';
 
@@ -10,7 +10,7 @@ type DaemonCommand = Extract<Command, { name: 'daemon' }>;
 /** `atoll daemon [--stdio]`: the daemon in the foreground, as a child sharing this terminal's stdio. */
 function runInForeground(command: DaemonCommand): Promise<ExitCode> {
   const transport = command.stdio ? ['--stdio'] : ['--socket', socketPathFor(command.daemon)];
-  const child = spawn(process.execPath, [DAEMON_MAIN, ...transport, ...daemonArgs(command.daemon)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, daemonProcessArgs(transport, command.daemon), { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.once('exit', (code) => resolve((code ?? ExitCode.Error) as ExitCode)));
 }

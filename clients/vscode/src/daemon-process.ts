@@ -18,9 +18,11 @@ import {
   StatusRequest,
   WatchResultNotification,
   WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
   type ClientInfo,
   type InitializeResult,
   type LogMessageParams,
+  type ProgressToken,
   type StatusResult,
   type WatchResultParams,
   type WorkDoneProgressParams,
@@ -39,6 +41,12 @@ export interface DaemonEvents {
   state?(state: DaemonState, detail: string): void;
   /** A daemon that died was replaced and initialized again; whatever the old one held (watches) is gone. */
   restarted?(info: InitializeResult): void;
+  /**
+   * Progress of work the daemon started on its own (a watch rebuild), under a token it asked this client to
+   * accept (window/workDoneProgress/create), from `begin` to `end`. Declaring this handler is what makes the
+   * client announce `capabilities.window.workDoneProgress` in initialize.
+   */
+  serverProgress?(token: ProgressToken, value: WorkDoneProgressValue): void;
 }
 
 export interface DaemonProcessOptions {
@@ -174,12 +182,26 @@ export class DaemonProcess {
     const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     connection.onNotification(LogMessageNotification.type, (params) => this.options.events?.logMessage?.(params));
     connection.onNotification(WatchResultNotification.type, (params) => this.options.events?.watchResult?.(params));
+    const serverProgress = this.options.events?.serverProgress;
+    if (serverProgress) {
+      connection.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+        const subscription = connection.onProgress(WorkDoneProgress.type, token, (value) => {
+          if (value.kind === 'end') subscription.dispose();
+          serverProgress(token, value);
+        });
+        return null;
+      });
+    }
     connection.listen();
     const startedAt = Date.now();
     let info: InitializeResult;
     try {
       info = await Promise.race([
-        connection.sendRequest(InitializeRequest.type, { processId: process.pid, clientInfo: this.options.clientInfo }),
+        connection.sendRequest(InitializeRequest.type, {
+          processId: process.pid,
+          clientInfo: this.options.clientInfo,
+          ...(serverProgress ? { capabilities: { window: { workDoneProgress: true } } } : {}),
+        }),
         exited.then((how) => Promise.reject(new Error(`the atoll daemon (${command}) ${how} before answering initialize${saying(firstLines)}`))),
         rejectAfter(this.options.initializeTimeoutMs ?? 30_000, `the atoll daemon (${command}) did not answer initialize`),
       ]);

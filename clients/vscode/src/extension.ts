@@ -5,6 +5,7 @@ import { DaemonProcess } from './daemon-process.js';
 import { watchResultLine } from './format.js';
 import { readSettings } from './settings.js';
 import { AtollStatusBar } from './status-bar.js';
+import { daemonInitiatedProgress } from './with-progress.js';
 
 let daemon: DaemonProcess | undefined;
 
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
           statusBar.showDaemonState(state, detail);
         },
         restarted: () => void commands.rewatchAfterRestart(),
+        serverProgress: daemonInitiatedProgress(),
       },
     });
   }

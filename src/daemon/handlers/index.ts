@@ -1,5 +1,6 @@
 import type { ClientRequest } from '../../protocol/methods.js';
 import type { RequestHandler } from './handler.js';
+import { cacheVerify } from './cache-verify.js';
 import { initialize, shutdown, stopDaemon } from './lifecycle.js';
 import { optimize } from './optimize.js';
 import { cacheClear, cacheStats, status } from './status.js';
@@ -22,6 +23,7 @@ export const requestHandlers: RequestHandlers = {
   'atoll/status': status,
   'atoll/cache/stats': cacheStats,
   'atoll/cache/clear': cacheClear,
+  'atoll/cache/verify': cacheVerify,
   'atoll/watch/start': watchStart,
   'atoll/watch/stop': watchStop,
   'atoll/daemon/stop': stopDaemon,

@@ -24,7 +24,7 @@ export const optimize: RequestHandler<typeof OptimizeRequest> = {
   handle: async (context, params) => {
     // Read and check before queueing: a missing file or a bad output path is answered at once, not after
     // other clients' jobs and this one's work.
-    const input = await readModuleSource(params.input);
+    const input = await readModuleSource(params.input, context.daemon.config.limits.maxInputBytes);
     const output =
       params.outputPath === undefined
         ? undefined

@@ -1,6 +1,6 @@
 import type { VerifyRequest } from '../../protocol/verify.js';
 import { JobProgress } from '../job-progress.js';
-import { readModuleSource, readProofFile } from '../module-io.js';
+import { PROOF_FILE_INPUTS, readModuleSource, readProofFile } from '../module-io.js';
 import { runJob } from '../run-job.js';
 import type { RequestHandler } from './handler.js';
 import { absolutePath, defined, moduleSource, number, optional, paramsOf, progressToken, required, strings } from './validate.js';
@@ -18,9 +18,10 @@ export const verify: RequestHandler<typeof VerifyRequest> = {
     });
   },
   handle: async ({ daemon, session, token }, params) => {
-    const base = await readModuleSource(params.base);
-    const candidate = await readModuleSource(params.candidate);
-    const certificate = params.proofPath === undefined ? undefined : await readProofFile(params.proofPath);
+    const { maxInputBytes } = daemon.config.limits;
+    const base = await readModuleSource(params.base, maxInputBytes);
+    const candidate = await readModuleSource(params.candidate, maxInputBytes);
+    const certificate = params.proofPath === undefined ? undefined : await readProofFile(params.proofPath, PROOF_FILE_INPUTS * maxInputBytes);
     const options = defined({ timeoutMs: params.timeoutMs, features: params.features, certificate });
     const progress = new JobProgress(session.connection, params.workDoneToken);
     return runJob({ daemon, session, kind: 'verify', progress, cancellation: token }, (hooks) => daemon.engine.verify(base, candidate, options, hooks));

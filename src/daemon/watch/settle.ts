@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { sha256 as hashOf } from '../../wasm/ingest.js';
 import type { WatchCause } from '../../protocol/watch.js';
+import { readRegularFile } from '../module-io.js';
 import type { FileEvent } from './file-watcher.js';
 
 /** What a burst of events on one path came to, once it settled. */
@@ -18,6 +19,8 @@ export interface SettlerConfig {
   incompleteGraceMs: number;
   /** Whether files there at start are built. */
   initial: boolean;
+  /** Largest input read (a larger one is reported as unreadable). */
+  maxInputBytes: number;
   /** Content the daemon itself wrote at this path. */
   isOwn: (path: string, sha256: string) => boolean;
   /** This content was the last built from this path and its output is still there: nothing to do. */
@@ -50,11 +53,11 @@ function isMissing(error: unknown): boolean {
 }
 
 /** The file's bytes if they did not change while being read; errors other than a missing file propagate. */
-async function snapshot(path: string): Promise<Snapshot> {
+async function snapshot(path: string, maxBytes: number): Promise<Snapshot> {
   try {
     const before = await stat(path);
     await new Promise((resolve) => setTimeout(resolve, STABILITY_GAP_MS));
-    const bytes = new Uint8Array(await readFile(path));
+    const bytes = await readRegularFile(path, maxBytes);
     const after = await stat(path);
     const stable = before.size === after.size && before.mtimeMs === after.mtimeMs && bytes.length === after.size;
     return stable ? { bytes } : { unstable: true };
@@ -117,7 +120,7 @@ export class Settler {
     const cause = state.burst === 'initial' ? 'initial' : state.exists ? 'change' : 'add';
     let content: Snapshot;
     try {
-      content = await snapshot(path);
+      content = await snapshot(path, this.config.maxInputBytes);
     } catch (error) {
       state.burst = undefined;
       return this.config.onSettled({ kind: 'unreadable', path, cause, message: (error as Error).message });

@@ -63,6 +63,7 @@ export class Watch {
       debounceMs,
       incompleteGraceMs: Math.max(MIN_INCOMPLETE_GRACE_MS, 5 * debounceMs),
       initial: params.initial ?? true,
+      maxInputBytes: daemon.config.limits.maxInputBytes,
       isOwn: (path, sha256) => own.isOwn(path, sha256),
       isUpToDate: async (path, sha256) => this.lastBuilt.get(path) === sha256 && (await exists(plan.outputFor(path))),
       onSettled: (settled) => this.settled(settled),

@@ -38,11 +38,12 @@ export async function checkCertificate(
   const chains = new Map<string, Array<{ pass: string; method: string }>>();
   const totals = new Map<string, PassStepTotals>();
   let steps = 0;
-  let bytes = nameEveryFunctionAndGlobal(input);
+  const named = nameEveryFunctionAndGlobal(input);
+  let bytes = named;
   for (const [i, segment] of certificate.segments.entries()) {
     try {
       const result = await runProvedPipeline(
-        { base: bytes, flags: certificate.features, knobs: segment.knobs, passes: [], converge: 1, mode: { follow: segment } },
+        { base: bytes, flags: certificate.features, knobs: segment.knobs, passes: [], converge: 1, mode: { follow: segment }, assembly: { input: named, donors: [] } },
         { ...env, check: { ...env.check, featureFlags: certificate.features } },
       );
       for (const step of result.proved) {

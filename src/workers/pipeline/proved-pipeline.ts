@@ -7,8 +7,9 @@ import { functionHash } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
 import { plantFault } from '../planted-fault.js';
 import type { TaskProgress } from '../services.js';
-import { setKnobs } from '../knobs.js';
-import { ON_TOUCHED } from '../binaryen-tasks.js';
+import { markNoInline, setKnobs } from '../knobs.js';
+import { ASSEMBLE_PASS, ON_TOUCHED, type AssemblySources } from '../binaryen-tasks.js';
+import { assembleOnto } from '../assemble.js';
 import { decideStep } from './decide.js';
 import { emitProved } from './final-emit.js';
 import { TrackedModule } from './tracked-module.js';
@@ -37,6 +38,11 @@ export interface PipelineRun {
   mode: PipelineMode;
   /** Test-only: corrupt this function right after the first pass, as if the pass had done it. */
   plantFault?: string | undefined;
+  /**
+   * What ASSEMBLE_PASS takes bodies from. In follow mode only the input is given: the donors are the
+   * segment's own (SegmentPass.donors).
+   */
+  assembly?: AssemblySources;
 }
 
 export interface PipelineEnv {
@@ -57,6 +63,8 @@ export interface PipelineResult {
   unproved: StepRecord[];
   /** Every kept step: function, pass position, how it was proved, whether the verdict came from the proof cache. */
   proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
+  /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
+  assembled?: { bodies: number; donors: number };
 }
 
 export class PipelineRejected extends Error {}
@@ -108,6 +116,9 @@ class Pipeline {
   private planted = false;
   /** Functions the last module-level step changed or added: what `pass@touched` runs on. */
   private touched: string[] = [];
+  /** The last ASSEMBLE_PASS: which donor each replaced body came from, and the donors (0 is the input). */
+  private assembly: { from: Map<string, number>; donors: Uint8Array[] } | undefined;
+  private assembled: PipelineResult['assembled'];
 
   constructor(
     private readonly tracked: TrackedModule,
@@ -150,7 +161,7 @@ class Pipeline {
       if (segment.to !== this.follow.to) throw new PipelineRejected('the segment does not end with the module the certificate names');
     }
     this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
-    return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved };
+    return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, ...(this.assembled ? { assembled: this.assembled } : {}) };
   }
 
   /**
@@ -212,7 +223,10 @@ class Pipeline {
       return;
     }
     const onTouched = pass.endsWith(ON_TOUCHED);
-    if (onTouched) {
+    if (this.run.knobs.noInline?.length) markNoInline(tracked.live, this.run.knobs.noInline);
+    if (pass === ASSEMBLE_PASS) {
+      this.assemble(listed);
+    } else if (onTouched) {
       const name = pass.slice(0, -ON_TOUCHED.length);
       for (const fn of this.touched) tracked.live.runPassesOnFunction(fn, [name]);
     } else {
@@ -297,8 +311,34 @@ class Pipeline {
       });
     }
     keptRecord.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}) });
+    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}), ...(pass === ASSEMBLE_PASS ? { donors: this.keptDonors(decision.kept) } : {}) });
     if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord);
+  }
+
+  /**
+   * ASSEMBLE_PASS on the live module: per function, the smallest compatible body of the input or a donor
+   * (workers/assemble.ts). The bodies it writes are candidates like any pass's changes: the step that follows
+   * checks each against the body it replaced, in this module's context, and reverts what is not proved
+   * (the soundness argument is in islands/archipelago.ts, assembleChampion). Following a certificate, the
+   * donors are the segment's own.
+   */
+  private assemble(listed: SegmentPass | undefined): void {
+    const input = this.run.assembly?.input;
+    if (!input) throw new Error(`${ASSEMBLE_PASS} needs the input module to take bodies from`);
+    // A certificate's donors are candidates only: without them, the input is the one donor left.
+    const donors = this.follow ? (listed?.donors ?? []).map((d) => new Uint8Array(Buffer.from(d, 'base64'))) : (this.run.assembly?.donors ?? []);
+    const all = [input, ...donors];
+    const plan = assembleOnto(binaryen, this.tracked.live, this.tracked.bytes, { input, donors }, this.run.flags);
+    this.assembly = { from: new Map(plan.taken.map((t) => [t.name, t.donor])), donors: all };
+    this.assembled = { bodies: 0, donors: 0 };
+  }
+
+  /** The donors (not the input) that gave a kept body, base64, in their order; counts the kept bodies. */
+  private keptDonors(kept: readonly string[]): string[] {
+    const from = this.assembly?.from ?? new Map<string, number>();
+    const used = [...new Set(kept.map((name) => from.get(name)).filter((d): d is number => d !== undefined))].sort((a, b) => a - b);
+    this.assembled = { bodies: kept.filter((name) => from.has(name)).length, donors: used.length };
+    return used.filter((d) => d > 0).map((d) => Buffer.from(this.assembly!.donors[d]!).toString('base64'));
   }
 
   /** Follow mode: the settled step must be exactly the certificate's (same kept bodies, nothing more). */

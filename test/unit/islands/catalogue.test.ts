@@ -38,6 +38,15 @@ describe('pass catalogue', () => {
     expect(() => checkPassName(DEFAULT_PIPELINE)).not.toThrow();
   });
 
+  it('never lets mutation insert a pass that needs flat IR, or one that only grows the module', () => {
+    for (const name of ['dfo', 'rereloop', 'monomorphize-always']) {
+      expect(passInfo(name)?.unsearched, name).toBeTruthy();
+      expect(searchablePasses(['gc', 'reference-types']), name).not.toContain(name);
+      expect(() => checkPassName(name)).not.toThrow();
+    }
+    expect(searchablePasses([])).toContain('reorder-functions');
+  });
+
   it('offers GC passes to the search only when the module has GC', () => {
     expect(searchablePasses([])).not.toContain('type-merging');
     expect(searchablePasses(['gc', 'reference-types'])).toContain('type-merging');

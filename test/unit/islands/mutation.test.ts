@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { passInfo, searchablePasses } from '../../../src/islands/catalogue.js';
-import { checkGenome, KNOB_LIMITS } from '../../../src/islands/genome.js';
+import { checkGenome, describeGenome, KNOB_LIMITS, MAX_NO_INLINE } from '../../../src/islands/genome.js';
 import { crossover, MAX_PASSES, mutate } from '../../../src/islands/mutation.js';
-import { explicitPreset, islandStart, REFINEMENT_SEEDS } from '../../../src/islands/presets.js';
+import { explicitPreset, REFINEMENT_SEEDS } from '../../../src/islands/presets.js';
 import { Prng } from '../../../src/util/prng.js';
 
 describe('genome mutation', () => {
@@ -45,7 +45,7 @@ describe('genome mutation', () => {
   it('is a function of the seed', () => {
     const run = (seed: number) => {
       const rng = new Prng(seed);
-      let g = islandStart(1);
+      let g = explicitPreset('Os');
       for (let i = 0; i < 50; i++) g = mutate(g, pool, rng).genome;
       return JSON.stringify(g);
     };
@@ -61,9 +61,36 @@ describe('genome mutation', () => {
     expect(child.knobs).toEqual(a.knobs);
   });
 
+  it('keeps from inlining only functions some pipeline inlined, never more than the limit', () => {
+    const inlined = Array.from({ length: 40 }, (_, i) => `fn${i}`);
+    const rng = new Prng(21);
+    let genome = explicitPreset('Oz');
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      genome = mutate(genome, pool, rng, inlined).genome;
+      expect(() => checkGenome(genome)).not.toThrow();
+      expect(genome.knobs.noInline.length).toBeLessThanOrEqual(MAX_NO_INLINE);
+      for (const name of genome.knobs.noInline) seen.add(name);
+    }
+    expect([...seen].every((name) => inlined.includes(name))).toBe(true);
+    expect(seen.size).toBeGreaterThan(MAX_NO_INLINE);
+    // Without inlined functions, the knob is left alone.
+    let plain = explicitPreset('Oz');
+    for (let i = 0; i < 500; i++) plain = mutate(plain, pool, rng).genome;
+    expect(plain.knobs.noInline).toEqual([]);
+  });
+
+  it('names the functions kept from inlining in the genome text', () => {
+    const g = explicitPreset('Oz');
+    expect(describeGenome({ ...g, passes: ['vacuum'], knobs: { ...g.knobs, noInline: ['add', 'mul'] } })).toBe(
+      'O2 s2 ai2 fi20 oc-1 loops:n x1 no-inline:add,mul | vacuum',
+    );
+  });
+
   it('rejects genomes with knobs out of range', () => {
     const g = explicitPreset('Oz');
     expect(() => checkGenome({ ...g, knobs: { ...g.knobs, shrinkLevel: 3 } })).toThrow(/shrinkLevel/);
     expect(() => checkGenome({ ...g, passes: ['print'] })).toThrow(/excluded/);
+    expect(() => checkGenome({ ...g, knobs: { ...g.knobs, noInline: [''] } })).toThrow(/noInline/);
   });
 });

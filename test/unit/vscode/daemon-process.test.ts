@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { DaemonProcess, type DaemonEvents, type DaemonState } from '../../../cli
 import { errorMessage } from '../../../clients/vscode/src/format.js';
 import { optimizeParams } from '../../../clients/vscode/src/requests.js';
 import { readSettings } from '../../../clients/vscode/src/settings.js';
-import { ErrorCodes, OptimizeRequest, type WorkDoneProgressValue } from '../../../src/protocol/index.js';
+import { ErrorCodes, OptimizeRequest, WatchStartRequest, WatchStopRequest, type WatchResultParams, type WorkDoneProgressValue } from '../../../src/protocol/index.js';
+import { SMALL_WASM } from '../../e2e/daemon-harness.js';
 import { daemonCommandLine, FAST, isAlive, workspace, type Workspace } from './real-daemon.js';
 
 let ws: Workspace;
@@ -147,5 +149,25 @@ describe('DaemonProcess restarts', () => {
     expect(states.at(-1)?.state).toBe('stopped');
     await expect(daemon.start()).rejects.toThrow(/ENOENT/);
     expect(states.filter(({ state }) => state === 'starting')).toHaveLength(2);
+  });
+
+  it('takes the progress of a watch rebuild the daemon started, under a token it asked for, begin to end', async () => {
+    const progress = new Map<string | number, WorkDoneProgressValue[]>();
+    let built!: (result: WatchResultParams) => void;
+    const rebuilt = new Promise<WatchResultParams>((resolve) => (built = resolve));
+    const process_ = start({
+      serverProgress: (token, value) => progress.set(token, [...(progress.get(token) ?? []), value]),
+      watchResult: (result) => built(result),
+    });
+    const folder = join(ws.dir, 'watched');
+    await mkdir(folder);
+    const { watchId } = await process_.request(WatchStartRequest.type, { paths: [folder], options: { ...FAST, seed: 31 }, debounceMs: 50 });
+    await copyFile(SMALL_WASM, join(folder, 'sha.wasm'));
+    expect((await rebuilt).error).toBeUndefined();
+    await process_.request(WatchStopRequest.type, { watchId });
+    expect(progress.size).toBe(1);
+    const [values] = [...progress.values()];
+    expect(values![0]).toMatchObject({ kind: 'begin' });
+    expect(values!.at(-1)?.kind).toBe('end');
   });
 });
