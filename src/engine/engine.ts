@@ -5,7 +5,7 @@ import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { DEFAULT_KNOBS, describeGenome, type Genome } from '../islands/genome.js';
 import type { Resident } from '../islands/population.js';
-import { binaryenPreset, checkedGenome } from '../islands/presets.js';
+import { ALTERNATIVES, binaryenPreset, checkedGenome, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/certificate-check.js';
@@ -46,6 +46,12 @@ export interface EngineConfig {
    * whole, the explicit -Oz stays byte for byte binaryen's (README, "Figures").
    */
   splitNestedPipelines?: boolean;
+  /**
+   * The alternatives generation 0 runs, by name (src/islands/presets.ts, ALTERNATIVES); default all. Fewer is
+   * for an embedder (or a test) that cannot afford every alternative proved step by step in strict mode; the
+   * output is then never larger than the ones listed. An unknown name is a BadOption.
+   */
+  alternatives?: readonly string[];
 }
 
 /** How a caller follows and stops one job (the daemon passes its queue's signal and the client's progress). */
@@ -160,6 +166,7 @@ export class Engine {
           passes: searchablePasses(ingested.features),
           plantFault: settings.plantFault,
           splitNestedPipelines: this.config.splitNestedPipelines ?? false,
+          ...(this.config.alternatives ? { alternatives: chosenAlternatives(this.config.alternatives) } : {}),
           keepAssemblySources: settings.verify === 'report',
           ...(strict ? { checks: ({ id, generation }) => strict.checks('strict', (note) => progress.evaluation(id, generation, note)) } : {}),
         },
@@ -459,6 +466,14 @@ interface ResidentChecked {
   evaluations: Array<Omit<EvaluationProof, 'segment'>>;
   /** The checked replay gave other bytes than the search (binaryen nondeterminism). */
   differs: boolean;
+}
+
+function chosenAlternatives(names: readonly string[]): Alternative[] {
+  return names.map((name) => {
+    const found = ALTERNATIVES.find((a) => a.name === name);
+    if (!found) throw new AtollError(ErrorCodes.BadOption, `no alternative named ${name} (one of: ${ALTERNATIVES.map((a) => a.name).join(', ')})`);
+    return found;
+  });
 }
 
 /** A search where every island failed is the optimizer failing, said as such (with each island's reason). */

@@ -28,9 +28,9 @@ export interface StartingPopulation {
  * one a refinement applied to the module before it. Alternatives that start alike share their steps (`-Oz ×2`
  * goes on from `-Oz`'s module), and alternative i belongs to island i mod islands.
  */
-export function alternativeSteps(islands: number): Step[] {
+export function alternativeSteps(islands: number, alternatives: readonly Alternative[] = ALTERNATIVES): Step[] {
   const steps = new Map<string, Step>();
-  ALTERNATIVES.forEach((alternative, index) => {
+  alternatives.forEach((alternative, index) => {
     let parent: Step | undefined;
     alternative.presets.forEach((preset, depth) => {
       const key = alternative.presets.slice(0, depth + 1).join(' ');
@@ -66,8 +66,9 @@ export async function evaluateAlternatives(
   islands: number,
   input: Uint8Array,
   evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
+  alternatives: readonly Alternative[] = ALTERNATIVES,
 ): Promise<StartingPopulation> {
-  const steps = alternativeSteps(islands);
+  const steps = alternativeSteps(islands, alternatives);
   const running = new Map<Step, Promise<Outcome | undefined>>();
   const run = (step: Step): Promise<Outcome | undefined> => {
     let promise = running.get(step);
@@ -118,7 +119,7 @@ export async function evaluateAlternatives(
     produced.push(resident);
   });
   return {
-    alternatives: ALTERNATIVES.map((alternative) => {
+    alternatives: alternatives.map((alternative) => {
       const key = alternative.presets.join(' ');
       return { alternative, resident: byKey.get(key), ms: msByKey.get(key) ?? 0 };
     }),

@@ -7,7 +7,7 @@ import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js'
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { alternativeSteps, evaluateAlternatives } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS } from './presets.js';
+import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
@@ -39,6 +39,8 @@ export interface ArchipelagoConfig {
   checks?: (evaluation: Evaluation) => NonNullable<EvaluateRequest['checks']>;
   /** With checks: run `*-optimizing` passes as their parts (see splitNestedPipelines) instead of one step each. */
   splitNestedPipelines?: boolean;
+  /** What generation 0 runs (default: every alternative of presets.ts); the champion is never larger than any of these. */
+  alternatives?: readonly Alternative[];
   /**
    * Unchecked search whose champion is checked afterwards (report mode): an assembly step keeps the modules
    * its bodies may come from, so that the check can apply it again.
@@ -152,8 +154,8 @@ export async function runArchipelago(
     let tallies: Tally[];
     const evaluate = evaluateIn(generation);
     if (generation === 0) {
-      hooks.onPlanned?.(generation, alternativeSteps(config.islands).length);
-      const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island));
+      hooks.onPlanned?.(generation, alternativeSteps(config.islands, config.alternatives).length);
+      const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), config.alternatives);
       for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
       for (const resident of start.produced) bodies.offer(resident.named);
       for (const failure of start.failures) failures.push({ generation, ...failure });

@@ -233,31 +233,23 @@ export function assemble(
   task: AssembleTask,
   score: (module: binaryenNs.Module, size: number, objective: Objective) => Score,
 ): AssembleResult {
-  const modules: binaryenNs.Module[] = [];
-  const open = (bytes: Uint8Array) => {
-    const module = readModule(bytes, task.flags);
-    modules.push(module);
-    return contextOf(binaryen, module, bytes);
-  };
+  const module = readModule(task.base, task.flags);
   try {
-    const base = open(task.base);
-    const input = open(task.input);
-    const donors = [input, ...task.donors.map(open)];
-    const plan = assembleModule(binaryen, base, donors, input);
-    base.module.runPasses(ASSEMBLY_CLEANUP);
-    if (!base.module.validate()) return { ok: false, error: 'the assembled module does not validate in binaryen', skipped: plan.skipped };
-    const stripped = emitModule(base.module, false);
+    const plan = assembleOnto(binaryen, module, task.base, { input: task.input, donors: task.donors }, task.flags);
+    module.runPasses(ASSEMBLY_CLEANUP);
+    if (!module.validate()) return { ok: false, error: 'the assembled module does not validate in binaryen', skipped: plan.skipped };
+    const stripped = emitModule(module, false);
     if (!WebAssembly.validate(stripped)) return { ok: false, error: 'the assembled module does not validate in V8', skipped: plan.skipped };
     return {
       ok: true,
-      named: emitModule(base.module, true),
+      named: emitModule(module, true),
       stripped,
-      score: score(base.module, stripped.length, task.objective),
+      score: score(module, stripped.length, task.objective),
       // Donor 0 is the input; the task's donors follow.
       taken: plan.taken.map((t) => ({ ...t, donor: t.donor - 1 })),
       skipped: plan.skipped,
     };
   } finally {
-    for (const module of modules) module.dispose();
+    module.dispose();
   }
 }

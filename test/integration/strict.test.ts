@@ -63,8 +63,9 @@ describe('strict mode', () => {
     expect(transcript(output)).toEqual(transcript(input));
     expectCountsAddUp(report);
     expect(report.proofTax).toBeGreaterThanOrEqual(0);
-    // The baseline is binaryen's own -Oz, measured unchecked in the same run; on this module every step of it proves.
-    expect(report.baseline!.bytes).toBe(output.length);
+    // The baseline is binaryen's own -Oz, measured unchecked in the same run; every step of it proves on this
+    // module, so the proved -Oz alternative is as small, and the search (-O3 -Oz proves too: 189 B) no larger.
+    expect(output.length).toBeLessThanOrEqual(report.baseline!.bytes);
     expect(certificate?.segments.length).toBeGreaterThan(0);
   });
 
