@@ -153,7 +153,9 @@ describe('strict mode on an Emscripten module with tables and data segments (arg
   });
 
   it('keeps every import and export with its name and kind', () => {
-    expect(imports(after)).toEqual(imports(before));
+    // As a set: reorder-functions (the assembly's cleanup, a checked module step) may reorder imported
+    // functions, which are resolved by module and name.
+    expect(imports(after).sort()).toEqual(imports(before).sort());
     expect(imports(before)).toHaveLength(2);
     expect(after.exports).toEqual(before.exports);
     expect(after.start).toBe(before.start);

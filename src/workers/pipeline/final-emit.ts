@@ -15,6 +15,8 @@ export interface Emitted {
   optimized: string[];
   /** Rewrites not written (strict) or written unproved (report). */
   unproved: Array<Omit<StepRecord, 'index'>>;
+  /** Rewrites written with a proof: steps of the chain like any pass's. */
+  proved: Array<{ function: string; method: string; cached: boolean }>;
   totals: PassStepTotals;
 }
 
@@ -52,6 +54,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
   }));
 
   const unproved: Emitted['unproved'] = [];
+  const provedSteps: Emitted['proved'] = [];
   defined.forEach((fn, i) => {
     const step = verdicts.get(fn.name);
     if (!step) return;
@@ -59,6 +62,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
     if (step.verdict.status === 'proved' && written.has(fn.name)) {
       totals.proved++;
       if (step.cached) totals.cached++;
+      provedSteps.push({ function: fn.name, method: step.verdict.method, cached: step.cached });
     } else if (written.has(fn.name)) {
       totals.keptUnproved++;
       unproved.push({ function: fn.name, pass: 'emit', verdict: step.verdict, bytesLost: 0 });
@@ -77,7 +81,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
     if (!spliced) throw new Error('the two emits of one module differ outside the code section; cannot write unproved bodies as they stand');
     named = spliced;
   }
-  return { named, optimized: [...written].sort(), unproved, totals };
+  return { named, optimized: [...written].sort(), unproved, proved: provedSteps, totals };
 }
 
 /** The IR of `names` as `bytes` read back. */

@@ -152,6 +152,8 @@ class Pipeline {
     this.env.progress?.({ passesDone: total - 1, passes: total, stepsDone: 0, steps: 0 });
     const emitted = await emitProved(this.tracked, run.flags, this.env, this.enforce ? (this.follow ? { only: new Set(this.follow.optimizedAtEmit) } : 'strict') : 'report');
     for (const step of emitted.unproved) this.unproved.push({ ...step, index });
+    // A body the writer rewrote provably is a step of its function's chain (the report and certificate list it).
+    for (const step of emitted.proved) this.proved.push({ ...step, pass: 'emit', index });
     this.totals.set('emit', emitted.totals);
     const named = emitted.named;
     const segment: ProofSegment = { knobs: run.knobs, from, passes: this.record, optimizedAtEmit: emitted.optimized, to: sha256(named) };
