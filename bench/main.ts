@@ -10,6 +10,29 @@ import { DaemonOptimizer } from './daemon-optimizer.js';
 import { renderChart } from './chart.js';
 import { measureModule, type ModuleResult } from './measure.js';
 import { renderMarkdown, type BenchRun } from './report.js';
+import type { Verdict } from '../src/protocol/report.js';
+import type { Certificate, CertificateStore } from '../src/verify/certificate.js';
+import type { ProofCache } from '../src/verify/proof-cache.js';
+
+class MemoryProofCache implements ProofCache {
+  private readonly verdicts = new Map<string, Verdict>();
+  async get(key: string) {
+    return this.verdicts.get(key);
+  }
+  async set(key: string, verdict: Verdict) {
+    this.verdicts.set(key, verdict);
+  }
+}
+
+class MemoryCertificates implements CertificateStore {
+  private readonly entries = new Map<string, Certificate>();
+  async get(input: string, output: string) {
+    return this.entries.get(`${input}:${output}`);
+  }
+  async set(certificate: Certificate) {
+    this.entries.set(`${certificate.input}:${certificate.output}`, certificate);
+  }
+}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -56,7 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   const selected = selectHosts(args);
   const native = await findNativeWasmOpt();
   if (!native) log('native wasm-opt is not installed: its columns stay empty (run scripts/ensure-system-deps.sh)');
-  const engine = args.daemon ? new DaemonOptimizer(log) : new Engine();
+  // Proofs and certificates in memory for the run: each module's strict run starts cold (proofs are keyed by
+  // content, so modules do not share them), and `atoll verify IN OUT` right after re-checks its certificate.
+  // With --daemon, a daemon as users run it (its own caches on disk).
+  const engine = args.daemon ? new DaemonOptimizer(log) : new Engine({ proofCache: new MemoryProofCache(), certificates: new MemoryCertificates() });
   // Start-up costs (loading binaryen, starting worker threads) are not the first module's optimization time.
   warmUpBinaryen();
   if (engine instanceof Engine) await engine.warmUp();

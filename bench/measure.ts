@@ -1,4 +1,4 @@
-import type { OptimizeReport, SearchStrategy } from '../src/protocol/report.js';
+import type { OptimizeReport, PassStepTotals, SearchStrategy, VerifyReport } from '../src/protocol/report.js';
 import { readSections } from '../src/wasm/sections.js';
 import type { Host } from '../test/hosts/index.js';
 import { ALTERNATIVES } from '../src/islands/presets.js';
@@ -30,6 +30,13 @@ export interface AtollMeasured extends Measured {
   verifyMs?: number;
   /** strict mode: bytes given up because changes could not be proved (the engine's proofTax). */
   proofTaxBytes?: number;
+  /** (function, pass) steps of every checked run of the job, and how many were proved. */
+  steps?: number;
+  stepsProved?: number;
+  /** Per pass, summed over the job's checked runs (the table the next verifier work is chosen from). */
+  passSteps?: PassStepTotals[];
+  /** `atoll verify IN OUT` of this output right after (0 ok, 3 refuted, 4 incomplete), and how long it took. */
+  verifyPair?: { exit: number; ms: number; finding: string };
   /** Peak resident memory of the process running atoll (the daemon with --daemon) during this run, MiB. */
   peakRssMb?: number;
   curve: CurvePoint[];
@@ -65,6 +72,13 @@ export interface AtollOptimizer {
     output: Uint8Array;
     report: OptimizeReport;
   }>;
+  verify?(base: Uint8Array, candidate: Uint8Array, options: { features?: string[] }): Promise<VerifyReport>;
+}
+
+/** The CLI's exit code for a verify report (clients/cli/commands/verify.ts). */
+function verifyExit(report: VerifyReport): number {
+  if (report.totals.refuted > 0) return 3;
+  return report.totals.unknown > 0 || !report.module.accepted ? 4 : 0;
 }
 
 export function sizeOf(bytes: Uint8Array): Size {
@@ -168,6 +182,14 @@ export async function measureModule(
           const peak = measuresPeak ? peakRssBytes(pid) : undefined;
           atollOutput = output;
           const verification = report.verification;
+          const passSteps = report.passSteps;
+          const verifyPair = atoll.verify && report.settings.verify === 'strict'
+            ? await attempt(async () => {
+                const t = performance.now();
+                const checked = await atoll.verify!(bytes, output, overrides);
+                return { exit: verifyExit(checked), ms: performance.now() - t, finding: checked.module.findings[0] ?? '' };
+              })
+            : undefined;
           return {
             ...sizeOf(output),
             ms,
@@ -176,6 +198,10 @@ export async function measureModule(
             ...(verification ? { coverage: verification.totals.coverage, verifyMs: report.timeMs.verify } : {}),
             ...(report.proofTax === undefined ? {} : { proofTaxBytes: report.proofTax }),
             ...(peak === undefined ? {} : { peakRssMb: Math.round(peak / 1024 / 1024) }),
+            ...(passSteps
+              ? { passSteps, steps: passSteps.reduce((n, p) => n + p.steps, 0), stepsProved: passSteps.reduce((n, p) => n + p.proved, 0) }
+              : {}),
+            ...(verifyPair && 'ok' in verifyPair ? { verifyPair: verifyPair.ok } : verifyPair ? { verifyPair: { exit: 1, ms: 0, finding: verifyPair.error } } : {}),
             curve: searchCurve(report),
           };
         });

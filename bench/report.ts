@@ -1,4 +1,5 @@
-import type { Measured, ModuleResult, Outcome } from './measure.js';
+import type { AtollMeasured, Measured, ModuleResult, Outcome } from './measure.js';
+import { renderPassSteps } from './pass-steps.js';
 
 export interface BenchRun {
   date: string;
@@ -32,11 +33,18 @@ function cell(outcome: Outcome<Measured>, render: (m: Measured) => string): stri
 
 function verification(m: ModuleResult): string {
   if (!('ok' in m.atoll)) return '—';
-  const { verify, verifiedStatus, coverage, verifyMs, proofTaxBytes, ms } = m.atoll.ok;
-  if (coverage === undefined || verifyMs === undefined) return `${verify} (${verifiedStatus})`;
+  const { verify, verifiedStatus, verifyMs, proofTaxBytes, ms, steps, stepsProved, verifyPair } = m.atoll.ok;
+  if (steps === undefined || stepsProved === undefined || verifyMs === undefined) return `${verify} (${verifiedStatus})`;
   const tax = proofTaxBytes === undefined ? '' : `, proof tax ${proofTaxBytes} B`;
-  return `${verifiedStatus}, ${coverage.toFixed(1)} % of changed functions proved${tax}, proving ${seconds(verifyMs)} s (${((100 * verifyMs) / ms).toFixed(0)} % of the time)`;
+  const pair = verifyPair ? `; atoll verify IN OUT: exit ${verifyPair.exit} in ${seconds(verifyPair.ms)} s` : '';
+  return `${verifiedStatus}, ${stepsProved} of ${steps} steps proved (${((100 * stepsProved) / Math.max(1, steps)).toFixed(1)} %)${tax}, ` +
+    `z3 busy ${seconds(verifyMs)} s (${((100 * verifyMs) / ms).toFixed(0)} % of the time)${pair}`;
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? undefined : sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+};
 
 function hostCheck(m: ModuleResult): string {
   const parts = [
@@ -195,6 +203,24 @@ export function renderMarkdown(run: BenchRun): string {
     'verification',
     'host workload',
   ];
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const strict = modules.flatMap((m) => ('ok' in m.atoll && m.atoll.ok.verify === 'strict' ? [[m, m.atoll.ok] as const] : []));
+  const timeRatio = median(strict.flatMap(([m, a]) => ('ok' in m.binaryenOz ? [a.ms / m.binaryenOz.ok.ms] : [])));
+  const stepsAll = strict.reduce((n, [, a]) => n + (a.steps ?? 0), 0);
+  const provedAll = strict.reduce((n, [, a]) => n + (a.stepsProved ?? 0), 0);
+  const above = strict.filter(([m, a]) => 'ok' in m.binaryenOz && a.bytes / m.binaryenOz.ok.bytes > 1.002).map(([m]) => m.name);
+  const grew = strict.filter(([m, a]) => a.bytes > m.input.bytes).map(([m]) => m.name);
+  const verifiedPairs = strict.filter(([, a]) => a.verifyPair?.exit === 0).length;
+  const summary = strict.length === 0 ? [] : [
+    '## Strict mode against its targets',
+    '',
+    `- strict ÷ -Oz geomean ${mean(ratiosToOz(modules, (m) => m.atoll, 'bytes'))} (target ≤ 1.000); above 1.002: ${above.join(', ') || 'none'}; above the input: ${grew.join(', ') || 'none'}`,
+    `- (function, pass) steps proved: ${provedAll} of ${stepsAll} (${((100 * provedAll) / Math.max(1, stepsAll)).toFixed(1)} %; target ≥ 97 %)`,
+    `- cold strict wall time ÷ one -Oz run (same run, warm engine, cold proof cache): median ${timeRatio?.toFixed(1) ?? '—'}× (target ≤ 20×)`,
+    `- \`atoll verify IN OUT\` on the strict output exits 0: ${verifiedPairs} of ${strict.length}`,
+    '',
+    renderPassSteps(strict.map(([m, a]): [string, AtollMeasured] => [m.name, a])),
+  ];
   return [
     `# atoll benchmark`,
     '',
@@ -210,6 +236,7 @@ export function renderMarkdown(run: BenchRun): string {
     '',
     ...table(header, rows),
     '',
+    ...summary,
     ...renderAlternatives(run),
   ].join('\n');
 }

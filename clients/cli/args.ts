@@ -37,12 +37,14 @@ export type Command =
       output: string;
       inPlace: boolean;
       createDirectories: boolean;
+      /** Where to write the output's certificate (--proof). */
+      proof?: string;
       options: OptimizeOptions;
       daemon: DaemonChoice;
       out: OutputChoice;
     }
   | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
-  | { name: 'verify'; base: string; candidate: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'verify'; base: string; candidate: string; proof?: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'cache'; action: 'stats' | 'clear' | 'verify'; sample?: number; daemon: DaemonChoice; out: OutputChoice }
   /** --help of atoll or of a command: the text is printed on stdout, exit 0. */
@@ -156,7 +158,8 @@ function program(onCommand: (command: Command) => void): Program {
     .argument('<in>', 'the module to optimize')
     .option('-o, --output <out>', 'where to write the output (a regular file or a new name)')
     .option('--in-place', 'write the output over the input (only once the job succeeded)')
-    .option('--create-dirs', "create the output's missing folders");
+    .option('--create-dirs', "create the output's missing folders")
+    .option('--proof <file>', "write the output's certificate there: its chain of proved steps, which verify --proof re-checks (strict mode)");
   optimizeFlags(common(optimize, { verbose: true })).action((input: string, values: Values) => {
     const inputPath = resolve(input);
     const inPlace = values['inPlace'] === true;
@@ -170,6 +173,7 @@ function program(onCommand: (command: Command) => void): Program {
       output: given ?? inputPath,
       inPlace,
       createDirectories: values['createDirs'] === true,
+      ...(typeof values['proof'] === 'string' ? { proof: resolve(values['proof']) } : {}),
       options: optimizeOptions(values),
       ...choices(values),
     });
@@ -204,13 +208,15 @@ function program(onCommand: (command: Command) => void): Program {
     .argument('<base>', 'the module before optimization')
     .argument('<candidate>', 'the optimized module')
     .option('--timeout <ms>', `solver time limit per query, ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000)`)
-    .option('--features <a,b>', 'WebAssembly features to read both with (default: detected)');
+    .option('--features <a,b>', 'WebAssembly features to read both with (default: detected)')
+    .option('--proof <file>', 're-check this certificate from optimize --proof (replays and proves every step; trusts nothing in it)');
   common(verify, { verbose: true }).action((base: string, candidate: string, values: Values) => {
     onCommand(
       defined({
         name: 'verify' as const,
         base: resolve(base),
         candidate: resolve(candidate),
+        proof: typeof values['proof'] === 'string' ? resolve(values['proof']) : undefined,
         timeoutMs: integer('--timeout', values['timeout'], VerifyTimeoutRange),
         features: list(values['features']),
         ...choices(values),

@@ -72,20 +72,19 @@ export function genomeLine(genome: readonly string[], width = 80): string {
   return full.length <= width ? full : `${full.slice(0, width - 1)}…`;
 }
 
-/** Per-pass step counts, when the report has them (proof-carrying pipelines); nothing otherwise. */
-function passStepLines(report: OptimizeReport): string[] {
-  const steps = (report as { steps?: unknown }).steps;
-  if (!Array.isArray(steps) || steps.length === 0) return [];
-  const lines: string[] = [];
-  for (const step of steps as Array<Record<string, unknown>>) {
-    if (typeof step['pass'] !== 'string' || typeof step['proved'] !== 'number') return [];
-    const reverted = step['reverted'];
-    const revertedText =
-      typeof reverted === 'number' ? `${reverted} reverted` : reverted && typeof reverted === 'object' ? `reverted ${counted(reverted as Record<string, number>) || 'none'}` : '';
-    const lost = typeof step['bytesLost'] === 'number' && step['bytesLost'] > 0 ? `, ${bytes(step['bytesLost'])} lost` : '';
-    lines.push(`              ${step['pass']}: ${step['proved']} proved${revertedText ? `, ${revertedText}` : ''}${lost}`);
-  }
-  return lines;
+/**
+ * Per-pass step counts (proof-carrying pipelines): every pass with steps that went back, or, with --verbose,
+ * every pass that changed something.
+ */
+function passStepLines(report: OptimizeReport, verbose: boolean): string[] {
+  return (report.passSteps ?? [])
+    .filter((p) => p.steps > 0 && (verbose || p.reverted > 0 || p.keptUnproved > 0))
+    .map((p) => {
+      const reverted = p.reverted > 0 ? `, reverted ${counted(p.revertedBy)}` : '';
+      const unproved = p.keptUnproved > 0 ? `, ${p.keptUnproved} kept unproved` : '';
+      const lost = p.bytesLost > 0 ? `, ${bytes(p.bytesLost)} lost` : '';
+      return `              ${p.pass}: ${p.proved} of ${p.steps} proved${reverted}${unproved}${lost}`;
+    });
 }
 
 /** What the output is and what strict mode gave up, in words; never calls an unverified output verified. */
@@ -125,11 +124,11 @@ export function optimizeSummary(input: string, output: string, report: OptimizeR
   if (rejected.length > 0 || (report.proofTax ?? 0) > 0) {
     const tax = report.proofTax ?? 0;
     lines.push(
-      `  left out  ${rejected.length} change${rejected.length === 1 ? '' : 's'} the search made, ${bytes(tax)} given up against the best module found (proof tax):`,
+      `  left out  steps of ${rejected.length} function${rejected.length === 1 ? '' : 's'} went back, ${bytes(tax)} they would have saved (proof tax):`,
       ...groupedByReason(rejected, verbose).map((line) => `              ${line}`),
     );
   }
-  const passSteps = passStepLines(report);
+  const passSteps = passStepLines(report, verbose);
   if (passSteps.length > 0) lines.push('  steps     per pass:', ...passSteps);
   const time = report.timeMs;
   lines.push(`  time      ${ms(time.total)}: ingest ${ms(time.ingest)}, optimize ${ms(time.optimize)}, verify ${ms(time.verify)}, emit ${ms(time.emit)}`);

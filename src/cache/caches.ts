@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CacheClearResult, CacheName, CacheStats } from '../protocol/cache.js';
+import { DiskCertificateStore } from './certificate-store.js';
 import { EntryAuthenticator } from './authenticator.js';
 import type { SweepResult } from './content-store.js';
 import { DiskProofCache } from './proof-cache.js';
@@ -10,10 +11,14 @@ export interface CacheLimits {
   resultBytes?: number;
 }
 
-/** Both caches of one cache directory: `<dir>/proofs` and `<dir>/results`. */
+/**
+ * The caches of one cache directory: `<dir>/proofs`, `<dir>/results` and `<dir>/certificates` (the chains of
+ * proved steps behind strict results; cleared with the results they belong to).
+ */
 export class Caches {
   readonly proofs: DiskProofCache;
   readonly results: DiskResultCache;
+  readonly certificates: DiskCertificateStore;
 
   constructor(
     readonly directory: string,
@@ -23,12 +28,13 @@ export class Caches {
     const authenticator = EntryAuthenticator.forDirectory(directory, log);
     this.proofs = new DiskProofCache(join(directory, 'proofs'), authenticator, limits.proofMemoryBytes);
     this.results = new DiskResultCache(join(directory, 'results'), authenticator, limits.resultBytes);
+    this.certificates = new DiskCertificateStore(join(directory, 'certificates'));
   }
 
-  /** Start-of-day housekeeping of both stores (content-store.ts: stale temp files, modes). */
+  /** Start-of-day housekeeping of every store (content-store.ts: stale temp files, modes). */
   async sweep(): Promise<SweepResult> {
-    const [proofs, results] = await Promise.all([this.proofs.sweep(), this.results.sweep()]);
-    return { staleTemps: proofs.staleTemps + results.staleTemps, modesFixed: proofs.modesFixed + results.modesFixed };
+    const swept = await Promise.all([this.proofs.sweep(), this.results.sweep(), this.certificates.sweep()]);
+    return { staleTemps: swept.reduce((n, s) => n + s.staleTemps, 0), modesFixed: swept.reduce((n, s) => n + s.modesFixed, 0) };
   }
 
   async stats(): Promise<CacheStats> {
@@ -38,9 +44,11 @@ export class Caches {
   async clear(which: readonly CacheName[] = ['proofs', 'results']): Promise<CacheClearResult> {
     const total: CacheClearResult = { removedEntries: 0, removedBytes: 0 };
     for (const name of which) {
-      const removed = await this[name].clear();
-      total.removedEntries += removed.removedEntries;
-      total.removedBytes += removed.removedBytes;
+      for (const store of name === 'results' ? [this.results, this.certificates] : [this.proofs]) {
+        const removed = await store.clear();
+        total.removedEntries += removed.removedEntries;
+        total.removedBytes += removed.removedBytes;
+      }
     }
     return total;
   }

@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     ...(solverThreads ? { solverThreads } : {}),
     proofCache: caches.proofs,
     resultCache: caches.results,
+    certificates: caches.certificates,
   };
   const engine = new Engine(engineConfig);
   let listener: SocketListener | undefined;

@@ -80,3 +80,26 @@ export async function readModuleSource(source: ModuleSource, maxBytes: number = 
   }
 }
 
+
+/** How many inputs' worth of bytes a proof file may hold (base64 donor modules of assembly steps). */
+export const PROOF_FILE_INPUTS = 8;
+
+/**
+ * A certificate file as JSON (its content is checked by the engine, which trusts none of it), read as inputs
+ * are: a regular file only, at most `maxBytes` (a certificate of an assembled output carries its donor
+ * modules, so the caller allows it a few inputs' worth).
+ */
+export async function readProofFile(path: string, maxBytes: number): Promise<unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(path, maxBytes);
+  } catch (error) {
+    if (error instanceof AtollError) throw error;
+    throw unreadable(path, error as NodeJS.ErrnoException);
+  }
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+  } catch (error) {
+    throw new AtollError(ErrorCodes.BadOption, `the proof file ${path} is not JSON: ${(error as Error).message}`, { path });
+  }
+}

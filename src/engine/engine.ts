@@ -1,21 +1,25 @@
 import { availableParallelism } from 'node:os';
 import type { ResultCache } from '../cache/result-cache.js';
 import { resultCacheKey } from '../cache/result-cache.js';
-import { runArchipelago, type ArchipelagoResult } from '../islands/archipelago.js';
+import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
-import { describeGenome } from '../islands/genome.js';
+import { DEFAULT_KNOBS, describeGenome, type Genome } from '../islands/genome.js';
+import type { Resident } from '../islands/population.js';
+import { ALTERNATIVES, binaryenPreset, checkedGenome, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
-import type { IngestResult } from '../workers/binaryen-tasks.js';
+import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult } from '../workers/binaryen-tasks.js';
+import { addTotals } from '../workers/pipeline/certificate-check.js';
+import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';
-import type { OptimizeReport, Verdict, VerifyReport } from '../protocol/report.js';
-import { totals, Verifier, type ModuleVerifier, type ProofCache, type ProofEvidence, type VerifyModulesOptions } from '../verify/index.js';
-import { DEFAULT_TIMEOUT_MS } from '../verify/checker.js';
+import type { FunctionVerdict, OptimizeReport, PassStepTotals, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
+import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
+import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
+import { jobVerdicts } from '../verify/proof-cache.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { withoutNameSection } from '../wasm/names.js';
-import { changedFunctions, fullyProved, ProvedChain, type Step } from './acceptance.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { ProgressPlan } from './progress.js';
 import { versions } from './versions.js';
@@ -33,6 +37,21 @@ export interface EngineConfig {
   proofCache?: ProofCache;
   /** Answers for inputs seen before with the same options and versions. */
   resultCache?: ResultCache;
+  /** Certificates of strict outputs, by input and output: `verify` of such a pair re-checks its certificate. */
+  certificates?: CertificateStore;
+  /**
+   * Run `inlining-optimizing`, `dae-optimizing` and `simplify-globals-optimizing` as their parts (the module
+   * pass, then each pass of the function pipeline on the functions it changed) rather than one step each.
+   * Off by default: measured on rabin with today's checker it proved no more and gave the same bytes, and
+   * whole, the explicit -Oz stays byte for byte binaryen's (README, "Figures").
+   */
+  splitNestedPipelines?: boolean;
+  /**
+   * The alternatives generation 0 runs, by name (src/islands/presets.ts, ALTERNATIVES); default all. Fewer is
+   * for an embedder (or a test) that cannot afford every alternative proved step by step in strict mode; the
+   * output is then never larger than the ones listed. An unknown name is a BadOption.
+   */
+  alternatives?: readonly string[];
 }
 
 /** How a caller follows and stops one job (the daemon passes its queue's signal and the client's progress). */
@@ -46,6 +65,8 @@ export interface JobHooks {
 export interface OptimizedModule {
   output: Uint8Array;
   report: OptimizeReport;
+  /** strict mode: the chain of proved steps from the input to the output (`atoll optimize --proof FILE`). */
+  certificate?: Certificate;
 }
 
 export interface VerifyPairOptions {
@@ -53,14 +74,19 @@ export interface VerifyPairOptions {
   timeoutMs?: number;
   /** Feature override for reading both modules. */
   features?: string[];
+  /** A certificate to re-check (`--proof FILE`), as parsed JSON; it is not trusted. */
+  certificate?: unknown;
 }
 
 /** Strict by default: nothing unproved reaches the output unless the user asks for less. */
 export const DEFAULT_VERIFY_MODE = OptionDefaults.verify;
 
 /**
- * The optimize job as a library: ingest, archipelago, verification, assembly, emit. No transport here: the
- * daemon (and the CLI's private daemon) call it. One Engine keeps its worker pools warm across jobs.
+ * The optimize job as a library: ingest, archipelago, emit. No transport here: the daemon (and the CLI's
+ * private daemon) call it. One Engine keeps its worker pools warm across jobs. In strict mode every island
+ * applies its genome pass by pass with each (function, pass) step checked on its binaryen worker (z3 and
+ * the proof cache reached from there through a service port), so every module the search scores is proved
+ * equivalent to the input and the output is simply the best of them.
  */
 export class Engine {
   private readonly pool: BinaryenPool;
@@ -73,7 +99,12 @@ export class Engine {
       threads: config.islandThreads ?? availableParallelism(),
       ...(config.islandHeapMb ? { maxHeapMb: config.islandHeapMb } : {}),
     });
-    this.verifier = this.makeVerifier(config.solverTimeoutMs);
+    this.verifier = new Verifier({
+      threads: this.solverThreads(),
+      readIr: (bytes, flags) => this.pool.extractIr(bytes, flags),
+      ...(config.solverTimeoutMs ? { timeoutMs: config.solverTimeoutMs } : {}),
+      ...(config.proofCache ? { proofCache: config.proofCache } : {}),
+    });
   }
 
   async warmUp(): Promise<void> {
@@ -89,17 +120,18 @@ export class Engine {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
     const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify);
-
     progress.ingest();
     const input = ingestBytes(bytes);
     const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
-    const hit = await this.resultCache()?.get(cacheKey);
+    const hit = await this.config.resultCache?.get(cacheKey);
     if (hit) {
-      progress.done('answered from the result cache');
+      progress.finished('answered from the result cache');
       const total = Math.round(performance.now() - started);
+      const certificate = settings.verify === 'strict' ? await this.config.certificates?.get(input.sha256, sha256(hit.output)) : undefined;
       return {
         output: hit.output,
         report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
+        ...(certificate ? { certificate } : {}),
       };
     }
     const ingested = await this.pool.ingest(
@@ -109,88 +141,87 @@ export class Engine {
     const ingestMs = performance.now() - started;
     if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
 
-    let verifyMs = 0;
-    /** A verifier failure on one candidate rejects that candidate; the job goes on with what is proved. */
-    const verifyFailures: OptimizeReport['failures'] = [];
-    const chain =
-      settings.verify === 'strict'
-        ? new ProvedChain(
-            { named: ingested.named, stripped: bytes, score: ingested.score },
-            this.checker,
-            this.pool,
-            ingested.flags,
-            settings.objective,
-          )
-        : undefined;
-    const search = await runArchipelago(
-      this.pool,
-      {
-        islands: settings.islands,
-        generations: settings.generations,
-        seed: settings.seed,
-        objective: settings.objective,
-        topology: settings.topology,
-        strategy: settings.strategy,
-        multiStart: settings.multiStart,
-        timeBudgetMs: settings.timeBudgetMs,
-        input: ingested.named,
-        flags: ingested.flags,
-        passes: searchablePasses(ingested.features),
-        plantFault: settings.plantFault,
-      },
-      {
-        signal: hooks.signal,
-        onGeneration: (generation) => progress.generation(generation),
-        ...(chain && {
-          afterGeneration: async (generation, champion) => {
-            const t = performance.now();
-            try {
-              await chain.consider(champion, hooks.signal, (done, total) => progress.verified(generation, done, total));
-            } catch (error) {
-              if (hooks.signal?.aborted) throw error;
-              const message = `verification failed, candidate not accepted: ${error instanceof Error ? error.message : String(error)}`;
-              verifyFailures.push({ generation, island: champion.island, error: message });
-              hooks.onLog?.(message);
-            }
-            verifyMs += performance.now() - t;
+    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
+    const passSteps = new Map<string, PassStepTotals>();
+    // In strict mode the -Oz alternative is a proved module; the baseline the report compares with is
+    // binaryen's own, run unchecked beside the search. A baseline that fails (or is cancelled with the job)
+    // leaves the report without one, never a rejection.
+    const strict = checking && settings.verify === 'strict' ? checking : undefined;
+    if (strict) progress.planned(0, 1);
+    const baseline = strict ? this.baseline(ingested, settings, progress, hooks.signal).catch((): null => null) : undefined;
+    const search = await noneFailed(
+      runArchipelago(
+        this.pool,
+        {
+          islands: settings.islands,
+          generations: settings.generations,
+          seed: settings.seed,
+          objective: settings.objective,
+          topology: settings.topology,
+          strategy: settings.strategy,
+          multiStart: settings.multiStart,
+          timeBudgetMs: settings.timeBudgetMs,
+          input: ingested.named,
+          flags: ingested.flags,
+          passes: searchablePasses(ingested.features),
+          plantFault: settings.plantFault,
+          splitNestedPipelines: this.config.splitNestedPipelines ?? false,
+          ...(this.config.alternatives ? { alternatives: chosenAlternatives(this.config.alternatives) } : {}),
+          keepAssemblySources: settings.verify === 'report',
+          ...(strict ? { checks: ({ id, generation }) => strict.checks('strict', (note) => progress.evaluation(id, generation, note)) } : {}),
+        },
+        {
+          signal: hooks.signal,
+          onPlanned: (generation, count) => progress.planned(generation, count),
+          onEvaluated: ({ id, generation }, result) => {
+            progress.evaluated(id, generation);
+            if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
           },
-        }),
-      },
+        },
+      ),
+      hooks.signal,
     );
     for (const failure of search.failures) {
       hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
     }
+    const failures: OptimizeReport['failures'] = [...search.failures];
+    const baselineResult = baseline ? await baseline : search.baseline && { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) };
 
-    let verification: VerifyReport | undefined;
+    // report mode: the search ran unchecked; the champion's lineage is applied once more with every step
+    // checked and every step kept, to say which of them are proved.
+    let reported: ResidentChecked | undefined;
     if (settings.verify === 'report') {
-      const t = performance.now();
       try {
-        verification = await this.checker.verifyModules(ingested.named, search.champion.named, {
-          featureFlags: ingested.flags,
-          sameLineage: true,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-          onProgress: (done, total) => progress.verified(undefined, done, total, 'verifying the champion against the input'),
-        });
+        reported = await this.checkLineage(search.champion, ingested, settings, checking!, progress, hooks.signal);
+        for (const evaluation of reported.evaluations) for (const pass of evaluation.passes) addTotals(passSteps, pass);
+        if (reported.differs) hooks.onLog?.('the checked replay of the champion did not give the same bytes; the report describes the replay');
       } catch (error) {
         if (hooks.signal?.aborted) throw error;
-        const message = `verification failed: ${error instanceof Error ? error.message : String(error)}`;
-        verifyFailures.push({ generation: search.champion.generation, island: search.champion.island, error: message });
+        const message = `checking the champion's steps failed: ${error instanceof Error ? error.message : String(error)}`;
+        failures.push({ generation: search.champion.generation, island: search.champion.island, error: message });
         hooks.onLog?.(message);
       }
-      verifyMs += performance.now() - t;
     }
-    const optimizeMs = performance.now() - started - ingestMs - verifyMs;
+    const searchDone = performance.now();
 
     progress.emitting();
-    const emitStarted = performance.now();
-    const chosen = chain ? chain.accepted : { ...search.champion, how: 'champion' as const };
+    const chosen = search.champion;
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
     const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
     const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
     if (!WebAssembly.validate(output)) {
       throw new AtollError(ErrorCodes.InternalError, 'the optimized module does not validate in V8; nothing was written');
     }
+    if (settings.verify === 'strict' && improved && !chosen.proof) {
+      // Every strict resident carries its chain from the input (assemblies included); one that does not is a bug.
+      throw new AtollError(ErrorCodes.InternalError, 'the strict champion has no chain of proved steps; nothing was written');
+    }
+    const certificate = settings.verify === 'strict' ? this.certificate(input.sha256, output, ingested, settings, improved ? chosen : undefined) : undefined;
+    if (certificate) {
+      await this.config.certificates?.set(certificate).catch((error: unknown) => hooks.onLog?.(`certificate not stored: ${error instanceof Error ? error.message : String(error)}`));
+    }
     const emitDone = performance.now();
+    const verifyMs = Math.min(checking?.solverMs() ?? 0, searchDone - started - ingestMs);
 
     const report: OptimizeReport = {
       input: {
@@ -202,17 +233,9 @@ export class Engine {
       },
       output: { bytes: output.length, sha256: sha256(output) },
       objective: settings.objective,
-      baseline: search.baseline
-        ? { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) }
-        : null,
+      baseline: baselineResult ?? null,
       champion: improved
-        ? {
-            island: chosen.island,
-            generation: chosen.generation,
-            // A mosaic is the accepted module with some of this candidate's functions, not the candidate.
-            genome: [...(chosen.how === 'mosaic' ? ['(mosaic) proved functions taken from:'] : []), ...genomeOf(search, chosen)],
-            value: chosen.score.value,
-          }
+        ? { island: chosen.island, generation: chosen.generation, genome: chosen.lineage.map(describeGenome), value: chosen.score.value }
         : { island: -1, generation: -1, genome: [], value: ingested.score.value },
       settings: {
         islands: settings.islands,
@@ -227,36 +250,49 @@ export class Engine {
       },
       history: search.history,
       migrations: search.migrations,
-      failures: [...search.failures, ...verifyFailures],
-      ...verificationFields(settings, chain, verification, search, output.length),
+      failures,
+      ...verificationFields(settings, improved ? (settings.verify === 'report' ? reported : chosen.proof) : undefined, passSteps, checking),
       timeMs: {
         total: Math.round(emitDone - started),
         ingest: Math.round(ingestMs),
-        optimize: Math.round(optimizeMs),
+        optimize: Math.round(searchDone - started - ingestMs - verifyMs),
         verify: Math.round(verifyMs),
-        emit: Math.round(emitDone - emitStarted),
+        emit: Math.round(emitDone - searchDone),
       },
       cached: false,
     };
     try {
-      await this.resultCache()?.set(cacheKey, { output, report });
+      await this.config.resultCache?.set(cacheKey, { output, report });
     } catch (error) {
       // A cache that cannot be written costs the next run time, never this run its result.
       hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
     }
-    progress.done('done');
-    return { output, report };
+    progress.finished('done');
+    return { output, report, ...(certificate ? { certificate } : {}) };
   }
 
   /**
-   * Checks any optimizer's output against its input (e.g. wasm-opt's). Both are read with the features the
-   * input needs (or the override); a candidate that needs more than that is itself an error.
+   * Checks any optimizer's output against its input (e.g. wasm-opt's), on a binaryen worker. With a
+   * certificate, that certificate is re-checked (and nothing else); without one, a certificate this engine
+   * wrote for exactly this pair is re-checked first, and the whole jump is checked function by function when
+   * there is none or it does not hold.
    */
   async verify(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions = {}, hooks: JobHooks = {}): Promise<VerifyReport> {
-    hooks.onProgress?.({ phase: 'ingest', percentage: 0 });
     const override = options.features && parseFeatureNames(options.features);
     const a = ingestBytes(base);
     const b = ingestBytes(candidate);
+    const progress = new ProgressPlan(hooks.onProgress, 0, 'off');
+    progress.ingest();
+    const checking = await this.checking(hooks.signal, options.timeoutMs);
+    const work = (note: TaskProgress) => progress.evaluation('verify', undefined, note);
+    if (options.certificate !== undefined) return this.recheck(base, candidate, options.certificate, checking, work, hooks.signal);
+    const stored = await this.config.certificates?.get(a.sha256, b.sha256);
+    const findings: string[] = [];
+    if (stored) {
+      const report = await this.recheck(base, candidate, stored, checking, work, hooks.signal);
+      if (report.module.accepted) return report;
+      findings.push(`a certificate atoll wrote for this pair did not check (${report.module.findings.join('; ')}); checked as a whole jump instead`);
+    }
     const [sideA, sideB] = await Promise.all([
       this.pool.ingest({ bytes: base, declared: a.declared, override }, hooks.signal),
       this.pool.ingest({ bytes: candidate, declared: b.declared, override }, hooks.signal),
@@ -271,38 +307,18 @@ export class Engine {
       hooks.onLog?.(`the ${which}'s name section is damaged (${side.droppedNames}): it is read without names`);
       return withoutNameSection(bytes);
     };
-    return this.checker.verifyModules(readable(base, sideA, 'base'), readable(candidate, sideB, 'candidate'), {
-      featureFlags: sideA.flags,
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onProgress: (done, total) =>
-        hooks.onProgress?.({ phase: 'verify', percentage: Math.floor((99 * done) / Math.max(1, total)), done, total, unit: 'function pairs' }),
-    });
+    const report = await this.pool.verifyModules(
+      {
+        base: readable(base, sideA, 'base'),
+        candidate: readable(candidate, sideB, 'candidate'),
+        flags: sideA.flags,
+        ...checking.limits(work),
+        onProgress: (done, total) => work({ passesDone: 0, passes: 1, stepsDone: done, steps: total }),
+      },
+      hooks.signal,
+    );
+    return findings.length ? { ...report, module: { ...report.module, findings: [...findings, ...report.module.findings] } } : report;
   }
-
-  /**
-   * Every check of a module pair runs on a binaryen worker (workers/verify-modules.ts): nothing that grows
-   * with the modules (IR, SMT text, run harnesses) is built on the calling thread, the daemon's main thread.
-   * This thread only answers the worker's solver and proof-cache requests.
-   */
-  private readonly checker: ModuleVerifier = {
-    verifyModules: async (base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> => {
-      const verdicts = this.verifier.verdicts(opts.session);
-      return this.pool.verifyModules({
-        base, candidate, flags: opts.featureFlags,
-        ...(opts.sameLineage ? { sameLineage: true } : {}),
-        z3Version: await this.verifier.z3Version(),
-        timeoutMs: opts.timeoutMs ?? this.config.solverTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-        concurrency: this.verifier.threads,
-        services: {
-          solve: (query) => this.verifier.solve(query, opts.signal),
-          proofGet: (key) => verdicts.get(key),
-          proofSet: (key, verdict, evidence) => verdicts.set(key, verdict, evidence && (() => evidence)),
-        },
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      }, opts.signal);
-    },
-  };
 
   /**
    * `atoll cache verify`: the key a cached proof's evidence hashes to and a fresh decision of its pair
@@ -316,72 +332,243 @@ export class Engine {
     await Promise.all([this.pool.close(), this.verifier.close()]);
   }
 
-  private resultCache(): ResultCache | undefined {
-    return this.config.resultCache;
-  }
-
   private solverThreads(): number {
     return this.config.solverThreads ?? availableParallelism();
   }
 
-  private makeVerifier(timeoutMs: number | undefined): Verifier {
-    return new Verifier({
-      threads: this.solverThreads(),
-      ...(timeoutMs ? { timeoutMs } : {}),
-      ...(this.config.proofCache ? { proofCache: this.config.proofCache } : {}),
+  /**
+   * What a job's checking tasks share: z3 on this engine's solver pool, the proof cache under this job's
+   * verdicts (so a pair that timed out is not asked again by another island or generation), progress.
+   */
+  private async checking(signal: AbortSignal | undefined, timeoutMs = this.config.solverTimeoutMs): Promise<JobChecking> {
+    const z3Version = await this.verifier.z3Version();
+    const verdicts = jobVerdicts(this.config.proofCache, new Map<string, Verdict>());
+    const clock = new SolverClock();
+    // Each worker task waits on z3 most of the time: a few in flight per solver thread keep the pool busy.
+    const concurrency = 2 * this.solverThreads();
+    const services = (progress: (note: TaskProgress) => void): WorkerServices => ({
+      solve: (query) => clock.time(this.verifier.solve(query, signal)),
+      proofGet: (key) => verdicts.get(key),
+      // Evidence comes made on the worker (for proved verdicts): the cache keeps it for `atoll cache verify`.
+      proofSet: (key, verdict, evidence) => verdicts.set(key, verdict, evidence ? () => evidence : undefined),
+      progress,
     });
+    const limits = (progress: (note: TaskProgress) => void) => ({
+      z3Version,
+      concurrency,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      services: services(progress),
+    });
+    return {
+      limits,
+      checks: (mode, progress) => ({ mode, ...limits(progress) }),
+      solverMs: () => clock.total(),
+    };
+  }
+
+  /** binaryen's own -Oz of the input, unchecked: what the report compares the output with. */
+  private async baseline(ingested: IngestResult, settings: ResolvedOptions, progress: ProgressPlan, signal: AbortSignal | undefined): Promise<OptimizeReport['baseline']> {
+    const result = await this.pool.evaluate({ base: ingested.named, flags: ingested.flags, genome: binaryenPreset('Oz'), objective: settings.objective }, signal);
+    progress.evaluated('baseline', 0);
+    return result.ok ? { bytes: result.score.size, value: result.score.value, ms: Math.round(result.ms) } : null;
+  }
+
+  /** report mode: the champion's lineage applied again with every step checked and kept. */
+  private async checkLineage(
+    champion: Resident,
+    ingested: IngestResult,
+    settings: ResolvedOptions,
+    checking: JobChecking,
+    progress: ProgressPlan,
+    signal: AbortSignal | undefined,
+  ): Promise<ResidentChecked> {
+    const evaluations: ResidentChecked['evaluations'] = [];
+    let base = ingested.named;
+    let stripped: Uint8Array = base;
+    let knobs = DEFAULT_KNOBS;
+    for (const [i, step] of champion.lineage.entries()) {
+      // An assembly is applied again as the checked step it is in strict mode, from the donors it kept.
+      const genome: Genome =
+        step.kind === 'assembly' ? { kind: 'refine', passes: [ASSEMBLE_PASS, ...step.cleanup], knobs: { ...knobs, converge: 1 } } : step;
+      knobs = genome.knobs;
+      const result = await this.pool.evaluate(
+        {
+          base,
+          flags: ingested.flags,
+          genome: checkedGenome(genome, this.config.splitNestedPipelines ?? false),
+          ...(step.kind === 'assembly' ? { assembly: { input: ingested.named, donors: [...(step.sources ?? [])] } } : {}),
+          objective: settings.objective,
+          ...(settings.plantFault && champion.island === settings.islands - 1 && i === 0 ? { plantFault: settings.plantFault } : {}),
+          checks: checking.checks('report', (note) => progress.checking(i, champion.lineage.length, note)),
+        },
+        signal,
+      );
+      if (!result.ok) throw new Error(result.error);
+      const { segment: _segment, ...evaluation } = result.proof!;
+      evaluations.push(evaluation);
+      base = result.named;
+      stripped = result.stripped;
+    }
+    return { evaluations, differs: sha256(stripped) !== sha256(champion.stripped) };
+  }
+
+  /** The output's certificate: the champion's chain of proved steps, or no step when the output is the input. */
+  private certificate(inputSha: string, output: Uint8Array, ingested: IngestResult, settings: ResolvedOptions, chosen: Resident | undefined): Certificate {
+    const v = versions();
+    return {
+      format: CERTIFICATE_FORMAT,
+      versions: { atoll: v.atoll, binaryen: v.binaryen },
+      features: ingested.flags,
+      input: inputSha,
+      output: sha256(output),
+      keepNames: settings.keepNames,
+      segments: chosen?.proof?.segments ?? [],
+    };
+  }
+
+  private async recheck(
+    base: Uint8Array,
+    candidate: Uint8Array,
+    certificate: unknown,
+    checking: JobChecking,
+    progress: (note: TaskProgress) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<VerifyReport> {
+    const started = performance.now();
+    const v = versions();
+    const check = await this.pool.checkCertificate(
+      { input: base, output: candidate, certificate, versions: { atoll: v.atoll, binaryen: v.binaryen }, ...checking.limits(progress) },
+      signal,
+    );
+    const functions: FunctionVerdict[] = check.functions.map((f) => ({
+      name: f.name,
+      verdict: { status: 'proved', method: methodOf(f.steps) },
+      steps: f.steps,
+      cached: false,
+      ms: 0,
+    }));
+    return {
+      functions,
+      totals: totals(functions),
+      module: check.accepted
+        ? { accepted: true, findings: [`certificate re-checked: ${check.steps} proved steps replayed from the input to this output, every module-level change checked at its step`], differences: 0 }
+        : { accepted: false, findings: [`certificate rejected: ${check.reason}`], differences: 0 },
+      unmatched: { base: [], candidate: [] },
+      timeMs: { total: Math.round(performance.now() - started), solver: Math.round(checking.solverMs()), cached: 0 },
+    };
   }
 }
 
-/** The genomes that produced the chosen module, when it is one the search produced (not a mosaic). */
-function genomeOf(search: ArchipelagoResult, chosen: { island: number; generation: number }): string[] {
-  const resident = search.residents
-    .flat()
-    .find((r) => r.island === chosen.island && r.generation === chosen.generation);
-  return resident ? resident.lineage.map(describeGenome) : [];
+interface JobChecking {
+  /** A checking task's limits and services; its progress notes go to `progress`. */
+  limits(progress: (note: TaskProgress) => void): { z3Version: string; concurrency: number; timeoutMs?: number; services: WorkerServices };
+  checks(mode: 'strict' | 'report', progress: (note: TaskProgress) => void): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
+  /** Time during which at least one z3 query of the job was outstanding. */
+  solverMs(): number;
+}
+
+/** report mode: the champion's lineage checked step by step. */
+interface ResidentChecked {
+  evaluations: Array<Omit<EvaluationProof, 'segment'>>;
+  /** The checked replay gave other bytes than the search (binaryen nondeterminism). */
+  differs: boolean;
+}
+
+function chosenAlternatives(names: readonly string[]): Alternative[] {
+  return names.map((name) => {
+    const found = ALTERNATIVES.find((a) => a.name === name);
+    if (!found) throw new AtollError(ErrorCodes.BadOption, `no alternative named ${name} (one of: ${ALTERNATIVES.map((a) => a.name).join(', ')})`);
+    return found;
+  });
+}
+
+/** A search where every island failed is the optimizer failing, said as such (with each island's reason). */
+async function noneFailed<T>(search: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await search;
+  } catch (error) {
+    if (signal?.aborted || error instanceof AtollError) throw error;
+    throw new AtollError(ErrorCodes.OptimizerFailed, `no island produced a module: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The union of the intervals during which queries were outstanding, so overlapping queries count once. */
+class SolverClock {
+  private outstanding = 0;
+  private since = 0;
+  private sum = 0;
+
+  async time<T>(query: Promise<T>): Promise<T> {
+    if (this.outstanding++ === 0) this.since = performance.now();
+    try {
+      return await query;
+    } finally {
+      if (--this.outstanding === 0) this.sum += performance.now() - this.since;
+    }
+  }
+
+  total(): number {
+    return this.sum + (this.outstanding > 0 ? performance.now() - this.since : 0);
+  }
+}
+
+/** The method a chain of steps is reported under: its strongest proof (identical and alpha steps are free). */
+function methodOf(steps: Array<{ method: string }>): Extract<Verdict, { status: 'proved' }>['method'] {
+  const order = ['induction', 'smt', 'local-change', 'alpha', 'identical'] as const;
+  return order.find((m) => steps.some((s) => s.method === m)) ?? 'identical';
 }
 
 /** The report's verification fields for the mode that ran. */
 function verificationFields(
   settings: ResolvedOptions,
-  chain: ProvedChain | undefined,
-  verification: VerifyReport | undefined,
-  search: ArchipelagoResult,
-  outputBytes: number,
-): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'verificationSteps' | 'proofTax'> {
+  proof: { evaluations: Array<Omit<EvaluationProof, 'segment'>> } | undefined,
+  passSteps: Map<string, PassStepTotals>,
+  checking: JobChecking | undefined,
+): Pick<OptimizeReport, 'verification' | 'verifiedStatus' | 'rejected' | 'proofTax' | 'passSteps' | 'unprovedSteps'> {
   if (settings.verify === 'off') return { verifiedStatus: 'unverified' };
-  if (settings.verify === 'report') {
-    if (!verification) return { verifiedStatus: 'unverified' };
-    return { verification, verifiedStatus: fullyProved(verification) ? 'proved' : 'partially-proved' };
+  const passes = [...passSteps.values()];
+  const evaluations = proof?.evaluations ?? [];
+  const chains = new Map<string, Array<{ pass: string; method: string; cached: boolean }>>();
+  for (const e of evaluations) {
+    for (const step of e.proved) chains.set(step.function, [...(chains.get(step.function) ?? []), { pass: step.pass, method: step.method, cached: step.cached }]);
   }
-  const provedInOutput = [...chain!.provenance.values()];
-  const rejected = [...chain!.rejected.values()].filter((f) => !chain!.provenance.has(f.name));
-  const last = chain!.steps.findLast((s) => s.outcome !== 'rejected');
-  const sum = (pick: (s: Step) => number) => chain!.steps.reduce((n, s) => n + pick(s), 0);
+  // A function's verdict is a cache answer when every step that needed a checker came from the proof cache.
+  const fromCache = (steps: Array<{ method: string; cached: boolean }>) => steps.every((s) => s.cached || s.method === 'identical' || s.method === 'alpha');
+  const unproved: StepRecord[] = evaluations.flatMap((e) => e.unproved);
+  const functions: FunctionVerdict[] = [...chains]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, steps]) => ({ name, verdict: { status: 'proved', method: methodOf(steps) }, steps: steps.map(({ pass, method }) => ({ pass, method })), cached: fromCache(steps), ms: 0 }));
+  // Each function whose changes did not all go through, once, with the first verdict that kept one out.
+  const rejected = new Map<string, FunctionVerdict>();
+  for (const step of unproved) {
+    if (rejected.has(step.function)) continue;
+    // A step that went back with another (its group, or a withdrawn pass) is about context, whatever its own verdict.
+    const verdict: Verdict = step.why ? { status: 'unknown', reason: 'context', detail: step.why } : step.verdict;
+    rejected.set(step.function, { name: step.function, verdict, pass: step.pass, cached: false, ms: 0 });
+  }
+  const solver = Math.round(checking?.solverMs() ?? 0);
+  const verification: VerifyReport = {
+    functions: settings.verify === 'strict' ? functions : [...functions.filter((f) => !rejected.has(f.name)), ...rejected.values()],
+    totals: totals(settings.verify === 'strict' ? functions : [...functions.filter((f) => !rejected.has(f.name)), ...rejected.values()]),
+    module: {
+      accepted: settings.verify === 'strict' || unproved.every((s) => !s.why?.startsWith('module-level')),
+      findings: [settings.verify === 'strict'
+        ? 'every kept step was proved against the module before its pass, module-level changes included (see passSteps)'
+        : `${unproved.length} step${unproved.length === 1 ? '' : 's'} kept without a proof (see unprovedSteps)`],
+      differences: 0,
+    },
+    unmatched: { base: [], candidate: [] },
+    timeMs: { total: solver, solver, cached: 0 },
+  };
+  if (settings.verify === 'report') {
+    return { verification, verifiedStatus: unproved.length === 0 ? 'proved' : 'partially-proved', passSteps: passes, unprovedSteps: unproved };
+  }
   return {
     verifiedStatus: 'proved',
-    verification: {
-      functions: provedInOutput,
-      totals: totals([...provedInOutput, ...rejected]),
-      module: last?.report.module ?? { accepted: true, findings: ['no change was accepted: the output is the input'], differences: 0 },
-      unmatched: last?.report.unmatched ?? { base: [], candidate: [] },
-      timeMs: {
-        total: sum((s) => s.ms),
-        solver: sum((s) => s.report.timeMs.solver),
-        cached: sum((s) => s.report.timeMs.cached),
-      },
-    },
-    rejected,
-    verificationSteps: chain!.steps.map((s) => ({
-      generation: s.generation,
-      island: s.island,
-      candidateBytes: s.candidateSize,
-      outcome: s.outcome,
-      taken: s.taken,
-      changed: changedFunctions(s.report).length,
-      proved: s.report.totals.proved,
-      ms: s.ms,
-    })),
-    proofTax: outputBytes - search.champion.score.size,
+    verification,
+    rejected: [...rejected.values()],
+    passSteps: passes,
+    unprovedSteps: unproved,
+    proofTax: unproved.reduce((sum, s) => sum + s.bytesLost, 0),
   };
 }

@@ -1,6 +1,6 @@
 import type { EvaluateResult } from '../workers/binaryen-tasks.js';
 import type { Genome } from './genome.js';
-import type { Resident } from './population.js';
+import { extendProof, type Resident, type ResidentProof } from './population.js';
 import { ALTERNATIVES, binaryenPreset, type Alternative, type PresetName } from './presets.js';
 
 /** One preset applied on top of its parent's module: a node of the tree the alternatives' presets form. */
@@ -28,9 +28,9 @@ export interface StartingPopulation {
  * one a refinement applied to the module before it. Alternatives that start alike share their steps (`-Oz ×2`
  * goes on from `-Oz`'s module), and alternative i belongs to island i mod islands.
  */
-export function alternativeSteps(islands: number): Step[] {
+export function alternativeSteps(islands: number, alternatives: readonly Alternative[] = ALTERNATIVES): Step[] {
   const steps = new Map<string, Step>();
-  ALTERNATIVES.forEach((alternative, index) => {
+  alternatives.forEach((alternative, index) => {
     let parent: Step | undefined;
     alternative.presets.forEach((preset, depth) => {
       const key = alternative.presets.slice(0, depth + 1).join(' ');
@@ -50,6 +50,13 @@ function presetStep(preset: PresetName, first: boolean): Genome {
   return first ? genome : { ...genome, kind: 'refine' };
 }
 
+/** A step's evaluation, the genomes from the input to its module, and (with checks) the proof of that chain. */
+interface Outcome {
+  result: EvaluateResult;
+  lineage: Genome[];
+  proof?: ResidentProof;
+}
+
 /**
  * Generation 0: evaluates every alternative's steps on the pool, each step as soon as its parent is done (the
  * pool runs as many at once as it has threads). Results are gathered in a fixed order after all are done, so
@@ -59,10 +66,11 @@ export async function evaluateAlternatives(
   islands: number,
   input: Uint8Array,
   evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
+  alternatives: readonly Alternative[] = ALTERNATIVES,
 ): Promise<StartingPopulation> {
-  const steps = alternativeSteps(islands);
-  const running = new Map<Step, Promise<{ result: EvaluateResult; lineage: Genome[] } | undefined>>();
-  const run = (step: Step): Promise<{ result: EvaluateResult; lineage: Genome[] } | undefined> => {
+  const steps = alternativeSteps(islands, alternatives);
+  const running = new Map<Step, Promise<Outcome | undefined>>();
+  const run = (step: Step): Promise<Outcome | undefined> => {
     let promise = running.get(step);
     if (!promise) {
       promise = (async () => {
@@ -70,7 +78,9 @@ export async function evaluateAlternatives(
         if (step.parent && (!parent || !parent.result.ok)) return undefined;
         const base = parent?.result.ok ? parent.result.named : input;
         const result = await evaluate(base, step.genome, step.island);
-        return { result, lineage: [...(parent?.lineage ?? []), step.genome] };
+        // With checks, a later preset's proof goes on from its parent's: the chain runs from the input.
+        const proof = result.ok && result.proof ? extendProof(parent?.proof, result.proof) : undefined;
+        return { result, lineage: [...(parent?.lineage ?? []), step.genome], ...(proof ? { proof } : {}) };
       })();
       running.set(step, promise);
     }
@@ -86,7 +96,7 @@ export async function evaluateAlternatives(
   steps.forEach((step, i) => {
     const outcome = outcomes[i];
     if (!outcome) return;
-    const { result, lineage } = outcome;
+    const { result, lineage, proof } = outcome;
     const tally = work[step.island]!;
     tally.evaluations++;
     tally.ms += result.ms;
@@ -103,12 +113,13 @@ export async function evaluateAlternatives(
       score: result.score,
       island: step.island,
       generation: 0,
+      ...(proof ? { proof } : {}),
     };
     byKey.set(step.key, resident);
     produced.push(resident);
   });
   return {
-    alternatives: ALTERNATIVES.map((alternative) => {
+    alternatives: alternatives.map((alternative) => {
       const key = alternative.presets.join(' ');
       return { alternative, resident: byKey.get(key), ms: msByKey.get(key) ?? 0 };
     }),

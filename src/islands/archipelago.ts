@@ -1,13 +1,13 @@
 import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topology } from '../protocol/report.js';
 import { Prng } from '../util/prng.js';
-import { describeGenome, type Genome, type LineageStep } from './genome.js';
+import { describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, better, fairReplace, type Resident } from './population.js';
-import type { BinaryenPool } from '../workers/binaryen-pool.js';
-import { ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
-import { evaluateAlternatives } from './alternatives.js';
+import { best, better, extendProof, fairReplace, type Resident, type ResidentProof } from './population.js';
+import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
+import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
+import { alternativeSteps, evaluateAlternatives } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { defaultPipelinePasses, REFINEMENT_SEEDS } from './presets.js';
+import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
@@ -31,20 +31,47 @@ export interface ArchipelagoConfig {
   capacity?: number;
   /** Test-only: the last island corrupts this function after its passes. */
   plantFault?: string | undefined;
+  /**
+   * Strict mode: each evaluation applies its genome pass by pass with every step checked (the alternatives
+   * and assemblies included), so every resident is a module proved equivalent to the input, with its proof,
+   * and the search scores proved modules. Called per evaluation for the services its checks use.
+   */
+  checks?: (evaluation: Evaluation) => NonNullable<EvaluateRequest['checks']>;
+  /** With checks: run `*-optimizing` passes as their parts (see splitNestedPipelines) instead of one step each. */
+  splitNestedPipelines?: boolean;
+  /** What generation 0 runs (default: every alternative of presets.ts); the champion is never larger than any of these. */
+  alternatives?: readonly Alternative[];
+  /**
+   * Unchecked search whose champion is checked afterwards (report mode): an assembly step keeps the modules
+   * its bodies may come from, so that the check can apply it again.
+   */
+  keepAssemblySources?: boolean;
+}
+
+/** One evaluation (a genome applied, or an assembly), for progress. */
+export interface Evaluation {
+  /** Unique within the search. */
+  id: string;
+  island: number;
+  generation: number;
 }
 
 export interface ArchipelagoHooks {
   signal?: AbortSignal | undefined;
   onGeneration?: (generation: number, of: number) => void;
-  /** Awaited after each generation with the best module found so far (strict mode verifies it). */
+  /** Awaited after each generation with the best module found so far. */
   afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
+  /** `count` more evaluations will run in `generation` (called before they start). */
+  onPlanned?: (generation: number, count: number) => void;
+  /** Every evaluation's result, as it arrives. */
+  onEvaluated?: (evaluation: Evaluation, result: EvaluateResult) => void;
 }
 
 export interface ArchipelagoResult {
   champion: Resident;
   /** binaryen's own -Oz of the input (an alternative of generation 0), or undefined if that evaluation failed. */
   baseline: { resident: Resident; ms: number } | undefined;
-  /** Every island's residents at the end, best first, for the verifier's mosaic. */
+  /** Every island's residents at the end, best first. */
   residents: Resident[][];
   history: GenerationRecord[];
   migrations: MigrationRecord[];
@@ -96,17 +123,26 @@ export async function runArchipelago(
   const bodies = new BodyPool(config.input);
   let baseline: ArchipelagoResult['baseline'];
   let completed = true;
-  const evaluate = (base: Uint8Array, genome: Genome, island: number) =>
-    pool.evaluate(
-      {
-        base,
-        flags: config.flags,
-        genome,
-        objective: config.objective,
-        ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
-      },
-      hooks.signal,
-    );
+  let evaluations = 0;
+  const evaluateIn =
+    (generation: number): Evaluate =>
+    async (base, genome, island, assembly) => {
+      const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation };
+      const result = await pool.evaluate(
+        {
+          base,
+          flags: config.flags,
+          genome: config.checks ? checkedGenome(genome, config.splitNestedPipelines ?? false) : genome,
+          objective: config.objective,
+          ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
+          ...(config.checks ? { checks: config.checks(evaluation) } : {}),
+          ...(assembly ? { assembly } : {}),
+        },
+        hooks.signal,
+      );
+      hooks.onEvaluated?.(evaluation, result);
+      return result;
+    };
 
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
@@ -116,8 +152,10 @@ export async function runArchipelago(
     }
     hooks.onGeneration?.(generation, config.generations);
     let tallies: Tally[];
+    const evaluate = evaluateIn(generation);
     if (generation === 0) {
-      const start = await evaluateAlternatives(config.islands, config.input, evaluate);
+      hooks.onPlanned?.(generation, alternativeSteps(config.islands, config.alternatives).length);
+      const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), config.alternatives);
       for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
       for (const resident of start.produced) bodies.offer(resident.named);
       for (const failure of start.failures) failures.push({ generation, ...failure });
@@ -125,7 +163,7 @@ export async function runArchipelago(
       if (oz?.resident) baseline = { resident: oz.resident, ms: oz.ms };
       tallies = start.work;
     } else {
-      tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures);
+      tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures, hooks);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
@@ -133,7 +171,7 @@ export async function runArchipelago(
     // With migration, the per-function winners travel every generation: the assembled champion goes to every
     // island. Multi-start islands stay apart; their winners are combined once, at the end.
     if (last || !config.multiStart) {
-      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, hooks.signal);
+      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluate, hooks);
       if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
     }
     const leader = best(islands.flatMap((island) => island.residents));
@@ -168,19 +206,24 @@ function settle(assembled: Resident, islands: Island[], capacity: number, log: M
   }
 }
 
+/** Applies a genome (or, with `assembly`, the assembly pseudo-pass and its cleanup) on the pool. */
+type Evaluate = (base: Uint8Array, genome: Genome, island: number, assembly?: EvaluateRequest['assembly']) => Promise<EvaluateResult>;
+
 /** One generation after the first: every island evaluates one child, in parallel on the pool. */
 async function evolve(
   islands: Island[],
   generation: number,
   config: ArchipelagoConfig,
-  evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
+  evaluate: Evaluate,
   capacity: number,
   bodies: BodyPool,
   failures: ArchipelagoResult['failures'],
+  hooks: ArchipelagoHooks,
 ): Promise<Tally[]> {
   const inputFunctions = [...functionBodySizes(config.input).keys()];
   const children = islands.map((island) => proposeChild(island, config, inputFunctions));
-  const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate)));
+  hooks.onPlanned?.(generation, children.reduce((n, child) => n + (child?.steps.length ?? 0), 0));
+  const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate, !!config.checks)));
   return islands.map((island, i) => {
     const child = children[i];
     const outcome = outcomes[i];
@@ -199,31 +242,45 @@ async function evolve(
       score: result.score,
       island: island.index,
       generation,
+      ...(outcome.proof ? { proof: outcome.proof } : {}),
     };
     fairReplace(island.residents, resident, capacity);
     return tally;
   });
 }
 
-/** Applies a child's genomes one after another; stops at the first that fails. */
+/**
+ * Applies a child's genomes one after another; stops at the first that fails. With checks, the module's proof
+ * is its prefix's proof extended by each step's; a step that comes back without one fails the child, so no
+ * resident of a checked search lacks a chain from the input.
+ */
 async function applyChild(
   child: Child | undefined,
   island: number,
-  evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
-): Promise<{ result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number } | undefined> {
+  evaluate: Evaluate,
+  checked: boolean,
+): Promise<{ result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number; proof?: ResidentProof } | undefined> {
   if (!child) return undefined;
   let base = child.base;
   let ms = 0;
+  let proof = child.proof;
   const produced: Uint8Array[] = [];
   let result: EvaluateResult | undefined;
   for (const genome of child.steps) {
     result = await evaluate(base, genome, island);
     ms += result.ms;
+    if (result.ok && checked) {
+      if (!result.proof || (child.prefix.length > 0 && !child.proof)) {
+        result = { ok: false, error: 'a checked evaluation came back without the proof of its chain', aborted: false, ms: result.ms };
+      } else {
+        proof = extendProof(proof, result.proof);
+      }
+    }
     if (!result.ok) break;
     produced.push(result.named);
     base = result.named;
   }
-  return { result: result!, produced, evaluations: produced.length + (result!.ok ? 0 : 1), ms };
+  return { result: result!, produced, evaluations: produced.length + (result!.ok ? 0 : 1), ms, ...(proof && result!.ok ? { proof } : {}) };
 }
 
 function record(history: GenerationRecord[], island: Island, generation: number, tally: Tally): void {
@@ -243,6 +300,19 @@ function record(history: GenerationRecord[], island: Island, generation: number,
  * The per-function choice: the champion with, per function, the smallest compatible body of the input or of
  * any module the islands produced, then the cleanup passes of workers/assemble.ts. Returned when it beats the
  * champion; not tried again while neither the champion nor the bodies on offer changed.
+ *
+ * With checks (strict mode) the assembly is one more step of the proof-carrying pipeline, on the champion's
+ * proved module: the `assemble` pseudo-pass writes the donors' bodies in, and each body it replaced is
+ * checked like any pass step — against the champion's body of that function, with the champion's module as
+ * the context of both sides (verify/pass-step.ts) — and goes back unless proved; the cleanup passes are
+ * checked steps too. That is the whole argument, and it asks nothing of the donors: a donor's body is only a
+ * candidate, so neither its own chain nor its module's globals, signatures or segments need to match
+ * (assemble.ts's compatibility rules only keep candidates out that could not be proved or would not
+ * validate). The chain of the assembled module is the champion's followed by this step, and its certificate
+ * segment carries the donors that gave a kept body, so `atoll verify --proof` rebuilds the same candidates and
+ * proves every kept one again. Checking against the champion rather than through the donors' own chains is
+ * what makes the step sound on its own: two bodies each proved equal to the input's under their own module's
+ * context (a global nothing reads there, a callee inlined there) need not be interchangeable in a third.
  */
 async function assembleChampion(
   pool: BinaryenPool,
@@ -251,29 +321,69 @@ async function assembleChampion(
   bodies: BodyPool,
   generation: number,
   failures: ArchipelagoResult['failures'],
-  signal: AbortSignal | undefined,
+  evaluate: Evaluate,
+  hooks: ArchipelagoHooks,
 ): Promise<Resident | undefined> {
   const champion = best(islands.flatMap((island) => island.residents));
   if (!champion || !bodies.changedSince(champion)) return undefined;
   const donors = bodies.donors().filter((named) => named !== champion.named);
   const knobs = lastGenome(champion).knobs;
-  const result = await pool.assemble({ input: config.input, base: champion.named, donors, flags: config.flags, knobs, objective: config.objective }, signal);
-  if (!result.ok) {
-    failures.push({ generation, island: champion.island, error: `assembly: ${result.error}` });
+  hooks.onPlanned?.(generation, 1);
+  const made = config.checks
+    ? await assembleChecked(champion, config, donors, knobs, evaluate)
+    : await assembleUnchecked(pool, champion, config, donors, knobs, hooks.signal);
+  if (!made.ok) {
+    failures.push({ generation, island: champion.island, error: `assembly: ${made.error}` });
     return undefined;
   }
   const assembled: Resident = {
-    lineage: [
-      ...champion.lineage,
-      { kind: 'assembly', bodies: result.taken.length, donors: new Set(result.taken.map((t) => t.donor)).size, cleanup: ASSEMBLY_CLEANUP },
-    ],
-    named: result.named,
-    stripped: result.stripped,
-    score: result.score,
+    lineage: [...champion.lineage, made.step],
+    named: made.named,
+    stripped: made.stripped,
+    score: made.score,
     island: champion.island,
     generation,
+    ...(made.proof ? { proof: made.proof } : {}),
   };
   return better(assembled, champion) ? assembled : undefined;
+}
+
+type Assembled =
+  | { ok: true; step: AssemblyStep; named: Uint8Array; stripped: Uint8Array; score: Resident['score']; proof?: ResidentProof }
+  | { ok: false; error: string };
+
+async function assembleUnchecked(
+  pool: BinaryenPool,
+  champion: Resident,
+  config: ArchipelagoConfig,
+  donors: Uint8Array[],
+  knobs: Genome['knobs'],
+  signal: AbortSignal | undefined,
+): Promise<Assembled> {
+  const result = await pool.assemble({ input: config.input, base: champion.named, donors, flags: config.flags, knobs, objective: config.objective }, signal);
+  if (!result.ok) return result;
+  const used = [...new Set(result.taken.map((t) => t.donor))].sort((a, b) => a - b);
+  const step: AssemblyStep = {
+    kind: 'assembly',
+    bodies: result.taken.length,
+    donors: used.length,
+    cleanup: ASSEMBLY_CLEANUP,
+    // Donor -1 is the input, which the check has anyway.
+    ...(config.keepAssemblySources ? { sources: used.filter((i) => i >= 0).map((i) => donors[i]!) } : {}),
+  };
+  return { ok: true, step, named: result.named, stripped: result.stripped, score: result.score };
+}
+
+async function assembleChecked(champion: Resident, config: ArchipelagoConfig, donors: Uint8Array[], knobs: Genome['knobs'], evaluate: Evaluate): Promise<Assembled> {
+  if (!champion.proof) return { ok: false, error: 'the champion has no proof to extend' };
+  const genome: Genome = { kind: 'refine', passes: [ASSEMBLE_PASS, ...ASSEMBLY_CLEANUP], knobs: { ...knobs, converge: 1 } };
+  const result = await evaluate(champion.named, genome, champion.island, { input: config.input, donors });
+  if (!result.ok) return { ok: false, error: result.error };
+  if (!result.proof) return { ok: false, error: 'the checked assembly came back without its proof' };
+  // A withdrawn assemble step leaves no count: nothing was taken.
+  const { bodies, donors: from } = result.assembled ?? { bodies: 0, donors: 0 };
+  const step: AssemblyStep = { kind: 'assembly', bodies, donors: from, cleanup: ASSEMBLY_CLEANUP };
+  return { ok: true, step, named: result.named, stripped: result.stripped, score: result.score, proof: extendProof(champion.proof, result.proof) };
 }
 
 /** The first genome of a lineage: the pipeline applied to the input. */
@@ -304,6 +414,8 @@ interface Child {
   base: Uint8Array;
   prefix: LineageStep[];
   steps: Genome[];
+  /** With checks: the proof of `base` (the prefix's chain). */
+  proof?: ResidentProof;
 }
 
 /**
@@ -338,7 +450,7 @@ function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions:
       : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...lastGenome(parent).knobs, converge: 1 } };
   // What the parent inlined is gone from its module: a refinement cannot keep it from inlining.
   const { genome } = mutate(start, config.passes, island.rng);
-  return { base: parent.named, prefix: parent.lineage, steps: [genome] };
+  return { base: parent.named, prefix: parent.lineage, steps: [genome], ...(parent.proof ? { proof: parent.proof } : {}) };
 }
 
 /** Binary tournament among the residents. */

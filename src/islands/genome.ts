@@ -47,6 +47,11 @@ export interface AssemblyStep {
   /** The modules they came from (the input counts as one). */
   donors: number;
   cleanup: readonly string[];
+  /**
+   * The donor modules (not the input) that gave a body, kept only when the search is unchecked and its
+   * champion is checked afterwards (report mode), which applies the assembly again as a checked step.
+   */
+  sources?: readonly Uint8Array[];
 }
 
 /** How a module came to be: genomes applied in order, starting from the input, and assemblies. */

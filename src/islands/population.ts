@@ -1,5 +1,6 @@
 import type { LineageStep } from './genome.js';
-import type { Score } from '../workers/binaryen-tasks.js';
+import type { EvaluationProof, Score } from '../workers/binaryen-tasks.js';
+import type { ProofSegment } from '../verify/certificate.js';
 
 /** A module some island produced, with how it was produced. */
 export interface Resident {
@@ -11,6 +12,20 @@ export interface Resident {
   /** Where and when it was first produced. */
   island: number;
   generation: number;
+  /** With checks (strict mode): how it was proved from the input, one segment per step of the lineage. */
+  proof?: ResidentProof;
+}
+
+export interface ResidentProof {
+  segments: ProofSegment[];
+  /** Each lineage genome's evaluation: its step totals, unproved steps and proved steps. */
+  evaluations: Array<Omit<EvaluationProof, 'segment'>>;
+}
+
+/** A module's proof continues the proof of the module it was made from: the chain runs from the input through both. */
+export function extendProof(parent: ResidentProof | undefined, proof: EvaluationProof): ResidentProof {
+  const { segment, ...evaluation } = proof;
+  return { segments: [...(parent?.segments ?? []), segment], evaluations: [...(parent?.evaluations ?? []), evaluation] };
 }
 
 /** Lower objective value wins; ties go to the smaller module, then to the earlier island and generation. */

@@ -1,5 +1,6 @@
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { DEFAULT_KNOBS, type Genome, type Knobs } from './genome.js';
+import { ON_TOUCHED } from '../workers/binaryen-tasks.js';
 
 /**
  * binaryen's default pipeline (`PassRunner::addDefaultOptimizationPasses` in src/passes/pass.cpp) written
@@ -10,11 +11,7 @@ import { DEFAULT_KNOBS, type Genome, type Knobs } from './genome.js';
 export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number): string[] {
   const o = optimizeLevel;
   const s = shrinkLevel;
-  const passes: string[] = [];
-  const add = (condition: boolean, ...names: string[]) => {
-    if (condition) passes.push(...names);
-  };
-  const precompute = o >= 3 || s >= 2 ? 'precompute-propagate' : 'precompute';
+  const { passes, add } = passList();
 
   // Global pre-passes.
   add(true, 'duplicate-function-elimination');
@@ -22,7 +19,32 @@ export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number
   add(true, 'memory-packing');
   add(o >= 2, 'once-reduction');
 
-  // The per-function list.
+  passes.push(...defaultFunctionPasses(o, s));
+
+  // Global post-passes.
+  add(o >= 2 || s >= 1, 'dae-optimizing');
+  add(o >= 2 || s >= 2, 'inlining-optimizing');
+  add(true, 'duplicate-function-elimination', 'duplicate-import-elimination');
+  add(s >= 2, 'merge-similar-functions');
+  add(true, o >= 2 || s >= 2 ? 'simplify-globals-optimizing' : 'simplify-globals');
+  add(true, 'remove-unused-module-elements');
+  add(o >= 2, 'reorder-globals');
+  add(true, 'directize');
+  return passes;
+}
+
+/** A pass list built under binaryen's conditions: `add(condition, …names)`. */
+function passList(): { passes: string[]; add(condition: boolean, ...names: string[]): void } {
+  const passes: string[] = [];
+  return { passes, add: (condition, ...names) => void (condition && passes.push(...names)) };
+}
+
+/** The per-function part of the default pipeline (`addDefaultFunctionOptimizationPasses`). */
+export function defaultFunctionPasses(optimizeLevel: number, shrinkLevel: number): string[] {
+  const o = optimizeLevel;
+  const s = shrinkLevel;
+  const { passes, add } = passList();
+  const precompute = o >= 3 || s >= 2 ? 'precompute-propagate' : 'precompute';
   add(o >= 3 || s >= 1, 'ssa-nomerge');
   add(o >= 4, 'flatten', 'simplify-locals-notee-nostructure', 'local-cse');
   add(true, 'dce', 'remove-unused-names', 'remove-unused-brs', 'remove-unused-names', 'optimize-instructions');
@@ -39,17 +61,34 @@ export function defaultPipelinePasses(optimizeLevel: number, shrinkLevel: number
   add(true, 'optimize-instructions');
   add(o >= 2 || s >= 1, 'rse');
   add(true, 'vacuum');
-
-  // Global post-passes.
-  add(o >= 2 || s >= 1, 'dae-optimizing');
-  add(o >= 2 || s >= 2, 'inlining-optimizing');
-  add(true, 'duplicate-function-elimination', 'duplicate-import-elimination');
-  add(s >= 2, 'merge-similar-functions');
-  add(true, o >= 2 || s >= 2 ? 'simplify-globals-optimizing' : 'simplify-globals');
-  add(true, 'remove-unused-module-elements');
-  add(o >= 2, 'reorder-globals');
-  add(true, 'directize');
   return passes;
+}
+
+/**
+ * Module passes that re-run the function pipeline on the functions they changed (binaryen's
+ * `optimizeAfterInlining`: precompute-propagate, then the per-function list), and the pass they start with.
+ */
+export const NESTED_PIPELINES: Readonly<Record<string, string>> = {
+  'inlining-optimizing': 'inlining',
+  'dae-optimizing': 'dae',
+  'simplify-globals-optimizing': 'simplify-globals',
+};
+
+/** A genome as it is applied with every step checked: explicit passes, nested pipelines whole or as their parts. */
+export function checkedGenome(genome: Genome, splitNested: boolean): Genome {
+  const explicit = expandDefaultPipeline(genome);
+  return splitNested ? splitNestedPipelines(explicit) : explicit;
+}
+
+/**
+ * A nested pipeline written as its parts: the module pass, then each pass of the function pipeline it
+ * re-runs, applied only to the functions the module pass changed, so each is a step of its own.
+ */
+export function splitNestedPipelines(genome: Genome): Genome {
+  const { optimizeLevel, shrinkLevel } = genome.knobs;
+  const after = ['precompute-propagate', ...defaultFunctionPasses(optimizeLevel, shrinkLevel)].map((pass) => `${pass}${ON_TOUCHED}`);
+  const passes = genome.passes.flatMap((pass) => (NESTED_PIPELINES[pass] ? [NESTED_PIPELINES[pass]!, ...after] : [pass]));
+  return { ...genome, passes, knobs: { ...genome.knobs } };
 }
 
 export const PRESET_LEVELS = {
@@ -66,6 +105,17 @@ export type PresetName = keyof typeof PRESET_LEVELS;
 function levels(preset: PresetName): Knobs {
   const [optimizeLevel, shrinkLevel] = PRESET_LEVELS[preset];
   return { ...DEFAULT_KNOBS, optimizeLevel, shrinkLevel };
+}
+
+/**
+ * The genome as the passes it runs: each `default-pipeline` pseudo-pass written out as binaryen's default
+ * pipeline at the genome's levels (byte for byte what `optimize()` runs; test/integration/presets.test.ts).
+ * Applying a genome with every step checked needs this: `optimize()` is one opaque step.
+ */
+export function expandDefaultPipeline(genome: Genome): Genome {
+  const { optimizeLevel, shrinkLevel } = genome.knobs;
+  const passes = genome.passes.flatMap((pass) => (pass === DEFAULT_PIPELINE ? defaultPipelinePasses(optimizeLevel, shrinkLevel) : [pass]));
+  return { ...genome, passes, knobs: { ...genome.knobs } };
 }
 
 /**

@@ -18,6 +18,11 @@ export interface OptimizeParams extends WorkDoneProgressParams {
   /** Create the output's missing folders; default false (a missing folder is an OutputFailed error before the job). */
   createDirectories?: boolean;
   options?: OptimizeOptions;
+  /**
+   * Absolute path the daemon writes the output's certificate to (JSON, atomically): the chain of proved steps
+   * from the input to the output, which `atoll/verify` with `proofPath` re-checks. Strict mode only.
+   */
+  proofPath?: string;
 }
 
 export interface OptimizeResult {
@@ -26,6 +31,8 @@ export interface OptimizeResult {
   outputPath?: string;
   /** The output module, base64, when the request named no output path. */
   outputBase64?: string;
+  /** Set when the request named a proof path and the certificate was written there. */
+  proofPath?: string;
 }
 
 export namespace OptimizeRequest {

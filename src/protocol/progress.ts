@@ -12,10 +12,9 @@ export type ProgressPhase = (typeof ProgressPhases)[number];
  * The contract for whoever emits events (src/engine):
  * - `percentage` is required: 0..100 over the **whole job**, never lower than the previous event's. A job
  *   of N generations is N + 1 slots (generation 0 runs the alternatives: -Oz, -Oz ×2, -O3 -Oz, …)
- *   between ingest and emit; in strict mode each slot is its search and then its verification, and a
- *   verification event places `done / total` inside its slot. When a step starts a second pass (the strict
- *   mosaic is verified after the candidate), the second pass moves on from where the first one left the bar,
- *   it never starts the bar over. 100 is sent once, when the job is done. (The daemon also clamps what it
+ *   between ingest and emit; a slot is shared by the evaluations its generation runs (in strict mode each
+ *   moves as its passes and their step checks finish), so the bar moves inside a generation too. When a
+ *   step's item counts start over (each pass checks its own steps), the bar never starts over. 100 is sent once, when the job is done. (The daemon also clamps what it
  *   forwards so that it never decreases, but an emitter must not rely on that.)
  * - `generation` / `generations`: set on every event that belongs to a generation (search and its
  *   verification): generation k of N, where N is the number of generations after generation 0 as the
@@ -24,7 +23,7 @@ export type ProgressPhase = (typeof ProgressPhases)[number];
  *   They count within one pass of one step; a new pass starts at 0 again, which is why they never feed
  *   `percentage` directly.
  * - `detail`: a few words on what the step is doing that the structured fields do not say ("answered from
- *   the result cache", "checking the mosaic"). No counts or percentages in it: clients show those.
+ *   the result cache", "checking the champion's steps"). No counts or percentages in it: clients show those.
  * - Events are cheap but not free: emit at most one per work item, and expect the daemon to forward all of
  *   them (clients throttle what they print).
  */

@@ -29,7 +29,10 @@ export type UnknownReason =
   | 'unmatched'
   | 'signature-changed'
   | 'solver-error'
-  /** Proved within the candidate, but it depends on changes elsewhere that were not accepted (strict mosaic). */
+  /**
+   * Not decided on its own: it depends on other changes or steps (e.g. not among a certificate's steps, so
+   * not checked).
+   */
   | 'context'
   /** Its check ran out of the memory a worker may use (the worker was ended and replaced; the rest went on). */
   | 'out-of-memory';
@@ -72,6 +75,10 @@ export interface FunctionVerdict {
   ms: number;
   /** optimize only: the island and generation whose variant of the function this verdict is about. */
   variant?: { island: number; generation: number };
+  /** optimize: the pass whose step this verdict is about (a step that went back, or was kept unproved). */
+  pass?: string;
+  /** optimize and certificate checks: the proved steps that took the function from input to output, in order. */
+  steps?: Array<{ pass: string; method: string }>;
 }
 
 export interface VerifyTotals {
@@ -105,6 +112,45 @@ export interface VerifyReport {
   /** Functions of either side that could not be paired with one of the other. */
   unmatched: { base: string[]; candidate: string[] };
   timeMs: { total: number; solver: number; cached: number };
+}
+
+/**
+ * How one binaryen pass fared as (function, pass) steps, summed over every run of it in a job: each function
+ * whose body or signature a run changed is one step, proved and kept or reverted to its body before the pass.
+ */
+export interface PassStepTotals {
+  pass: string;
+  /** Runs of the pass with its steps checked. */
+  runs: number;
+  steps: number;
+  proved: number;
+  /** Proved steps whose verdict came from the proof cache. */
+  cached: number;
+  /** Steps kept without a proof (report mode only). */
+  keptUnproved: number;
+  reverted: number;
+  /**
+   * Why reverted steps went back: `refuted`, an unknown verdict's reason (`timeout`, `loop`, …), `dragged`
+   * (its own step was proved, but it went back with a function it depends on), or `module-level` (the whole
+   * step went back because a module-level change of the pass could not be accepted).
+   */
+  revertedBy: Record<string, number>;
+  /** Code bytes the reverted steps would have saved: pre-pass body size minus post-pass size, where smaller. */
+  bytesLost: number;
+  /** Runs whose whole step went back for a module-level reason. */
+  wholeReverts: number;
+}
+
+/** One (function, pass) step that did not go through as a proved change. */
+export interface StepRecord {
+  function: string;
+  pass: string;
+  /** Position of the pass in the run that applied it (0-based, rounds counted). */
+  index: number;
+  verdict: Verdict;
+  /** Why it went back when its own verdict was not the reason (see PassStepTotals.revertedBy). */
+  why?: string;
+  bytesLost: number;
 }
 
 export interface GenerationRecord {
@@ -155,30 +201,26 @@ export interface OptimizeReport {
   /** Islands dropped for a generation because their worker failed, with the reason. */
   failures: Array<{ generation: number; island: number; error: string }>;
   /**
-   * Present unless verification is off. In strict mode its `functions` are the functions whose body in the
-   * output differs from the input, each with the step that proved it; in report mode, the champion
-   * against the input.
+   * Present unless verification is off. In strict mode its `functions` are the functions the output's chain
+   * of proved steps changed, each with those steps; in report mode also those with an unproved step kept.
    */
   verification?: VerifyReport;
-  /** strict mode: changes the search made that are not in the output, with the verdict that kept them out. */
-  rejected?: FunctionVerdict[];
-  /** strict mode: every verification attempt, in order (a candidate that would have become champion). */
-  verificationSteps?: Array<{
-    generation: number;
-    island: number;
-    candidateBytes: number;
-    outcome: 'whole' | 'mosaic' | 'rejected';
-    /** Functions the mosaic took from the candidate. */
-    taken: number;
-    changed: number;
-    proved: number;
-    ms: number;
-  }>;
   /**
-   * strict mode: bytes given up because changes could not be proved — the output's size minus the size of
-   * the best module the search found (what `report` mode would have written).
+   * strict mode: functions with a change the champion's pipeline made that is not in the output, once each,
+   * with the verdict of the first step that went back (and that step's pass).
+   */
+  rejected?: FunctionVerdict[];
+
+  /**
+   * strict mode: code bytes given up because changes could not be proved: what the champion's reverted steps
+   * would have saved, each measured at its step (a reverted step can also keep later passes from saving more,
+   * which this does not count).
    */
   proofTax?: number;
+  /** strict and report mode: per pass, its (function, pass) steps summed over every checked run of the job. */
+  passSteps?: PassStepTotals[];
+  /** The champion's steps that did not go through as proved changes: reverted (strict) or kept unproved (report). */
+  unprovedSteps?: StepRecord[];
   /** What the output is: `unverified` when verification is off — never called verified. */
   verifiedStatus: 'unverified' | 'proved' | 'partially-proved';
   timeMs: { total: number; ingest: number; optimize: number; verify: number; emit: number };

@@ -15,6 +15,12 @@ export interface VerifyParams extends WorkDoneProgressParams {
   /** Solver timeout per function, in milliseconds. */
   timeoutMs?: number;
   features?: string[];
+  /**
+   * Absolute path of a certificate written by `atoll/optimize` (`proofPath`): the pair is then checked by
+   * re-checking that certificate, which is not trusted. Without it, a certificate the daemon wrote for this
+   * exact pair is re-checked when it has one, and the pair is otherwise checked function by function.
+   */
+  proofPath?: string;
 }
 
 export namespace VerifyRequest {

@@ -30,7 +30,7 @@ export function sameImage(a: Map<number, number>, b: Map<number, number>): strin
  * Slot → function. A slot placed relative to a global (`__table_base`) is named by that global and the
  * distance from it: the same name on both sides is the same slot whatever the global's value.
  */
-function tableSlots(m: IrModule): Map<string, string> | string {
+export function tableSlots(m: IrModule): Map<string, string> | string {
   const slots = new Map<string, string>();
   for (const e of m.elements) {
     if (e.offset === undefined) return `element segment ${e.name} has an offset this check cannot read`;
@@ -45,7 +45,7 @@ function tableSlots(m: IrModule): Map<string, string> | string {
  * segment that does not fit (instantiation traps then). Calls through it are inside functions, which are
  * verified one by one: a candidate without a table has no call_indirect left to compare.
  */
-function unusedTable(m: IrModule, table: IrModule['tables'][number]): string | undefined {
+export function unusedTable(m: IrModule, table: IrModule['tables'][number]): string | undefined {
   if (table.imported) return `table ${table.name} is imported`;
   if (m.exports.some((e) => e.kind === 'table' && e.value === table.name)) return `table ${table.name} is exported`;
   const misfit = m.elements.find((e) => e.table === table.name && (e.offset === undefined || e.offsetGlobal !== undefined || e.offset + e.functions.length > table.initial));
@@ -53,7 +53,7 @@ function unusedTable(m: IrModule, table: IrModule['tables'][number]): string | u
 }
 
 /** The placement of segments, in order: where a global decides it, overlaps depend on order too. */
-const elementLayout = (m: IrModule) => m.elements.map((e) => [e.table, e.offsetGlobal ?? null, e.offset ?? null, e.functions.length]);
+export const elementLayout = (m: IrModule) => m.elements.map((e) => [e.table, e.offsetGlobal ?? null, e.offset ?? null, e.functions.length]);
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

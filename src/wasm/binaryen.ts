@@ -34,7 +34,7 @@ export function withModule<T>(bytes: Uint8Array, features: number, use: (module:
  * hundreds of bytes larger than wasm-opt's on large modules). `names` keeps the name section, which the
  * verifier needs to match functions between a base and a candidate. `optimizeStackIR: false` writes every
  * function as it stands: stack IR optimization rewrites all functions at emit, also those meant to stay as
- * they were (a mosaic's bodies from the base).
+ * they were (bodies whose rewrite by the writer is not proved).
  */
 export function emitModule(module: binaryen.Module, names: boolean, optimizeStackIR = true): Uint8Array {
   binaryen.setGenerateStackIR(optimizeStackIR);

@@ -12,6 +12,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** Each defined function's body in the module's code section (in order), without its size prefix. */
+export function functionBodies(bytes: Uint8Array): Uint8Array[] {
+  const code = readSections(bytes).find((s) => s.id === CODE_SECTION);
+  return code ? codeEntries(code.payload) : [];
+}
+
 /** Each function body of a code section, without its size prefix. */
 function codeEntries(payload: Uint8Array): Uint8Array[] {
   const reader = new ByteReader(payload);

@@ -89,7 +89,7 @@ function replaceNames(bytes: Uint8Array, sections: Section[], replaced: Map<numb
 
 /**
  * The size in bytes of each defined function's body in the code section, by the name the name section gives
- * it (functions without a name are left out). What "smaller" means when the mosaic picks bodies.
+ * it (functions without a name are left out): what a step that did not go through would have saved.
  */
 export function functionBodySizes(bytes: Uint8Array): Map<string, number> {
   const sections = readSections(bytes);

@@ -3,7 +3,7 @@ import { emitModule, readModule } from '../wasm/binaryen.js';
 import type { Objective } from '../wasm/metrics.js';
 import { functionBodySizes } from '../wasm/names.js';
 import { walkExpressions } from '../wasm/walk.js';
-import { ASSEMBLY_CLEANUP, type AssembleResult, type AssembleTask, type Score } from './binaryen-tasks.js';
+import { ASSEMBLY_CLEANUP, type AssembleResult, type AssembleTask, type AssemblySources, type Score } from './binaryen-tasks.js';
 
 type Binaryen = typeof binaryenNs;
 type ExpressionRef = number;
@@ -204,6 +204,26 @@ function replaceBodies(binaryen: Binaryen, module: binaryenNs.Module, from: Map<
 }
 
 /**
+ * The checked pipeline's assemble step (ASSEMBLE_PASS): `module` (whose emitted bytes are `bytes`) with, per
+ * function, the smallest compatible body of the input or a donor. Donor indices of the plan count the input
+ * as 0. Whether each replaced body stays is the pipeline's check, not this function's.
+ */
+export function assembleOnto(binaryen: Binaryen, module: binaryenNs.Module, bytes: Uint8Array, sources: AssemblySources, flags: number): AssemblyPlan {
+  const modules: binaryenNs.Module[] = [];
+  const open = (named: Uint8Array) => {
+    const opened = readModule(named, flags);
+    modules.push(opened);
+    return contextOf(binaryen, opened, named);
+  };
+  try {
+    const input = open(sources.input);
+    return assembleModule(binaryen, contextOf(binaryen, module, bytes), [input, ...sources.donors.map(open)], input);
+  } finally {
+    for (const opened of modules) opened.dispose();
+  }
+}
+
+/**
  * The assemble task: the base with, per function, the smallest compatible body of any donor (the input is
  * one of them), then ASSEMBLY_CLEANUP; validated by binaryen and by V8. The search keeps it only when it
  * beats the base.
@@ -213,31 +233,23 @@ export function assemble(
   task: AssembleTask,
   score: (module: binaryenNs.Module, size: number, objective: Objective) => Score,
 ): AssembleResult {
-  const modules: binaryenNs.Module[] = [];
-  const open = (bytes: Uint8Array) => {
-    const module = readModule(bytes, task.flags);
-    modules.push(module);
-    return contextOf(binaryen, module, bytes);
-  };
+  const module = readModule(task.base, task.flags);
   try {
-    const base = open(task.base);
-    const input = open(task.input);
-    const donors = [input, ...task.donors.map(open)];
-    const plan = assembleModule(binaryen, base, donors, input);
-    base.module.runPasses(ASSEMBLY_CLEANUP);
-    if (!base.module.validate()) return { ok: false, error: 'the assembled module does not validate in binaryen', skipped: plan.skipped };
-    const stripped = emitModule(base.module, false);
+    const plan = assembleOnto(binaryen, module, task.base, { input: task.input, donors: task.donors }, task.flags);
+    module.runPasses(ASSEMBLY_CLEANUP);
+    if (!module.validate()) return { ok: false, error: 'the assembled module does not validate in binaryen', skipped: plan.skipped };
+    const stripped = emitModule(module, false);
     if (!WebAssembly.validate(stripped)) return { ok: false, error: 'the assembled module does not validate in V8', skipped: plan.skipped };
     return {
       ok: true,
-      named: emitModule(base.module, true),
+      named: emitModule(module, true),
       stripped,
-      score: score(base.module, stripped.length, task.objective),
+      score: score(module, stripped.length, task.objective),
       // Donor 0 is the input; the task's donors follow.
       taken: plan.taken.map((t) => ({ ...t, donor: t.donor - 1 })),
       skipped: plan.skipped,
     };
   } finally {
-    for (const module of modules) module.dispose();
+    module.dispose();
   }
 }

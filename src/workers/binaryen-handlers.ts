@@ -3,15 +3,16 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule, withModule } from '../wasm/binaryen.js';
 import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
-import { codeMetrics, type Objective } from '../wasm/metrics.js';
-import { spliceFunctionBodies } from '../wasm/code-section.js';
-import { functionBodySizes, nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
+import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
 import { assemble } from './assemble.js';
-import { buildMosaic } from './mosaic.js';
-import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type MosaicResult, type MosaicTask, type Score } from './binaryen-tasks.js';
+import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type CheckingTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
+import { score, setKnobs } from './knobs.js';
+import { runProvedPipeline, type PipelineEnv } from './pipeline/proved-pipeline.js';
+import { checkCertificate } from './pipeline/certificate-check.js';
+import { checkServicesOver, workerServicesOver } from './services.js';
 import { verifyModulesTask } from './verify-modules.js';
 
 let poisoned = false;
@@ -28,9 +29,7 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
       case 'ingest':
         return ingest(task);
       case 'evaluate':
-        return evaluate(task, recentOutput);
-      case 'mosaic':
-        return mosaic(task);
+        return task.checks ? evaluateProved(task) : evaluate(task, recentOutput);
       case 'assemble':
         setKnobs(task.knobs);
         return assemble(binaryen, task, score);
@@ -41,6 +40,8 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
           if (isBinaryenAbort(error)) poisonAndExit();
           throw error;
         });
+      case 'check-certificate':
+        return withServicesOf(task, (env) => checkCertificate(task.input, task.output, task.certificate, task.versions, env));
     }
   } catch (error) {
     if (isBinaryenAbort(error)) poisonAndExit();
@@ -159,37 +160,55 @@ function evaluate(task: EvaluateTask, recentOutput: () => string): EvaluateResul
   }
 }
 
-function mosaic(task: MosaicTask): MosaicResult {
-  const base = readModule(task.base, task.flags);
-  const donor = readModule(task.donor, task.flags);
+/** Runs `work` with the checking environment behind the task's port, and closes the port after. */
+async function withServicesOf<T>(task: CheckingTask, work: (env: PipelineEnv) => Promise<T>): Promise<T> {
+  const services = workerServicesOver(task.port);
   try {
-    let proved = task.proved;
-    if (task.onlySmaller) {
-      const [baseSizes, donorSizes] = [functionBodySizes(task.base), functionBodySizes(task.donor)];
-      proved = proved.filter((name) => (donorSizes.get(name) ?? Infinity) < (baseSizes.get(name) ?? 0));
-    }
-    const plan = buildMosaic(binaryen, base, donor, proved);
-    if (!base.validate()) return { ok: false, error: 'the mosaic does not validate' };
-    const taken = new Set(plan.taken);
-    const defined = Array.from({ length: base.getNumFunctions() }, (_, i) => binaryen.getFunctionInfo(base.getFunctionByIndex(i)))
-      .filter((f) => !f.module)
-      .map((f) => f.name);
-    const stripped = emitMosaic(base, false, (i) => taken.has(defined[i]!));
-    return { ok: true, named: emitMosaic(base, true, (i) => taken.has(defined[i]!)), stripped, score: score(base, stripped.length, task.objective), ...plan };
+    return await work({
+      services: checkServicesOver(services, task.z3Version),
+      check: { featureFlags: 0, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}) },
+      concurrency: task.concurrency,
+      progress: (note) => services.progress?.(note),
+    });
   } finally {
-    base.dispose();
-    donor.dispose();
+    services.close();
   }
 }
 
 /**
- * A mosaic's bytes: the bodies it took from the donor written with stack IR optimized (as the donor had
- * them), every other body written as it stands. Stack IR optimization at emit rewrites every function, and
- * a rewrite of a body the mosaic meant to keep is a change nothing has proved (nor may prove in time).
+ * A genome applied pass by pass with every step checked (src/workers/pipeline/): the module never leaves this
+ * thread's binaryen heap until the end, and z3 and the proof cache are asked over the task's service port.
  */
-function emitMosaic(module: binaryenNs.Module, names: boolean, takenAt: (definedIndex: number) => boolean): Uint8Array {
-  const plain = emitModule(module, names, false);
-  return spliceFunctionBodies(plain, emitModule(module, names, true), takenAt) ?? plain;
+async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
+  const started = performance.now();
+  const checks = task.checks!;
+  try {
+    if (task.genome.passes.includes(DEFAULT_PIPELINE)) {
+      throw new Error(`${DEFAULT_PIPELINE} is one opaque step; a genome applied with checks must list its passes`);
+    }
+    const { converge, ...knobs } = task.genome.knobs;
+    const result = await withServicesOf(checks, (env) =>
+      runProvedPipeline(
+        {
+          base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault,
+          ...(task.assembly ? { assembly: task.assembly } : {}),
+        },
+        { ...env, check: { ...env.check, featureFlags: task.flags } },
+      ),
+    );
+    const stripped = withoutNameSection(result.named);
+    const scored = task.objective === 'size'
+      ? { size: stripped.length, value: stripped.length }
+      : withModule(result.named, task.flags, (module) => score(module, stripped.length, task.objective));
+    const { named, rounds: _rounds, assembled, ...proof } = result;
+    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof, ...(assembled ? { assembled } : {}) };
+  } catch (error) {
+    if (isBinaryenAbort(error)) {
+      poisonAndExit();
+      return { ok: false, error: `binaryen aborted: ${describeBinaryenError(error)}`, aborted: true, ms: performance.now() - started };
+    }
+    return { ok: false, error: describeBinaryenError(error), aborted: false, ms: performance.now() - started };
+  }
 }
 
 /** Runs the genome's passes once and returns the emitted bytes without names (for the converge test). */
@@ -211,35 +230,3 @@ function applyGenome(module: binaryenNs.Module, genome: Genome): Uint8Array {
   return emitModule(module, false);
 }
 
-function score(module: binaryenNs.Module, size: number, objective: Objective): Score {
-  if (objective === 'size') return { size, value: size };
-  const metrics = codeMetrics(binaryen, module);
-  return { size, ...metrics, value: objective === 'instructions' ? metrics.instructions : metrics.cycles };
-}
-
-/**
- * Every option is global to the binaryen instance of this thread, so every task sets all of them; the
- * assumption-granting ones (trap-never-happen, low memory, fast math, closed world) are forced off. With a
- * module, the functions the knobs keep from inlining are marked in it (binaryen's no-inline pass; the mark
- * lives on the function in memory, so it holds for every pass of this task and none of the next).
- */
-function setKnobs(knobs: Partial<Genome['knobs']>, module?: binaryenNs.Module): void {
-  binaryen.setOptimizeLevel(knobs.optimizeLevel ?? 2);
-  binaryen.setShrinkLevel(knobs.shrinkLevel ?? 2);
-  binaryen.setAlwaysInlineMaxSize(knobs.alwaysInlineMaxSize ?? 2);
-  binaryen.setFlexibleInlineMaxSize(knobs.flexibleInlineMaxSize ?? 20);
-  binaryen.setOneCallerInlineMaxSize(knobs.oneCallerInlineMaxSize ?? -1);
-  binaryen.setAllowInliningFunctionsWithLoops(knobs.inlineFunctionsWithLoops ?? false);
-  binaryen.setTrapsNeverHappen(false);
-  binaryen.setLowMemoryUnused(false);
-  binaryen.setZeroFilledMemory(false);
-  binaryen.setFastMath(false);
-  binaryen.setClosedWorld(false);
-  binaryen.clearPassArguments();
-  binaryen.clearPassesToSkip();
-  for (const name of module ? (knobs.noInline ?? []) : []) {
-    binaryen.setPassArgument('no-inline', name);
-    module!.runPasses(['no-inline']);
-  }
-  binaryen.clearPassArguments();
-}

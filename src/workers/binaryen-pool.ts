@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FunctionVerdict, Verdict, VerifyReport } from '../protocol/report.js';
 import { unwrapWorkerResult } from '../util/worker-errors.js';
 import { workerPath } from '../util/worker-path.js';
 import type { IrModule } from '../wasm/ir.js';
+import { serveWorkerServices, type WorkerServices } from './services.js';
 import {
   POISONED,
   POISONED_EXIT_CODE,
@@ -14,16 +16,23 @@ import {
   type EvaluateTask,
   type IngestResult,
   type IngestTask,
-  type MosaicResult,
-  type MosaicTask,
+  type StepChecks,
   type VerifyModulesTask,
+  type CheckCertificateTask,
+  type CertificateCheck,
 } from './binaryen-tasks.js';
-import { serveWorkerServices, type WorkerServices } from './services.js';
+
+/** A checking task as callers ask for it: the services it uses instead of the port they travel through. */
+export type WithServices<T extends { kind: string; port: MessagePort }> = Omit<T, 'kind' | 'port'> & { services: WorkerServices };
 
 /** `atoll verify` of a pair as callers ask for it: the services its checks use instead of the port. */
-export type VerifyRequest = Omit<VerifyModulesTask, 'kind' | 'port' | 'settled'> & {
-  services: WorkerServices;
+export type VerifyRequest = Omit<WithServices<VerifyModulesTask>, 'settled'> & {
   onProgress?: (done: number, total: number) => void;
+};
+
+/** An evaluation as callers ask for it: with checks, the services its steps use instead of a port. */
+export type EvaluateRequest = Omit<EvaluateTask, 'kind' | 'checks'> & {
+  checks?: Omit<StepChecks, 'port'> & { services: WorkerServices };
 };
 
 export interface BinaryenPoolOptions {
@@ -31,7 +40,14 @@ export interface BinaryenPoolOptions {
   threads?: number;
   /** Heap limit per worker in MB (piscina resourceLimits); a worker over it is ended and replaced. */
   maxHeapMb?: number;
+  /**
+   * A task with a service port that says nothing for this long while nothing it asked for is pending is
+   * ended (its thread is replaced): the time bound on a pass or a counterexample replay that never returns.
+   */
+  silenceLimitMs?: number;
 }
+
+export const DEFAULT_SILENCE_LIMIT_MS = 120_000;
 
 /**
  * Warm binaryen worker threads. Workers load binaryen once at start and stay (idleTimeout Infinity); a worker
@@ -40,9 +56,11 @@ export interface BinaryenPoolOptions {
 export class BinaryenPool {
   readonly threads: number;
   private readonly piscina: Piscina;
+  private readonly silenceLimitMs: number;
 
   constructor(options: BinaryenPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.silenceLimitMs = options.silenceLimitMs ?? DEFAULT_SILENCE_LIMIT_MS;
     this.piscina = new Piscina({
       filename: workerPath(import.meta.url, './binaryen-worker.js'),
       minThreads: this.threads,
@@ -69,10 +87,15 @@ export class BinaryenPool {
   }
 
   /** Never rejects for binaryen's own failures: a failed evaluation comes back as `ok: false`. */
-  async evaluate(task: Omit<EvaluateTask, 'kind'>, signal?: AbortSignal): Promise<EvaluateResult> {
+  async evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateResult> {
     const started = performance.now();
+    const { checks, ...task } = request;
     try {
-      return (await this.run({ kind: 'evaluate', ...task }, signal)) as EvaluateResult;
+      if (!checks) return (await this.run({ kind: 'evaluate', ...task }, signal)) as EvaluateResult;
+      const { services, ...limits } = checks;
+      return (await this.withServices(services, signal, (port, bounded) =>
+        this.piscina.run({ kind: 'evaluate', ...task, checks: { ...limits, port } } satisfies BinaryenTask, { signal: bounded, transferList: [port] }),
+      )) as EvaluateResult;
     } catch (error) {
       if (signal?.aborted) throw error;
       // The worker died (abort, out of memory): piscina rejects the task and replaces the thread.
@@ -85,8 +108,12 @@ export class BinaryenPool {
     }
   }
 
-  mosaic(task: Omit<MosaicTask, 'kind'>, signal?: AbortSignal): Promise<MosaicResult> {
-    return this.run({ kind: 'mosaic', ...task }, signal) as Promise<MosaicResult>;
+  /** Re-checks a certificate on a worker (it replays binaryen passes and proves every kept step). */
+  checkCertificate(request: WithServices<CheckCertificateTask>, signal?: AbortSignal): Promise<CertificateCheck> {
+    const { services, ...task } = request;
+    return this.withServices(services, signal, (port, bounded) =>
+      this.piscina.run({ kind: 'check-certificate', ...task, port } satisfies BinaryenTask, { signal: bounded, transferList: [port] }),
+    ) as Promise<CertificateCheck>;
   }
 
   /**
@@ -102,7 +129,7 @@ export class BinaryenPool {
     for (let attempt = 0; ; attempt++) {
       const inFlight = new Set<string>();
       let planned = 0;
-      const served = serveWorkerServices({
+      const observed: WorkerServices = {
         ...services,
         checked: (event) => {
           if (event.kind === 'planned') planned = event.names.length;
@@ -113,10 +140,11 @@ export class BinaryenPool {
             onProgress?.(event.done, event.total);
           }
         },
-      });
+      };
       try {
-        const run: VerifyModulesTask = { kind: 'verify-modules', ...task, concurrency, settled: [...settled.values()], port: served.port };
-        const report = unwrapWorkerResult(await this.piscina.run(run, { transferList: [served.port], ...(signal ? { signal } : {}) })) as VerifyReport;
+        const report = await this.withPort(observed, signal, (port, bounded) =>
+          this.piscina.run({ kind: 'verify-modules', ...task, concurrency, settled: [...settled.values()], port } satisfies BinaryenTask, { signal: bounded, transferList: [port] }),
+        ) as VerifyReport;
         // The last notifications travel on the port, the result on piscina's channel: either may come first.
         onProgress?.(report.functions.length, report.functions.length);
         return report;
@@ -133,8 +161,6 @@ export class BinaryenPool {
           concurrency = 1;
         }
         if (poisoned) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
-      } finally {
-        served.close();
       }
     }
   }
@@ -156,17 +182,57 @@ export class BinaryenPool {
   }
 
   /**
-   * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
-   * there, or was caught in its exit, is sent again (the replacement thread takes it).
+   * Runs a task that talks to `services` over a fresh port, ending it (and its thread) when it falls silent
+   * for longer than the silence limit (see BinaryenPoolOptions).
    */
-  private async run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {}));
-      } catch (error) {
-        if (attempt >= 8 || !isPoisoned(error) || signal?.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  private async withServices<T>(
+    services: WorkerServices,
+    signal: AbortSignal | undefined,
+    send: (port: MessagePort, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    // A port travels with one attempt only: each retry on a fresh thread gets a fresh port.
+    return retryPoisoned(signal, () => this.withPort(services, signal, send));
+  }
+
+  private async withPort<T>(
+    services: WorkerServices,
+    signal: AbortSignal | undefined,
+    send: (port: MessagePort, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const served = serveWorkerServices(services);
+    const silence = new AbortController();
+    const watch = setInterval(() => {
+      if (served.silentMs() > this.silenceLimitMs) {
+        silence.abort(new Error(`the task said nothing for ${Math.round(this.silenceLimitMs / 1000)} s (stuck in a pass or a replay); its thread was ended`));
       }
+    }, Math.min(1000, this.silenceLimitMs));
+    try {
+      return unwrapWorkerResult(await send(served.port, signal ? AbortSignal.any([signal, silence.signal]) : silence.signal)) as T;
+    } catch (error) {
+      if (silence.signal.aborted && !signal?.aborted) throw silence.signal.reason;
+      throw error;
+    } finally {
+      clearInterval(watch);
+      served.close();
+    }
+  }
+
+  private run(task: BinaryenTask, signal?: AbortSignal): Promise<unknown> {
+    return retryPoisoned(signal, async () => unwrapWorkerResult(await this.piscina.run(task, signal ? { signal } : {})));
+  }
+}
+
+/**
+ * A thread whose binaryen aborted refuses work for the few milliseconds until it exits; a task that landed
+ * there, or was caught in its exit, is sent again (the replacement thread takes it).
+ */
+async function retryPoisoned<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 8 || !isPoisoned(error) || signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** tries));
     }
   }
 }

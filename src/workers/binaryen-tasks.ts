@@ -1,8 +1,15 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { FunctionVerdict } from '../protocol/report.js';
+import type { FunctionVerdict, PassStepTotals, StepRecord } from '../protocol/report.js';
+import type { ProofSegment } from '../verify/certificate.js';
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome, Knobs } from '../islands/genome.js';
+
+/**
+ * A pass name with this suffix runs only on the functions the last module-level pass changed or added
+ * (`runPassesOnFunction`), as binaryen's `*-optimizing` passes re-run the function pipeline on them.
+ */
+export const ON_TOUCHED = '@touched';
 
 /** What a worker whose binaryen aborted answers until it exits; the pool then retries elsewhere. */
 export const POISONED = 'binaryen worker is poisoned by an earlier abort';
@@ -10,7 +17,7 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | MosaicTask | AssembleTask | ExtractIrTask | VerifyModulesTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | ExtractIrTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
 
 /** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
 export interface CheckingTask {
@@ -35,6 +42,28 @@ export interface VerifyModulesTask extends CheckingTask {
   settled?: FunctionVerdict[];
   /** Test-only: the check of this base function allocates until its worker runs out of memory. */
   plantMemoryExhaustion?: string;
+}
+
+/** Re-checks a certificate (src/verify/certificate.ts) of `output` against `input` without trusting it. */
+export interface CheckCertificateTask extends CheckingTask {
+  kind: 'check-certificate';
+  input: Uint8Array;
+  output: Uint8Array;
+  /** As parsed from the file: its shape is checked by the worker. */
+  certificate: unknown;
+  /** This atoll's and binaryen's versions: a certificate made with others cannot be replayed. */
+  versions: { atoll: string; binaryen: string };
+}
+
+export interface CertificateCheck {
+  accepted: boolean;
+  /** Why the certificate was rejected. */
+  reason?: string;
+  /** Functions the chain changed, with their proved steps in order. */
+  functions: Array<{ name: string; steps: Array<{ pass: string; method: string }> }>;
+  passes: PassStepTotals[];
+  /** Proof steps re-checked. */
+  steps: number;
 }
 
 export interface IngestTask {
@@ -66,8 +95,42 @@ export interface EvaluateTask {
   flags: number;
   genome: Genome;
   objective: Objective;
-  /** Test-only: corrupt this function after the passes (never set outside tests). */
+  /** Test-only: corrupt this function (after the passes; with checks, right after the first pass). */
   plantFault?: string;
+  /**
+   * Apply the genome pass by pass and check every step (src/workers/pipeline/): `strict` keeps only proved
+   * steps, `report` keeps all and records the unproved ones. The genome must hold explicit passes only.
+   */
+  checks?: StepChecks;
+  /** With checks and ASSEMBLE_PASS among the passes: the modules that pass takes bodies from (see AssembleTask). */
+  assembly?: AssemblySources;
+}
+
+/**
+ * A pseudo-pass of a checked pipeline: the module with, per function, the smallest compatible body of the
+ * input or a donor (workers/assemble.ts), each replaced body a step checked like any pass's.
+ */
+export const ASSEMBLE_PASS = 'assemble';
+
+/** What ASSEMBLE_PASS takes bodies from: the input (named) and the donor modules (named), in order. */
+export interface AssemblySources {
+  input: Uint8Array;
+  donors: Uint8Array[];
+}
+
+/** What a task that checks steps needs: a service port to z3 and the proof cache (in its transferList). */
+export interface StepChecks extends CheckingTask {
+  mode: 'strict' | 'report';
+}
+
+/** What an evaluation with checks adds to its result: how its steps fared, and its part of a certificate. */
+export interface EvaluationProof {
+  segment: ProofSegment;
+  passes: PassStepTotals[];
+  /** Steps that went back (strict) or stayed unproved (report). */
+  unproved: StepRecord[];
+  /** Every kept proved step (`cached`: its verdict came from the proof cache). */
+  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
 }
 
 export interface Score {
@@ -88,32 +151,12 @@ export type EvaluateResult =
       stripped: Uint8Array;
       score: Score;
       ms: number;
+      /** Present when the genome was applied with checks. */
+      proof?: EvaluationProof;
+      /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
+      assembled?: { bodies: number; donors: number };
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
-
-/** Strict mode: the base with the donor's bodies of proved functions (see engine/mosaic.ts). */
-export interface MosaicTask {
-  kind: 'mosaic';
-  base: Uint8Array;
-  donor: Uint8Array;
-  flags: number;
-  proved: string[];
-  /** Take only bodies that are smaller in the donor than in the base. */
-  onlySmaller: boolean;
-  objective: Objective;
-}
-
-export type MosaicResult =
-  | {
-      ok: true;
-      named: Uint8Array;
-      stripped: Uint8Array;
-      score: Score;
-      taken: string[];
-      skipped: Array<{ name: string; why: string }>;
-      removed: string[];
-    }
-  | { ok: false; error: string };
 
 /**
  * The base with, per function, the smallest body any donor (or the input) holds whose context is compatible

@@ -13,6 +13,8 @@ import type { SolverAnswer, SolverQuery } from '../verify/solver-task.js';
 export interface WorkerServices {
   solve(query: SolverQuery): Promise<SolverAnswer>;
   proofGet(key: string): Promise<Verdict | undefined>;
+  /** One-way: how far the task has come (no reply, so a task never waits on it). */
+  progress?(note: TaskProgress): void;
   /** `evidence` travels as data, made on the worker for the verdicts the cache keeps it for (proved ones). */
   proofSet(key: string, verdict: Verdict, evidence?: ProofEvidence): Promise<void>;
   /** One-way (no reply, the task never waits on it): how a task that checks function pairs gets on. */
@@ -28,11 +30,25 @@ export type CheckEvent =
   | { kind: 'started'; name: string }
   | { kind: 'checked'; verdict: FunctionVerdict; done: number; total: number };
 
-type Notification = 'checked';
+/** A running task's position: passes of its pipeline, and the step checks of the current pass. */
+export interface TaskProgress {
+  /** Passes finished, of `passes` planned (the final emit counts as one). */
+  passesDone: number;
+  passes: number;
+  /** Step checks finished in the current pass, of `steps`. */
+  stepsDone: number;
+  steps: number;
+}
+
+/** One-way messages: no reply, so a task never waits on them. */
+type Notification = 'progress' | 'checked';
 type Method = Exclude<keyof WorkerServices, Notification>;
 
 /** A call waits for its reply (`id`); a notification (id -1) has none. */
-type Call = { id: number; method: Method; args: unknown[] } | { id: -1; method: Notification; args: [CheckEvent] };
+type Call =
+  | { id: number; method: Method; args: unknown[] }
+  | { id: -1; method: 'progress'; args: [TaskProgress] }
+  | { id: -1; method: 'checked'; args: [CheckEvent] };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -40,20 +56,42 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
  * The sending side: answers the calls arriving on a fresh port with `services`. Send `port` with the task
  * (in its transferList) and call `close()` when the task has settled.
  */
-export function serveWorkerServices(services: WorkerServices): { port: MessagePort; close(): void } {
+export function serveWorkerServices(services: WorkerServices): ServedPort {
   const { port1, port2 } = new MessageChannel();
+  let heard = performance.now();
+  let pending = 0;
   port1.on('message', (call: Call) => {
+    heard = performance.now();
+    if (call.method === 'progress') {
+      services.progress?.(call.args[0] as TaskProgress);
+      return;
+    }
     if (call.method === 'checked') {
       services.checked?.(call.args[0] as CheckEvent);
       return;
     }
     const run = services[call.method] as (...args: unknown[]) => Promise<unknown>;
+    pending++;
     run.apply(services, call.args).then(
       (value) => port1.postMessage({ id: call.id, ok: true, value } satisfies Reply),
       (error: unknown) => port1.postMessage({ id: call.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies Reply),
-    );
+    ).finally(() => {
+      pending--;
+      heard = performance.now();
+    });
   });
-  return { port: port2, close: () => port1.close() };
+  return { port: port2, close: () => port1.close(), silentMs: () => (pending > 0 ? 0 : performance.now() - heard) };
+}
+
+export interface ServedPort {
+  port: MessagePort;
+  close(): void;
+  /**
+   * How long the task has said nothing while nothing it asked for was pending: 0 while this side works for
+   * it (a z3 query has its own time limit), else the time since its last message. A task silent for long is
+   * stuck in its own thread (a pass, or a replay that runs a loop forever).
+   */
+  silentMs(): number;
 }
 
 /** The worker's side: the services behind `port`. Calls pending when the port closes are rejected. */
@@ -80,6 +118,7 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
   return {
     solve: (query) => call<SolverAnswer>('solve', query),
     proofGet: (key) => call<Verdict | undefined>('proofGet', key),
+    progress: (note) => port.postMessage({ id: -1, method: 'progress', args: [note] } satisfies Call),
     proofSet: (key, verdict, evidence) => call<void>('proofSet', key, verdict, evidence),
     checked: (event) => port.postMessage({ id: -1, method: 'checked', args: [event] } satisfies Call),
     close: () => port.close(),

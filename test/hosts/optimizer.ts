@@ -9,13 +9,21 @@ export interface OptimizerUnderTest {
   close(): Promise<void>;
 }
 
-/** atoll's Engine as the differential tests run it: one generation, two islands, seed 1. */
+/**
+ * atoll's Engine as the differential tests run it, seed 1. Unverified: two islands, one generation. Strict:
+ * one island, generation 0 running the -Oz alternative only (binaryen's -Oz pipeline applied pass by pass,
+ * every step checked, the emit checked), then the per-function assembly, with a 1.5 s solver timeout — what
+ * strict output is made of, in a time a test can afford on two cores (every alternative proved took over
+ * 3 minutes per small module); a timeout only sends a step back, it never proves one.
+ */
 export function optimizerUnderTest(verify: TestVerifyMode): OptimizerUnderTest {
-  const engine = new Engine({ islandThreads: 2 });
+  const strict = verify === 'strict';
+  const engine = new Engine({ islandThreads: 2, ...(strict ? { solverTimeoutMs: 1500, alternatives: ['-Oz'] } : {}) });
+  const shape = strict ? { generations: 0, islands: 1 } : { generations: 1, islands: 2 };
   return {
-    description: `atoll Engine (1 generation, 2 islands, verify ${verify})`,
+    description: `atoll Engine (${shape.generations + 1} generation${shape.generations ? 's' : ''}, ${shape.islands} island${shape.islands > 1 ? 's' : ''}, verify ${verify})`,
     async optimize(bytes, features) {
-      const options = { generations: 1, islands: 2, seed: 1, verify, ...(features ? { features: [...features] } : {}) };
+      const options = { ...shape, seed: 1, verify, ...(features ? { features: [...features] } : {}) };
       return (await engine.optimize(bytes, options)).output;
     },
     close: () => engine.close(),

@@ -13,6 +13,7 @@ export async function optimizeCommand(command: Extract<Command, { name: 'optimiz
         outputPath: command.output,
         ...(command.inPlace ? { overwriteInput: true } : {}),
         ...(command.createDirectories ? { createDirectories: true } : {}),
+        ...(command.proof ? { proofPath: command.proof } : {}),
         options: command.options,
         workDoneToken,
       },

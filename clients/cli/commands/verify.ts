@@ -13,6 +13,7 @@ export async function verifyCommand(command: Extract<Command, { name: 'verify' }
         candidate: { path: command.candidate },
         ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
         ...(command.features === undefined ? {} : { features: command.features }),
+        ...(command.proof === undefined ? {} : { proofPath: command.proof }),
         workDoneToken,
       },
       cancel,

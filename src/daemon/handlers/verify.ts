@@ -1,18 +1,19 @@
 import type { VerifyRequest } from '../../protocol/verify.js';
 import { JobProgress } from '../job-progress.js';
-import { readModuleSource } from '../module-io.js';
+import { PROOF_FILE_INPUTS, readModuleSource, readProofFile } from '../module-io.js';
 import { runJob } from '../run-job.js';
 import type { RequestHandler } from './handler.js';
-import { defined, moduleSource, number, optional, paramsOf, progressToken, required, strings } from './validate.js';
+import { absolutePath, defined, moduleSource, number, optional, paramsOf, progressToken, required, strings } from './validate.js';
 
 export const verify: RequestHandler<typeof VerifyRequest> = {
   validate: (raw) => {
-    const fields = paramsOf(raw, ['base', 'candidate', 'timeoutMs', 'features', 'workDoneToken']);
+    const fields = paramsOf(raw, ['base', 'candidate', 'timeoutMs', 'features', 'proofPath', 'workDoneToken']);
     return defined({
       base: required(fields, 'base', moduleSource),
       candidate: required(fields, 'candidate', moduleSource),
       timeoutMs: optional(fields, 'timeoutMs', number),
       features: optional(fields, 'features', strings),
+      proofPath: optional(fields, 'proofPath', absolutePath),
       workDoneToken: optional(fields, 'workDoneToken', progressToken),
     });
   },
@@ -20,7 +21,8 @@ export const verify: RequestHandler<typeof VerifyRequest> = {
     const { maxInputBytes } = daemon.config.limits;
     const base = await readModuleSource(params.base, maxInputBytes);
     const candidate = await readModuleSource(params.candidate, maxInputBytes);
-    const options = defined({ timeoutMs: params.timeoutMs, features: params.features });
+    const certificate = params.proofPath === undefined ? undefined : await readProofFile(params.proofPath, PROOF_FILE_INPUTS * maxInputBytes);
+    const options = defined({ timeoutMs: params.timeoutMs, features: params.features, certificate });
     const progress = new JobProgress(session.connection, params.workDoneToken);
     return runJob({ daemon, session, kind: 'verify', progress, cancellation: token }, (hooks) => daemon.engine.verify(base, candidate, options, hooks));
   },

@@ -32,7 +32,7 @@ function report(fields: Partial<OptimizeReport> = {}): OptimizeReport {
     },
     rejected: [
       unknown('fn10', 'timeout'),
-      ...['fn1', 'fn2', 'fn3', 'fn4', 'fn5', 'fn6', 'fn7'].map((name) => unknown(name, 'context', 'a mosaic of the proved functions was proved but is not smaller than the accepted module')),
+      ...['fn1', 'fn2', 'fn3', 'fn4', 'fn5', 'fn6', 'fn7'].map((name) => unknown(name, 'context', 'goes back with fn10 (a signature change stays only with all its callers)')),
     ],
     proofTax: 24,
     verifiedStatus: 'proved',
@@ -46,15 +46,22 @@ describe('the optimize report in text', () => {
   it('says when the output is the input, and explains what strict mode left out, by reason, with the proof tax', () => {
     const text = optimizeSummary('in.wasm', 'out.wasm', report());
     expect(text).toContain('output = input: nothing proved that made it smaller');
-    expect(text).toContain('left out  8 changes the search made, 24 B given up against the best module found (proof tax):');
-    expect(text).toContain('7 proved, but it depends on changes that were not (a mosaic of the proved functions was proved but is not smaller than the accepted module): fn1, fn2, fn3, fn4, fn5, fn6, … 1 more');
+    expect(text).toContain('left out  steps of 8 functions went back, 24 B they would have saved (proof tax):');
+    expect(text).toContain('7 proved, but it depends on changes that were not (goes back with fn10 (a signature change stays only with all its callers)): fn1, fn2, fn3, fn4, fn5, fn6, … 1 more');
     expect(text).toContain('1 unknown: timeout: fn10');
-    expect(text).not.toContain('steps');
+    expect(text).not.toContain('  steps     per pass');
   });
 
-  it("prints per-pass step counts when the report has them, and tolerates their absence", () => {
-    const withSteps = { ...report(), steps: [{ pass: 'dce', proved: 4, reverted: { timeout: 1 }, bytesLost: 12 }] } as OptimizeReport;
-    expect(optimizeSummary('in.wasm', 'out.wasm', withSteps)).toContain('dce: 4 proved, reverted timeout 1, 12 B lost');
+  it('prints the passes whose steps went back (all passes with --verbose), and tolerates their absence', () => {
+    const pass = (name: string, reverted: number) => ({
+      pass: name, runs: 1, steps: 5, proved: 5 - reverted, cached: 0, keptUnproved: 0, reverted,
+      revertedBy: reverted ? { timeout: reverted } : {}, bytesLost: 12 * reverted, wholeReverts: 0,
+    });
+    const withSteps = report({ passSteps: [pass('dce', 1), pass('vacuum', 0)] });
+    const text = optimizeSummary('in.wasm', 'out.wasm', withSteps);
+    expect(text).toContain('dce: 4 of 5 proved, reverted timeout 1, 12 B lost');
+    expect(text).not.toContain('vacuum');
+    expect(optimizeSummary('in.wasm', 'out.wasm', withSteps, true)).toContain('vacuum: 5 of 5 proved');
   });
 
   it('sums up the champion genome in one line; --verbose gives all of it', () => {

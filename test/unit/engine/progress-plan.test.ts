@@ -2,40 +2,50 @@ import { describe, expect, it } from 'vitest';
 import { ProgressPlan } from '../../../src/engine/progress.js';
 import { progressText, type ProgressEvent } from '../../../src/protocol/progress.js';
 
+/** A strict job of two islands: each evaluation reports its passes, and the step checks of each pass. */
 function strictJob(generations: number): ProgressEvent[] {
   const events: ProgressEvent[] = [];
+  const islands = 2;
   const plan = new ProgressPlan((event) => events.push(event), generations, 'strict');
   plan.ingest();
+  // The unchecked baseline runs beside generation 0, which plans its evaluations before any finishes.
+  plan.planned(0, 1);
+  plan.planned(0, islands);
+  plan.evaluated('baseline', 0);
   for (let g = 0; g <= generations; g++) {
-    plan.generation(g);
-    // A candidate of 47 functions, then its mosaic of 16: the counts start over, the bar must not.
-    for (let done = 1; done <= 47; done++) plan.verified(g, done, 47);
-    for (let done = 1; done <= 16; done++) plan.verified(g, done, 16, 'checking the mosaic');
+    if (g > 0) plan.planned(g, islands);
+    for (let island = 0; island < islands; island++) {
+      const id = `${island}/${g}`;
+      for (let pass = 0; pass < 10; pass++) {
+        // Each pass checks its own steps: the count starts over, the bar must not.
+        for (let done = 0; done <= 47; done++) plan.evaluation(id, g, { passesDone: pass, passes: 10, stepsDone: done, steps: 47 });
+      }
+      plan.evaluated(id, g);
+    }
   }
   plan.emitting();
-  plan.done('done');
+  plan.finished('done');
   return events;
 }
 
 describe('the progress of an optimize job (ProgressEvent contract)', () => {
-  it('moves over the whole job and never goes back, though the per-step counts restart', () => {
+  it('moves over the whole job and never goes back, though the per-pass counts restart', () => {
     const events = strictJob(4);
     const percentages = events.map((event) => event.percentage);
     expect(percentages).toEqual([...percentages].sort((a, b) => a - b));
     expect(percentages[0]).toBe(0);
     expect(percentages.at(-1)).toBe(100);
     expect(percentages.filter((p) => p === 100)).toHaveLength(1);
-    // Every generation moves the bar: no plateau of a whole generation.
+    // Every generation moves the bar, and so do the steps inside a generation.
     const firstOf = (g: number) => events.find((event) => event.generation === g)!.percentage;
     for (let g = 1; g <= 4; g++) expect(firstOf(g)).toBeGreaterThan(firstOf(g - 1));
-    // Verification moves it within a generation.
-    const verifying = events.filter((event) => event.generation === 2 && event.phase === 'verify').map((event) => event.percentage);
-    expect(verifying.at(-1)! - verifying[0]!).toBeGreaterThanOrEqual(5);
+    const inside = events.filter((event) => event.generation === 2).map((event) => event.percentage);
+    expect(inside.at(-1)! - inside[0]!).toBeGreaterThanOrEqual(10);
   });
 
-  it('says generation k of N and the counts of the step in every client the same way', () => {
+  it('says generation k of N and the step counts of the pass in every client the same way', () => {
     const event = strictJob(4).find((e) => e.generation === 2 && e.done === 12 && e.total === 47)!;
-    expect(progressText(event)).toBe('generation 2 of 4: verifying 12 of 47 function pairs');
+    expect(progressText(event)).toBe('generation 2 of 4: checking 12 of 47 pass steps');
     expect(progressText({ phase: 'ingest', percentage: 0 })).toBe('reading the module');
   });
 });

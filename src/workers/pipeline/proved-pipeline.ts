@@ -1,0 +1,378 @@
+import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
+import type { CheckServices } from '../../verify/checker.js';
+import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
+import { checkStepFunctions, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
+import { binaryen } from '../../wasm/binaryen.js';
+import { functionHash } from '../../wasm/ir.js';
+import { sha256 } from '../../wasm/ingest.js';
+import { plantFault } from '../planted-fault.js';
+import type { TaskProgress } from '../services.js';
+import { markNoInline, setKnobs } from '../knobs.js';
+import { ASSEMBLE_PASS, ON_TOUCHED, type AssemblySources } from '../binaryen-tasks.js';
+import { assembleOnto } from '../assemble.js';
+import { decideStep } from './decide.js';
+import { emitProved } from './final-emit.js';
+import { TrackedModule } from './tracked-module.js';
+
+/**
+ * Proof-carrying application of one pipeline (design §1.3): the module stays in this thread's binaryen heap
+ * for the whole pipeline; after each pass the functions whose bodies changed are checked against their
+ * bodies before the pass (pass-step.ts), proved changes stay, the others go back (decide.ts), and the
+ * pipeline goes on from the settled module. So the module is proved equivalent to where it started after
+ * every pass. The emit at the end is a step too (final-emit.ts).
+ *
+ * Modes: `strict` keeps only proved steps; `report` keeps every step and records the unproved ones;
+ * `follow` replays a certificate's segment: it keeps exactly the steps the segment lists, and fails unless
+ * each is proved again and leaves the body the segment names.
+ */
+export type PipelineMode = 'strict' | 'report' | { follow: ProofSegment };
+
+export interface PipelineRun {
+  /** The module to start from, with every function named. */
+  base: Uint8Array;
+  flags: number;
+  knobs: SegmentKnobs;
+  /** Passes in order (no pseudo-passes), and how many times to run the list while the module shrinks. */
+  passes: string[];
+  converge: number;
+  mode: PipelineMode;
+  /** Test-only: corrupt this function right after the first pass, as if the pass had done it. */
+  plantFault?: string | undefined;
+  /**
+   * What ASSEMBLE_PASS takes bodies from. In follow mode only the input is given: the donors are the
+   * segment's own (SegmentPass.donors).
+   */
+  assembly?: AssemblySources;
+}
+
+export interface PipelineEnv {
+  services: CheckServices;
+  check: { featureFlags: number; timeoutMs?: number };
+  /** Pair checks in flight at once. */
+  concurrency: number;
+  progress?: (note: TaskProgress) => void;
+}
+
+export interface PipelineResult {
+  /** The proved module, names kept, as emitted at the end. */
+  named: Uint8Array;
+  rounds: number;
+  segment: ProofSegment;
+  passes: PassStepTotals[];
+  /** Steps that went back (strict, follow) or stayed unproved (report). */
+  unproved: StepRecord[];
+  /** Every kept step: function, pass position, how it was proved, whether the verdict came from the proof cache. */
+  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
+  /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
+  assembled?: { bodies: number; donors: number };
+}
+
+export class PipelineRejected extends Error {}
+
+/** A pass whose whole step must go back: its steps as they were decided, so the next attempt reports them. */
+class PassWithdrawn extends Error {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+    readonly steps: StepRecord[],
+  ) {
+    super(reason);
+  }
+}
+
+/** More passes than this withdrawn in one pipeline is a bug, not a module. */
+const MAX_WITHDRAWN = 16;
+
+/**
+ * A pass whose module-level change cannot be accepted (and cannot be undone in place: exports, segments and
+ * tables) is withdrawn: the pipeline runs again from its base without it. The steps before it come out the
+ * same, since passes are deterministic and their verdicts come from the job's verdict store, so a withdrawn
+ * pass costs the passes before it, not their checks. A certificate's replay skips it the same way.
+ */
+export async function runProvedPipeline(run: PipelineRun, env: PipelineEnv): Promise<PipelineResult> {
+  const follow = typeof run.mode === 'object' ? run.mode.follow : undefined;
+  const enforce = run.mode !== 'report';
+  const withdrawn = new Map<number, PassWithdrawn>();
+  for (const [index, pass] of (follow?.passes ?? []).entries()) if (pass.whole) withdrawn.set(index, new PassWithdrawn(index, pass.whole, []));
+  for (;;) {
+    setKnobs(run.knobs);
+    const tracked = TrackedModule.read(run.base, run.flags, enforce);
+    try {
+      return await new Pipeline(tracked, run, env, enforce, follow, withdrawn).apply();
+    } catch (error) {
+      if (!(error instanceof PassWithdrawn) || follow || withdrawn.size >= MAX_WITHDRAWN) throw error;
+      withdrawn.set(error.index, error);
+    } finally {
+      tracked.dispose();
+    }
+  }
+}
+
+class Pipeline {
+  private readonly totals = new Map<string, PassStepTotals>();
+  private readonly unproved: StepRecord[] = [];
+  private readonly proved: PipelineResult['proved'] = [];
+  private readonly record: SegmentPass[] = [];
+  private planted = false;
+  /** Functions the last module-level step changed or added: what `pass@touched` runs on. */
+  private touched: string[] = [];
+  /** The last ASSEMBLE_PASS: which donor each replaced body came from, and the donors (0 is the input). */
+  private assembly: { from: Map<string, number>; donors: Uint8Array[] } | undefined;
+  private assembled: PipelineResult['assembled'];
+
+  constructor(
+    private readonly tracked: TrackedModule,
+    private readonly run: PipelineRun,
+    private readonly env: PipelineEnv,
+    private readonly enforce: boolean,
+    private readonly follow: ProofSegment | undefined,
+    private readonly withdrawn: ReadonlyMap<number, PassWithdrawn>,
+  ) {}
+
+  async apply(): Promise<PipelineResult> {
+    const { run } = this;
+    const from = sha256(run.base);
+    if (this.follow && this.follow.from !== from) throw new PipelineRejected('the segment does not start from this module');
+    await this.write();
+    const planned = this.follow ? this.follow.passes.map((p) => p.pass) : run.passes;
+    const total = this.follow ? planned.length + 1 : planned.length * run.converge + 1;
+    let index = 0;
+    let rounds = 0;
+    if (this.follow) {
+      for (const pass of planned) await this.step(pass, index++, total);
+      rounds = 1;
+    } else {
+      for (let size = Infinity; rounds < run.converge;) {
+        for (const pass of planned) await this.step(pass, index++, total);
+        rounds++;
+        if (this.tracked.bytes.length >= size) break;
+        size = this.tracked.bytes.length;
+      }
+    }
+    this.env.progress?.({ passesDone: total - 1, passes: total, stepsDone: 0, steps: 0 });
+    const emitted = await emitProved(this.tracked, run.flags, this.env, this.enforce ? (this.follow ? { only: new Set(this.follow.optimizedAtEmit) } : 'strict') : 'report');
+    for (const step of emitted.unproved) this.unproved.push({ ...step, index });
+    // A body the writer rewrote provably is a step of its function's chain (the report and certificate list it).
+    for (const step of emitted.proved) this.proved.push({ ...step, pass: 'emit', index });
+    this.totals.set('emit', emitted.totals);
+    const named = emitted.named;
+    const segment: ProofSegment = { knobs: run.knobs, from, passes: this.record, optimizedAtEmit: emitted.optimized, to: sha256(named) };
+    if (this.follow) {
+      const listed = [...this.follow.optimizedAtEmit].sort().join();
+      if (emitted.optimized.join() !== listed) throw new PipelineRejected('the final emit does not prove the bodies the certificate writes optimized');
+      if (segment.to !== this.follow.to) throw new PipelineRejected('the segment does not end with the module the certificate names');
+    }
+    this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
+    return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, ...(this.assembled ? { assembled: this.assembled } : {}) };
+  }
+
+  /**
+   * The first step: the module as read against the module as written and read back. A rewrite the writer
+   * makes that is not proved cannot be undone (the module is written that way whatever happens), so in
+   * strict mode this pipeline fails, with the functions named; report mode records it and goes on.
+   */
+  private async write(): Promise<void> {
+    const read = this.tracked.ir;
+    const written = this.tracked.written();
+    const rewritten = new Map(written.functions.map((fn) => [fn.name, fn]));
+    const changed = read.functions
+      .filter((fn) => !fn.imported && functionHash(fn) !== functionHash(rewritten.get(fn.name)!) && !sameInWriterNormalForm(fn, rewritten.get(fn.name)!))
+      .map((fn) => fn.name);
+    if (changed.length > 0) {
+      const bytes = this.tracked.bytes;
+      const verdicts = await checkStepFunctions(
+        { pass: WRITE, pre: read, post: written, changed, added: [], removed: [], preBytes: () => this.run.base, postBytes: () => bytes },
+        this.env.services,
+        { ...this.env.check, concurrency: this.env.concurrency },
+      );
+      const totals = this.totalsOf(WRITE);
+      totals.runs++;
+      for (const v of verdicts) {
+        totals.steps++;
+        if (v.verdict.status === 'proved') {
+          totals.proved++;
+          this.proved.push({ function: v.name, pass: WRITE, index: -1, method: v.verdict.method, cached: v.cached });
+        } else if (this.enforce) {
+          throw new Error(`binaryen's writer changes ${v.name} in a way that is not proved (${describeVerdict(v.verdict)}); it cannot be written provably`);
+        } else {
+          totals.keptUnproved++;
+          this.unproved.push({ function: v.name, pass: WRITE, index: -1, verdict: v.verdict, bytesLost: 0 });
+        }
+      }
+    }
+    this.tracked.adopt(written);
+  }
+
+  private async step(pass: string, index: number, total: number): Promise<void> {
+    const { tracked, env } = this;
+    env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
+    const listed = this.follow?.passes[index];
+    if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
+    const withdrawn = this.withdrawn.get(index);
+    if (withdrawn) {
+      this.record.push({ pass, whole: withdrawn.reason });
+      const totals = this.totalsOf(pass);
+      totals.runs++;
+      totals.wholeReverts++;
+      for (const step of withdrawn.steps) {
+        totals.steps++;
+        totals.reverted++;
+        totals.revertedBy['module-level'] = (totals.revertedBy['module-level'] ?? 0) + 1;
+        totals.bytesLost += step.bytesLost;
+        this.unproved.push(step);
+      }
+      if (!pass.endsWith(ON_TOUCHED)) this.touched = [];
+      return;
+    }
+    const onTouched = pass.endsWith(ON_TOUCHED);
+    if (this.run.knobs.noInline?.length) markNoInline(tracked.live, this.run.knobs.noInline);
+    if (pass === ASSEMBLE_PASS) {
+      this.assemble(listed);
+    } else if (onTouched) {
+      const name = pass.slice(0, -ON_TOUCHED.length);
+      for (const fn of this.touched) tracked.live.runPassesOnFunction(fn, [name]);
+    } else {
+      tracked.live.runPasses([pass]);
+    }
+    if (this.run.plantFault && !this.planted) {
+      plantFault(binaryen, tracked.live, this.run.plantFault);
+      this.planted = true;
+    }
+    const observation = tracked.observe();
+    const totals = this.totalsOf(pass);
+    totals.runs++;
+    if (observation.changed.length + observation.added.length + observation.removed.length === 0 && !observation.structureChanged) {
+      tracked.settle(observation, { revert: [], restore: [], drop: [], globals: [] });
+      if (!onTouched) this.touched = [];
+      this.record.push({ pass });
+      if (listed?.kept?.length) throw new PipelineRejected(`${pass} (pass ${index}) changed nothing, but the certificate keeps its steps of ${listed.kept.map(([name]) => name).join(', ')}`);
+      return;
+    }
+    const preBytes = tracked.bytes;
+    const preSizes = tracked.sizes;
+    const step: PassStep = {
+      pass,
+      pre: tracked.ir,
+      post: observation.post,
+      changed: observation.changed,
+      added: observation.added,
+      removed: observation.removed,
+      preBytes: () => preBytes,
+      postBytes: () => observation.bytes,
+    };
+    const keptByFile = listed ? new Map((listed.kept ?? []).map(([name, hash]) => [name, hash])) : undefined;
+    const verdicts = await checkStepFunctions(step, env.services, {
+      ...env.check,
+      concurrency: env.concurrency,
+      ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
+      onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps }),
+    });
+    const keep = keptByFile ? (v: StepVerdict) => keptByFile.has(v.name) && v.verdict.status === 'proved' : (v: StepVerdict) => v.verdict.status === 'proved';
+    const decision = decideStep(step, verdicts, keep, this.enforce);
+    if (decision.whole) {
+      const verdictOf = new Map(verdicts.map((v) => [v.name, v.verdict]));
+      throw new PassWithdrawn(index, decision.whole, observation.changed.map((name) => ({
+        function: name, pass, index, verdict: verdictOf.get(name) ?? notChecked, why: decision.whole!,
+        bytesLost: Math.max(0, (preSizes.get(name) ?? 0) - (observation.sizes.get(name) ?? 0)),
+      })));
+    }
+    tracked.settle(observation, decision.settlement);
+    if (!onTouched) {
+      const dropped = new Set(decision.settlement.drop);
+      this.touched = [...decision.kept, ...observation.added.filter((name) => !dropped.has(name))].sort();
+    }
+
+    const byName = new Map(verdicts.map((v) => [v.name, v]));
+    const kept = new Set(decision.kept);
+    const post = new Map(observation.post.functions.map((fn) => [fn.name, fn]));
+    const keptRecord: Array<[string, string, string]> = [];
+    for (const name of observation.changed) {
+      const verdict = byName.get(name)?.verdict;
+      const lost = Math.max(0, (preSizes.get(name) ?? 0) - (observation.sizes.get(name) ?? 0));
+      totals.steps++;
+      if (kept.has(name)) {
+        const method = verdict?.status === 'proved' ? verdict.method : 'unproved';
+        keptRecord.push([name, functionHash(post.get(name)!), byName.get(name)?.rule ? `${method} (${byName.get(name)!.rule})` : method]);
+        if (verdict?.status === 'proved') {
+          totals.proved++;
+          if (byName.get(name)!.cached) totals.cached++;
+          this.proved.push({ function: name, pass, index, method, cached: byName.get(name)!.cached });
+        } else {
+          totals.keptUnproved++;
+          this.unproved.push({ function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: 0 });
+        }
+        continue;
+      }
+      const why = decision.dragged.has(name) ? 'dragged' : reasonOf(verdict);
+      totals.reverted++;
+      totals.revertedBy[why] = (totals.revertedBy[why] ?? 0) + 1;
+      totals.bytesLost += lost;
+      this.unproved.push({
+        function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: lost,
+        ...(decision.dragged.has(name) ? { why: decision.dragged.get(name)! } : {}),
+      });
+    }
+    keptRecord.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}), ...(pass === ASSEMBLE_PASS ? { donors: this.keptDonors(decision.kept) } : {}) });
+    if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord);
+  }
+
+  /**
+   * ASSEMBLE_PASS on the live module: per function, the smallest compatible body of the input or a donor
+   * (workers/assemble.ts). The bodies it writes are candidates like any pass's changes: the step that follows
+   * checks each against the body it replaced, in this module's context, and reverts what is not proved
+   * (the soundness argument is in islands/archipelago.ts, assembleChampion). Following a certificate, the
+   * donors are the segment's own.
+   */
+  private assemble(listed: SegmentPass | undefined): void {
+    const input = this.run.assembly?.input;
+    if (!input) throw new Error(`${ASSEMBLE_PASS} needs the input module to take bodies from`);
+    // A certificate's donors are candidates only: without them, the input is the one donor left.
+    const donors = this.follow ? (listed?.donors ?? []).map((d) => new Uint8Array(Buffer.from(d, 'base64'))) : (this.run.assembly?.donors ?? []);
+    const all = [input, ...donors];
+    const plan = assembleOnto(binaryen, this.tracked.live, this.tracked.bytes, { input, donors }, this.run.flags);
+    this.assembly = { from: new Map(plan.taken.map((t) => [t.name, t.donor])), donors: all };
+    this.assembled = { bodies: 0, donors: 0 };
+  }
+
+  /** The donors (not the input) that gave a kept body, base64, in their order; counts the kept bodies. */
+  private keptDonors(kept: readonly string[]): string[] {
+    const from = this.assembly?.from ?? new Map<string, number>();
+    const used = [...new Set(kept.map((name) => from.get(name)).filter((d): d is number => d !== undefined))].sort((a, b) => a - b);
+    this.assembled = { bodies: kept.filter((name) => from.has(name)).length, donors: used.length };
+    return used.filter((d) => d > 0).map((d) => Buffer.from(this.assembly!.donors[d]!).toString('base64'));
+  }
+
+  /** Follow mode: the settled step must be exactly the certificate's (same kept bodies, nothing more). */
+  private checkAgainstFile(pass: string, index: number, listed: Map<string, string>, kept: Array<[string, string, string]>): void {
+    const where = `${pass} (pass ${index})`;
+    const got = new Map(kept.map(([name, hash]) => [name, hash]));
+    for (const [name, hash] of listed) {
+      if (!got.has(name)) throw new PipelineRejected(`${where}: the step of ${name} the certificate keeps is not a change the replay proves`);
+      if (got.get(name) !== hash) throw new PipelineRejected(`${where}: ${name} does not have the body the certificate names`);
+    }
+  }
+
+  private totalsOf(pass: string): PassStepTotals {
+    let totals = this.totals.get(pass);
+    if (!totals) {
+      totals = { pass, runs: 0, steps: 0, proved: 0, cached: 0, keptUnproved: 0, reverted: 0, revertedBy: {}, bytesLost: 0, wholeReverts: 0 };
+      this.totals.set(pass, totals);
+    }
+    return totals;
+  }
+}
+
+/** The step from the module as read to the module as binaryen writes it (see Pipeline.write). */
+const WRITE = 'write';
+
+function describeVerdict(verdict: Verdict): string {
+  return verdict.status === 'unknown' ? `${verdict.reason}${verdict.detail ? `: ${verdict.detail}` : ''}` : verdict.status;
+}
+
+const notChecked: Verdict = { status: 'unknown', reason: 'context', detail: 'not checked: not among the certificate\'s steps' };
+
+function reasonOf(verdict: Verdict | undefined): string {
+  if (!verdict) return 'not-checked';
+  return verdict.status === 'unknown' ? verdict.reason : verdict.status;
+}
