@@ -45,17 +45,12 @@ export interface VerifyModulesOptions {
   runs?: CheckOptions['runs'];
 }
 
-/** Whatever checks a module pair: the Verifier on its own thread, or the engine on its binaryen workers. */
-export interface ModuleVerifier {
-  verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport>;
-}
-
 /**
  * The solver pool and the proof cache, and `atoll verify` of a module pair on the calling thread (which must
  * have binaryen: the checks build and run modules). The engine checks on its binaryen workers instead and
  * uses this only to answer their solver and cache requests.
  */
-export class Verifier implements ModuleVerifier {
+export class Verifier {
   private pool: SolverPool | undefined;
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
@@ -68,10 +63,6 @@ export class Verifier implements ModuleVerifier {
   private solvers(): SolverPool {
     this.pool ??= new SolverPool(this.opts.threads);
     return this.pool;
-  }
-
-  get threads(): number {
-    return this.solvers().threads;
   }
 
   async warmUp(): Promise<void> {
@@ -88,7 +79,7 @@ export class Verifier implements ModuleVerifier {
   }
 
   /** The verdicts a job consults and records (see jobVerdicts). */
-  verdicts(session?: Map<string, Verdict>): ProofCache {
+  private verdicts(session?: Map<string, Verdict>): ProofCache {
     return jobVerdicts(this.opts.proofCache, session);
   }
 
