@@ -7,7 +7,8 @@ import type { ModuleContext } from './context.js';
 import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
 import { Unsupported } from './encode/side.js';
 import { bvLit } from './graph/semantics.js';
-import type { Term } from './graph/terms.js';
+import { Graph, GraphBudgetExceeded, type Term } from './graph/terms.js';
+import { Builder } from './graph/build.js';
 import { InductionPlan } from './induction.js';
 import { localChangeQueries } from './local-change.js';
 import type { ProofCache } from './proof-cache.js';
@@ -101,6 +102,12 @@ const MIN_QUERY_MS = 50;
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
+/** Bounds on the unrolled refutation's graph (terms, and milliseconds spent building it). */
+const UNROLL_TERM_CAP = 400_000;
+const UNROLL_ENCODING_MS = 5_000;
+/** Bounds on the value graph of one pair: far above what any corpus pair needs, far below the pool's silence limit. */
+const GRAPH_TERM_CAP = 2_000_000;
+const GRAPH_ENCODING_MS = 30_000;
 
 /** Solver calls one induction proof may make while it weakens its coupling (Houdini steps included). */
 const INDUCTION_CHECKS = 48;
@@ -211,8 +218,11 @@ class PairCheck {
     const tooLarge = (): Decided => ({ verdict: unknown('size-cap', `${size} expressions > ${this.sizeCap} (the value graph did not meet)`), settledBy: 'graph' });
     let encoding: PairEncoding;
     try {
-      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx);
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, new Builder(new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: performance.now() + GRAPH_ENCODING_MS })));
     } catch (error) {
+      // The graph is built synchronously on a worker that says nothing meanwhile: a bound keeps one pair from
+      // holding its pipeline past the pool's silence limit (which would end the whole evaluation).
+      if (error instanceof GraphBudgetExceeded) return { verdict: unknown('size-cap', `the value graph passed its budget (${error.message})`), settledBy: 'graph' };
       if (!(error instanceof Unsupported)) throw error;
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
       return size > this.sizeCap ? tooLarge() : this.loopFallbacks();
@@ -276,9 +286,12 @@ class PairCheck {
     const { fa, fb, a, b } = this;
     let encoding: PairEncoding;
     try {
-      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL });
+      // Unrolled nested loops (and the callees inlined into them) multiply: without a budget one blake3
+      // function took 13 minutes of encoding here, for a query whose text would then have been refused.
+      const budget = new Graph({ maxTerms: UNROLL_TERM_CAP, deadline: performance.now() + UNROLL_ENCODING_MS });
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL }, new Builder(budget));
     } catch (error) {
-      if (error instanceof Unsupported) return undefined;
+      if (error instanceof Unsupported || error instanceof GraphBudgetExceeded) return undefined;
       throw error;
     }
     const build = encoding.shared.build;

@@ -32,6 +32,9 @@ const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
 /** An address as base + constant (the base absent for a constant address). */
 interface Address { base: Term | null; offset: bigint }
 
+/** Largest (parts × dual parts) a connective is simplified by absorption and redundant negation at. */
+const CONNECTIVE_SIMPLIFY_CAP = 4096;
+
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
   private readonly normal = new Map<Term, Term>();
@@ -245,7 +248,10 @@ export class Builder implements PatternBuilder {
     args.forEach(visit);
     if (set.has(zero)) return zero;
     for (const t of set) if (t.op === 'not' && set.has(t.args[0] as Bool)) return zero;
-    if (duals.length > 0) {
+    // Absorption and redundant negation compare each dual with the whole set, and a removal builds the
+    // connective again: on the wide disjunctions of unrolled hash rounds that is minutes. Past this size the
+    // connective keeps its parts as they are (a less canonical form, never a wrong one).
+    if (duals.length > 0 && set.size * duals.length <= CONNECTIVE_SIMPLIFY_CAP) {
       const partsOf = (t: Bool): readonly Term[] => (t.op === dual ? t.args : [t]);
       // Absorption: p ∨ (p ∧ q) = p, p ∧ (p ∨ q) = p.
       for (const t of duals) {

@@ -95,9 +95,21 @@ function dataKey(data: TermData): string {
 }
 
 /** The hash-consing table. Terms are never removed; a graph lives as long as one check. */
+/** A graph grew past its budget (terms, or the time to build them): the encoding is given up. */
+export class GraphBudgetExceeded extends Error {}
+
+/** Bounds on one graph: a query that needs more is not worth building (its SMT text would be refused too). */
+export interface GraphBudget {
+  maxTerms: number;
+  /** performance.now() past which building stops. */
+  deadline: number;
+}
+
 export class Graph {
   private readonly table = new Map<string, Term>();
   private nextLoopKey = 0;
+
+  constructor(private readonly budget?: GraphBudget) {}
 
   get size(): number {
     return this.table.size;
@@ -108,6 +120,9 @@ export class Graph {
     const key = termKey(op, sort, args, data);
     const found = this.table.get(key);
     if (found) return found as Term<S>;
+    if (this.budget && (this.table.size >= this.budget.maxTerms || (this.table.size % 1024 === 0 && performance.now() > this.budget.deadline))) {
+      throw new GraphBudgetExceeded(`the graph passed its budget at ${this.table.size} terms`);
+    }
     const term: Term<S> = { id: this.table.size, op, sort, width: widthOfSort(sort), args, data };
     this.table.set(key, term);
     return term;
