@@ -117,7 +117,10 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
           fb = dropWritesTo(fb, unread);
           rules.push('writes to globals nothing reads are not compared');
         }
-        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, options);
+        // Runs execute the real functions, not the rewritten pair: under a rule they would compare the wrong
+        // things (and call a changed signature with the old arguments), so only the solver decides then.
+        const pairOptions = rules.length > 0 ? { ...options, runs: { before: 0, after: 0 } } : options;
+        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, pairOptions);
         // A model of a rewritten pair replays the real functions, which differ from what was compared: a
         // difference there says the rule does not apply, not that the pass miscompiled.
         const verdict: Verdict = rules.length > 0 && checked.verdict.status === 'refuted'

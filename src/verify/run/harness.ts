@@ -94,6 +94,12 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
   const module = readModule(withoutMemoryNames(bytes), options.features | binaryen.Features.MutableGlobals);
   try {
     const b = binaryen;
+    // A pass step is checked in the pre-pass module's context on both sides while the candidate's bytes are
+    // the post-pass module's: a function or global the pass removed is in the context but not in the bytes.
+    // The bytes run as they are: a removed function is not instrumented (nothing in them calls it); a removed
+    // global would be set at entry, so such bytes are not run (binaryen aborts on a name it does not hold).
+    const missingGlobal = ir.globals.find((g) => !module.getGlobal(g.name));
+    if (missingGlobal) throw new Error(`the module's bytes do not hold global ${missingGlobal.name} of the context it is checked in`);
     module.setStart(0);
     module.addGlobal(FUEL, b.i32, true, module.i32.const(0));
     module.addGlobalExport(FUEL, FUEL);
@@ -139,6 +145,7 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
     for (const fn of ir.functions) {
       if (fn.imported) continue;
       const ref = module.getFunction(fn.name);
+      if (!ref) continue;
       const body = b.getFunctionInfo(ref).body;
       if (!body) continue;
       const probes = fn.name === options.trace ? (loop: number) => localProbes(module, fn, loop) : undefined;
