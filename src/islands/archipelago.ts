@@ -2,10 +2,10 @@ import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topo
 import { Prng } from '../util/prng.js';
 import { describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, better, extendProof, fairReplace, type Resident, type ResidentProof } from './population.js';
+import { best, better, extendProof, fairReplace, sameModule, worst, type Resident, type ResidentProof } from './population.js';
 import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
-import { alternativeSteps, evaluateAlternatives } from './alternatives.js';
+import { alternativeSteps, evaluateAlternatives, type StartingPopulation } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
 import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
@@ -97,7 +97,8 @@ interface Tally {
 /**
  * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
- * produce feeds the per-function choice. Later generations are synchronous: every island evaluates one
+ * produce feeds the per-function choice. A checked search proves only the best of them and screens later
+ * children unchecked first (startingPopulation, applyScreened). Later generations are synchronous: every island evaluates one
  * child, all islands in parallel on the pool, then migration. After each generation (after the last one
  * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
  * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
@@ -124,18 +125,19 @@ export async function runArchipelago(
   let baseline: ArchipelagoResult['baseline'];
   let completed = true;
   let evaluations = 0;
+  /** Applies genomes in `generation`; `checked: false` skips the checks of a checked search (a screening run). */
   const evaluateIn =
-    (generation: number): Evaluate =>
+    (generation: number, checked = !!config.checks): Evaluate =>
     async (base, genome, island, assembly) => {
       const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation };
       const result = await pool.evaluate(
         {
           base,
           flags: config.flags,
-          genome: config.checks ? checkedGenome(genome, config.splitNestedPipelines ?? false) : genome,
+          genome: checked ? checkedGenome(genome, config.splitNestedPipelines ?? false) : genome,
           objective: config.objective,
           ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
-          ...(config.checks ? { checks: config.checks(evaluation) } : {}),
+          ...(checked && config.checks ? { checks: config.checks(evaluation) } : {}),
           ...(assembly ? { assembly } : {}),
         },
         hooks.signal,
@@ -154,16 +156,14 @@ export async function runArchipelago(
     let tallies: Tally[];
     const evaluate = evaluateIn(generation);
     if (generation === 0) {
-      hooks.onPlanned?.(generation, alternativeSteps(config.islands, config.alternatives).length);
-      const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), config.alternatives);
+      const start = await startingPopulation(config, evaluate, evaluateIn(generation, false), bodies, hooks);
       for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
-      for (const resident of start.produced) bodies.offer(resident.named);
       for (const failure of start.failures) failures.push({ generation, ...failure });
       const oz = start.alternatives.find((a) => a.alternative.name === '-Oz');
       if (oz?.resident) baseline = { resident: oz.resident, ms: oz.ms };
       tallies = start.work;
     } else {
-      tallies = await evolve(islands, generation, config, evaluate, capacity, bodies, failures, hooks);
+      tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, failures, hooks);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
@@ -215,6 +215,7 @@ async function evolve(
   generation: number,
   config: ArchipelagoConfig,
   evaluate: Evaluate,
+  screen: Evaluate,
   capacity: number,
   bodies: BodyPool,
   failures: ArchipelagoResult['failures'],
@@ -223,7 +224,9 @@ async function evolve(
   const inputFunctions = [...functionBodySizes(config.input).keys()];
   const children = islands.map((island) => proposeChild(island, config, inputFunctions));
   hooks.onPlanned?.(generation, children.reduce((n, child) => n + (child?.steps.length ?? 0), 0));
-  const outcomes = await Promise.all(islands.map((island, i) => applyChild(children[i], island.index, evaluate, !!config.checks)));
+  const outcomes = await Promise.all(
+    islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, hooks) : applyChild(children[i], island.index, evaluate, false))),
+  );
   return islands.map((island, i) => {
     const child = children[i];
     const outcome = outcomes[i];
@@ -231,6 +234,7 @@ async function evolve(
     for (const named of outcome.produced) bodies.offer(named);
     const { result } = outcome;
     const tally = { evaluations: outcome.evaluations, failures: result.ok ? 0 : 1, ms: outcome.ms };
+    if (outcome.screenedOut) return tally;
     if (!result.ok) {
       failures.push({ generation, island: island.index, error: result.error });
       return tally;
@@ -249,6 +253,83 @@ async function evolve(
   });
 }
 
+/** What applying a child gave; `screenedOut` when its unchecked run showed it could not enter its island. */
+type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number; proof?: ResidentProof; screenedOut?: boolean };
+
+/**
+ * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
+ * checked only when that module would enter its island. Checking reverts what it cannot prove, so a proved
+ * module is almost never smaller than its unchecked run; spending proofs on children that cannot win is what
+ * made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
+ * taken body is checked at the assembly step. Deterministic: the screen is binaryen's output.
+ */
+async function applyScreened(
+  child: Child | undefined,
+  island: Island,
+  generation: number,
+  evaluate: Evaluate,
+  screen: Evaluate,
+  capacity: number,
+  hooks: ArchipelagoHooks,
+): Promise<ChildOutcome | undefined> {
+  const screened = await applyChild(child && { ...child, proof: undefined }, island.index, screen, false);
+  if (!child || !screened || !screened.result.ok || !admissible(island, screened.result, generation, capacity)) {
+    return screened && { ...screened, screenedOut: screened.result.ok };
+  }
+  hooks.onPlanned?.(generation, child.steps.length);
+  const checked = await applyChild(child, island.index, evaluate, true);
+  return checked && { ...checked, produced: [...screened.produced, ...checked.produced], evaluations: screened.evaluations + checked.evaluations, ms: screened.ms + checked.ms };
+}
+
+/** Whether a module of this score would enter the island (fair-replace: room left, or better than the worst). */
+function admissible(island: Island, result: Extract<EvaluateResult, { ok: true }>, generation: number, capacity: number): boolean {
+  if (island.residents.length < capacity) return true;
+  const low = worst(island.residents)!;
+  return better({ ...low, score: result.score, island: island.index, generation, stripped: result.stripped }, low);
+}
+
+/**
+ * Generation 0: the alternatives a user would run instead (presets.ts). Without checks each is a resident.
+ * With checks every alternative runs unchecked first (all of them donate bodies to the per-function choice),
+ * and only the PROVED_ALTERNATIVES best distinct ones, at most one per island, are applied again with every
+ * step checked to become residents: proving all of them pass by pass cost most of a strict run (rabin: 5
+ * chains, 138 s) while the later generations and the assembly start from the best one or two anyway.
+ */
+async function startingPopulation(config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks): Promise<StartingPopulation> {
+  const all = config.alternatives;
+  hooks.onPlanned?.(0, alternativeSteps(config.islands, all).length);
+  if (!config.checks) {
+    const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), all);
+    for (const resident of start.produced) bodies.offer(resident.named);
+    return start;
+  }
+  const screened = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => screen(base, genome, island), all);
+  for (const resident of screened.produced) bodies.offer(resident.named);
+  const ranked = screened.alternatives
+    .filter((a): a is typeof a & { resident: Resident } => a.resident !== undefined)
+    .sort((a, b) => (better(a.resident, b.resident) ? -1 : better(b.resident, a.resident) ? 1 : 0));
+  const chosen: Alternative[] = [];
+  const seen: Resident[] = [];
+  for (const { alternative, resident } of ranked) {
+    if (chosen.length >= Math.min(PROVED_ALTERNATIVES, config.islands)) break;
+    if (seen.some((r) => sameModule(r, resident))) continue;
+    seen.push(resident);
+    chosen.push(alternative);
+  }
+  if (chosen.length === 0) return screened;
+  hooks.onPlanned?.(0, alternativeSteps(config.islands, chosen).length);
+  const proved = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), chosen);
+  const work = proved.work.map((tally, i) => ({
+    evaluations: tally.evaluations + screened.work[i]!.evaluations,
+    failures: tally.failures + screened.work[i]!.failures,
+    ms: tally.ms + screened.work[i]!.ms,
+  }));
+  return { ...proved, failures: [...screened.failures, ...proved.failures], work };
+}
+
+/** How many generation-0 alternatives a checked search proves (the best distinct ones by their unchecked size). */
+const PROVED_ALTERNATIVES = 2;
+
 /**
  * Applies a child's genomes one after another; stops at the first that fails. With checks, the module's proof
  * is its prefix's proof extended by each step's; a step that comes back without one fails the child, so no
@@ -259,7 +340,7 @@ async function applyChild(
   island: number,
   evaluate: Evaluate,
   checked: boolean,
-): Promise<{ result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number; proof?: ResidentProof } | undefined> {
+): Promise<ChildOutcome | undefined> {
   if (!child) return undefined;
   let base = child.base;
   let ms = 0;

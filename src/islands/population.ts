@@ -44,7 +44,7 @@ export function worst(residents: readonly Resident[]): Resident | undefined {
   return residents.reduce<Resident | undefined>((low, r) => (low === undefined || better(low, r) ? r : low), undefined);
 }
 
-function sameModule(a: Resident, b: Resident): boolean {
+export function sameModule(a: Pick<Resident, 'stripped'>, b: Pick<Resident, 'stripped'>): boolean {
   if (a.stripped.length !== b.stripped.length) return false;
   for (let i = 0; i < a.stripped.length; i++) if (a.stripped[i] !== b.stripped[i]) return false;
   return true;
