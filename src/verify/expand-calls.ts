@@ -1,4 +1,4 @@
-import { hasLoop, mapChildren, type IrCall, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
+import { forEachNode, hasLoop, mapChildren, type IrCall, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 
 /**
@@ -57,4 +57,24 @@ export function expandLoopCalls(fn: IrFunction, ctx: ModuleContext): IrFunction 
   const body = fn.body ? rewrite(fn.body) : null;
   if (sites === 0) return undefined;
   return { ...fn, vars, body };
+}
+
+/**
+ * The callees with loops that one side of a pair calls more often than the other (an inlining step): the value
+ * graph runs these inline on both sides, so that a loop inlined on one side meets the same loop behind the
+ * call on the other. Callees both sides call alike stay calls: an uninterpreted call matches itself for free.
+ */
+export function inlinedLoopCallees(a: IrFunction, b: IrFunction, ctxA: ModuleContext, ctxB: ModuleContext): Set<string> {
+  const calls = (fn: IrFunction) => {
+    const counts = new Map<string, number>();
+    forEachNode(fn.body, (n) => void (n.kind === 'call' && counts.set(n.target, (counts.get(n.target) ?? 0) + 1)));
+    return counts;
+  };
+  const [ca, cb] = [calls(a), calls(b)];
+  const out = new Set<string>();
+  for (const name of new Set([...ca.keys(), ...cb.keys()])) {
+    if ((ca.get(name) ?? 0) === (cb.get(name) ?? 0)) continue;
+    if ((!ca.has(name) || isExpandedCallee(name, ctxA)) && (!cb.has(name) || isExpandedCallee(name, ctxB))) out.add(name);
+  }
+  return out;
 }

@@ -6,7 +6,8 @@ import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
 
 /**
  * Calls. A small callee is run inline on both sides (what makes inlining provable; one in a recursion cycle
- * only one level deep, and never the function itself); a callee
+ * only one level deep, and never the function itself), and so is one with loops that one side inlined (in
+ * the value graph, whose loops may sit in any frame); a callee
  * proved pure is a plain uninterpreted function of its arguments (what makes CSE of pure calls provable);
  * any other call — imports, call_indirect, large or recursive functions — is an uninterpreted transformer
  * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped).
@@ -23,7 +24,7 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   // A callee in a recursion cycle is unfolded once, from the function itself, and never the function itself:
   // both sides then stop at the same calls however the optimizer inlined around the cycle.
   const unfolds = side.ctx.isRecursive(name) ? side.frame.depth === 0 && name !== side.root : side.frame.depth < INLINE_DEPTH_LIMIT;
-  if (policy === 'inline' && unfolds) return side.inline(callee, args);
+  if ((policy === 'inline' || side.shared.expanded?.has(name)) && unfolds) return side.inline(callee, args);
   if (policy === 'pure') {
     side.approximate(`pure ${name}`);
     if (callee.results.length === 0) return undefined;

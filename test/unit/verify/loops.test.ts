@@ -154,8 +154,25 @@ describe('proved at matched loop headers', () => {
     expectGraph(await verdictOf(verifier, fn(sig, stepping('(local.get 4)')), fn(sig, stepping('(i32.const 3)'))));
   });
 
-  it('a loop the optimizer inlined from a callee, against the call', async () => {
-    expectInduction(await verdictOf(verifier, `${fill} ${fn(sig, callsFill)}`, `${fill} ${fn(sig, fillInlined('7'))}`));
+  it('a loop whose step the graph cannot equate and that uses a new local (induction over a coupling, with z3)', async () => {
+    // `~i` against `-1 - i` through a temporary: no graph rule rewrites one into the other, and the change is
+    // not a self-contained subtree; coupling i and s at the header is inductive.
+    const step = (add: string, temp = '') => `
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_s (local.get 2) (local.get 0)))
+          ${temp}
+          (local.set 3 (i32.add (local.get 3) ${add}))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $next)))
+      (local.get 3)`;
+    const base = step('(i32.xor (local.get 2) (i32.const -1))');
+    const candidate = step('(local.get 4)', '(local.set 4 (i32.sub (i32.const -1) (local.get 2)))');
+    expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
+  });
+
+  it('a loop the optimizer inlined from a callee, against the call (the graph runs that callee inline on both sides)', async () => {
+    expectGraph(await verdictOf(verifier, `${fill} ${fn(sig, callsFill)}`, `${fill} ${fn(sig, fillInlined('7'))}`));
   });
 });
 
