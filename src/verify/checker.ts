@@ -72,6 +72,12 @@ export interface CheckOptions {
    * pass step, whose module is not final). Default true.
    */
   callable?: boolean;
+  /**
+   * False: only what needs neither z3 nor runs (identity, the verdict store, the value graph) decides; a pair
+   * the graph does not settle is unknown (timeout, not asked) and that verdict is not stored. For a caller
+   * that has seen the solver give up on this function already (see proved-pipeline.ts). Default true.
+   */
+  solver?: boolean;
 }
 
 export type { SettledBy };
@@ -181,7 +187,10 @@ class PairCheck {
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
     const decided = await this.proveOrRefute();
-    await services.verdicts?.set(key, decided.verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
+    // An unknown that did not ask the solver says nothing about the pair: another caller may ask.
+    if (this.options.solver !== false || decided.verdict.status !== 'unknown') {
+      await services.verdicts?.set(key, decided.verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
+    }
     return { ...decided, cached: false };
   }
 
@@ -203,7 +212,7 @@ class PairCheck {
       if (late) return late;
       throw error;
     }
-    if (decided.verdict.status !== 'unknown') return decided;
+    if (decided.verdict.status !== 'unknown' || this.options.solver === false) return decided;
     return this.byRunning(this.runs.after, 1) ?? decided;
   }
 
@@ -218,6 +227,7 @@ class PairCheck {
 
   /** What the solver would be asked goes first to runs on a few entry states (see proveOrRefute). */
   private async beforeSolver(then: () => Promise<Decided>): Promise<Decided> {
+    if (this.options.solver === false) return { verdict: unknown('timeout', 'not asked: the solver gave up on this function earlier'), settledBy: 'graph' };
     return this.byRunning(this.runs.before, 0) ?? then();
   }
 

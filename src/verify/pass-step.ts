@@ -59,6 +59,8 @@ export interface StepCheckOptions extends CheckOptions {
   /** Check only these changed functions (a certificate's kept steps); the others get no verdict. */
   only?: ReadonlySet<string>;
   onChecked?: (done: number, total: number) => void;
+  /** Changed functions checked without the solver (CheckOptions.solver): what the value graph does not settle is unknown. */
+  withoutSolver?: ReadonlySet<string>;
 }
 
 const unknown = (reason: Extract<Verdict, { status: 'unknown' }>['reason'], detail?: string): Verdict => ({
@@ -119,7 +121,11 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         }
         // Runs execute the real functions, not the rewritten pair: under a rule they would compare the wrong
         // things (and call a changed signature with the old arguments), so only the solver decides then.
-        const pairOptions = rules.length > 0 ? { ...options, runs: { before: 0, after: 0 } } : options;
+        const pairOptions = {
+          ...options,
+          ...(rules.length > 0 ? { runs: { before: 0, after: 0 } } : {}),
+          ...(options.withoutSolver?.has(name) ? { solver: false } : {}),
+        };
         const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, pairOptions);
         // A model of a rewritten pair replays the real functions, which differ from what was compared: a
         // difference there says the rule does not apply, not that the pass miscompiled.

@@ -114,6 +114,12 @@ class Pipeline {
   private readonly proved: PipelineResult['proved'] = [];
   private readonly record: SegmentPass[] = [];
   private planted = false;
+  /**
+   * Functions one of whose steps the solver could not decide (timeout, or a loop it could not match): their
+   * later steps in this pipeline are checked by the value graph alone. Measured on argon2-browser, the same
+   * seven functions timed out at pass after pass, 20–120 s each, and were most of a strict run's time.
+   */
+  private readonly gaveUp = new Set<string>();
   /** Functions the last module-level step changed or added: what `pass@touched` runs on. */
   private touched: string[] = [];
   /** The last ASSEMBLE_PASS: which donor each replaced body came from, and the donors (0 is the input). */
@@ -265,8 +271,14 @@ class Pipeline {
       ...env.check,
       concurrency: env.concurrency,
       ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
+      // A certificate's replay asks everything it needs; a strict pipeline stops asking z3 about a function
+      // once z3 gave up on it (see gaveUp).
+      ...(this.follow || !this.enforce ? {} : { withoutSolver: this.gaveUp }),
       onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps }),
     });
+    for (const v of verdicts) {
+      if (v.verdict.status === 'unknown' && (v.verdict.reason === 'timeout' || v.verdict.reason === 'loop')) this.gaveUp.add(v.name);
+    }
     const keep = keptByFile ? (v: StepVerdict) => keptByFile.has(v.name) && v.verdict.status === 'proved' : (v: StepVerdict) => v.verdict.status === 'proved';
     const decision = decideStep(step, verdicts, keep, this.enforce);
     if (decision.whole) {

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../../src/protocol/report.js';
+import { checkPair, type CheckServices, type PairSide } from '../../../src/verify/checker.js';
+import { ModuleContext } from '../../../src/verify/context.js';
+import { jobVerdicts } from '../../../src/verify/proof-cache.js';
+import { SolverPool } from '../../../src/verify/solver-pool.js';
+import { binaryen, readModule } from '../../../src/wasm/binaryen.js';
+import { extractModule } from '../../../src/wasm/ir.js';
+import { FEATURES, fn, moduleWith, wat } from './pair.js';
+
+/**
+ * `solver: false` (what a strict pipeline uses for a function z3 already gave up on, see proved-pipeline.ts):
+ * the value graph still decides, anything it does not settle is unknown without asking z3, and that unknown
+ * is not stored, so a caller that may ask z3 still gets the proof.
+ */
+let pool: SolverPool;
+let services: CheckServices;
+beforeAll(async () => {
+  pool = new SolverPool(1);
+  await pool.warmUp();
+  services = { solve: (query) => pool.check(query), z3Version: await pool.z3Version(), verdicts: jobVerdicts(undefined, new Map<string, Verdict>()) };
+});
+afterAll(() => pool.close());
+
+function side(body: string): PairSide {
+  const bytes = wat(moduleWith(body));
+  const module = readModule(bytes, FEATURES);
+  try {
+    const ir = extractModule(binaryen, module);
+    return { fn: ir.functions.find((f) => f.name === 'f')!, ctx: new ModuleContext(ir), bytes: () => bytes };
+  } finally {
+    module.dispose();
+  }
+}
+
+const sig = '(param i32) (result i32)';
+const check = (a: string, b: string, solver?: boolean) =>
+  checkPair(side(fn(sig, a)), side(fn(sig, b)), services, { featureFlags: FEATURES, ...(solver === undefined ? {} : { solver }) });
+
+describe('a check without the solver', () => {
+  it('leaves a pair the graph does not settle unknown, and does not store that', async () => {
+    // ~rotl(x, 3) against rotl(-1 - x, 3): no graph rule moves `~` through a rotate or reads -1 - x as ~x; z3 proves it.
+    const base = '(i32.xor (i32.rotl (local.get 0) (i32.const 3)) (i32.const -1))';
+    const candidate = '(i32.rotl (i32.sub (i32.const -1) (local.get 0)) (i32.const 3))';
+    const skipped = await check(base, candidate, false);
+    expect(skipped.verdict).toMatchObject({ status: 'unknown', reason: 'timeout' });
+    expect(JSON.stringify(skipped.verdict)).toContain('not asked');
+    expect(skipped.solverCalls).toBe(0);
+    const asked = await check(base, candidate);
+    expect(asked.cached).toBe(false);
+    expect(asked.verdict).toEqual({ status: 'proved', method: 'smt' });
+  });
+
+  it('still proves what the graph settles', async () => {
+    const result = await check('(i32.mul (local.get 0) (i32.const 2))', '(i32.shl (local.get 0) (i32.const 1))', false);
+    expect(result.verdict).toEqual({ status: 'proved', method: 'graph' });
+  });
+});
