@@ -98,8 +98,8 @@ interface Tally {
  * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. A checked search proves only the best of them and screens later
- * children unchecked first (startingPopulation, applyScreened). Later generations are synchronous: every island evaluates one
- * child, all islands in parallel on the pool, then migration. After each generation (after the last one
+ * children unchecked first (startingPopulation, applyScreened). Later generations are synchronous: every
+ * island evaluates one child, all islands in parallel on the pool, then migration. After each generation (after the last one
  * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
  * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
  * not timed, so a seed fixes the output; only a time budget can cut the search short (and the report then
