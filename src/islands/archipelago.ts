@@ -99,11 +99,11 @@ interface Tally {
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. A checked search proves only the best of them and screens later
  * children unchecked first (startingPopulation, applyScreened). Later generations are synchronous: every
- * island evaluates one child, all islands in parallel on the pool, then migration. After each generation (after the last one
- * only, for multi-start) the champion is assembled per function with the smallest compatible bodies any
- * island produced (workers/assemble.ts); when smaller, it migrates to every island. Generations are counted,
- * not timed, so a seed fixes the output; only a time budget can cut the search short (and the report then
- * says the run was not deterministic).
+ * island evaluates one child, all islands in parallel on the pool, then migration. After each generation
+ * (after the last one only, for multi-start) the champion is assembled per function with the smallest
+ * compatible bodies any island produced (workers/assemble.ts); when smaller, it migrates to every island.
+ * Generations are counted, not timed, so a seed fixes the output; only a time budget can cut the search short
+ * (and the report then says the run was not deterministic).
  */
 export async function runArchipelago(
   pool: BinaryenPool,
@@ -285,7 +285,7 @@ async function applyScreened(
 function admissible(island: Island, result: Extract<EvaluateResult, { ok: true }>, generation: number, capacity: number): boolean {
   if (island.residents.length < capacity) return true;
   const low = worst(island.residents)!;
-  return better({ ...low, score: result.score, island: island.index, generation, stripped: result.stripped }, low);
+  return better({ ...low, score: result.score, island: island.index, generation }, low);
 }
 
 /**
@@ -296,15 +296,10 @@ function admissible(island: Island, result: Extract<EvaluateResult, { ok: true }
  * chains, 138 s) while the later generations and the assembly start from the best one or two anyway.
  */
 async function startingPopulation(config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks): Promise<StartingPopulation> {
-  const all = config.alternatives;
-  hooks.onPlanned?.(0, alternativeSteps(config.islands, all).length);
-  if (!config.checks) {
-    const start = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), all);
-    for (const resident of start.produced) bodies.offer(resident.named);
-    return start;
-  }
-  const screened = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => screen(base, genome, island), all);
+  hooks.onPlanned?.(0, alternativeSteps(config.islands, config.alternatives).length);
+  const screened = await evaluateAlternatives(config.islands, config.input, config.checks ? screen : evaluate, config.alternatives);
   for (const resident of screened.produced) bodies.offer(resident.named);
+  if (!config.checks) return screened;
   const ranked = screened.alternatives
     .filter((a): a is typeof a & { resident: Resident } => a.resident !== undefined)
     .sort((a, b) => (better(a.resident, b.resident) ? -1 : better(b.resident, a.resident) ? 1 : 0));
@@ -318,7 +313,7 @@ async function startingPopulation(config: ArchipelagoConfig, evaluate: Evaluate,
   }
   if (chosen.length === 0) return screened;
   hooks.onPlanned?.(0, alternativeSteps(config.islands, chosen).length);
-  const proved = await evaluateAlternatives(config.islands, config.input, (base, genome, island) => evaluate(base, genome, island), chosen);
+  const proved = await evaluateAlternatives(config.islands, config.input, evaluate, chosen);
   const work = proved.work.map((tally, i) => ({
     evaluations: tally.evaluations + screened.work[i]!.evaluations,
     failures: tally.failures + screened.work[i]!.failures,

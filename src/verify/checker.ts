@@ -63,7 +63,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /**
    * Entry states both functions are run from for real (run/): `before` the first solver query (when the
-   * value graph did not settle the pair), `after` more when no proof was found. A difference is a refutation. Default 24 and 200; 0 runs none.
+   * value graph did not settle the pair), `after` more when no proof was found. A difference is a
+   * refutation. Default 24 and 200; 0 runs none.
    */
   runs?: { before: number; after: number };
   /**
