@@ -21,7 +21,10 @@ export function renderPassSteps(runs: Array<[string, AtollMeasured]>): string {
   }
   const rows = [...sum.values()].filter((p) => p.steps > 0).sort((a, b) => b.bytesLost - a.bytesLost || b.reverted - a.reverted || a.pass.localeCompare(b.pass));
   const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
-  const reasons = (p: PassStepTotals) => Object.entries(p.revertedBy).sort(([, a], [, b]) => b - a).map(([why, n]) => `${why} ${n}`).join(', ') || '—';
+  const reasons = (p: PassStepTotals) => [
+    ...Object.entries(p.revertedBy).sort(([, a], [, b]) => b - a).map(([why, n]) => `${why} ${n}`),
+    ...(p.passByPass ? [`(span: ${p.passByPass} checked pass by pass)`] : []),
+  ].join(', ') || '—';
   const modules = (pass: string) => [...(lostBy.get(pass) ?? [])].sort(([, a], [, b]) => b - a).map(([m, n]) => `${m} ${n}`).join(', ') || '—';
   return [
     '### Steps per pass (all modules, every checked run)',

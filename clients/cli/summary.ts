@@ -83,7 +83,8 @@ function passStepLines(report: OptimizeReport, verbose: boolean): string[] {
       const reverted = p.reverted > 0 ? `, reverted ${counted(p.revertedBy)}` : '';
       const unproved = p.keptUnproved > 0 ? `, ${p.keptUnproved} kept unproved` : '';
       const lost = p.bytesLost > 0 ? `, ${bytes(p.bytesLost)} lost` : '';
-      return `              ${p.pass}: ${p.proved} of ${p.steps} proved${reverted}${unproved}${lost}`;
+      const split = p.passByPass ? `, ${p.passByPass} more checked pass by pass` : '';
+      return `              ${p.pass}: ${p.proved} of ${p.steps} proved${reverted}${unproved}${lost}${split}`;
     });
 }
 

@@ -514,7 +514,7 @@ class SolverClock {
 
 /** The method a chain of steps is reported under: its strongest proof (identical and alpha steps are free). */
 function methodOf(steps: Array<{ method: string }>): Extract<Verdict, { status: 'proved' }>['method'] {
-  const order = ['induction', 'smt', 'local-change', 'alpha', 'identical'] as const;
+  const order = ['induction', 'smt', 'local-change', 'graph', 'alpha', 'identical'] as const;
   return order.find((m) => steps.some((s) => s.method === m)) ?? 'identical';
 }
 

@@ -139,6 +139,13 @@ export interface PassStepTotals {
   bytesLost: number;
   /** Runs whose whole step went back for a module-level reason. */
   wholeReverts: number;
+  /**
+   * A span only (`first…last`: consecutive passes that each work inside one function, checked as one step per
+   * function over all of them; proved-pipeline.ts): its steps are the functions whose change over the whole
+   * span was proved, and these are the functions that were not, which went back and were checked pass by pass
+   * instead (their steps are counted under each pass).
+   */
+  passByPass?: number;
 }
 
 /** One (function, pass) step that did not go through as a proved change. */

@@ -59,6 +59,13 @@ export interface SegmentPass {
    * proved again against the body it replaced.
    */
   donors?: string[];
+  /**
+   * On the first pass of a span (consecutive passes that each work inside one function): the span's length in
+   * passes, and the functions whose change over the whole span stayed, proved in one step from the body before
+   * this pass to the body after the span's last pass. The functions that were not went back to their bodies
+   * before the span and ran it pass by pass: their steps are the `kept` of each pass.
+   */
+  span?: { passes: number; kept: Array<[string, string, string]> };
 }
 
 /** The certificate's shape checked before anything is replayed; the reason it is malformed, or undefined. */
@@ -77,13 +84,18 @@ export function malformedCertificate(value: unknown): string | undefined {
     }
     for (const p of s.passes) {
       if (!p || typeof p.pass !== 'string') return `segment ${i} names a pass without a name`;
-      if (p.kept !== undefined && (!Array.isArray(p.kept) || p.kept.some((k) => !Array.isArray(k) || k.length !== 3 || k.some((x) => typeof x !== 'string')))) {
+      if ((p.kept !== undefined && !wellFormedKept(p.kept)) || (p.span !== undefined && !wellFormedKept(p.span.kept))) {
         return `segment ${i}, pass ${p.pass}: kept steps are malformed`;
       }
+      if (p.span !== undefined && !(Number.isInteger(p.span.passes) && p.span.passes >= 2)) return `segment ${i}, pass ${p.pass}: the span's length is malformed`;
       if (p.donors !== undefined && (!Array.isArray(p.donors) || p.donors.some((d) => typeof d !== 'string'))) {
         return `segment ${i}, pass ${p.pass}: donors are malformed`;
       }
     }
   }
   return undefined;
+}
+
+function wellFormedKept(kept: unknown): boolean {
+  return Array.isArray(kept) && kept.every((k) => Array.isArray(k) && k.length === 3 && k.every((x) => typeof x === 'string'));
 }

@@ -190,7 +190,7 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
     const result = await withServicesOf(checks, (env) =>
       runProvedPipeline(
         {
-          base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault,
+          base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault, spans: checks.spans,
           ...(task.assembly ? { assembly: task.assembly } : {}),
         },
         { ...env, check: { ...env.check, featureFlags: task.flags } },

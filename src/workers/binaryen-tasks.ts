@@ -121,6 +121,8 @@ export interface AssemblySources {
 /** What a task that checks steps needs: a service port to z3 and the proof cache (in its transferList). */
 export interface StepChecks extends CheckingTask {
   mode: 'strict' | 'report';
+  /** Strict mode: false checks every pass on its own instead of runs of function passes as spans (default true). */
+  spans?: boolean;
 }
 
 /** What an evaluation with checks adds to its result: how its steps fared, and its part of a certificate. */

@@ -16,11 +16,14 @@ class MemoryStore implements CertificateStore {
   }
 }
 
-/** The first kept step of the last segment, to tamper with. */
-function firstKept(certificate: Certificate): [string, string, string] {
-  const pass = certificate.segments.at(-1)!.passes.find((p) => p.kept?.length)!;
-  return pass.kept![0]!;
+/** Where the last segment's first kept steps are listed (a span's or a pass's), to tamper with. */
+function keptSteps(certificate: Certificate): { at: number; kept: Array<[string, string, string]> } {
+  const passes = certificate.segments.at(-1)!.passes;
+  const at = passes.findIndex((p) => p.span?.kept.length || p.kept?.length);
+  return { at, kept: passes[at]!.span?.kept.length ? passes[at]!.span!.kept : passes[at]!.kept! };
 }
+
+const firstKept = (certificate: Certificate): [string, string, string] => keptSteps(certificate).kept[0]!;
 
 describe('certificates: the chain of proved steps, re-checked without trusting it', () => {
   let engine: Engine;
@@ -57,9 +60,10 @@ describe('certificates: the chain of proved steps, re-checked without trusting i
 
   const tampered: Array<[string, (c: Certificate) => void, RegExp]> = [
     ['a kept body hash edited', (c) => { firstKept(c)[1] = '0'.repeat(64); }, /does not have the body the certificate names/],
-    ['a kept step removed', (c) => { c.segments.at(-1)!.passes.find((p) => p.kept?.length)!.kept!.shift(); }, /does not have the body|does not end with|not a change|changed nothing, but the certificate keeps/],
+    ['a kept step removed', (c) => { keptSteps(c).kept.shift(); }, /does not have the body|does not end with|not a change|changed nothing, but the certificate keeps/],
     // A pass that changed nothing may go unnoticed (the chain still proves the output); one that changed something may not.
-    ['a pass removed', (c) => { const passes = c.segments.at(-1)!.passes; passes.splice(passes.findIndex((p) => p.kept?.length), 1); }, /pass|body|end/],
+    ['a pass removed', (c) => { c.segments.at(-1)!.passes.splice(keptSteps(c).at, 1); }, /pass|body|end/],
+    ['a span running past the last pass', (c) => { c.segments.at(-1)!.passes.find((p) => p.span)!.span!.passes = 1e6; }, /runs past the last pass/],
     ['the end hash edited', (c) => { c.segments.at(-1)!.to = '1'.repeat(64); }, /does not end with the module the certificate names/],
     ['the emit list edited', (c) => { c.segments.at(-1)!.optimizedAtEmit = []; }, /final emit/],
     ['made for another output', (c) => { c.output = '2'.repeat(64); }, /another output/],

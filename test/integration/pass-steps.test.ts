@@ -29,7 +29,7 @@ afterAll(async () => {
 
 type Proved = Extract<EvaluateResult, { ok: true }>;
 
-async function applyChecked(text: string, passes: string[], plantFault?: string): Promise<Proved & { input: Uint8Array }> {
+async function applyChecked(text: string, passes: string[], plantFault?: string, spans = false): Promise<Proved & { input: Uint8Array }> {
   const input = wat(text);
   const ingested = await pool.ingest({ bytes: input, declared: undefined, override: undefined });
   const verdicts = jobVerdicts(undefined, new Map<string, Verdict>());
@@ -41,6 +41,7 @@ async function applyChecked(text: string, passes: string[], plantFault?: string)
     ...(plantFault ? { plantFault } : {}),
     checks: {
       mode: 'strict',
+      spans,
       z3Version: await verifier.z3Version(),
       concurrency: 4,
       services: { solve: (query) => verifier.solve(query), proofGet: (key) => verdicts.get(key), proofSet: (key, verdict) => verdicts.set(key, verdict) },
@@ -237,6 +238,42 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(provedAt(r, 'g', 'optimize-instructions')).toHaveLength(1);
     const after = withModule(r.named, FEATURES, (m) => extractModule(binaryen, m));
     expect(after.data.filter((d) => d.passive)).toHaveLength(1);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+});
+
+describe('spans: consecutive function passes checked as one step per function', () => {
+  const locals = `(module
+    (func $f (export "f") (param $a i32) (result i32) (local $x i32) (local $y i32)
+      (local.set $x (i32.add (local.get $a) (i32.const 1)))
+      (local.set $y (i32.mul (local.get $x) (i32.const 8)))
+      (local.set $x (i32.sub (local.get $y) (local.get $a)))
+      (local.get $x))
+    (func $g (export "g") (param $b i32) (result i32) (local $t i32)
+      (local.set $t (i32.const 5))
+      (i32.add (local.get $b) (i32.mul (local.get $t) (i32.const 3)))))`;
+  const passes = ['ssa-nomerge', 'optimize-instructions', 'precompute-propagate', 'simplify-locals', 'coalesce-locals', 'vacuum'];
+  const span = `ssa-nomerge…vacuum (${passes.length} passes)`;
+
+  it('proves each changed function once over the whole span, and ends where pass by pass ends', async () => {
+    const spanned = await applyChecked(locals, passes, undefined, true);
+    const stepped = await applyChecked(locals, passes);
+    expect(spanned.proof!.proved.map((s) => [s.function, s.pass])).toEqual([['f', span], ['g', span]]);
+    expect(spanned.proof!.passes.find((p) => p.pass === span)).toMatchObject({ steps: 2, proved: 2 });
+    expect(spanned.proof!.segment.passes[0]!.span).toMatchObject({ passes: passes.length, kept: [['f', expect.any(String), 'graph'], ['g', expect.any(String), 'graph']] });
+    expect(stepped.proof!.proved.filter((s) => s.function === 'f').length).toBeGreaterThan(1);
+    expect(spanned.named).toEqual(stepped.named);
+    expect(transcript(spanned.stripped)).toEqual(transcript(spanned.input));
+  });
+
+  it('a function the span does not prove goes back and runs the span pass by pass, its wrong step refuted there', async () => {
+    // The fault is planted in f after the span's first pass: the span's graph cannot prove f, so f alone runs
+    // the passes again, the fault is planted again, and its step at the first pass is refuted and reverted.
+    const r = await applyChecked(locals, passes, 'f', true);
+    expect(r.proof!.passes.find((p) => p.pass === span)).toMatchObject({ steps: 1, proved: 1, passByPass: 1 });
+    expect(r.proof!.proved.filter((s) => s.function === 'g').map((s) => s.pass)).toEqual([span]);
+    expect(r.proof!.unproved.find((s) => s.function === 'f')).toMatchObject({ pass: 'ssa-nomerge', verdict: { status: 'refuted' } });
+    expect(r.proof!.proved.some((s) => s.function === 'f' && s.pass === 'optimize-instructions')).toBe(true);
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 });

@@ -80,5 +80,6 @@ export function addTotals(into: Map<string, PassStepTotals>, pass: PassStepTotal
   sum.reverted += pass.reverted;
   sum.bytesLost += pass.bytesLost;
   sum.wholeReverts += pass.wholeReverts;
+  if (pass.passByPass) sum.passByPass = (sum.passByPass ?? 0) + pass.passByPass;
   for (const [why, n] of Object.entries(pass.revertedBy)) sum.revertedBy[why] = (sum.revertedBy[why] ?? 0) + n;
 }
