@@ -3,7 +3,7 @@ import type { CheckServices } from '../../verify/checker.js';
 import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
 import { checkStepFunctions, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import { binaryen } from '../../wasm/binaryen.js';
-import { functionHash } from '../../wasm/ir.js';
+import { functionHash, type IrFunction } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
 import { passInfo } from '../../islands/catalogue.js';
 import { plantFault } from '../planted-fault.js';
@@ -265,12 +265,12 @@ class Pipeline {
       if (this.follow && this.follow.passes[first + i]?.pass !== pass) throw new PipelineRejected(`pass ${first + i} is not ${pass}`);
       this.runPass(pass, first + i);
     }
+    const name = spanName(passes);
     const observation = tracked.observe();
     if (observation.added.length + observation.removed.length > 0 || observation.structureChanged) {
       if (this.follow) throw new PipelineRejected(`the span at pass ${first} changed more than function bodies`);
-      throw new SpanUnsupported(`${spanName(passes)} changed more than function bodies`);
+      throw new SpanUnsupported(`${name} changed more than function bodies`);
     }
-    const name = spanName(passes);
     const preBytes = tracked.bytes;
     const step: PassStep = {
       pass: name, pre: tracked.ir, post: observation.post, changed: observation.changed, added: [], removed: [],
@@ -292,17 +292,10 @@ class Pipeline {
     totals.runs++;
     const byName = new Map(verdicts.map((v) => [v.name, v]));
     const post = new Map(observation.post.functions.map((fn) => [fn.name, fn]));
-    const kept: Array<[string, string, string]> = [];
-    for (const fn of decision.kept) {
-      const v = byName.get(fn)!;
-      const method = v.verdict.status === 'proved' ? v.verdict.method : 'unproved';
-      kept.push([fn, functionHash(post.get(fn)!), method]);
+    const kept = decision.kept.map((fn) => {
       totals.steps++;
-      totals.proved++;
-      if (v.cached) totals.cached++;
-      this.proved.push({ function: fn, pass: name, index: first + passes.length - 1, method, cached: v.cached });
-    }
-    kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return this.keep(totals, byName.get(fn), post.get(fn)!, name, first + passes.length - 1);
+    }).sort(byFunction);
     const back = decision.settlement.revert;
     if (back.length > 0) totals.passByPass = (totals.passByPass ?? 0) + back.length;
     const at = this.record.length;
@@ -419,16 +412,7 @@ class Pipeline {
       const lost = Math.max(0, (preSizes.get(name) ?? 0) - (observation.sizes.get(name) ?? 0));
       totals.steps++;
       if (kept.has(name)) {
-        const method = verdict?.status === 'proved' ? verdict.method : 'unproved';
-        keptRecord.push([name, functionHash(post.get(name)!), byName.get(name)?.rule ? `${method} (${byName.get(name)!.rule})` : method]);
-        if (verdict?.status === 'proved') {
-          totals.proved++;
-          if (byName.get(name)!.cached) totals.cached++;
-          this.proved.push({ function: name, pass, index, method, cached: byName.get(name)!.cached });
-        } else {
-          totals.keptUnproved++;
-          this.unproved.push({ function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: 0 });
-        }
+        keptRecord.push(this.keep(totals, byName.get(name), post.get(name)!, pass, index));
         continue;
       }
       const why = decision.dragged.has(name) ? 'dragged' : reasonOf(verdict);
@@ -440,9 +424,28 @@ class Pipeline {
         ...(decision.dragged.has(name) ? { why: decision.dragged.get(name)! } : {}),
       });
     }
-    keptRecord.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    keptRecord.sort(byFunction);
     this.record.push({ pass, ...(keptRecord.length ? { kept: keptRecord } : {}), ...(pass === ASSEMBLE_PASS ? { donors: this.keptDonors(decision.kept) } : {}) });
     if (keptByFile) this.checkAgainstFile(pass, index, keptByFile, keptRecord);
+  }
+
+  /**
+   * A changed function whose new body stays: counted as proved (or, in report mode, kept unproved) and listed
+   * in its chain. Returns its certificate entry: name, hash of the body it keeps, how it was proved.
+   */
+  private keep(totals: PassStepTotals, checked: StepVerdict | undefined, body: IrFunction, pass: string, index: number): [string, string, string] {
+    const name = body.name;
+    const verdict = checked?.verdict;
+    const method = verdict?.status === 'proved' ? verdict.method : 'unproved';
+    if (verdict?.status === 'proved') {
+      totals.proved++;
+      if (checked!.cached) totals.cached++;
+      this.proved.push({ function: name, pass, index, method, cached: checked!.cached });
+    } else {
+      totals.keptUnproved++;
+      this.unproved.push({ function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: 0 });
+    }
+    return [name, functionHash(body), checked?.rule ? `${method} (${checked.rule})` : method];
   }
 
   /**
@@ -515,6 +518,8 @@ export function spanLengths(passes: readonly string[]): number[] {
   }
   return lengths;
 }
+
+const byFunction = (a: [string, string, string], b: [string, string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 function spanName(passes: readonly string[]): string {
   return `${passes[0]}…${passes[passes.length - 1]} (${passes.length} passes)`;
