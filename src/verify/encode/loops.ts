@@ -1,6 +1,7 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops } from './liveness.js';
-import type { BV, Bool, LoopData, Mem, Term, World } from '../graph/terms.js';
+import { NOTHING_KNOWN, implies, knownBits, meet, type KnownBits } from '../graph/known-bits.js';
+import { mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
 
@@ -274,6 +275,24 @@ function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, inde
   return value;
 }
 
+/** A loop's header value: the parameter `index` of loop `key`, with the known bits its loop showed it has. */
+function loopParam(side: SideEncoder, sort: Sort, key: number, index: number, facts: KnownBits = NOTHING_KNOWN): Term {
+  const data: ParamData = [key, index, facts.zeros, facts.ones];
+  return side.build.graph.intern('lparam', sort, [], data);
+}
+
+/**
+ * An assumption that failed once, weakened to a whole number of bytes: the value fits in the fewest bytes
+ * that hold what was known to fit. A byte counted up from 0 (`(x + 1) & 255`) is first assumed to be 0,
+ * found to be at most 1, and then shown to fit in a byte, rather than climbing one bit per run.
+ */
+function widen(k: KnownBits, width: number): KnownBits {
+  let fits = width;
+  while (fits > 0 && (k.zeros >> BigInt(fits - 1)) & 1n) fits--;
+  const bytes = Math.min(width, 8 * Math.ceil(fits / 8));
+  return bytes === 0 ? k : { zeros: mask(width) & ~mask(bytes), ones: 0n };
+}
+
 /** The loop as a term of its own (the base's loops, and a candidate loop no base loop matches). */
 function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   const b = side.build;
@@ -282,7 +301,21 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   const writes = written(side, node);
   let carried = vars.filter((v) => writes.has(v));
   const key = side.shared.build.graph.loopKey();
-  const param = (v: Var) => b.graph.intern('lparam', entry.get(v)!.sort, [], [key, vars.indexOf(v)] as const);
+  // Known bits of the carried values at the header, established coinductively. A parameter's facts are part
+  // of its identity (its data), so terms built under an assumption that did not hold are never reused.
+  //
+  // Why this is sound: each carried value is assumed to have the known bits of its entry value (A), and an
+  // iteration is run from parameters that carry A. The header values of iteration 0 are the entry values,
+  // which satisfy A by construction. If, in that same run, every value carried round has facts that imply
+  // A (computed from terms built under A), then whenever the header values of iteration i satisfy A so do
+  // those of iteration i + 1, which are what iteration i carries round; by induction on i, A holds at every
+  // header, so every rewrite made under A was made of values that satisfy it, and so was every fact derived
+  // from A (the values the loop leaves with included). When the facts carried round do not imply A, A is
+  // weakened (to a bound that both imply: see `widen`) and the iteration is run again; a value weakened
+  // twice is assumed nothing of. Each run either proves A or weakens it, so this ends.
+  const assumed = new Map<Var, KnownBits>(carried.map((v) => [v, knownBits(entry.get(v)!)]));
+  const weakened = new Set<Var>();
+  const param = (v: Var) => loopParam(side, entry.get(v)!.sort, key, vars.indexOf(v), assumed.get(v));
   let header: Map<Var, Term>;
   let iteration: Iteration;
   // Variables an iteration carries round unchanged hold their entry value at every header, and what a
@@ -297,7 +330,16 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     const next = iteration.again.snap;
     const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
     const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
-    if (still.length === carried.length) break;
+    let proved = true;
+    for (const v of still) {
+      const round = knownBits(readSnapshot(next, v));
+      const assumption = assumed.get(v)!;
+      if (implies(round, assumption)) continue;
+      proved = false;
+      assumed.set(v, weakened.has(v) ? NOTHING_KNOWN : widen(meet(assumption, round), entry.get(v)!.width));
+      weakened.add(v);
+    }
+    if (proved && still.length === carried.length) break;
     carried = still;
   }
   const next = carried.map((v) => readSnapshot(iteration.again.snap, v));
@@ -392,7 +434,7 @@ interface Survey {
 function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: readonly Var[]): Survey {
   const key = side.build.graph.loopKey();
   const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
-  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? side.build.graph.intern('lparam', entry.get(v)!.sort, [], [key, i] as const) : entry.get(v)!] as const));
+  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? loopParam(side, entry.get(v)!.sort, key, i) : entry.get(v)!] as const));
   const registered = side.shared.baseLoops.length;
   const iteration = iterate(side, node, header);
   side.shared.baseLoops.length = registered;

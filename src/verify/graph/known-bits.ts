@@ -1,4 +1,4 @@
-import { constValue, mask, type Term } from './terms.js';
+import { constValue, mask, type ParamData, type Term } from './terms.js';
 
 /**
  * Known bits of the value graph's bit-vector terms: bits that are zero (`zeros`) or one (`ones`) in every
@@ -23,12 +23,6 @@ export const meet = (a: KnownBits, b: KnownBits): KnownBits => ({ zeros: a.zeros
 
 /** `a` says at least what `b` says. */
 export const implies = (a: KnownBits, b: KnownBits): boolean => (a.zeros & b.zeros) === b.zeros && (a.ones & b.ones) === b.ones;
-
-/** The facts a loop parameter was given (lparam data is [loop key, index, zeros, ones]). */
-export function paramFacts(t: Term): KnownBits {
-  const data = t.data as readonly [number, number, bigint?, bigint?];
-  return { zeros: data[2] ?? 0n, ones: data[3] ?? 0n };
-}
 
 const memo = new WeakMap<Term, KnownBits>();
 
@@ -85,7 +79,10 @@ function transfer(t: Term, of: (a: Term) => KnownBits): KnownBits {
       const v = t.data as bigint;
       return { zeros: m & ~v, ones: v };
     }
-    case 'lparam': return paramFacts(t);
+    case 'lparam': {
+      const [, , zeros, ones] = t.data as ParamData;
+      return { zeros, ones };
+    }
     case 'exit': return args[0]!;
     case 'and': return args.reduce((a, b) => ({ zeros: a.zeros | b.zeros, ones: a.ones & b.ones }));
     case 'or': return args.reduce((a, b) => ({ zeros: a.zeros & b.zeros, ones: a.ones | b.ones }));
