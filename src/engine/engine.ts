@@ -346,13 +346,32 @@ export class Engine {
     const clock = new SolverClock();
     // Each worker task waits on z3 most of the time: a few in flight per solver thread keep the pool busy.
     const concurrency = 2 * this.solverThreads();
-    const services = (progress: (note: TaskProgress) => void): WorkerServices => ({
-      solve: (query) => clock.time(this.verifier.solve(query, signal)),
-      proofGet: (key) => verdicts.get(key),
-      // Evidence comes made on the worker (for proved verdicts): the cache keeps it for `atoll cache verify`.
-      proofSet: (key, verdict, evidence) => verdicts.set(key, verdict, evidence ? () => evidence : undefined),
-      progress,
-    });
+    const services = (progress: (note: TaskProgress) => void): WorkerServices => {
+      // The keys this task's misses claimed: a task whose thread died gives them up when its port closes.
+      const claimed = new Set<string>();
+      return {
+        solve: (query) => clock.time(this.verifier.solve(query, signal)),
+        proofGet: async (key) => {
+          const verdict = await verdicts.get(key);
+          if (!verdict) claimed.add(key);
+          return verdict;
+        },
+        // Evidence comes made on the worker (for proved verdicts): the cache keeps it for `atoll cache verify`.
+        proofSet: (key, verdict, evidence) => {
+          claimed.delete(key);
+          return verdicts.set(key, verdict, evidence ? () => evidence : undefined);
+        },
+        proofRelease: (key) => {
+          claimed.delete(key);
+          verdicts.release(key);
+        },
+        settled: () => {
+          for (const key of claimed) verdicts.release(key);
+          claimed.clear();
+        },
+        progress,
+      };
+    };
     const limits = (progress: (note: TaskProgress) => void) => ({
       z3Version,
       concurrency,

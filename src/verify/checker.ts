@@ -162,7 +162,7 @@ class PairCheck {
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
   private readonly budgetMs: number;
-  private readonly deadline: number;
+  private deadline: number;
   readonly refuter: Refuter;
 
   constructor(
@@ -194,10 +194,20 @@ class PairCheck {
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
-    const decided = await this.proveOrRefute();
+    // The budget starts now: waiting on another check of the same pair (ProofCache.get) is not this check's.
+    this.deadline = performance.now() + this.budgetMs;
+    let decided: Decided;
+    try {
+      decided = await this.proveOrRefute();
+    } catch (error) {
+      services.verdicts?.release?.(key);
+      throw error;
+    }
     // An unknown that did not ask the solver says nothing about the pair: another caller may ask.
     if (this.options.solver !== false || decided.verdict.status !== 'unknown') {
       await services.verdicts?.set(key, decided.verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
+    } else {
+      services.verdicts?.release?.(key);
     }
     return { ...decided, cached: false };
   }

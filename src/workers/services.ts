@@ -17,6 +17,10 @@ export interface WorkerServices {
   progress?(note: TaskProgress): void;
   /** `evidence` travels as data, made on the worker for the verdicts the cache keeps it for (proved ones). */
   proofSet(key: string, verdict: Verdict, evidence?: ProofEvidence): Promise<void>;
+  /** One-way: the task gives up the claim its missed `proofGet` took (ProofCache.release). */
+  proofRelease?(key: string): void;
+  /** Called on the sending side when the task's port closes (the task settled, or its thread died). */
+  settled?(): void;
   /** One-way (no reply, the task never waits on it): how a task that checks function pairs gets on. */
   checked?(event: CheckEvent): void;
 }
@@ -41,14 +45,15 @@ export interface TaskProgress {
 }
 
 /** One-way messages: no reply, so a task never waits on them. */
-type Notification = 'progress' | 'checked';
+type Notification = 'progress' | 'checked' | 'proofRelease' | 'settled';
 type Method = Exclude<keyof WorkerServices, Notification>;
 
 /** A call waits for its reply (`id`); a notification (id -1) has none. */
 type Call =
   | { id: number; method: Method; args: unknown[] }
   | { id: -1; method: 'progress'; args: [TaskProgress] }
-  | { id: -1; method: 'checked'; args: [CheckEvent] };
+  | { id: -1; method: 'checked'; args: [CheckEvent] }
+  | { id: -1; method: 'proofRelease'; args: [string] };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -70,6 +75,10 @@ export function serveWorkerServices(services: WorkerServices): ServedPort {
       services.checked?.(call.args[0] as CheckEvent);
       return;
     }
+    if (call.method === 'proofRelease') {
+      services.proofRelease?.(call.args[0] as string);
+      return;
+    }
     const run = services[call.method] as (...args: unknown[]) => Promise<unknown>;
     pending++;
     run.apply(services, call.args).then(
@@ -80,7 +89,11 @@ export function serveWorkerServices(services: WorkerServices): ServedPort {
       heard = performance.now();
     });
   });
-  return { port: port2, close: () => port1.close(), silentMs: () => (pending > 0 ? 0 : performance.now() - heard) };
+  const close = () => {
+    port1.close();
+    services.settled?.();
+  };
+  return { port: port2, close, silentMs: () => (pending > 0 ? 0 : performance.now() - heard) };
 }
 
 export interface ServedPort {
@@ -121,6 +134,7 @@ export function workerServicesOver(port: MessagePort): WorkerServices & { close(
     progress: (note) => port.postMessage({ id: -1, method: 'progress', args: [note] } satisfies Call),
     proofSet: (key, verdict, evidence) => call<void>('proofSet', key, verdict, evidence),
     checked: (event) => port.postMessage({ id: -1, method: 'checked', args: [event] } satisfies Call),
+    proofRelease: (key) => port.postMessage({ id: -1, method: 'proofRelease', args: [key] } satisfies Call),
     close: () => port.close(),
   };
 }
@@ -132,6 +146,7 @@ export function checkServicesOver(services: WorkerServices, z3Version: string): 
     verdicts: {
       get: (key) => services.proofGet(key),
       set: (key, verdict, evidence) => services.proofSet(key, verdict, verdict.status === 'proved' ? evidence?.() : undefined),
+      release: (key) => services.proofRelease?.(key),
     },
     z3Version,
   };

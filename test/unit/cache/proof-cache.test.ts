@@ -150,4 +150,34 @@ describe('what the job verdicts keep', () => {
     expect(await verdicts.get('run')).toEqual(byRun);
     expect([...kept.keys()]).toEqual(['solver']);
   });
+
+  it('make a second asker of a pair being decided wait for that verdict instead of deciding it again', async () => {
+    const { jobVerdicts } = await import('../../../src/verify/proof-cache.js');
+    const verdicts = jobVerdicts(undefined);
+    const timeout: Verdict = { status: 'unknown', reason: 'timeout' };
+    expect(await verdicts.get('pair')).toBeUndefined(); // the first asker misses and claims the pair
+    let second: Verdict | undefined | 'waiting' = 'waiting';
+    const asked = verdicts.get('pair').then((v) => (second = v));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(second).toBe('waiting');
+    await verdicts.set('pair', timeout);
+    await asked;
+    expect(second).toEqual(timeout);
+  });
+
+  it('hand a released claim to the next asker, who then decides the pair itself', async () => {
+    const { jobVerdicts } = await import('../../../src/verify/proof-cache.js');
+    const verdicts = jobVerdicts(undefined);
+    expect(await verdicts.get('pair')).toBeUndefined();
+    const second = verdicts.get('pair');
+    const third = verdicts.get('pair');
+    verdicts.release('pair');
+    expect(await second).toBeUndefined(); // the second asker now holds the claim
+    let thirdSaw: Verdict | undefined | 'waiting' = 'waiting';
+    void third.then((v) => (thirdSaw = v));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(thirdSaw).toBe('waiting');
+    await verdicts.set('pair', PROVED);
+    expect(await third).toEqual(PROVED);
+  });
 });

@@ -12,6 +12,7 @@ const script = (servicesUrl: string) => `
     const services = workerServicesOver(workerData.port);
     const out = {};
     out.answer = await services.solve({ smt: '(check-sat)', timeoutMs: 10 });
+    services.proofRelease('given-up');
     out.missing = await services.proofGet('nothing');
     await services.proofSet('k', { status: 'proved', method: 'smt' });
     out.found = await services.proofGet('k');
@@ -25,6 +26,8 @@ describe('worker service port', () => {
   it('carries solver queries and verdict lookups from a worker thread and back, errors included', async () => {
     const store = new Map<string, Verdict>();
     const asked: string[] = [];
+    const released: string[] = [];
+    let settled = 0;
     const served = serveWorkerServices({
       solve: async (query) => {
         asked.push(query.smt);
@@ -33,6 +36,8 @@ describe('worker service port', () => {
       },
       proofGet: async (key) => store.get(key),
       proofSet: async (key, verdict) => void store.set(key, verdict),
+      proofRelease: (key) => void released.push(key),
+      settled: () => void settled++,
     });
     const url = pathToFileURL(resolve('dist/src/workers/services.js')).href;
     const worker = new Worker(script(url), { eval: true, workerData: { port: served.port }, transferList: [served.port] });
@@ -40,8 +45,12 @@ describe('worker service port', () => {
       worker.once('message', done);
       worker.once('error', fail);
     });
+    expect(settled).toBe(0);
     served.close();
     await worker.terminate();
+    // A released claim arrives before the call that follows it; closing the port settles the task's claims.
+    expect(released).toEqual(['given-up']);
+    expect(settled).toBe(1);
     expect(out['answer']).toEqual({ status: 'unsat' });
     expect(out['missing']).toBeUndefined();
     expect(out['found']).toEqual({ status: 'proved', method: 'smt' });
