@@ -1,6 +1,6 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops } from './liveness.js';
-import { NOTHING_KNOWN, implies, knownBits, meet, type KnownBits } from '../graph/known-bits.js';
+import { NOTHING_KNOWN, implies, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
 import { mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
@@ -282,6 +282,31 @@ function loopParam(side: SideEncoder, sort: Sort, key: number, index: number, fa
 }
 
 /**
+ * What to assume of the carried values at the header, from one iteration's terms built knowing nothing of
+ * them: the greatest facts, starting from the entry values', that the values carried round keep when the
+ * header values have them (`knownBitsAssuming` re-reads the terms under each assumption; nothing is built).
+ * A value whose assumption fails is weakened once (see `widen`) and then assumed nothing of. Only a guess:
+ * ownLoop runs the iteration again under it and checks it there.
+ */
+function guessFacts(carried: readonly Var[], entry: ReadonlyMap<Var, Term>, header: ReadonlyMap<Var, Term>, next: Snapshot): Map<Var, KnownBits> {
+  const guess = new Map(carried.map((v) => [v, knownBits(entry.get(v)!)] as const));
+  const weakened = new Set<Var>();
+  for (;;) {
+    const facts = knownBitsAssuming(new Map(carried.map((v) => [header.get(v)!, guess.get(v)!] as const)));
+    let kept = true;
+    for (const v of carried) {
+      const round = facts(readSnapshot(next, v));
+      const g = guess.get(v)!;
+      if (implies(round, g)) continue;
+      kept = false;
+      guess.set(v, weakened.has(v) ? NOTHING_KNOWN : widen(meet(g, round), entry.get(v)!.width));
+      weakened.add(v);
+    }
+    if (kept) return guess;
+  }
+}
+
+/**
  * An assumption that failed once, weakened to a whole number of bytes: the value fits in the fewest bytes
  * that hold what was known to fit. A byte counted up from 0 (`(x + 1) & 255`) is first assumed to be 0,
  * found to be at most 1, and then shown to fit in a byte, rather than climbing one bit per run.
@@ -304,18 +329,21 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   // Known bits of the carried values at the header, established coinductively. A parameter's facts are part
   // of its identity (its data), so terms built under an assumption that did not hold are never reused.
   //
-  // Why this is sound: each carried value is assumed to have the known bits of its entry value (A), and an
-  // iteration is run from parameters that carry A. The header values of iteration 0 are the entry values,
-  // which satisfy A by construction. If, in that same run, every value carried round has facts that imply
-  // A (computed from terms built under A), then whenever the header values of iteration i satisfy A so do
-  // those of iteration i + 1, which are what iteration i carries round; by induction on i, A holds at every
-  // header, so every rewrite made under A was made of values that satisfy it, and so was every fact derived
-  // from A (the values the loop leaves with included). When the facts carried round do not imply A, A is
-  // weakened (to a bound that both imply: see `widen`) and the iteration is run again; a value weakened
-  // twice is assumed nothing of. Each run either proves A or weakens it, so this ends.
-  const assumed = new Map<Var, KnownBits>(carried.map((v) => [v, knownBits(entry.get(v)!)]));
-  const weakened = new Set<Var>();
-  const param = (v: Var) => loopParam(side, entry.get(v)!.sort, key, vars.indexOf(v), assumed.get(v));
+  // Why this is sound: an iteration is run from parameters that carry an assumption A about each carried
+  // value, and A is kept only if, in that same run, the entry values imply A and so do the values carried
+  // round (their facts computed from terms built under A). Then A holds at the header of iteration 0 (the
+  // entry values), and whenever it holds at the header of iteration i it holds at that of i + 1 (what
+  // iteration i carries round); by induction on i it holds at every header, so every rewrite made under A
+  // was made of values that satisfy it, and so was every fact derived from A (the values the loop leaves
+  // with included). A value whose assumption is not kept is assumed nothing of and the iteration is run
+  // again, so the runs end.
+  //
+  // The first run assumes nothing; what to assume next is guessed from its terms (`guessFacts`), and costs
+  // a second run only when the guess says something.
+  const assumed = new Map<Var, KnownBits>();
+  const assumption = (v: Var) => assumed.get(v) ?? NOTHING_KNOWN;
+  const param = (v: Var) => loopParam(side, entry.get(v)!.sort, key, vars.indexOf(v), assumption(v));
+  let guessed = false;
   let header: Map<Var, Term>;
   let iteration: Iteration;
   // Variables an iteration carries round unchanged hold their entry value at every header, and what a
@@ -332,12 +360,20 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
     let proved = true;
     for (const v of still) {
-      const round = knownBits(readSnapshot(next, v));
-      const assumption = assumed.get(v)!;
-      if (implies(round, assumption)) continue;
+      const a = assumption(v);
+      if (implies(knownBits(entry.get(v)!), a) && implies(knownBits(readSnapshot(next, v)), a)) continue;
       proved = false;
-      assumed.set(v, weakened.has(v) ? NOTHING_KNOWN : widen(meet(assumption, round), entry.get(v)!.width));
-      weakened.add(v);
+      assumed.delete(v);
+    }
+    if (!guessed) {
+      guessed = true;
+      const guess = guessFacts(carried, entry, header, next);
+      for (const v of still) {
+        const g = guess.get(v)!;
+        if (g.zeros === 0n && g.ones === 0n) continue;
+        assumed.set(v, g);
+        proved = false;
+      }
     }
     if (proved && still.length === carried.length) break;
     carried = still;

@@ -25,6 +25,7 @@ export const meet = (a: KnownBits, b: KnownBits): KnownBits => ({ zeros: a.zeros
 export const implies = (a: KnownBits, b: KnownBits): boolean => (a.zeros & b.zeros) === b.zeros && (a.ones & b.ones) === b.ones;
 
 const memo = new WeakMap<Term, KnownBits>();
+const NO_PARAMS: ReadonlyMap<Term, KnownBits> = new Map();
 
 /** The terms a term's facts are computed from. */
 function inputs(t: Term): readonly Term[] {
@@ -39,21 +40,34 @@ function inputs(t: Term): readonly Term[] {
 
 /** The known bits of `t` (nothing for a term that is not a bit-vector). */
 export function knownBits(t: Term): KnownBits {
-  const found = memo.get(t);
+  return compute(t, memo, NO_PARAMS);
+}
+
+/**
+ * The known bits terms would have if the loop parameters in `params` (built knowing nothing) had the facts
+ * given there. Only a guess of what to assume at a loop header: loops.ts checks what it assumes.
+ */
+export function knownBitsAssuming(params: ReadonlyMap<Term, KnownBits>): (t: Term) => KnownBits {
+  const known = new WeakMap<Term, KnownBits>();
+  return (t) => compute(t, known, params);
+}
+
+function compute(t: Term, known: WeakMap<Term, KnownBits>, params: ReadonlyMap<Term, KnownBits>): KnownBits {
+  const found = known.get(t);
   if (found) return found;
   // Post-order without recursion: the graph's terms can be chains thousands deep (unrolled hash rounds).
   const stack: Array<[Term, boolean]> = [[t, false]];
   while (stack.length > 0) {
     const [u, ready] = stack.pop()!;
-    if (memo.has(u)) continue;
+    if (known.has(u)) continue;
     if (!ready) {
       stack.push([u, true]);
-      for (const a of inputs(u)) if (!memo.has(a)) stack.push([a, false]);
+      for (const a of inputs(u)) if (!known.has(a)) stack.push([a, false]);
       continue;
     }
-    memo.set(u, u.width > 0 ? transfer(u, (a) => memo.get(a)!) : NOTHING_KNOWN);
+    known.set(u, params.get(u) ?? (u.width > 0 ? transfer(u, (a) => known.get(a)!) : NOTHING_KNOWN));
   }
-  return memo.get(t)!;
+  return known.get(t)!;
 }
 
 /** The number of consecutive set bits of `x` from bit 0. */
