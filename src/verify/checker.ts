@@ -194,6 +194,15 @@ class PairCheck {
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
+    // A pair that ran out of time is kept under a key that also names the limits it ran out of: a later check
+    // under the same limits (a rebuild after an edit elsewhere, another island) does not wait out the same
+    // timeout again, and one with more time, or that may unroll, asks afresh.
+    const timedOutKey = `${key}:timed-out:${this.timeoutMs}:${this.budgetMs}:${this.options.unrollToRefute !== false}`;
+    const timedOut = await services.verdicts?.get(timedOutKey);
+    if (timedOut) {
+      services.verdicts?.release?.(key);
+      return { verdict: timedOut, settledBy: 'cache', cached: true };
+    }
     // The budget starts now: waiting on another check of the same pair (ProofCache.get) is not this check's.
     this.deadline = performance.now() + this.budgetMs;
     let decided: Decided;
@@ -201,14 +210,15 @@ class PairCheck {
       decided = await this.proveOrRefute();
     } catch (error) {
       services.verdicts?.release?.(key);
+      services.verdicts?.release?.(timedOutKey);
       throw error;
     }
+    const { verdict } = decided;
     // An unknown that did not ask the solver says nothing about the pair: another caller may ask.
-    if (this.options.solver !== false || decided.verdict.status !== 'unknown') {
-      await services.verdicts?.set(key, decided.verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
-    } else {
-      services.verdicts?.release?.(key);
-    }
+    const store = this.options.solver !== false || verdict.status !== 'unknown';
+    const storeAs = store && verdict.status === 'unknown' && verdict.reason === 'timeout' ? timedOutKey : store ? key : undefined;
+    for (const claimed of [key, timedOutKey]) if (claimed !== storeAs) services.verdicts?.release?.(claimed);
+    if (storeAs) await services.verdicts?.set(storeAs, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
     return { ...decided, cached: false };
   }
 

@@ -11,14 +11,17 @@ export interface ProofCache {
 }
 
 /**
- * Proofs and refutations are facts; of the unknowns only those that do not depend on time or luck. A
- * refutation found by running rests on the whole module it ran in (callee bodies, data, tables), more than a
- * proof-cache key describes, so it is found again rather than kept.
+ * Proofs and refutations are facts; so are the unknowns that do not depend on luck, and a timeout, which the
+ * checker stores under a key naming the limits it ran out of (checker.ts): builds that run again and again
+ * do not wait out the same timeout each time. A refutation found by running rests on the whole module it ran
+ * in (callee bodies, data, tables), more than a proof-cache key describes, so it is found again rather than
+ * kept; so is an encoder or solver failure.
  */
 export function isCacheable(verdict: Verdict): boolean {
   if (verdict.status === 'refuted') return verdict.counterexample.foundBy !== 'run';
   if (verdict.status !== 'unknown') return true;
-  return verdict.reason === 'unsupported' || verdict.reason === 'loop' || verdict.reason === 'size-cap' || verdict.reason === 'signature-changed';
+  return verdict.reason === 'unsupported' || verdict.reason === 'loop' || verdict.reason === 'size-cap' || verdict.reason === 'signature-changed' ||
+    verdict.reason === 'timeout';
 }
 
 /** The verdicts of one job: a `ProofCache` whose misses are claims (see jobVerdicts). */

@@ -56,3 +56,23 @@ describe('a check without the solver', () => {
     expect(result.verdict).toEqual({ status: 'proved', method: 'graph' });
   });
 });
+
+describe('a pair that ran out of time', () => {
+  // (x+1)² = x² + 2x + 1: the graph does not multiply sums out, and bit-blasting a product takes z3 far
+  // more than a few milliseconds.
+  const base = '(i32.mul (i32.add (local.get 0) (i32.const 1)) (i32.add (local.get 0) (i32.const 1)))';
+  const candidate = '(i32.add (i32.add (i32.mul (local.get 0) (local.get 0)) (i32.shl (local.get 0) (i32.const 1))) (i32.const 1))';
+  const limited = (timeoutMs: number) =>
+    checkPair(side(fn(sig, base)), side(fn(sig, candidate)), services, { featureFlags: FEATURES, timeoutMs, budgetMs: 10_000, runs: { before: 0, after: 0 } });
+
+  it('is not asked again under the same limits, and is asked again with more time', async () => {
+    const first = await limited(2);
+    expect(first.verdict).toMatchObject({ status: 'unknown', reason: 'timeout' });
+    expect(first.solverCalls).toBeGreaterThan(0);
+    const again = await limited(2);
+    expect(again).toMatchObject({ cached: true, solverCalls: 0, verdict: first.verdict });
+    const longer = await limited(3);
+    expect(longer.cached).toBe(false);
+    expect(longer.solverCalls).toBeGreaterThan(0);
+  });
+});
