@@ -24,7 +24,7 @@ import {
 } from '../src/protocol/index.js';
 import { binaryen, emitModule, withModule } from '../src/wasm/binaryen.js';
 import { featuresToFlags } from '../src/wasm/features.js';
-import { binaryenAlternatives, warmUpBinaryen } from './baselines.js';
+import { warmOzMs, warmUpBinaryen } from './baselines.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -82,9 +82,7 @@ try {
     const original = new Uint8Array(await readFile(modulePath));
     const path = join(dir, 'input.wasm');
     warmUpBinaryen();
-    // binaryen.js's first -Oz of a module runs cold (as-sha256: 1.9 s, then 0.46 s, then 0.10 s): the fastest
-    // of three, as the main bench's warm engine sees it.
-    const oz = Math.min(...[0, 1, 2].map(() => binaryenAlternatives(original).get('-Oz')!.ms));
+    const oz = warmOzMs(original);
     const cold = await timedWrite(path, original);
     const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
     const oneChanged = await timedWrite(path, edited);
