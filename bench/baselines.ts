@@ -36,7 +36,7 @@ export function featuresFor(bytes: Uint8Array, override?: readonly string[]): Fe
  * names). Alternatives that start alike share the work: `-Oz ×2` goes on from `-Oz`'s module; each one's
  * time is the time of all its presets.
  */
-export function binaryenAlternatives(bytes: Uint8Array, features?: readonly string[]): Map<string, BaselineResult> {
+export function binaryenAlternatives(bytes: Uint8Array, features?: readonly string[], only?: readonly string[]): Map<string, BaselineResult> {
   const names = featuresFor(bytes, features);
   const results = new Map<string, BaselineResult>();
   const done = new Map<string, { module: binaryenNs.Module; ms: number }>();
@@ -46,7 +46,7 @@ export function binaryenAlternatives(bytes: Uint8Array, features?: readonly stri
     return module;
   };
   try {
-    for (const alternative of ALTERNATIVES) {
+    for (const alternative of ALTERNATIVES.filter((a) => !only || only.includes(a.name))) {
       // Go on from the longest prefix already run (the alternatives are listed so that prefixes come first).
       let start = alternative.presets.length;
       while (start > 0 && !done.has(key(alternative.presets.slice(0, start)))) start--;
@@ -72,6 +72,15 @@ export function binaryenAlternatives(bytes: Uint8Array, features?: readonly stri
 }
 
 const key = (presets: readonly PresetName[]) => presets.join(' ');
+
+/**
+ * One warm binaryen.js -Oz of `bytes`, in ms: the fastest of `runs`. The first -Oz of a module in a process
+ * runs cold (as-sha256: 1.9 s, then 0.46 s, then 0.10 s: V8 tiers binaryen up as it goes), and time ratios
+ * divide by this.
+ */
+export function warmOzMs(bytes: Uint8Array, features?: readonly string[], runs = 5): number {
+  return Math.min(...Array.from({ length: runs }, () => binaryenAlternatives(bytes, features, ['-Oz']).get('-Oz')!.ms));
+}
 
 /** Loads binaryen and runs its optimizer once, so the first module measured does not pay for start-up. */
 export function warmUpBinaryen(): void {

@@ -5,7 +5,7 @@
  * - cold: the module is new (nothing cached);
  * - one function changed: one i32 constant of one function body edited (text round trip with binaryen);
  * - unchanged bytes: the first version written back (an undo), answered from the result cache;
- * as ratios to the cold build and to one binaryen.js -Oz run of the same module in this process (the
+ * as ratios to the cold build and to one warm binaryen.js -Oz run of the same module in this process (the
  * proof-carrying pipelines' target: a one-function edit within 2× of -Oz), with the verdicts reused from the
  * proof cache and decided afresh.
  */
@@ -24,7 +24,7 @@ import {
 } from '../src/protocol/index.js';
 import { binaryen, emitModule, withModule } from '../src/wasm/binaryen.js';
 import { featuresToFlags } from '../src/wasm/features.js';
-import { binaryenAlternatives, warmUpBinaryen } from './baselines.js';
+import { warmOzMs, warmUpBinaryen } from './baselines.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -82,7 +82,7 @@ try {
     const original = new Uint8Array(await readFile(modulePath));
     const path = join(dir, 'input.wasm');
     warmUpBinaryen();
-    const oz = binaryenAlternatives(original).get('-Oz')!.ms;
+    const oz = warmOzMs(original);
     const cold = await timedWrite(path, original);
     const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
     const oneChanged = await timedWrite(path, edited);

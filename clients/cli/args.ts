@@ -5,6 +5,7 @@ import {
   choiceProblem,
   DebounceRange,
   Objectives,
+  OptionDefaults,
   OptionRanges,
   rangeProblem,
   SearchStrategies,
@@ -104,13 +105,13 @@ function optimizeFlags(program: Program): Program {
   const range = (r: IntegerRange) => `${r.min}..${r.max}`;
   return program
     .option('--islands <n>', `islands, ${range(OptionRanges.islands)} (default: cores, at most 8)`)
-    .option('--generations <n>', `generations after generation 0, ${range(OptionRanges.generations)} (default 4)`)
-    .option('--seed <n>', 'same input, options and seed give the same output bytes (default 1)')
-    .option('--objective <name>', `what to minimize: ${Objectives.join(', ')} (default size)`)
-    .option('--topology <name>', `where islands send their best module: ${Topologies.join(', ')} (default ring)`)
-    .option('--strategy <name>', `how islands search after generation 0: ${SearchStrategies.join(', ')} (default refine)`)
+    .option('--generations <n>', `generations after generation 0, ${range(OptionRanges.generations)} (default ${OptionDefaults.generations})`)
+    .option('--seed <n>', `same input, options and seed give the same output bytes (default ${OptionDefaults.seed})`)
+    .option('--objective <name>', `what to minimize: ${Objectives.join(', ')} (default ${OptionDefaults.objective})`)
+    .option('--topology <name>', `where islands send their best module: ${Topologies.join(', ')} (default ${OptionDefaults.topology})`)
+    .option('--strategy <name>', `how islands search after generation 0: ${SearchStrategies.join(', ')} (default ${OptionDefaults.strategy})`)
     .option('--multi-start', 'the same islands without migration')
-    .option('--verify <mode>', `${VerifyModes.join(', ')}: only proved changes; keep all and say what was proved; no checks (default strict)`)
+    .option('--verify <mode>', `${VerifyModes.join(', ')}: only proved changes; keep all and say what was proved; no checks (default ${OptionDefaults.verify})`)
     .option('--time-budget <ms>', 'stop starting generations after MS (breaks determinism)')
     .option('--features <a,b>', 'WebAssembly features (default: detected)')
     .option('--keep-names', 'keep the name section');
