@@ -1,6 +1,6 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops } from './liveness.js';
-import { NOTHING_KNOWN, implies, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
+import { NOTHING_KNOWN, implies, join, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
 import { mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
@@ -285,12 +285,16 @@ function loopParam(side: SideEncoder, sort: Sort, key: number, index: number, fa
  * What to assume of the carried values at the header, from one iteration's terms built knowing nothing of
  * them: the greatest facts, starting from the entry values', that the values carried round keep when the
  * header values have them (`knownBitsAssuming` re-reads the terms under each assumption; nothing is built).
- * A value whose assumption fails is weakened once (see `widen`) and then assumed nothing of. Only a guess:
- * ownLoop runs the iteration again under it and checks it there.
+ * A value whose assumption fails is weakened: first to whole bytes (see `widen`), then to what holds with no
+ * assumption at all (the entry value's facts met with those of what is carried round from any header value:
+ * binaryen's view of a local, every value written to it), then to nothing. Facts hold together, so the
+ * first weakening keeps the second's as well. Only a guess: ownLoop runs the iteration again under it and
+ * checks it there.
  */
 function guessFacts(carried: readonly Var[], entry: ReadonlyMap<Var, Term>, header: ReadonlyMap<Var, Term>, next: Snapshot): Map<Var, KnownBits> {
   const guess = new Map(carried.map((v) => [v, knownBits(entry.get(v)!)] as const));
-  const weakened = new Set<Var>();
+  const unconditional = (v: Var) => meet(knownBits(entry.get(v)!), knownBits(readSnapshot(next, v)));
+  const failures = new Map<Var, number>();
   for (;;) {
     const facts = knownBitsAssuming(new Map(carried.map((v) => [header.get(v)!, guess.get(v)!] as const)));
     let kept = true;
@@ -299,8 +303,9 @@ function guessFacts(carried: readonly Var[], entry: ReadonlyMap<Var, Term>, head
       const g = guess.get(v)!;
       if (implies(round, g)) continue;
       kept = false;
-      guess.set(v, weakened.has(v) ? NOTHING_KNOWN : widen(meet(g, round), entry.get(v)!.width));
-      weakened.add(v);
+      const failed = failures.get(v) ?? 0;
+      failures.set(v, failed + 1);
+      guess.set(v, failed === 0 ? join(widen(meet(g, round), entry.get(v)!.width), unconditional(v)) : failed === 1 ? unconditional(v) : NOTHING_KNOWN);
     }
     if (kept) return guess;
   }

@@ -21,6 +21,9 @@ export const NOTHING_KNOWN: KnownBits = { zeros: 0n, ones: 0n };
 /** What both facts say (a value that satisfies either satisfies this). */
 export const meet = (a: KnownBits, b: KnownBits): KnownBits => ({ zeros: a.zeros & b.zeros, ones: a.ones & b.ones });
 
+/** What either fact says (for two facts of one value: both hold, so this does). */
+export const join = (a: KnownBits, b: KnownBits): KnownBits => ({ zeros: a.zeros | b.zeros, ones: a.ones | b.ones });
+
 /** `a` says at least what `b` says. */
 export const implies = (a: KnownBits, b: KnownBits): boolean => (a.zeros & b.zeros) === b.zeros && (a.ones & b.ones) === b.ones;
 
