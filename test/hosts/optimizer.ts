@@ -18,7 +18,7 @@ export interface OptimizerUnderTest {
  */
 export function optimizerUnderTest(verify: TestVerifyMode): OptimizerUnderTest {
   const strict = verify === 'strict';
-  const engine = new Engine({ islandThreads: 2, ...(strict ? { solverTimeoutMs: 1500, alternatives: ['-Oz'] } : {}) });
+  const engine = new Engine({ islandThreads: 2, ...(strict ? { stepTimeoutMs: 1500, alternatives: ['-Oz'] } : {}) });
   const shape = strict ? { generations: 0, islands: 1 } : { generations: 1, islands: 2 };
   return {
     description: `atoll Engine (${shape.generations + 1} generation${shape.generations ? 's' : ''}, ${shape.islands} island${shape.islands > 1 ? 's' : ''}, verify ${verify})`,

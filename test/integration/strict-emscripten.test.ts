@@ -78,7 +78,7 @@ describe('strict mode on an Emscripten module with tables and data segments (arg
     // One island, generation 0 running the -Oz alternative only (binaryen's -Oz applied pass by pass, every
     // step checked) and a 1.5 s solver timeout, to stay within a test's time on 2 cores (every alternative
     // proved took over 15 minutes here). Timeouts only send steps back, never prove one.
-    engine = new Engine({ islandThreads: 2, solverThreads: 2, solverTimeoutMs: 1500, alternatives: ['-Oz'] });
+    engine = new Engine({ islandThreads: 2, solverThreads: 2, stepTimeoutMs: 1500, alternatives: ['-Oz'] });
     input = await host.original();
     // Names kept: the output's name section is what ties its functions to the input's (and to the report's
     // names) — a function whose step went back may be added anew, so function indices shift. keepNames
