@@ -1,6 +1,7 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops } from './liveness.js';
-import type { BV, Bool, LoopData, Mem, Term, World } from '../graph/terms.js';
+import { NOTHING_KNOWN, implies, join, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
+import { mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
 
@@ -274,6 +275,54 @@ function leave(side: SideEncoder, loop: Term<'loop'>, iteration: Iteration, inde
   return value;
 }
 
+/** A loop's header value: the parameter `index` of loop `key`, with the known bits its loop showed it has. */
+function loopParam(side: SideEncoder, sort: Sort, key: number, index: number, facts: KnownBits = NOTHING_KNOWN): Term {
+  const data: ParamData = [key, index, facts.zeros, facts.ones];
+  return side.build.graph.intern('lparam', sort, [], data);
+}
+
+/**
+ * What to assume of the carried values at the header, from one iteration's terms built knowing nothing of
+ * them: the greatest facts, starting from the entry values', that the values carried round keep when the
+ * header values have them (`knownBitsAssuming` re-reads the terms under each assumption; nothing is built).
+ * A value whose assumption fails is weakened: first to whole bytes (see `widen`), then to what holds with no
+ * assumption at all (the entry value's facts met with those of what is carried round from any header value:
+ * binaryen's view of a local, every value written to it), then to nothing. Facts hold together, so the
+ * first weakening keeps the second's as well. Only a guess: ownLoop runs the iteration again under it and
+ * checks it there.
+ */
+function guessFacts(carried: readonly Var[], entry: ReadonlyMap<Var, Term>, header: ReadonlyMap<Var, Term>, next: Snapshot): Map<Var, KnownBits> {
+  const guess = new Map(carried.map((v) => [v, knownBits(entry.get(v)!)] as const));
+  const unconditional = (v: Var) => meet(knownBits(entry.get(v)!), knownBits(readSnapshot(next, v)));
+  const failures = new Map<Var, number>();
+  for (;;) {
+    const facts = knownBitsAssuming(new Map(carried.map((v) => [header.get(v)!, guess.get(v)!] as const)));
+    let kept = true;
+    for (const v of carried) {
+      const round = facts(readSnapshot(next, v));
+      const g = guess.get(v)!;
+      if (implies(round, g)) continue;
+      kept = false;
+      const failed = failures.get(v) ?? 0;
+      failures.set(v, failed + 1);
+      guess.set(v, failed === 0 ? join(widen(meet(g, round), entry.get(v)!.width), unconditional(v)) : failed === 1 ? unconditional(v) : NOTHING_KNOWN);
+    }
+    if (kept) return guess;
+  }
+}
+
+/**
+ * An assumption that failed once, weakened to a whole number of bytes: the value fits in the fewest bytes
+ * that hold what was known to fit. A byte counted up from 0 (`(x + 1) & 255`) is first assumed to be 0,
+ * found to be at most 1, and then shown to fit in a byte, rather than climbing one bit per run.
+ */
+function widen(k: KnownBits, width: number): KnownBits {
+  let fits = width;
+  while (fits > 0 && (k.zeros >> BigInt(fits - 1)) & 1n) fits--;
+  const bytes = Math.min(width, 8 * Math.ceil(fits / 8));
+  return bytes === 0 ? k : { zeros: mask(width) & ~mask(bytes), ones: 0n };
+}
+
 /** The loop as a term of its own (the base's loops, and a candidate loop no base loop matches). */
 function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   const b = side.build;
@@ -282,7 +331,24 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
   const writes = written(side, node);
   let carried = vars.filter((v) => writes.has(v));
   const key = side.shared.build.graph.loopKey();
-  const param = (v: Var) => b.graph.intern('lparam', entry.get(v)!.sort, [], [key, vars.indexOf(v)] as const);
+  // Known bits of the carried values at the header, established coinductively. A parameter's facts are part
+  // of its identity (its data), so terms built under an assumption that did not hold are never reused.
+  //
+  // Why this is sound: an iteration is run from parameters that carry an assumption A about each carried
+  // value, and A is kept only if, in that same run, the entry values imply A and so do the values carried
+  // round (their facts computed from terms built under A). Then A holds at the header of iteration 0 (the
+  // entry values), and whenever it holds at the header of iteration i it holds at that of i + 1 (what
+  // iteration i carries round); by induction on i it holds at every header, so every rewrite made under A
+  // was made of values that satisfy it, and so was every fact derived from A (the values the loop leaves
+  // with included). A value whose assumption is not kept is assumed nothing of and the iteration is run
+  // again, so the runs end.
+  //
+  // The first run assumes nothing; what to assume next is guessed from its terms (`guessFacts`), and costs
+  // a second run only when the guess says something.
+  const assumed = new Map<Var, KnownBits>();
+  const assumption = (v: Var) => assumed.get(v) ?? NOTHING_KNOWN;
+  const param = (v: Var) => loopParam(side, entry.get(v)!.sort, key, vars.indexOf(v), assumption(v));
+  let guessed = false;
   let header: Map<Var, Term>;
   let iteration: Iteration;
   // Variables an iteration carries round unchanged hold their entry value at every header, and what a
@@ -297,7 +363,24 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     const next = iteration.again.snap;
     const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
     const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
-    if (still.length === carried.length) break;
+    let proved = true;
+    for (const v of still) {
+      const a = assumption(v);
+      if (implies(knownBits(entry.get(v)!), a) && implies(knownBits(readSnapshot(next, v)), a)) continue;
+      proved = false;
+      assumed.delete(v);
+    }
+    if (!guessed) {
+      guessed = true;
+      const guess = guessFacts(carried, entry, header, next);
+      for (const v of still) {
+        const g = guess.get(v)!;
+        if (g.zeros === 0n && g.ones === 0n) continue;
+        assumed.set(v, g);
+        proved = false;
+      }
+    }
+    if (proved && still.length === carried.length) break;
     carried = still;
   }
   const next = carried.map((v) => readSnapshot(iteration.again.snap, v));
@@ -392,7 +475,7 @@ interface Survey {
 function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: readonly Var[]): Survey {
   const key = side.build.graph.loopKey();
   const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
-  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? side.build.graph.intern('lparam', entry.get(v)!.sort, [], [key, i] as const) : entry.get(v)!] as const));
+  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? loopParam(side, entry.get(v)!.sort, key, i) : entry.get(v)!] as const));
   const registered = side.shared.baseLoops.length;
   const iteration = iterate(side, node, header);
   side.shared.baseLoops.length = registered;

@@ -1,4 +1,5 @@
-import { instantiate, match, type Bindings, type PatternBuilder } from './patterns.js';
+import { knownBits } from './known-bits.js';
+import { instantiate, match, type Bindings, type Fact, type PatternBuilder } from './patterns.js';
 import { RULES_BY_OP } from './rules.js';
 import { evaluateTerm, truncateConstant, type Concrete } from './semantics.js';
 import {
@@ -62,6 +63,11 @@ export class Builder implements PatternBuilder {
 
   bool(value: boolean): Bool {
     return this.graph.intern('bool', 'bool', [], value);
+  }
+
+  /** What a rule's `(zeros x)` or `(ones x)` is: the bits known-bits.ts knows to be zero (one) in `x`. */
+  fact(fact: Fact, of: Term): BV {
+    return this.constant(knownBits(of)[fact], of.width);
   }
 
   /** A free input of the query (a parameter, the entry state) or an abstraction. */

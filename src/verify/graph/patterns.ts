@@ -10,6 +10,8 @@ import { constValue, mask } from './terms.js';
  *   #w #w-1   the width (minus one) as a constant of that width
  *   true false
  *   (extract.7.0 x) (zext.64 x:32) (sext.32 x:8) (load.4 m a) (store.4 m a v:32)   operators with data
+ *   (zeros x) (ones x)   in `pre` only: the bits known to be zero (one) in every value of x, as a constant
+ *                        (known-bits.ts); the rule tests take them as free values with that as a hypothesis
  * A variable that occurs twice matches the same term both times.
  */
 export type Pattern =
@@ -17,7 +19,12 @@ export type Pattern =
   | { kind: 'num'; value: bigint }
   | { kind: 'width'; minus: number }
   | { kind: 'bool'; value: boolean }
-  | { kind: 'op'; op: Op; args: Pattern[]; data?: readonly number[] };
+  | { kind: 'op'; op: Op; args: Pattern[]; data?: readonly number[] }
+  | { kind: 'fact'; fact: Fact; of: Pattern };
+
+/** What a `(zeros x)` or `(ones x)` pattern stands for. */
+export type Fact = 'zeros' | 'ones';
+const FACTS = new Set<string>(['zeros', 'ones']);
 
 const BOOL_VARS = /^[pqr]\d*$/;
 const MEMORY_VARS = /^[mn]\d*$/;
@@ -33,6 +40,10 @@ export function parsePattern(text: string): Pattern {
       const args: Pattern[] = [];
       while (tokens[pos] !== ')') args.push(read());
       pos++;
+      if (FACTS.has(op!)) {
+        if (args.length !== 1) throw new Error(`(${op} x) takes one term: ${text}`);
+        return { kind: 'fact', fact: op as Fact, of: args[0]! };
+      }
       return { kind: 'op', op: op as Op, args, ...(data.length ? { data: data.map(Number) } : {}) };
     }
     if (token === 'true' || token === 'false') return { kind: 'bool', value: token === 'true' };
@@ -72,6 +83,7 @@ export function match(pattern: Pattern, term: Term, bindings: Bindings): boolean
       case 'bool': return t.op === 'bool' && t.data === p.value;
       case 'op':
         return t.op === p.op && t.args.length === p.args.length && sameData(p, t) && p.args.every((a, i) => go(a, t.args[i]!));
+      case 'fact': return false;
     }
   };
   if (go(pattern, term)) return true;
@@ -108,12 +120,15 @@ export interface PatternBuilder {
   constant(value: bigint, width: number): Term;
   bool(value: boolean): Term;
   apply(op: Op, sort: Sort, args: Term[], data: Term['data']): Term;
+  /** The constant `(zeros x)` or `(ones x)` stands for (known-bits.ts), or a free stand-in in a proof. */
+  fact(fact: Fact, of: Term): Term;
 }
 
 /** The sort a pattern's term has under `bindings`, when it can be told without context. */
 function sortOf(p: Pattern, bindings: Bindings): Sort | undefined {
   switch (p.kind) {
     case 'var': return bindings.get(p.name)?.sort;
+    case 'fact': return sortOf(p.of, bindings);
     case 'bool': return 'bool';
     case 'op':
       if (BOOL_RESULT.has(p.op)) return 'bool';
@@ -146,6 +161,10 @@ export function instantiate(pattern: Pattern, bindings: Bindings, sort: Sort, bu
     case 'num': return build.constant(BigInt.asUintN(width, pattern.value), width);
     case 'width': return build.constant(BigInt(width - pattern.minus) & mask(width), width);
     case 'bool': return build.bool(pattern.value);
+    case 'fact': {
+      const of = instantiate(pattern.of, bindings, sort, build);
+      return build.fact(pattern.fact, of);
+    }
     case 'op': {
       const { op, args } = pattern;
       const { sort: own, data } = dataOf(pattern);

@@ -17,7 +17,10 @@ export interface Rule {
   name: string;
   lhs: string;
   rhs: string;
-  /** A Bool pattern over the constants of `lhs` that must fold to true for the rule to apply. */
+  /**
+   * A Bool pattern over the constants of `lhs`, and the known bits of its terms (`(zeros x)`, `(ones x)`),
+   * that must fold to true for the rule to apply.
+   */
   pre?: string;
   /**
    * For the proof only: z3 decides the rule at once for each value of this constant but not for a symbolic
@@ -73,6 +76,15 @@ export const RULES: readonly Rule[] = [
   { name: 'ult-one', lhs: '(ult x 1)', rhs: '(eq x 0)' },
   { name: 'ult-from-ones', lhs: '(ult -1 x)', rhs: 'false' },
   { name: 'ult-ones', lhs: '(ult x -1)', rhs: '(not (eq x -1))' },
+  // Known bits (known-bits.ts): a mask that clears only bits known to be zero (binaryen drops the `& 255` of
+  // a value loaded with load8_u), one that keeps only such bits, and constants a value cannot equal.
+  { name: 'and-clears-known-zeros', lhs: '(and x C)', rhs: 'x', pre: '(eq (or C (zeros x)) -1)' },
+  { name: 'and-keeps-known-zeros', lhs: '(and x C)', rhs: '0', pre: '(eq (and C (zeros x)) C)' },
+  { name: 'or-sets-known-ones', lhs: '(or x C)', rhs: 'x', pre: '(eq (and C (ones x)) C)' },
+  {
+    name: 'eq-known-bits-differ', lhs: '(eq x C)', rhs: 'false',
+    pre: '(bor (not (eq (and C (zeros x)) 0)) (not (eq (and (xor C -1) (ones x)) 0)))',
+  },
 ];
 
 export const LAWS: readonly Rule[] = [

@@ -33,8 +33,13 @@ export type Op =
   // a value nothing is known about (one of its kind: its data is a fresh number)
   | 'unknown';
 
-/** Per operator: extract → [hi, lo]; load/store → byte count; uf → the function's name; const → value; … */
-export type TermData = bigint | boolean | string | number | readonly [number, number] | LoopData | null;
+/**
+ * Per operator: extract → [hi, lo]; load/store → byte count; uf → the function's name; const → value;
+ * lparam → its loop's key, its index, and the bits its loop showed are zero and one at every header; …
+ */
+export type TermData = bigint | boolean | string | number | readonly [number, number] | ParamData | LoopData | null;
+
+export type ParamData = readonly [key: number, index: number, zeros: bigint, ones: bigint];
 
 export interface Term<S extends Sort = Sort> {
   readonly id: number;

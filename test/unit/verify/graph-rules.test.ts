@@ -16,17 +16,30 @@ const context = z3ContextForFile();
 
 const WIDTHS = [8, 32, 64];
 
-function raw(graph: Graph): PatternBuilder {
+/**
+ * Builds terms as asked. A rule's `(zeros x)` / `(ones x)` becomes a free value F with what known bits mean
+ * as a hypothesis — x has zeros where F has ones (x & F = 0), or ones there (x & F = F) — so the rule is
+ * proved for every fact known-bits.ts could supply, whatever x is.
+ */
+function raw(graph: Graph, hypotheses: Term[] = []): PatternBuilder {
+  const constant = (value: bigint, width: number) => graph.intern('const', bvSort(width), [], BigInt.asUintN(width, value));
   return {
-    constant: (value, width) => graph.intern('const', bvSort(width), [], BigInt.asUintN(width, value)),
+    constant,
     bool: (value) => graph.intern('bool', 'bool', [], value),
     apply: (op, sort, args, data) => graph.intern(op, sort, args, data),
+    fact: (fact, of) => {
+      const known = graph.intern('var', of.sort, [], `${fact}_${of.id}`);
+      const bits = graph.intern('and', of.sort, [of, known]);
+      hypotheses.push(graph.intern('eq', 'bool', [bits, fact === 'zeros' ? constant(0n, of.width) : known]));
+      return known;
+    },
   };
 }
 
 function variables(p: Pattern, out: Map<string, Pattern & { kind: 'var' }>): void {
   if (p.kind === 'var') out.set(p.name, p);
   if (p.kind === 'op') p.args.forEach((a) => variables(a, out));
+  if (p.kind === 'fact') variables(p.of, out);
 }
 
 const sized = (p: Pattern): boolean => p.kind === 'var' ? p.width !== undefined : p.kind === 'op' && (p.data !== undefined || p.args.some(sized));
@@ -45,7 +58,8 @@ async function proves(rule: Rule, width: number): Promise<string> {
 
 async function provesCase(compiled: ReturnType<typeof compileRule>, width: number, fixed: Map<string, bigint>): Promise<string> {
   const graph = new Graph();
-  const build = raw(graph);
+  const hypotheses: Term[] = [];
+  const build = raw(graph, hypotheses);
   const vars = new Map<string, Pattern & { kind: 'var' }>();
   for (const p of [compiled.lhs, compiled.rhs, compiled.pre]) if (p) variables(p, vars);
   const bindings: Bindings = new Map();
@@ -57,8 +71,13 @@ async function provesCase(compiled: ReturnType<typeof compileRule>, width: numbe
   const lhs = instantiate(compiled.lhs, bindings, bvSort(width), build);
   const rhs = instantiate(compiled.rhs, bindings, lhs.sort, build);
   const differ = graph.intern('not', 'bool', [graph.intern('eq', 'bool', [lhs, rhs])]);
-  const assertions: Term[] = [differ];
-  if (compiled.pre) assertions.push(instantiate(compiled.pre, bindings, 'bool', build));
+  const assumed: Term[] = compiled.pre ? [instantiate(compiled.pre, bindings, 'bool', build), ...hypotheses] : [];
+  // A precondition no values meet would prove anything: it must be satisfiable.
+  if (assumed.length > 0 && (await check(assumed)) !== 'sat') return 'a precondition nothing meets';
+  return check([differ, ...assumed]);
+}
+
+async function check(assertions: Term[]): Promise<string> {
   const solver = new (context().Solver)();
   solver.set('timeout', 20_000);
   try {
