@@ -344,11 +344,21 @@ export class Builder implements PatternBuilder {
       const rests = sets.map((s) => this.apply('band', 'bool', [...s].filter((c) => !common.includes(c))));
       return this.apply('band', 'bool', [...common, this.apply('bor', 'bool', rests)]);
     }
-    const pair = complementaryPair(sets);
-    if (!pair) return undefined;
-    const [i, j, x] = pair;
-    const merged = this.apply('band', 'bool', [...sets[i]!].filter((c) => c !== x));
-    return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+    for (let i = 0; i < sets.length; i++) {
+      for (let j = i + 1; j < sets.length; j++) {
+        const a = sets[i]!;
+        const b = sets[j]!;
+        if (a.size !== b.size) continue;
+        const onlyA = [...a].filter((x) => !b.has(x));
+        const onlyB = [...b].filter((x) => !a.has(x));
+        if (onlyA.length !== 1 || onlyB.length !== 1) continue;
+        const [x, y] = [onlyA[0]!, onlyB[0]!];
+        if ((x.op === 'not' && x.args[0] === y) || (y.op === 'not' && y.args[0] === x)) {
+          const merged = this.apply('band', 'bool', [...a].filter((c) => c !== x));
+          return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+        }
+      }
+    }
     return undefined;
   }
 
@@ -593,44 +603,4 @@ export class Builder implements PatternBuilder {
   load(memory: Mem, addr: BV, bytes: number): BV { return this.apply('load', bvSort(8 * bytes), [memory, addr]) as BV; }
   store(memory: Mem, addr: BV, value: BV): Mem { return this.apply('store', memory.sort, [memory, addr, value]) as Mem; }
   uf<S extends Sort>(name: string, sort: S, args: readonly Term[]): Term<S> { return this.apply('uf', sort, args, name) as Term<S>; }
-}
-
-/**
- * The first pair (i < j, least i, then least j) of conjunct sets that differ only in one conjunct, which is
- * `x` in the first and its negation in the second (or the reverse): (S ∧ x) ∨ (S ∧ ¬x). Sets are bucketed by
- * what is left without one conjunct (an order-free hash of the rest, and the conjunct's atom), so a wide
- * disjunction costs the sum of its sets' sizes rather than a comparison of every pair: the block exits of a
- * 940-expression blake3 function, compared pairwise, took 20 s per graph.
- */
-function complementaryPair(sets: ReadonlyArray<ReadonlySet<Bool>>): [number, number, Bool] | undefined {
-  const buckets = new Map<string, Array<[number, Bool]>>();
-  let best: [number, number, Bool] | undefined;
-  sets.forEach((set, j) => {
-    let whole = 0;
-    for (const t of set) whole = (whole + mix(t.id)) >>> 0;
-    for (const y of set) {
-      const atom = y.op === 'not' ? y.args[0]! : y;
-      const key = `${set.size}:${(whole - mix(y.id)) >>> 0}:${atom.id}`;
-      const earlier = buckets.get(key);
-      for (const [i, x] of earlier ?? []) {
-        if (best && (best[0] < i || (best[0] === i && best[1] < j))) break;
-        if (x !== y && sameBut(sets[i]!, x, set, y)) best = [i, j, x];
-      }
-      if (earlier) earlier.push([j, y]);
-      else buckets.set(key, [[j, y]]);
-    }
-  });
-  return best;
-}
-
-/** `a` without `x` is `b` without `y` (sets of equal size). */
-function sameBut(a: ReadonlySet<Bool>, x: Bool, b: ReadonlySet<Bool>, y: Bool): boolean {
-  if (!a.has(x) || !b.has(y) || b.has(x) || a.has(y)) return false;
-  for (const t of a) if (t !== x && !b.has(t)) return false;
-  return true;
-}
-
-/** A term id spread over 32 bits, so that sums of ids rarely collide. */
-function mix(id: number): number {
-  return Math.imul(id ^ (id >>> 16), 0x45d9f3b) >>> 0;
 }
