@@ -162,7 +162,8 @@ class PairCheck {
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
   private readonly budgetMs: number;
-  private deadline: number;
+  /** Set when deciding starts (decide), after the verdict store was asked. */
+  private deadline = Number.POSITIVE_INFINITY;
   readonly refuter: Refuter;
 
   constructor(
@@ -176,7 +177,6 @@ class PairCheck {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
     this.budgetMs = options.budgetMs ?? 4 * this.timeoutMs;
-    this.deadline = performance.now() + this.budgetMs;
     this.refuter = new Refuter(a, b, options.featureFlags);
   }
 

@@ -1,7 +1,7 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops } from './liveness.js';
 import { NOTHING_KNOWN, implies, join, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
-import { mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
+import { foldTerms, mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
 
@@ -192,31 +192,21 @@ const liveness = new WeakMap<IrNode, Map<IrLoop, Set<number>>>();
  * `exit(L, k, v)` depend on everything the loop does.
  */
 function freeLoops(side: SideEncoder, t: Term): ReadonlySet<number> {
-  const memo = side.shared.freeLoops;
-  const stack: Array<[Term, boolean]> = [[t, false]];
-  while (stack.length > 0) {
-    const [u, done] = stack.pop()!;
-    if (memo.has(u)) continue;
-    if (!done) {
-      stack.push([u, true]);
-      for (const a of reads(u)) if (!memo.has(a)) stack.push([a, false]);
-      continue;
-    }
+  return foldTerms(t, reads, side.shared.freeLoops, (u, of) => {
     let keys: Set<number> | undefined;
     const add = (from: ReadonlySet<number>, except?: number) => {
       for (const k of from) if (k !== except) (keys ??= new Set()).add(k);
     };
-    if (u.op === 'lparam') add(new Set([(u.data as readonly [number, number])[0]]));
+    if (u.op === 'lparam') add(new Set([(u.data as ParamData)[0]]));
     else if (u.op === 'exit') {
-      add(memo.get(u.args[0]!)!);
-      add(memo.get(u.args[1]!)!, (u.args[0]!.data as LoopData).key);
+      add(of(u.args[0]!));
+      add(of(u.args[1]!), (u.args[0]!.data as LoopData).key);
     } else if (u.op === 'loop') {
       const own = (u.data as LoopData).key;
-      for (const a of reads(u)) add(memo.get(a)!, own);
-    } else for (const a of u.args) add(memo.get(a)!);
-    memo.set(u, keys ?? EMPTY);
-  }
-  return memo.get(t)!;
+      for (const a of reads(u)) add(of(a), own);
+    } else for (const a of u.args) add(of(a));
+    return keys ?? EMPTY;
+  });
 }
 
 const EMPTY: ReadonlySet<number> = new Set();

@@ -1,4 +1,4 @@
-import { constValue, mask, type ParamData, type Term } from './terms.js';
+import { constValue, foldTerms, mask, type ParamData, type Term } from './terms.js';
 
 /**
  * Known bits of the value graph's bit-vector terms: bits that are zero (`zeros`) or one (`ones`) in every
@@ -56,21 +56,7 @@ export function knownBitsAssuming(params: ReadonlyMap<Term, KnownBits>): (t: Ter
 }
 
 function compute(t: Term, known: WeakMap<Term, KnownBits>, params: ReadonlyMap<Term, KnownBits>): KnownBits {
-  const found = known.get(t);
-  if (found) return found;
-  // Post-order without recursion: the graph's terms can be chains thousands deep (unrolled hash rounds).
-  const stack: Array<[Term, boolean]> = [[t, false]];
-  while (stack.length > 0) {
-    const [u, ready] = stack.pop()!;
-    if (known.has(u)) continue;
-    if (!ready) {
-      stack.push([u, true]);
-      for (const a of inputs(u)) if (!known.has(a)) stack.push([a, false]);
-      continue;
-    }
-    known.set(u, params.get(u) ?? (u.width > 0 ? transfer(u, (a) => known.get(a)!) : NOTHING_KNOWN));
-  }
-  return known.get(t)!;
+  return foldTerms(t, inputs, known, (u, of) => params.get(u) ?? (u.width > 0 ? transfer(u, of) : NOTHING_KNOWN));
 }
 
 /** The number of consecutive set bits of `x` from bit 0. */

@@ -137,3 +137,28 @@ export class Graph {
     return this.nextLoopKey++;
   }
 }
+
+/**
+ * A value for `root` computed from its inputs' values, bottom-up and without recursion (the graph's terms can
+ * be chains thousands deep: unrolled hash rounds); `memo` keeps the value of every term visited.
+ */
+export function foldTerms<T>(
+  root: Term,
+  inputs: (t: Term) => readonly Term[],
+  memo: Map<Term, T> | WeakMap<Term, T>,
+  value: (t: Term, of: (input: Term) => T) => T,
+): T {
+  const of = (input: Term) => memo.get(input)!;
+  const stack: Array<[Term, boolean]> = [[root, false]];
+  while (stack.length > 0) {
+    const [u, ready] = stack.pop()!;
+    if (memo.has(u)) continue;
+    if (!ready) {
+      stack.push([u, true]);
+      for (const a of inputs(u)) if (!memo.has(a)) stack.push([a, false]);
+      continue;
+    }
+    memo.set(u, value(u, of));
+  }
+  return of(root);
+}
