@@ -4,7 +4,16 @@ import { calleesOf, forEachNode, hasLoop, type IrFunction, type IrGlobal, type I
 export type CallPolicy = 'inline' | 'pure' | 'opaque';
 
 export const INLINE_SIZE_LIMIT = 300;
-export const INLINE_DEPTH_LIMIT = 4;
+/**
+ * Largest call inlined, counting the callees it inlines in turn (`inlinedSize`). Whether a callee runs inline
+ * is a property of the callee alone, never of how deep the call sits: an optimizer that inlined some levels
+ * on one side leaves the same callee at another depth there, and a depth limit would run it inline on one
+ * side and leave it a call on the other (rabin's fn10: fn1 opaque four calls down before inlining, inlined
+ * three calls down after).
+ */
+export const INLINE_CLOSURE_LIMIT = 1500;
+/** How deep callees with loops run inline on both sides (expand-calls.ts), which no size bounds in turn. */
+export const EXPANSION_DEPTH_LIMIT = 4;
 
 const TRAPPING_OPS = /^(DivS|DivU|RemS|RemU)Int|^TruncS|^TruncU/;
 
@@ -37,6 +46,7 @@ export class ModuleContext {
   readonly globals = new Map<string, IrGlobal>();
   private readonly recursive = new Set<string>();
   private readonly policies = new Map<string, CallPolicy>();
+  private readonly inlinedSizes = new Map<string, number>();
 
   constructor(readonly module: IrModule) {
     for (const fn of module.functions) this.functions.set(fn.name, fn);
@@ -109,10 +119,26 @@ export class ModuleContext {
     let policy: CallPolicy = 'opaque';
     if (fn?.body) {
       // A recursive callee is inlined only where the encoder allows (see calls.ts): one level, never itself.
-      if (fn.size <= INLINE_SIZE_LIMIT && !hasLoop(fn.body)) policy = 'inline';
+      if (fn.size <= INLINE_SIZE_LIMIT && !hasLoop(fn.body) && this.inlinedSize(name) <= INLINE_CLOSURE_LIMIT) policy = 'inline';
       else if (!this.recursive.has(name) && isPure(fn, this.globals)) policy = 'pure';
     }
     this.policies.set(name, policy);
     return policy;
+  }
+
+  /**
+   * Expressions a call to `name` runs inline: its own, and per call site those of a non-recursive callee that
+   * runs inline in turn (recursive ones stay calls below the function checked; see calls.ts).
+   */
+  inlinedSize(name: string): number {
+    const known = this.inlinedSizes.get(name);
+    if (known !== undefined) return known;
+    const fn = this.functions.get(name);
+    let size = fn?.size ?? 0;
+    forEachNode(fn?.body ?? null, (n) => {
+      if (n.kind === 'call' && !this.recursive.has(n.target) && this.policy(n.target) === 'inline') size += this.inlinedSize(n.target);
+    });
+    this.inlinedSizes.set(name, size);
+    return size;
   }
 }

@@ -60,17 +60,27 @@ export function expandLoopCalls(fn: IrFunction, ctx: ModuleContext): IrFunction 
 }
 
 /**
+ * The calls a function makes when the callees the encoder runs inline are run inline (calls.ts): per callee,
+ * how many times. A loop the optimizer inlined two calls down is then seen as one call fewer on that side.
+ */
+function callsInline(fn: IrFunction, ctx: ModuleContext): Map<string, number> {
+  const counts = new Map<string, number>();
+  const visit = (body: IrNode | null, times: number) => forEachNode(body, (n) => {
+    if (n.kind !== 'call') return;
+    counts.set(n.target, (counts.get(n.target) ?? 0) + times);
+    if (!ctx.isRecursive(n.target) && ctx.policy(n.target) === 'inline') visit(ctx.functions.get(n.target)!.body, times);
+  });
+  visit(fn.body, 1);
+  return counts;
+}
+
+/**
  * The callees with loops that one side of a pair calls more often than the other (an inlining step): the value
  * graph runs these inline on both sides, so that a loop inlined on one side meets the same loop behind the
  * call on the other. Callees both sides call alike stay calls: an uninterpreted call matches itself for free.
  */
 export function inlinedLoopCallees(a: IrFunction, b: IrFunction, ctxA: ModuleContext, ctxB: ModuleContext): Set<string> {
-  const calls = (fn: IrFunction) => {
-    const counts = new Map<string, number>();
-    forEachNode(fn.body, (n) => void (n.kind === 'call' && counts.set(n.target, (counts.get(n.target) ?? 0) + 1)));
-    return counts;
-  };
-  const [ca, cb] = [calls(a), calls(b)];
+  const [ca, cb] = [callsInline(a, ctxA), callsInline(b, ctxB)];
   const out = new Set<string>();
   for (const name of new Set([...ca.keys(), ...cb.keys()])) {
     if ((ca.get(name) ?? 0) === (cb.get(name) ?? 0)) continue;

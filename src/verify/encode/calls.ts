@@ -1,5 +1,5 @@
 import { signatureOf, type IrCall, type IrCallIndirect } from '../../wasm/ir.js';
-import { INLINE_DEPTH_LIMIT } from '../context.js';
+import { EXPANSION_DEPTH_LIMIT } from '../context.js';
 import type { BV, Mem, Sort, World } from '../graph/terms.js';
 import { bvSort } from '../graph/terms.js';
 import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
@@ -22,9 +22,10 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   if (side.alive === side.build.false) return side.dead(node.type);
   const policy = side.ctx.policy(name);
   // A callee in a recursion cycle is unfolded once, from the function itself, and never the function itself:
-  // both sides then stop at the same calls however the optimizer inlined around the cycle.
-  const unfolds = side.ctx.isRecursive(name) ? side.frame.depth === 0 && name !== side.root : side.frame.depth < INLINE_DEPTH_LIMIT;
-  if ((policy === 'inline' || side.shared.expanded?.has(name)) && unfolds) return side.inline(callee, args);
+  // both sides then stop at the same calls however the optimizer inlined around the cycle. Any other inline
+  // callee is unfolded at any depth (its policy bounds what that inlines in all, context.ts).
+  if (policy === 'inline' && (side.ctx.isRecursive(name) ? side.frame.depth === 0 && name !== side.root : true)) return side.inline(callee, args);
+  if (side.shared.expanded?.has(name) && side.frame.depth < EXPANSION_DEPTH_LIMIT) return side.inline(callee, args);
   if (policy === 'pure') {
     side.approximate(`pure ${name}`);
     if (callee.results.length === 0) return undefined;
