@@ -44,11 +44,23 @@ function relativeGuards(b: Builder, entries: readonly Exit[]): Bool[] {
   return sets.map((s) => b.and(...([...s].filter((c) => !common.includes(c)) as Bool[])));
 }
 
-/** The value of `pick` at the join: the first entry whose guard holds gives it, the last one otherwise. */
+/**
+ * The value of `pick` at the join: the first entry whose guard holds gives it, the last one otherwise. The
+ * entries' guards are disjoint and one of them holds within the join, so any order gives the same value
+ * there; the order is canonical (simplest guard first, the most complex one, never tested, last), so that
+ * code reaching a join by the same routes in another order builds the same terms: `if (x) A else B` with a
+ * load in B, and `if (!x) B else A`, both test `x`, not `!x ∧ the load is in bounds`.
+ */
 function chain<T extends Term>(b: Builder, guards: readonly Bool[], entries: readonly Exit[], pick: (e: Exit) => T): T {
-  let acc = pick(entries[entries.length - 1]!);
-  for (let i = entries.length - 2; i >= 0; i--) acc = b.ite(guards[i]!, pick(entries[i]!), acc) as T;
+  const order = canonicalOrder(guards);
+  let acc = pick(entries[order[order.length - 1]!]!);
+  for (let k = order.length - 2; k >= 0; k--) acc = b.ite(guards[order[k]!]!, pick(entries[order[k]!]!), acc) as T;
   return acc;
+}
+
+function canonicalOrder(guards: readonly Bool[]): number[] {
+  const weight = (g: Bool) => conjuncts(g).length;
+  return guards.map((_, i) => i).sort((i, j) => weight(guards[i]!) - weight(guards[j]!) || guards[i]!.id - guards[j]!.id);
 }
 
 export function mergeEnvs(b: Builder, entries: readonly Exit[], fallback: Env): Env {

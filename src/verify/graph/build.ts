@@ -410,6 +410,10 @@ export class Builder implements PatternBuilder {
     }
     if (b.op === 'ite' && b.args[1] === a) return this.apply('ite', a.sort, [this.or(c, b.args[0] as Bool), a, b.args[2]!]);
     if (a.op === 'ite' && a.args[2] === b) return this.apply('ite', a.sort, [this.and(c, a.args[0] as Bool), a.args[1]!, b]);
+    // The same with the shared value on the other side of the inner choice: one nested `if` that keeps a value
+    // unless two conditions hold is one `if` on both conditions.
+    if (b.op === 'ite' && b.args[2] === a) return this.apply('ite', a.sort, [this.and(this.not(c), b.args[0] as Bool), b.args[1]!, a]);
+    if (a.op === 'ite' && a.args[1] === b) return this.apply('ite', a.sort, [this.and(c, this.not(a.args[0] as Bool)), a.args[2]!, b]);
     const negated = this.not(c);
     if (negated.op !== 'not' && negated.id < c.id) return this.apply('ite', a.sort, [negated, b, a]);
     return [c, a, b];

@@ -76,6 +76,10 @@ export const RULES: readonly Rule[] = [
   { name: 'ult-one', lhs: '(ult x 1)', rhs: '(eq x 0)' },
   { name: 'ult-from-ones', lhs: '(ult -1 x)', rhs: 'false' },
   { name: 'ult-ones', lhs: '(ult x -1)', rhs: '(not (eq x -1))' },
+  // A comparison with a constant keeps the constant on the right: `1 > x` (gt_s 1 x) and `x <= 0`
+  // (le_s x 0, not (0 < x)) are the same term (optimize-instructions turns one into the other).
+  { name: 'ult-constant-left', lhs: '(ult C x)', rhs: '(not (ult x (add C 1)))', pre: '(not (eq C -1))' },
+  { name: 'slt-constant-left', lhs: '(slt C x)', rhs: '(not (slt x (add C 1)))', pre: '(not (eq C (lshr -1 1)))' },
   // Known bits (known-bits.ts): a mask that clears only bits known to be zero (binaryen drops the `& 255` of
   // a value loaded with load8_u), one that keeps only such bits, and constants a value cannot equal.
   { name: 'and-clears-known-zeros', lhs: '(and x C)', rhs: 'x', pre: '(eq (or C (zeros x)) -1)' },
@@ -156,6 +160,8 @@ export const LAWS: readonly Rule[] = [
   { name: 'ite-bool', lhs: '(ite p q r)', rhs: '(bor (band p q) (band (not p) r))' },
   { name: 'ite-shared-then', lhs: '(ite p x (ite q x y))', rhs: '(ite (bor p q) x y)' },
   { name: 'ite-shared-else', lhs: '(ite p (ite q x y) y)', rhs: '(ite (band p q) x y)' },
+  { name: 'ite-shared-then-crossed', lhs: '(ite p x (ite q y x))', rhs: '(ite (band (not p) q) y x)' },
+  { name: 'ite-shared-else-crossed', lhs: '(ite p (ite q x y) x)', rhs: '(ite (band p (not q)) y x)' },
   { name: 'ite-negated-condition', lhs: '(ite (bor p q) x y)', rhs: '(ite (band (not p) (not q)) y x)' },
   // Bounds checks of accesses through one pointer (B + c cannot wrap: B is a zero-extended 32-bit value).
   { name: 'bounds-exclusive', lhs: '(band (ult l:64 (add (zext.64 x:32) 8)) (not (ult l:64 (add (zext.64 x:32) 12))))', rhs: 'false' },
