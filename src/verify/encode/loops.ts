@@ -313,10 +313,19 @@ function widen(k: KnownBits, width: number): KnownBits {
   return bytes === 0 ? k : { zeros: mask(width) & ~mask(bytes), ones: 0n };
 }
 
-/** The loop as a term of its own (the base's loops, and a candidate loop no base loop matches). */
-function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
-  const b = side.build;
-  const vars = allVars(side);
+/**
+ * A loop's own header: the variables it really carries, the parameters standing for them (with the known
+ * bits shown to hold at every header), and one iteration from them.
+ */
+interface OwnHeader {
+  key: number;
+  entry: Map<Var, Term>;
+  carried: Var[];
+  header: Map<Var, Term>;
+  iteration: Iteration;
+}
+
+function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHeader {
   const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
   const writes = written(side, node);
   let carried = vars.filter((v) => writes.has(v));
@@ -373,6 +382,14 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     if (proved && still.length === carried.length) break;
     carried = still;
   }
+  return { key, entry, carried, header, iteration };
+}
+
+/** A loop as a term of its own (a base loop, or a candidate's that matched none), from its header if known. */
+function ownLoop(side: SideEncoder, node: IrLoop, own?: OwnHeader): BV | undefined {
+  const b = side.build;
+  const vars = allVars(side);
+  const { key, entry, carried, header, iteration } = own ?? ownHeader(side, node, vars);
   const next = carried.map((v) => readSnapshot(iteration.again.snap, v));
   const exits = [b.false as Bool, b.false as Bool];
   const indexOf = new Map<Way, number>();
@@ -382,7 +399,7 @@ function ownLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     exits[k] = way.exit.guard;
     indexOf.set(way, k);
   }
-  const data: LoopData = { key, params: carried.map(param), next, again: iteration.again.guard, exits };
+  const data: LoopData = { key, params: carried.map((v) => header.get(v)!), next, again: iteration.again.guard, exits };
   const loop = b.graph.intern('loop', 'loop', carried.map((v) => entry.get(v)!), data);
   if (side.side === 'a') {
     const nextAll = new Map(vars.map((v) => [v, carried.includes(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
@@ -453,8 +470,7 @@ function roles(side: SideEncoder, key: number, vars: readonly Var[], entry: Read
  * dead at the header (temporaries, the locals SSA splits off) need no counterpart in the base loop.
  */
 interface Survey {
-  key: number;
-  header: Map<Var, Term>;
+  own: OwnHeader;
   /** Live for what the loop itself does (guards, state, values it leaves with). */
   live: Set<Var>;
   /** Live also for the values locals leave with (which the code after the loop may or may not read). */
@@ -462,19 +478,20 @@ interface Survey {
   roles: Map<Var, number>;
 }
 
-function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[], carried: readonly Var[]): Survey {
-  const key = side.build.graph.loopKey();
-  const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
-  const header = new Map(vars.map((v, i) => [v, carried.includes(v) ? loopParam(side, entry.get(v)!.sort, key, i) : entry.get(v)!] as const));
-  const registered = side.shared.baseLoops.length;
-  const iteration = iterate(side, node, header);
-  side.shared.baseLoops.length = registered;
-  const next = new Map(vars.map((v) => [v, readSnapshot(iteration.again.snap, v)] as const));
+/**
+ * Built as a base loop's own header is (the same variables carried, the same facts assumed), so that the roles
+ * of a candidate loop and of the base loop it is are the same hashes; and if no base loop matches, the
+ * candidate's loop is this header's (ownLoop), not built again.
+ */
+function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
+  const own = ownHeader(side, node, vars);
+  const { key, entry, carried, header, iteration } = own;
+  const next = new Map(vars.map((v) => [v, carried.includes(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
   // The values locals leave with are no reason to relate them: a local the code after the loop never reads
   // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
   const live = liveAtHeader(vars, carried, header, iteration, () => false);
   const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
-  return { key, header, live, leaving, roles: roles(side, key, vars, entry, next) };
+  return { own, live, leaving, roles: roles(side, key, vars, entry, next) };
 }
 
 /**
@@ -517,7 +534,7 @@ function matchBase(
   // State components correspond to themselves whether live or not: a quick test before any iteration runs.
   if (carried.some((v) => v[0] !== 'l' && fitsOf(v).length === 0)) return undefined;
   if (!mayRun()) return undefined;
-  const { key, header: own, live, leaving, roles: mine } = surveyed();
+  const { own: { key, header: own }, live, leaving, roles: mine } = surveyed();
   // Variables the loop itself reads must correspond to base variables; locals it only leaves with are
   // related where they can be and otherwise leave with an unknown value.
   const required = carried.filter((v) => live.has(v));
@@ -617,17 +634,13 @@ export function graphLoop(side: SideEncoder, node: IrLoop): BV | undefined {
     const nearest = [...side.shared.baseLoops].sort((x, y) => Math.abs(x.order - order) - Math.abs(y.order - order));
     let tried = 0;
     let surveyed: Survey | undefined;
-    const surveyOnce = () => {
-      const vars = allVars(side);
-      const writes = written(side, node);
-      surveyed ??= survey(side, node, vars, vars.filter((v) => writes.has(v)));
-      return surveyed;
-    };
+    const surveyOnce = () => (surveyed ??= survey(side, node, allVars(side)));
     for (const base of nearest) {
       const matched = matchBase(side, node, base, surveyOnce, () => ++tried <= MATCH_ATTEMPTS);
       if (matched) return leave(side, base.loop, matched.iteration, matched.index, matched.unrelated);
       if (tried >= MATCH_ATTEMPTS) break;
     }
+    return ownLoop(side, node, surveyed?.own);
   }
   return ownLoop(side, node);
 }
