@@ -361,14 +361,19 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
     iteration = iterate(side, node, header);
     const next = iteration.again.snap;
     const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
-    const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
-    let proved = true;
-    for (const v of still) {
+    // A run whose assumptions do not all hold shows nothing, not even which variables it carries unchanged
+    // (a fact may have folded a change away): it is run again with those assumptions dropped. Only what a
+    // live variable is assumed to hold can have shaped a term anything observable reads.
+    const failed = carried.filter((v) => {
       const a = assumption(v);
-      if (implies(knownBits(entry.get(v)!), a) && implies(knownBits(readSnapshot(next, v)), a)) continue;
-      proved = false;
-      assumed.delete(v);
+      return live.has(v) && !(implies(knownBits(entry.get(v)!), a) && implies(knownBits(readSnapshot(next, v)), a));
+    });
+    if (failed.length > 0) {
+      for (const v of failed) assumed.delete(v);
+      continue;
     }
+    const still = carried.filter((v) => live.has(v) && readSnapshot(next, v) !== header.get(v));
+    let guessing = false;
     if (!guessed) {
       guessed = true;
       const guess = guessFacts(carried, entry, header, next);
@@ -376,10 +381,10 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
         const g = guess.get(v)!;
         if (g.zeros === 0n && g.ones === 0n) continue;
         assumed.set(v, g);
-        proved = false;
+        guessing = true;
       }
     }
-    if (proved && still.length === carried.length) break;
+    if (!guessing && still.length === carried.length) break;
     carried = still;
   }
   return { key, entry, carried, header, iteration };
