@@ -356,14 +356,20 @@ export class SideEncoder implements MemorySide {
     const b = this.build;
     const cond = b.truthy(this.value(node.condition));
     const before: Exit = { guard: this.alive, snap: this.snapshot(), values: [] };
-    this.alive = b.and(before.guard, cond);
+    const entries = [b.and(before.guard, cond), b.and(before.guard, b.not(cond))];
+    this.alive = entries[0]!;
     const thenValue = this.exec(node.ifTrue);
     const thenExit: Exit = { guard: this.alive, snap: this.snapshot(), values: thenValue ? [thenValue] : [] };
     this.restore(before);
-    this.alive = b.and(before.guard, b.not(cond));
+    this.alive = entries[1]!;
     const elseValue = node.ifFalse ? this.exec(node.ifFalse) : undefined;
     const elseExit: Exit = { guard: this.alive, snap: this.snapshot(), values: elseValue ? [elseValue] : [] };
-    const merged = mergeExits(b, [thenExit, elseExit], resultWidths(node.type), this.snapshot());
+    // Arms that neither trap nor branch away join as a `select` does: under the guard the `if` was entered
+    // with (not the disjunction of the arms' guards, which need not fold back to it), with the condition
+    // choosing the value.
+    const plain = thenExit.guard === entries[0] && elseExit.guard === entries[1];
+    const merged = mergeExits(b, [thenExit, elseExit], resultWidths(node.type), this.snapshot(), plain ? [cond, b.not(cond)] : undefined);
+    if (plain) merged.guard = before.guard;
     this.restore(merged);
     return merged.values[0];
   }

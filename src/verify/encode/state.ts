@@ -63,10 +63,20 @@ function canonicalOrder(guards: readonly Bool[]): number[] {
   return guards.map((_, i) => i).sort((i, j) => weight(guards[i]!) - weight(guards[j]!) || guards[i]!.id - guards[j]!.id);
 }
 
-export function mergeEnvs(b: Builder, entries: readonly Exit[], fallback: Env): Env {
-  const live = entries.filter((e) => e.guard !== b.false);
+/**
+ * Per live entry, a condition that holds within the join exactly when control came that way: `selectors` when
+ * the caller knows them (an `if` joins its arms under its condition and its negation), else the entries'
+ * guards relative to one another.
+ */
+function selectorsOf(b: Builder, entries: readonly Exit[], selectors?: readonly Bool[]): { live: Exit[]; guards: Bool[] } {
+  const kept = entries.map((e, i) => [e, i] as const).filter(([e]) => e.guard !== b.false);
+  const live = kept.map(([e]) => e);
+  return { live, guards: selectors ? kept.map(([, i]) => selectors[i]!) : relativeGuards(b, live) };
+}
+
+export function mergeEnvs(b: Builder, entries: readonly Exit[], fallback: Env, selectors?: readonly Bool[]): Env {
+  const { live, guards } = selectorsOf(b, entries, selectors);
   if (live.length === 0) return cloneEnv(fallback);
-  const guards = relativeGuards(b, live);
   const first = live[0]!.snap.env;
   return {
     mem: first.mem ? chain(b, guards, live, (e) => e.snap.env.mem!) : null,
@@ -80,12 +90,11 @@ export function mergeEnvs(b: Builder, entries: readonly Exit[], fallback: Env): 
  * Joins the entries of a label (or of the function's end) into one state under the disjunction of their
  * guards. With no live entry the join is unreachable: guard false, and `fallback` as its (unobserved) state.
  */
-export function mergeExits(b: Builder, entries: readonly Exit[], valueWidths: readonly number[], fallback: Snapshot): Exit {
-  const live = entries.filter((e) => e.guard !== b.false);
+export function mergeExits(b: Builder, entries: readonly Exit[], valueWidths: readonly number[], fallback: Snapshot, selectors?: readonly Bool[]): Exit {
+  const { live, guards } = selectorsOf(b, entries, selectors);
   const zeros = () => valueWidths.map((w) => b.constant(0n, w));
   if (live.length === 0) return { guard: b.false, snap: { env: cloneEnv(fallback.env), locals: [...fallback.locals] }, values: zeros() };
-  const guards = relativeGuards(b, live);
   const locals = fallback.locals.map((_, i) => chain(b, guards, live, (e) => e.snap.locals[i]!));
   const values = valueWidths.map((w, i) => chain(b, guards, live, (e) => e.values[i] ?? b.constant(0n, w)));
-  return { guard: b.or(...live.map((e) => e.guard)), snap: { env: mergeEnvs(b, live, fallback.env), locals }, values };
+  return { guard: b.or(...live.map((e) => e.guard)), snap: { env: mergeEnvs(b, live, fallback.env, guards), locals }, values };
 }

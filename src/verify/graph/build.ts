@@ -384,6 +384,13 @@ export class Builder implements PatternBuilder {
         return this.apply('eq', 'bool', [x, y]);
       }
     }
+    // A test of one bit is a test of that bit, whatever width the value was masked at: `(x & 1) != 0` on an
+    // i64 and `wrap(x & 1)` as an i32 condition (optimize-instructions writes one as the other).
+    const bit = c === 0n && x.op === 'and' && x.args.length === 2 ? constValue(x.args[1]!) : undefined;
+    if (bit !== undefined && bit > 0n && (bit & (bit - 1n)) === 0n) {
+      const k = bit.toString(2).length - 1;
+      return this.apply('eq', 'bool', [this.extract(x.args[0] as BV, k, k), this.constant(0n, 1)]);
+    }
     if (x.op === 'zext') {
       const inner = x.args[0]!;
       if (c !== undefined) return c >> BigInt(inner.width) === 0n ? this.apply('eq', 'bool', [inner, this.constant(c, inner.width)]) : this.false;

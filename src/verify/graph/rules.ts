@@ -114,6 +114,9 @@ export const LAWS: readonly Rule[] = [
   { name: 'xor-zero', lhs: '(xor x 0)', rhs: 'x' },
   { name: 'xor-associative', lhs: '(xor (xor x y) z)', rhs: '(xor x (xor y z))' },
   // Bit-field operators.
+  // A one-bit test is a test of that bit, at any width the value was masked at.
+  { name: 'eq-single-bit', lhs: '(eq (and x:32 8) 0)', rhs: '(eq (extract.3.3 x:32) 0)' },
+  { name: 'eq-single-bit-narrowed', lhs: '(eq (and (extract.31.0 x:64) 1) 0)', rhs: '(eq (and x:64 1) 0)' },
   { name: 'extract-whole', lhs: '(extract.31.0 x:32)', rhs: 'x:32' },
   { name: 'extract-of-extract', lhs: '(extract.7.0 (extract.23.8 x:32))', rhs: '(extract.15.8 x:32)' },
   { name: 'extract-of-zext-inside', lhs: '(extract.7.0 (zext.64 x:32))', rhs: '(extract.7.0 x:32)' },
