@@ -43,10 +43,25 @@ export function chooseFeatures(
     if (!canDrop(flags, name)) continue;
     const without = flags & ~FEATURE_FLAGS[name];
     module.setFeatures(without);
-    if (module.validate()) flags = without;
+    if (validatesQuietly(module)) flags = without;
   }
   module.setFeatures(flags);
   return { flags, names: flagsToFeatures(flags), source: 'detected' };
+}
+
+/**
+ * binaryen writes every failed validation to stderr (a daemon's log filled with `[wasm-validator error …]`
+ * for healthy modules); while probing which features a module needs, a failure is an answer, not an error.
+ * validate() is synchronous, so nothing else in this thread writes meanwhile.
+ */
+function validatesQuietly(module: BinaryenModule): boolean {
+  const write = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return Boolean(module.validate());
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 export { ALL_DETECTABLE };
