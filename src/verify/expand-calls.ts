@@ -64,14 +64,23 @@ export function expandLoopCalls(fn: IrFunction, ctx: ModuleContext): IrFunction 
  * how many times. A loop the optimizer inlined two calls down is then seen as one call fewer on that side.
  */
 function callsInline(fn: IrFunction, ctx: ModuleContext): Map<string, number> {
-  const counts = new Map<string, number>();
-  const visit = (body: IrNode | null, times: number) => forEachNode(body, (n) => {
-    if (n.kind !== 'call') return;
-    counts.set(n.target, (counts.get(n.target) ?? 0) + times);
-    if (!ctx.isRecursive(n.target) && ctx.policy(n.target) === 'inline') visit(ctx.functions.get(n.target)!.body, times);
-  });
-  visit(fn.body, 1);
-  return counts;
+  // Each inline callee's counts are taken once and added per call site: a helper called from many places is
+  // not walked again at each.
+  const memo = new Map<string, Map<string, number>>();
+  const countsOf = (body: IrNode | null): Map<string, number> => {
+    const counts = new Map<string, number>();
+    const add = (name: string, times: number) => counts.set(name, (counts.get(name) ?? 0) + times);
+    forEachNode(body, (n) => {
+      if (n.kind !== 'call') return;
+      add(n.target, 1);
+      if (ctx.isRecursive(n.target) || ctx.policy(n.target) !== 'inline') return;
+      let inner = memo.get(n.target);
+      if (!inner) memo.set(n.target, (inner = countsOf(ctx.functions.get(n.target)!.body)));
+      for (const [name, times] of inner) add(name, times);
+    });
+    return counts;
+  };
+  return countsOf(fn.body);
 }
 
 /**

@@ -24,7 +24,7 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   // A callee in a recursion cycle is unfolded once, from the function itself, and never the function itself:
   // both sides then stop at the same calls however the optimizer inlined around the cycle. Any other inline
   // callee is unfolded at any depth (its policy bounds what that inlines in all, context.ts).
-  if (policy === 'inline' && (side.ctx.isRecursive(name) ? side.frame.depth === 0 && name !== side.root : true)) return side.inline(callee, args);
+  if (policy === 'inline' && (!side.ctx.isRecursive(name) || (side.frame.depth === 0 && name !== side.root))) return side.inline(callee, args);
   if (side.shared.expanded?.has(name) && side.frame.depth < EXPANSION_DEPTH_LIMIT) return side.inline(callee, args);
   if (policy === 'pure') {
     side.approximate(`pure ${name}`);

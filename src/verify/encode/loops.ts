@@ -390,6 +390,12 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
   return { key, entry, carried, header, iteration };
 }
 
+/** Every variable's value carried round by the header's iteration (its header value if not carried). */
+function carriedRound({ carried, header, iteration }: Pick<OwnHeader, 'carried' | 'header' | 'iteration'>, vars: readonly Var[]): Map<Var, Term> {
+  const isCarried = new Set(carried);
+  return new Map(vars.map((v) => [v, isCarried.has(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
+}
+
 /** A loop as a term of its own (a base loop, or a candidate's that matched none), from its header if known. */
 function ownLoop(side: SideEncoder, node: IrLoop, own?: OwnHeader): BV | undefined {
   const b = side.build;
@@ -407,8 +413,7 @@ function ownLoop(side: SideEncoder, node: IrLoop, own?: OwnHeader): BV | undefin
   const data: LoopData = { key, params: carried.map((v) => header.get(v)!), next, again: iteration.again.guard, exits };
   const loop = b.graph.intern('loop', 'loop', carried.map((v) => entry.get(v)!), data);
   if (side.side === 'a') {
-    const nextAll = new Map(vars.map((v) => [v, carried.includes(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
-    side.shared.baseLoops.push({ order: loopOrder(side, node), loop, data, entry, header, next: nextAll, exits });
+    side.shared.baseLoops.push({ order: loopOrder(side, node), loop, data, entry, header, next: carriedRound({ carried, header, iteration }, vars), exits });
   }
   return leave(side, loop, iteration, (way) => indexOf.get(way)!);
 }
@@ -491,12 +496,11 @@ interface Survey {
 function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
   const own = ownHeader(side, node, vars);
   const { key, entry, carried, header, iteration } = own;
-  const next = new Map(vars.map((v) => [v, carried.includes(v) ? readSnapshot(iteration.again.snap, v) : header.get(v)!] as const));
   // The values locals leave with are no reason to relate them: a local the code after the loop never reads
   // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
   const live = liveAtHeader(vars, carried, header, iteration, () => false);
   const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
-  return { own, live, leaving, roles: roles(side, key, vars, entry, next) };
+  return { own, live, leaving, roles: roles(side, key, vars, entry, carriedRound(own, vars)) };
 }
 
 /**
