@@ -47,20 +47,33 @@ function relativeGuards(b: Builder, entries: readonly Exit[]): Bool[] {
 /**
  * The value of `pick` at the join: the first entry whose guard holds gives it, the last one otherwise. The
  * entries' guards are disjoint and one of them holds within the join, so any order gives the same value
- * there; the order is canonical (simplest guard first, the most complex one, never tested, last), so that
- * code reaching a join by the same routes in another order builds the same terms: `if (x) A else B` with a
- * load in B, and `if (!x) B else A`, both test `x`, not `!x ∧ the load is in bounds`.
+ * there, and entries that give one value can be tested as one (the disjunction of their guards). Values are
+ * grouped so, and the groups ordered canonically (simplest guard first, the most complex one, never tested,
+ * last), so that code reaching a join by the same routes in another order builds the same terms: `if (x) A
+ * else B` with a load in B, and `if (!x) B else A`, both test `x`, not `!x ∧ the load is in bounds`; and the
+ * memory at a trap is one term whichever of two loads a pass moved past the other.
  */
 function chain<T extends Term>(b: Builder, guards: readonly Bool[], entries: readonly Exit[], pick: (e: Exit) => T): T {
-  const order = canonicalOrder(guards);
-  let acc = pick(entries[order[order.length - 1]!]!);
-  for (let k = order.length - 2; k >= 0; k--) acc = b.ite(guards[order[k]!]!, pick(entries[order[k]!]!), acc) as T;
+  const groups = new Map<T, Bool[]>();
+  entries.forEach((e, i) => {
+    const value = pick(e);
+    const group = groups.get(value);
+    if (group) group.push(guards[i]!);
+    else groups.set(value, [guards[i]!]);
+  });
+  const values = [...groups.keys()];
+  const grouped = values.map((v) => b.or(...groups.get(v)!));
+  const order = canonicalOrder(grouped);
+  let acc = values[order[order.length - 1]!]!;
+  for (let k = order.length - 2; k >= 0; k--) acc = b.ite(grouped[order[k]!]!, values[order[k]!]!, acc) as T;
   return acc;
 }
 
+/** Literals in a guard: the measure of how complex it is to test. */
+const literals = (g: Bool): number => (g.op === 'bor' ? g.args.reduce((n, d) => n + literals(d as Bool), 0) : conjuncts(g).length);
+
 function canonicalOrder(guards: readonly Bool[]): number[] {
-  const weight = (g: Bool) => conjuncts(g).length;
-  return guards.map((_, i) => i).sort((i, j) => weight(guards[i]!) - weight(guards[j]!) || guards[i]!.id - guards[j]!.id);
+  return guards.map((_, i) => i).sort((i, j) => literals(guards[i]!) - literals(guards[j]!) || guards[i]!.id - guards[j]!.id);
 }
 
 /**

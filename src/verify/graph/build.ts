@@ -28,13 +28,22 @@ const AC_BV = new Set<Op>(['add', 'mul', 'and', 'or', 'xor']);
 const STORE_DEPTH = 32;
 
 const byId = (a: Term, b: Term) => a.id - b.id;
+
+function hashString(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h >>> 0;
+}
 const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
 
 /** An address as base + constant (the base absent for a constant address). */
 interface Address { base: Term | null; offset: bigint }
 
-/** Largest (parts × dual parts) a connective is simplified by absorption and redundant negation at. */
-const CONNECTIVE_SIMPLIFY_CAP = 4096;
+/** A bounds check `L < B + offset`, or `B + offset <= L` (within), with limit and base as its key. */
+interface BoundsCheck { key: string; within: boolean; offset: bigint }
+
+/** Largest (members × parts of all members) a connective's members are simplified against each other at. */
+const CONNECTIVE_SIMPLIFY_CAP = 1 << 22;
 
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
@@ -42,6 +51,8 @@ export class Builder implements PatternBuilder {
   /** Term key of what `apply` was asked for → the answer. */
   private readonly built = new Map<string, Term>();
   private readonly inProgress = new Set<Term>();
+  /** Parts of connectives read as bounds checks (or not). */
+  private readonly checks = new Map<Term, BoundsCheck | undefined>();
 
   readonly graph: Graph;
   readonly true: Bool;
@@ -254,27 +265,9 @@ export class Builder implements PatternBuilder {
     args.forEach(visit);
     if (set.has(zero)) return zero;
     for (const t of set) if (t.op === 'not' && set.has(t.args[0] as Bool)) return zero;
-    // Absorption and redundant negation compare each dual with the whole set, and a removal builds the
-    // connective again: on the wide disjunctions of unrolled hash rounds that is minutes. Past this size the
-    // connective keeps its parts as they are (a less canonical form, never a wrong one).
-    if (duals.length > 0 && set.size * duals.length <= CONNECTIVE_SIMPLIFY_CAP) {
-      const partsOf = (t: Bool): readonly Term[] => (t.op === dual ? t.args : [t]);
-      // Absorption: p ∨ (p ∧ q) = p, p ∧ (p ∨ q) = p.
-      for (const t of duals) {
-        const parts = new Set(t.args);
-        for (const other of set) {
-          if (other !== t && set.has(t) && partsOf(other).length <= parts.size && partsOf(other).every((x) => parts.has(x))) {
-            set.delete(t);
-            break;
-          }
-        }
-      }
-      // Redundant negation: p ∨ (¬p ∧ q) = p ∨ q, p ∧ (¬p ∨ q) = p ∧ q.
-      for (const t of duals) {
-        if (!set.has(t)) continue;
-        const kept = (t.args as Bool[]).filter((x) => !(x.op === 'not' && set.has(x.args[0] as Bool)));
-        if (kept.length < t.args.length) return this.apply(op, 'bool', [...[...set].filter((x) => x !== t), this.apply(dual, 'bool', kept)]);
-      }
+    if (duals.length > 0) {
+      const simplified = this.simplifyDuals(op, [...set]);
+      if (simplified) return simplified;
     }
     if (comparisons > 1) {
       const bounded = this.bounds(op, set);
@@ -290,6 +283,127 @@ export class Builder implements PatternBuilder {
   }
 
   /**
+   * The parts of a connective simplified against each other. For a disjunction of conjunctions (a
+   * conjunction of disjunctions is its mirror image):
+   *  - redundant negation: (S ∧ p) ∨ (T ∧ ¬p) = (S ∧ p) ∨ T when S ⊆ T. A trap's guard says that no earlier
+   *    trap fired; with this, traps checked in either order (a pass moved a load) give one disjunction;
+   *  - absorption: X ∨ Y = Y when X implies Y part by part (each part of Y implied by a part of X: the same
+   *    term, or a weaker bounds check of the same pointer).
+   * Rewrites are applied one at a time to the current parts, members in id order (so the result depends on the
+   * set, not on the order it was built in). Returns the connective rebuilt when something changed.
+   */
+  private simplifyDuals(op: 'band' | 'bor', members: Bool[]): Term | undefined {
+    const dual = op === 'band' ? 'bor' : 'band';
+    members.sort(byId);
+    const parts = members.map((t) => new Set<Bool>(t.op === dual ? (t.args as Bool[]) : [t]));
+    let work = 0;
+    for (const p of parts) work += p.size;
+    // Both rewrites compare members pairwise: past this much work (wide disjunctions of unrolled hash rounds)
+    // the connective keeps its parts as they are (a less canonical form, never a wrong one).
+    if (work * members.length > CONNECTIVE_SIMPLIFY_CAP) return undefined;
+    // Which members hold a literal, and the negated literal seen for an atom (to find complements).
+    const holders = new Map<Bool, number[]>();
+    const negation = new Map<Term, Bool>();
+    parts.forEach((p, i) => {
+      for (const l of p) {
+        const list = holders.get(l);
+        if (list) list.push(i);
+        else holders.set(l, [i]);
+        if (l.op === 'not') negation.set(l.args[0]!, l);
+      }
+    });
+    // A member's parts as bits of a 32-bit filter (bounds checks by limit, base and direction, so that one
+    // check and a weaker one set the same bit): X can contain or imply Y's parts only if Y's bits are X's.
+    const bitOf = (l: Bool): number => {
+      const check = this.boundsCheck(l);
+      const n = check ? hashString(`${check.key}:${check.within}`) : l.id;
+      return 1 << (n & 31);
+    };
+    const filterOf = (p: Set<Bool>) => {
+      let bits = 0;
+      for (const l of p) bits |= bitOf(l);
+      return bits;
+    };
+    const filters = parts.map(filterOf);
+    const within = (a: number, b: number) => (filters[a]! & ~filters[b]!) === 0;
+
+    let changed = false;
+    for (let i = 0; i < parts.length; i++) {
+      const mine = parts[i]!;
+      for (const l of [...mine]) {
+        const complement = l.op === 'not' ? (l.args[0] as Bool) : negation.get(l);
+        if (!complement) continue;
+        const justified = (holders.get(complement) ?? []).some((j) => {
+          if (j === i) return false;
+          for (const p of parts[j]!) if (p !== complement && !mine.has(p)) return false;
+          return true;
+        });
+        if (justified) {
+          mine.delete(l);
+          changed = true;
+        }
+      }
+      // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
+      if (mine.size === 0) return op === 'band' ? this.false : this.true;
+      if (changed) filters[i] = filterOf(mine);
+    }
+    const alive = parts.map(() => true);
+    const covers = (x: number, y: number): boolean => {
+      const mine = parts[x]!;
+      for (const q of parts[y]!) {
+        if (mine.has(q)) continue;
+        let found = false;
+        for (const p of mine) if (op === 'bor' ? this.implies(p, q) : this.implies(q, p)) { found = true; break; }
+        if (!found) return false;
+      }
+      return true;
+    };
+    for (let x = 0; x < parts.length; x++) {
+      for (let y = 0; y < parts.length; y++) {
+        if (y === x || !alive[y] || parts[y]!.size > parts[x]!.size || !within(y, x) || !covers(x, y)) continue;
+        alive[x] = false;
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) return undefined;
+    const rebuilt = parts.filter((_, i) => alive[i]).map((p) => (p.size === 1 ? [...p][0]! : this.apply(dual, 'bool', [...p]) as Bool));
+    return this.apply(op, 'bool', rebuilt);
+  }
+
+  /** p ⇒ q between parts of connectives: the same term, or bounds checks where p says more than q. */
+  private implies(p: Bool, q: Bool): boolean {
+    if (p === q) return true;
+    const a = this.boundsCheck(p);
+    const b = a && this.boundsCheck(q);
+    if (!a || !b || a.key !== b.key || a.within !== b.within) return false;
+    // L < B+a implies L < B+b for a ≤ b; B+w ≤ L implies B+v ≤ L for v ≤ w.
+    return a.within ? b.offset <= a.offset : a.offset <= b.offset;
+  }
+
+  /**
+   * `L < B + c` (an access past the end) or its negation, where B + c cannot wrap (B zero-extended from at
+   * most half the width, c below half the range): keyed by limit and base.
+   */
+  private boundsCheck(t: Bool): BoundsCheck | undefined {
+    if (this.checks.has(t)) return this.checks.get(t);
+    const check = this.readBoundsCheck(t);
+    this.checks.set(t, check);
+    return check;
+  }
+
+  private readBoundsCheck(t: Bool): BoundsCheck | undefined {
+    const within = t.op === 'not';
+    const cmp = within ? t.args[0]! : t;
+    if (cmp.op !== 'ult') return undefined;
+    const [limit, sum] = cmp.args as [BV, BV];
+    const c = sum.op === 'add' ? constValue(sum.args[sum.args.length - 1]!) : undefined;
+    const base = sum.op === 'add' && sum.args.length === 2 ? sum.args[0]! : undefined;
+    if (c === undefined || !base || base.op !== 'zext' || 2 * base.args[0]!.width > base.width || c >= 1n << BigInt(sum.width - 1)) return undefined;
+    return { key: `${limit.id}:${base.id}`, within, offset: c };
+  }
+
+  /**
    * Bounds checks against one limit of one base plus constants, `L < B + c` (an access past the end) or its
    * negation, where B + c cannot wrap (B zero-extended from at most half the width, c below half the range):
    * of several, only the strongest conjunct or the weakest disjunct says anything, and opposite ones may
@@ -299,17 +413,11 @@ export class Builder implements PatternBuilder {
   private bounds(op: 'band' | 'bor', set: Set<Bool>): Term | undefined {
     const groups = new Map<string, { above: Array<[Bool, bigint]>; within: Array<[Bool, bigint]> }>();
     for (const t of set) {
-      const negated = t.op === 'not';
-      const cmp = negated ? t.args[0]! : t;
-      if (cmp.op !== 'ult') continue;
-      const [limit, sum] = cmp.args as [BV, BV];
-      const c = sum.op === 'add' ? constValue(sum.args[sum.args.length - 1]!) : undefined;
-      const base = sum.op === 'add' && sum.args.length === 2 ? sum.args[0]! : undefined;
-      if (c === undefined || !base || base.op !== 'zext' || 2 * base.args[0]!.width > base.width || c >= 1n << BigInt(sum.width - 1)) continue;
-      const key = `${limit.id}:${base.id}`;
-      const group = groups.get(key) ?? { above: [], within: [] };
-      (negated ? group.within : group.above).push([t, c]);
-      groups.set(key, group);
+      const check = this.boundsCheck(t);
+      if (!check) continue;
+      const group = groups.get(check.key) ?? { above: [], within: [] };
+      (check.within ? group.within : group.above).push([t, check.offset]);
+      groups.set(check.key, group);
     }
     for (const { above, within } of groups.values()) {
       const by = (xs: Array<[Bool, bigint]>, pick: 'min' | 'max') =>

@@ -150,6 +150,8 @@ export const LAWS: readonly Rule[] = [
   { name: 'bor-consensus', lhs: '(bor (band p q) (band p (not q)))', rhs: 'p' },
   { name: 'bor-redundant-negation', lhs: '(bor p (band (not p) q))', rhs: '(bor p q)' },
   { name: 'band-redundant-negation', lhs: '(band p (bor (not p) q))', rhs: '(band p q)' },
+  { name: 'bor-redundant-negation-shared', lhs: '(bor (band p1 p) (band p1 p2 (not p) q))', rhs: '(bor (band p1 p) (band p1 p2 q))' },
+  { name: 'band-redundant-negation-shared', lhs: '(band (bor p1 p) (bor p1 p2 (not p) q))', rhs: '(band (bor p1 p) (bor p1 p2 q))' },
   { name: 'eq-bool-true', lhs: '(eq p true)', rhs: 'p' },
   { name: 'eq-bool-false', lhs: '(eq p false)', rhs: '(not p)' },
   { name: 'eq-bool-negation', lhs: '(eq p (not q))', rhs: '(not (eq p q))' },
@@ -172,6 +174,8 @@ export const LAWS: readonly Rule[] = [
   { name: 'bounds-strongest-within', lhs: '(band (not (ult l:64 (add (zext.64 x:32) 8))) (not (ult l:64 (add (zext.64 x:32) 12))))', rhs: '(not (ult l:64 (add (zext.64 x:32) 12)))' },
   { name: 'bounds-weakest-trap', lhs: '(bor (ult l:64 (add (zext.64 x:32) 8)) (ult l:64 (add (zext.64 x:32) 12)))', rhs: '(ult l:64 (add (zext.64 x:32) 12))' },
   { name: 'bounds-weakest-within', lhs: '(bor (not (ult l:64 (add (zext.64 x:32) 8))) (not (ult l:64 (add (zext.64 x:32) 12))))', rhs: '(not (ult l:64 (add (zext.64 x:32) 8)))' },
+  { name: 'bounds-absorbed-disjunct', lhs: '(bor (band p (ult l:64 (add (zext.64 x:32) 8))) (band p (ult l:64 (add (zext.64 x:32) 12))))', rhs: '(band p (ult l:64 (add (zext.64 x:32) 12)))' },
+  { name: 'bounds-absorbed-conjunct', lhs: '(band (bor p (ult l:64 (add (zext.64 x:32) 8))) (bor p (ult l:64 (add (zext.64 x:32) 12))))', rhs: '(bor p (ult l:64 (add (zext.64 x:32) 8)))' },
   { name: 'bounds-exhaustive', lhs: '(bor (ult l:64 (add (zext.64 x:32) 12)) (not (ult l:64 (add (zext.64 x:32) 8))))', rhs: 'true' },
   // Memory: accesses of whole little-endian values at addresses that wrap at the address width.
   { name: 'load-of-store-same', lhs: '(load.4 (store.4 m a:32 v:32) a:32)', rhs: 'v:32' },

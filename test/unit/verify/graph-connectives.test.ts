@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Builder } from '../../../src/verify/graph/build.js';
-import type { Bool } from '../../../src/verify/graph/terms.js';
+import type { BV, Bool } from '../../../src/verify/graph/terms.js';
 
 /** Atoms: comparisons of free 32-bit values with constants, as block-exit guards are. */
 function atoms(b: Builder, n: number): Bool[] {
@@ -38,3 +38,32 @@ describe('disjunctions of conjunctions (block-exit guards)', () => {
     expect(b.or(b.and(r, b.not(q)), b.and(p, q))).toBe(or);
   });
 });
+
+describe('disjunctions of trap guards (each says no earlier trap fired)', () => {
+  /** The guards of traps checked in `order`: trap k fires when its check holds and no earlier one did. */
+  const guards = (b: Builder, path: Bool, checks: Bool[], order: number[]): Bool[] =>
+    order.map((k, i) => b.and(path, ...order.slice(0, i).map((j) => b.not(checks[j]!)), checks[k]!));
+
+  it('give one term whatever order eighty traps were checked in', () => {
+    const b = new Builder();
+    const [path, ...checks] = atoms(b, 81) as [Bool, ...Bool[]];
+    const forward = checks.map((_, i) => i);
+    const shuffled = [...forward].sort((i, j) => ((i * 37) % 81) - ((j * 37) % 81));
+    const trapped = b.or(...guards(b, path, checks, forward));
+    expect(b.or(...guards(b, path, checks, shuffled))).toBe(trapped);
+    expect(trapped).toBe(b.and(path, b.or(...checks)));
+  });
+
+  it('keep only the weaker of two bounds checks of one pointer, in either order', () => {
+    const b = new Builder();
+    const [path, other] = atoms(b, 2) as [Bool, Bool];
+    const limit = b.variable('limit', 'bv64');
+    const base = b.apply('zext', 'bv64', [b.variable('p', 'bv32')]) as BV;
+    const past = (offset: bigint) => b.ult(limit, b.add(base, b.constant(offset, 64)));
+    const earlier = b.or(other, ...guards(b, path, [past(8n), past(12n)], [0, 1]));
+    const later = b.or(other, ...guards(b, path, [past(8n), past(12n)], [1, 0]));
+    expect(earlier).toBe(later);
+    expect(earlier).toBe(b.or(other, b.and(path, past(12n))));
+  });
+});
+
