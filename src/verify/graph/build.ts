@@ -529,9 +529,25 @@ export class Builder implements PatternBuilder {
     // unless two conditions hold is one `if` on both conditions.
     if (b.op === 'ite' && b.args[2] === a) return this.apply('ite', a.sort, [this.and(this.not(c), b.args[0] as Bool), b.args[1]!, a]);
     if (a.op === 'ite' && a.args[1] === b) return this.apply('ite', a.sort, [this.and(c, this.not(a.args[0] as Bool)), a.args[2]!, b]);
+    const lifted = this.liftedChoice(c, a, b);
+    if (lifted) return lifted;
     const negated = this.not(c);
     if (negated.op !== 'not' && negated.id < c.id) return this.apply('ite', a.sort, [negated, b, a]);
     return [c, a, b];
+  }
+
+  /**
+   * A choice between two sums, or two stores to one address, that differ in one operand (a store: in its
+   * memory, its value or both) is the sum or store of the choice: code-folding moves the common tail of two
+   * arms (`x + 1` stored at one address) after the join, where it reads the joined values.
+   */
+  private liftedChoice(c: Bool, a: Term, b: Term): Term | undefined {
+    if (a.op !== b.op || a.data !== b.data || a.args.length !== b.args.length) return undefined;
+    const differ = a.args.map((x, i) => x !== b.args[i]);
+    const lifts = a.op === 'store' ? !differ[1] : a.op === 'add' && differ.filter(Boolean).length === 1;
+    if (!lifts) return undefined;
+    const args = a.args.map((x, i) => (differ[i] ? this.apply('ite', x.sort, [c, x, b.args[i]!]) : x));
+    return this.apply(a.op, a.sort, args, a.data);
   }
 
   // ---- bit fields ----

@@ -167,6 +167,8 @@ export const LAWS: readonly Rule[] = [
   { name: 'ite-shared-else', lhs: '(ite p (ite q x y) y)', rhs: '(ite (band p q) x y)' },
   { name: 'ite-shared-then-crossed', lhs: '(ite p x (ite q y x))', rhs: '(ite (band (not p) q) y x)' },
   { name: 'ite-shared-else-crossed', lhs: '(ite p (ite q x y) x)', rhs: '(ite (band p (not q)) y x)' },
+  { name: 'ite-of-sums', lhs: '(ite p (add x y) (add z y))', rhs: '(add (ite p x z) y)' },
+  { name: 'ite-of-stores', lhs: '(ite p (store.4 m a:32 v:32) (store.4 n a:32 w:32))', rhs: '(store.4 (ite p m n) a:32 (ite p v:32 w:32))' },
   { name: 'ite-negated-condition', lhs: '(ite (bor p q) x y)', rhs: '(ite (band (not p) (not q)) y x)' },
   // Bounds checks of accesses through one pointer (B + c cannot wrap: B is a zero-extended 32-bit value).
   { name: 'bounds-exclusive', lhs: '(band (ult l:64 (add (zext.64 x:32) 8)) (not (ult l:64 (add (zext.64 x:32) 12))))', rhs: 'false' },
