@@ -40,10 +40,20 @@ const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
 interface Address { base: Term | null; offset: bigint }
 
 /** A bounds check `L < B + offset`, or `B + offset <= L` (within), with limit and base as its key. */
-interface BoundsCheck { key: string; within: boolean; offset: bigint }
+interface BoundsCheck {
+  key: string;
+  within: boolean;
+  offset: bigint;
+  /** Key and direction: checks of one group imply one another by their offsets. */
+  group: string;
+  bit: number;
+}
+
+/** Up to this many members, absorption compares every pair; past it, it goes through an index (anchors). */
+const SMALL_CONNECTIVE = 24;
 
 /** Largest (members × parts of all members) a connective's members are simplified against each other at. */
-const CONNECTIVE_SIMPLIFY_CAP = 1 << 22;
+const CONNECTIVE_SIMPLIFY_CAP = 1 << 21;
 
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
@@ -301,54 +311,57 @@ export class Builder implements PatternBuilder {
     // Both rewrites compare members pairwise: past this much work (wide disjunctions of unrolled hash rounds)
     // the connective keeps its parts as they are (a less canonical form, never a wrong one).
     if (work * members.length > CONNECTIVE_SIMPLIFY_CAP) return undefined;
-    // Which members hold a literal, and the negated literal seen for an atom (to find complements).
+    // Which members hold a literal; the literals whose complement some member holds (the only ones
+    // redundant negation can remove); and each member's parts as bits of a 32-bit filter (a bounds check by
+    // its limit, base and direction, so that a check and a weaker one set the same bit): X can contain or
+    // imply Y's parts only if Y's bits are X's.
     const holders = new Map<Bool, number[]>();
-    const negation = new Map<Term, Bool>();
-    parts.forEach((p, i) => {
+    const filters = parts.map((p, i) => {
+      let bits = 0;
       for (const l of p) {
         const list = holders.get(l);
         if (list) list.push(i);
         else holders.set(l, [i]);
-        if (l.op === 'not') negation.set(l.args[0]!, l);
+        bits |= this.bitOf(l);
       }
-    });
-    // A member's parts as bits of a 32-bit filter (bounds checks by limit, base and direction, so that one
-    // check and a weaker one set the same bit): X can contain or imply Y's parts only if Y's bits are X's.
-    const bitOf = (l: Bool): number => {
-      const check = this.boundsCheck(l);
-      const n = check ? hashString(`${check.key}:${check.within}`) : l.id;
-      return 1 << (n & 31);
-    };
-    const filterOf = (p: Set<Bool>) => {
-      let bits = 0;
-      for (const l of p) bits |= bitOf(l);
       return bits;
-    };
-    const filters = parts.map(filterOf);
-    const within = (a: number, b: number) => (filters[a]! & ~filters[b]!) === 0;
-
-    let changed = false;
-    for (let i = 0; i < parts.length; i++) {
-      const mine = parts[i]!;
-      for (const l of [...mine]) {
-        const complement = l.op === 'not' ? (l.args[0] as Bool) : negation.get(l);
-        if (!complement) continue;
-        const justified = (holders.get(complement) ?? []).some((j) => {
-          if (j === i) return false;
-          for (const p of parts[j]!) if (p !== complement && !mine.has(p)) return false;
-          return true;
-        });
-        if (justified) {
-          mine.delete(l);
-          changed = true;
-        }
-      }
-      // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
-      if (mine.size === 0) return op === 'band' ? this.false : this.true;
-      if (changed) filters[i] = filterOf(mine);
+    });
+    const complements: Array<[number, Bool, Bool]> = [];
+    for (const [l, negative] of holders) {
+      const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
+      if (!positive) continue;
+      const atom = l.args[0] as Bool;
+      for (const i of negative) complements.push([i, l, atom]);
+      for (const j of positive) complements.push([j, atom, l]);
     }
+
+    // In member order, each member's parts in id order (the rewrites interact; the order is the set's).
+    complements.sort(([i, l], [j, m]) => i - j || l.id - m.id);
+    let changed = false;
+    for (const [i, l, complement] of complements) {
+      const mine = parts[i]!;
+      if (!mine.has(l)) continue;
+      const justified = holders.get(complement)!.some((j) => {
+        if (j === i) return false;
+        for (const p of parts[j]!) if (p !== complement && !mine.has(p)) return false;
+        return true;
+      });
+      if (justified) {
+        mine.delete(l);
+        changed = true;
+        // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
+        if (mine.size === 0) return op === 'band' ? this.false : this.true;
+        filters[i] = 0;
+        for (const x of mine) filters[i] |= this.bitOf(x);
+      }
+    }
+    // Absorption: X goes when another member Y is implied by it part by part. Each Y is looked for only from
+    // the members holding its rarest part (or a bounds check of that part's pointer), so a wide connective
+    // costs what its members share, not the square of their number.
+    const everyone = parts.map((_, i) => i);
+    const candidates = parts.length <= SMALL_CONNECTIVE ? () => everyone : this.anchors(parts);
     const alive = parts.map(() => true);
-    const covers = (x: number, y: number): boolean => {
+    const implied = (x: number, y: number): boolean => {
       const mine = parts[x]!;
       for (const q of parts[y]!) {
         if (mine.has(q)) continue;
@@ -358,17 +371,50 @@ export class Builder implements PatternBuilder {
       }
       return true;
     };
+    const tried = parts.map(() => -1);
     for (let x = 0; x < parts.length; x++) {
-      for (let y = 0; y < parts.length; y++) {
-        if (y === x || !alive[y] || parts[y]!.size > parts[x]!.size || !within(y, x) || !covers(x, y)) continue;
-        alive[x] = false;
-        changed = true;
-        break;
+      search: for (const l of parts[x]!) {
+        for (const y of candidates(l)) {
+          if (tried[y] === x) continue;
+          tried[y] = x;
+          if (y === x || !alive[y] || (filters[y]! & ~filters[x]!) !== 0 || parts[y]!.size > parts[x]!.size || !implied(x, y)) continue;
+          alive[x] = false;
+          changed = true;
+          break search;
+        }
       }
     }
     if (!changed) return undefined;
     const rebuilt = parts.filter((_, i) => alive[i]).map((p) => (p.size === 1 ? [...p][0]! : this.apply(dual, 'bool', [...p]) as Bool));
     return this.apply(op, 'bool', rebuilt);
+  }
+
+  /**
+   * For absorption in a wide connective: the members that may be implied by a member holding part `l`. Each
+   * member is listed under its rarest part (a bounds check under its pointer's group): a member implied part
+   * by part by X has that part, or a stronger check of that pointer, in X.
+   */
+  private anchors(parts: ReadonlyArray<Set<Bool>>): (l: Bool) => readonly number[] {
+    const keyOf = (l: Bool): Term | string => this.boundsCheck(l)?.group ?? l;
+    const holding = new Map<Term | string, number>();
+    parts.forEach((p) => {
+      for (const l of p) holding.set(keyOf(l), (holding.get(keyOf(l)) ?? 0) + 1);
+    });
+    const anchored = new Map<Term | string, number[]>();
+    parts.forEach((p, y) => {
+      let anchor: Term | string | undefined;
+      for (const l of p) if (anchor === undefined || holding.get(keyOf(l))! < holding.get(anchor)!) anchor = keyOf(l);
+      const list = anchored.get(anchor!);
+      if (list) list.push(y);
+      else anchored.set(anchor!, [y]);
+    });
+    return (l) => anchored.get(keyOf(l)) ?? [];
+  }
+
+  /** A part's bit in a member's filter (simplifyDuals). */
+  private bitOf(l: Bool): number {
+    const check = this.boundsCheck(l);
+    return 1 << ((check ? check.bit : l.id) & 31);
   }
 
   /** p ⇒ q between parts of connectives: the same term, or bounds checks where p says more than q. */
@@ -400,7 +446,9 @@ export class Builder implements PatternBuilder {
     const c = sum.op === 'add' ? constValue(sum.args[sum.args.length - 1]!) : undefined;
     const base = sum.op === 'add' && sum.args.length === 2 ? sum.args[0]! : undefined;
     if (c === undefined || !base || base.op !== 'zext' || 2 * base.args[0]!.width > base.width || c >= 1n << BigInt(sum.width - 1)) return undefined;
-    return { key: `${limit.id}:${base.id}`, within, offset: c };
+    const key = `${limit.id}:${base.id}`;
+    const group = `${key}:${within}`;
+    return { key, within, offset: c, group, bit: hashString(group) };
   }
 
   /**
