@@ -343,6 +343,7 @@ export class Builder implements PatternBuilder {
       if (!mine.has(l)) continue;
       const justified = holders.get(complement)!.some((j) => {
         if (j === i) return false;
+        // (Member j never holds l: it held l's complement, and members only lose parts.)
         for (const p of parts[j]!) if (p !== complement && !mine.has(p)) return false;
         return true;
       });
