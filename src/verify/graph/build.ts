@@ -28,12 +28,6 @@ const AC_BV = new Set<Op>(['add', 'mul', 'and', 'or', 'xor']);
 const STORE_DEPTH = 32;
 
 const byId = (a: Term, b: Term) => a.id - b.id;
-
-function hashString(text: string): number {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return h >>> 0;
-}
 const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
 
 /** An address as base + constant (the base absent for a constant address). */
@@ -46,6 +40,7 @@ interface BoundsCheck {
   offset: bigint;
   /** Key and direction: checks of one group imply one another by their offsets. */
   group: string;
+  /** The group as a number, for the members' filters (simplifyDuals). */
   bit: number;
 }
 
@@ -263,19 +258,19 @@ export class Builder implements PatternBuilder {
     const zero = op === 'band' ? this.false : this.true;
     const dual = op === 'band' ? 'bor' : 'band';
     const set = new Set<Bool>();
-    const duals: Bool[] = [];
+    let hasDual = false;
     let comparisons = 0;
     const visit = (t: Bool) => {
       if (t.op === op) return (t.args as Bool[]).forEach(visit);
       if (t === unit || set.has(t)) return;
       set.add(t);
-      if (t.op === dual) duals.push(t);
+      if (t.op === dual) hasDual = true;
       else if (t.op === 'ult' || (t.op === 'not' && t.args[0]!.op === 'ult')) comparisons++;
     };
     args.forEach(visit);
     if (set.has(zero)) return zero;
     for (const t of set) if (t.op === 'not' && set.has(t.args[0] as Bool)) return zero;
-    if (duals.length > 0) {
+    if (hasDual) {
       const simplified = this.simplifyDuals(op, [...set]);
       if (simplified) return simplified;
     }
@@ -423,7 +418,7 @@ export class Builder implements PatternBuilder {
     if (p === q) return true;
     const a = this.boundsCheck(p);
     const b = a && this.boundsCheck(q);
-    if (!a || !b || a.key !== b.key || a.within !== b.within) return false;
+    if (!a || !b || a.group !== b.group) return false;
     // L < B+a implies L < B+b for a ≤ b; B+w ≤ L implies B+v ≤ L for v ≤ w.
     return a.within ? b.offset <= a.offset : a.offset <= b.offset;
   }
@@ -448,8 +443,7 @@ export class Builder implements PatternBuilder {
     const base = sum.op === 'add' && sum.args.length === 2 ? sum.args[0]! : undefined;
     if (c === undefined || !base || base.op !== 'zext' || 2 * base.args[0]!.width > base.width || c >= 1n << BigInt(sum.width - 1)) return undefined;
     const key = `${limit.id}:${base.id}`;
-    const group = `${key}:${within}`;
-    return { key, within, offset: c, group, bit: hashString(group) };
+    return { key, within, offset: c, group: `${key}:${within}`, bit: (limit.id * 31 + base.id) * 2 + (within ? 1 : 0) };
   }
 
   /**
