@@ -3,8 +3,8 @@ import { instantiate, match, type Bindings, type Fact, type PatternBuilder } fro
 import { RULES_BY_OP } from './rules.js';
 import { evaluateTerm, truncateConstant, type Concrete } from './semantics.js';
 import {
-  Graph, bvSort, constValue, mask, termKey,
-  type BV, type Bool, type Mem, type Op, type Sort, type Term, type TermData,
+  Graph, PartsMap, bvSort, constValue, hashParts, mask,
+  type BV, type Bool, type Mem, type Op, type Sort, type Term, type TermData, type TermParts,
 } from './terms.js';
 
 /**
@@ -53,8 +53,8 @@ const CONNECTIVE_SIMPLIFY_CAP = 1 << 21;
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
   private readonly normal = new Map<Term, Term>();
-  /** Term key of what `apply` was asked for → the answer. */
-  private readonly built = new Map<string, Term>();
+  /** What `apply` was asked for → the answer. */
+  private readonly built = new PartsMap<TermParts & { readonly result: Term }>();
   private readonly inProgress = new Set<Term>();
   /** Parts of connectives read as bounds checks (or not). */
   private readonly checks = new Map<Term, BoundsCheck | undefined>();
@@ -95,11 +95,12 @@ export class Builder implements PatternBuilder {
   apply(op: Op, sort: Sort, args: readonly Term[], data: TermData = null): Term {
     if (!this.normalising) return this.graph.intern(op, sort, args, data);
     // Normal forms are asked for the same arguments again and again (guards, negations): remembered.
-    const key = termKey(op, sort, args, data);
-    const known = this.built.get(key);
-    if (known) return known;
+    const hash = hashParts(op, sort, args, data);
+    const known = this.built.get(hash, op, sort, args, data);
+    if (known) return known.result;
     const result = this.normalise(op, sort, args, data);
-    this.built.set(key, result);
+    // The arguments copied: a caller may reuse its array.
+    this.built.add(hash, { op, sort, args: [...args], data, result });
     return result;
   }
 
