@@ -44,6 +44,17 @@ interface BoundsCheck {
   bit: number;
 }
 
+/** The one element of `a` that `b` lacks; undefined when there is none or more than one. */
+function onlyDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T | undefined {
+  let found: T | undefined;
+  for (const x of a) {
+    if (b.has(x)) continue;
+    if (found !== undefined) return undefined;
+    found = x;
+  }
+  return found;
+}
+
 /** Up to this many members, absorption compares every pair; past it, it goes through an index (anchors). */
 const SMALL_CONNECTIVE = 24;
 
@@ -56,8 +67,13 @@ export class Builder implements PatternBuilder {
   /** What `apply` was asked for → the answer. */
   private readonly built = new PartsMap<TermParts & { readonly result: Term }>();
   private readonly inProgress = new Set<Term>();
-  /** Parts of connectives read as bounds checks (or not). */
-  private readonly checks = new Map<Term, BoundsCheck | undefined>();
+  /** Parts of connectives read as bounds checks (null: not one). */
+  private readonly checks = new Map<Term, BoundsCheck | null>();
+  /** Per connective member: its parts and their filter bits (simplifyDuals). */
+  private readonly memberParts = new Map<Bool, ReadonlySet<Bool>>();
+  private readonly memberFilters = new Map<Bool, number>();
+  /** Connectives whose members simplify no further against each other (see extendSettled). */
+  private readonly settled = new Set<Term>();
 
   readonly graph: Graph;
   readonly true: Bool;
@@ -255,6 +271,8 @@ export class Builder implements PatternBuilder {
 
   /** n-ary and / or over Bool: flattened, sorted, complements and absorption, common factors of a disjunction. */
   private connective(op: 'band' | 'bor', args: readonly Bool[]): Term | Term[] {
+    const extended = this.extendSettled(op, args);
+    if (extended) return extended;
     const unit = op === 'band' ? this.true : this.false;
     const zero = op === 'band' ? this.false : this.true;
     const dual = op === 'band' ? 'bor' : 'band';
@@ -285,7 +303,33 @@ export class Builder implements PatternBuilder {
     }
     if (set.size === 0) return unit;
     const terms = [...set].sort(byId);
-    return terms.length === 1 ? terms[0]! : terms;
+    if (terms.length === 1) return terms[0]!;
+    this.settled.add(this.graph.intern(op, 'bool', terms));
+    return terms;
+  }
+
+  /**
+   * `X op n` where X is a connective none of whose members simplify against each other (it came out of
+   * `connective` unchanged: `settled`) and n is one more member sharing no atom, and no bounds check's pointer,
+   * with any part of X: every rewrite of `connective` needs two members that share one, so the members are
+   * X's and n. A function's guard grows this way, one trap condition per memory access; without this each
+   * access simplified every condition before it again.
+   */
+  private extendSettled(op: 'band' | 'bor', args: readonly Bool[]): Term[] | undefined {
+    if (args.length !== 2) return undefined;
+    const [x, n] = args[0]!.op === op ? args : [args[1]!, args[0]!];
+    if (x!.op !== op || n!.op === op || n!.op === 'bool' || !this.settled.has(x!)) return undefined;
+    const dual = op === 'band' ? 'bor' : 'band';
+    const partsOf = (t: Bool): readonly Bool[] => (t.op === dual ? (t.args as Bool[]) : [t]);
+    const keyOf = (l: Bool): Term | string => this.boundsCheck(l)?.key ?? (l.op === 'not' ? l.args[0]! : l);
+    const keys = partsOf(n!).map(keyOf);
+    for (const m of x!.args as Bool[]) for (const p of partsOf(m)) if (keys.includes(keyOf(p))) return undefined;
+    const members = [...x!.args];
+    let at = members.length;
+    while (at > 0 && members[at - 1]!.id > n!.id) at--;
+    members.splice(at, 0, n!);
+    this.settled.add(this.graph.intern(op, 'bool', members));
+    return members;
   }
 
   /**
@@ -301,7 +345,9 @@ export class Builder implements PatternBuilder {
   private simplifyDuals(op: 'band' | 'bor', members: Bool[]): Term | undefined {
     const dual = op === 'band' ? 'bor' : 'band';
     members.sort(byId);
-    const parts = members.map((t) => new Set<Bool>(t.op === dual ? (t.args as Bool[]) : [t]));
+    // Shared with every connective the member is in: copied before a part is deleted (owned).
+    const parts = members.map((t) => this.partsOf(t));
+    const owned = members.map(() => false);
     let work = 0;
     for (const p of parts) work += p.size;
     // Both rewrites compare members pairwise: past this much work (wide disjunctions of unrolled hash rounds)
@@ -312,16 +358,14 @@ export class Builder implements PatternBuilder {
     // its limit, base and direction, so that a check and a weaker one set the same bit): X can contain or
     // imply Y's parts only if Y's bits are X's.
     const holders = new Map<Bool, number[]>();
-    const filters = parts.map((p, i) => {
-      let bits = 0;
+    parts.forEach((p, i) => {
       for (const l of p) {
         const list = holders.get(l);
         if (list) list.push(i);
         else holders.set(l, [i]);
-        bits |= this.bitOf(l);
       }
-      return bits;
     });
+    const filters = members.map((t) => this.filterOf(t));
     const complements: Array<[number, Bool, Bool]> = [];
     for (const [l, negative] of holders) {
       const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
@@ -344,12 +388,15 @@ export class Builder implements PatternBuilder {
         return true;
       });
       if (justified) {
-        mine.delete(l);
+        const kept = owned[i] ? (mine as Set<Bool>) : new Set(mine);
+        owned[i] = true;
+        parts[i] = kept;
+        kept.delete(l);
         changed = true;
         // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
-        if (mine.size === 0) return op === 'band' ? this.false : this.true;
+        if (kept.size === 0) return op === 'band' ? this.false : this.true;
         filters[i] = 0;
-        for (const x of mine) filters[i] |= this.bitOf(x);
+        for (const x of kept) filters[i] |= this.bitOf(x);
       }
     }
     // Absorption: X goes when another member Y is implied by it part by part. Each Y is looked for only from
@@ -386,12 +433,30 @@ export class Builder implements PatternBuilder {
     return this.apply(op, 'bool', rebuilt);
   }
 
+  /** A connective's member as parts: a connective's arguments (it is the dual one), anything else itself. */
+  private partsOf(member: Bool): ReadonlySet<Bool> {
+    let parts = this.memberParts.get(member);
+    if (!parts) this.memberParts.set(member, (parts = new Set<Bool>(member.op === 'band' || member.op === 'bor' ? (member.args as Bool[]) : [member])));
+    return parts;
+  }
+
+  /** A member's parts as bits of a 32-bit filter (see simplifyDuals). */
+  private filterOf(member: Bool): number {
+    let bits = this.memberFilters.get(member);
+    if (bits === undefined) {
+      bits = 0;
+      for (const l of this.partsOf(member)) bits |= this.bitOf(l);
+      this.memberFilters.set(member, bits);
+    }
+    return bits;
+  }
+
   /**
    * For absorption in a wide connective: the members that may be implied by a member holding part `l`. Each
    * member is listed under its rarest part (a bounds check under its pointer's group): a member implied part
    * by part by X has that part, or a stronger check of that pointer, in X.
    */
-  private anchors(parts: ReadonlyArray<Set<Bool>>): (l: Bool) => readonly number[] {
+  private anchors(parts: ReadonlyArray<ReadonlySet<Bool>>): (l: Bool) => readonly number[] {
     const keyOf = (l: Bool): Term | string => this.boundsCheck(l)?.group ?? l;
     const holding = new Map<Term | string, number>();
     parts.forEach((p) => {
@@ -429,10 +494,9 @@ export class Builder implements PatternBuilder {
    * most half the width, c below half the range): keyed by limit and base.
    */
   private boundsCheck(t: Bool): BoundsCheck | undefined {
-    if (this.checks.has(t)) return this.checks.get(t);
-    const check = this.readBoundsCheck(t);
-    this.checks.set(t, check);
-    return check;
+    let check = this.checks.get(t);
+    if (check === undefined) this.checks.set(t, (check = this.readBoundsCheck(t) ?? null));
+    return check ?? undefined;
   }
 
   private readBoundsCheck(t: Bool): BoundsCheck | undefined {
@@ -496,22 +560,34 @@ export class Builder implements PatternBuilder {
       const rests = sets.map((s) => this.apply('band', 'bool', [...s].filter((c) => !common.includes(c))));
       return this.apply('band', 'bool', [...common, this.apply('bor', 'bool', rests)]);
     }
-    for (let i = 0; i < sets.length; i++) {
-      for (let j = i + 1; j < sets.length; j++) {
-        const a = sets[i]!;
-        const b = sets[j]!;
-        if (a.size !== b.size) continue;
-        const onlyA = [...a].filter((x) => !b.has(x));
-        const onlyB = [...b].filter((x) => !a.has(x));
-        if (onlyA.length !== 1 || onlyB.length !== 1) continue;
-        const [x, y] = [onlyA[0]!, onlyB[0]!];
-        if ((x.op === 'not' && x.args[0] === y) || (y.op === 'not' && y.args[0] === x)) {
-          const merged = this.apply('band', 'bool', [...a].filter((c) => c !== x));
-          return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+    // Only members holding a literal and its complement can merge: the first such pair (i < j, in member
+    // order) that differs in nothing else.
+    const holders = new Map<Bool, number[]>();
+    sets.forEach((set, i) => {
+      for (const l of set) {
+        const list = holders.get(l);
+        if (list) list.push(i);
+        else holders.set(l, [i]);
+      }
+    });
+    let first: [number, number, Bool] | undefined;
+    for (const [l, negative] of holders) {
+      const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
+      if (!positive) continue;
+      for (const i of negative) {
+        for (const j of positive) {
+          const [lo, hi] = i < j ? [i, j] : [j, i];
+          if (first && (lo > first[0] || (lo === first[0] && hi >= first[1]))) continue;
+          if (sets[i]!.size === sets[j]!.size && onlyDifference(sets[i]!, sets[j]!) === l && onlyDifference(sets[j]!, sets[i]!) === l.args[0]) {
+            first = [lo, hi, lo === i ? l : (l.args[0] as Bool)];
+          }
         }
       }
     }
-    return undefined;
+    if (!first) return undefined;
+    const [i, j, x] = first;
+    const merged = this.apply('band', 'bool', [...sets[i]!].filter((c) => c !== x));
+    return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
   }
 
   private equality(a: Term, b: Term): Term | Term[] {
