@@ -360,7 +360,7 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
     header = new Map(vars.map((v) => [v, carried.includes(v) ? param(v) : entry.get(v)!] as const));
     iteration = iterate(side, node, header);
     const next = iteration.again.snap;
-    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
+    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node)).leaving;
     // A run whose assumptions do not all hold shows nothing, not even which variables it carries unchanged
     // (a fact may have folded a change away): it is run again with those assumptions dropped. Only what a
     // live variable is assumed to hold can have shaped a term anything observable reads.
@@ -498,36 +498,47 @@ function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
   const { key, entry, carried, header, iteration } = own;
   // The values locals leave with are no reason to relate them: a local the code after the loop never reads
   // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
-  const live = liveAtHeader(vars, carried, header, iteration, () => false);
-  const leaving = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
+  const { live, leaving } = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
   return { own, live, leaving, roles: roles(side, key, vars, entry, carriedRound(own, vars)) };
 }
 
 /**
  * The carried variables whose value at the header something observable reads: the guards, what leaves the
- * loop, or what a live variable carries round.
+ * loop, or what a live variable carries round (`live`); and with the values locals leave with that the code
+ * after the loop reads (`leaving`, a superset: one walk goes on from where the first stopped).
  */
-function liveAtHeader(vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, leaving: (v: Var) => boolean): Set<Var> {
+function liveAtHeader(
+  vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, readLater: (v: Var) => boolean,
+): { live: Set<Var>; leaving: Set<Var> } {
   const paramOf = new Map<Term, Var>(carried.map((v) => [header.get(v)!, v]));
-  const live = new Set<Var>();
+  const found = new Set<Var>();
   const seen = new Set<Term>();
-  const stack: Term[] = [iteration.again.guard];
-  for (const way of iteration.ways) {
-    stack.push(way.exit.guard, ...way.exit.values);
-    for (const v of vars) if (v[0] !== 'l' || (way.to.kind !== 'trap' && leaving(v))) stack.push(readSnapshot(way.exit.snap, v));
-  }
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    const v = paramOf.get(t);
-    if (v !== undefined && !live.has(v)) {
-      live.add(v);
-      stack.push(readSnapshot(iteration.again.snap, v));
+  const walk = (stack: Term[]) => {
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const v = paramOf.get(t);
+      if (v !== undefined && !found.has(v)) {
+        found.add(v);
+        stack.push(readSnapshot(iteration.again.snap, v));
+      }
+      for (const u of reads(t)) if (!seen.has(u)) stack.push(u);
     }
-    stack.push(...reads(t));
+  };
+  const roots: Term[] = [iteration.again.guard];
+  const later: Term[] = [];
+  for (const way of iteration.ways) {
+    roots.push(way.exit.guard, ...way.exit.values);
+    for (const v of vars) {
+      if (v[0] !== 'l') roots.push(readSnapshot(way.exit.snap, v));
+      else if (way.to.kind !== 'trap' && readLater(v)) later.push(readSnapshot(way.exit.snap, v));
+    }
   }
-  return live;
+  walk(roots);
+  const live = new Set(found);
+  walk(later);
+  return { live, leaving: found };
 }
 
 /** Tries to show the candidate's loop is `base` (see the file comment); the iteration and way map if so. */
