@@ -26,9 +26,9 @@ export interface StartingPopulation {
 /**
  * The alternatives as steps: the first preset of each is a pipeline genome applied to the input, each later
  * one a refinement applied to the module before it. Alternatives that start alike share their steps (`-Oz ×2`
- * goes on from `-Oz`'s module), and alternative i belongs to island i mod islands.
+ * goes on from `-Oz`'s module), and alternative i belongs to island (firstIsland + i) mod islands.
  */
-export function alternativeSteps(islands: number, alternatives: readonly Alternative[] = ALTERNATIVES): Step[] {
+export function alternativeSteps(islands: number, alternatives: readonly Alternative[] = ALTERNATIVES, firstIsland = 0): Step[] {
   const steps = new Map<string, Step>();
   alternatives.forEach((alternative, index) => {
     let parent: Step | undefined;
@@ -36,7 +36,7 @@ export function alternativeSteps(islands: number, alternatives: readonly Alterna
       const key = alternative.presets.slice(0, depth + 1).join(' ');
       let step = steps.get(key);
       if (!step) {
-        step = { key, parent, genome: presetStep(preset, depth === 0), island: index % islands };
+        step = { key, parent, genome: presetStep(preset, depth === 0), island: (firstIsland + index) % islands };
         steps.set(key, step);
       }
       parent = step;
@@ -67,8 +67,9 @@ export async function evaluateAlternatives(
   input: Uint8Array,
   evaluate: (base: Uint8Array, genome: Genome, island: number) => Promise<EvaluateResult>,
   alternatives: readonly Alternative[] = ALTERNATIVES,
+  firstIsland = 0,
 ): Promise<StartingPopulation> {
-  const steps = alternativeSteps(islands, alternatives);
+  const steps = alternativeSteps(islands, alternatives, firstIsland);
   const running = new Map<Step, Promise<Outcome | undefined>>();
   const run = (step: Step): Promise<Outcome | undefined> => {
     let promise = running.get(step);

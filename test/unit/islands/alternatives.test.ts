@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alternativeSteps } from '../../../src/islands/alternatives.js';
+import { worthProving } from '../../../src/islands/archipelago.js';
 import { DEFAULT_PIPELINE } from '../../../src/islands/catalogue.js';
 import { ALTERNATIVES } from '../../../src/islands/presets.js';
 
@@ -27,5 +28,27 @@ describe('the alternatives as steps of generation 0', () => {
     expect(steps.map((s) => s.island)).toEqual([0, 1, 0, 0, 1, 1, 1, 0]);
     expect(alternativeSteps(1).every((s) => s.island === 0)).toBe(true);
     expect(alternativeSteps(8).find((s) => s.key === 'Os')!.island).toBe(4);
+  });
+
+  it('starts counting islands where it is told: a second proved alternative goes to the next island', () => {
+    const [second] = ALTERNATIVES.filter((a) => a.name === '-Oz ×2');
+    expect(alternativeSteps(2, [second!], 1).map((s) => s.island)).toEqual([1, 1]);
+    expect(alternativeSteps(2, [second!], 2).map((s) => s.island)).toEqual([0, 0]);
+  });
+});
+
+describe('which alternatives a checked search proves', () => {
+  const scored = (size: number) => ({ score: { size, value: size } });
+
+  it('proves the next one only when every one proved so far came out behind it', () => {
+    // The best unchecked was 100 B; proved it is 104 B (reverted steps): the next, 102 B unchecked, may win.
+    expect(worthProving(scored(102), [scored(104)])).toBe(true);
+    // Proved at 101 B it is ahead of anything the next could become.
+    expect(worthProving(scored(102), [scored(101)])).toBe(false);
+    // A tie is not worth a proof.
+    expect(worthProving(scored(102), [scored(102)])).toBe(false);
+    // A proof that failed leaves nothing to compare: the next is proved.
+    expect(worthProving(scored(102), [undefined])).toBe(true);
+    expect(worthProving(scored(102), [undefined, scored(101)])).toBe(false);
   });
 });
