@@ -311,8 +311,8 @@ export class Builder implements PatternBuilder {
   /**
    * `X op n` where X is a connective none of whose members simplify against each other (it came out of
    * `connective` unchanged: `settled`) and n is one more member sharing no atom, and no bounds check's pointer,
-   * with any part of X: every rewrite of `connective` needs two members that share one, so the members are
-   * X's and n. A function's guard grows this way, one trap condition per memory access; without this each
+   * with any part of X (negations sit on atoms, so a complement shares its atom): every rewrite of
+   * `connective` needs two members that share one, so the members are X's and n. A function's guard grows this way, one trap condition per memory access; without this each
    * access simplified every condition before it again.
    */
   private extendSettled(op: 'band' | 'bor', args: readonly Bool[]): Term[] | undefined {

@@ -67,3 +67,35 @@ describe('disjunctions of trap guards (each says no earlier trap fired)', () => 
   });
 });
 
+
+describe('a guard grown one condition at a time (alive ∧ ¬trap, per memory access)', () => {
+  /** Bounds checks `limit < zext(p_k) + offset` of pointers p_k, as every memory access gives. */
+  function checks(b: Builder) {
+    const limit = b.variable('limit', 'bv64');
+    return (pointer: number, offset: bigint) => b.ult(limit, b.add(b.apply('zext', 'bv64', [b.variable(`p${pointer}`, 'bv32')]) as BV, b.constant(offset, 64)));
+  }
+
+  it('is the conjunction built at once, members that share nothing kept as they are', () => {
+    const b = new Builder();
+    const past = checks(b);
+    const [s, t] = atoms(b, 2) as [Bool, Bool];
+    // A disjunction first (a merged path), so that each later member meets a connective with a dual in it.
+    const members = [b.or(s, t), ...Array.from({ length: 30 }, (_, k) => b.not(past(k, 4n)))];
+    const grown = members.reduce((alive, m) => b.and(alive, m));
+    expect(grown).toBe(b.and(...[...members].reverse()));
+    expect(new Set(grown.args)).toEqual(new Set(members));
+  });
+
+  it('simplifies a member that shares a pointer or an atom with one before it, as the conjunction built at once', () => {
+    const b = new Builder();
+    const past = checks(b);
+    const [s, t] = atoms(b, 2) as [Bool, Bool];
+    const members = [b.or(s, t), ...Array.from({ length: 10 }, (_, k) => b.not(past(k, 4n))), b.not(past(3, 8n)), b.not(s)];
+    const grown = members.reduce((alive, m) => b.and(alive, m));
+    expect(grown).toBe(b.and(...[...members].reverse()));
+    // The stronger check of p3 stays; ¬s with s ∨ t leaves t.
+    expect(grown.args).not.toContain(b.not(past(3, 4n)));
+    expect(grown.args).toContain(b.not(past(3, 8n)));
+    expect(grown.args).toContain(t);
+  });
+});
