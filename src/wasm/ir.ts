@@ -555,10 +555,21 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
   };
 }
 
+/**
+ * Canonical texts and their hashes, per function object: a pipeline step asks for them several times (the
+ * step's change, the proof-cache key, the callees' context) and IR is never changed in place.
+ */
+const canonicalTexts = new WeakMap<IrFunction, string>();
+const functionHashes = new WeakMap<IrFunction, string>();
+
 /** The canonical text of a body: what "identical" means and what content hashes are taken over. */
 export function canonicalFunction(fn: IrFunction, rename?: (kind: 'call' | 'global', name: string) => string): string {
   const body = { p: fn.params, r: fn.results, v: fn.vars, b: fn.body };
-  if (!rename) return JSON.stringify(body);
+  if (!rename) {
+    let text = canonicalTexts.get(fn);
+    if (text === undefined) canonicalTexts.set(fn, (text = JSON.stringify(body)));
+    return text;
+  }
   // With `rename`, the names of calls and global accesses are replaced as the text is written.
   return JSON.stringify(body, function (this: IrNode, key: string, value: unknown) {
     if (key === 'target' && this.kind === 'call') return rename('call', value as string);
@@ -572,5 +583,7 @@ export function sha256(text: string): string {
 }
 
 export function functionHash(fn: IrFunction): string {
-  return sha256(canonicalFunction(fn));
+  let hash = functionHashes.get(fn);
+  if (hash === undefined) functionHashes.set(fn, (hash = sha256(canonicalFunction(fn))));
+  return hash;
 }
