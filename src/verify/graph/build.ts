@@ -44,6 +44,19 @@ interface BoundsCheck {
   bit: number;
 }
 
+/** Per part, the indices of the members (given as their parts) that hold it. */
+function holdersOf(parts: ReadonlyArray<ReadonlySet<Bool>>): Map<Bool, number[]> {
+  const holders = new Map<Bool, number[]>();
+  parts.forEach((p, i) => {
+    for (const l of p) {
+      const list = holders.get(l);
+      if (list) list.push(i);
+      else holders.set(l, [i]);
+    }
+  });
+  return holders;
+}
+
 /** The one element of `a` that `b` lacks; undefined when there is none or more than one. */
 function onlyDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T | undefined {
   let found: T | undefined;
@@ -357,14 +370,7 @@ export class Builder implements PatternBuilder {
     // redundant negation can remove); and each member's parts as bits of a 32-bit filter (a bounds check by
     // its limit, base and direction, so that a check and a weaker one set the same bit): X can contain or
     // imply Y's parts only if Y's bits are X's.
-    const holders = new Map<Bool, number[]>();
-    parts.forEach((p, i) => {
-      for (const l of p) {
-        const list = holders.get(l);
-        if (list) list.push(i);
-        else holders.set(l, [i]);
-      }
-    });
+    const holders = holdersOf(parts);
     const filters = members.map((t) => this.filterOf(t));
     const complements: Array<[number, Bool, Bool]> = [];
     for (const [l, negative] of holders) {
@@ -562,14 +568,7 @@ export class Builder implements PatternBuilder {
     }
     // Only members holding a literal and its complement can merge: the first such pair (i < j, in member
     // order) that differs in nothing else.
-    const holders = new Map<Bool, number[]>();
-    sets.forEach((set, i) => {
-      for (const l of set) {
-        const list = holders.get(l);
-        if (list) list.push(i);
-        else holders.set(l, [i]);
-      }
-    });
+    const holders = holdersOf(sets);
     let first: [number, number, Bool] | undefined;
     for (const [l, negative] of holders) {
       const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
