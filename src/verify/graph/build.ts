@@ -57,6 +57,16 @@ function holdersOf(parts: ReadonlyArray<ReadonlySet<Bool>>): Map<Bool, number[]>
   return holders;
 }
 
+/** Each negated literal whose atom is held too: the literal, its atom, and the members holding each. */
+function* complementsHeld(holders: ReadonlyMap<Bool, number[]>): Generator<[Bool, Bool, number[], number[]]> {
+  for (const [l, negative] of holders) {
+    if (l.op !== 'not') continue;
+    const atom = l.args[0] as Bool;
+    const positive = holders.get(atom);
+    if (positive) yield [l, atom, negative, positive];
+  }
+}
+
 /** The one element of `a` that `b` lacks; undefined when there is none or more than one. */
 function onlyDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T | undefined {
   let found: T | undefined;
@@ -325,18 +335,17 @@ export class Builder implements PatternBuilder {
    * `X op n` where X is a connective none of whose members simplify against each other (it came out of
    * `connective` unchanged: `settled`) and n is one more member sharing no atom, and no bounds check's pointer,
    * with any part of X (negations sit on atoms, so a complement shares its atom): every rewrite of
-   * `connective` needs two members that share one, so the members are X's and n. A function's guard grows this way, one trap condition per memory access; without this each
-   * access simplified every condition before it again.
+   * `connective` needs two members that share one, so the members are X's and n. A function's guard grows this
+   * way, one trap condition per memory access; without this each access simplified every condition before it
+   * again.
    */
   private extendSettled(op: 'band' | 'bor', args: readonly Bool[]): Term[] | undefined {
     if (args.length !== 2) return undefined;
     const [x, n] = args[0]!.op === op ? args : [args[1]!, args[0]!];
     if (x!.op !== op || n!.op === op || n!.op === 'bool' || !this.settled.has(x!)) return undefined;
-    const dual = op === 'band' ? 'bor' : 'band';
-    const partsOf = (t: Bool): readonly Bool[] => (t.op === dual ? (t.args as Bool[]) : [t]);
     const keyOf = (l: Bool): Term | string => this.boundsCheck(l)?.key ?? (l.op === 'not' ? l.args[0]! : l);
-    const keys = partsOf(n!).map(keyOf);
-    for (const m of x!.args as Bool[]) for (const p of partsOf(m)) if (keys.includes(keyOf(p))) return undefined;
+    const keys = [...this.partsOf(n!)].map(keyOf);
+    for (const m of x!.args as Bool[]) for (const p of this.partsOf(m)) if (keys.includes(keyOf(p))) return undefined;
     const members = [...x!.args];
     let at = members.length;
     while (at > 0 && members[at - 1]!.id > n!.id) at--;
@@ -373,10 +382,7 @@ export class Builder implements PatternBuilder {
     const holders = holdersOf(parts);
     const filters = members.map((t) => this.filterOf(t));
     const complements: Array<[number, Bool, Bool]> = [];
-    for (const [l, negative] of holders) {
-      const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
-      if (!positive) continue;
-      const atom = l.args[0] as Bool;
+    for (const [l, atom, negative, positive] of complementsHeld(holders)) {
       for (const i of negative) complements.push([i, l, atom]);
       for (const j of positive) complements.push([j, atom, l]);
     }
@@ -401,8 +407,7 @@ export class Builder implements PatternBuilder {
         changed = true;
         // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
         if (kept.size === 0) return op === 'band' ? this.false : this.true;
-        filters[i] = 0;
-        for (const x of kept) filters[i] |= this.bitOf(x);
+        filters[i] = this.filterBits(kept);
       }
     }
     // Absorption: X goes when another member Y is implied by it part by part. Each Y is looked for only from
@@ -449,11 +454,13 @@ export class Builder implements PatternBuilder {
   /** A member's parts as bits of a 32-bit filter (see simplifyDuals). */
   private filterOf(member: Bool): number {
     let bits = this.memberFilters.get(member);
-    if (bits === undefined) {
-      bits = 0;
-      for (const l of this.partsOf(member)) bits |= this.bitOf(l);
-      this.memberFilters.set(member, bits);
-    }
+    if (bits === undefined) this.memberFilters.set(member, (bits = this.filterBits(this.partsOf(member))));
+    return bits;
+  }
+
+  private filterBits(parts: Iterable<Bool>): number {
+    let bits = 0;
+    for (const l of parts) bits |= this.bitOf(l);
     return bits;
   }
 
@@ -570,15 +577,13 @@ export class Builder implements PatternBuilder {
     // order) that differs in nothing else.
     const holders = holdersOf(sets);
     let first: [number, number, Bool] | undefined;
-    for (const [l, negative] of holders) {
-      const positive = l.op === 'not' ? holders.get(l.args[0] as Bool) : undefined;
-      if (!positive) continue;
+    for (const [l, atom, negative, positive] of complementsHeld(holders)) {
       for (const i of negative) {
         for (const j of positive) {
           const [lo, hi] = i < j ? [i, j] : [j, i];
           if (first && (lo > first[0] || (lo === first[0] && hi >= first[1]))) continue;
-          if (sets[i]!.size === sets[j]!.size && onlyDifference(sets[i]!, sets[j]!) === l && onlyDifference(sets[j]!, sets[i]!) === l.args[0]) {
-            first = [lo, hi, lo === i ? l : (l.args[0] as Bool)];
+          if (sets[i]!.size === sets[j]!.size && onlyDifference(sets[i]!, sets[j]!) === l && onlyDifference(sets[j]!, sets[i]!) === atom) {
+            first = [lo, hi, lo === i ? l : atom];
           }
         }
       }

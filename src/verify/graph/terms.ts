@@ -94,15 +94,18 @@ export interface TermParts {
   readonly data: TermData;
 }
 
-/** Per string (operators, sorts, names): its hash, computed once. */
-const stringHashes = new Map<string, number>();
-
 function hashString(text: string): number {
-  let h = stringHashes.get(text);
-  if (h !== undefined) return h;
-  h = 0x811c9dc5;
+  let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  stringHashes.set(text, h);
+  return h;
+}
+
+/** Operators' and sorts' hashes, computed once (both are few; names in data are hashed each time, unkept). */
+const tagHashes = new Map<string, number>();
+
+function hashTag(tag: Op | Sort): number {
+  let h = tagHashes.get(tag);
+  if (h === undefined) tagHashes.set(tag, (h = hashString(tag)));
   return h;
 }
 
@@ -131,7 +134,7 @@ function sameData(x: TermData, y: TermData): boolean {
 }
 
 export function hashParts(op: Op, sort: Sort, args: readonly Term[], data: TermData): number {
-  let h = Math.imul(hashString(op), 31) ^ hashString(sort);
+  let h = Math.imul(hashTag(op), 31) ^ hashTag(sort);
   h = Math.imul(h, 0x01000193) ^ hashData(data);
   for (const a of args) h = Math.imul(h, 0x01000193) ^ a.id;
   return h;
