@@ -17,7 +17,8 @@ function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {
       if (!callee) continue;
       const policy = ctx.policy(name);
       const readsBody = policy === 'inline' || isExpandedCallee(name, ctx);
-      parts.push(`${name}:${policy}:${readsBody ? canonicalFunction(callee) : signatureOf(callee)}`);
+      const keepsSize = ctx.keepsMemorySize(name) ? ':keeps-size' : '';
+      parts.push(`${name}:${policy}${keepsSize}:${readsBody ? canonicalFunction(callee) : signatureOf(callee)}`);
       if (readsBody) visit(callee.body);
     }
   };
@@ -54,8 +55,9 @@ export interface EvidenceSide {
  * What a proved proof-cache entry keeps so that it can be checked again later (`atoll cache verify`): both
  * functions and, per side, what proofCacheKey covered of the module: every callee whose body the encoding
  * may read (inlined, pure or expanded, transitively) with its body, the other direct callees by signature
- * (no body, so they stay opaque), and the globals, memory and tables. From it, proofCacheKey gives the
- * entry's key again, and the verifier can decide the pair again.
+ * (no body, so they stay opaque) unless they keep the memory's size (which their bodies show), and the
+ * globals, memory and tables. From it, proofCacheKey gives the entry's key again, and the verifier can
+ * decide the pair again.
  */
 export interface ProofEvidence {
   base: EvidenceSide;
@@ -71,7 +73,8 @@ function evidenceSide(fn: IrFunction, ctx: ModuleContext): EvidenceSide {
       const callee = ctx.functions.get(name);
       if (!callee || functions.has(name)) continue;
       const policy = ctx.policy(name);
-      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx);
+      // Whether a callee keeps the memory's size is decided from everything it can run: all of that is kept.
+      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx) || ctx.keepsMemorySize(name);
       functions.set(name, readsBody ? callee : { ...callee, body: null });
       if (readsBody) visit(callee.body);
     }

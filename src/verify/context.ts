@@ -47,6 +47,7 @@ export class ModuleContext {
   private readonly recursive = new Set<string>();
   private readonly policies = new Map<string, CallPolicy>();
   private readonly inlinedSizes = new Map<string, number>();
+  private readonly sizeKeepers = new Map<string, boolean>();
 
   constructor(readonly module: IrModule) {
     for (const fn of module.functions) this.functions.set(fn.name, fn);
@@ -124,6 +125,37 @@ export class ModuleContext {
     }
     this.policies.set(name, policy);
     return policy;
+  }
+
+  /**
+   * Whether a call to `name` leaves the memory's size as it was: every function it can run is defined here
+   * (an import may grow an exported memory, or call back into one that does; a `call_indirect` may reach
+   * either) and none of them grows the memory. A size the call keeps is a size both sides of a step share
+   * across it, so bounds checks on either side of the call compare (code-folding moves a store that ends two
+   * arms, each after a call, past their join).
+   */
+  keepsMemorySize(name: string): boolean {
+    const known = this.sizeKeepers.get(name);
+    if (known !== undefined) return known;
+    const reached = new Set<string>([name]);
+    const work = [name];
+    let keeps = true;
+    while (keeps && work.length > 0) {
+      const body = this.functions.get(work.pop()!)?.body;
+      if (!body) {
+        keeps = false;
+        break;
+      }
+      forEachNode(body, (n) => {
+        if (n.kind === 'memory.grow' || n.kind === 'call_indirect' || n.kind === 'unsupported') keeps = false;
+        else if (n.kind === 'call' && !reached.has(n.target)) {
+          reached.add(n.target);
+          work.push(n.target);
+        }
+      });
+    }
+    this.sizeKeepers.set(name, keeps);
+    return keeps;
   }
 
   /**

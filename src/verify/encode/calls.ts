@@ -10,7 +10,8 @@ import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
  * the value graph, whose loops may sit in any frame); a callee
  * proved pure is a plain uninterpreted function of its arguments (what makes CSE of pure calls provable);
  * any other call — imports, call_indirect, large or recursive functions — is an uninterpreted transformer
- * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped).
+ * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped), which
+ * keeps the size as it was when nothing the callee can run grows the memory (context.ts).
  * Threading the world through keeps two calls to an impure import from being merged.
  */
 
@@ -31,7 +32,7 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
     if (callee.results.length === 0) return undefined;
     return side.build.uf(`pure_${symbolPart(name)}`, bvSort(widthOf(node.type)), args) as BV;
   }
-  return transform(side, `call_${symbolPart(name)}`, args, callee.results);
+  return transform(side, `call_${symbolPart(name)}`, args, callee.results, side.ctx.keepsMemorySize(name));
 }
 
 export function callIndirect(side: SideEncoder, node: IrCallIndirect): BV | undefined {
@@ -40,11 +41,11 @@ export function callIndirect(side: SideEncoder, node: IrCallIndirect): BV | unde
   if (side.alive === side.build.false) return side.dead(node.type);
   // Null slot, out-of-range index and signature mismatch are folded into the transformer's trap output,
   // which depends on the index and the signature exactly as the real table does.
-  return transform(side, `ci_${symbolPart(node.table)}_${symbolPart(signatureOf(node))}`, [index, ...operands], node.results);
+  return transform(side, `ci_${symbolPart(node.table)}_${symbolPart(signatureOf(node))}`, [index, ...operands], node.results, false);
 }
 
-/** A call the encoder does not look into (see the file comment). */
-function transform(side: SideEncoder, id: string, args: readonly BV[], results: readonly string[]): BV | undefined {
+/** A call the encoder does not look into (see the file comment); `keepsSize`: it cannot grow the memory. */
+function transform(side: SideEncoder, id: string, args: readonly BV[], results: readonly string[], keepsSize: boolean): BV | undefined {
   const b = side.build;
   const env = side.env;
   const inputs = [...args, ...(env.mem ? [env.mem, env.size!] : []), ...env.globals, env.world];
@@ -54,7 +55,7 @@ function transform(side: SideEncoder, id: string, args: readonly BV[], results: 
   const trapped = apply('trap', 'bool');
   side.env = {
     mem: env.mem ? apply('mem', env.mem.sort) as Mem : null,
-    size: env.size ? apply('size', env.size.sort) as BV : null,
+    size: env.size && !keepsSize ? apply('size', env.size.sort) as BV : env.size,
     world: apply('world', 'world') as World,
     globals: env.globals.map((g, i) => apply(`g${i}`, g.sort) as BV),
   };

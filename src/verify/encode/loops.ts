@@ -111,7 +111,8 @@ function written(side: SideEncoder, node: IrLoop): Set<Var> {
       case 'store': case 'memory.fill': case 'memory.copy': state('mem'); break;
       case 'memory.grow': state('mem', 'size', 'world'); break;
       case 'call': case 'call_indirect':
-        if (side.env.mem) state('mem', 'size');
+        if (side.env.mem) state('mem');
+        if (side.env.mem && (n.kind === 'call_indirect' || !side.ctx.keepsMemorySize(n.target))) state('size');
         state('world');
         globals();
         break;
