@@ -1,22 +1,31 @@
 import { childrenOf, type IrLoop, type IrNode } from '../../wasm/ir.js';
 
+/** The locals live where a loop's ways out lead: after it (falling out), and at each enclosing label it branches to. */
+export interface LiveAfterLoop {
+  fall: Set<number>;
+  labels: Map<string, Set<number>>;
+}
+
 /**
- * Which locals may be read after a loop is left: backward liveness of locals over the structured control
- * flow of one body. A label is live with what its target needs (after a block; at a loop's header, found
- * by fixpoint); a local is live before a read and dead before a write. For each loop, the locals live where
- * its ways out lead — after it, at the enclosing labels its body branches to (a return leads nowhere).
+ * Which locals may be read after a loop is left, per way out: backward liveness of locals over the structured
+ * control flow of one body. A label is live with what its target needs (after a block; at a loop's header,
+ * found by fixpoint); a local is live before a read and dead before a write. For each loop, the locals live
+ * where each of its ways out leads — after it, at the enclosing labels its body branches to (a return leads
+ * nowhere). Per way, because a local set on one way out and read only after it (SSA's split-off locals) is
+ * not read on another that leaves before setting it.
  */
-export function liveAfterLoops(body: IrNode): Map<IrLoop, Set<number>> {
-  const after = new Map<IrLoop, Set<number>>();
+export function liveAfterLoops(body: IrNode): Map<IrLoop, LiveAfterLoop> {
+  const after = new Map<IrLoop, LiveAfterLoop>();
   const labels = new Map<string, Set<number>>();
   /** Labels branched to from inside the loops being walked: each loop collects where its ways out lead. */
-  const leaving: Array<{ outside: ReadonlySet<string>; targets: Set<number> }> = [];
+  const leaving: Array<{ outside: ReadonlySet<string>; live: LiveAfterLoop }> = [];
 
-  const target = (name: string): Set<number> => {
-    for (const open of leaving) if (open.outside.has(name)) for (const l of labels.get(name) ?? []) open.targets.add(l);
-    return labels.get(name) ?? new Set();
-  };
   const union = (a: Iterable<number>, b: Iterable<number>) => new Set([...a, ...b]);
+  const target = (name: string): Set<number> => {
+    const there = labels.get(name) ?? new Set<number>();
+    for (const open of leaving) if (open.outside.has(name)) open.live.labels.set(name, union(open.live.labels.get(name) ?? [], there));
+    return there;
+  };
   const sequence = (nodes: readonly IrNode[], out: Set<number>): Set<number> => {
     let live = out;
     for (let i = nodes.length - 1; i >= 0; i--) live = walk(nodes[i]!, live);
@@ -40,7 +49,7 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, Set<number>> {
       }
       case 'loop': {
         const saved = node.label ? labels.get(node.label) : undefined;
-        const open = { outside: new Set(labels.keys()), targets: new Set(out) };
+        const open = { outside: new Set(labels.keys()), live: { fall: new Set(out), labels: new Map<string, Set<number>>() } };
         leaving.push(open);
         let header = new Set<number>();
         for (;;) {
@@ -51,7 +60,7 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, Set<number>> {
         }
         leaving.pop();
         if (node.label) saved ? labels.set(node.label, saved) : labels.delete(node.label);
-        after.set(node, union(after.get(node) ?? new Set(), open.targets));
+        after.set(node, merged(after.get(node), open.live));
         return header;
       }
       case 'if': {
@@ -77,4 +86,12 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, Set<number>> {
   };
   walk(body, new Set());
   return after;
+}
+
+/** A loop walked more than once (inside another loop's fixpoint): what any of the walks found live. */
+function merged(known: LiveAfterLoop | undefined, found: LiveAfterLoop): LiveAfterLoop {
+  if (!known) return found;
+  const labels = new Map(known.labels);
+  for (const [name, live] of found.labels) labels.set(name, new Set([...(labels.get(name) ?? []), ...live]));
+  return { fall: new Set([...known.fall, ...found.fall]), labels };
 }

@@ -1,5 +1,5 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
-import { liveAfterLoops } from './liveness.js';
+import { liveAfterLoops, type LiveAfterLoop } from './liveness.js';
 import { NOTHING_KNOWN, implies, join, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
 import { foldTerms, mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
@@ -173,19 +173,28 @@ const reads = (u: Term): readonly Term[] => {
 };
 
 /**
- * Which locals the code after the loop may read what they leave with (liveness.ts); without the whole body
- * of the frame (a fragment), every local.
+ * Whether the code a way out of the loop leads to may read what a local leaves with (liveness.ts): after the
+ * loop, at the label branched to, never after a trap or a return; without the whole body of the frame (a
+ * fragment), every local.
  */
-function readAfter(side: SideEncoder, node: IrLoop): (v: Var) => boolean {
+function readAfter(side: SideEncoder, node: IrLoop): (v: Var, way: Way) => boolean {
   const body = side.frame.body;
   if (!body) return () => true;
   let live = liveness.get(body);
   if (!live) liveness.set(body, (live = liveAfterLoops(body)));
   const after = live.get(node);
-  return (v) => !after || after.has(Number(v.slice(1)));
+  if (!after) return () => true;
+  return (v, { to }) => {
+    const local = Number(v.slice(1));
+    switch (to.kind) {
+      case 'fall': return after.fall.has(local);
+      case 'label': return after.labels.get(to.label.name)?.has(local) ?? true;
+      default: return false;
+    }
+  };
 }
 
-const liveness = new WeakMap<IrNode, Map<IrLoop, Set<number>>>();
+const liveness = new WeakMap<IrNode, Map<IrLoop, LiveAfterLoop>>();
 
 /**
  * The loop keys whose parameters `t` reads, outside the loops that bind them. A loop term reads what its
@@ -509,7 +518,7 @@ function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
  * after the loop reads (`leaving`, a superset: one walk goes on from where the first stopped).
  */
 function liveAtHeader(
-  vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, readLater: (v: Var) => boolean,
+  vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, readLater: (v: Var, way: Way) => boolean,
 ): { live: Set<Var>; leaving: Set<Var> } {
   const paramOf = new Map<Term, Var>(carried.map((v) => [header.get(v)!, v]));
   const found = new Set<Var>();
@@ -533,7 +542,7 @@ function liveAtHeader(
     roots.push(way.exit.guard, ...way.exit.values);
     for (const v of vars) {
       if (v[0] !== 'l') roots.push(readSnapshot(way.exit.snap, v));
-      else if (way.to.kind !== 'trap' && readLater(v)) later.push(readSnapshot(way.exit.snap, v));
+      else if (readLater(v, way)) later.push(readSnapshot(way.exit.snap, v));
     }
   }
   walk(roots);
