@@ -83,6 +83,8 @@ const SMALL_CONNECTIVE = 24;
 
 /** Largest (members × parts of all members) a connective's members are simplified against each other at. */
 const CONNECTIVE_SIMPLIFY_CAP = 1 << 21;
+/** Conjunctions a negation may expand into before covered negation gives up on it (simplifyDuals). */
+const NEGATION_EXPANSION_CAP = 16;
 
 export class Builder implements PatternBuilder {
   /** Raw term → its normal form, for terms that went through the rules. */
@@ -94,6 +96,7 @@ export class Builder implements PatternBuilder {
   private readonly checks = new Map<Term, BoundsCheck | null>();
   /** Per connective member: its parts and their filter bits (simplifyDuals). */
   private readonly memberParts = new Map<Bool, ReadonlySet<Bool>>();
+  private readonly negations = new Map<Bool, ReadonlyArray<ReadonlySet<Bool>> | null>();
   private readonly memberFilters = new Map<Bool, number>();
   /** Connectives whose members simplify no further against each other (see extendSettled). */
   private readonly settled = new Set<Term>();
@@ -410,6 +413,19 @@ export class Builder implements PatternBuilder {
         filters[i] = this.filterBits(kept);
       }
     }
+    // Covered negation, for parts that are connectives like this one (a trap's guard that no earlier trap fired).
+    for (let i = 0; i < parts.length; i++) {
+      for (const c of parts[i]!) {
+        if (c.op !== op || !this.negationCovered(c, parts, holders, i)) continue;
+        const kept = owned[i] ? (parts[i] as Set<Bool>) : new Set(parts[i]!);
+        owned[i] = true;
+        parts[i] = kept;
+        kept.delete(c);
+        changed = true;
+        if (kept.size === 0) return op === 'band' ? this.false : this.true;
+        filters[i] = this.filterBits(kept);
+      }
+    }
     // Absorption: X goes when another member Y is implied by it part by part. Each Y is looked for only from
     // the members holding its rarest part (or a bounds check of that part's pointer), so a wide connective
     // costs what its members share, not the square of their number.
@@ -442,6 +458,52 @@ export class Builder implements PatternBuilder {
     if (!changed) return undefined;
     const rebuilt = parts.filter((_, i) => alive[i]).map((p) => (p.size === 1 ? [...p][0]! : this.apply(dual, 'bool', [...p]) as Bool));
     return this.apply(op, 'bool', rebuilt);
+  }
+
+  /**
+   * For a disjunction (a conjunction is its mirror image): whether ¬c, for a part c of member i that is itself a
+   * disjunction, implies the other members, so that X ∨ (c ∧ Y) = X ∨ Y. ¬c is written as a disjunction of
+   * conjunctions (`negationCases`), and each of those must hold every part of some other member. A trap's
+   * guard says no earlier trap fired, as the negation of their disjunction; a pass that moved a load before the
+   * checks before it leaves the member with that negation against a disjunction that now has the moved check
+   * among its members.
+   */
+  private negationCovered(c: Bool, parts: ReadonlyArray<ReadonlySet<Bool>>, holders: ReadonlyMap<Bool, number[]>, i: number): boolean {
+    const cases = this.negationCases(c);
+    if (!cases) return false;
+    return cases.every((chosen) => {
+      for (const l of chosen) {
+        for (const j of holders.get(l) ?? []) {
+          if (j === i || parts[j]!.size > chosen.size) continue;
+          let all = true;
+          for (const p of parts[j]!) if (!chosen.has(p)) { all = false; break; }
+          if (all) return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  /**
+   * ¬c for a connective c, as cases of the opposite connective over literals: each argument negated, a dual
+   * argument's negation giving one choice per member. Undefined past NEGATION_EXPANSION_CAP cases.
+   */
+  private negationCases(c: Bool): ReadonlyArray<ReadonlySet<Bool>> | undefined {
+    const known = this.negations.get(c);
+    if (known !== undefined) return known ?? undefined;
+    const dual = c.op === 'band' ? 'bor' : 'band';
+    let cases: Bool[][] | null = [[]];
+    for (const a of c.args as Bool[]) {
+      const negated = a.op === dual ? (a.args as Bool[]).map((x) => this.not(x)) : [this.not(a)];
+      if (cases.length * negated.length > NEGATION_EXPANSION_CAP) {
+        cases = null;
+        break;
+      }
+      cases = cases.flatMap((chosen) => negated.map((n) => [...chosen, n]));
+    }
+    const sets = cases && cases.map((chosen) => new Set(chosen));
+    this.negations.set(c, sets);
+    return sets ?? undefined;
   }
 
   /** A connective's member as parts: a connective's arguments (it is the dual one), anything else itself. */

@@ -65,6 +65,27 @@ describe('disjunctions of trap guards (each says no earlier trap fired)', () => 
     expect(earlier).toBe(later);
     expect(earlier).toBe(b.or(other, b.and(path, past(12n))));
   });
+
+  it("drop a member's negation of members the disjunction holds (X ∨ (¬X ∧ d) = X ∨ d), and the mirror image", () => {
+    const b = new Builder();
+    const [a, p, q, d] = atoms(b, 4) as [Bool, Bool, Bool, Bool];
+    // No earlier trap fired: the negation of (a ∧ p) ∨ (a ∧ q), which the builder holds as ¬a ∨ (¬p ∧ ¬q).
+    const none = b.not(b.or(b.and(a, p), b.and(a, q)));
+    expect(none.op).toBe('bor');
+    expect(b.or(b.and(a, p), b.and(a, q), b.and(none, d))).toBe(b.or(b.and(a, p), b.and(a, q), d));
+    expect(b.or(b.and(none, d), b.and(a, q), b.and(a, p))).toBe(b.or(d, b.and(a, p), b.and(a, q)));
+    const all = b.not(b.and(b.or(a, p), b.or(a, q)));
+    expect(b.and(b.or(a, p), b.or(a, q), b.or(all, d))).toBe(b.and(b.or(a, p), b.or(a, q), d));
+  });
+
+  it('keep the negation where the disjunction holds only part of what it negates', () => {
+    const b = new Builder();
+    const [a, p, q, d] = atoms(b, 4) as [Bool, Bool, Bool, Bool];
+    const none = b.not(b.or(b.and(a, p), b.and(a, q)));
+    const or = b.or(b.and(a, p), b.and(none, d));
+    expect(or).not.toBe(b.or(b.and(a, p), d));
+    expect(or.args).toContain(b.and(none, d));
+  });
 });
 
 
