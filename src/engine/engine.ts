@@ -5,7 +5,7 @@ import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { DEFAULT_KNOBS, describeGenome, type Genome } from '../islands/genome.js';
 import type { Resident } from '../islands/population.js';
-import { ALTERNATIVES, binaryenPreset, checkedGenome, type Alternative } from '../islands/presets.js';
+import { ALTERNATIVES, checkedGenome, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/certificate-check.js';
@@ -155,12 +155,7 @@ export class Engine {
 
     const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
     const passSteps = new Map<string, PassStepTotals>();
-    // In strict mode the -Oz alternative is a proved module; the baseline the report compares with is
-    // binaryen's own, run unchecked beside the search. A baseline that fails (or is cancelled with the job)
-    // leaves the report without one, never a rejection.
     const strict = checking && settings.verify === 'strict' ? checking : undefined;
-    if (strict) progress.planned(0, 1);
-    const baseline = strict ? this.baseline(ingested, settings, progress, hooks.signal).catch((): null => null) : undefined;
     const search = await noneFailed(
       runArchipelago(
         this.pool,
@@ -197,7 +192,8 @@ export class Engine {
       hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
     }
     const failures: OptimizeReport['failures'] = [...search.failures];
-    const baselineResult = baseline ? await baseline : search.baseline && { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) };
+    // binaryen's own -Oz, unchecked in every mode (the -Oz alternative of generation 0, or its screening run).
+    const baselineResult = search.baseline && { bytes: search.baseline.resident.score.size, value: search.baseline.resident.score.value, ms: Math.round(search.baseline.ms) };
 
     // report mode: the search ran unchecked; the champion's lineage is applied once more with every step
     // checked and every step kept, to say which of them are proved.
@@ -398,12 +394,6 @@ export class Engine {
   }
 
   /** binaryen's own -Oz of the input, unchecked: what the report compares the output with. */
-  private async baseline(ingested: IngestResult, settings: ResolvedOptions, progress: ProgressPlan, signal: AbortSignal | undefined): Promise<OptimizeReport['baseline']> {
-    const result = await this.pool.evaluate({ base: ingested.named, flags: ingested.flags, genome: binaryenPreset('Oz'), objective: settings.objective }, signal);
-    progress.evaluated('baseline', 0);
-    return result.ok ? { bytes: result.score.size, value: result.score.value, ms: Math.round(result.ms) } : null;
-  }
-
   /** report mode: the champion's lineage applied again with every step checked and kept. */
   private async checkLineage(
     champion: Resident,

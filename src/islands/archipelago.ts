@@ -136,7 +136,8 @@ export async function runArchipelago(
           flags: config.flags,
           genome: checked ? checkedGenome(genome, config.splitNestedPipelines ?? false) : genome,
           objective: config.objective,
-          ...(config.plantFault && island === config.islands - 1 ? { plantFault: config.plantFault } : {}),
+          // A screening run only ranks, and its -Oz is the report's baseline: the fault goes into checked runs.
+          ...(config.plantFault && island === config.islands - 1 && (checked || !config.checks) ? { plantFault: config.plantFault } : {}),
           ...(checked && config.checks ? { checks: config.checks(evaluation) } : {}),
           ...(assembly ? { assembly } : {}),
         },
@@ -159,8 +160,7 @@ export async function runArchipelago(
       const start = await startingPopulation(config, evaluate, evaluateIn(generation, false), bodies, hooks);
       for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
       for (const failure of start.failures) failures.push({ generation, ...failure });
-      const oz = start.alternatives.find((a) => a.alternative.name === '-Oz');
-      if (oz?.resident) baseline = { resident: oz.resident, ms: oz.ms };
+      baseline = start.baseline;
       tallies = start.work;
     } else {
       tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, failures, hooks);
@@ -295,11 +295,16 @@ function admissible(island: Island, result: Extract<EvaluateResult, { ok: true }
  * one per island): proving all of them pass by pass cost most of a strict run (rabin: 5 chains, 138 s) while
  * the later generations and the assembly start from the best one anyway.
  */
-async function startingPopulation(config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks): Promise<StartingPopulation> {
+async function startingPopulation(
+  config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks,
+): Promise<StartingPopulation & Pick<ArchipelagoResult, 'baseline'>> {
   hooks.onPlanned?.(0, alternativeSteps(config.islands, config.alternatives).length);
   const screened = await evaluateAlternatives(config.islands, config.input, config.checks ? screen : evaluate, config.alternatives);
   for (const resident of screened.produced) bodies.offer(resident.named);
-  if (!config.checks) return screened;
+  // binaryen's own -Oz: with checks, its screening run (the proved -Oz may have reverted steps).
+  const oz = screened.alternatives.find((a) => a.alternative.name === '-Oz');
+  const baseline = oz?.resident && { resident: oz.resident, ms: oz.ms };
+  if (!config.checks) return { ...screened, baseline };
   const ranked = screened.alternatives
     .filter((a): a is typeof a & { resident: Resident } => a.resident !== undefined)
     .sort((a, b) => (better(a.resident, b.resident) ? -1 : better(b.resident, a.resident) ? 1 : 0));
@@ -316,8 +321,8 @@ async function startingPopulation(config: ArchipelagoConfig, evaluate: Evaluate,
     const run = await evaluateAlternatives(config.islands, config.input, evaluate, [alternative], index);
     proved = proved ? joinPopulations(proved, run) : run;
   }
-  if (!proved) return screened;
-  return { ...proved, failures: [...screened.failures, ...proved.failures], work: sumWork(proved.work, screened.work) };
+  if (!proved) return { ...screened, baseline };
+  return { ...proved, failures: [...screened.failures, ...proved.failures], work: sumWork(proved.work, screened.work), baseline };
 }
 
 /**
