@@ -216,7 +216,7 @@ export function renderMarkdown(run: BenchRun): string {
     '',
     `- strict ÷ -Oz geomean ${mean(ratiosToOz(modules, (m) => m.atoll, 'bytes'))} (target ≤ 1.000); above 1.002: ${above.join(', ') || 'none'}; above the input: ${grew.join(', ') || 'none'}`,
     `- (function, pass) steps proved: ${provedAll} of ${stepsAll} (${((100 * provedAll) / Math.max(1, stepsAll)).toFixed(1)} %; target ≥ 97 %)`,
-    `- cold strict wall time ÷ one -Oz run (same run, warm engine, cold proof cache): median ${timeRatio?.toFixed(1) ?? '—'}× (target ≤ 20×)`,
+    `- cold strict wall time ÷ one -Oz run (same run; engine warmed by strict jobs on bench/warm-up.wat; cold proof cache): median ${timeRatio?.toFixed(1) ?? '—'}× (target ≤ 20×)`,
     `- \`atoll verify IN OUT\` on the strict output exits 0: ${verifiedPairs} of ${strict.length}`,
     '',
     renderPassSteps(strict.map(([m, a]): [string, AtollMeasured] => [m.name, a])),
