@@ -393,6 +393,17 @@ export class Builder implements PatternBuilder {
     // In member order, each member's parts in id order (the rewrites interact; the order is the set's).
     complements.sort(([i, l], [j, m]) => i - j || l.id - m.id);
     let changed = false;
+    /** Drops a part of member i; true when that empties it (S ∨ (S ∧ p) ∨ …: the connective is decided). */
+    const drop = (i: number, part: Bool): boolean => {
+      const kept = owned[i] ? (parts[i] as Set<Bool>) : new Set(parts[i]!);
+      owned[i] = true;
+      parts[i] = kept;
+      kept.delete(part);
+      changed = true;
+      filters[i] = this.filterBits(kept);
+      return kept.size === 0;
+    };
+    const decided = op === 'band' ? this.false : this.true;
     for (const [i, l, complement] of complements) {
       const mine = parts[i]!;
       if (!mine.has(l)) continue;
@@ -402,28 +413,12 @@ export class Builder implements PatternBuilder {
         for (const p of parts[j]!) if (p !== complement && !mine.has(p)) return false;
         return true;
       });
-      if (justified) {
-        const kept = owned[i] ? (mine as Set<Bool>) : new Set(mine);
-        owned[i] = true;
-        parts[i] = kept;
-        kept.delete(l);
-        changed = true;
-        // S ∨ (S ∧ p) ∨ … with the part emptied: the connective is decided.
-        if (kept.size === 0) return op === 'band' ? this.false : this.true;
-        filters[i] = this.filterBits(kept);
-      }
+      if (justified && drop(i, l)) return decided;
     }
     // Covered negation, for parts that are connectives like this one (a trap's guard that no earlier trap fired).
     for (let i = 0; i < parts.length; i++) {
       for (const c of parts[i]!) {
-        if (c.op !== op || !this.negationCovered(c, parts, holders, i)) continue;
-        const kept = owned[i] ? (parts[i] as Set<Bool>) : new Set(parts[i]!);
-        owned[i] = true;
-        parts[i] = kept;
-        kept.delete(c);
-        changed = true;
-        if (kept.size === 0) return op === 'band' ? this.false : this.true;
-        filters[i] = this.filterBits(kept);
+        if (c.op === op && this.negationCovered(c, parts, holders, i) && drop(i, c)) return decided;
       }
     }
     // Absorption: X goes when another member Y is implied by it part by part. Each Y is looked for only from
