@@ -7,7 +7,7 @@
  * thread, no proof cache). ATOLL_VERIFY_TIMEOUT_MS sets the per-query timeout (default 5000).
  */
 import { Verifier } from '../src/verify/index.js';
-import { selfCheckCoverage, type CoverageFigures } from '../src/verify/self-check.js';
+import { SLOW_MS, selfCheckCoverage, type CoverageFigures } from '../src/verify/self-check.js';
 import { BENCH_FEATURES, LARGER_MODULES, SMALL_MODULES, readCorpusModule } from './corpus.js';
 
 const args = process.argv.slice(2);
@@ -26,7 +26,7 @@ for (const path of modules) {
   console.log(`\n${path}: ${(performance.now() - started) / 1000 | 0} s`);
   console.log(`  changed ${t.changed}, proved ${t.proved} (${t.coverage} %) by ${JSON.stringify(t.provedBy)}, refuted ${t.refuted}, unknown ${t.unknown}`);
   console.log(`  with loops: proved ${c.withLoops.proved} of ${c.withLoops.changed}; needed z3: ${c.neededZ3}`);
-  console.log(`  time per changed function: median ${c.medianMs} ms, p95 ${c.p95Ms} ms; solver ${c.report.timeMs.solver} ms`);
+  console.log(`  time per changed function: median ${c.medianMs} ms, p95 ${c.p95Ms} ms; solver ${c.report.timeMs.solver} ms; over ${SLOW_MS / 1000} s: ${c.slow.proved} proved, ${c.slow.notProved} not`);
   console.log(`  module check: ${c.report.module.accepted ? 'accepted' : 'not accepted'}; ${c.report.module.findings.slice(0, 5).join(' | ')}`);
   for (const [reason, n] of c.unknownReasons.slice(0, 10)) console.log(`  unknown ${n}× ${reason}`);
   const refuted = c.report.functions.filter((x) => x.verdict.status === 'refuted');
@@ -46,4 +46,4 @@ const at = (q: number) => (times.length ? times[Math.min(times.length - 1, Math.
 const pct = (n: number, d: number) => (d ? ((100 * n) / d).toFixed(1) : '-');
 console.log(`\nAll ${all.length} modules: changed ${changed}, proved ${proved} (${pct(proved, changed)} %), with loops ${loopsProved} of ${loopsChanged} (${pct(loopsProved, loopsChanged)} %), ` +
   `refuted ${sum((c) => c.report.totals.refuted)}, needed z3 ${sum((c) => c.neededZ3)} (${pct(sum((c) => c.neededZ3), changed)} %), ` +
-  `median ${at(0.5)} ms, p95 ${at(0.95)} ms per changed function`);
+  `median ${at(0.5)} ms, p95 ${at(0.95)} ms per changed function; over ${SLOW_MS / 1000} s: ${sum((c) => c.slow.proved)} proved, ${sum((c) => c.slow.notProved)} not`);

@@ -41,7 +41,12 @@ export interface CoverageFigures {
   p95Ms: number;
   /** Milliseconds per changed function whose verdict was not cached. */
   times: number[];
+  /** Changed functions (verdict not cached) that took longer than SLOW_MS, by whether they were proved. */
+  slow: { proved: number; notProved: number };
 }
+
+/** The p95 target per changed function (issue: median ≤ 50 ms, p95 ≤ 2 s): what a shorter budget would cost. */
+export const SLOW_MS = 2000;
 
 export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, features: number, onProgress?: (done: number, total: number) => void): Promise<CoverageFigures> {
   const { base, candidate } = optimizeWithNames(bytes, features);
@@ -66,5 +71,9 @@ export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, f
     medianMs: at(0.5),
     p95Ms: at(0.95),
     times,
+    slow: {
+      proved: changed.filter((f) => !f.cached && f.ms > SLOW_MS && f.verdict.status === 'proved').length,
+      notProved: changed.filter((f) => !f.cached && f.ms > SLOW_MS && f.verdict.status !== 'proved').length,
+    },
   };
 }
