@@ -393,7 +393,6 @@ export class Engine {
     };
   }
 
-  /** binaryen's own -Oz of the input, unchecked: what the report compares the output with. */
   /** report mode: the champion's lineage applied again with every step checked and kept. */
   private async checkLineage(
     champion: Resident,
