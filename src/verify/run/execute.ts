@@ -95,9 +95,11 @@ interface RunContext {
 
 /**
  * An instance kept between runs: instantiating costs more than putting an instance back the way
- * instantiation left it (its memory image and every global exported by the harness). It is replaced when
- * its memory grew (memories do not shrink) or when an immutable imported global must take another value, and
- * never kept for a module with state a reset does not cover (tables it changes, segments it drops).
+ * instantiation left it (its memory image and every global exported by the harness). One is kept per memory
+ * size entry states ask for (memories do not shrink: argon2-browser's 16 MiB memory, one page more in 15 % of
+ * the entry states, was instantiated again at each change of size, 80–100 ms each). It is replaced when a run
+ * grew its memory or when an immutable imported global must take another value, and never kept for a module
+ * with state a reset does not cover (tables it changes, segments it drops).
  */
 interface Live {
   instance: WebAssembly.Instance;
@@ -113,7 +115,11 @@ interface Live {
   context: RunContext;
 }
 
-const live = new WeakMap<Harness, Live>();
+/** Live instances of a harness, by memory size in pages. */
+const live = new WeakMap<Harness, Map<number, Live>>();
+
+/** An entry state asks for a memory larger than this engine lets it grow. */
+class CannotGrow extends Error {}
 
 function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
   const ir = harness.ir;
@@ -166,6 +172,14 @@ function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
   }
   const instance = new WebAssembly.Instance(harness.module, out);
   memory ??= (instance.exports[MEMORY] as WebAssembly.Memory | undefined) ?? null;
+  if (memory) {
+    const pages = memory.buffer.byteLength / 65536;
+    try {
+      if (entry.pages > pages) memory.grow(entry.pages - pages);
+    } catch {
+      throw new CannotGrow(`memory cannot grow to ${entry.pages} pages here`);
+    }
+  }
   const globals = Object.entries(instance.exports)
     .filter(([name, value]) => value instanceof WebAssembly.Global && (name === FUEL || name.startsWith(globalExport(''))))
     .map(([, value]) => [value as WebAssembly.Global, (value as WebAssembly.Global).value] as [WebAssembly.Global, unknown]);
@@ -175,14 +189,16 @@ function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
 /** A live instance of the harness put back as instantiation left it, or a new one. */
 function reset(harness: Harness, entry: EntryState): Live {
   const fixed = harness.ir.globals.filter((g) => g.imported && !g.mutable).map((g) => String(entry.globals.get(g.name) ?? 0n)).join();
-  let current = harness.stateful ? undefined : live.get(harness);
+  let sizes = live.get(harness);
+  if (!sizes) live.set(harness, (sizes = new Map()));
+  let current = harness.stateful ? undefined : sizes.get(entry.pages);
   if (current && current.fixed === fixed && (!current.memory || current.memory.buffer.byteLength === current.pristine!.length)) {
     if (current.memory) new Uint8Array(current.memory.buffer).set(current.pristine!);
     for (const [global, value] of current.globals) global.value = value;
   } else {
-    live.delete(harness);
+    sizes.delete(entry.pages);
     current = instantiate(harness, entry, fixed);
-    live.set(harness, current);
+    if (!harness.stateful) sizes.set(entry.pages, current);
   }
   for (const [name, [global, type]] of current.imported) global.value = jsValue(type, entry.globals.get(name) ?? 0n);
   return current;
@@ -208,6 +224,7 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
   try {
     current = reset(harness, entry);
   } catch (error) {
+    if (error instanceof CannotGrow) return { why: error.message };
     return { why: `the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}` };
   }
   const { instance, memory, context } = current;
@@ -219,14 +236,6 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
   });
   const exports = instance.exports;
   if (memory) {
-    const pages = memory.buffer.byteLength / 65536;
-    if (entry.pages > pages) {
-      try {
-        memory.grow(entry.pages - pages);
-      } catch {
-        return { why: `memory cannot grow to ${entry.pages} pages here` };
-      }
-    }
     const heap = new Uint8Array(memory.buffer);
     if (entry.memory === 'zero') heap.fill(0);
     for (const [address, bytes] of entry.writes) {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../../src/protocol/report.js';
 import { Verifier } from '../../../src/verify/index.js';
 import { observedCoupling } from '../../../src/verify/run/loop-samples.js';
+import { runSide } from '../../../src/verify/run/execute.js';
+import { buildHarness } from '../../../src/verify/run/harness.js';
 import { PairRuns } from '../../../src/verify/run/runs.js';
 import { readIr } from '../../../src/verify/verifier.js';
 import { FEATURES, fn, moduleWith, verdictOf, wat } from './pair.js';
@@ -111,6 +113,25 @@ describe('runs', () => {
     expect(runs.refute(8, 0, tally)).toBeUndefined();
     expect(tally).toMatchObject({ ran: 0, inconclusive: 8 });
     expect((tally as { why?: string }).why).toMatch(/fuel/);
+  });
+
+  it('start each run from its own memory size and the data image, whatever size ran before', () => {
+    // $f reads the byte it then overwrites, and the memory's size: a run that saw a previous run's memory or
+    // size would answer otherwise.
+    const bytes = wat(`(module (memory 1 4) (data (i32.const 0) "\\07")
+      (func $f (export "f") (result i32)
+        (i32.add (i32.mul (memory.size) (i32.const 256)) (i32.load8_u (i32.const 0)))
+        (i32.store8 (i32.const 0) (i32.const 99))))`);
+    const ir = readIr(bytes, FEATURES);
+    const harness = buildHarness(bytes, ir, { features: FEATURES, settable: [] });
+    const entry = (pages: number) => ({ params: [], globals: new Map<string, bigint>(), pages, memory: 'image' as const, writes: [], world: null });
+    const answers = [2, 1, 1, 3, 2, 1].map((pages) => {
+      const run = runSide(harness, ir.functions[0]!, entry(pages), { shared: new Map() });
+      return run.ran ? [run.observation.pages, Number(run.observation.results[0])] : run.why;
+    });
+    expect(answers).toEqual([[2, 519], [1, 263], [1, 263], [3, 775], [2, 519], [1, 263]]);
+    const tooLarge = runSide(harness, ir.functions[0]!, entry(5), { shared: new Map() });
+    expect(tooLarge.ran ? 'ran' : tooLarge.why).toMatch(/cannot grow to 5 pages/);
   });
 
   it('are deterministic: the same pair gives the same counterexample', async () => {
