@@ -1,5 +1,5 @@
 import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, type IrModule, type IrNode } from '../wasm/ir.js';
-import type { ModuleContext } from './context.js';
+import { ModuleContext } from './context.js';
 import { isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning (or what a check tries) changes, so that old verdicts are not reused. */
@@ -49,13 +49,20 @@ export function proofCacheKey(base: IrFunction, candidate: IrFunction, baseCtx: 
 export interface EvidenceSide {
   name: string;
   module: IrModule;
+  /** Body-less callees the key says keep the memory's size (their whole call closure is not kept). */
+  sizeKeepers?: string[];
+}
+
+/** The module context an evidence side stands for: its functions, with the size keepers the key named. */
+export function evidenceContext(side: EvidenceSide): ModuleContext {
+  return new ModuleContext(side.module, side.sizeKeepers);
 }
 
 /**
  * What a proved proof-cache entry keeps so that it can be checked again later (`atoll cache verify`): both
  * functions and, per side, what proofCacheKey covered of the module: every callee whose body the encoding
  * may read (inlined, pure or expanded, transitively) with its body, the other direct callees by signature
- * (no body, so they stay opaque) unless they keep the memory's size (which their bodies show), and the
+ * (no body, so they stay opaque; those that keep the memory's size by name, as the key names them), and the
  * globals, memory and tables. From it, proofCacheKey gives the entry's key again, and the verifier can
  * decide the pair again.
  */
@@ -68,20 +75,22 @@ export interface ProofEvidence {
 
 function evidenceSide(fn: IrFunction, ctx: ModuleContext): EvidenceSide {
   const functions = new Map<string, IrFunction>([[fn.name, fn]]);
+  const sizeKeepers: string[] = [];
   const visit = (node: IrNode | null) => {
     for (const name of calleesOf(node)) {
       const callee = ctx.functions.get(name);
       if (!callee || functions.has(name)) continue;
       const policy = ctx.policy(name);
-      // Whether a callee keeps the memory's size is decided from everything it can run: all of that is kept.
-      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx) || ctx.keepsMemorySize(name);
+      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx);
       functions.set(name, readsBody ? callee : { ...callee, body: null });
       if (readsBody) visit(callee.body);
+      else if (ctx.keepsMemorySize(name)) sizeKeepers.push(name);
     }
   };
   visit(fn.body);
   const { globals, memory, tables } = ctx.module;
-  return { name: fn.name, module: { functions: [...functions.values()], globals, memory, tables, data: [], elements: [], exports: [], start: null, named: true } };
+  const module: IrModule = { functions: [...functions.values()], globals, memory, tables, data: [], elements: [], exports: [], start: null, named: true };
+  return { name: fn.name, module, ...(sizeKeepers.length ? { sizeKeepers: sizeKeepers.sort() } : {}) };
 }
 
 export function proofEvidence(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, features: number): ProofEvidence {

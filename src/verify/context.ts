@@ -49,8 +49,10 @@ export class ModuleContext {
   private readonly inlinedSizes = new Map<string, number>();
   private readonly sizeKeepers = new Map<string, boolean>();
 
-  constructor(readonly module: IrModule) {
+  /** `sizeKeepers`: functions known to keep the memory's size without their bodies (a proof's evidence). */
+  constructor(readonly module: IrModule, sizeKeepers: readonly string[] = []) {
     for (const fn of module.functions) this.functions.set(fn.name, fn);
+    for (const name of sizeKeepers) this.sizeKeepers.set(name, true);
     for (const g of module.globals) this.globals.set(g.name, g);
     this.findRecursion();
   }
@@ -141,7 +143,9 @@ export class ModuleContext {
     const work = [name];
     let keeps = true;
     while (keeps && work.length > 0) {
-      const body = this.functions.get(work.pop()!)?.body;
+      const next = work.pop()!;
+      if (next !== name && this.sizeKeepers.get(next) === true) continue;
+      const body = this.functions.get(next)?.body;
       if (!body) {
         keeps = false;
         break;

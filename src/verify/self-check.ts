@@ -61,7 +61,9 @@ export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, f
     const key = `${f.verdict.reason}${f.verdict.detail ? `: ${f.verdict.detail.replace(/\d+/g, 'N').slice(0, 70)}` : ''}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
-  const times = changed.filter((f) => !f.cached).map((f) => f.ms).sort((x, y) => x - y);
+  const fresh = changed.filter((f) => !f.cached);
+  const times = fresh.map((f) => f.ms).sort((x, y) => x - y);
+  const slow = fresh.filter((f) => f.ms > SLOW_MS);
   const at = (q: number) => (times.length ? times[Math.min(times.length - 1, Math.floor(q * times.length))]! : 0);
   return {
     report,
@@ -71,9 +73,6 @@ export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, f
     medianMs: at(0.5),
     p95Ms: at(0.95),
     times,
-    slow: {
-      proved: changed.filter((f) => !f.cached && f.ms > SLOW_MS && f.verdict.status === 'proved').length,
-      notProved: changed.filter((f) => !f.cached && f.ms > SLOW_MS && f.verdict.status !== 'proved').length,
-    },
+    slow: { proved: slow.filter((f) => f.verdict.status === 'proved').length, notProved: slow.filter((f) => f.verdict.status !== 'proved').length },
   };
 }

@@ -1,8 +1,7 @@
 import type { ProofMethod, Verdict, VerifyReport } from '../protocol/report.js';
 import type { IrModule } from '../wasm/ir.js';
-import { proofCacheKey, type ProofEvidence } from './cache-key.js';
+import { evidenceContext, proofCacheKey, type ProofEvidence } from './cache-key.js';
 import { checkPair, DEFAULT_SIZE_CAP, DEFAULT_TIMEOUT_MS, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
-import { ModuleContext } from './context.js';
 import { verifyModulePair } from './module-pair.js';
 import { jobVerdicts, type ProofCache } from './proof-cache.js';
 import { SolverPool } from './solver-pool.js';
@@ -95,9 +94,9 @@ export class Verifier {
    * which is still no confirmation.
    */
   async recheck(evidence: ProofEvidence, signal?: AbortSignal): Promise<{ key: string; verdict: Verdict }> {
-    const side = ({ name, module }: ProofEvidence['base']): PairSide | undefined => {
-      const ctx = new ModuleContext(module);
-      const fn = ctx.functions.get(name);
+    const side = (evidence: ProofEvidence['base']): PairSide | undefined => {
+      const ctx = evidenceContext(evidence);
+      const fn = ctx.functions.get(evidence.name);
       return fn && { fn, ctx, bytes: () => new Uint8Array(0) };
     };
     const [a, b] = [side(evidence.base), side(evidence.candidate)];

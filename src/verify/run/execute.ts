@@ -115,8 +115,11 @@ interface Live {
   context: RunContext;
 }
 
-/** Live instances of a harness, by memory size in pages. */
+/** Live instances of a harness, by memory size in pages: at most LIVE_SIZES, the sizes used last. */
 const live = new WeakMap<Harness, Map<number, Live>>();
+
+/** Generated entry states ask for two sizes (the initial one, one page more); a replay may ask another. */
+const LIVE_SIZES = 2;
 
 /** An entry state asks for a memory larger than this engine lets it grow. */
 class CannotGrow extends Error {}
@@ -190,15 +193,19 @@ function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
 function reset(harness: Harness, entry: EntryState): Live {
   const fixed = harness.ir.globals.filter((g) => g.imported && !g.mutable).map((g) => String(entry.globals.get(g.name) ?? 0n)).join();
   let sizes = live.get(harness);
-  if (!sizes) live.set(harness, (sizes = new Map()));
-  let current = harness.stateful ? undefined : sizes.get(entry.pages);
+  if (!sizes && !harness.stateful) live.set(harness, (sizes = new Map()));
+  let current = sizes?.get(entry.pages);
   if (current && current.fixed === fixed && (!current.memory || current.memory.buffer.byteLength === current.pristine!.length)) {
     if (current.memory) new Uint8Array(current.memory.buffer).set(current.pristine!);
     for (const [global, value] of current.globals) global.value = value;
   } else {
-    sizes.delete(entry.pages);
     current = instantiate(harness, entry, fixed);
-    if (!harness.stateful) sizes.set(entry.pages, current);
+  }
+  if (sizes) {
+    // Most recently used last; the least recently used size goes past LIVE_SIZES (each holds its memory twice).
+    sizes.delete(entry.pages);
+    sizes.set(entry.pages, current);
+    for (const size of sizes.keys()) if (sizes.size > LIVE_SIZES) sizes.delete(size);
   }
   for (const [name, [global, type]] of current.imported) global.value = jsValue(type, entry.globals.get(name) ?? 0n);
   return current;

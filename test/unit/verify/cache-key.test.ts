@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { proofCacheKey, proofEvidence } from '../../../src/verify/cache-key.js';
+import { evidenceContext, proofCacheKey, proofEvidence } from '../../../src/verify/cache-key.js';
 import { ModuleContext } from '../../../src/verify/context.js';
 import { readIr } from '../../../src/verify/index.js';
 import { FEATURES, wat } from './pair.js';
@@ -26,10 +26,10 @@ describe('proof cache key', () => {
     expect(keyOf(keeps)).not.toBe(keyOf(grows));
   });
 
-  it('keeps in the evidence what decided that a callee keeps the memory size, so the key comes out again', () => {
+  it('names in the evidence the callees the key says keep the memory size, so the key comes out again', () => {
     const [a, b] = pair('call-keeps-memory-size.wat');
     const evidence = proofEvidence(a.functions.get('f')!, b.functions.get('f')!, a, b, FEATURES);
-    const again = [new ModuleContext(evidence.base.module), new ModuleContext(evidence.candidate.module)] as [ModuleContext, ModuleContext];
+    const again = [evidenceContext(evidence.base), evidenceContext(evidence.candidate)] as [ModuleContext, ModuleContext];
     expect(again[0].keepsMemorySize('fill')).toBe(true);
     expect(keyOf(again)).toBe(keyOf([a, b]));
   });
