@@ -2,6 +2,16 @@
 
 /** Prefix of the reason of an answer that z3 failed to give (it threw, or its thread died). */
 export const SOLVER_ERROR = 'solver-error';
+
+/**
+ * The reason of an `unknown` check that was z3 failing, not z3 out of time or of its means: an exception
+ * inside z3 (seen on whole-jump queries of oniguruma: "Sort mismatch at argument #1 for function (declare-fun
+ * = …)", and "unreachable" after an internal assertion) is reported as the check's reason. Those used to read
+ * as timeouts; a failure is retried on a fresh z3 instead (see SolverPool.check) and reported as one.
+ */
+export function isSolverFailure(reasonUnknown: string): boolean {
+  return !/timeout|canceled|resource|memory|incomplete|interrupted|^unknown$/i.test(reasonUnknown.trim());
+}
 export interface SolverTask {
   kind: 'check';
   smt: string;

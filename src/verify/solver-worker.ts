@@ -4,7 +4,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { init, killThreads } from 'z3-solver';
-import { SOLVER_ERROR, type SolverTask, type SolverAnswer, type SolverReply } from './solver-task.js';
+import { SOLVER_ERROR, isSolverFailure, type SolverTask, type SolverAnswer, type SolverReply } from './solver-task.js';
 
 const api = await init();
 const ctx = new api.Context('main');
@@ -31,7 +31,9 @@ async function check(smt: string, timeoutMs: number, quick = false): Promise<{ a
       return { answer: { status: 'sat', model: modelValues(solver.model() as never) } };
     }
     if (status === 'unsat') return { answer: { status: 'unsat' } };
-    return { answer: { status: 'unknown', reason: solver.reasonUnknown() } };
+    const reason = solver.reasonUnknown();
+    // The quick tactic gives up in its own words ("failed to show goal…"); only the full solver's are sorted.
+    return { answer: { status: 'unknown', reason: !quick && isSolverFailure(reason) ? `${SOLVER_ERROR}: z3 failed: ${reason}` : reason } };
   } finally {
     solver.release();
   }
