@@ -208,7 +208,7 @@ function program(onCommand: (command: Command) => void): Program {
     .description("check any optimizer's output against its input, function by function and at module level")
     .argument('<base>', 'the module before optimization')
     .argument('<candidate>', 'the optimized module')
-    .option('--timeout <ms>', `solver time limit per query, ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000)`)
+    .option('--timeout <ms>', `solver time limit per query, ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000; a function's check stops at 4×)`)
     .option('--features <a,b>', 'WebAssembly features to read both with (default: detected)')
     .option('--proof <file>', 're-check this certificate from optimize --proof (replays and proves every step; trusts nothing in it)');
   common(verify, { verbose: true }).action((base: string, candidate: string, values: Values) => {

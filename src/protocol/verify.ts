@@ -12,7 +12,7 @@ export interface VerifyParams extends WorkDoneProgressParams {
   base: ModuleSource;
   /** The module to check against it (any optimizer's output). */
   candidate: ModuleSource;
-  /** Solver timeout per function, in milliseconds. */
+  /** Solver timeout per query, ms (default 5000); one function's queries together stop at four times it. */
   timeoutMs?: number;
   features?: string[];
   /**
