@@ -12,6 +12,7 @@ export const SOLVER_ERROR = 'solver-error';
 export function isSolverFailure(reasonUnknown: string): boolean {
   return !/timeout|canceled|resource|memory|incomplete|interrupted|^unknown$/i.test(reasonUnknown.trim());
 }
+
 export interface SolverTask {
   kind: 'check';
   smt: string;
