@@ -2,7 +2,7 @@ import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topo
 import { Prng } from '../util/prng.js';
 import { describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
-import { best, better, extendProof, fairReplace, sameModule, worst, type Resident, type ResidentProof } from './population.js';
+import { best, better, extendProof, fairReplace, sameModule, wouldEnter, type Resident, type ResidentProof } from './population.js';
 import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { alternativeSteps, evaluateAlternatives, type StartingPopulation } from './alternatives.js';
@@ -258,9 +258,10 @@ type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; evaluation
 
 /**
  * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
- * checked only when that module would enter its island. Checking reverts what it cannot prove, so a proved
- * module is almost never smaller than its unchecked run; spending proofs on children that cannot win is what
- * made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
+ * checked only when that module would enter its island (a refinement that changed nothing gives a module the
+ * island holds already: checked, it would come out the same or with steps sent back). Checking reverts what
+ * it cannot prove, so a proved module is almost never smaller than its unchecked run; spending proofs on
+ * children that cannot win is what made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
  * taken body is checked at the assembly step. Deterministic: the screen is binaryen's output.
  */
 async function applyScreened(
@@ -273,19 +274,12 @@ async function applyScreened(
   hooks: ArchipelagoHooks,
 ): Promise<ChildOutcome | undefined> {
   const screened = await applyChild(child && { ...child, proof: undefined }, island.index, screen, false);
-  if (!child || !screened || !screened.result.ok || !admissible(island, screened.result, generation, capacity)) {
+  if (!child || !screened || !screened.result.ok || !wouldEnter(island.residents, { ...screened.result, island: island.index, generation }, capacity)) {
     return screened && { ...screened, screenedOut: screened.result.ok };
   }
   hooks.onPlanned?.(generation, child.steps.length);
   const checked = await applyChild(child, island.index, evaluate, true);
   return checked && { ...checked, produced: [...screened.produced, ...checked.produced], evaluations: screened.evaluations + checked.evaluations, ms: screened.ms + checked.ms };
-}
-
-/** Whether a module of this score would enter the island (fair-replace: room left, or better than the worst). */
-function admissible(island: Island, result: Extract<EvaluateResult, { ok: true }>, generation: number, capacity: number): boolean {
-  if (island.residents.length < capacity) return true;
-  const low = worst(island.residents)!;
-  return better({ ...low, score: result.score, island: island.index, generation }, low);
 }
 
 /**

@@ -28,8 +28,11 @@ export function extendProof(parent: ResidentProof | undefined, proof: Evaluation
   return { segments: [...(parent?.segments ?? []), segment], evaluations: [...(parent?.evaluations ?? []), evaluation] };
 }
 
+/** What ranking looks at. */
+type Ranked = Pick<Resident, 'score' | 'island' | 'generation'>;
+
 /** Lower objective value wins; ties go to the smaller module, then to the earlier island and generation. */
-export function better(a: Resident, b: Resident): boolean {
+export function better(a: Ranked, b: Ranked): boolean {
   if (a.score.value !== b.score.value) return a.score.value < b.score.value;
   if (a.score.size !== b.score.size) return a.score.size < b.score.size;
   if (a.island !== b.island) return a.island < b.island;
@@ -56,13 +59,14 @@ export function sameModule(a: Pick<Resident, 'stripped'>, b: Pick<Resident, 'str
  * Returns whether the newcomer was admitted.
  */
 export function fairReplace(residents: Resident[], newcomer: Resident, capacity: number): boolean {
-  if (residents.some((r) => sameModule(r, newcomer))) return false;
-  if (residents.length < capacity) {
-    residents.push(newcomer);
-    return true;
-  }
-  const low = worst(residents)!;
-  if (!better(newcomer, low)) return false;
-  residents[residents.indexOf(low)] = newcomer;
+  if (!wouldEnter(residents, newcomer, capacity)) return false;
+  if (residents.length < capacity) residents.push(newcomer);
+  else residents[residents.indexOf(worst(residents)!)] = newcomer;
   return true;
+}
+
+/** Whether fair-replace would admit the newcomer (a checked search asks before it spends proofs on one). */
+export function wouldEnter(residents: readonly Resident[], newcomer: Pick<Resident, 'stripped' | 'score' | 'island' | 'generation'>, capacity: number): boolean {
+  if (residents.some((r) => sameModule(r, newcomer))) return false;
+  return residents.length < capacity || better(newcomer, worst(residents)!);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { best, fairReplace, worst, type Resident } from '../../../src/islands/population.js';
+import { best, fairReplace, worst, wouldEnter, type Resident } from '../../../src/islands/population.js';
 import { neighbours } from '../../../src/islands/topology.js';
 
 function resident(value: number, island = 0, bytes: number[] = [value & 0xff, value >> 8]): Resident {
@@ -42,6 +42,16 @@ describe('fair-replace', () => {
     expect(fairReplace(residents, resident(100), 2)).toBe(true);
     expect(fairReplace(residents, resident(100), 2)).toBe(false);
     expect(residents).toHaveLength(1);
+  });
+  it('says beforehand what it would do, without changing the residents', () => {
+    const residents = [resident(100, 0, [1]), resident(120, 0, [2])];
+    // A checked search asks this before proving a child: a module the island holds is not admitted again,
+    // even when it is better than the worst (a refinement that changed nothing on the best resident).
+    expect(wouldEnter(residents, resident(100, 1, [1]), 3)).toBe(false);
+    expect(wouldEnter(residents, resident(130, 0, [3]), 3)).toBe(true);
+    expect(wouldEnter(residents, resident(130, 0, [3]), 2)).toBe(false);
+    expect(wouldEnter(residents, resident(110, 0, [3]), 2)).toBe(true);
+    expect(residents.map((r) => r.score.value)).toEqual([100, 120]);
   });
   it('orders by value, then size, then island', () => {
     const a = { ...resident(100, 1), score: { size: 50, value: 100 } };
