@@ -121,7 +121,7 @@ const REFUTATION_UNROLL = 3;
 /** Bounds on the unrolled refutation's graph (terms, and milliseconds spent building it). */
 const UNROLL_TERM_CAP = 400_000;
 const UNROLL_ENCODING_MS = 5_000;
-/** Bounds on the value graph of one pair: far above what any corpus pair needs, far below the pool's silence limit. */
+/** Bounds on the value graph of one pair: far above what any corpus pair needs, far below the pool's silence limit (and never past the check's budget). */
 const GRAPH_TERM_CAP = 2_000_000;
 const GRAPH_ENCODING_MS = 30_000;
 
@@ -267,11 +267,12 @@ class PairCheck {
     const tooLarge = (): Decided => ({ verdict: unknown('size-cap', `${size} expressions > ${this.sizeCap} (the value graph did not meet)`), settledBy: 'graph' });
     let encoding: PairEncoding;
     try {
-      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, new Builder(new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: performance.now() + GRAPH_ENCODING_MS })));
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, new Builder(new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) })));
     } catch (error) {
       // The graph is built synchronously on a worker that says nothing meanwhile: a bound keeps one pair from
       // holding its pipeline past the pool's silence limit (which would end the whole evaluation).
-      if (error instanceof GraphBudgetExceeded) return { verdict: unknown('size-cap', `the value graph passed its budget (${error.message})`), settledBy: 'graph' };
+      // Out of time is a timeout (kept under the limits it ran out of, like a solver's): more time may meet.
+      if (error instanceof GraphBudgetExceeded) return { verdict: unknown(error.outOfTime ? 'timeout' : 'size-cap', `the value graph: ${error.message}`), settledBy: 'graph' };
       if (!(error instanceof Unsupported)) throw error;
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
       return size > this.sizeCap ? tooLarge() : this.beforeSolver(() => this.loopFallbacks());
@@ -339,7 +340,7 @@ class PairCheck {
     try {
       // Unrolled nested loops (and the callees inlined into them) multiply: without a budget one blake3
       // function took 13 minutes of encoding here, for a query whose text would then have been refused.
-      const budget = new Graph({ maxTerms: UNROLL_TERM_CAP, deadline: performance.now() + UNROLL_ENCODING_MS });
+      const budget = new Graph({ maxTerms: UNROLL_TERM_CAP, deadline: this.encodingDeadline(UNROLL_ENCODING_MS) });
       encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL }, new Builder(budget));
     } catch (error) {
       if (error instanceof Unsupported || error instanceof GraphBudgetExceeded) return undefined;
@@ -414,6 +415,11 @@ class PairCheck {
       return unknown(error.reason, error.construct);
     }
     return { status: 'proved', method: 'induction' };
+  }
+
+  /** When building a graph stops: after `limitMs`, or when the check's budget is spent if that comes first. */
+  private encodingDeadline(limitMs: number): number {
+    return Math.min(performance.now() + limitMs, this.deadline);
   }
 
   /** A model with a small memory is cheaper to replay; asked for first. */

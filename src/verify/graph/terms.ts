@@ -172,9 +172,12 @@ export class PartsMap<E extends TermParts> {
   }
 }
 
-/** The hash-consing table. Terms are never removed; a graph lives as long as one check. */
 /** A graph grew past its budget (terms, or the time to build them): the encoding is given up. */
-export class GraphBudgetExceeded extends Error {}
+export class GraphBudgetExceeded extends Error {
+  constructor(readonly terms: number, readonly outOfTime: boolean) {
+    super(`the graph passed its ${outOfTime ? 'time' : 'term'} budget at ${terms} terms`);
+  }
+}
 
 /** Bounds on one graph: a query that needs more is not worth building (its SMT text would be refused too). */
 export interface GraphBudget {
@@ -183,6 +186,7 @@ export interface GraphBudget {
   deadline: number;
 }
 
+/** The hash-consing table. Terms are never removed; a graph lives as long as one check. */
 export class Graph {
   private readonly table = new PartsMap<Term>();
   private nextLoopKey = 0;
@@ -198,8 +202,9 @@ export class Graph {
     const hash = hashParts(op, sort, args, data);
     const found = this.table.get(hash, op, sort, args, data);
     if (found) return found as Term<S>;
-    if (this.budget && (this.table.size >= this.budget.maxTerms || (this.table.size % 1024 === 0 && performance.now() > this.budget.deadline))) {
-      throw new GraphBudgetExceeded(`the graph passed its budget at ${this.table.size} terms`);
+    if (this.budget) {
+      if (this.table.size >= this.budget.maxTerms) throw new GraphBudgetExceeded(this.table.size, false);
+      if (this.table.size % 1024 === 0 && performance.now() > this.budget.deadline) throw new GraphBudgetExceeded(this.table.size, true);
     }
     const term: Term<S> = { id: this.table.size, op, sort, width: widthOfSort(sort), args, data };
     this.table.add(hash, term);

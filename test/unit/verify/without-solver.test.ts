@@ -82,4 +82,17 @@ describe('a pair that ran out of time', () => {
     expect(longer.cached).toBe(false);
     expect(longer.solverCalls).toBeGreaterThan(0);
   });
+
+  it('includes building the value graph: a graph out of time is a timeout, kept like one', async () => {
+    const slow = outOfTime();
+    const spent = () => checkPair(side(fn(sig, base)), side(fn(sig, candidate)), slow, { featureFlags: FEATURES, timeoutMs: 5, budgetMs: 0, runs: { before: 0, after: 0 } });
+    const first = await spent();
+    // A budget of 0 ms is spent before the graph's first term: given up there, not at GRAPH_ENCODING_MS.
+    expect(first.verdict).toMatchObject({ status: 'unknown', reason: 'timeout' });
+    expect(JSON.stringify(first.verdict)).toContain('time budget');
+    expect(first.solverCalls).toBe(0);
+    expect((await spent()).cached).toBe(true);
+    expect((await limited(5, slow)).cached).toBe(false);
+  });
 });
+
