@@ -24,14 +24,15 @@ function isPure(fn: IrFunction, globals: Map<string, IrGlobal>): boolean {
   forEachNode(fn.body, (n) => {
     switch (n.kind) {
       case 'load': case 'store': case 'global.set': case 'call': case 'call_indirect': case 'memory.size':
-      case 'memory.grow': case 'memory.copy': case 'memory.fill': case 'unreachable': case 'unsupported': case 'loop':
+      case 'memory.grow': case 'memory.copy': case 'memory.fill': case 'simd.memory': case 'unreachable': case 'unsupported': case 'loop':
         pure = false;
         break;
       case 'global.get':
         if (globals.get(n.global)?.mutable !== false || globals.get(n.global)?.init === undefined) pure = false;
         break;
-      case 'unary': case 'binary':
-        if (TRAPPING_OPS.test(n.op)) pure = false;
+      case 'unary': case 'binary': case 'simd':
+        // Relaxed SIMD may answer differently from one run to the next: no function of the arguments.
+        if (TRAPPING_OPS.test(n.op) || n.op.startsWith('Relaxed')) pure = false;
         break;
       default:
         break;

@@ -386,7 +386,7 @@ export interface References {
   functionRefs: boolean;
 }
 
-const MEMORY_KINDS = new Set(['load', 'store', 'memory.size', 'memory.grow', 'memory.copy', 'memory.fill']);
+const MEMORY_KINDS = new Set(['load', 'store', 'memory.size', 'memory.grow', 'memory.copy', 'memory.fill', 'simd.memory']);
 
 export function references(functions: Iterable<IrFunction>): References {
   const refs: References = { calls: new Set(), globalsRead: new Set(), globalsWritten: new Set(), opaque: false, memory: false, indirect: false, functionRefs: false };

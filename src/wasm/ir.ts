@@ -4,8 +4,8 @@ import type binaryenNs from 'binaryen';
 /**
  * A plain, serializable copy of binaryen's IR: what the verifier's encoder reads. binaryen's expressions are
  * pointers into one thread's wasm heap; this tree can cross threads, be hashed, and be read by pure code.
- * Operators are names (binaryen's own, e.g. `AddInt32`), constants are strings (i32/i64 as unsigned decimal,
- * f32/f64 as their raw bits in hex), so no bigint or float rounding sneaks in.
+ * Operators are names (binaryen's own, e.g. `AddInt32`, `AddVecI32x4`), constants are strings (i32/i64/v128 as
+ * unsigned decimal, f32/f64 as their raw bits in hex), so no bigint or float rounding sneaks in.
  */
 export type IrType = 'none' | 'unreachable' | 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | `other:${number}`;
 
@@ -37,7 +37,7 @@ export interface IrGlobalGet extends Node<'global.get'> { global: string }
 export interface IrGlobalSet extends Node<'global.set'> { global: string; value: IrNode }
 export interface IrLoad extends Node<'load'> { bytes: number; offset: number; signed: boolean; ptr: IrNode }
 export interface IrStore extends Node<'store'> { bytes: number; offset: number; valueType: IrType; ptr: IrNode; value: IrNode }
-/** The literal as described above (i32/i64 unsigned decimal, f32/f64 raw bits in hex, or 'nan'). */
+/** The literal as described above (i32/i64/v128 unsigned decimal, f32/f64 raw bits in hex, or 'nan'). */
 export interface IrConst extends Node<'const'> { value: string }
 export interface IrUnary extends Node<'unary'> { op: string; value: IrNode }
 export interface IrBinary extends Node<'binary'> { op: string; left: IrNode; right: IrNode }
@@ -50,13 +50,25 @@ export interface IrNop extends Node<'nop'> {}
 export interface IrUnreachable extends Node<'unreachable'> {}
 export interface IrMemoryCopy extends Node<'memory.copy'> { dest: IrNode; source: IrNode; size: IrNode }
 export interface IrMemoryFill extends Node<'memory.fill'> { dest: IrNode; value: IrNode; size: IrNode }
+/**
+ * A SIMD operation with immediates or three operands (v128 loads and stores, constants, and SIMD unary and
+ * binary operators use the kinds above): `op` is binaryen's name (`ExtractLaneVecI32x4`, `ShlVecI64x2`,
+ * `BitselectVec128`, or `Shuffle`), `immediates` its lane index or its 16 shuffle lane indices.
+ */
+export interface IrSimd extends Node<'simd'> { op: string; immediates: number[]; operands: IrNode[] }
+/**
+ * A SIMD memory access that is not a plain v128 load or store: a load that splats, extends or zero-fills
+ * (`Load8SplatVec128`, …; `lane` 0, `vec` null), or one lane loaded into or stored from `vec`
+ * (`Load32LaneVec128`, `Store32LaneVec128`).
+ */
+export interface IrSimdMemory extends Node<'simd.memory'> { op: string; offset: number; lane: number; ptr: IrNode; vec: IrNode | null }
 /** A construct the IR does not model, kept by binaryen's name for it so a verdict can say what it was. */
 export interface IrUnsupported extends Node<'unsupported'> { what: string }
 
 export type IrNode =
   | IrBlock | IrIf | IrLoop | IrBr | IrBrTable | IrCall | IrCallIndirect | IrLocalGet | IrLocalSet | IrGlobalGet
   | IrGlobalSet | IrLoad | IrStore | IrConst | IrUnary | IrBinary | IrSelect | IrDrop | IrReturn | IrMemorySize
-  | IrMemoryGrow | IrNop | IrUnreachable | IrMemoryCopy | IrMemoryFill | IrUnsupported;
+  | IrMemoryGrow | IrNop | IrUnreachable | IrMemoryCopy | IrMemoryFill | IrSimd | IrSimdMemory | IrUnsupported;
 
 export type IrKind = IrNode['kind'];
 
@@ -93,6 +105,8 @@ const CHILD_FIELDS: { readonly [K in IrKind]: ReadonlyArray<keyof IrNodeOf<K> & 
   'unreachable': [],
   'memory.copy': ['dest', 'source', 'size'],
   'memory.fill': ['dest', 'value', 'size'],
+  'simd': ['operands'],
+  'simd.memory': ['ptr', 'vec'],
   'unsupported': [],
 };
 
@@ -268,28 +282,56 @@ const UNARY_OPS = new RegExp(
     '|ExtendS(8|16)Int32|ExtendS(8|16|32)Int64|(Trunc|TruncSat)(S|U)Float(32|64)ToInt(32|64)' +
     '|Convert(S|U)Int(32|64)ToFloat(32|64))$',
 );
+/** binaryen's SIMD unary operators (its UnaryOp enum); the other `…Vec…` operators are binary or of the SIMD kinds. */
+const SIMD_UNARY_OPS = /^(Splat|Not|AnyTrue|AllTrue|Abs|Neg|Bitmask|Popcnt|Ceil|Floor|Trunc|Nearest|Sqrt|ExtAddPairwise|Convert|Extend|Demote|Promote|RelaxedTrunc)\w*Vec/;
+/** binaryen's SIMDTernaryOp enum. */
+const SIMD_TERNARY_OPS = /^(Bitselect|RelaxedMadd|RelaxedNmadd|Laneselect|RelaxedLaneselect|RelaxedDot\w*Add)/;
 
 interface Names {
   unary: Map<number, string>;
   binary: Map<number, string>;
   kinds: Map<number, string>;
+  /** Operators of the SIMD expression kinds, each numbered from 0 like unary and binary ones. */
+  simd: { extract: Map<number, string>; replace: Map<number, string>; shift: Map<number, string>; ternary: Map<number, string>; load: Map<number, string>; lane: Map<number, string> };
 }
 
 let cachedNames: Names | undefined;
 
-/** binaryen exposes operators and expression ids as numbers; unary and binary operators overlap. */
+/**
+ * binaryen exposes operators and expression ids as numbers, each kind's operators numbered from 0, so they
+ * overlap across kinds: every name goes into its kind's map (a SIMD name by the family its prefix names; the
+ * rest of the `Vec` names are binary operators). A number given two names in one map means a name went into
+ * the wrong map, and a node would be read as another operator: that stops here.
+ */
 function operatorNames(binaryen: Binaryen): Names {
   if (cachedNames) return cachedNames;
-  const unary = new Map<number, string>();
-  const binary = new Map<number, string>();
-  const kinds = new Map<number, string>();
+  const names: Names = {
+    unary: new Map(), binary: new Map(), kinds: new Map(),
+    simd: { extract: new Map(), replace: new Map(), shift: new Map(), ternary: new Map(), load: new Map(), lane: new Map() },
+  };
+  const { simd } = names;
   for (const [key, value] of Object.entries(binaryen)) {
     if (typeof value !== 'number') continue;
-    if (BINARY_OPS.test(key)) binary.set(value, key);
-    else if (UNARY_OPS.test(key)) unary.set(value, key);
-    else if (key.endsWith('Id') && !key.startsWith('_')) kinds.set(value, key.slice(0, -2));
+    const map = BINARY_OPS.test(key) ? names.binary
+      : UNARY_OPS.test(key) ? names.unary
+      : !/Vec/.test(key) ? undefined
+      : /^ExtractLane/.test(key) ? simd.extract
+      : /^ReplaceLane/.test(key) ? simd.replace
+      : /^(Shl|ShrS|ShrU)Vec/.test(key) ? simd.shift
+      : SIMD_TERNARY_OPS.test(key) ? simd.ternary
+      : /^(Load|Store)\d+LaneVec128$/.test(key) ? simd.lane
+      : /^Load\w*Vec128$/.test(key) ? simd.load
+      : SIMD_UNARY_OPS.test(key) ? names.unary
+      : names.binary;
+    if (map) {
+      const known = map.get(value);
+      if (known !== undefined && known !== key) throw new Error(`binaryen operators ${known} and ${key} read as one (${value})`);
+      map.set(value, key);
+    } else if (key.endsWith('Id') && !key.startsWith('_')) {
+      names.kinds.set(value, key.slice(0, -2));
+    }
   }
-  cachedNames = { unary, binary, kinds };
+  cachedNames = names;
   return cachedNames;
 }
 
@@ -329,7 +371,8 @@ function constValue(binaryen: Binaryen, type: number, value: unknown): string {
   if (type === binaryen.i64) return BigInt.asUintN(64, BigInt(value as bigint)).toString();
   if (type === binaryen.f32) return floatBits(value as number, 32);
   if (type === binaryen.f64) return floatBits(value as number, 64);
-  return 'v128';
+  // v128: binaryen.js gives its 16 bytes, lane 0's first (little-endian).
+  return (value as number[]).reduceRight((bits, byte) => (bits << 8n) | BigInt(byte), 0n).toString();
 }
 
 export class IrExtractor {
@@ -414,6 +457,18 @@ export class IrExtractor {
       case b.MemoryGrowId: return { kind: 'memory.grow', type, delta: kid('delta') };
       case b.MemoryCopyId: return { kind: 'memory.copy', type, dest: kid('dest'), source: kid('source'), size: kid('size') };
       case b.MemoryFillId: return { kind: 'memory.fill', type, dest: kid('dest'), value: kid('value'), size: kid('size') };
+      case b.SIMDExtractId: return this.simd(this.names.simd.extract, info, type, [info['index'] as number], [kid('vec')]);
+      case b.SIMDReplaceId: return this.simd(this.names.simd.replace, info, type, [info['index'] as number], [kid('vec'), kid('value')]);
+      case b.SIMDShuffleId: return { kind: 'simd', type, op: 'Shuffle', immediates: [...(info['mask'] as number[])], operands: [kid('left'), kid('right')] };
+      case b.SIMDTernaryId: return this.simd(this.names.simd.ternary, info, type, [], [kid('a'), kid('b'), kid('c')]);
+      case b.SIMDShiftId: return this.simd(this.names.simd.shift, info, type, [], [kid('vec'), kid('shift')]);
+      case b.SIMDLoadId:
+      case b.SIMDLoadStoreLaneId: {
+        const lanes = id === b.SIMDLoadStoreLaneId;
+        const op = (lanes ? this.names.simd.lane : this.names.simd.load).get(info['op'] as number);
+        if (!op) return this.unsupported(`SIMD memory operator ${info['op']}`, type);
+        return { kind: 'simd.memory', type, op, offset: Number(info['offset']), lane: lanes ? (info['index'] as number) : 0, ptr: kid('ptr'), vec: lanes ? kid('vec') : null };
+      }
       case b.RefFuncId:
         this.references.add(str('func') ?? '');
         break;
@@ -421,6 +476,13 @@ export class IrExtractor {
         break;
     }
     return this.unsupported(this.names.kinds.get(id) ?? `expression id ${id}`, type);
+  }
+
+  /** A node of a SIMD kind whose operator `names` (that kind's) reads from `info.op`. */
+  private simd(names: Map<number, string>, info: Info, type: IrType, immediates: number[], operands: IrNode[]): IrNode {
+    const op = names.get(info['op'] as number);
+    if (!op) return this.unsupported(`SIMD operator ${info['op']}`, type);
+    return { kind: 'simd', type, op, immediates, operands };
   }
 
   /** The construct is kept by name so that the verdict can say what was not supported; no children. */

@@ -109,6 +109,7 @@ function written(side: SideEncoder, node: IrLoop): Set<Var> {
         break;
       }
       case 'store': case 'memory.fill': case 'memory.copy': state('mem'); break;
+      case 'simd.memory': if (n.op.startsWith('Store')) state('mem'); break;
       case 'memory.grow': state('mem', 'size', 'world'); break;
       case 'call': case 'call_indirect':
         if (side.env.mem) state('mem');

@@ -5,6 +5,7 @@ import type { ModuleContext } from '../context.js';
 import { call, callIndirect } from './calls.js';
 import { floatBinary, floatUnary } from './float.js';
 import { intBinary, intUnary } from './int.js';
+import { simdBinary, simdMemory, simdOperation, simdUnary } from './simd.js';
 import { graphLoop } from './loops.js';
 import type { MemoryModel, MemorySide } from './memory.js';
 import type { SharedInputs } from './query.js';
@@ -64,7 +65,7 @@ export interface Trap {
   env: Env;
 }
 
-const widthOf = (type: string): number => (type === 'i64' || type === 'f64' ? 64 : 32);
+const widthOf = (type: string): number => (type === 'v128' ? 128 : type === 'i64' || type === 'f64' ? 64 : 32);
 const resultWidths = (type: string): number[] => (type === 'none' || type === 'unreachable' ? [] : [widthOf(type)]);
 
 export class SideEncoder implements MemorySide {
@@ -212,7 +213,6 @@ export class SideEncoder implements MemorySide {
         return undefined;
       case 'const':
         if (node.value === 'nan') throw new Unsupported('unsupported', 'NaN constant (binaryen.js hides its payload)');
-        if (node.type === 'v128') throw new Unsupported('unsupported', 'v128 constant');
         return b.constant(BigInt(node.value), widthOf(node.type));
       case 'local.get':
         return this.frame.locals[node.local]!;
@@ -232,14 +232,16 @@ export class SideEncoder implements MemorySide {
       }
       case 'unary': {
         const v = this.value(node.value);
-        const result = /Float|Reinterpret|ToFloat/.test(node.op) ? floatUnary(this, node.op, v) : intUnary(this, node.op, v);
+        if (this.deadVector(node.op)) return this.dead(node.type);
+        const result = /Vec/.test(node.op) ? simdUnary(this, node.op, v) : /Float|Reinterpret|ToFloat/.test(node.op) ? floatUnary(this, node.op, v) : intUnary(this, node.op, v);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
       case 'binary': {
         const x = this.value(node.left);
         const y = this.value(node.right);
-        const result = /Float/.test(node.op) ? floatBinary(this, node.op, x, y) : intBinary(this, node.op, x, y);
+        if (this.deadVector(node.op)) return this.dead(node.type);
+        const result = /Vec/.test(node.op) ? simdBinary(this, node.op, x, y) : /Float/.test(node.op) ? floatBinary(this, node.op, x, y) : intBinary(this, node.op, x, y);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
@@ -310,9 +312,32 @@ export class SideEncoder implements MemorySide {
         this.memory.copy(this, dest, source, size);
         return undefined;
       }
+      case 'simd': {
+        const operands = node.operands.map((operand) => this.value(operand));
+        if (this.deadVector(node.op)) return this.dead(node.type);
+        const result = simdOperation(this, node, operands);
+        if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
+        return result;
+      }
+      case 'simd.memory': {
+        const ptr = this.value(node.ptr);
+        const vec = node.vec ? this.value(node.vec) : undefined;
+        if (this.deadVector(node.op)) return this.dead(node.type);
+        const result = simdMemory(this, this.memory, node, ptr, vec);
+        if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
+        return result.value;
+      }
       case 'unsupported':
         throw new Unsupported('unsupported', node.what);
     }
+  }
+
+  /**
+   * A SIMD operator on a path an operand ended (it trapped or branched away): its value is never observed, and
+   * the operand's stand-in (value()'s 32-bit zero) has no lanes to take apart.
+   */
+  private deadVector(op: string): boolean {
+    return this.alive === this.build.false && /Vec|Shuffle/.test(op);
   }
 
   private globalGet(name: string, width: number): BV {

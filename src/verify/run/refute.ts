@@ -27,7 +27,8 @@ export class Refuter {
 
   /**
    * The model's entry state run for real: a refutation when the runs differ, else unknown — `approximation`
-   * when the query used uninterpreted functions (the model may rest on one), else `encoder-fault`.
+   * when the query used uninterpreted functions (the model may rest on one), `unsupported` when the pair cannot
+   * be run at all, else `encoder-fault`.
    * `observable` names what the model told apart, for the verdict's text.
    */
   replay(query: EncodedQuery, model: Record<string, string>, observable?: string): Verdict {
@@ -41,6 +42,8 @@ export class Refuter {
     }
     const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
     const where = observable ? ` in ${observable}` : '';
+    // No run of this pair is possible at all: the model is neither confirmed nor a fault of the encoder.
+    if (typeof runs === 'string') return { status: 'unknown', reason: 'unsupported', detail: `the solver's counterexample${where} cannot be run (params ${params}): ${runs}` };
     const approximations = [...query.functions];
     if (approximations.length > 0 && !('why' in outcome)) {
       return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart${where}, real runs did not (params ${params})` };

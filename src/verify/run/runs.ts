@@ -76,13 +76,16 @@ export class PairRuns {
 
   /**
    * Runs for the pair, or the reason there can be none: a signature the runs cannot carry, or state of the
-   * candidate the base has not (a mutable global only it has), from which no shared entry state exists.
+   * candidate the base has not (a mutable global only it has), from which no shared entry state exists, or
+   * state JavaScript cannot set or read (a mutable v128 global).
    */
   static create(base: RunSide, candidate: RunSide, features: number, options: { trace?: boolean; fuel?: number } = {}): PairRuns | string {
     const settable = base.ir.globals.filter((g) => g.mutable).map((g) => g.name);
     const known = new Set(base.ir.globals.map((g) => g.name));
     const extra = candidate.ir.globals.find((g) => g.mutable && !known.has(g.name));
     if (extra) return `the candidate has a mutable global the base has not (${extra.name})`;
+    const vector = [...base.ir.globals, ...candidate.ir.globals].find((g) => g.mutable && g.type === 'v128');
+    if (vector) return `a mutable v128 global (${vector.name}) cannot be set or read from JavaScript`;
     try {
       const harness = (side: RunSide) => buildHarness(side.bytes, side.ir, { features, settable, ...(options.trace ? { trace: side.fn.name } : {}) });
       return new PairRuns(base, candidate, [harness(base), harness(candidate)], options.fuel);

@@ -4,7 +4,7 @@ import type { Verdict, VerifyReport } from '../../../src/protocol/report.js';
 
 /** Features the test modules may use. */
 export const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.BulkMemory |
-  binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt;
+  binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SIMD;
 
 /** A module in text form, emitted with names, as the verifier receives modules. */
 export function wat(text: string): Uint8Array {
