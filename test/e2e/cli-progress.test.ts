@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN, ROOT, runCli, tempHome, type TempHome } from './daemon-harness.js';
 
 const DEMO = join(ROOT, 'examples/demo.wasm');
+/** A strict job long enough (2–3 s here) for a terminal polled every 100 ms to show the bar at several places. */
+const RABIN = join(ROOT, 'node_modules/rabin-wasm/dist/rabin.wasm');
 const STRICT = ['--generations', '3', '--islands', '2', '--no-daemon'];
 
 let home: TempHome;
@@ -21,7 +23,7 @@ describe('progress of a strict optimize', () => {
     const env = Object.entries({ ATOLL_CACHE_DIR: home.cacheDir, XDG_RUNTIME_DIR: join(home.dir, 'runtime'), NO_COLOR: '1' })
       .map(([key, value]) => `${key}=${value}`)
       .join(' ');
-    const command = `env ${env} ${process.execPath} ${CLI_MAIN} optimize ${DEMO} -o ${join(home.dir, 'tty.wasm')} ${STRICT.join(' ')} --seed 11; echo EXIT=$?; sleep 30`;
+    const command = `env ${env} ${process.execPath} ${CLI_MAIN} optimize ${RABIN} -o ${join(home.dir, 'tty.wasm')} ${STRICT.join(' ')} --seed 11; echo EXIT=$?; sleep 30`;
     tmux('new-session', '-d', '-s', 'bar', '-x', '150', '-y', '20', command);
     const seen: Array<{ percentage: number; text: string }> = [];
     try {
