@@ -34,6 +34,8 @@ export const RULES: readonly Rule[] = [
   { name: 'shl-by-constant', lhs: '(shl x C)', rhs: '(mul x (shl 1 C))' },
   { name: 'lshr-by-zero', lhs: '(lshr x C)', rhs: 'x', pre: '(eq (and C #w-1) 0)' },
   { name: 'ashr-by-zero', lhs: '(ashr x C)', rhs: 'x', pre: '(eq (and C #w-1) 0)' },
+  { name: 'lshr-count-modulo', lhs: '(lshr x C)', rhs: '(lshr x (and C #w-1))', pre: '(not (eq (and C #w-1) C))' },
+  { name: 'ashr-count-modulo', lhs: '(ashr x C)', rhs: '(ashr x (and C #w-1))', pre: '(not (eq (and C #w-1) C))' },
   { name: 'rotl-by-constant', lhs: '(rotl x C)', rhs: '(or (shl x C) (lshr x (add #w (mul C -1))))' },
   { name: 'rotr-by-constant', lhs: '(rotr x C)', rhs: '(or (lshr x C) (shl x (add #w (mul C -1))))' },
   { name: 'not-of-one-shifted', lhs: '(xor (shl 1 x) -1)', rhs: '(rotl -2 x)' },
