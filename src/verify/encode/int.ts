@@ -36,12 +36,31 @@ export function intUnary(side: OperatorSide, op: string, x: BV): BV | undefined 
 
 const SHIFTS: Record<string, Op> = { Shl: 'shl', ShrU: 'lshr', ShrS: 'ashr', RotL: 'rotl', RotR: 'rotr' };
 
+/** An integer comparison by its base name (`LtS`, `GeU`, …; SIMD lanes use it too), or undefined. */
+export function comparison(b: Builder, base: string, x: BV, y: BV): Bool | undefined {
+  switch (base) {
+    case 'Eq': return b.eq(x, y);
+    case 'Ne': return b.ne(x, y);
+    case 'LtU': return b.ult(x, y);
+    case 'GtU': return b.ult(y, x);
+    case 'LeU': return b.not(b.ult(y, x));
+    case 'GeU': return b.not(b.ult(x, y));
+    case 'LtS': return b.slt(x, y);
+    case 'GtS': return b.slt(y, x);
+    case 'LeS': return b.not(b.slt(y, x));
+    case 'GeS': return b.not(b.slt(x, y));
+    default: return undefined;
+  }
+}
+
+/** Integer operators on operands of any one width, by binaryen's name (`AddInt32`) or its base (`Add`). */
 export function intBinary(side: OperatorSide, op: string, x: BV, y: BV): BV | undefined {
   const b = side.build;
   const w = x.width;
   const zero = b.constant(0n, w);
   const base = baseName(op);
-  const truth = (p: Bool) => b.b2bv(p);
+  const test = comparison(b, base, x, y);
+  if (test) return b.b2bv(test);
   switch (base) {
     case 'Add': return b.add(x, y);
     case 'Sub': return b.sub(x, y);
@@ -49,16 +68,6 @@ export function intBinary(side: OperatorSide, op: string, x: BV, y: BV): BV | un
     case 'And': return b.bits('and', x, y);
     case 'Or': return b.bits('or', x, y);
     case 'Xor': return b.bits('xor', x, y);
-    case 'Eq': return truth(b.eq(x, y));
-    case 'Ne': return truth(b.ne(x, y));
-    case 'LtU': return truth(b.ult(x, y));
-    case 'GtU': return truth(b.ult(y, x));
-    case 'LeU': return truth(b.not(b.ult(y, x)));
-    case 'GeU': return truth(b.not(b.ult(x, y)));
-    case 'LtS': return truth(b.slt(x, y));
-    case 'GtS': return truth(b.slt(y, x));
-    case 'LeS': return truth(b.not(b.slt(y, x)));
-    case 'GeS': return truth(b.not(b.slt(x, y)));
     case 'DivS':
       side.trap(b.or(b.eq(y, zero), b.and(b.eq(x, b.constant(1n << BigInt(w - 1), w)), b.eq(y, b.constant(-1n, w)))));
       return b.binary('divs', x, y);

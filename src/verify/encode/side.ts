@@ -232,16 +232,16 @@ export class SideEncoder implements MemorySide {
       }
       case 'unary': {
         const v = this.value(node.value);
-        if (this.deadVector(node.op)) return this.dead(node.type);
-        const result = /Vec/.test(node.op) ? simdUnary(this, node.op, v) : /Float|Reinterpret|ToFloat/.test(node.op) ? floatUnary(this, node.op, v) : intUnary(this, node.op, v);
+        if (this.operandEnded()) return this.dead(node.type);
+        const result = node.op.includes('Vec') ? simdUnary(this, node.op, v) : /Float|Reinterpret|ToFloat/.test(node.op) ? floatUnary(this, node.op, v) : intUnary(this, node.op, v);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
       case 'binary': {
         const x = this.value(node.left);
         const y = this.value(node.right);
-        if (this.deadVector(node.op)) return this.dead(node.type);
-        const result = /Vec/.test(node.op) ? simdBinary(this, node.op, x, y) : /Float/.test(node.op) ? floatBinary(this, node.op, x, y) : intBinary(this, node.op, x, y);
+        if (this.operandEnded()) return this.dead(node.type);
+        const result = node.op.includes('Vec') ? simdBinary(this, node.op, x, y) : /Float/.test(node.op) ? floatBinary(this, node.op, x, y) : intBinary(this, node.op, x, y);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
       }
@@ -314,7 +314,7 @@ export class SideEncoder implements MemorySide {
       }
       case 'simd': {
         const operands = node.operands.map((operand) => this.value(operand));
-        if (this.deadVector(node.op)) return this.dead(node.type);
+        if (this.operandEnded()) return this.dead(node.type);
         const result = simdOperation(this, node, operands);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result;
@@ -322,7 +322,7 @@ export class SideEncoder implements MemorySide {
       case 'simd.memory': {
         const ptr = this.value(node.ptr);
         const vec = node.vec ? this.value(node.vec) : undefined;
-        if (this.deadVector(node.op)) return this.dead(node.type);
+        if (this.operandEnded()) return this.dead(node.type);
         const result = simdMemory(this, this.memory, node, ptr, vec);
         if (!result) throw new Unsupported('unsupported', `operator ${node.op}`);
         return result.value;
@@ -333,11 +333,11 @@ export class SideEncoder implements MemorySide {
   }
 
   /**
-   * A SIMD operator on a path an operand ended (it trapped or branched away): its value is never observed, and
-   * the operand's stand-in (value()'s 32-bit zero) has no lanes to take apart.
+   * Whether an operand ended the path (it trapped or branched away): the operator's value is then never
+   * observed, and value()'s stand-in for that operand (a 32-bit zero) fits no other width or lane layout.
    */
-  private deadVector(op: string): boolean {
-    return this.alive === this.build.false && /Vec|Shuffle/.test(op);
+  private operandEnded(): boolean {
+    return this.alive === this.build.false;
   }
 
   private globalGet(name: string, width: number): BV {

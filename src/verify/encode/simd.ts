@@ -1,7 +1,7 @@
 import type { BV, Bool } from '../graph/terms.js';
 import { mask } from '../graph/terms.js';
 import type { IrSimd, IrSimdMemory } from '../../wasm/ir.js';
-import type { OperatorSide } from './int.js';
+import { comparison, intBinary, type OperatorSide } from './int.js';
 import type { MemoryModel, MemorySide } from './memory.js';
 
 /**
@@ -15,19 +15,18 @@ import type { MemoryModel, MemorySide } from './memory.js';
  */
 
 interface Shape {
-  /** Bits per lane. */
+  /** Bits per lane (a vector holds 128 / lane of them). */
   lane: number;
-  count: number;
   float: boolean;
 }
 
 const SHAPES: Record<string, Shape> = {
-  I8x16: { lane: 8, count: 16, float: false },
-  I16x8: { lane: 16, count: 8, float: false },
-  I32x4: { lane: 32, count: 4, float: false },
-  I64x2: { lane: 64, count: 2, float: false },
-  F32x4: { lane: 32, count: 4, float: true },
-  F64x2: { lane: 64, count: 2, float: true },
+  I8x16: { lane: 8, float: false },
+  I16x8: { lane: 16, float: false },
+  I32x4: { lane: 32, float: false },
+  I64x2: { lane: 64, float: false },
+  F32x4: { lane: 32, float: true },
+  F64x2: { lane: 64, float: true },
 };
 
 /** The shape an operator name ends with (`AddVecI32x4` → I32x4); the first one for conversions. */
@@ -52,6 +51,22 @@ function laneMask(side: OperatorSide, p: Bool, width: number): BV {
   return b.ite(p, b.constant(mask(width), width), b.constant(0n, width));
 }
 
+/** Each lane sign- or zero-extended to twice its width. */
+function widened(side: OperatorSide, parts: readonly BV[], signed: boolean): BV {
+  const b = side.build;
+  return join(side, parts.map((l) => (signed ? b.sext(l, 2 * l.width) : b.zext(l, 2 * l.width))));
+}
+
+/** `value` in every lane of a vector. */
+function splat(side: OperatorSide, value: BV): BV {
+  return join(side, Array.from({ length: 128 / value.width }, () => value));
+}
+
+/** Every bit of a vector flipped. */
+function flipped(side: OperatorSide, v: BV): BV {
+  return side.build.bits('xor', v, side.build.constant(mask(128), 128));
+}
+
 /** A scalar operand as a lane of `width` bits (i8 and i16 lanes take the low bits of an i32). */
 function asLane(side: OperatorSide, x: BV, width: number): BV {
   return x.width > width ? side.build.extract(x, width - 1, 0) : x;
@@ -68,11 +83,11 @@ export function simdUnary(side: OperatorSide, op: string, x: BV): BV | undefined
   if (relaxed(op)) return undefined;
   const b = side.build;
   const shape = shapeOf(op);
-  if (op === 'NotVec128') return b.bits('xor', x, b.constant(mask(128), 128));
+  if (op === 'NotVec128') return flipped(side, x);
   if (op === 'AnyTrueVec128') return b.b2bv(b.truthy(x));
   if (!shape) return undefined;
-  const { lane, count } = shape;
-  if (op.startsWith('Splat')) return join(side, Array.from({ length: count }, () => asLane(side, x, lane)));
+  const { lane } = shape;
+  if (op.startsWith('Splat')) return splat(side, asLane(side, x, lane));
   const each = (f: (l: BV) => BV) => join(side, lanes(side, x, lane).map(f));
   const sign = b.constant(1n << BigInt(lane - 1), lane);
   if (shape.float) {
@@ -83,8 +98,9 @@ export function simdUnary(side: OperatorSide, op: string, x: BV): BV | undefined
   }
   const extend = /^Extend(Low|High)(S|U)Vec\w+ToVec(I16x8|I32x4|I64x2)$/.exec(op);
   if (extend) {
-    const half = lanes(side, x, lane).slice(extend[1] === 'Low' ? 0 : count / 2, extend[1] === 'Low' ? count / 2 : count);
-    return join(side, half.map((l) => (extend[2] === 'S' ? b.sext(l, 2 * lane) : b.zext(l, 2 * lane))));
+    const all = lanes(side, x, lane);
+    const half = extend[1] === 'Low' ? all.slice(0, all.length / 2) : all.slice(all.length / 2);
+    return widened(side, half, extend[2] === 'S');
   }
   if (op.startsWith('Neg')) return each((l) => b.neg(l));
   if (op.startsWith('Abs')) return each((l) => b.ite(b.slt(l, b.constant(0n, lane)), b.neg(l), l));
@@ -94,7 +110,6 @@ export function simdUnary(side: OperatorSide, op: string, x: BV): BV | undefined
   return opaque(side, op, 'bv128', [x]);
 }
 
-const COMPARISONS = /^(Eq|Ne|LtS|LtU|GtS|GtU|LeS|LeU|GeS|GeU)Vec/;
 const MIN_MAX = /^(Min|Max)(S|U)Vec/;
 
 export function simdBinary(side: OperatorSide, op: string, x: BV, y: BV): BV | undefined {
@@ -104,38 +119,20 @@ export function simdBinary(side: OperatorSide, op: string, x: BV, y: BV): BV | u
     case 'AndVec128': return b.bits('and', x, y);
     case 'OrVec128': return b.bits('or', x, y);
     case 'XorVec128': return b.bits('xor', x, y);
-    case 'AndNotVec128': return b.bits('and', x, b.bits('xor', y, b.constant(mask(128), 128)));
+    case 'AndNotVec128': return b.bits('and', x, flipped(side, y));
     default: break;
   }
   const shape = shapeOf(op);
   if (!shape) return undefined;
   if (shape.float) return opaque(side, op, 'bv128', [x, y]);
   const { lane } = shape;
-  const pairs = (f: (l: BV, r: BV) => BV) => {
-    const right = lanes(side, y, lane);
-    return join(side, lanes(side, x, lane).map((l, i) => f(l, right[i]!)));
-  };
-  if (/^AddVec/.test(op)) return pairs((l, r) => b.add(l, r));
-  if (/^SubVec/.test(op)) return pairs((l, r) => b.sub(l, r));
-  if (/^MulVec/.test(op)) return pairs((l, r) => b.mul(l, r));
-  const compare = COMPARISONS.exec(op);
-  if (compare) {
-    const test = (l: BV, r: BV): Bool => {
-      switch (compare[1]) {
-        case 'Eq': return b.eq(l, r);
-        case 'Ne': return b.ne(l, r);
-        case 'LtS': return b.slt(l, r);
-        case 'LtU': return b.ult(l, r);
-        case 'GtS': return b.slt(r, l);
-        case 'GtU': return b.ult(r, l);
-        case 'LeS': return b.not(b.slt(r, l));
-        case 'LeU': return b.not(b.ult(r, l));
-        case 'GeS': return b.not(b.slt(l, r));
-        default: return b.not(b.ult(l, r));
-      }
-    };
-    return pairs((l, r) => laneMask(side, test(l, r), lane));
-  }
+  const [left, right] = [lanes(side, x, lane), lanes(side, y, lane)];
+  const pairs = (f: (l: BV, r: BV) => BV) => join(side, left.map((l, i) => f(l, right[i]!)));
+  // The lane operator's scalar name: `AddVecI32x4` → `Add`, `LtSVecI8x16` → `LtS`.
+  const base = op.slice(0, op.indexOf('Vec'));
+  if (base === 'Add' || base === 'Sub' || base === 'Mul') return pairs((l, r) => intBinary(side, base, l, r)!);
+  const tests = left.map((l, i) => comparison(b, base, l, right[i]!));
+  if (tests.every((t) => t !== undefined)) return join(side, tests.map((t) => laneMask(side, t!, lane)));
   const minMax = MIN_MAX.exec(op);
   if (minMax) {
     const less = (l: BV, r: BV) => (minMax[2] === 'S' ? b.slt(l, r) : b.ult(l, r));
@@ -143,8 +140,6 @@ export function simdBinary(side: OperatorSide, op: string, x: BV, y: BV): BV | u
   }
   return opaque(side, op, 'bv128', [x, y]);
 }
-
-const SHIFTS = { Shl: 'shl', ShrS: 'ashr', ShrU: 'lshr' } as const;
 
 /** The SIMD kinds with immediates or three operands (IrSimd), operands already evaluated in order. */
 export function simdOperation(side: OperatorSide, node: IrSimd, operands: BV[]): BV | undefined {
@@ -156,7 +151,7 @@ export function simdOperation(side: OperatorSide, node: IrSimd, operands: BV[]):
     const bytes = [...lanes(side, x, 8), ...lanes(side, y, 8)];
     return join(side, immediates.map((i) => bytes[i]!));
   }
-  if (op === 'BitselectVec128') return b.bits('or', b.bits('and', x, z), b.bits('and', y, b.bits('xor', z, b.constant(mask(128), 128))));
+  if (op === 'BitselectVec128') return b.bits('or', b.bits('and', x, z), b.bits('and', y, flipped(side, z)));
   const shape = shapeOf(op);
   if (!shape) return undefined;
   const { lane } = shape;
@@ -172,7 +167,7 @@ export function simdOperation(side: OperatorSide, node: IrSimd, operands: BV[]):
   if (shift) {
     // The count is taken modulo the lane width (the graph's shifts do that), from the i32 operand.
     const count = lane < 32 ? b.extract(y, lane - 1, 0) : lane > 32 ? b.zext(y, lane) : y;
-    return join(side, lanes(side, x, lane).map((l) => b.binary(SHIFTS[shift[1] as keyof typeof SHIFTS], l, count)));
+    return join(side, lanes(side, x, lane).map((l) => intBinary(side, shift[1]!, l, count)!));
   }
   return undefined;
 }
@@ -189,7 +184,6 @@ function replaceLane(side: OperatorSide, v: BV, width: number, index: number, va
  * store), or undefined for an operator this does not know.
  */
 export function simdMemory(side: MemorySide & OperatorSide, memory: MemoryModel, node: IrSimdMemory, ptr: BV, vec: BV | undefined): { value?: BV } | undefined {
-  const b = side.build;
   const offset = BigInt(node.offset);
   const lane = /^(Load|Store)(8|16|32|64)LaneVec128$/.exec(node.op);
   if (lane) {
@@ -200,17 +194,15 @@ export function simdMemory(side: MemorySide & OperatorSide, memory: MemoryModel,
     }
     return { value: replaceLane(side, vec!, width, node.lane, memory.load(side, ptr, offset, width / 8, false, width)) };
   }
-  const splat = /^Load(8|16|32|64)SplatVec128$/.exec(node.op);
-  if (splat) {
-    const width = Number(splat[1]);
-    const value = memory.load(side, ptr, offset, width / 8, false, width);
-    return { value: join(side, Array.from({ length: 128 / width }, () => value)) };
+  const splatting = /^Load(8|16|32|64)SplatVec128$/.exec(node.op);
+  if (splatting) {
+    const width = Number(splatting[1]);
+    return { value: splat(side, memory.load(side, ptr, offset, width / 8, false, width)) };
   }
   const extend = /^Load(8|16|32)x(8|4|2)(S|U)Vec128$/.exec(node.op);
   if (extend) {
     const width = Number(extend[1]);
-    const raw = memory.load(side, ptr, offset, 8, false, 64);
-    return { value: join(side, lanes(side, raw, width).map((l) => (extend[3] === 'S' ? b.sext(l, 2 * width) : b.zext(l, 2 * width)))) };
+    return { value: widened(side, lanes(side, memory.load(side, ptr, offset, 8, false, 64), width), extend[3] === 'S') };
   }
   const zero = /^Load(32|64)ZeroVec128$/.exec(node.op);
   if (zero) return { value: memory.load(side, ptr, offset, Number(zero[1]) / 8, false, 128) };

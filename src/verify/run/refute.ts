@@ -36,14 +36,14 @@ export class Refuter {
     const { inputs } = query;
     const entry = entryFromModel(inputs, model, this.base.ctx.module);
     const params = inputs.paramTypes.map((t, i) => literal(t as IrType, entry.params[i]!)).join(' ');
-    const outcome = typeof runs === 'string' ? { why: runs } : runs.run(entry);
-    if ('compared' in outcome && outcome.compared.difference !== undefined) {
-      return { status: 'refuted', counterexample: (runs as PairRuns).counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
-    }
-    const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
     const where = observable ? ` in ${observable}` : '';
     // No run of this pair is possible at all: the model is neither confirmed nor a fault of the encoder.
     if (typeof runs === 'string') return { status: 'unknown', reason: 'unsupported', detail: `the solver's counterexample${where} cannot be run (params ${params}): ${runs}` };
+    const outcome = runs.run(entry);
+    if ('compared' in outcome && outcome.compared.difference !== undefined) {
+      return { status: 'refuted', counterexample: runs.counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
+    }
+    const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
     const approximations = [...query.functions];
     if (approximations.length > 0 && !('why' in outcome)) {
       return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart${where}, real runs did not (params ${params})` };
