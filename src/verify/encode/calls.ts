@@ -6,13 +6,13 @@ import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
 
 /**
  * Calls. A small callee is run inline on both sides (what makes inlining provable; one in a recursion cycle
- * only one level deep, and never the function itself), and so is one with loops that one side inlined (in
- * the value graph, whose loops may sit in any frame); a callee
- * proved pure is a plain uninterpreted function of its arguments (what makes CSE of pure calls provable);
- * any other call — imports, call_indirect, large or recursive functions — is an uninterpreted transformer
- * of (arguments, memory, size, globals, world) into (results, memory, size, globals, world, trapped), which
- * keeps the size as it was when nothing the callee can run grows the memory (context.ts).
- * Threading the world through keeps two calls to an impure import from being merged.
+ * only one level deep, and never the function itself) unless the encoding asks for opaque calls
+ * (SharedInputs.opaqueCalls), and so is one with loops that one side inlined (in the value graph, whose loops
+ * may sit in any frame); a callee proved pure is a plain uninterpreted function of its arguments (what makes
+ * CSE of pure calls provable); any other call — imports, call_indirect, large or recursive functions — is an
+ * uninterpreted transformer of (arguments, memory, size, globals, world) into (results, memory, size,
+ * globals, world, trapped), which keeps the size as it was when nothing the callee can run grows the memory
+ * (context.ts). Threading the world through keeps two calls to an impure import from being merged.
  */
 
 export function call(side: SideEncoder, node: IrCall): BV | undefined {
@@ -25,7 +25,7 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   // A callee in a recursion cycle is unfolded once, from the function itself, and never the function itself:
   // both sides then stop at the same calls however the optimizer inlined around the cycle. Any other inline
   // callee is unfolded at any depth (its policy bounds what that inlines in all, context.ts).
-  if (policy === 'inline' && (!side.ctx.isRecursive(name) || (side.frame.depth === 0 && name !== side.root))) return side.inline(callee, args);
+  if (policy === 'inline' && !side.shared.opaqueCalls && (!side.ctx.isRecursive(name) || (side.frame.depth === 0 && name !== side.root))) return side.inline(callee, args);
   if (side.shared.expanded?.has(name) && side.frame.depth < EXPANSION_DEPTH_LIMIT) return side.inline(callee, args);
   if (policy === 'pure') {
     side.approximate(`pure ${name}`);

@@ -37,6 +37,8 @@ export interface SharedInputs {
   unobserved?: ReadonlySet<string>;
   /** Callees with loops run inline on both sides (graph mode; expand-calls.ts, inlinedLoopCallees). */
   expanded?: ReadonlySet<string>;
+  /** Every call is an uninterpreted transformer, even to a callee that would run inline (calls.ts). */
+  opaqueCalls?: boolean;
 }
 
 export const ENTRY_MEMORY = 'mem0';
@@ -118,11 +120,16 @@ export interface PairEncoding {
   b: SideResult;
 }
 
-/** A whole function pair: parameters and entry state shared, locals zero-initialised. */
+/**
+ * A whole function pair: parameters and entry state shared, locals zero-initialised. `opaqueCalls`: no callee
+ * runs inline (SharedInputs.opaqueCalls).
+ */
 export function encodeFunctionPair(
   base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, mode: LoopMode = { kind: 'graph' }, build = new Builder(),
+  { opaqueCalls = false } = {},
 ): PairEncoding {
   const shared = sharedInputs(baseCtx, build);
+  shared.opaqueCalls = opaqueCalls;
   const observable = observableGlobals(baseCtx.module, candidateCtx.module);
   shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
   if (mode.kind === 'graph') shared.expanded = inlinedLoopCallees(base, candidate, baseCtx, candidateCtx);
