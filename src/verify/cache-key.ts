@@ -3,7 +3,7 @@ import { ModuleContext } from './context.js';
 import { isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning (or what a check tries) changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-graph-7-simd';
+export const ENCODER_VERSION = 'atoll-graph-8-local';
 
 /** The callees reachable by inlining from `fn`, with their bodies (what the encoding may have read). */
 function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {

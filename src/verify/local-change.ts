@@ -1,8 +1,9 @@
 import { attributesOf, childrenOf, forEachNode, type IrFunction, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
-import { observables, queryFor, sharedInputs, type EncodedQuery } from './encode/query.js';
+import { observables, queryFor, sharedInputs, type EncodedQuery, type SharedInputs } from './encode/query.js';
 import { SideEncoder, Unsupported, widthOf } from './encode/side.js';
-import { bvSort, type BV, type Term } from './graph/terms.js';
+import { Builder } from './graph/build.js';
+import { bvSort, type Bool, type BV, type Term } from './graph/terms.js';
 
 /**
  * Local changes: when two bodies are identical except for some subtrees, and each changed subtree has no
@@ -39,26 +40,36 @@ export function selfContained(node: IrNode): boolean {
   return contained;
 }
 
-/** The query that two subtrees differ, from an arbitrary shared state including every local. */
-export function encodeFragmentPair(fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery {
+/**
+ * "The two subtrees differ", from an arbitrary shared state including every local, as one term of `build`'s
+ * graph (false: the graph alone shows they agree).
+ */
+export function fragmentDifference(
+  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(),
+): { shared: SharedInputs; differs: Bool } {
   if (a.type !== b.type && a.type !== 'unreachable' && b.type !== 'unreachable') throw new Unsupported('unsupported', 'changed subtree changed its type');
-  const shared = sharedInputs(baseCtx);
-  const build = shared.build;
+  const shared = sharedInputs(baseCtx, build);
   const widths = [...fn.params, ...fn.vars].map(widthOf);
   const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
   const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
   const ra = new SideEncoder('a', baseCtx, shared, locals, widths).run(a, types);
   const rb = new SideEncoder('b', candidateCtx, shared, locals, widths).run(b, types);
   const localPairs = ra.normal.snap.locals.map((l, i): [Term, Term] => [l, rb.normal.snap.locals[i]!]);
-  const differs = build.or(...observables(shared, ra, rb, localPairs).map((o) => o.differs));
-  return queryFor({ shared, params: [], paramTypes: [] }, differs);
+  return { shared, differs: build.or(...observables(shared, ra, rb, localPairs).map((o) => o.differs)) };
+}
+
+/** The pairs of changed subtrees of a function pair whose change is local, or undefined when it is not. */
+export function localChangePairs(base: IrFunction, candidate: IrFunction): Array<[IrNode, IrNode]> | undefined {
+  if (base.params.join() !== candidate.params.join() || base.vars.join() !== candidate.vars.join()) return undefined;
+  const pairs = differingSubtrees(base.body, candidate.body);
+  if (!pairs || pairs.length === 0) return undefined;
+  return pairs.every(([a, b]) => selfContained(a) && selfContained(b)) ? pairs : undefined;
 }
 
 /** The fragment queries for a function pair whose change is local, or undefined when it is not. */
 export function localChangeQueries(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery[] | undefined {
-  if (base.params.join() !== candidate.params.join() || base.vars.join() !== candidate.vars.join()) return undefined;
-  const pairs = differingSubtrees(base.body, candidate.body);
-  if (!pairs || pairs.length === 0) return undefined;
-  if (!pairs.every(([a, b]) => selfContained(a) && selfContained(b))) return undefined;
-  return pairs.map(([a, b]) => encodeFragmentPair(base, a, b, baseCtx, candidateCtx));
+  return localChangePairs(base, candidate)?.map(([a, b]) => {
+    const { shared, differs } = fragmentDifference(base, a, b, baseCtx, candidateCtx);
+    return queryFor({ shared, params: [], paramTypes: [] }, differs);
+  });
 }

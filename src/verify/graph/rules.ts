@@ -64,6 +64,11 @@ export const RULES: readonly Rule[] = [
   { name: 'ite-one-zero', lhs: '(ite p 1 0)', rhs: '(b2bv p)' },
   { name: 'ite-zero-one', lhs: '(ite p 0 1)', rhs: '(b2bv (not p))' },
   { name: 'ite-b2bv', lhs: '(ite p (b2bv q) (b2bv r))', rhs: '(b2bv (ite p q r))' },
+  // An `if` with a comparison in one arm and a constant 0 or 1 in the other, as optimize-instructions leaves it.
+  { name: 'ite-b2bv-zero', lhs: '(ite p (b2bv q) 0)', rhs: '(b2bv (band p q))' },
+  { name: 'ite-zero-b2bv', lhs: '(ite p 0 (b2bv q))', rhs: '(b2bv (band (not p) q))' },
+  { name: 'ite-b2bv-one', lhs: '(ite p (b2bv q) 1)', rhs: '(b2bv (bor (not p) q))' },
+  { name: 'ite-one-b2bv', lhs: '(ite p 1 (b2bv q))', rhs: '(b2bv (bor p q))' },
   { name: 'eq-ite-constant-then', lhs: '(eq (ite p C1 y) C2)', rhs: '(ite p (eq C1 C2) (eq y C2))' },
   { name: 'eq-ite-constant-else', lhs: '(eq (ite p x C1) C2)', rhs: '(ite p (eq x C2) (eq C1 C2))' },
   // Equalities with constants.
