@@ -321,8 +321,10 @@ class PairCheck {
    * A cheap first attempt when a step changed a small part of the function (local-change.ts): each pair of
    * changed subtrees in the value graph from an arbitrary state, which is the local-change obligation the
    * solver discharges below, without encoding the rest of the function and its loops. A one-expression
-   * change inside rabin's fn49 (three loops, 265 expressions) took 280 ms as a whole function. Only a proof
-   * is taken from it: a fragment pair may differ in states the function never reaches.
+   * change inside rabin's fn49 (three loops, 265 expressions) took 280 ms as a whole function. Calls are
+   * opaque here as in provedWithCallsOpaque: as-sha256's fn10 spent 146 ms running small callees inline in
+   * twelve fragments that did not meet. Only a proof is taken from it: a fragment pair may differ in states
+   * the function never reaches.
    */
   private provedLocallyByGraph(): boolean {
     const { fa, fb, a, b } = this;
@@ -337,7 +339,7 @@ class PairCheck {
     try {
       const graph = new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) });
       const build = new Builder(graph);
-      return pairs.every(([x, y]) => fragmentDifference(fa, x, y, a.ctx, b.ctx, build).differs === build.false);
+      return pairs.every(([x, y]) => fragmentDifference(fa, x, y, a.ctx, b.ctx, build, { opaqueCalls: true }).differs === build.false);
     } catch (error) {
       if (error instanceof GraphBudgetExceeded || error instanceof Unsupported) return false;
       throw error;

@@ -42,13 +42,14 @@ export function selfContained(node: IrNode): boolean {
 
 /**
  * "The two subtrees differ", from an arbitrary shared state including every local, as one term of `build`'s
- * graph (false: the graph alone shows they agree).
+ * graph (false: the graph alone shows they agree). `opaqueCalls`: no callee runs inline (calls.ts).
  */
 export function fragmentDifference(
-  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(),
+  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(), { opaqueCalls = false } = {},
 ): { shared: SharedInputs; differs: Bool } {
   if (a.type !== b.type && a.type !== 'unreachable' && b.type !== 'unreachable') throw new Unsupported('unsupported', 'changed subtree changed its type');
   const shared = sharedInputs(baseCtx, build);
+  shared.opaqueCalls = opaqueCalls;
   const widths = [...fn.params, ...fn.vars].map(widthOf);
   const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
   const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
