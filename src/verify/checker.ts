@@ -311,10 +311,27 @@ class PairCheck {
     });
   }
 
-  private graphEncoding(options: { opaqueCalls?: boolean } = {}): PairEncoding {
+  /** A value graph within this check's limits. */
+  private graphBuilder(): Builder {
+    return new Builder(new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) }));
+  }
+
+  private graphEncoding(build = this.graphBuilder(), options: { opaqueCalls?: boolean } = {}): PairEncoding {
     const { fa, fb, a, b } = this;
-    const graph = new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) });
-    return encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, new Builder(graph), options);
+    return encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, build, options);
+  }
+
+  /**
+   * A first attempt that can only prove: false when it does not, and when its graph goes past its limits or
+   * meets something the encoder does not support (the full encoding then says which).
+   */
+  private provesCheaply(attempt: (build: Builder) => boolean): boolean {
+    try {
+      return attempt(this.graphBuilder());
+    } catch (error) {
+      if (error instanceof GraphBudgetExceeded || error instanceof Unsupported) return false;
+      throw error;
+    }
   }
 
   /**
@@ -336,14 +353,8 @@ class PairCheck {
       forEachNode(y, () => changed++);
     }
     if (changed > (fa.size + fb.size) / LOCAL_SHARE) return false;
-    try {
-      const graph = new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) });
-      const build = new Builder(graph);
-      return pairs.every(([x, y]) => fragmentDifference(fa, x, y, a.ctx, b.ctx, build, { opaqueCalls: true }).differs === build.false);
-    } catch (error) {
-      if (error instanceof GraphBudgetExceeded || error instanceof Unsupported) return false;
-      throw error;
-    }
+    return this.provesCheaply((build) =>
+      pairs.every(([x, y]) => fragmentDifference(fa, x, y, a.ctx, b.ctx, build, { opaqueCalls: true }).differs === build.false));
   }
 
   /**
@@ -357,13 +368,10 @@ class PairCheck {
     const { fa, fb, a, b } = this;
     const inlined = inlinedCalls(fa, a.ctx);
     if (inlined.length === 0 || inlined.join() !== inlinedCalls(fb, b.ctx).join()) return false;
-    try {
-      const encoding = this.graphEncoding({ opaqueCalls: true });
+    return this.provesCheaply((build) => {
+      const encoding = this.graphEncoding(build, { opaqueCalls: true });
       return observables(encoding.shared, encoding.a, encoding.b).length === 0;
-    } catch (error) {
-      if (error instanceof GraphBudgetExceeded || error instanceof Unsupported) return false;
-      throw error;
-    }
+    });
   }
 
   /**
