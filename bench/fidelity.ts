@@ -24,8 +24,14 @@ const option = (name: string, fallback: number) => {
 };
 const target = option('--evaluations', 100_000);
 const reprove = option('--reprove', 200);
-const modules = args.length ? args : SMALL_MODULES;
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const unknown = args.find((a) => a.startsWith('-'));
+if (unknown !== undefined || !Number.isInteger(target) || target < 0 || !Number.isInteger(reprove) || reprove < 0) {
+  if (unknown !== undefined && unknown !== '--help') out(`unknown option ${unknown}`);
+  out('usage: npm run bench:fidelity -- [--evaluations N] [--reprove N] [modules…]');
+  process.exit(unknown === '--help' ? 0 : 2);
+}
+const modules = args.length ? args : SMALL_MODULES;
 
 // 1. Graph against V8, round after round over the modules until the target is met.
 let evaluations = 0;
