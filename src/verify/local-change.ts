@@ -45,11 +45,10 @@ export function selfContained(node: IrNode): boolean {
  * graph (false: the graph alone shows they agree). `opaqueCalls`: no callee runs inline (calls.ts).
  */
 export function fragmentDifference(
-  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(), { opaqueCalls = false } = {},
+  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(), options: { opaqueCalls?: boolean } = {},
 ): { shared: SharedInputs; differs: Bool } {
   if (a.type !== b.type && a.type !== 'unreachable' && b.type !== 'unreachable') throw new Unsupported('unsupported', 'changed subtree changed its type');
-  const shared = sharedInputs(baseCtx, build);
-  shared.opaqueCalls = opaqueCalls;
+  const shared = sharedInputs(baseCtx, build, options);
   const widths = [...fn.params, ...fn.vars].map(widthOf);
   const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
   const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];

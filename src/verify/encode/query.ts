@@ -38,7 +38,7 @@ export interface SharedInputs {
   /** Callees with loops run inline on both sides (graph mode; expand-calls.ts, inlinedLoopCallees). */
   expanded?: ReadonlySet<string>;
   /** Every call is an uninterpreted transformer, even to a callee that would run inline (calls.ts). */
-  opaqueCalls?: boolean;
+  readonly opaqueCalls: boolean;
 }
 
 export const ENTRY_MEMORY = 'mem0';
@@ -46,8 +46,8 @@ export const ENTRY_SIZE = 'size0';
 export const entryGlobal = (i: number) => `g${i}`;
 export const paramName = (i: number) => `p${i}`;
 
-/** The shared entry state: declared once, read by both sides under the same names. */
-export function sharedInputs(base: ModuleContext, build = new Builder()): SharedInputs {
+/** The shared entry state: declared once, read by both sides under the same names. `opaqueCalls`: see SharedInputs. */
+export function sharedInputs(base: ModuleContext, build = new Builder(), { opaqueCalls = false } = {}): SharedInputs {
   const memory = base.module.memory ? new MemoryModel(base.module.memory) : null;
   const mutable = base.module.globals.filter((g) => g.mutable);
   const globalWidths = mutable.map((g) => widthOf(g.type));
@@ -61,7 +61,7 @@ export function sharedInputs(base: ModuleContext, build = new Builder()): Shared
   return {
     build, memory, globals: mutable.map((g) => g.name), globalWidths, entry,
     preconditions: memory && size ? [memory.sizePrecondition(build, size)] : [],
-    approximations: new Set(), baseLoops: [], freeLoops: new Map(),
+    approximations: new Set(), baseLoops: [], freeLoops: new Map(), opaqueCalls,
   };
 }
 
@@ -126,10 +126,9 @@ export interface PairEncoding {
  */
 export function encodeFunctionPair(
   base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, mode: LoopMode = { kind: 'graph' }, build = new Builder(),
-  { opaqueCalls = false } = {},
+  options: { opaqueCalls?: boolean } = {},
 ): PairEncoding {
-  const shared = sharedInputs(baseCtx, build);
-  shared.opaqueCalls = opaqueCalls;
+  const shared = sharedInputs(baseCtx, build, options);
   const observable = observableGlobals(baseCtx.module, candidateCtx.module);
   shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
   if (mode.kind === 'graph') shared.expanded = inlinedLoopCallees(base, candidate, baseCtx, candidateCtx);
