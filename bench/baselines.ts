@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,15 +75,40 @@ export function binaryenAlternatives(bytes: Uint8Array, features?: readonly stri
 const key = (presets: readonly PresetName[]) => presets.join(' ');
 
 /**
- * One warm binaryen.js -Oz of `bytes`, in ms: the fastest of `runs`. The first -Oz of a module in a process
- * runs cold (as-sha256: 1.9 s, then 0.46 s, then 0.10 s: V8 tiers binaryen up as it goes), and time ratios
- * divide by this.
+ * One warm binaryen.js -Oz of `bytes`, in ms: the fastest run once `settled` runs in a row found none faster
+ * (at most `cap` runs). The first -Oz runs of a module in a process are cold while V8 tiers binaryen up: in a
+ * fresh process as-sha256 took 543, 213, 205, 226, 241, 79, 41, 37 … ms, so the fastest of the first five
+ * (what this was before) was five times a warm run, and every ratio that divided by it was too small.
+ * Time ratios divide by this.
  */
-export function warmOzMs(bytes: Uint8Array, features?: readonly string[], runs = 5): number {
-  return Math.min(...Array.from({ length: runs }, () => binaryenAlternatives(bytes, features, ['-Oz']).get('-Oz')!.ms));
+export function warmOzMs(bytes: Uint8Array, features?: readonly string[], settled = 5, cap = 40): number {
+  let fastest = Infinity;
+  for (let runs = 0, since = 0; runs < cap && since < settled; runs++) {
+    const ms = binaryenAlternatives(bytes, features, ['-Oz']).get('-Oz')!.ms;
+    since = ms < fastest ? 0 : since + 1;
+    fastest = Math.min(fastest, ms);
+  }
+  return fastest;
 }
 
-/** Loads binaryen and runs its optimizer once, so the first module measured does not pay for start-up. */
+/** How many strict jobs on warmUpModule a bench runs before it measures atoll. */
+export const WARM_UP_JOBS = 4;
+
+/**
+ * bench/warm-up.wat compiled (names kept): a module of the bench's own (loops, memory, calls, a switch, i64
+ * hashing) that shares no function with the corpus, so warming atoll up on it leaves no proof a measured
+ * module could find in the cache.
+ */
+export function warmUpModule(): Uint8Array {
+  const module = binaryen.parseText(readFileSync(new URL('../../bench/warm-up.wat', import.meta.url), 'utf8'));
+  try {
+    if (!module.validate()) throw new Error('bench/warm-up.wat does not validate');
+    return emitModule(module, true);
+  } finally {
+    module.dispose();
+  }
+}
+
 export function warmUpBinaryen(): void {
   binaryenAlternatives(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 }

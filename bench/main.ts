@@ -1,12 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, platform } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { Engine } from '../src/engine/engine.js';
-import { binaryen } from '../src/wasm/binaryen.js';
 import { hosts, type Host } from '../test/hosts/index.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
-import { findNativeWasmOpt, warmUpBinaryen } from './baselines.js';
+import { findNativeWasmOpt, warmUpBinaryen, warmUpModule, WARM_UP_JOBS } from './baselines.js';
 import { DaemonOptimizer } from './daemon-optimizer.js';
 import { renderChart } from './chart.js';
 import { measureModule, type ModuleResult } from './measure.js';
@@ -69,26 +67,13 @@ function writeResults(outDir: string, run: BenchRun): string {
   return markdown;
 }
 
-/** Strict jobs run on bench/warm-up.wat before the first module is measured (see warmUpJobs). */
-const WARM_UP_JOBS = 4;
-
 /**
- * The time ratios divide by a warm -Oz (warmOzMs: the fastest of five in this process, after V8 has compiled
- * binaryen's hot code); atoll is measured warm too, as a daemon is after its first jobs: strict jobs on a module
- * of the bench's own (loops, memory, calls, a switch, i64 hashing), which shares no function with the corpus,
- * so no module measured finds a proof in the cache. On a fresh engine the first strict job of as-sha256 took
- * 2.2 s, and 1.0 s after four of these. Returns their time, ms.
+ * atoll is measured warm, as a daemon is after its first jobs: WARM_UP_JOBS strict jobs on bench/warm-up.wat
+ * (warmUpModule) before the first module. On a fresh engine the first strict job of as-sha256 took 2.2 s, and
+ * 1.0 s after four of these. Returns their time, ms.
  */
 async function warmUpJobs(engine: Pick<Engine, 'optimize'>): Promise<number> {
-  const module = binaryen.parseText(readFileSync(new URL('../../bench/warm-up.wat', import.meta.url), 'utf8'));
-  let bytes: Uint8Array;
-  try {
-    if (!module.validate()) throw new Error('bench/warm-up.wat does not validate');
-    binaryen.setDebugInfo(true);
-    bytes = module.emitBinary();
-  } finally {
-    module.dispose();
-  }
+  const bytes = warmUpModule();
   const started = performance.now();
   for (let seed = 1; seed <= WARM_UP_JOBS; seed++) await engine.optimize(bytes, { verify: 'strict', seed });
   return performance.now() - started;
