@@ -12,13 +12,17 @@ export class NotEvaluable extends Error {}
 
 /**
  * Linear memory as the bytes that differ from zero-filled memory (or from what the inputs say): layers of
- * writes over a base, flattened when they get deep, so a store costs what it writes.
+ * writes over a base. A new layer absorbs the ones below it while it is at least as large as the next (the
+ * layers' sizes behave like a binary counter), so a store costs what it writes plus O(log n) amortized copies,
+ * and a read walks O(log n) layers. Flattening every 16 layers instead copied the whole memory each time: a
+ * loop of a few thousand stores spent 72 % of the fidelity bench in it. Values are never changed in place
+ * (a memory before a store stays what it was).
  */
 export class MemoryValue {
-  private constructor(private readonly writes: ReadonlyMap<bigint, number>, private readonly below: MemoryValue | null, private readonly depth: number, readonly addrWidth: number) {}
+  private constructor(private readonly writes: ReadonlyMap<bigint, number>, private readonly below: MemoryValue | null, readonly addrWidth: number) {}
 
   static of(bytes: ReadonlyMap<bigint, number>, addrWidth: number): MemoryValue {
-    return new MemoryValue(bytes, null, 0, addrWidth);
+    return new MemoryValue(bytes, null, addrWidth);
   }
 
   read(addr: bigint): number {
@@ -31,15 +35,16 @@ export class MemoryValue {
   }
 
   write(writes: Iterable<[bigint, number]>): MemoryValue {
-    const bytes = new Map<bigint, number>();
+    let bytes = new Map<bigint, number>();
     for (const [addr, byte] of writes) bytes.set(BigInt.asUintN(this.addrWidth, addr), byte);
-    if (this.depth < 16) return new MemoryValue(bytes, this, this.depth + 1, this.addrWidth);
-    const flat = new Map<bigint, number>();
-    const layers: MemoryValue[] = [];
-    for (let m: MemoryValue | null = this; m; m = m.below) layers.push(m);
-    for (const layer of layers.reverse()) for (const [a, b] of layer.writes) flat.set(a, b);
-    for (const [a, b] of bytes) flat.set(a, b);
-    return new MemoryValue(flat, null, 0, this.addrWidth);
+    let below: MemoryValue | null = this;
+    while (below && bytes.size >= below.writes.size) {
+      const merged = new Map(below.writes);
+      for (const [a, b] of bytes) merged.set(a, b);
+      bytes = merged;
+      below = below.below;
+    }
+    return new MemoryValue(bytes, below, this.addrWidth);
   }
 }
 
