@@ -1,4 +1,4 @@
-import { forEachNode, mapChildren, signatureOf, type IrConst, type IrFunction, type IrModule, type IrNode, type IrType } from '../wasm/ir.js';
+import { childrenOf, forEachNode, mapChildren, signatureOf, type IrConst, type IrFunction, type IrModule, type IrNode, type IrType } from '../wasm/ir.js';
 
 /**
  * The rule that relates a new signature to the old (dead-argument elimination and its kin): a function `f`
@@ -6,8 +6,9 @@ import { forEachNode, mapChildren, signatureOf, type IrConst, type IrFunction, t
  * call `f` (not exported, not in a table, not the start: checked at module level), so its only callers are
  * the module's own, all of which the pass rewrote.
  *
- * A removed parameter is either *pinned*: every call before the pass passed the same constant, and `f'` may
- * compute with that constant; or *unused*: `f'` ignores it. A removed result was dropped by every caller.
+ * A removed parameter is either *pinned*: every call before the pass passed the same constant (or a pinned
+ * parameter of its own caller: pinnedParameters), and `f'` may compute with that constant; or *unused*: `f'`
+ * ignores it. A removed result was dropped by every caller.
  * Both sides are then compared with the old signature, in the module before the pass:
  * - `f` itself: `pinned(f)` — f with each pinned parameter set to its constant on entry, and its result
  *   dropped if removed — against `widened(f')` — f' read with the old parameters (each kept parameter at its
@@ -35,51 +36,174 @@ export interface SignatureChange {
 export function signatureChanges(pre: IrModule, post: IrModule, changed: readonly string[]): { changes: Map<string, SignatureChange>; unexplained: Map<string, string> } {
   const before = new Map(pre.functions.map((f) => [f.name, f]));
   const after = new Map(post.functions.map((f) => [f.name, f]));
-  const changes = new Map<string, SignatureChange>();
+  const shapes: Shape[] = [];
   const unexplained = new Map<string, string>();
   for (const name of changed) {
     const a = before.get(name)!;
     const b = after.get(name)!;
     if (signatureOf(a) === signatureOf(b)) continue;
-    const why = explain(a, b, pre, changes);
-    if (typeof why === 'string') unexplained.set(name, why);
+    const shape = shapeOf(a, b, pre);
+    if (typeof shape === 'string') unexplained.set(name, shape);
+    else shapes.push(shape);
+  }
+  const pins = pinnedParameters(shapes, before);
+  const changes = new Map<string, SignatureChange>();
+  for (const { a, b, kept, resultRemoved } of shapes) {
+    const removed = new Map<number, IrConst | null>();
+    a.params.forEach((_, i) => kept.includes(i) || removed.set(i, pins.get(parameterKey(a.name, i)) ?? null));
+    changes.set(a.name, { name: a.name, kept, removed, resultRemoved, before: a, after: b });
   }
   return { changes, unexplained };
 }
 
-function explain(a: IrFunction, b: IrFunction, pre: IrModule, changes: Map<string, SignatureChange>): string | undefined {
+/** A signature change before its removed parameters are known to be pinned or unused. */
+interface Shape {
+  a: IrFunction;
+  b: IrFunction;
+  kept: number[];
+  resultRemoved: boolean;
+  calls: CallSite[];
+}
+
+function shapeOf(a: IrFunction, b: IrFunction, pre: IrModule): Shape | string {
   if (a.imported || b.imported) return 'an import changed its signature';
   const resultRemoved = a.results.length > 0 && b.results.length === 0;
   if (!resultRemoved && a.results.join() !== b.results.join()) return `its results changed from (${a.results}) to (${b.results})`;
-  const kept = keptParameters(a.params, b.params);
-  if (!kept) return `its parameters (${b.params}) are not a subsequence of (${a.params})`;
   const calls = callsTo(a.name, pre);
-  const removed = new Map<number, IrConst | null>();
-  for (let i = 0; i < a.params.length; i++) {
-    if (kept.includes(i)) continue;
-    const args = calls.map((call) => call.operands[i]);
-    const first = args[0];
-    const pinned = first?.kind === 'const' && args.every((arg) => arg?.kind === 'const' && arg.value === first.value) ? first : null;
-    removed.set(i, pinned);
-  }
+  const kept = keptParameters(a, b.params, calls);
+  if (!kept) return `its parameters (${b.params}) are not a subsequence of (${a.params})`;
   if (resultRemoved && calls.some((call) => !call.dropped)) return 'its result was removed although a call used it';
-  changes.set(a.name, { name: a.name, kept, removed, resultRemoved, before: a, after: b });
-  return undefined;
+  return { a, b, kept, resultRemoved, calls };
 }
 
-/** Which old parameters the new list keeps, when it is a subsequence by type (the first such fit). */
-function keptParameters(old: IrType[], now: IrType[]): number[] | undefined {
-  const kept: number[] = [];
-  let i = 0;
-  for (const type of now) {
-    while (i < old.length && old[i] !== type) i++;
-    if (i === old.length) return undefined;
-    kept.push(i++);
+const parameterKey = (fn: string, index: number) => `${index}:${fn}`;
+
+/**
+ * The constant each removed parameter is pinned to (absent: unused). Every call passes the same constant, or
+ * passes a removed parameter of its own caller that the caller never writes and that is pinned to that
+ * constant: dead-argument elimination carries a constant down a chain of calls in one run (`g(…, 1)` calls
+ * `f(…, p)`: both lose the parameter, and f' uses 1). The pins are the largest consistent assignment: start
+ * from the constants passed directly and withdraw every pin a call contradicts (another constant, anything
+ * that is not a constant or such a parameter, a parameter pinned otherwise or not at all) until none does.
+ * Sound by induction on the call stack: nothing outside the module calls a function whose signature changed
+ * (checked at module level), and every call inside passes the constant or a parameter that holds it.
+ */
+function pinnedParameters(shapes: readonly Shape[], functions: ReadonlyMap<string, IrFunction>): Map<string, IrConst> {
+  type Source = { constant: IrConst } | { forwards: string } | 'other';
+  const removedBy = new Map(shapes.map((s) => [s.a.name, s]));
+  const isRemoved = (fn: string, index: number) => {
+    const shape = removedBy.get(fn);
+    return shape !== undefined && index < shape.a.params.length && !shape.kept.includes(index);
+  };
+  const sourceOf = (arg: IrNode | undefined, caller: string): Source => {
+    if (arg?.kind === 'const') return { constant: arg };
+    if (arg?.kind === 'local.get' && isRemoved(caller, arg.local) && !writesLocal(functions.get(caller)!, arg.local)) {
+      return { forwards: parameterKey(caller, arg.local) };
+    }
+    return 'other';
+  };
+  const sources = new Map<string, Source[]>();
+  for (const shape of shapes) {
+    shape.a.params.forEach((_, i) => {
+      if (!shape.kept.includes(i)) sources.set(parameterKey(shape.a.name, i), shape.calls.map((call) => sourceOf(call.operands[i], call.caller)));
+    });
   }
-  return kept;
+  // undefined: no constant reaches it yet; null: not pinned.
+  const pins = new Map<string, IrConst | null | undefined>();
+  const same = (x: IrConst, y: IrConst) => x.type === y.type && x.value === y.value;
+  const meet = (key: string, constant: IrConst | null | undefined): boolean => {
+    const now = pins.get(key);
+    if (now === null || constant === undefined) return false;
+    const next = constant === null || (now !== undefined && !same(now, constant)) ? null : constant;
+    if (next === now) return false;
+    pins.set(key, next);
+    return true;
+  };
+  for (const [key, list] of sources) {
+    pins.set(key, list.length === 0 ? null : undefined);
+    for (const source of list) meet(key, source === 'other' ? null : 'constant' in source ? source.constant : undefined);
+  }
+  const settle = () => {
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const [key, list] of sources) {
+        for (const source of list) if (typeof source === 'object' && 'forwards' in source) moved = meet(key, pins.get(source.forwards)) || moved;
+      }
+    }
+  };
+  settle();
+  // A cycle of forwarded parameters that no constant enters is not pinned; what forwards it loses its pin too.
+  for (const [key, value] of pins) if (value === undefined) pins.set(key, null);
+  settle();
+  const pinned = new Map<string, IrConst>();
+  for (const [key, value] of pins) if (value) pinned.set(key, value);
+  return pinned;
+}
+
+function writesLocal(fn: IrFunction, local: number): boolean {
+  let writes = false;
+  forEachNode(fn.body, (n) => {
+    if (n.kind === 'local.set' && n.local === local) writes = true;
+  });
+  return writes;
+}
+
+/**
+ * Which old parameters the new list keeps: a subsequence by type, and when several fit, one whose removed
+ * parameters could each have been removed — their incoming value never read by the old body, or a constant or
+ * a caller's parameter at every call — with the fewest removed whose value the old body reads (the first such). `(i32 unused, i32 n)` → `(i32 n)` keeps the second; the first fit by type
+ * alone would read n where the old body read the unused one, and the rule's check would fail on it. Only
+ * which check runs depends on this choice, never whether a wrong change passes it.
+ */
+function keptParameters(a: IrFunction, now: IrType[], calls: readonly CallSite[]): number[] | undefined {
+  const old = a.params;
+  const read = new Set(old.map((_, i) => i).filter((i) => a.body !== null && readBeforeWritten(a.body, i) === 'read'));
+  const removable = (i: number) => !read.has(i) || calls.every((call) => call.operands[i]?.kind === 'const' || call.operands[i]?.kind === 'local.get');
+  const fits: number[][] = [];
+  const extend = (kept: number[], from: number): void => {
+    if (fits.length >= MAX_FITS) return;
+    if (kept.length === now.length) {
+      fits.push(kept);
+      return;
+    }
+    for (let i = from; i <= old.length - (now.length - kept.length); i++) if (old[i] === now[kept.length]) extend([...kept, i], i + 1);
+  };
+  extend([], 0);
+  // Fewest removed parameters that the old body reads (those only a constant at every call explains).
+  const readRemoved = (kept: number[]) => old.filter((_, i) => !kept.includes(i) && read.has(i)).length;
+  const explained = fits.filter((kept) => old.every((_, i) => kept.includes(i) || removable(i)));
+  return explained.reduce<number[] | undefined>((best, kept) => (best && readRemoved(best) <= readRemoved(kept) ? best : kept), undefined) ?? fits[0];
+}
+
+/** Ways to keep a parameter list looked at before the first is taken (a bound, not a limit any module meets). */
+const MAX_FITS = 256;
+
+/**
+ * Whether `node` may read `local` before writing it ('read'), writes it on every way through before any read
+ * ('written'), or neither: whether a parameter's incoming value can matter (dead-argument elimination removes
+ * one whose value is overwritten first). Conservative where control flow joins: a write inside a loop, a
+ * labelled block (a branch may leave before it) or one arm of an `if` does not count as written.
+ */
+function readBeforeWritten(node: IrNode, local: number): 'read' | 'written' | 'neither' {
+  if (node.kind === 'local.get') return node.local === local ? 'read' : 'neither';
+  if (node.kind === 'if') {
+    const condition = readBeforeWritten(node.condition, local);
+    if (condition !== 'neither') return condition;
+    const arms = [node.ifTrue, node.ifFalse].map((arm) => (arm ? readBeforeWritten(arm, local) : 'neither'));
+    return arms.includes('read') ? 'read' : arms.every((arm) => arm === 'written') ? 'written' : 'neither';
+  }
+  const parts = node.kind === 'local.set' ? [node.value] : childrenOf(node);
+  for (const part of parts) {
+    const found = readBeforeWritten(part, local);
+    if (found === 'read') return 'read';
+    if (found === 'written') return node.kind === 'loop' || (node.kind === 'block' && node.label !== null) ? 'neither' : 'written';
+  }
+  return node.kind === 'local.set' && node.local === local ? 'written' : 'neither';
 }
 
 interface CallSite {
+  /** The function the call is in. */
+  caller: string;
   operands: IrNode[];
   /** The call's value is dropped right away. */
   dropped: boolean;
@@ -91,7 +215,7 @@ function callsTo(name: string, module: IrModule): CallSite[] {
     const dropped = new Set<IrNode>();
     forEachNode(fn.body, (n) => {
       if (n.kind === 'drop' && n.value.kind === 'call' && n.value.target === name) dropped.add(n.value);
-      if (n.kind === 'call' && n.target === name) sites.push({ operands: n.operands, dropped: dropped.has(n) });
+      if (n.kind === 'call' && n.target === name) sites.push({ caller: fn.name, operands: n.operands, dropped: dropped.has(n) });
     });
   }
   return sites;

@@ -208,6 +208,23 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 
+  it('signatures: a constant carried down a chain of calls pins every parameter on the way, through its rule', async () => {
+    // dae-optimizing finds g's $k always 9, so g' uses 9, its call passes 9 to h, and the next round pins
+    // h's $k in the same step, although before the pass g called h with (local.get $k), not with a constant.
+    const text = `(module
+      (memory 1)
+      (func $h (param $p i32) (param $k i32) (i32.store offset=12 (local.get $p) (local.get $k)))
+      (func $g (param $p i32) (param $k i32) (call $h (i32.add (local.get $p) (i32.const 4)) (local.get $k)))
+      (func $f (export "f") (param $a i32) (call $g (local.get $a) (i32.const 9)) (call $g (i32.const 8) (i32.const 9))))`;
+    const r = await applyChecked(text, ['dae-optimizing']);
+    expect(r.proof!.unproved).toEqual([]);
+    const after = withModule(r.named, FEATURES, (m) => extractModule(binaryen, m));
+    expect(signatureOf(after.functions.find((fn) => fn.name === 'g')!)).toBe('i32->');
+    expect(signatureOf(after.functions.find((fn) => fn.name === 'h')!)).toBe('i32->');
+    for (const name of ['h', 'g', 'f']) expect(provedAt(r, name, 'dae-optimizing'), name).toHaveLength(1);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+
   it('signatures: a caller whose step fails takes the signature change back with it, whole', async () => {
     const text = `(module
       (func $h (param $x i32) (param $k i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (local.get $k)))
