@@ -1,12 +1,21 @@
 import { calleesOf, canonicalFunction, sha256, signatureOf, type IrFunction, type IrModule, type IrNode } from '../wasm/ir.js';
 import { ModuleContext } from './context.js';
-import { isExpandedCallee } from './expand-calls.js';
+import { expandedCallees, isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning (or what a check tries) changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-graph-8-local';
+export const ENCODER_VERSION = 'atoll-graph-9-expanded';
+
+/**
+ * Whether the encoding of a pair may read `name`'s body on this side: it runs inline, is expanded for
+ * induction, or is one of the pair's expanded callees.
+ */
+function readsBody(name: string, ctx: ModuleContext, expanded: ReadonlySet<string>, alsoPure: boolean): boolean {
+  const policy = ctx.policy(name);
+  return policy === 'inline' || (alsoPure && policy === 'pure') || isExpandedCallee(name, ctx) || expanded.has(name);
+}
 
 /** The callees reachable by inlining from `fn`, with their bodies (what the encoding may have read). */
-function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {
+function calleeContext(fn: IrFunction, ctx: ModuleContext, expanded: ReadonlySet<string>): string[] {
   const seen = new Set<string>();
   const parts: string[] = [];
   const visit = (node: IrNode | null) => {
@@ -16,10 +25,10 @@ function calleeContext(fn: IrFunction, ctx: ModuleContext): string[] {
       const callee = ctx.functions.get(name);
       if (!callee) continue;
       const policy = ctx.policy(name);
-      const readsBody = policy === 'inline' || isExpandedCallee(name, ctx);
+      const body = readsBody(name, ctx, expanded, false);
       const keepsSize = ctx.keepsMemorySize(name) ? ':keeps-size' : '';
-      parts.push(`${name}:${policy}${keepsSize}:${readsBody ? canonicalFunction(callee) : signatureOf(callee)}`);
-      if (readsBody) visit(callee.body);
+      parts.push(`${name}:${policy}${keepsSize}:${body ? canonicalFunction(callee) : signatureOf(callee)}`);
+      if (body) visit(callee.body);
     }
   };
   visit(fn.body);
@@ -37,10 +46,11 @@ function moduleContext(ctx: ModuleContext): string {
 
 /** sha256 over everything a verdict depends on. */
 export function proofCacheKey(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, z3Version: string): string {
+  const expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
   return sha256(JSON.stringify([
     ENCODER_VERSION, z3Version,
     canonicalFunction(base), canonicalFunction(candidate),
-    calleeContext(base, baseCtx), calleeContext(candidate, candidateCtx),
+    calleeContext(base, baseCtx, expanded), calleeContext(candidate, candidateCtx, expanded),
     moduleContext(baseCtx), moduleContext(candidateCtx),
   ]));
 }
@@ -73,17 +83,16 @@ export interface ProofEvidence {
   features: number;
 }
 
-function evidenceSide(fn: IrFunction, ctx: ModuleContext): EvidenceSide {
+function evidenceSide(fn: IrFunction, ctx: ModuleContext, expanded: ReadonlySet<string>): EvidenceSide {
   const functions = new Map<string, IrFunction>([[fn.name, fn]]);
   const sizeKeepers: string[] = [];
   const visit = (node: IrNode | null) => {
     for (const name of calleesOf(node)) {
       const callee = ctx.functions.get(name);
       if (!callee || functions.has(name)) continue;
-      const policy = ctx.policy(name);
-      const readsBody = policy === 'inline' || policy === 'pure' || isExpandedCallee(name, ctx);
-      functions.set(name, readsBody ? callee : { ...callee, body: null });
-      if (readsBody) visit(callee.body);
+      const body = readsBody(name, ctx, expanded, true);
+      functions.set(name, body ? callee : { ...callee, body: null });
+      if (body) visit(callee.body);
       else if (ctx.keepsMemorySize(name)) sizeKeepers.push(name);
     }
   };
@@ -94,5 +103,6 @@ function evidenceSide(fn: IrFunction, ctx: ModuleContext): EvidenceSide {
 }
 
 export function proofEvidence(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, features: number): ProofEvidence {
-  return { base: evidenceSide(base, baseCtx), candidate: evidenceSide(candidate, candidateCtx), features };
+  const expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
+  return { base: evidenceSide(base, baseCtx, expanded), candidate: evidenceSide(candidate, candidateCtx, expanded), features };
 }

@@ -64,10 +64,11 @@ export function expandLoopCalls(fn: IrFunction, ctx: ModuleContext): IrFunction 
 }
 
 /**
- * The calls a function makes when the callees the encoder runs inline are run inline (calls.ts): per callee,
- * how many times. A loop the optimizer inlined two calls down is then seen as one call fewer on that side.
+ * The calls a function makes when the callees the encoder runs inline, and those in `expanded`, are run
+ * inline (calls.ts): per callee, how many times. A callee the optimizer inlined two calls down is then seen as
+ * one call fewer on that side.
  */
-function callsInline(fn: IrFunction, ctx: ModuleContext): Map<string, number> {
+function callsInline(fn: IrFunction, ctx: ModuleContext, expanded: ReadonlySet<string>): Map<string, number> {
   // Each inline callee's counts are taken once and added per call site: a helper called from many places is
   // not walked again at each.
   const memo = new Map<string, Map<string, number>>();
@@ -77,7 +78,7 @@ function callsInline(fn: IrFunction, ctx: ModuleContext): Map<string, number> {
     forEachNode(body, (n) => {
       if (n.kind !== 'call') return;
       add(n.target, 1);
-      if (ctx.isRecursive(n.target) || ctx.policy(n.target) !== 'inline') return;
+      if (ctx.isRecursive(n.target) || (ctx.policy(n.target) !== 'inline' && !expanded.has(n.target))) return;
       let inner = memo.get(n.target);
       if (!inner) memo.set(n.target, (inner = countsOf(ctx.functions.get(n.target)!.body)));
       for (const [name, times] of inner) add(name, times);
@@ -87,17 +88,34 @@ function callsInline(fn: IrFunction, ctx: ModuleContext): Map<string, number> {
   return countsOf(fn.body);
 }
 
+/** A callee the value graph may run inline on a side where the encoder would leave it a call. */
+function expandableOn(name: string, ctx: ModuleContext): boolean {
+  const callee = ctx.functions.get(name);
+  return Boolean(callee?.body && callee.size <= EXPANSION_SIZE_LIMIT && !ctx.isRecursive(name));
+}
+
 /**
- * The callees with loops that one side of a pair calls more often than the other (an inlining step): the value
- * graph runs these inline on both sides, so that a loop inlined on one side meets the same loop behind the
- * call on the other. Callees both sides call alike stay calls: an uninterpreted call matches itself for free.
+ * The callees that one side of a pair calls more often than the other (an inlining step), counted through the
+ * callees the encoder runs inline and through these themselves, until no more appear: the value graph runs
+ * them inline on both sides (calls.ts), so that a body the optimizer inlined on one side — loops and all, and
+ * the callees it inlined along with it — meets the same body behind the call on the other. Only callees with a
+ * body, not recursive and at most EXPANSION_SIZE_LIMIT expressions (the proof key covers their bodies:
+ * cache-key.ts). Callees both sides call alike stay calls: an uninterpreted call matches itself for free.
+ * AssemblyScript's allocator, inlined three calls deep with its loops into its callers, needed the calls in
+ * between expanded too, though they have no loops of their own.
  */
-export function inlinedLoopCallees(a: IrFunction, b: IrFunction, ctxA: ModuleContext, ctxB: ModuleContext): Set<string> {
-  const [ca, cb] = [callsInline(a, ctxA), callsInline(b, ctxB)];
+export function expandedCallees(a: IrFunction, b: IrFunction, ctxA: ModuleContext, ctxB: ModuleContext): Set<string> {
   const out = new Set<string>();
-  for (const name of new Set([...ca.keys(), ...cb.keys()])) {
-    if ((ca.get(name) ?? 0) === (cb.get(name) ?? 0)) continue;
-    if ((!ca.has(name) || isExpandedCallee(name, ctxA)) && (!cb.has(name) || isExpandedCallee(name, ctxB))) out.add(name);
+  for (let grew = true; grew;) {
+    grew = false;
+    const [ca, cb] = [callsInline(a, ctxA, out), callsInline(b, ctxB, out)];
+    for (const name of new Set([...ca.keys(), ...cb.keys()])) {
+      if (out.has(name) || (ca.get(name) ?? 0) === (cb.get(name) ?? 0)) continue;
+      if ((!ca.has(name) || expandableOn(name, ctxA)) && (!cb.has(name) || expandableOn(name, ctxB))) {
+        out.add(name);
+        grew = true;
+      }
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { IrFunction } from '../../wasm/ir.js';
 import { observableGlobals } from '../callable.js';
 import type { ModuleContext } from '../context.js';
-import { inlinedLoopCallees } from '../expand-calls.js';
+import { expandedCallees } from '../expand-calls.js';
 import { Builder } from '../graph/build.js';
 import { emitAssertions, type Probe } from '../graph/emit.js';
 import type { BV, Bool, Mem, Term, World } from '../graph/terms.js';
@@ -35,7 +35,7 @@ export interface SharedInputs {
   freeLoops: Map<Term, ReadonlySet<number>>;
   /** Globals nothing can see (callable.ts, observableGlobals): not observables. Set for whole pairs only. */
   unobserved?: ReadonlySet<string>;
-  /** Callees with loops run inline on both sides (graph mode; expand-calls.ts, inlinedLoopCallees). */
+  /** Callees one side inlined, run inline on both sides (graph mode; expand-calls.ts, expandedCallees). */
   expanded?: ReadonlySet<string>;
   /** Every call is an uninterpreted transformer, even to a callee that would run inline (calls.ts). */
   readonly opaqueCalls: boolean;
@@ -131,7 +131,7 @@ export function encodeFunctionPair(
   const shared = sharedInputs(baseCtx, build, options);
   const observable = observableGlobals(baseCtx.module, candidateCtx.module);
   shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
-  if (mode.kind === 'graph') shared.expanded = inlinedLoopCallees(base, candidate, baseCtx, candidateCtx);
+  if (mode.kind === 'graph') shared.expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
   const params = base.params.map((t, i) => build.variable(paramName(i), bvSort(widthOf(t))) as BV);
   const side = (fn: IrFunction, ctx: ModuleContext, which: 'a' | 'b') => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);
