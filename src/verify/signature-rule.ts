@@ -111,12 +111,12 @@ function pinnedParameters(shapes: readonly Shape[], functions: ReadonlyMap<strin
   // undefined: no constant reaches it yet; null: not pinned.
   const pins = new Map<string, IrConst | null | undefined>();
   const same = (x: IrConst, y: IrConst) => x.type === y.type && x.value === y.value;
+  /** What one source says of `key`'s pin: it becomes that constant, stays, or is withdrawn. True when it moved. */
   const meet = (key: string, constant: IrConst | null | undefined): boolean => {
     const now = pins.get(key);
     if (now === null || constant === undefined) return false;
-    const next = constant === null || (now !== undefined && !same(now, constant)) ? null : constant;
-    if (next === now) return false;
-    pins.set(key, next);
+    if (constant !== null && now !== undefined && same(now, constant)) return false;
+    pins.set(key, constant === null || now !== undefined ? null : constant);
     return true;
   };
   for (const [key, list] of sources) {
