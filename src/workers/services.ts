@@ -53,7 +53,8 @@ type Call =
   | { id: number; method: Method; args: unknown[] }
   | { id: -1; method: 'progress'; args: [TaskProgress] }
   | { id: -1; method: 'checked'; args: [CheckEvent] }
-  | { id: -1; method: 'proofRelease'; args: [string] };
+  | { id: -1; method: 'proofRelease'; args: [string] }
+  | { id: -1; method: 'started'; args: [] };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -63,10 +64,13 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
  */
 export function serveWorkerServices(services: WorkerServices): ServedPort {
   const { port1, port2 } = new MessageChannel();
-  let heard = performance.now();
+  // Unset until the task's first message: a task waiting in the pool's queue behind long ones has said
+  // nothing because it has not started (on as-sha256's untouched.simd.wasm, four evaluations were ended so).
+  let heard: number | undefined;
   let pending = 0;
   port1.on('message', (call: Call) => {
     heard = performance.now();
+    if (call.method === 'started') return;
     if (call.method === 'progress') {
       services.progress?.(call.args[0] as TaskProgress);
       return;
@@ -93,22 +97,27 @@ export function serveWorkerServices(services: WorkerServices): ServedPort {
     port1.close();
     services.settled?.();
   };
-  return { port: port2, close, silentMs: () => (pending > 0 ? 0 : performance.now() - heard) };
+  return { port: port2, close, silentMs: () => (pending > 0 || heard === undefined ? 0 : performance.now() - heard) };
 }
 
 export interface ServedPort {
   port: MessagePort;
   close(): void;
   /**
-   * How long the task has said nothing while nothing it asked for was pending: 0 while this side works for
-   * it (a z3 query has its own time limit), else the time since its last message. A task silent for long is
-   * stuck in its own thread (a pass, or a replay that runs a loop forever).
+   * How long the task has said nothing while nothing it asked for was pending: 0 before it started (its first
+   * message, see workerServicesOver) and while this side works for it (a z3 query has its own time limit),
+   * else the time since its last message. A task silent for long is stuck in its own thread (a pass, or a
+   * replay that runs a loop forever).
    */
   silentMs(): number;
 }
 
-/** The worker's side: the services behind `port`. Calls pending when the port closes are rejected. */
+/**
+ * The worker's side: the services behind `port`. Calls pending when the port closes are rejected. Made when
+ * the task starts, it says so: the serving side counts the task's silence from then (serveWorkerServices).
+ */
 export function workerServicesOver(port: MessagePort): WorkerServices & { close(): void } {
+  port.postMessage({ id: -1, method: 'started', args: [] } satisfies Call);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let next = 0;
   port.on('message', (reply: Reply) => {
