@@ -65,7 +65,7 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
 export function serveWorkerServices(services: WorkerServices): ServedPort {
   const { port1, port2 } = new MessageChannel();
   // Unset until the task's first message: a task waiting in the pool's queue behind long ones has said
-  // nothing because it has not started (on as-sha256's untouched.simd.wasm, four evaluations were ended so).
+  // nothing because it has not started, and must not be ended as stuck.
   let heard: number | undefined;
   let pending = 0;
   port1.on('message', (call: Call) => {
