@@ -44,9 +44,11 @@ function moduleContext(ctx: ModuleContext): string {
   });
 }
 
-/** sha256 over everything a verdict depends on. */
-export function proofCacheKey(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, z3Version: string): string {
-  const expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
+/** sha256 over everything a verdict depends on; `expanded`: the pair's expandedCallees, when already known. */
+export function proofCacheKey(
+  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, z3Version: string,
+  expanded: ReadonlySet<string> = expandedCallees(base, candidate, baseCtx, candidateCtx),
+): string {
   return sha256(JSON.stringify([
     ENCODER_VERSION, z3Version,
     canonicalFunction(base), canonicalFunction(candidate),
@@ -102,7 +104,9 @@ function evidenceSide(fn: IrFunction, ctx: ModuleContext, expanded: ReadonlySet<
   return { name: fn.name, module, ...(sizeKeepers.length ? { sizeKeepers: sizeKeepers.sort() } : {}) };
 }
 
-export function proofEvidence(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, features: number): ProofEvidence {
-  const expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
+export function proofEvidence(
+  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, features: number,
+  expanded: ReadonlySet<string> = expandedCallees(base, candidate, baseCtx, candidateCtx),
+): ProofEvidence {
   return { base: evidenceSide(base, baseCtx, expanded), candidate: evidenceSide(candidate, candidateCtx, expanded), features };
 }

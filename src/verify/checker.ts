@@ -4,6 +4,7 @@ import { forEachNode, functionHash, hasLoop, sameSignature, type IrFunction } fr
 import { alphaEquivalent } from './alpha.js';
 import { proofCacheKey, proofEvidence } from './cache-key.js';
 import type { ModuleContext } from './context.js';
+import { expandedCallees } from './expand-calls.js';
 import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
 import { Unsupported } from './encode/side.js';
 import { bvLit } from './graph/semantics.js';
@@ -179,6 +180,8 @@ class PairCheck {
   private readonly budgetMs: number;
   /** Set when deciding starts (decide), after the verdict store was asked. */
   private deadline = Number.POSITIVE_INFINITY;
+  /** The callees the value graph runs inline on both sides, once per check: its key and its graphs use them. */
+  private expandedOnce: ReadonlySet<string> | undefined;
   readonly refuter: Refuter;
 
   constructor(
@@ -195,6 +198,10 @@ class PairCheck {
     this.refuter = new Refuter(a, b, options.featureFlags);
   }
 
+  private get expanded(): ReadonlySet<string> {
+    return (this.expandedOnce ??= expandedCallees(this.fa, this.fb, this.a.ctx, this.b.ctx));
+  }
+
   async decide(): Promise<Decided & { cached: boolean }> {
     const { fa, fb, a, b, services } = this;
     const at = (settledBy: SettledBy, verdict: Verdict) => ({ verdict, settledBy, cached: false });
@@ -206,7 +213,7 @@ class PairCheck {
     if (functionHash(fa) === functionHash(fb)) return at('identical', { status: 'proved', method: 'identical' });
     if (alphaEquivalent(fa, fb)) return at('identical', { status: 'proved', method: 'alpha' });
     if (this.options.callable === false) return at('module', { status: 'proved', method: 'unreachable' });
-    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version);
+    const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version, this.expanded);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
     // A pair that ran out of time is kept under a key that also names the limits it ran out of: a later check
@@ -233,7 +240,7 @@ class PairCheck {
     const store = this.options.solver !== false || verdict.status !== 'unknown';
     const storeAs = store && verdict.status === 'unknown' && verdict.reason === 'timeout' ? timedOutKey : store ? key : undefined;
     for (const claimed of [key, timedOutKey]) if (claimed !== storeAs) services.verdicts?.release?.(claimed);
-    if (storeAs) await services.verdicts?.set(storeAs, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags));
+    if (storeAs) await services.verdicts?.set(storeAs, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags, this.expanded));
     return { ...decided, cached: false };
   }
 
@@ -318,7 +325,7 @@ class PairCheck {
 
   private graphEncoding(build = this.graphBuilder(), options: { opaqueCalls?: boolean } = {}): PairEncoding {
     const { fa, fb, a, b } = this;
-    return encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, build, options);
+    return encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'graph' }, build, { ...options, expanded: this.expanded });
   }
 
   /**

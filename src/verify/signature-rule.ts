@@ -151,9 +151,10 @@ function writesLocal(fn: IrFunction, local: number): boolean {
 /**
  * Which old parameters the new list keeps: a subsequence by type, and when several fit, one whose removed
  * parameters could each have been removed — their incoming value never read by the old body, or a constant or
- * a caller's parameter at every call — with the fewest removed whose value the old body reads (the first such). `(i32 unused, i32 n)` → `(i32 n)` keeps the second; the first fit by type
- * alone would read n where the old body read the unused one, and the rule's check would fail on it. Only
- * which check runs depends on this choice, never whether a wrong change passes it.
+ * a caller's parameter at every call — with the fewest removed whose value the old body reads (the first
+ * such). `(i32 unused, i32 n)` → `(i32 n)` keeps the second; the first fit by type alone would read n where
+ * the old body read the unused one, and the rule's check would fail on it. Only which check runs depends on
+ * this choice, never whether a wrong change passes it.
  */
 function keptParameters(a: IrFunction, now: IrType[], calls: readonly CallSite[]): number[] | undefined {
   const old = a.params;

@@ -122,16 +122,17 @@ export interface PairEncoding {
 
 /**
  * A whole function pair: parameters and entry state shared, locals zero-initialised. `opaqueCalls`: no callee
- * runs inline (SharedInputs.opaqueCalls).
+ * runs inline (SharedInputs.opaqueCalls). `expanded`: the pair's expandedCallees when the caller has them
+ * already (the checker computes them once for the pair's proof key and every graph it builds).
  */
 export function encodeFunctionPair(
   base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, mode: LoopMode = { kind: 'graph' }, build = new Builder(),
-  options: { opaqueCalls?: boolean } = {},
+  options: { opaqueCalls?: boolean; expanded?: ReadonlySet<string> } = {},
 ): PairEncoding {
   const shared = sharedInputs(baseCtx, build, options);
   const observable = observableGlobals(baseCtx.module, candidateCtx.module);
   shared.unobserved = new Set(shared.globals.filter((g) => !observable.has(g)));
-  if (mode.kind === 'graph') shared.expanded = expandedCallees(base, candidate, baseCtx, candidateCtx);
+  if (mode.kind === 'graph') shared.expanded = options.expanded ?? expandedCallees(base, candidate, baseCtx, candidateCtx);
   const params = base.params.map((t, i) => build.variable(paramName(i), bvSort(widthOf(t))) as BV);
   const side = (fn: IrFunction, ctx: ModuleContext, which: 'a' | 'b') => {
     const widths = [...fn.params, ...fn.vars].map(widthOf);
