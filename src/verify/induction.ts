@@ -1,7 +1,7 @@
 import { childrenOf, type IrFunction, type IrLoop, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { envDiffers, queryFor, paramName, sharedInputs } from './encode/query.js';
-import { SideEncoder, widthOf, type SideResult } from './encode/side.js';
+import { SideEncoder, sameTraps, widthOf, type SideResult } from './encode/side.js';
 import { expandLoopCalls } from './expand-calls.js';
 import type { Builder } from './graph/build.js';
 import { parseBvLiteral } from './graph/semantics.js';
@@ -154,7 +154,7 @@ export class InductionPlan {
     const differences: Bool[] = [
       b.ne(ra.trapped, rb.trapped),
       b.ne(ra.normal.guard, rb.normal.guard),
-      b.and(ra.trapped, b.or(...envDiffers(shared, ra.trapEnv, rb.trapEnv))),
+      sameTraps(ra.traps, rb.traps) ? b.false : b.and(ra.trapped, b.or(...envDiffers(shared, ra.trapEnv, rb.trapEnv))),
       b.and(ra.normal.guard, b.or(
         ...ra.normal.values.map((v, i) => b.ne(v, rb.normal.values[i]!)),
         ...envDiffers(shared, ra.normal.snap.env, rb.normal.snap.env),

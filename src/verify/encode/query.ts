@@ -8,7 +8,7 @@ import type { BV, Bool, Mem, Term, World } from '../graph/terms.js';
 import { bvSort } from '../graph/terms.js';
 import type { BaseLoop } from './loops.js';
 import { MemoryModel } from './memory.js';
-import { type LoopMode, type SideResult, SideEncoder, widthOf } from './side.js';
+import { type LoopMode, type SideResult, SideEncoder, sameTraps, widthOf } from './side.js';
 import type { Env } from './state.js';
 
 /**
@@ -108,7 +108,7 @@ export function observables(shared: SharedInputs, a: SideResult, b: SideResult, 
   });
   extra.forEach(([x, y], i) => out.push({ name: `local ${i}`, differs: build.and(ends, build.ne(x, y)), sides: [[ends, x], [y]] }));
   out.push(...envObservables(build, shared, ends, a.normal.snap.env, b.normal.snap.env, ''));
-  out.push(...envObservables(build, shared, a.trapped, a.trapEnv, b.trapEnv, 'at the trap: '));
+  if (!sameTraps(a.traps, b.traps)) out.push(...envObservables(build, shared, a.trapped, a.trapEnv, b.trapEnv, 'at the trap: '));
   return out.filter((o) => o.differs !== build.false);
 }
 

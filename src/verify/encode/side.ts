@@ -55,7 +55,14 @@ export interface SideResult {
   /** The guard under which the code ends normally (fallthrough or return), its state and results. */
   normal: Exit;
   trapped: Bool;
-  trapEnv: Env;
+  /** Every way to a trap, as it was reached: what trapEnv is merged from. */
+  traps: readonly Trap[];
+  /**
+   * The state at the trap, merged from `traps` when first read: merging hundreds of traps (a load's bounds
+   * check each) costs more than running the code, and a pair whose sides trap the same ways needs no merge
+   * (see sameTraps).
+   */
+  readonly trapEnv: Env;
   /** Cut points reached (induction segments only): per loop id, the guard and state at its header. */
   arrivals: Map<number, Exit>;
 }
@@ -63,6 +70,17 @@ export interface SideResult {
 export interface Trap {
   guard: Bool;
   env: Env;
+}
+
+/**
+ * Whether two sides reach traps the same ways: the same guards, each with the same state. Their states at the
+ * trap are then one function of the same ways, so equal, and neither needs merging.
+ */
+export function sameTraps(a: readonly Trap[], b: readonly Trap[]): boolean {
+  const key = (t: Trap) => [t.guard, t.env.mem, t.env.size, t.env.world, ...t.env.globals].map((x) => x?.id ?? -1).join();
+  const ours = new Set(a.map(key));
+  const theirs = new Set(b.map(key));
+  return ours.size === theirs.size && [...ours].every((k) => theirs.has(k));
 }
 
 const widthOf = (type: string): number => (type === 'v128' ? 128 : type === 'i64' || type === 'f64' ? 64 : 32);
@@ -174,10 +192,17 @@ export class SideEncoder implements MemorySide {
     const values = value && widths.length > 0 ? [value] : widths.map((w) => b.constant(0n, w));
     const fallthrough: Exit = { guard: this.alive, snap: this.snapshot(), values };
     const normal = mergeExits(b, [fallthrough, ...this.frame.returns], widths, this.snapshot());
-    const trapped = b.or(...this.traps.map((t) => t.guard));
-    const trapEnv = mergeEnvs(b, this.traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })), this.env);
+    const traps = [...this.traps];
+    const trapped = b.or(...traps.map((t) => t.guard));
+    const fallback = this.env;
+    let trapEnv: Env | undefined;
     const arrivals = new Map([...this.arrivals].map(([id, exits]) => [id, mergeExits(b, exits, [], this.snapshot())]));
-    return { normal, trapped, trapEnv, cut: this.cut, arrivals };
+    return {
+      normal, trapped, traps, cut: this.cut, arrivals,
+      get trapEnv() {
+        return (trapEnv ??= mergeEnvs(b, traps.map((t) => ({ guard: t.guard, snap: { env: t.env, locals: [] }, values: [] })), fallback));
+      },
+    };
   }
 
   private arrive(id: number, exits: readonly Exit[]): void {
