@@ -24,6 +24,14 @@ const FOLDABLE = new Set<Op>([
 
 const AC_BV = new Set<Op>(['add', 'mul', 'and', 'or', 'xor']);
 
+/**
+ * The largest sum a constant factor is distributed over. Passes rewrite small sums (`(x + 4) << 2` into
+ * `(x << 2) + 16`, an address and its offset); a rotation or shift of a long sum is left as it is by both sides,
+ * and distributing it is what made hash rounds slow: in hash-wasm sha256's unrolled compression every `rotr`
+ * of a 12-term sum became 12 products and a new sum, 60 % of its check (230 ms of 380).
+ */
+const DISTRIBUTED_SUM = 8;
+
 /** How far a store looks down a chain of stores to forward, drop or reorder (bounded: the chain is rebuilt). */
 const STORE_DEPTH = 32;
 
@@ -247,7 +255,10 @@ export class Builder implements PatternBuilder {
     return [rest.length === 1 ? rest[0]! : this.apply('mul', t.sort, rest), k];
   }
 
-  /** Products: flattened, constants multiplied; a constant times a sum is distributed over it. */
+  /**
+   * Products: flattened, constants multiplied; a constant times a sum of at most DISTRIBUTED_SUM terms is
+   * distributed over it.
+   */
   private product(sort: Sort, args: readonly Term[]): Term | Term[] {
     const width = Number(sort.slice(2));
     const factors: Term[] = [];
@@ -263,7 +274,7 @@ export class Builder implements PatternBuilder {
     factors.sort(byId);
     if (constant === 1n) return factors.length === 1 ? factors[0]! : factors;
     const k = this.constant(constant, width);
-    if (factors.length === 1 && factors[0]!.op === 'add') {
+    if (factors.length === 1 && factors[0]!.op === 'add' && factors[0]!.args.length <= DISTRIBUTED_SUM) {
       return this.apply('add', sort, factors[0]!.args.map((term) => this.apply('mul', sort, [term, k])));
     }
     return [...factors, k];
