@@ -1,13 +1,18 @@
 import { childrenOf, type IrLoop, type IrNode } from '../../wasm/ir.js';
 
-/** The locals live where a loop's ways out lead: after it (falling out), and at each enclosing label it branches to. */
+/**
+ * The locals live where a loop's ways out lead: after it (falling out), and at each enclosing label it
+ * branches to; and those live at its header (read before they are written on some path from there, through
+ * later iterations and out of the loop).
+ */
 export interface LiveAfterLoop {
   fall: Set<number>;
   labels: Map<string, Set<number>>;
+  header: Set<number>;
 }
 
 /**
- * Which locals may be read after a loop is left, per way out: backward liveness of locals over the structured
+ * Which locals may be read after a loop is left, per way out, and at its header: backward liveness of locals over the structured
  * control flow of one body. A label is live with what its target needs (after a block; at a loop's header,
  * found by fixpoint); a local is live before a read and dead before a write. For each loop, the locals live
  * where each of its ways out leads — after it, at the enclosing labels its body branches to (a return leads
@@ -49,7 +54,7 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, LiveAfterLoop> {
       }
       case 'loop': {
         const saved = node.label ? labels.get(node.label) : undefined;
-        const open = { outside: new Set(labels.keys()), live: { fall: new Set(out), labels: new Map<string, Set<number>>() } };
+        const open = { outside: new Set(labels.keys()), live: { fall: new Set(out), labels: new Map<string, Set<number>>(), header: new Set<number>() } };
         leaving.push(open);
         let header = new Set<number>();
         for (;;) {
@@ -60,6 +65,7 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, LiveAfterLoop> {
         }
         leaving.pop();
         if (node.label) saved ? labels.set(node.label, saved) : labels.delete(node.label);
+        open.live.header = header;
         after.set(node, merged(after.get(node), open.live));
         return header;
       }
@@ -93,5 +99,5 @@ function merged(known: LiveAfterLoop | undefined, found: LiveAfterLoop): LiveAft
   if (!known) return found;
   const labels = new Map(known.labels);
   for (const [name, live] of found.labels) labels.set(name, new Set([...(labels.get(name) ?? []), ...live]));
-  return { fall: new Set([...known.fall, ...found.fall]), labels };
+  return { fall: new Set([...known.fall, ...found.fall]), labels, header: new Set([...known.header, ...found.header]) };
 }

@@ -179,11 +179,7 @@ const reads = (u: Term): readonly Term[] => {
  * fragment), every local.
  */
 function readAfter(side: SideEncoder, node: IrLoop): (v: Var, way: Way) => boolean {
-  const body = side.frame.body;
-  if (!body) return () => true;
-  let live = liveness.get(body);
-  if (!live) liveness.set(body, (live = liveAfterLoops(body)));
-  const after = live.get(node);
+  const after = livenessOf(side, node);
   if (!after) return () => true;
   return (v, { to }) => {
     const local = Number(v.slice(1));
@@ -193,6 +189,15 @@ function readAfter(side: SideEncoder, node: IrLoop): (v: Var, way: Way) => boole
       default: return false;
     }
   };
+}
+
+/** The liveness of the frame's locals around `node` (liveness.ts); undefined without the frame's whole body. */
+function livenessOf(side: SideEncoder, node: IrLoop): LiveAfterLoop | undefined {
+  const body = side.frame.body;
+  if (!body) return undefined;
+  let live = liveness.get(body);
+  if (!live) liveness.set(body, (live = liveAfterLoops(body)));
+  return live.get(node);
 }
 
 const liveness = new WeakMap<IrNode, Map<IrLoop, LiveAfterLoop>>();
@@ -339,7 +344,11 @@ interface OwnHeader {
 function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHeader {
   const entry = new Map(vars.map((v) => [v, read(side, v)] as const));
   const writes = written(side, node);
-  let carried = vars.filter((v) => writes.has(v));
+  // A local the body writes but nothing reads before writing it again (on any path from the header, out of
+  // the loop included) holds nothing at the header anyone reads: it need not be carried, and the run below
+  // would find it dead and run again without it (SSA's temporaries, in nearly every loop).
+  const header0 = livenessOf(side, node)?.header;
+  let carried = vars.filter((v) => writes.has(v) && (!header0 || v[0] !== 'l' || header0.has(Number(v.slice(1)))));
   const key = side.shared.build.graph.loopKey();
   // Known bits of the carried values at the header, established coinductively. A parameter's facts are part
   // of its identity (its data), so terms built under an assumption that did not hold are never reused.
