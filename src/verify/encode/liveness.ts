@@ -12,8 +12,8 @@ export interface LiveAfterLoop {
 }
 
 /**
- * Which locals may be read after a loop is left, per way out, and at its header: backward liveness of locals over the structured
- * control flow of one body. A label is live with what its target needs (after a block; at a loop's header,
+ * Which locals may be read after a loop is left, per way out, and at its header: backward liveness of locals
+ * over the structured control flow of one body. A label is live with what its target needs (after a block; at a loop's header,
  * found by fixpoint); a local is live before a read and dead before a write. For each loop, the locals live
  * where each of its ways out leads — after it, at the enclosing labels its body branches to (a return leads
  * nowhere). Per way, because a local set on one way out and read only after it (SSA's split-off locals) is
