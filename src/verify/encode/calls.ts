@@ -9,10 +9,11 @@ import { type SideEncoder, Unsupported, symbolPart, widthOf } from './side.js';
  * only one level deep, and never the function itself) unless the encoding asks for opaque calls
  * (SharedInputs.opaqueCalls), and so is any callee that one side inlined and the other still calls (in the
  * value graph, whose loops may sit in any frame; expand-calls.ts, expandedCallees); a callee proved pure is a
- * plain uninterpreted function of its arguments (what makes CSE of pure calls provable); any other call — imports, call_indirect, large or recursive functions — is an
- * uninterpreted transformer of (arguments, memory, size, globals, world) into (results, memory, size,
- * globals, world, trapped), which keeps the size as it was when nothing the callee can run grows the memory
- * (context.ts). Threading the world through keeps two calls to an impure import from being merged.
+ * plain uninterpreted function of its arguments (what makes CSE of pure calls provable); any other call —
+ * imports, call_indirect, large or recursive functions — is an uninterpreted transformer of (arguments,
+ * memory, size, globals, world) into (results, memory, size, globals, world, trapped), which keeps the size
+ * as it was when nothing the callee can run grows the memory (context.ts). Threading the world through keeps
+ * two calls to an impure import from being merged.
  */
 
 export function call(side: SideEncoder, node: IrCall): BV | undefined {

@@ -347,8 +347,8 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
   // A local the body writes but nothing reads before writing it again (on any path from the header, out of
   // the loop included) holds nothing at the header anyone reads: it need not be carried, and the run below
   // would find it dead and run again without it (SSA's temporaries, in nearly every loop).
-  const header0 = livenessOf(side, node)?.header;
-  let carried = vars.filter((v) => writes.has(v) && (!header0 || v[0] !== 'l' || header0.has(Number(v.slice(1)))));
+  const readAtHeader = livenessOf(side, node)?.header;
+  let carried = vars.filter((v) => writes.has(v) && (!readAtHeader || v[0] !== 'l' || readAtHeader.has(Number(v.slice(1)))));
   const key = side.shared.build.graph.loopKey();
   // Known bits of the carried values at the header, established coinductively. A parameter's facts are part
   // of its identity (its data), so terms built under an assumption that did not hold are never reused.
