@@ -39,6 +39,14 @@ const floatBits = (type: 'f32' | 'f64', value: number): bigint => {
   return view.getBigUint64(0, true);
 };
 
+/** The stream that draws a function's link-time values (EntryStates.linkValue); the runs use streams 0 and 1. */
+const LINK_STREAM = 0x4c494e4b;
+/** Link-time values are multiples of LINK_ALIGN up to LINK_SLOTS of them: a base address or a table base. */
+const LINK_ALIGN = 16;
+const LINK_SLOTS = 64;
+/** The largest link-time value: imported tables get this much room (execute.ts) for segments placed at a base. */
+export const LINK_MAX = LINK_ALIGN * LINK_SLOTS;
+
 /** Inputs are drawn from this seed, the function's name and the input's number: runs are reproducible. */
 function seedOf(name: string, salt: number): number {
   let h = 0x811c9dc5 ^ salt;
@@ -56,10 +64,14 @@ function seedOf(name: string, salt: number): number {
 export class EntryStates {
   private readonly memoryBytes: number;
   private readonly mutable: IrModule['globals'];
+  /** The values immutable imported globals take in every state that is not plain (see linkValue). */
+  private readonly linked: Map<string, bigint>;
 
   constructor(private readonly module: IrModule, private readonly fn: IrFunction) {
     this.memoryBytes = (module.memory?.initial ?? 0) * 65536;
-    this.mutable = module.globals.filter((g) => g.mutable || g.imported);
+    this.mutable = module.globals.filter((g) => g.mutable);
+    const prng = new Prng(seedOf(fn.name, LINK_STREAM));
+    this.linked = new Map(module.globals.filter((g) => g.imported && !g.mutable).map((g) => [g.name, this.linkValue(prng, g.type)]));
   }
 
   /** The `index`-th entry state of the stream `stream` (streams are independent sequences). */
@@ -71,6 +83,7 @@ export class EntryStates {
       const init = g.init !== undefined ? BigInt(g.init === 'nan' ? 0 : g.init) : 0n;
       return [g.name, plain || prng.chance(0.5) ? init : this.value(prng, g.type)] as const;
     }));
+    for (const [name, value] of this.linked) globals.set(name, plain ? 0n : value);
     const memory = this.module.memory;
     const growable = memory && !memory.is64 && (memory.max === undefined || memory.max > memory.initial);
     const pages = memory ? memory.initial + (growable && !plain && prng.chance(0.15) ? 1 : 0) : 0;
@@ -88,6 +101,16 @@ export class EntryStates {
       }
     }
     return { params, globals, pages, memory: 'image', writes, world: (seedOf(this.fn.name, stream) ^ index) >>> 0 };
+  }
+
+  /**
+   * An immutable imported global is fixed when the module is instantiated (an emscripten module's
+   * __memory_base, __table_base, __heap_base): a state that gives it a new value cannot reuse a live instance
+   * (execute.ts), and a random one mostly places the data or element segments out of bounds. Each function's
+   * states give it one value (zero in the plain ones): small, aligned, so the segments still fit.
+   */
+  private linkValue(prng: Prng, type: IrType): bigint {
+    return type === 'i32' || type === 'i64' ? BigInt(prng.int(0, LINK_SLOTS) * LINK_ALIGN) : this.value(prng, type);
   }
 
   private plain(type: IrType, index: number): bigint {

@@ -1,6 +1,6 @@
 import { Prng } from '../../util/prng.js';
 import type { IrFunction, IrType } from '../../wasm/ir.js';
-import type { EntryState } from './entry.js';
+import { LINK_MAX, type EntryState } from './entry.js';
 import { FUEL, MEMORY, PROBE_MODULE, callExport, globalExport, type Harness } from './harness.js';
 
 /**
@@ -118,6 +118,9 @@ interface Live {
 /** Live instances of a harness, by memory size in pages: at most LIVE_SIZES, the sizes used last. */
 const live = new WeakMap<Harness, Map<number, Live>>();
 
+/** Set-ups (memory size, link-time globals) a harness could not be instantiated with, and why. */
+const failures = new WeakMap<Harness, Map<string, unknown>>();
+
 /** Generated entry states ask for two sizes (the initial one, one page more); a replay may ask another. */
 const LIVE_SIZES = 2;
 
@@ -157,7 +160,9 @@ function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
   }
   for (const t of ir.tables) {
     if (!t.imported) continue;
-    put(t.imported.module, t.imported.base, new WebAssembly.Table({ element: 'anyfunc', initial: t.initial, ...(t.max !== undefined ? { maximum: t.max } : {}) }));
+    // Room for element segments placed at an imported table base (EntryStates.linkValue).
+    const initial = Math.min(t.initial + LINK_MAX, t.max ?? Number.POSITIVE_INFINITY);
+    put(t.imported.module, t.imported.base, new WebAssembly.Table({ element: 'anyfunc', initial, ...(t.max !== undefined ? { maximum: t.max } : {}) }));
   }
   if (harness.traced) {
     const probe = (loop: number, local: number, bits: number | bigint) => {
@@ -199,7 +204,18 @@ function reset(harness: Harness, entry: EntryState): Live {
     if (current.memory) new Uint8Array(current.memory.buffer).set(current.pristine!);
     for (const [global, value] of current.globals) global.value = value;
   } else {
-    current = instantiate(harness, entry, fixed);
+    // Instantiation depends only on the memory size and the link-time globals: one that failed fails again.
+    const setUp = `${entry.pages}:${fixed}`;
+    let failed = failures.get(harness);
+    const known = failed?.get(setUp);
+    if (known) throw known;
+    try {
+      current = instantiate(harness, entry, fixed);
+    } catch (error) {
+      if (!failures.has(harness)) failures.set(harness, (failed = new Map()));
+      failed!.set(setUp, error);
+      throw error;
+    }
   }
   if (sizes) {
     // Most recently used last; the least recently used size goes past LIVE_SIZES (each holds its memory twice).

@@ -115,6 +115,28 @@ describe('runs', () => {
     expect((tally as { why?: string }).why).toMatch(/fuel/);
   });
 
+  it("give link-time imports (an emscripten module's __memory_base, __table_base) values its segments fit at", () => {
+    // Random values placed the data and element segments out of bounds: most runs could not instantiate.
+    const module = (body: string) => wat(`(module
+      (import "env" "__memory_base" (global $mb i32)) (import "env" "__table_base" (global $tb i32))
+      (import "env" "memory" (memory 1)) (import "env" "table" (table 2 funcref))
+      (data (global.get $mb) "\\2a") (elem (global.get $tb) $f $f)
+      (func $f (export "f") (param i32) (result i32) ${body}))`);
+    const base = module('(i32.add (i32.load8_u (global.get $mb)) (global.get $tb))');
+    const candidate = module('(i32.add (i32.load8_u (global.get $mb)) (i32.const 0))');
+    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
+    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions.find((f) => f.name === 'f')!, ir, bytes });
+    const runs = PairRuns.create(side(base, irA), side(base, irA), FEATURES);
+    if (typeof runs === 'string') throw new Error(runs);
+    const tally = { ran: 0, inconclusive: 0 };
+    expect(runs.refute(40, 1, tally)).toBeUndefined();
+    expect(tally).toMatchObject({ ran: 40, inconclusive: 0 });
+    // And they are not all zero: reading the table base as 0 is a difference a run shows.
+    const changed = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES);
+    if (typeof changed === 'string') throw new Error(changed);
+    expect(changed.refute(40, 1, { ran: 0, inconclusive: 0 })).toBeDefined();
+  });
+
   it('start each run from its own memory size and the data image, whatever size ran before', () => {
     // $f reads the byte it then overwrites, and the memory's size: a run that saw a previous run's memory or
     // size would answer otherwise.
