@@ -9,7 +9,7 @@
 import { ModuleContext } from '../src/verify/context.js';
 import { encodeFunctionPair, observables } from '../src/verify/encode/query.js';
 import { Builder } from '../src/verify/graph/build.js';
-import { Graph } from '../src/verify/graph/terms.js';
+import { Graph, GraphWork } from '../src/verify/graph/terms.js';
 import { binaryen, readModule } from '../src/wasm/binaryen.js';
 import { extractModule } from '../src/wasm/ir.js';
 import { nameEveryFunctionAndGlobal } from '../src/wasm/names.js';
@@ -44,7 +44,7 @@ for (const spec of modules) {
     const started = performance.now();
     let left: string;
     try {
-      const encoding = encodeFunctionPair(fn, fn, ctx, ctx, { kind: 'graph' }, new Builder(new Graph({ maxTerms: TERM_CAP, deadline: performance.now() + ENCODING_MS })));
+      const encoding = encodeFunctionPair(fn, fn, ctx, ctx, { kind: 'graph' }, new Builder(new Graph({ maxTerms: TERM_CAP, work: new GraphWork(Infinity), deadline: performance.now() + ENCODING_MS })));
       left = observables(encoding.shared, encoding.a, encoding.b).map((o) => o.name).join(', ');
     } catch (error) {
       left = `not encoded: ${error instanceof Error ? error.message : String(error)}`;

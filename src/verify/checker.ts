@@ -8,7 +8,7 @@ import { expandedCallees } from './expand-calls.js';
 import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
 import { Unsupported } from './encode/side.js';
 import { bvLit } from './graph/semantics.js';
-import { Graph, GraphBudgetExceeded, type Term } from './graph/terms.js';
+import { Graph, GraphBudgetExceeded, GraphWork, type Term } from './graph/terms.js';
 import { Builder } from './graph/build.js';
 import { InductionPlan } from './induction.js';
 import { fragmentDifference, localChangePairs, localChangeQueries } from './local-change.js';
@@ -57,7 +57,10 @@ export interface CheckOptions {
   featureFlags: number;
   /** Per solver query, default 5000 ms. */
   timeoutMs?: number;
-  /** For one whole check (its solver queries above all), default four times the per-query timeout. */
+  /**
+   * For one whole check, default four times the per-query timeout: z3's time on its queries and the value
+   * graphs' work, counted in the milliseconds it stands for (GRAPH_WORK_PER_MS).
+   */
   budgetMs?: number;
   /** Largest pair (expression count of both bodies) z3 is asked about; default 6000. The value graph takes any. */
   sizeCap?: number;
@@ -125,12 +128,23 @@ const LOCAL_SHARE = 4;
 
 /** Loop iterations encoded when looking for a counterexample in a loop that could not be proved. */
 const REFUTATION_UNROLL = 3;
-/** Bounds on the unrolled refutation's graph (terms, and milliseconds spent building it). */
+/** Terms in the unrolled refutation's graph. */
 const UNROLL_TERM_CAP = 400_000;
-const UNROLL_ENCODING_MS = 5_000;
-/** Bounds on the value graph of one pair: far above what any corpus pair needs, far below the pool's silence limit (and never past the check's budget). */
+/** Terms in the value graph of one pair: far above what any corpus pair needs. */
 const GRAPH_TERM_CAP = 2_000_000;
-const GRAPH_ENCODING_MS = 30_000;
+/**
+ * The graphs of one check may do this much work (GraphWork: terms interned and visited) per millisecond of
+ * the check's budget. Measured on graph-only checks (no z3, no runs) on a quiet 2-core machine: 260 per ms
+ * over the 390 -Oz steps of rabin, as-sha256 and hash-wasm sha256, blake3 and argon2 (fixed costs included),
+ * 500–650 per ms on the tree-sitter runtime's largest pairs (4479 and 12879 expressions), which are the ones
+ * the budget stops.
+ */
+const GRAPH_WORK_PER_MS = 400;
+/**
+ * A graph that is still being built after this long is given up whatever work it has left (GraphBudget):
+ * far above what the work allows, far below the pool's silence limit.
+ */
+const GRAPH_SAFETY_MS = 60_000;
 
 /** Solver calls one induction proof may make while it weakens its coupling (Houdini steps included). */
 const INDUCTION_CHECKS = 48;
@@ -178,8 +192,8 @@ class PairCheck {
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
   private readonly budgetMs: number;
-  /** Set when deciding starts (decide), after the verdict store was asked. */
-  private deadline = Number.POSITIVE_INFINITY;
+  /** What the check's graphs may still intern: its budget, less what its solver queries took (see solve). */
+  private readonly work: GraphWork;
   /** The callees the value graph runs inline on both sides, once per check: its key and its graphs use them. */
   private expandedOnce: ReadonlySet<string> | undefined;
   readonly refuter: Refuter;
@@ -195,6 +209,7 @@ class PairCheck {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
     this.budgetMs = options.budgetMs ?? 4 * this.timeoutMs;
+    this.work = new GraphWork(this.budgetMs * GRAPH_WORK_PER_MS);
     this.refuter = new Refuter(a, b, options.featureFlags);
   }
 
@@ -225,8 +240,6 @@ class PairCheck {
       services.verdicts?.release?.(key);
       return { verdict: timedOut, settledBy: 'cache', cached: true };
     }
-    // The budget starts now: waiting on another check of the same pair (ProofCache.get) is not this check's.
-    this.deadline = performance.now() + this.budgetMs;
     let decided: Decided;
     try {
       decided = await this.proveOrRefute();
@@ -296,7 +309,7 @@ class PairCheck {
       // The graph is built synchronously on a worker that says nothing meanwhile: a bound keeps one pair from
       // holding its pipeline past the pool's silence limit (which would end the whole evaluation).
       // Out of time is a timeout (kept under the limits it ran out of, like a solver's): more time may meet.
-      if (error instanceof GraphBudgetExceeded) return { verdict: unknown(error.outOfTime ? 'timeout' : 'size-cap', `the value graph: ${error.message}`), settledBy: 'graph' };
+      if (error instanceof GraphBudgetExceeded) return { verdict: unknown(error.limit === 'terms' ? 'size-cap' : 'timeout', `the value graph: ${error.message}`), settledBy: 'graph' };
       if (!(error instanceof Unsupported)) throw error;
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
       return size > this.sizeCap ? tooLarge() : this.beforeSolver(() => this.loopFallbacks());
@@ -320,7 +333,7 @@ class PairCheck {
 
   /** A value graph within this check's limits. */
   private graphBuilder(): Builder {
-    return new Builder(new Graph({ maxTerms: GRAPH_TERM_CAP, deadline: this.encodingDeadline(GRAPH_ENCODING_MS) }));
+    return new Builder(this.graph(GRAPH_TERM_CAP));
   }
 
   private graphEncoding(build = this.graphBuilder(), options: { opaqueCalls?: boolean } = {}): PairEncoding {
@@ -427,8 +440,7 @@ class PairCheck {
     try {
       // Unrolled nested loops (and the callees inlined into them) multiply: without a budget one blake3
       // function took 13 minutes of encoding here, for a query whose text would then have been refused.
-      const budget = new Graph({ maxTerms: UNROLL_TERM_CAP, deadline: this.encodingDeadline(UNROLL_ENCODING_MS) });
-      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL }, new Builder(budget));
+      encoding = encodeFunctionPair(fa, fb, a.ctx, b.ctx, { kind: 'unroll', iterations: REFUTATION_UNROLL }, new Builder(this.graph(UNROLL_TERM_CAP)));
     } catch (error) {
       if (error instanceof Unsupported || error instanceof GraphBudgetExceeded) return undefined;
       throw error;
@@ -504,9 +516,9 @@ class PairCheck {
     return { status: 'proved', method: 'induction' };
   }
 
-  /** When building a graph stops: after `limitMs`, or when the check's budget is spent if that comes first. */
-  private encodingDeadline(limitMs: number): number {
-    return Math.min(performance.now() + limitMs, this.deadline);
+  /** A graph of at most `maxTerms` terms that draws on this check's work. */
+  private graph(maxTerms: number): Graph {
+    return new Graph({ maxTerms, work: this.work, deadline: performance.now() + GRAPH_SAFETY_MS });
   }
 
   /** A model with a small memory is cheaper to replay; asked for first. */
@@ -518,18 +530,21 @@ class PairCheck {
   }
 
   private async solve(smt: string, extra: Partial<Omit<SolverQuery, 'smt'>> = {}): Promise<SolverAnswer> {
-    const t = performance.now();
-    const remaining = this.deadline - t;
+    // One budget for both: the graphs' work counts as the milliseconds it stands for, and a query as z3's own
+    // time on it (not the wait behind other checks' queries, or their graphs on this thread), so that a
+    // check decides alike on a quiet machine and a busy one, as far as z3's clock allows.
+    const remaining = this.work.left / GRAPH_WORK_PER_MS;
     if (remaining < MIN_QUERY_MS) return { status: 'unknown', reason: `timeout (the check's budget of ${this.budgetMs} ms is spent)` };
     this.solverCalls++;
     const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
     query.timeoutMs = Math.min(query.timeoutMs, Math.round(remaining));
     if (query.narrow === undefined) delete query.narrow;
-    try {
-      return await this.services.solve(query, this.options.signal);
-    } finally {
-      this.solverMs += performance.now() - t;
-    }
+    const t = performance.now();
+    const answer = await this.services.solve(query, this.options.signal);
+    const ms = performance.now() - t;
+    this.solverMs += ms;
+    this.work.left -= Math.min(answer.ms ?? query.timeoutMs, ms) * GRAPH_WORK_PER_MS;
+    return answer;
   }
 }
 

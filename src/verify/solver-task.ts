@@ -30,10 +30,17 @@ export interface SolverTask {
 /** A check as its callers pose it; the pool adds the task kind. */
 export type SolverQuery = Omit<SolverTask, 'kind'>;
 
-export type SolverAnswer =
+export type SolverAnswer = (
   | { status: 'sat'; model: Record<string, string> }
   | { status: 'unsat' }
-  | { status: 'unknown'; reason: string };
+  | { status: 'unknown'; reason: string }
+) & {
+  /**
+   * z3's own time on the query, ms, on its worker's clock: what a check's budget is charged (waiting in the
+   * pool's queue behind other checks is not this check's). Absent when no z3 answered (its thread was ended).
+   */
+  ms?: number;
+};
 
 /**
  * A worker's reply: the answer, and after an unknown one (a timeout, a z3 failure) the worker's thread id,

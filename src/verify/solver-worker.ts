@@ -49,12 +49,14 @@ export default async function solve(task: SolverTask | { kind: 'warmup' } | { ki
     return `${v.major}.${v.minor}.${v.build_number}`;
   }
   let answer: SolverAnswer;
+  const started = performance.now();
   try {
     answer = await answerOf(task);
   } catch (error) {
     // z3 itself failed (seen once: "memory access out of bounds" inside its wasm): this instance is done.
     answer = { status: 'unknown', reason: `${SOLVER_ERROR}: ${error instanceof Error ? error.message : String(error)}` };
   }
+  answer.ms = performance.now() - started;
   // A quick tactic that gave up within its budget was meant to; only a real timeout or failure retires the thread.
   const gaveUp = task.tactic === 'quick' && answer.status === 'unknown' && !answer.reason.startsWith(SOLVER_ERROR);
   return answer.status === 'unknown' && !gaveUp ? { answer, retireThread: threadId } : { answer };

@@ -1,7 +1,7 @@
 import { forEachNode, someNode, type IrLoop, type IrNode } from '../../wasm/ir.js';
 import { liveAfterLoops, type LiveAfterLoop } from './liveness.js';
 import { NOTHING_KNOWN, implies, join, knownBits, knownBitsAssuming, meet, type KnownBits } from '../graph/known-bits.js';
-import { foldTerms, mask, type BV, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
+import { foldTerms, mask, type BV, type Graph, type Bool, type LoopData, type Mem, type ParamData, type Sort, type Term, type World } from '../graph/terms.js';
 import type { Label, SideEncoder } from './side.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
 
@@ -380,7 +380,7 @@ function ownHeader(side: SideEncoder, node: IrLoop, vars: readonly Var[]): OwnHe
     header = new Map(vars.map((v) => [v, carried.includes(v) ? param(v) : entry.get(v)!] as const));
     iteration = iterate(side, node, header);
     const next = iteration.again.snap;
-    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node)).leaving;
+    const live = liveAtHeader(vars, carried, header, iteration, readAfter(side, node), side.build.graph).leaving;
     // A run whose assumptions do not all hold shows nothing, not even which variables it carries unchanged
     // (a fact may have folded a change away): it is run again with those assumptions dropped. Only what a
     // live variable is assumed to hold can have shaped a term anything observable reads.
@@ -489,6 +489,7 @@ function roles(side: SideEncoder, key: number, vars: readonly Var[], entry: Read
       return h;
     };
     role = new Map(vars.map((v) => [v, mix(role.get(v)!, hash(next.get(v)!))] as const));
+    side.build.graph.charge(memo.size);
   }
   return role;
 }
@@ -518,7 +519,7 @@ function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
   const { key, entry, carried, header, iteration } = own;
   // The values locals leave with are no reason to relate them: a local the code after the loop never reads
   // (SSA's copies) may leave with anything; one it reads leaves with a value nothing is known about.
-  const { live, leaving } = liveAtHeader(vars, carried, header, iteration, readAfter(side, node));
+  const { live, leaving } = liveAtHeader(vars, carried, header, iteration, readAfter(side, node), side.build.graph);
   return { own, live, leaving, roles: roles(side, key, vars, entry, carriedRound(own, vars)) };
 }
 
@@ -529,6 +530,7 @@ function survey(side: SideEncoder, node: IrLoop, vars: readonly Var[]): Survey {
  */
 function liveAtHeader(
   vars: readonly Var[], carried: readonly Var[], header: ReadonlyMap<Var, Term>, iteration: Iteration, readLater: (v: Var, way: Way) => boolean,
+  graph: Graph,
 ): { live: Set<Var>; leaving: Set<Var> } {
   const paramOf = new Map<Term, Var>(carried.map((v) => [header.get(v)!, v]));
   const found = new Set<Var>();
@@ -558,6 +560,7 @@ function liveAtHeader(
   walk(roots);
   const live = new Set(found);
   walk(later);
+  graph.charge(seen.size);
   return { live, leaving: found };
 }
 

@@ -172,17 +172,33 @@ export class PartsMap<E extends TermParts> {
   }
 }
 
-/** A graph grew past its budget (terms, or the time to build them): the encoding is given up. */
+/** Why a graph was given up: too many terms, its share of the check's work spent, or (a safeguard) its time. */
+export type BudgetLimit = 'terms' | 'work' | 'time';
+
+/** A graph grew past its budget: the encoding is given up. */
 export class GraphBudgetExceeded extends Error {
-  constructor(readonly terms: number, readonly outOfTime: boolean) {
-    super(`the graph passed its ${outOfTime ? 'time' : 'term'} budget at ${terms} terms`);
+  constructor(readonly terms: number, readonly limit: BudgetLimit) {
+    super(`the graph passed its ${limit} budget at ${terms} terms`);
   }
+}
+
+/**
+ * What the graphs of one check may still cost, counted in terms interned (found or added) and terms visited
+ * by the walks that cost as much (Graph.charge): a count, not a clock, so that a check decides the same way
+ * on a busy machine as on a quiet one. Every graph the check builds draws from it.
+ */
+export class GraphWork {
+  constructor(public left: number) {}
 }
 
 /** Bounds on one graph: a query that needs more is not worth building (its SMT text would be refused too). */
 export interface GraphBudget {
   maxTerms: number;
-  /** performance.now() past which building stops. */
+  work: GraphWork;
+  /**
+   * performance.now() past which building stops whatever work is left: only a safeguard against a pair whose
+   * work the count misjudges, far beyond what the work allows on a machine like the one it was measured on.
+   */
   deadline: number;
 }
 
@@ -197,14 +213,20 @@ export class Graph {
     return this.table.size;
   }
 
+  /** Work besides interning, in terms visited (a walk over a loop's terms): drawn from the same budget. */
+  charge(visited: number): void {
+    if (this.budget && (this.budget.work.left -= visited) < 0) throw new GraphBudgetExceeded(this.table.size, 'work');
+  }
+
   /** The one term with these parts (no normalisation here: see build.ts). */
   intern<S extends Sort>(op: Op, sort: S, args: readonly Term[], data: TermData = null): Term<S> {
+    if (this.budget && --this.budget.work.left < 0) throw new GraphBudgetExceeded(this.table.size, 'work');
     const hash = hashParts(op, sort, args, data);
     const found = this.table.get(hash, op, sort, args, data);
     if (found) return found as Term<S>;
     if (this.budget) {
-      if (this.table.size >= this.budget.maxTerms) throw new GraphBudgetExceeded(this.table.size, false);
-      if (this.table.size % 1024 === 0 && performance.now() > this.budget.deadline) throw new GraphBudgetExceeded(this.table.size, true);
+      if (this.table.size >= this.budget.maxTerms) throw new GraphBudgetExceeded(this.table.size, 'terms');
+      if (this.table.size % 1024 === 0 && performance.now() > this.budget.deadline) throw new GraphBudgetExceeded(this.table.size, 'time');
     }
     const term: Term<S> = { id: this.table.size, op, sort, width: widthOfSort(sort), args, data };
     this.table.add(hash, term);

@@ -83,13 +83,13 @@ describe('a pair that ran out of time', () => {
     expect(longer.solverCalls).toBeGreaterThan(0);
   });
 
-  it('includes building the value graph: a graph out of time is a timeout, kept like one', async () => {
+  it('includes building the value graph: a graph out of work is a timeout, kept like one', async () => {
     const slow = outOfTime();
     const spent = () => checkPair(side(fn(sig, base)), side(fn(sig, candidate)), slow, { featureFlags: FEATURES, timeoutMs: 5, budgetMs: 0, runs: { before: 0, after: 0 } });
     const first = await spent();
-    // A budget of 0 ms is spent before the graph's first term: given up there, not at GRAPH_ENCODING_MS.
+    // A budget of 0 ms allows no work: the graph is given up at its first term, not when a clock says so.
     expect(first.verdict).toMatchObject({ status: 'unknown', reason: 'timeout' });
-    expect(JSON.stringify(first.verdict)).toContain('time budget');
+    expect(JSON.stringify(first.verdict)).toContain('work budget');
     expect(first.solverCalls).toBe(0);
     expect((await spent()).cached).toBe(true);
     expect((await limited(5, slow)).cached).toBe(false);
