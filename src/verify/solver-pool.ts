@@ -20,6 +20,10 @@ export class SolverPool {
   private replaced: Promise<unknown> = Promise.resolve();
   /** Threads being retired: a task that fails meanwhile may have been handed to one of them. */
   private retiring = 0;
+  /** Checks handed to piscina and not answered yet: at most one per thread (see `slot`). */
+  private running = 0;
+  /** Checks waiting for a thread, first come first served. */
+  private readonly waiting: Array<() => void> = [];
 
   constructor(threads?: number) {
     this.threads = Math.max(1, threads ?? Math.max(1, availableParallelism() - 1));
@@ -59,6 +63,41 @@ export class SolverPool {
   }
 
   private async checkOnce(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
+    await this.slot(signal);
+    try {
+      return await this.onThread(task, signal);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * Waits until a thread is free, so that the hard limit below times z3 on the query: a check that waited in
+   * piscina's queue behind others (a strict job has many in flight) ran into it without having started, and
+   * its verdict was a timeout or not according to how busy the pool was (seen on the tree-sitter runtime).
+   */
+  private async slot(signal?: AbortSignal): Promise<void> {
+    if (this.running < this.threads) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        signal?.removeEventListener('abort', abort);
+        this.running++;
+        resolve();
+      };
+      const abort = () => {
+        this.waiting.splice(this.waiting.indexOf(turn), 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.waiting.push(turn);
+    });
+  }
+
+  private async onThread(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
     await this.replaced;
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(), 2 * task.timeoutMs + 1000);
@@ -87,12 +126,17 @@ export class SolverPool {
     const worker = this.piscina.threads.find((w) => w.threadId === threadId);
     if (!worker) return;
     this.retiring++;
-    void worker.terminate().finally(() => setTimeout(() => this.retiring--, 1000));
-    this.awaitReplacement();
+    const ended = worker.terminate().finally(() => setTimeout(() => this.retiring--, 1000));
+    this.awaitReplacement(ended);
   }
 
-  private awaitReplacement(): void {
-    this.replaced = this.piscina.run({ kind: 'warmup' }).catch(() => undefined);
+  /**
+   * The next check waits for a fresh thread with z3 loaded. After a retirement that is once the old thread has
+   * ended: a warm-up sent earlier went to the thread being ended, answered at once, and the next check then
+   * waited for the new thread's z3 to load inside its own time (and ran into the hard limit).
+   */
+  private awaitReplacement(ended: Promise<unknown> = Promise.resolve()): void {
+    this.replaced = ended.catch(() => undefined).then(() => this.piscina.run({ kind: 'warmup' })).catch(() => undefined);
   }
 
   async close(): Promise<void> {
