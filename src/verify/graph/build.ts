@@ -684,6 +684,9 @@ export class Builder implements PatternBuilder {
         return this.apply('eq', 'bool', [x, y]);
       }
     }
+    // An `or` is zero when each operand is: remove-unused-brs joins two `br_if`s out of a block into one
+    // `if` on the `or` of their conditions, and each condition is then tested as it was.
+    if (c === 0n && x.op === 'or') return this.and(...x.args.map((arg) => this.eq(arg, y)));
     // A test of one bit is a test of that bit, whatever width the value was masked at: `(x & 1) != 0` on an
     // i64 and `wrap(x & 1)` as an i32 condition (optimize-instructions writes one as the other).
     const bit = c === 0n && x.op === 'and' && x.args.length === 2 ? constValue(x.args[1]!) : undefined;

@@ -144,6 +144,7 @@ export const LAWS: readonly Rule[] = [
   { name: 'eq-zext-constant-fits', lhs: '(eq (zext.32 x:8) 200)', rhs: '(eq x:8 200)' },
   { name: 'eq-zext-constant-too-wide', lhs: '(eq (zext.32 x:8) 300)', rhs: 'false' },
   { name: 'eq-add-constant', lhs: '(eq (add x y C1) C2)', rhs: '(eq (add x y) (add C2 (mul C1 -1)))' },
+  { name: 'eq-or-zero', lhs: '(eq (or x y z) 0)', rhs: '(band (eq x 0) (eq y 0) (eq z 0))' },
   { name: 'ult-zext', lhs: '(ult (zext.32 x:8) (zext.32 y:8))', rhs: '(ult x:8 y:8)' },
   // Booleans: n-ary and/or with complements, absorption, common factors; not, ite, eq on Bool.
   { name: 'not-not', lhs: '(not (not p))', rhs: 'p' },
