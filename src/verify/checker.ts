@@ -133,17 +133,21 @@ const UNROLL_TERM_CAP = 400_000;
 /** Terms in the value graph of one pair: far above what any corpus pair needs. */
 const GRAPH_TERM_CAP = 2_000_000;
 /**
- * The graphs of one check may do this much work (GraphWork: terms interned and visited) per millisecond of
- * the check's budget. Measured on graph-only checks (no z3, no runs) on a quiet 2-core machine: 260 per ms
- * over the 390 -Oz steps of rabin, as-sha256 and hash-wasm sha256, blake3 and argon2 (fixed costs included),
- * 500–650 per ms on the tree-sitter runtime's largest pairs (4479 and 12879 expressions), which are the ones
- * the budget stops.
+ * The graphs of one check may do this much work (GraphWork: terms interned, operands normalised, a
+ * connective's operand pairs, entries merged at joins, terms the loop matcher visits) per millisecond of the
+ * check's budget. Measured on graph-only checks (no z3, no runs) on a quiet 2-core machine, in a fresh
+ * process: 1260 per ms over the 390 -Oz steps of rabin, as-sha256 and hash-wasm sha256, blake3 and argon2
+ * (fixed costs included); 1290–1810 per ms on the tree-sitter runtime's largest pairs (1235 to 12879
+ * expressions), the ones a budget stops, and 1250 (first run) to 1990 (second) on its fn124's ssa-nomerge
+ * step, which the graph proves with 9.8 million.
  */
-const GRAPH_WORK_PER_MS = 400;
+const GRAPH_WORK_PER_MS = 1600;
 /**
- * A graph that is still being built after this long is given up whatever work it has left (GraphBudget):
- * far above what the work allows, far below the pool's silence limit.
+ * A graph that is still being built after this many times the check's budget (at most GRAPH_SAFETY_MS) is
+ * given up whatever work it has left (GraphBudget): far above what the work allows, and a pipeline's checks
+ * in flight on one thread stay well below the pool's silence limit.
  */
+const GRAPH_SAFETY_FACTOR = 3;
 const GRAPH_SAFETY_MS = 60_000;
 
 /** Solver calls one induction proof may make while it weakens its coupling (Houdini steps included). */
@@ -518,7 +522,7 @@ class PairCheck {
 
   /** A graph of at most `maxTerms` terms that draws on this check's work. */
   private graph(maxTerms: number): Graph {
-    return new Graph({ maxTerms, work: this.work, deadline: performance.now() + GRAPH_SAFETY_MS });
+    return new Graph({ maxTerms, work: this.work, deadline: performance.now() + Math.min(GRAPH_SAFETY_FACTOR * this.budgetMs, GRAPH_SAFETY_MS) });
   }
 
   /** A model with a small memory is cheaper to replay; asked for first. */

@@ -54,6 +54,7 @@ function relativeGuards(b: Builder, entries: readonly Exit[]): Bool[] {
  * memory at a trap is one term whichever of two loads a pass moved past the other.
  */
 function chain<T extends Term>(b: Builder, guards: readonly Bool[], entries: readonly Exit[], pick: (e: Exit) => T): T {
+  b.graph.charge(entries.length);
   const groups = new Map<T, Bool[]>();
   entries.forEach((e, i) => {
     const value = pick(e);

@@ -155,6 +155,8 @@ export class Builder implements PatternBuilder {
   }
 
   private normalise(op: Op, sort: Sort, args: readonly Term[], data: TermData): Term {
+    // Normal forms cost about their operands, a connective's about their pairs (see connective): work too.
+    this.graph.charge(op === 'band' || op === 'bor' ? args.length * args.length : args.length);
     if (args.length > 0 && FOLDABLE.has(op) && args.every(isConst)) {
       const value = evaluateTerm({ id: -1, op, sort, width: sort.startsWith('bv') ? Number(sort.slice(2)) : 0, args, data }, args.map((a) => a.data as Concrete));
       if (value !== undefined) return typeof value === 'boolean' ? this.bool(value) : this.constant(value, Number(sort.slice(2)));

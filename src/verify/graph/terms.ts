@@ -183,9 +183,10 @@ export class GraphBudgetExceeded extends Error {
 }
 
 /**
- * What the graphs of one check may still cost, counted in terms interned (found or added) and terms visited
- * by the walks that cost as much (Graph.charge): a count, not a clock, so that a check decides the same way
- * on a busy machine as on a quiet one. Every graph the check builds draws from it.
+ * What the graphs of one check may still cost, counted in terms interned (found or added) and in what the
+ * builder and encoder charge for work around them (Graph.charge: operands normalised, entries merged, terms
+ * a walk visits): a count, not a clock, so that a check decides the same way on a busy machine as on a
+ * quiet one. Every graph the check builds draws from it.
  */
 export class GraphWork {
   constructor(public left: number) {}
@@ -213,7 +214,7 @@ export class Graph {
     return this.table.size;
   }
 
-  /** Work besides interning, in terms visited (a walk over a loop's terms): drawn from the same budget. */
+  /** Work besides interning (GraphWork), drawn from the same budget. */
   charge(visited: number): void {
     if (this.budget && (this.budget.work.left -= visited) < 0) throw new GraphBudgetExceeded(this.table.size, 'work');
   }
