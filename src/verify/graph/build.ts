@@ -24,6 +24,9 @@ const FOLDABLE = new Set<Op>([
 
 const AC_BV = new Set<Op>(['add', 'mul', 'and', 'or', 'xor']);
 
+/** Members of a disjunction with more conjuncts than this are not paired by factorPair (its keys grow with them). */
+const MAX_FACTORED_CONJUNCTS = 16;
+
 /**
  * The largest sum a constant factor is distributed over. Passes rewrite small sums (`(x + 4) << 2` into
  * `(x << 2) + 16`, an address and its offset); a rotation or shift of a long sum is left as it is by both
@@ -658,10 +661,36 @@ export class Builder implements PatternBuilder {
         }
       }
     }
-    if (!first) return undefined;
+    if (!first) return this.factorPair(disjuncts, sets);
     const [i, j, x] = first;
     const merged = this.apply('band', 'bool', [...sets[i]!].filter((c) => c !== x));
     return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+  }
+
+  /**
+   * Two members that differ in one conjunct each, (R ∧ x) ∨ (R ∧ y), are R ∧ (x ∨ y): remove-unused-brs joins
+   * two `br_if`s to one target into one on the `or` of their conditions, and the guards of the two exits are
+   * the first form, the guard of the one exit the second. The first such pair in member order merges.
+   */
+  private factorPair(disjuncts: readonly Bool[], sets: ReadonlyArray<ReadonlySet<Bool>>): Term | undefined {
+    // Members keyed by their conjuncts but one: two members with one key differ in that one conjunct each.
+    const seen = new Map<string, [number, Bool]>();
+    for (const [j, set] of sets.entries()) {
+      if (set.size < 2 || set.size > MAX_FACTORED_CONJUNCTS) continue;
+      const ids = [...set].map((c) => c.id).sort((x, y) => x - y);
+      for (const y of set) {
+        const key = `${ids.filter((id) => id !== y.id).join(',')}`;
+        const earlier = seen.get(key);
+        if (!earlier) {
+          seen.set(key, [j, y]);
+          continue;
+        }
+        const [i, x] = earlier;
+        const merged = this.and(...[...set].filter((c) => c !== y), this.or(x, y));
+        return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+      }
+    }
+    return undefined;
   }
 
   private equality(a: Term, b: Term): Term | Term[] {

@@ -156,6 +156,7 @@ export const LAWS: readonly Rule[] = [
   { name: 'band-absorption', lhs: '(band p (bor p q))', rhs: 'p' },
   { name: 'bor-common-factor', lhs: '(bor (band p q) (band p r))', rhs: '(band p (bor q r))' },
   { name: 'bor-consensus', lhs: '(bor (band p q) (band p (not q)))', rhs: 'p' },
+  { name: 'bor-factor-pair', lhs: '(bor (band p q) (band p r) p1)', rhs: '(bor (band p (bor q r)) p1)' },
   { name: 'bor-redundant-negation', lhs: '(bor p (band (not p) q))', rhs: '(bor p q)' },
   { name: 'band-redundant-negation', lhs: '(band p (bor (not p) q))', rhs: '(band p q)' },
   { name: 'bor-redundant-negation-shared', lhs: '(bor (band p1 p) (band p1 p2 (not p) q))', rhs: '(bor (band p1 p) (band p1 p2 q))' },
