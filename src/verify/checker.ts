@@ -313,7 +313,7 @@ class PairCheck {
       // The graph is built synchronously on a worker that says nothing meanwhile: a bound keeps one pair from
       // holding its pipeline past the pool's silence limit (which would end the whole evaluation).
       // Out of time is a timeout (kept under the limits it ran out of, like a solver's): more time may meet.
-      if (error instanceof GraphBudgetExceeded) return { verdict: unknown(error.limit === 'terms' ? 'size-cap' : 'timeout', `the value graph: ${error.message}`), settledBy: 'graph' };
+      if (error instanceof GraphBudgetExceeded) return { verdict: outOfBudget(error), settledBy: 'graph' };
       if (!(error instanceof Unsupported)) throw error;
       if (error.reason !== 'loop' && !hasLoop(fa.body) && !hasLoop(fb.body)) return { verdict: unknown('unsupported', error.construct), settledBy: 'graph' };
       return size > this.sizeCap ? tooLarge() : this.beforeSolver(() => this.loopFallbacks());
@@ -467,8 +467,9 @@ class PairCheck {
     const { fa, fb, a, b } = this;
     let queries;
     try {
-      queries = localChangeQueries(fa, fb, a.ctx, b.ctx);
+      queries = localChangeQueries(fa, fb, a.ctx, b.ctx, () => this.graphBuilder());
     } catch (error) {
+      if (error instanceof GraphBudgetExceeded) return outOfBudget(error);
       if (!(error instanceof Unsupported)) throw error;
       return unknown(error.reason, error.construct);
     }
@@ -491,7 +492,7 @@ class PairCheck {
    */
   private async proveByInduction(): Promise<Verdict> {
     const { fa, fb, a, b } = this;
-    const plan = InductionPlan.create(fa, fb, a.ctx, b.ctx);
+    const plan = InductionPlan.create(fa, fb, a.ctx, b.ctx, () => this.graphBuilder());
     if (!plan) return unknown('loop', 'loops do not match one to one in nesting and order');
     let checks = 0;
     try {
@@ -514,6 +515,7 @@ class PairCheck {
         }
       }
     } catch (error) {
+      if (error instanceof GraphBudgetExceeded) return outOfBudget(error);
       if (!(error instanceof Unsupported)) throw error;
       return unknown(error.reason, error.construct);
     }
@@ -565,6 +567,11 @@ function unmatchedLoops(observable: Observable): boolean {
 function undecided(error: unknown): Verdict {
   if (error instanceof RangeError && /call stack/.test(error.message)) return unknown('size-cap', 'expression nesting too deep for the encoder');
   return unknown('encoder-fault', `the encoder failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** A graph past its budget: out of work or time is a timeout (more may meet), too many terms a size cap. */
+function outOfBudget(error: GraphBudgetExceeded): Verdict {
+  return unknown(error.limit === 'terms' ? 'size-cap' : 'timeout', `the value graph: ${error.message}`);
 }
 
 function unknownFromSolver(reason: string): Verdict {

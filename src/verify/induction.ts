@@ -3,7 +3,7 @@ import type { ModuleContext } from './context.js';
 import { envDiffers, queryFor, paramName, sharedInputs } from './encode/query.js';
 import { SideEncoder, sameTraps, widthOf, type SideResult } from './encode/side.js';
 import { expandLoopCalls } from './expand-calls.js';
-import type { Builder } from './graph/build.js';
+import { Builder } from './graph/build.js';
 import { parseBvLiteral } from './graph/semantics.js';
 import { bvSort, constValue, type BV, type Bool } from './graph/terms.js';
 
@@ -77,22 +77,27 @@ export interface SegmentQuery {
 }
 
 export class InductionPlan {
-  private constructor(private readonly base: Side, private readonly candidate: Side) {}
+  private constructor(private readonly base: Side, private readonly candidate: Side, private readonly builder: () => Builder) {}
 
   /**
    * A plan when both functions' loops match one to one (same count, same nesting, in pre-order), as they are
    * or once calls to small callees with loops are expanded on both sides (a loop the optimizer inlined).
+   * Each segment's query is built with a fresh `builder()` (the caller's bounds on its graph).
    */
-  static create(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): InductionPlan | undefined {
-    const plain = InductionPlan.matched(base, candidate, baseCtx, candidateCtx);
+  static create(
+    base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, builder: () => Builder = () => new Builder(),
+  ): InductionPlan | undefined {
+    const plain = InductionPlan.matched(base, candidate, baseCtx, candidateCtx, builder);
     if (plain) return plain;
     const expandedBase = expandLoopCalls(base, baseCtx);
     const expandedCandidate = expandLoopCalls(candidate, candidateCtx);
     if (!expandedBase && !expandedCandidate) return undefined;
-    return InductionPlan.matched(expandedBase ?? base, expandedCandidate ?? candidate, baseCtx, candidateCtx);
+    return InductionPlan.matched(expandedBase ?? base, expandedCandidate ?? candidate, baseCtx, candidateCtx, builder);
   }
 
-  private static matched(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): InductionPlan | undefined {
+  private static matched(
+    base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, builder: () => Builder,
+  ): InductionPlan | undefined {
     const side = (fn: IrFunction, ctx: ModuleContext): Side => {
       const sites = loopSites(fn.body);
       return { fn, ctx, sites, cutPoints: new Map(sites.map((s, i) => [s.node, i])) };
@@ -101,7 +106,7 @@ export class InductionPlan {
     const b = side(candidate, candidateCtx);
     if (a.sites.length === 0 || a.sites.length !== b.sites.length) return undefined;
     if (a.sites.some((s, i) => s.parent !== b.sites[i]!.parent)) return undefined;
-    return new InductionPlan(a, b);
+    return new InductionPlan(a, b, builder);
   }
 
   get segments(): number[] {
@@ -131,7 +136,7 @@ export class InductionPlan {
 
   /** The negated obligation of one segment under `coupling`: unsat means the segment keeps its promise. */
   encode(segment: number, coupling: Coupling): SegmentQuery {
-    const shared = sharedInputs(this.base.ctx);
+    const shared = sharedInputs(this.base.ctx, this.builder());
     const b = shared.build;
     const params = this.base.fn.params.map((t, i) => b.variable(paramName(i), bvSort(widthOf(t))) as BV);
     const [localsA, localsB] = segment === ENTRY

@@ -66,10 +66,15 @@ export function localChangePairs(base: IrFunction, candidate: IrFunction): Array
   return pairs.every(([a, b]) => selfContained(a) && selfContained(b)) ? pairs : undefined;
 }
 
-/** The fragment queries for a function pair whose change is local, or undefined when it is not. */
-export function localChangeQueries(base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext): EncodedQuery[] | undefined {
+/**
+ * The fragment queries for a function pair whose change is local, or undefined when it is not; each built
+ * with a fresh `builder()` (the caller's bounds on its graph).
+ */
+export function localChangeQueries(
+  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, builder: () => Builder = () => new Builder(),
+): EncodedQuery[] | undefined {
   return localChangePairs(base, candidate)?.map(([a, b]) => {
-    const { shared, differs } = fragmentDifference(base, a, b, baseCtx, candidateCtx);
+    const { shared, differs } = fragmentDifference(base, a, b, baseCtx, candidateCtx, builder());
     return queryFor({ shared, params: [], paramTypes: [] }, differs);
   });
 }

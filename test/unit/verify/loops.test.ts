@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Verifier } from '../../../src/verify/index.js';
 import { optimizeWithNames } from '../../../src/verify/self-check.js';
 import type { Verdict } from '../../../src/protocol/report.js';
-import { FEATURES, fn, verdictOf, wat } from './pair.js';
+import { ModuleContext } from '../../../src/verify/context.js';
+import { Builder } from '../../../src/verify/graph/build.js';
+import { Graph, GraphBudgetExceeded, GraphWork } from '../../../src/verify/graph/terms.js';
+import { InductionPlan } from '../../../src/verify/induction.js';
+import { readIr } from '../../../src/verify/verifier.js';
+import { FEATURES, fn, moduleWith, verdictOf, wat } from './pair.js';
 
 /**
  * Changed loops proved at matched loop headers — in the value graph (the candidate's loop shown to be the
@@ -169,6 +174,13 @@ describe('proved at matched loop headers', () => {
     const base = step('(i32.xor (local.get 2) (i32.const -1))');
     const candidate = step('(local.get 4)', '(local.set 4 (i32.sub (i32.const -1) (local.get 2)))');
     expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
+    // Its queries are built within the check's budget: all-pairs couplings of a function with many locals
+    // once normalised for minutes (tree-sitter runtime's fn34, 2681 expressions) with no bound at all.
+    const [irA, irB] = [base, candidate].map((body) => readIr(wat(moduleWith(fn(sig, body))), FEATURES));
+    const [ctxA, ctxB] = [new ModuleContext(irA!), new ModuleContext(irB!)];
+    const bounded = () => new Builder(new Graph({ maxTerms: 1_000_000, work: new GraphWork(50), deadline: Number.POSITIVE_INFINITY }));
+    const plan = InductionPlan.create(ctxA.functions.get('f')!, ctxB.functions.get('f')!, ctxA, ctxB, bounded);
+    expect(() => plan!.initialCoupling()).toThrow(GraphBudgetExceeded);
   });
 
   it('a loop the optimizer inlined from a callee, against the call (the graph runs that callee inline on both sides)', async () => {
