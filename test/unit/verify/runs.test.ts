@@ -22,6 +22,17 @@ afterAll(() => verifier.close());
 
 const NO_RUNS = { before: 0, after: 0 };
 
+/** The runs of `$f` (or the first function) of two modules, which must be runnable. */
+function pairRuns(base: Uint8Array, candidate: Uint8Array, options: { trace?: boolean; fuel?: number } = {}): PairRuns {
+  const side = (bytes: Uint8Array) => {
+    const ir = readIr(bytes, FEATURES);
+    return { fn: ir.functions.find((f) => f.name === 'f') ?? ir.functions[0]!, ir, bytes };
+  };
+  const runs = PairRuns.create(side(base), side(candidate), FEATURES, options);
+  if (typeof runs === 'string') throw new Error(runs);
+  return runs;
+}
+
 function expectRefutedBy(v: Verdict, foundBy: 'run' | 'solver'): void {
   expect(v.status, JSON.stringify(v)).toBe('refuted');
   if (v.status !== 'refuted') return;
@@ -105,10 +116,7 @@ describe('runs', () => {
   it('are bounded by fuel: a loop that never ends is inconclusive, not a difference', () => {
     const base = wat(moduleWith(fn(ii, '(i32.const 0)')));
     const candidate = wat(moduleWith(fn(ii, '(loop $l (br $l)) (i32.const 0)')));
-    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
-    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions.find((f) => f.name === 'f')!, ir, bytes });
-    const runs = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES);
-    if (typeof runs === 'string') throw new Error(runs);
+    const runs = pairRuns(base, candidate);
     const tally = { ran: 0, inconclusive: 0 };
     expect(runs.refute(8, 0, tally)).toBeUndefined();
     expect(tally).toMatchObject({ ran: 0, inconclusive: 8 });
@@ -124,17 +132,12 @@ describe('runs', () => {
       (func $f (export "f") (param i32) (result i32) ${body}))`);
     const base = module('(i32.add (i32.load8_u (global.get $mb)) (global.get $tb))');
     const candidate = module('(i32.add (i32.load8_u (global.get $mb)) (i32.const 0))');
-    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
-    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions.find((f) => f.name === 'f')!, ir, bytes });
-    const runs = PairRuns.create(side(base, irA), side(base, irA), FEATURES);
-    if (typeof runs === 'string') throw new Error(runs);
+    const runs = pairRuns(base, base);
     const tally = { ran: 0, inconclusive: 0 };
     expect(runs.refute(40, 1, tally)).toBeUndefined();
     expect(tally).toMatchObject({ ran: 40, inconclusive: 0 });
     // And they are not all zero: reading the table base as 0 is a difference a run shows.
-    const changed = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES);
-    if (typeof changed === 'string') throw new Error(changed);
-    expect(changed.refute(40, 1, { ran: 0, inconclusive: 0 })).toBeDefined();
+    expect(pairRuns(base, candidate).refute(40, 1, { ran: 0, inconclusive: 0 })).toBeDefined();
   });
 
   it('start each run from its own memory size and the data image, whatever size ran before', () => {
@@ -173,10 +176,7 @@ describe('runs', () => {
       (local.get ${acc}))`;
     const base = wat(`(module (memory 1) ${loop(1, 2)})`);
     const candidate = wat(`(module (memory 1) ${loop(2, 1)})`);
-    const [irA, irB] = [readIr(base, FEATURES), readIr(candidate, FEATURES)];
-    const side = (bytes: Uint8Array, ir: typeof irA) => ({ fn: ir.functions[0]!, ir, bytes });
-    const runs = PairRuns.create(side(base, irA), side(candidate, irB), FEATURES, { trace: true, fuel: 5000 });
-    if (typeof runs === 'string') throw new Error(runs);
+    const runs = pairRuns(base, candidate, { trace: true, fuel: 5000 });
     const samples = runs.samples(12);
     expect(samples.length).toBeGreaterThan(0);
     const coupling = observedCoupling(samples, ['i32', 'i32', 'i32'], ['i32', 'i32', 'i32']);
