@@ -196,8 +196,10 @@ class PairCheck {
   private readonly timeoutMs: number;
   private readonly sizeCap: number;
   private readonly budgetMs: number;
-  /** What the check's graphs may still intern: its budget, less what its solver queries took (see solve). */
+  /** What the check's graphs may still do: its budget, less what its solver queries took (see solve). */
   private readonly work: GraphWork;
+  /** The safeguard clock of all the check's graphs (GRAPH_SAFETY_FACTOR), set when the first is built. */
+  private safetyDeadline: number | undefined;
   /** The callees the value graph runs inline on both sides, once per check: its key and its graphs use them. */
   private expandedOnce: ReadonlySet<string> | undefined;
   readonly refuter: Refuter;
@@ -524,7 +526,8 @@ class PairCheck {
 
   /** A graph of at most `maxTerms` terms that draws on this check's work. */
   private graph(maxTerms: number): Graph {
-    return new Graph({ maxTerms, work: this.work, deadline: performance.now() + Math.min(GRAPH_SAFETY_FACTOR * this.budgetMs, GRAPH_SAFETY_MS) });
+    this.safetyDeadline ??= performance.now() + Math.min(GRAPH_SAFETY_FACTOR * this.budgetMs, GRAPH_SAFETY_MS);
+    return new Graph({ maxTerms, work: this.work, deadline: this.safetyDeadline });
   }
 
   /** A model with a small memory is cheaper to replay; asked for first. */

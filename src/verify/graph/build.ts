@@ -679,7 +679,7 @@ export class Builder implements PatternBuilder {
       if (set.size < 2 || set.size > MAX_FACTORED_CONJUNCTS) continue;
       const ids = [...set].map((c) => c.id).sort((x, y) => x - y);
       for (const y of set) {
-        const key = `${ids.filter((id) => id !== y.id).join(',')}`;
+        const key = ids.filter((id) => id !== y.id).join(',');
         const earlier = seen.get(key);
         if (!earlier) {
           seen.set(key, [j, y]);
