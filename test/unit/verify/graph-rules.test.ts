@@ -3,7 +3,7 @@ import { emitAssertions } from '../../../src/verify/graph/emit.js';
 import { instantiate, type Bindings, type Pattern, type PatternBuilder } from '../../../src/verify/graph/patterns.js';
 import { LAWS, RULES, compileRule, type Rule } from '../../../src/verify/graph/rules.js';
 import { Graph, bvSort, type Sort, type Term } from '../../../src/verify/graph/terms.js';
-import { z3ContextForFile } from './z3-context.js';
+import { z3SessionForFile } from './z3-session.js';
 
 /**
  * Every normalisation rule and law of the value graph, proved with z3 as Alive proves peepholes: for every
@@ -12,7 +12,7 @@ import { z3ContextForFile } from './z3-context.js';
  * written with the same SMT meaning the checker's queries use.
  */
 
-const context = z3ContextForFile();
+const session = z3SessionForFile();
 
 const WIDTHS = [8, 32, 64];
 
@@ -78,14 +78,7 @@ async function provesCase(compiled: ReturnType<typeof compileRule>, width: numbe
 }
 
 async function check(assertions: Term[]): Promise<string> {
-  const solver = new (context().Solver)();
-  solver.set('timeout', 20_000);
-  try {
-    solver.fromString(emitAssertions(assertions).text);
-    return await solver.check();
-  } finally {
-    solver.release();
-  }
+  return (await session().check(emitAssertions(assertions).text, { timeoutMs: 20_000 })).status;
 }
 
 describe('value-graph rules (applied by matching)', () => {

@@ -3,7 +3,7 @@ import { emitAssertions } from '../../../src/verify/graph/emit.js';
 import { bitsOfFloat, evaluateTerm, parseBvLiteral, type Concrete } from '../../../src/verify/graph/semantics.js';
 import { Graph, bvSort, type Op, type Sort, type Term } from '../../../src/verify/graph/terms.js';
 import { Prng } from '../../../src/util/prng.js';
-import { z3ContextForFile } from './z3-context.js';
+import { z3SessionForFile } from './z3-session.js';
 
 /**
  * Each operator of the value graph means the same in SMT-LIB (what z3 is asked) and in concrete evaluation
@@ -11,7 +11,7 @@ import { z3ContextForFile } from './z3-context.js';
  * the SMT text equals the concrete value. One query per operator and width evaluates every sample at once.
  */
 
-const context = z3ContextForFile();
+const session = z3SessionForFile();
 
 const SAMPLES = 40;
 
@@ -48,29 +48,18 @@ const CASES: Case[] = [
 
 const FLOAT_EDGES = [0, -0, 1, -1, 0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 63, -(2 ** 63), 2 ** 64, 4294967295.5, -0.999, Infinity, -Infinity, NaN];
 
-function check(graph: Graph, cases: Array<{ term: Term; value: Concrete }>): Promise<string[]> {
+async function check(graph: Graph, cases: Array<{ term: Term; value: Concrete }>): Promise<string[]> {
   // Each sample's term is bound to a fresh output constant; the model's values are compared.
   const assertions = cases.map(({ term }, i) => graph.intern('eq', 'bool', [graph.intern('var', term.sort, [], `out${i}`), term]));
-  const text = emitAssertions(assertions).text;
-  const solver = new (context().Solver)();
-  solver.fromString(text);
-  return solver.check().then((status) => {
-    try {
-      if (status !== 'sat') return [`z3 said ${status}`];
-      const model = solver.model();
-      const values: Record<string, string> = {};
-      for (const decl of model.decls()) if (decl.arity() === 0) values[String(decl.name())] = model.get(decl as never).sexpr();
-      const wrong: string[] = [];
-      cases.forEach(({ term, value }, i) => {
-        const text = values[`out${i}`];
-        const got = term.sort === 'bool' ? text === 'true' : parseBvLiteral(text ?? '');
-        if (got !== value) wrong.push(`${term.op}(${term.args.map((a) => String(a.data)).join(', ')}) = ${String(value)} concretely, ${text} in z3`);
-      });
-      return wrong;
-    } finally {
-      solver.release();
-    }
+  const answer = await session().check(emitAssertions(assertions).text, { timeoutMs: 60_000 });
+  if (answer.status !== 'sat') return [`z3 said ${answer.status}`];
+  const wrong: string[] = [];
+  cases.forEach(({ term, value }, i) => {
+    const text = answer.model[`out${i}`];
+    const got = term.sort === 'bool' ? text === 'true' : parseBvLiteral(text ?? '');
+    if (got !== value) wrong.push(`${term.op}(${term.args.map((a) => String(a.data)).join(', ')}) = ${String(value)} concretely, ${text} in z3`);
   });
+  return wrong;
 }
 
 describe('operator meanings: SMT-LIB against concrete evaluation', () => {
