@@ -237,28 +237,30 @@ class PairCheck {
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version, this.expanded);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
-    // A pair that ran out of time is kept under a key that also names the limits it ran out of: a later check
-    // under the same limits (a rebuild after an edit elsewhere, another island) does not wait out the same
-    // timeout again, and one with more time, or that may unroll, asks afresh.
-    const timedOutKey = `${key}:timed-out:${this.timeoutMs}:${this.budgetMs}:${this.options.unrollToRefute !== false}`;
-    const timedOut = await services.verdicts?.get(timedOutKey);
-    if (timedOut) {
+    // A pair that was not decided is kept under a key that also names the limits it was not decided within
+    // (time, unrolling, runs): a later check under the same limits (a rebuild after an edit elsewhere, another
+    // island) does not wait out the same timeout again, and one with more time, that may unroll or that runs
+    // more entry states asks afresh.
+    const runs = this.runs;
+    const undecidedKey = `${key}:undecided:${this.timeoutMs}:${this.budgetMs}:${this.options.unrollToRefute !== false}:${runs.before}:${runs.after}`;
+    const undecided = await services.verdicts?.get(undecidedKey);
+    if (undecided) {
       services.verdicts?.release?.(key);
-      return { verdict: timedOut, settledBy: 'cache', cached: true };
+      return { verdict: undecided, settledBy: 'cache', cached: true };
     }
     let decided: Decided;
     try {
       decided = await this.proveOrRefute();
     } catch (error) {
       services.verdicts?.release?.(key);
-      services.verdicts?.release?.(timedOutKey);
+      services.verdicts?.release?.(undecidedKey);
       throw error;
     }
     const { verdict } = decided;
     // An unknown that did not ask the solver says nothing about the pair: another caller may ask.
     const store = this.options.solver !== false || verdict.status !== 'unknown';
-    const storeAs = store && verdict.status === 'unknown' && verdict.reason === 'timeout' ? timedOutKey : store ? key : undefined;
-    for (const claimed of [key, timedOutKey]) if (claimed !== storeAs) services.verdicts?.release?.(claimed);
+    const storeAs = store && verdict.status === 'unknown' ? undecidedKey : store ? key : undefined;
+    for (const claimed of [key, undecidedKey]) if (claimed !== storeAs) services.verdicts?.release?.(claimed);
     if (storeAs) await services.verdicts?.set(storeAs, verdict, () => proofEvidence(fa, fb, a.ctx, b.ctx, this.options.featureFlags, this.expanded));
     return { ...decided, cached: false };
   }

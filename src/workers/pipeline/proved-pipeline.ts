@@ -1,5 +1,5 @@
 import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
-import type { CheckServices } from '../../verify/checker.js';
+import { DEFAULT_RUNS, type CheckServices } from '../../verify/checker.js';
 import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
 import { checkStepFunctions, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import { binaryen } from '../../wasm/binaryen.js';
@@ -381,9 +381,10 @@ class Pipeline {
       ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
       // A certificate's replay asks everything it needs; a strict pipeline stops asking z3 about a function
       // once z3 gave up on it (see gaveUp). Where only proofs stay, a counterexample found by unrolling a
-      // loop would send the step back just as its unknown does.
+      // loop, or by the runs after no proof was found, would send the step back just as its unknown does; the
+      // runs before the solver stay (a difference there spares the solver's time).
       ...(this.follow || !this.enforce ? {} : { withoutSolver: this.gaveUp }),
-      ...(this.enforce ? { unrollToRefute: false } : {}),
+      ...(this.enforce ? { unrollToRefute: false, runs: { before: DEFAULT_RUNS.before, after: 0 } } : {}),
       onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps }),
     });
     for (const v of verdicts) {

@@ -58,7 +58,7 @@ describe('a check without the solver', () => {
 });
 
 describe('a pair that ran out of time', () => {
-  // What is tested is how a timeout is kept (under a key naming the limits), not z3: a z3 that always runs out
+  // What is tested is how an undecided pair is kept (under a key naming the limits), not z3: a z3 that always runs out
   // of time stands in for the real one, which proved the pair below within a 2 ms timeout now and then (z3's
   // rewriter sometimes gets there before any bit-blasting), failing this test on a fast run.
   const base = '(i32.mul (i32.add (local.get 0) (i32.const 1)) (i32.add (local.get 0) (i32.const 1)))';
@@ -81,6 +81,15 @@ describe('a pair that ran out of time', () => {
     const longer = await limited(3, slow);
     expect(longer.cached).toBe(false);
     expect(longer.solverCalls).toBeGreaterThan(0);
+  });
+
+  it('is asked again by a check that runs more entry states once no proof was found', async () => {
+    // A strict pipeline runs none there (a refutation sends a step back just as an unknown does); `atoll verify` does.
+    const slow = outOfTime();
+    expect((await limited(2, slow)).runs.ran).toBe(0);
+    const running = await checkPair(side(fn(sig, base)), side(fn(sig, candidate)), slow, { featureFlags: FEATURES, timeoutMs: 2, budgetMs: 10_000, runs: { before: 0, after: 20 } });
+    expect(running.cached).toBe(false);
+    expect(running.runs.ran).toBeGreaterThan(0);
   });
 
   it('includes building the value graph: a graph out of work is a timeout, kept like one', async () => {
