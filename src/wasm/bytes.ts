@@ -55,3 +55,7 @@ export function encodeName(name: string): number[] {
   const utf8 = [...new TextEncoder().encode(name)];
   return [...encodeU32(utf8.length), ...utf8];
 }
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

@@ -1,4 +1,4 @@
-import { ByteReader, encodeU32 } from './bytes.js';
+import { ByteReader, encodeU32, sameBytes } from './bytes.js';
 import { readSections, type Section } from './sections.js';
 
 const CODE_SECTION = 10;
@@ -6,10 +6,6 @@ const CODE_SECTION = 10;
 function sectionBytes(bytes: Uint8Array, section: Section): Uint8Array {
   const end = section.payload.byteOffset - bytes.byteOffset + section.payload.length;
   return bytes.subarray(section.start, end);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Each defined function's body in the module's code section (in order), without its size prefix. */
@@ -33,24 +29,35 @@ export function spliceFunctionBodies(target: Uint8Array, source: Uint8Array, fro
   const a = readSections(target);
   const b = readSections(source);
   if (a.length !== b.length) return undefined;
-  let code: { section: Section; entries: Uint8Array[]; other: Uint8Array[] } | undefined;
+  let other: Uint8Array[] | undefined;
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [a[i]!, b[i]!];
     if (x.id !== y.id) return undefined;
-    if (x.id === CODE_SECTION) code = { section: x, entries: codeEntries(x.payload), other: codeEntries(y.payload) };
+    if (x.id === CODE_SECTION) other = codeEntries(y.payload);
     else if (!sameBytes(sectionBytes(target, x), sectionBytes(source, y))) return undefined;
   }
-  if (!code || code.entries.length !== code.other.length) return undefined;
-  const { section, entries, other } = code;
+  if (!other || other.length !== functionBodies(target).length) return undefined;
+  return withFunctionBodies(target, (i) => (fromSource(i) ? other[i] : undefined));
+}
+
+/**
+ * `bytes` with the body of each defined function for which `replace` (by position in the code section) gives
+ * one replaced by it, everything else as it was. The new bodies must use `bytes`' index spaces.
+ */
+export function withFunctionBodies(bytes: Uint8Array, replace: (definedIndex: number) => Uint8Array | undefined): Uint8Array {
+  const section = readSections(bytes).find((s) => s.id === CODE_SECTION);
+  if (!section) throw new Error('the module has no code section');
+  const entries = codeEntries(section.payload);
   const body = entries.flatMap((entry, i) => {
-    const chosen = fromSource(i) ? other[i]! : entry;
+    const chosen = replace(i) ?? entry;
     return [...encodeU32(chosen.length), ...chosen];
   });
   const payload = [...encodeU32(entries.length), ...body];
-  const end = section.start + sectionBytes(target, section).length;
-  const out = new Uint8Array(section.start + 1 + encodeU32(payload.length).length + payload.length + (target.length - end));
-  out.set(target.subarray(0, section.start));
-  out.set([CODE_SECTION, ...encodeU32(payload.length), ...payload], section.start);
-  out.set(target.subarray(end), section.start + 1 + encodeU32(payload.length).length + payload.length);
+  const end = section.start + sectionBytes(bytes, section).length;
+  const head = [CODE_SECTION, ...encodeU32(payload.length)];
+  const out = new Uint8Array(section.start + head.length + payload.length + (bytes.length - end));
+  out.set(bytes.subarray(0, section.start));
+  out.set([...head, ...payload], section.start);
+  out.set(bytes.subarray(end), section.start + head.length + payload.length);
   return out;
 }

@@ -1,6 +1,7 @@
 import type { PassStepTotals, StepRecord } from '../../protocol/report.js';
 import { checkStepFunctions, sameInWriterNormalForm } from '../../verify/pass-step.js';
 import { binaryen, emitModule, withModule } from '../../wasm/binaryen.js';
+import { sameBytes } from '../../wasm/bytes.js';
 import { functionBodies, spliceFunctionBodies } from '../../wasm/code-section.js';
 import { functionHash, IrExtractor, type IrFunction } from '../../wasm/ir.js';
 import type { PipelineEnv } from './proved-pipeline.js';
@@ -89,8 +90,4 @@ function readFunctions(bytes: Uint8Array, flags: number, names: string[]): Map<s
   if (names.length === 0) return new Map();
   const extractor = new IrExtractor(binaryen);
   return withModule(bytes, flags, (module) => new Map(names.map((name) => [name, extractor.function(module.getFunction(name))])));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
