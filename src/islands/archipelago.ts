@@ -98,7 +98,7 @@ interface Tally {
  * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. A checked search proves only the best of them and screens later
- * children unchecked first (startingPopulation, applyScreened). Later generations are synchronous: every
+ * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later generations are synchronous: every
  * island evaluates one child, all islands in parallel on the pool, then migration. After each generation
  * (after the last one only, for multi-start) the champion is assembled per function with the smallest
  * compatible bodies any island produced (workers/assemble.ts); when smaller, it migrates to every island.
@@ -223,9 +223,12 @@ async function evolve(
 ): Promise<Tally[]> {
   const inputFunctions = [...functionBodySizes(config.input).keys()];
   const children = islands.map((island) => proposeChild(island, config, inputFunctions));
+  // In the last generation only the champion matters: a child that enters its island without beating the
+  // champion is never used again, so its proof would be spent for nothing.
+  const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
   hooks.onPlanned?.(generation, children.reduce((n, child) => n + (child?.steps.length ?? 0), 0));
   const outcomes = await Promise.all(
-    islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, hooks) : applyChild(children[i], island.index, evaluate, false))),
+    islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, champion, hooks) : applyChild(children[i], island.index, evaluate, false))),
   );
   return islands.map((island, i) => {
     const child = children[i];
@@ -258,7 +261,7 @@ type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; evaluation
 
 /**
  * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
- * checked only when that module would enter its island (a refinement that changed nothing gives a module the
+ * checked only when that module would enter its island, or beat `champion` when given (a refinement that changed nothing gives a module the
  * island holds already: checked, it would come out the same or with steps sent back). Checking reverts what
  * it cannot prove, so a proved module is almost never smaller than its unchecked run; spending proofs on
  * children that cannot win is what made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
@@ -271,10 +274,13 @@ async function applyScreened(
   evaluate: Evaluate,
   screen: Evaluate,
   capacity: number,
+  champion: Resident | undefined,
   hooks: ArchipelagoHooks,
 ): Promise<ChildOutcome | undefined> {
   const screened = await applyChild(child && { ...child, proof: undefined }, island.index, screen, false);
-  if (!child || !screened || !screened.result.ok || !wouldEnter(island.residents, { ...screened.result, island: island.index, generation }, capacity)) {
+  const worthChecking = (unchecked: Pick<Resident, 'stripped' | 'score' | 'island' | 'generation'>) =>
+    champion ? better(unchecked, champion) : wouldEnter(island.residents, unchecked, capacity);
+  if (!child || !screened || !screened.result.ok || !worthChecking({ ...screened.result, island: island.index, generation })) {
     return screened && { ...screened, screenedOut: screened.result.ok };
   }
   hooks.onPlanned?.(generation, child.steps.length);
@@ -429,9 +435,12 @@ async function assembleChampion(
   const donors = bodies.donors().filter((named) => named !== champion.named);
   const knobs = lastGenome(champion).knobs;
   hooks.onPlanned?.(generation, 1);
-  const made = config.checks
-    ? await assembleChecked(champion, config, donors, knobs, evaluate)
-    : await assembleUnchecked(pool, champion, config, donors, knobs, hooks.signal);
+  const unchecked = await assembleUnchecked(pool, champion, config, donors, knobs, hooks.signal);
+  // With checks, the assembly is screened unchecked first, as children are (applyScreened): checking sends
+  // bodies back, so a checked assembly is not smaller than its unchecked run, and one that cannot beat the
+  // champion is not worth its proofs (it lost 7 of 10 times on the bench's small modules).
+  if (config.checks && unchecked.ok && !better({ ...unchecked, island: champion.island, generation }, champion)) return undefined;
+  const made = config.checks ? await assembleChecked(champion, config, donors, knobs, evaluate) : unchecked;
   if (!made.ok) {
     failures.push({ generation, island: champion.island, error: `assembly: ${made.error}` });
     return undefined;

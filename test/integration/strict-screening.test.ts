@@ -13,7 +13,8 @@ import type { WorkerServices } from '../../src/workers/services.js';
 /**
  * A checked (strict) search spends proofs only where they can win (islands/archipelago.ts): generation 0 runs
  * every alternative unchecked and proves the best one (the next only if the proved one came out behind it); a
- * later child is checked only when its unchecked run would enter its island. Every resident still carries its
+ * later child is checked only when its unchecked run would enter its island (in the last generation: beat the
+ * champion), and an assembly only when its unchecked run beats the champion. Every resident still carries its
  * chain.
  */
 let pool: BinaryenPool;
@@ -43,6 +44,10 @@ async function search(file: string, generations: number) {
   return { result, evaluated };
 }
 
+/** One search for the tests that need a module where a child and an assembly can lose: as-sha256, 1 generation. */
+let asSha256Search: ReturnType<typeof search> | undefined;
+const asSha256 = () => (asSha256Search ??= search('node_modules/@chainsafe/as-sha256/build/optimized.wasm', 1));
+
 describe('a checked search', () => {
   it('proves one of the five alternatives, the best by its unchecked size, when all its steps prove', async () => {
     const { result, evaluated } = await search('examples/demo.wasm', 0);
@@ -71,5 +76,37 @@ describe('a checked search', () => {
     for (const resident of result.residents.flat()) expect(resident.proof).toBeDefined();
     const checkedChildren = later.filter((e) => e.result.ok && e.result.proof && e.result.assembled === undefined);
     expect(checkedChildren.length).toBeLessThan(screened.length);
+  });
+
+  it('in the last generation, checks only a child whose unchecked run beats the champion', async () => {
+    const generations = 1;
+    const { evaluated } = await asSha256();
+    const proved = (e: { result: EvaluateResult }) => e.result.ok && e.result.proof !== undefined;
+    const champion = Math.min(...evaluated.filter((e) => e.evaluation.generation < generations && proved(e)).map((e) => (e.result.ok ? e.result.score.value : Infinity)));
+    const last = evaluated.filter((e) => e.evaluation.generation === generations && e.result.ok && e.result.assembled === undefined);
+    expect(last.length).toBeGreaterThan(0);
+    for (const island of new Set(last.map((e) => e.evaluation.island))) {
+      const runs = last.filter((e) => e.evaluation.island === island);
+      const screened = runs.filter((e) => !proved(e)).at(-1);
+      const checked = runs.some(proved);
+      expect(checked, `island ${island}`).toBe(screened !== undefined && screened.result.ok && screened.result.score.value < champion);
+    }
+  });
+
+  it('checks an assembly only when its unchecked run beats the champion', async () => {
+    // Generation 0's assembly beats the proved -Oz (a body of another alternative); generation 1's takes
+    // nothing new.
+    const { evaluated } = await asSha256();
+    let champion = Infinity;
+    let assemblies = 0;
+    for (const { result } of evaluated) {
+      if (!result.ok || !result.proof) continue;
+      if (result.assembled !== undefined) {
+        assemblies++;
+        expect(result.score.value).toBeLessThan(champion);
+      }
+      champion = Math.min(champion, result.score.value);
+    }
+    expect(assemblies).toBeGreaterThan(0);
   });
 });
