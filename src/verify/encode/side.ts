@@ -11,6 +11,9 @@ import type { MemoryModel, MemorySide } from './memory.js';
 import type { SharedInputs } from './query.js';
 import { type Env, type Exit, type Snapshot, cloneEnv, mergeEnvs, mergeExits } from './state.js';
 
+/** The largest `br_table` whose default is encoded as failed tests of each index (brTable). */
+const CASE_TESTS = 64;
+
 /**
  * Symbolic execution of one side of a function pair into value-graph terms. Control flow is exact: every
  * branch records an exit (guard, state, value) on its target label and narrows the current path's guard; a
@@ -490,7 +493,12 @@ export class SideEncoder implements MemorySide {
     node.labels.forEach((name, i) => {
       conditions.set(name, [...(conditions.get(name) ?? []), b.eq(index, b.constant(BigInt(i), 32))]);
     });
-    const beyond = b.not(b.ult(index, b.constant(BigInt(node.labels.length), 32)));
+    // Past the last label: as failed tests of each index while the table is small, as a chain of `br_if`s on
+    // `index == k` has it (remove-unused-brs makes one of the other; Builder.caseEqualities), else a bound.
+    const count = node.labels.length;
+    const beyond = count <= CASE_TESTS
+      ? b.and(...node.labels.map((_, i) => b.ne(index, b.constant(BigInt(i), 32))))
+      : b.not(b.ult(index, b.constant(BigInt(count), 32)));
     conditions.set(node.defaultLabel, [...(conditions.get(node.defaultLabel) ?? []), beyond]);
     for (const [name, conds] of conditions) {
       const guard = b.and(this.alive, b.or(...conds));

@@ -44,6 +44,17 @@ const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
 /** An address as base + constant (the base absent for a constant address). */
 interface Address { base: Term | null; offset: bigint }
 
+/** `value == constant`, or `value != constant` when `isNot` (caseEqualities). */
+interface CaseEquality { value: BV; constant: bigint; isNot: boolean }
+
+function readEquality(t: Bool): CaseEquality | undefined {
+  const isNot = t.op === 'not';
+  const atom = isNot ? t.args[0]! : t;
+  if (atom.op !== 'eq' || atom.args[0]!.sort === 'bool') return undefined;
+  const constant = constValue(atom.args[1]!);
+  return constant === undefined || constValue(atom.args[0]!) !== undefined ? undefined : { value: atom.args[0] as BV, constant, isNot };
+}
+
 /** A bounds check `L < B + offset`, or `B + offset <= L` (within), with limit and base as its key. */
 interface BoundsCheck {
   key: string;
@@ -105,6 +116,8 @@ export class Builder implements PatternBuilder {
   private readonly inProgress = new Set<Term>();
   /** Parts of connectives read as bounds checks (null: not one). */
   private readonly checks = new Map<Term, BoundsCheck | null>();
+  /** Parts of connectives read as equalities of a value with a constant, or their negations (null: not one). */
+  private readonly equalities = new Map<Term, CaseEquality | null>();
   /** Per connective member: its parts and their filter bits (simplifyDuals). */
   private readonly memberParts = new Map<Bool, ReadonlySet<Bool>>();
   private readonly negations = new Map<Bool, ReadonlyArray<ReadonlySet<Bool>> | null>();
@@ -335,6 +348,7 @@ export class Builder implements PatternBuilder {
       const simplified = this.simplifyDuals(op, [...set]);
       if (simplified) return simplified;
     }
+    if (op === 'band' && set.size > 1 && this.caseEqualities(set)) return this.false;
     if (comparisons > 1) {
       const bounded = this.bounds(op, set);
       if (bounded) return bounded;
@@ -362,9 +376,15 @@ export class Builder implements PatternBuilder {
     if (args.length !== 2) return undefined;
     const [x, n] = args[0]!.op === op ? args : [args[1]!, args[0]!];
     if (x!.op !== op || n!.op === op || n!.op === 'bool' || !this.settled.has(x!)) return undefined;
-    const keyOf = (l: Bool): Term | string => this.boundsCheck(l)?.key ?? (l.op === 'not' ? l.args[0]! : l);
-    const keys = [...this.partsOf(n!)].map(keyOf);
-    for (const m of x!.args as Bool[]) for (const p of this.partsOf(m)) if (keys.includes(keyOf(p))) return undefined;
+    // An equality of a value with a constant, or its negation, also shares that value with every other
+    // (caseEqualities).
+    const keysOf = (l: Bool): Array<Term | string> => {
+      const key = this.boundsCheck(l)?.key ?? (l.op === 'not' ? l.args[0]! : l);
+      const value = this.equalityOf(l)?.value;
+      return value ? [key, value] : [key];
+    };
+    const keys = [...this.partsOf(n!)].flatMap(keysOf);
+    for (const m of x!.args as Bool[]) for (const p of this.partsOf(m)) if (keysOf(p).some((k) => keys.includes(k))) return undefined;
     const members = [...x!.args];
     let at = members.length;
     while (at > 0 && members[at - 1]!.id > n!.id) at--;
@@ -633,6 +653,39 @@ export class Builder implements PatternBuilder {
       }
     }
     return undefined;
+  }
+
+  /** `t` as `value == c` or `value != c` (isNot), c a constant; undefined for anything else. */
+  private equalityOf(t: Bool): CaseEquality | undefined {
+    let found = this.equalities.get(t);
+    if (found === undefined) this.equalities.set(t, (found = readEquality(t) ?? null));
+    return found ?? undefined;
+  }
+
+  /**
+   * In a conjunction, `x == c` implies every `x != d` (d another constant) and contradicts `x == d`: a chain of
+   * `br_if`s on `x == 0`, `x == 1`, … guards target k with the failed tests before it and `x == k`, which is
+   * `x == k` alone, the guard a `br_table` on x gives it (remove-unused-brs turns the one into the other).
+   * Rewrites `set` in place; true when it is contradictory.
+   */
+  private caseEqualities(set: Set<Bool>): boolean {
+    const equal = new Map<BV, bigint>();
+    for (const term of set) {
+      const e = this.equalityOf(term);
+      if (!e || e.isNot) continue;
+      const other = equal.get(e.value);
+      if (other !== undefined && other !== e.constant) return true;
+      equal.set(e.value, e.constant);
+    }
+    if (equal.size === 0) return false;
+    for (const term of set) {
+      const e = this.equalityOf(term);
+      if (e?.isNot && equal.has(e.value)) {
+        if (equal.get(e.value) === e.constant) return true;
+        set.delete(term);
+      }
+    }
+    return false;
   }
 
   /**

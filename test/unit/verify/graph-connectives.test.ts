@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Builder } from '../../../src/verify/graph/build.js';
-import type { BV, Bool } from '../../../src/verify/graph/terms.js';
+import { evaluateTerm, type Concrete } from '../../../src/verify/graph/semantics.js';
+import type { BV, Bool, Term } from '../../../src/verify/graph/terms.js';
 
-/** Atoms: comparisons of free 32-bit values with constants, as block-exit guards are. */
+/**
+ * Atoms: comparisons of free 32-bit values with constants, as block-exit guards are, each of its own value (two
+ * comparisons of one value with constants imply or exclude each other: see the switch cases below).
+ */
 function atoms(b: Builder, n: number): Bool[] {
-  const x = b.variable('x', 'bv32');
-  return Array.from({ length: n }, (_, i) => b.ult(x, b.constant(BigInt(10 * i + 5), 32)));
+  return Array.from({ length: n }, (_, i) => b.ult(b.variable(`x${i}`, 'bv32') as BV, b.constant(BigInt(10 * i + 5), 32)));
 }
 
 /** Every conjunction of the atoms or their negations (2^n minterms), each with `shared` too. */
@@ -118,5 +121,62 @@ describe('a guard grown one condition at a time (alive ∧ ¬trap, per memory ac
     expect(grown.args).not.toContain(b.not(past(3, 4n)));
     expect(grown.args).toContain(b.not(past(3, 8n)));
     expect(grown.args).toContain(t);
+  });
+});
+
+describe('comparisons of one value with constants (switch cases)', () => {
+  it('give each target of a chain of br_ifs the guard a br_table gives it: the equality alone', () => {
+    const b = new Builder();
+    const [path] = atoms(b, 1) as [Bool];
+    const x = b.variable('i', 'bv32') as BV;
+    const is = (k: number) => b.eq(x, b.constant(BigInt(k), 32));
+    // Built one test at a time, as the encoder narrows the path after each br_if.
+    let alive = path;
+    for (let k = 0; k < 64; k++) {
+      expect(b.and(alive, is(k))).toBe(b.and(path, is(k)));
+      alive = b.and(alive, b.not(is(k)));
+    }
+    expect(alive).toBe(b.and(path, ...Array.from({ length: 64 }, (_, k) => b.not(is(k)))));
+  });
+
+  it('are decided by an equality: other equalities contradict it, disequalities of other constants go', () => {
+    const b = new Builder();
+    const x = b.variable('i', 'bv32') as BV;
+    const c = (k: number) => b.constant(BigInt(k), 32);
+    expect(b.and(b.eq(x, c(7)), b.not(b.eq(x, c(2))), b.not(b.eq(x, c(5))))).toBe(b.eq(x, c(7)));
+    expect(b.and(b.eq(x, c(3)), b.eq(x, c(4)))).toBe(b.false);
+    expect(b.and(b.eq(x, c(3)), b.not(b.eq(x, c(3))))).toBe(b.false);
+  });
+
+  it('keep their meaning: every conjunction of random case comparisons on an 8-bit value, on all 256 values', () => {
+    const b = new Builder();
+    const x = b.variable('x', 'bv8') as BV;
+    const c = (k: number) => b.constant(BigInt(k & 255), 8);
+    const evaluate = (t: Term, value: number): Concrete => {
+      if (t === x) return BigInt(value);
+      if (t.op === 'const' || t.op === 'bool') return t.data as Concrete;
+      return evaluateTerm(t, t.args.map((a) => evaluate(a, value)))!;
+    };
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 300; round++) {
+      const members: Array<{ term: Bool; holds: (v: number) => boolean }> = [];
+      for (let m = 0; m < 2 + random(6); m++) {
+        const k = random(12) * (random(4) === 0 ? 21 : 1);
+        const start = random(3) === 0 ? random(250) : 0;
+        const n = 1 + random(6);
+        const kind = random(3);
+        if (kind === 0) members.push({ term: b.eq(x, c(k)), holds: (v) => v === (k & 255) });
+        else if (kind === 1) members.push({ term: b.not(b.eq(x, c(k))), holds: (v) => v !== (k & 255) });
+        else {
+          const shifted = start === 0 ? x : b.add(x, c(-start));
+          members.push({ term: b.not(b.ult(shifted, c(n))), holds: (v) => ((v - start) & 255) >= n });
+        }
+      }
+      const conjunction = b.and(...members.map((m) => m.term));
+      for (let v = 0; v < 256; v++) {
+        expect(evaluate(conjunction, v), `${round}: x = ${v}`).toBe(members.every((m) => m.holds(v)));
+      }
+    }
   });
 });
