@@ -98,8 +98,9 @@ interface Tally {
  * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
  * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. A checked search proves only the best of them and screens later
- * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later generations are synchronous: every
- * island evaluates one child, all islands in parallel on the pool, then migration. After each generation
+ * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later
+ * generations are synchronous: every island evaluates one child, all islands in parallel on the pool, then
+ * migration. After each generation
  * (after the last one only, for multi-start) the champion is assembled per function with the smallest
  * compatible bodies any island produced (workers/assemble.ts); when smaller, it migrates to every island.
  * Generations are counted, not timed, so a seed fixes the output; only a time budget can cut the search short
@@ -261,8 +262,9 @@ type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; evaluation
 
 /**
  * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
- * checked only when that module would enter its island, or beat `champion` when given (a refinement that changed nothing gives a module the
- * island holds already: checked, it would come out the same or with steps sent back). Checking reverts what
+ * checked only when that module would enter its island, or beat `champion` when given (a refinement that
+ * changed nothing gives a module the island holds already: checked, it would come out the same or with steps
+ * sent back). Checking reverts what
  * it cannot prove, so a proved module is almost never smaller than its unchecked run; spending proofs on
  * children that cannot win is what made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
  * taken body is checked at the assembly step. Deterministic: the screen is binaryen's output.
