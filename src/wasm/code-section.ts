@@ -30,13 +30,16 @@ export function spliceFunctionBodies(target: Uint8Array, source: Uint8Array, fro
   const b = readSections(source);
   if (a.length !== b.length) return undefined;
   let other: Uint8Array[] | undefined;
+  let count = 0;
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [a[i]!, b[i]!];
     if (x.id !== y.id) return undefined;
-    if (x.id === CODE_SECTION) other = codeEntries(y.payload);
-    else if (!sameBytes(sectionBytes(target, x), sectionBytes(source, y))) return undefined;
+    if (x.id === CODE_SECTION) {
+      other = codeEntries(y.payload);
+      count = new ByteReader(x.payload).u32();
+    } else if (!sameBytes(sectionBytes(target, x), sectionBytes(source, y))) return undefined;
   }
-  if (!other || other.length !== functionBodies(target).length) return undefined;
+  if (!other || other.length !== count) return undefined;
   return withFunctionBodies(target, (i) => (fromSource(i) ? other[i] : undefined));
 }
 

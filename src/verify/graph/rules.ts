@@ -179,6 +179,11 @@ export const LAWS: readonly Rule[] = [
   { name: 'ite-of-sums', lhs: '(ite p (add x y) (add z y))', rhs: '(add (ite p x z) y)' },
   { name: 'ite-of-stores', lhs: '(ite p (store.4 m a:32 v:32) (store.4 n a:32 w:32))', rhs: '(store.4 (ite p m n) a:32 (ite p v:32 w:32))' },
   { name: 'ite-negated-condition', lhs: '(ite (bor p q) x y)', rhs: '(ite (band (not p) (not q)) y x)' },
+  // Equalities of one value with constants (Builder.caseEqualities), and a br_table's default as the failed
+  // tests of each index (encode/side.ts), here for three labels.
+  { name: 'case-equality-decides', lhs: '(band (eq x C) (not (eq x D)))', rhs: '(eq x C)', pre: '(not (eq C D))' },
+  { name: 'case-equalities-exclusive', lhs: '(band (eq x C) (eq x D))', rhs: 'false', pre: '(not (eq C D))' },
+  { name: 'br-table-default', lhs: '(band (not (eq x 0)) (not (eq x 1)) (not (eq x 2)))', rhs: '(not (ult x 3))' },
   // Bounds checks of accesses through one pointer (B + c cannot wrap: B is a zero-extended 32-bit value).
   { name: 'bounds-exclusive', lhs: '(band (ult l:64 (add (zext.64 x:32) 8)) (not (ult l:64 (add (zext.64 x:32) 12))))', rhs: 'false' },
   { name: 'bounds-strongest-trap', lhs: '(band (ult l:64 (add (zext.64 x:32) 8)) (ult l:64 (add (zext.64 x:32) 12)))', rhs: '(ult l:64 (add (zext.64 x:32) 8))' },
