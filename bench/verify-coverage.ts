@@ -4,8 +4,11 @@
  * Prints, per module and over all of them: proved / changed overall and for functions with loops, how many
  * needed z3, the unknown reasons ranked, refutations (each one is a finding: binaryen is not wrong on these
  * modules, so a refutation is a checker bug) and median / p95 wall time per changed function (one solver
- * thread, no proof cache). ATOLL_VERIFY_TIMEOUT_MS sets the per-query timeout (default 5000).
+ * thread, no proof cache), with `atoll verify`'s limits: ATOLL_VERIFY_TIMEOUT_MS sets the per-query timeout
+ * (default 5000), ATOLL_VERIFY_FUNCTION_TIME_MS the wall-clock time of each function's check (default
+ * DEFAULT_FUNCTION_TIME_MS; 0: none).
  */
+import { DEFAULT_FUNCTION_TIME_MS } from '../src/protocol/verify.js';
 import { Verifier } from '../src/verify/index.js';
 import { SLOW_MS, selfCheckCoverage, type CoverageFigures } from '../src/verify/self-check.js';
 import { BENCH_FEATURES, LARGER_MODULES, SMALL_MODULES, readCorpusModule } from './corpus.js';
@@ -16,11 +19,13 @@ const paths = args.filter((a) => a !== '--larger');
 const modules = paths.length ? paths : [...SMALL_MODULES, ...(larger ? LARGER_MODULES : [])];
 
 const verifier = new Verifier({ timeoutMs: Number(process.env['ATOLL_VERIFY_TIMEOUT_MS'] ?? 5000) });
+const functionTimeMs = Number(process.env['ATOLL_VERIFY_FUNCTION_TIME_MS'] ?? DEFAULT_FUNCTION_TIME_MS);
+console.log(`time per function: ${functionTimeMs ? `${functionTimeMs} ms` : 'no limit'}`);
 await verifier.warmUp();
 const all: CoverageFigures[] = [];
 for (const path of modules) {
   const started = performance.now();
-  const c = await selfCheckCoverage(verifier, readCorpusModule(path), BENCH_FEATURES, (done, total) => process.stderr.write(`\r  ${done}/${total}`));
+  const c = await selfCheckCoverage(verifier, readCorpusModule(path), BENCH_FEATURES, (done, total) => process.stderr.write(`\r  ${done}/${total}`), functionTimeMs);
   all.push(c);
   const t = c.report.totals;
   console.log(`\n${path}: ${(performance.now() - started) / 1000 | 0} s`);

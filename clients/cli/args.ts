@@ -4,6 +4,8 @@ import {
   CacheVerifySampleRange,
   choiceProblem,
   DebounceRange,
+  DEFAULT_FUNCTION_TIME_MS,
+  FunctionTimeRange,
   Objectives,
   OptionDefaults,
   OptionRanges,
@@ -45,7 +47,7 @@ export type Command =
       out: OutputChoice;
     }
   | { name: 'watch'; watch: WatchStartParams; keepAlive: boolean; daemon: DaemonChoice; out: OutputChoice }
-  | { name: 'verify'; base: string; candidate: string; proof?: string; timeoutMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
+  | { name: 'verify'; base: string; candidate: string; proof?: string; timeoutMs?: number; functionTimeMs?: number; features?: string[]; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'daemon'; action: 'run' | 'start' | 'stop' | 'status'; stdio: boolean; daemon: DaemonChoice; out: OutputChoice }
   | { name: 'cache'; action: 'stats' | 'clear' | 'verify'; sample?: number; daemon: DaemonChoice; out: OutputChoice }
   /** --help of atoll or of a command: the text is printed on stdout, exit 0. */
@@ -209,6 +211,7 @@ function program(onCommand: (command: Command) => void): Program {
     .argument('<base>', 'the module before optimization')
     .argument('<candidate>', 'the optimized module')
     .option('--timeout <ms>', `solver time limit per query, ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000; a function's check stops at 4×)`)
+    .option('--function-time <ms>', `wall-clock limit of each function's whole check, ${FunctionTimeRange.min}..${FunctionTimeRange.max} (default ${DEFAULT_FUNCTION_TIME_MS}); what is undecided by then is unknown (timeout)`)
     .option('--features <a,b>', 'WebAssembly features to read both with (default: detected)')
     .option('--proof <file>', 're-check this certificate from optimize --proof (replays and proves every step; trusts nothing in it)');
   common(verify, { verbose: true }).action((base: string, candidate: string, values: Values) => {
@@ -219,6 +222,7 @@ function program(onCommand: (command: Command) => void): Program {
         candidate: resolve(candidate),
         proof: typeof values['proof'] === 'string' ? resolve(values['proof']) : undefined,
         timeoutMs: integer('--timeout', values['timeout'], VerifyTimeoutRange),
+        functionTimeMs: integer('--function-time', values['functionTime'], FunctionTimeRange),
         features: list(values['features']),
         ...choices(values),
       }),

@@ -14,6 +14,7 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';
 import type { FunctionVerdict, OptimizeReport, PassStepTotals, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
+import { DEFAULT_FUNCTION_TIME_MS } from '../protocol/verify.js';
 import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
 import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { jobVerdicts } from '../verify/proof-cache.js';
@@ -77,6 +78,8 @@ export interface OptimizedModule {
 export interface VerifyPairOptions {
   /** Per-query solver timeout, ms; default the engine's. */
   timeoutMs?: number;
+  /** Wall-clock time of each function's check in a whole-jump check, ms; default DEFAULT_FUNCTION_TIME_MS. */
+  functionTimeMs?: number;
   /** Feature override for reading both modules. */
   features?: string[];
   /** A certificate to re-check (`--proof FILE`), as parsed JSON; it is not trusted. */
@@ -321,6 +324,7 @@ export class Engine {
         candidate: readable(candidate, sideB, 'candidate'),
         flags: sideA.flags,
         ...checking.limits(work),
+        functionTimeMs: options.functionTimeMs ?? DEFAULT_FUNCTION_TIME_MS,
         onProgress: (done, total) => work({ passesDone: 0, passes: 1, stepsDone: done, steps: total }),
       },
       hooks.signal,

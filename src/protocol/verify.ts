@@ -7,6 +7,17 @@ import type { VerifyReport } from './report.js';
 /** The solver timeout a verify request may give per query, ms (`timeoutMs`). */
 export const VerifyTimeoutRange = { min: 1, max: 3_600_000 } as const;
 
+/** The wall-clock time a verify request may give each function's check, ms (`functionTimeMs`). */
+export const FunctionTimeRange = { min: 100, max: 3_600_000 } as const;
+
+/**
+ * Default `functionTimeMs`. Measured with `npm run bench:verify -- --larger` (the ten corpus modules, 488
+ * changed functions): without a limit 422 were proved, p95 10.6 s on the larger three (the unknowns waited
+ * out their solver queries and graph budgets, up to 20 s each); with 2000 ms 419, p95 2.1 s (an unknown
+ * ends a little past its time); with 1500 ms the same 419, p95 1.6 s.
+ */
+export const DEFAULT_FUNCTION_TIME_MS = 1500;
+
 export interface VerifyParams extends WorkDoneProgressParams {
   /** The module before optimization. */
   base: ModuleSource;
@@ -14,6 +25,12 @@ export interface VerifyParams extends WorkDoneProgressParams {
   candidate: ModuleSource;
   /** Solver timeout per query, ms (default 5000); one function's queries together stop at four times it. */
   timeoutMs?: number;
+  /**
+   * Wall-clock time each function's whole check may take (value graphs, solver queries, runs), ms (default
+   * DEFAULT_FUNCTION_TIME_MS): what is undecided then is `unknown (timeout)`. A certificate's steps are
+   * re-checked without it.
+   */
+  functionTimeMs?: number;
   features?: string[];
   /**
    * Absolute path of a certificate written by `atoll/optimize` (`proofPath`): the pair is then checked by

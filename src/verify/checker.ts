@@ -62,6 +62,12 @@ export interface CheckOptions {
    * graphs' work, counted in the milliseconds it stands for (GRAPH_WORK_PER_MS).
    */
   budgetMs?: number;
+  /**
+   * Wall-clock time the whole check may take, ms (default: no limit): what is undecided when it has passed is
+   * unknown (timeout). For `atoll verify`, whose user waits on every function. A strict pipeline keeps to
+   * `budgetMs` alone, which counts work rather than time, so that its verdicts do not follow the machine's load.
+   */
+  deadlineMs?: number;
   /** Largest pair (expression count of both bodies) z3 is asked about; default 6000. The value graph takes any. */
   sizeCap?: number;
   signal?: AbortSignal;
@@ -200,6 +206,8 @@ class PairCheck {
   private readonly work: GraphWork;
   /** The safeguard clock of all the check's graphs (GRAPH_SAFETY_FACTOR), set when the first is built. */
   private safetyDeadline: number | undefined;
+  /** performance.now() past which nothing more is tried (CheckOptions.deadlineMs). */
+  private readonly deadline: number;
   /** The callees the value graph runs inline on both sides, once per check: its key and its graphs use them. */
   private expandedOnce: ReadonlySet<string> | undefined;
   readonly refuter: Refuter;
@@ -216,6 +224,7 @@ class PairCheck {
     this.sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP;
     this.budgetMs = options.budgetMs ?? 4 * this.timeoutMs;
     this.work = new GraphWork(this.budgetMs * GRAPH_WORK_PER_MS);
+    this.deadline = options.deadlineMs === undefined ? Infinity : performance.now() + options.deadlineMs;
     this.refuter = new Refuter(a, b, options.featureFlags);
   }
 
@@ -242,7 +251,7 @@ class PairCheck {
     // island) does not wait out the same timeout again, and one with more time, that may unroll or that runs
     // more entry states asks afresh.
     const runs = this.runs;
-    const undecidedKey = `${key}:undecided:${this.timeoutMs}:${this.budgetMs}:${this.options.unrollToRefute !== false}:${runs.before}:${runs.after}`;
+    const undecidedKey = `${key}:undecided:${this.timeoutMs}:${this.budgetMs}:${this.options.deadlineMs ?? ''}:${this.options.unrollToRefute !== false}:${runs.before}:${runs.after}`;
     const undecided = await services.verdicts?.get(undecidedKey);
     if (undecided) {
       services.verdicts?.release?.(key);
@@ -281,6 +290,9 @@ class PairCheck {
       if (this.options.signal?.aborted || isBinaryenAbort(error)) throw error;
       const late = this.byRunning(this.runs.after, 1);
       if (late) return late;
+      // A graph past its budget where none is expected (assembling a query, planning an induction) is out of
+      // time or terms like any other, not a fault of the encoder.
+      if (error instanceof GraphBudgetExceeded) return { verdict: outOfBudget(error), settledBy: this.solverCalls > 0 ? 'z3' : 'graph' };
       throw error;
     }
     if (decided.verdict.status !== 'unknown' || this.options.solver === false) return decided;
@@ -292,7 +304,7 @@ class PairCheck {
   }
 
   private byRunning(count: number, stream: number): Decided | undefined {
-    const verdict = this.refuter.byRunning(count, stream);
+    const verdict = this.refuter.byRunning(count, stream, this.deadline);
     return verdict && { verdict, settledBy: 'run' };
   }
 
@@ -528,7 +540,7 @@ class PairCheck {
 
   /** A graph of at most `maxTerms` terms that draws on this check's work. */
   private graph(maxTerms: number): Graph {
-    this.safetyDeadline ??= performance.now() + Math.min(GRAPH_SAFETY_FACTOR * this.budgetMs, GRAPH_SAFETY_MS);
+    this.safetyDeadline ??= Math.min(performance.now() + Math.min(GRAPH_SAFETY_FACTOR * this.budgetMs, GRAPH_SAFETY_MS), this.deadline);
     return new Graph({ maxTerms, work: this.work, deadline: this.safetyDeadline });
   }
 
@@ -544,11 +556,15 @@ class PairCheck {
     // One budget for both: the graphs' work counts as the milliseconds it stands for, and a query as z3's own
     // time on it (not the wait behind other checks' queries, or their graphs on this thread), so that a
     // check decides alike on a quiet machine and a busy one, as far as z3's clock allows.
-    const remaining = this.work.left / GRAPH_WORK_PER_MS;
-    if (remaining < MIN_QUERY_MS) return { status: 'unknown', reason: `timeout (the check's budget of ${this.budgetMs} ms is spent)` };
+    const remaining = Math.min(this.work.left / GRAPH_WORK_PER_MS, this.deadline - performance.now());
+    if (remaining < MIN_QUERY_MS) {
+      const spent = this.deadline - performance.now() < MIN_QUERY_MS ? `time of ${this.options.deadlineMs} ms` : `budget of ${this.budgetMs} ms`;
+      return { status: 'unknown', reason: `timeout (the check's ${spent} is spent)` };
+    }
     this.solverCalls++;
     const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
     query.timeoutMs = Math.min(query.timeoutMs, Math.round(remaining));
+    if (this.deadline !== Infinity) query.withinMs = Math.round(this.deadline - performance.now());
     if (query.narrow === undefined) delete query.narrow;
     const t = performance.now();
     const answer = await this.services.solve(query, this.options.signal);

@@ -22,6 +22,8 @@ export interface ModulePairOptions {
   featureFlags: number;
   /** Per solver query (the checker's default when absent). */
   timeoutMs?: number;
+  /** Wall-clock time of each function's check, ms (CheckOptions.deadlineMs); none when absent. */
+  functionTimeMs?: number;
   /** Largest pair that is encoded (the checker's default when absent). */
   sizeCap?: number;
   signal?: AbortSignal;
@@ -128,6 +130,7 @@ export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, 
   const checkOptions: CheckOptions = {
     featureFlags: opts.featureFlags,
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.functionTimeMs ? { deadlineMs: opts.functionTimeMs } : {}),
     ...(opts.sizeCap ? { sizeCap: opts.sizeCap } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.runs ? { runs: opts.runs } : {}),

@@ -48,9 +48,11 @@ export interface CoverageFigures {
 /** The p95 target per changed function (issue: median ≤ 50 ms, p95 ≤ 2 s): what a shorter budget would cost. */
 export const SLOW_MS = 2000;
 
-export async function selfCheckCoverage(verifier: Verifier, bytes: Uint8Array, features: number, onProgress?: (done: number, total: number) => void): Promise<CoverageFigures> {
+export async function selfCheckCoverage(
+  verifier: Verifier, bytes: Uint8Array, features: number, onProgress?: (done: number, total: number) => void, functionTimeMs?: number,
+): Promise<CoverageFigures> {
   const { base, candidate } = optimizeWithNames(bytes, features);
-  const report = await verifier.verifyModules(base, candidate, { featureFlags: features, ...(onProgress ? { onProgress } : {}) });
+  const report = await verifier.verifyModules(base, candidate, { featureFlags: features, ...(onProgress ? { onProgress } : {}), ...(functionTimeMs ? { functionTimeMs } : {}) });
   const ir = readIr(base, features);
   const loops = new Set(ir.functions.filter((f) => hasLoop(f.body)).map((f) => f.name));
   const changed = report.functions.filter((f) => !(f.verdict.status === 'proved' && f.verdict.method === 'identical'));

@@ -4,6 +4,11 @@ import { workerPath } from '../util/worker-path.js';
 import { SOLVER_ERROR, type SolverAnswer, type SolverReply, type SolverTask } from './solver-task.js';
 
 const WORKER_LOST = Symbol('worker lost');
+const outOfTime = (): SolverAnswer => ({ status: 'unknown', reason: 'timeout (the check\'s time ran out while the query waited for a solver thread)' });
+/** Below this, what is left of a query's time (SolverTask.withinMs) is not worth sending it. */
+const MIN_TIMEOUT_MS = 50;
+/** How long past its deadline a query's z3 may run on before its thread is ended (SolverTask.withinMs). */
+const DEADLINE_GRACE_MS = 100;
 
 /**
  * JavaScript heap of one solver thread, MiB (z3's own memory is its wasm heap, outside this limit). A thread
@@ -53,19 +58,20 @@ export class SolverPool {
    * timeout the worker is ended (piscina replaces it) and the answer is a timeout.
    */
   async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
-    const answer = await this.checkOnce(task, signal);
+    const asked = performance.now();
+    const answer = await this.checkOnce(task, asked, signal);
     // A task handed to a thread just as it was retired fails with it, and a z3 that failed says nothing about
     // the query: once more, on a fresh thread.
     const again = answer === WORKER_LOST || (answer.status === 'unknown' && answer.reason.startsWith(SOLVER_ERROR));
     if (!again) return answer;
-    const retried = await this.checkOnce(task, signal);
+    const retried = await this.checkOnce(task, asked, signal);
     return retried === WORKER_LOST ? { status: 'unknown', reason: `${SOLVER_ERROR}: the solver thread ended twice` } : retried;
   }
 
-  private async checkOnce(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
-    await this.slot(signal);
+  private async checkOnce(task: Omit<SolverTask, 'kind'>, asked: number, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
+    if (!(await this.slot(signal, timeLeft(task, asked)))) return outOfTime();
     try {
-      return await this.onThread(task, signal);
+      return await this.onThread(task, asked, signal);
     } finally {
       this.running--;
       this.waiting.shift()?.();
@@ -77,30 +83,54 @@ export class SolverPool {
    * piscina's queue behind others (a strict job has many in flight) ran into it without having started, and
    * its verdict was a timeout or not according to how busy the pool was (seen on the tree-sitter runtime).
    */
-  private async slot(signal?: AbortSignal): Promise<void> {
+  private async slot(signal?: AbortSignal, waitMs = Infinity): Promise<boolean> {
     if (this.running < this.threads) {
       this.running++;
-      return;
+      return true;
     }
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(turn), 1);
+        signal?.removeEventListener('abort', abort);
+        clearTimeout(timer);
+      };
       const turn = () => {
         signal?.removeEventListener('abort', abort);
+        clearTimeout(timer);
         this.running++;
-        resolve();
+        resolve(true);
       };
       const abort = () => {
-        this.waiting.splice(this.waiting.indexOf(turn), 1);
+        leave();
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', abort, { once: true });
+      if (waitMs !== Infinity) {
+        timer = setTimeout(() => {
+          leave();
+          resolve(false);
+        }, Math.max(0, waitMs));
+      }
       this.waiting.push(turn);
     });
   }
 
-  private async onThread(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
-    await this.replaced;
+  private async onThread(query: Omit<SolverTask, 'kind'>, asked: number, signal?: AbortSignal): Promise<SolverAnswer | typeof WORKER_LOST> {
+    const { withinMs, ...task } = query;
+    // A fresh thread takes about a second to load z3: a query with a deadline waits for it no longer than that.
+    if (withinMs === undefined) await this.replaced;
+    else await atMost(this.replaced, timeLeft(query, asked));
+    let hardLimit = 2 * task.timeoutMs + 1000;
+    if (withinMs !== undefined) {
+      const ms = timeLeft(query, asked);
+      if (ms < MIN_TIMEOUT_MS) return outOfTime();
+      task.timeoutMs = Math.min(task.timeoutMs, ms);
+      // z3 does not stop at its timeout in every phase; past the deadline nothing waits for it.
+      hardLimit = Math.min(hardLimit, ms + DEADLINE_GRACE_MS);
+    }
     const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(), 2 * task.timeoutMs + 1000);
+    const timer = setTimeout(() => limit.abort(), hardLimit);
     const abort = () => limit.abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
@@ -142,4 +172,16 @@ export class SolverPool {
   async close(): Promise<void> {
     await this.piscina.destroy();
   }
+}
+
+/** What is left of a query's time (SolverTask.withinMs) since it was asked; Infinity without one. */
+function timeLeft(query: Omit<SolverTask, 'kind'>, asked: number): number {
+  return query.withinMs === undefined ? Infinity : Math.round(query.withinMs - (performance.now() - asked));
+}
+
+/** Waits for `promise`, or for `ms`, whichever comes first. */
+async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }

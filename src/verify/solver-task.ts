@@ -25,6 +25,12 @@ export interface SolverTask {
    * budget is expected and says nothing about the z3 instance (see SolverReply).
    */
   tactic?: 'quick';
+  /**
+   * Wall-clock ms, from when the query is asked, within which it must be answered, waits for a free or fresh
+   * solver thread included (a check's deadline: CheckOptions.deadlineMs). The pool shortens the timeout by
+   * what the query waited; the worker never sees this field.
+   */
+  withinMs?: number;
 }
 
 /** A check as its callers pose it; the pool adds the task kind. */

@@ -25,6 +25,8 @@ export interface VerifyModulesOptions {
   featureFlags: number;
   /** Per solver query; default: the verifier's (5000 ms unless it was made with another). */
   timeoutMs?: number;
+  /** Wall-clock time of each function's check, ms; default none (`atoll verify` gives DEFAULT_FUNCTION_TIME_MS). */
+  functionTimeMs?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /** Only these functions (base names). */
@@ -110,7 +112,7 @@ export class Verifier {
 
   async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const solvers = this.solvers();
-    const { onProgress, session, timeoutMs, ...rest } = opts;
+    const { onProgress, session, timeoutMs, functionTimeMs, ...rest } = opts;
     return verifyModulePair(base, candidate, {
       solve: (query, signal) => solvers.check(query, signal),
       z3Version: await solvers.z3Version(),
@@ -118,6 +120,7 @@ export class Verifier {
     }, {
       ...rest,
       timeoutMs: timeoutMs ?? this.timeoutMs,
+      ...(functionTimeMs ? { functionTimeMs } : {}),
       sizeCap: this.sizeCap,
       concurrency: solvers.threads,
       ...(this.opts.readIr ? { readIr: this.opts.readIr } : {}),

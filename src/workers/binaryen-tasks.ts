@@ -38,6 +38,8 @@ export interface VerifyModulesTask extends CheckingTask {
   flags: number;
   /** Both modules descend from one input with names kept (see VerifyModulesOptions.sameLineage). */
   sameLineage?: boolean;
+  /** Wall-clock time of each function's check, ms (CheckOptions.deadlineMs); none when absent. */
+  functionTimeMs?: number;
   /** Verdicts an earlier attempt settled before its worker died: reported as they are, not checked again. */
   settled?: FunctionVerdict[];
   /** Test-only: the check of this base function allocates until its worker runs out of memory. */

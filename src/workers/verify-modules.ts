@@ -17,6 +17,7 @@ export async function verifyModulesTask(task: VerifyModulesTask): Promise<Verify
       concurrency: task.concurrency,
       ...(task.sameLineage ? { sameLineage: true } : {}),
       ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}),
+      ...(task.functionTimeMs ? { functionTimeMs: task.functionTimeMs } : {}),
       ...(task.settled ? { settled: new Map(task.settled.map((v) => [v.name, v])) } : {}),
       onPlanned: (names) => services.checked?.({ kind: 'planned', names }),
       onStarted: (name) => {

@@ -43,6 +43,9 @@ describe('atoll command line', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(`atoll: ${flag} must be an integer from ${range}, got ${value}\nsee atoll optimize --help\n`);
     }
+    const time = await runCli(home, ['verify', SMALL_WASM, SMALL_WASM, '--function-time', '5']);
+    expect(time.code).toBe(2);
+    expect(time.stderr).toBe('atoll: --function-time must be an integer from 100 to 3600000, got 5\nsee atoll verify --help\n');
     const typo = await runCli(home, ['optimize', SMALL_WASM, '--island', '2']);
     expect(typo.stderr).toBe("atoll: unknown option '--island' (Did you mean --islands?)\nsee atoll optimize --help\n");
   });

@@ -177,4 +177,12 @@ describe('verify', () => {
     expect(report.totals.refuted).toBe(0);
     expect(report.module).toMatchObject({ accepted: true, differences: 0 });
   });
+
+  it('answers a time per function or per query out of range with BadOption', async () => {
+    for (const limit of [{ functionTimeMs: 5 }, { timeoutMs: 0 }]) {
+      const error = await errorOf(client.sendRequest(VerifyRequest.method, { base: { path: SMALL_WASM }, candidate: { path: SMALL_WASM }, ...limit }));
+      expect(error.code).toBe(ErrorCodes.BadOption);
+      expect(error.message).toMatch(/must be an integer from/);
+    }
+  });
 });

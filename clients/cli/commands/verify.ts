@@ -12,6 +12,7 @@ export async function verifyCommand(command: Extract<Command, { name: 'verify' }
         base: { path: command.base },
         candidate: { path: command.candidate },
         ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
+        ...(command.functionTimeMs === undefined ? {} : { functionTimeMs: command.functionTimeMs }),
         ...(command.features === undefined ? {} : { features: command.features }),
         ...(command.proof === undefined ? {} : { proofPath: command.proof }),
         workDoneToken,

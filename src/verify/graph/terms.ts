@@ -207,6 +207,7 @@ export interface GraphBudget {
 export class Graph {
   private readonly table = new PartsMap<Term>();
   private nextLoopKey = 0;
+  private charges = 0;
 
   constructor(private readonly budget?: GraphBudget) {}
 
@@ -216,7 +217,10 @@ export class Graph {
 
   /** Work besides interning (GraphWork), drawn from the same budget. */
   charge(visited: number): void {
-    if (this.budget && (this.budget.work.left -= visited) < 0) throw new GraphBudgetExceeded(this.table.size, 'work');
+    if (!this.budget) return;
+    if ((this.budget.work.left -= visited) < 0) throw new GraphBudgetExceeded(this.table.size, 'work');
+    // Work that interns nothing (a loop match walking terms it has) must not outlive the deadline either.
+    if (++this.charges % 1024 === 0 && performance.now() > this.budget.deadline) throw new GraphBudgetExceeded(this.table.size, 'time');
   }
 
   /** The one term with these parts (no normalisation here: see build.ts). */

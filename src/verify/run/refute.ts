@@ -17,11 +17,15 @@ export class Refuter {
 
   constructor(private readonly base: PairSide, private readonly candidate: PairSide, private readonly features: number) {}
 
-  /** A refutation among `count` entry states of stream `stream`, if one of them tells the functions apart. */
-  byRunning(count: number, stream: number): Verdict | undefined {
+  /**
+   * A refutation among `count` entry states of stream `stream`, if one of them tells the functions apart;
+   * none are run once performance.now() is past `deadline`.
+   */
+  byRunning(count: number, stream: number, deadline = Infinity): Verdict | undefined {
+    if (count <= 0 || performance.now() > deadline) return undefined;
     const runs = this.pairRuns();
-    if (typeof runs === 'string' || count <= 0) return undefined;
-    const found = runs.refute(count, stream, this.tally);
+    if (typeof runs === 'string') return undefined;
+    const found = runs.refute(count, stream, this.tally, deadline);
     return found && { status: 'refuted', counterexample: runs.counterexample(found, 'run') };
   }
 

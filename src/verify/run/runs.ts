@@ -120,11 +120,11 @@ export class PairRuns {
 
   /**
    * Runs `count` generated entry states of stream `stream` and stops at the first difference, or when the
-   * tally's fuel reaches RUNS_FUEL_BUDGET. Deterministic: the same pair, count and stream (and tally) give
-   * the same answer.
+   * tally's fuel reaches RUNS_FUEL_BUDGET, or performance.now() passes `deadline`. Deterministic without a
+   * deadline: the same pair, count and stream (and tally) give the same answer.
    */
-  refute(count: number, stream: number, tally: RunTally): RunsRefutation | undefined {
-    for (let i = 0; i < count && (tally.fuel ?? 0) < RUNS_FUEL_BUDGET; i++) {
+  refute(count: number, stream: number, tally: RunTally, deadline = Infinity): RunsRefutation | undefined {
+    for (let i = 0; i < count && (tally.fuel ?? 0) < RUNS_FUEL_BUDGET && performance.now() <= deadline; i++) {
       const entry = this.inputs.state(i, stream);
       const outcome = this.run(entry);
       tally.fuel = (tally.fuel ?? 0) + outcome.fuel;

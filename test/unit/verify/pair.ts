@@ -1,4 +1,7 @@
-import { binaryen } from '../../../src/wasm/binaryen.js';
+import { binaryen, readModule } from '../../../src/wasm/binaryen.js';
+import { extractModule } from '../../../src/wasm/ir.js';
+import type { PairSide } from '../../../src/verify/checker.js';
+import { ModuleContext } from '../../../src/verify/context.js';
 import { Verifier, type VerifyModulesOptions } from '../../../src/verify/index.js';
 import type { Verdict, VerifyReport } from '../../../src/protocol/report.js';
 
@@ -47,3 +50,15 @@ export const SOLVER_ONLY: Partial<VerifyModulesOptions> = { runs: { before: 0, a
 
 /** `(func $f (param ...) (result ...) BODY)` */
 export const fn = (signature: string, body: string) => `(func $f ${signature} ${body})`;
+
+/** Function `$f` of a module around `funcs` (moduleWith), as one side of a pair for checkPair. */
+export function pairSide(funcs: string): PairSide {
+  const bytes = wat(moduleWith(funcs));
+  const module = readModule(bytes, FEATURES);
+  try {
+    const ir = extractModule(binaryen, module);
+    return { fn: ir.functions.find((f) => f.name === 'f')!, ctx: new ModuleContext(ir), bytes: () => bytes };
+  } finally {
+    module.dispose();
+  }
+}

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../../src/protocol/report.js';
-import { checkPair, type CheckServices, type PairSide } from '../../../src/verify/checker.js';
-import { ModuleContext } from '../../../src/verify/context.js';
+import { checkPair, type CheckServices } from '../../../src/verify/checker.js';
 import { jobVerdicts } from '../../../src/verify/proof-cache.js';
 import { SolverPool } from '../../../src/verify/solver-pool.js';
-import { binaryen, readModule } from '../../../src/wasm/binaryen.js';
-import { extractModule } from '../../../src/wasm/ir.js';
-import { FEATURES, fn, moduleWith, wat } from './pair.js';
+import { FEATURES, fn, pairSide as side } from './pair.js';
 
 /**
  * `solver: false` (what a strict pipeline uses for a function z3 already gave up on, see proved-pipeline.ts):
@@ -21,17 +18,6 @@ beforeAll(async () => {
   services = { solve: (query) => pool.check(query), z3Version: await pool.z3Version(), verdicts: jobVerdicts(undefined, new Map<string, Verdict>()) };
 });
 afterAll(() => pool.close());
-
-function side(body: string): PairSide {
-  const bytes = wat(moduleWith(body));
-  const module = readModule(bytes, FEATURES);
-  try {
-    const ir = extractModule(binaryen, module);
-    return { fn: ir.functions.find((f) => f.name === 'f')!, ctx: new ModuleContext(ir), bytes: () => bytes };
-  } finally {
-    module.dispose();
-  }
-}
 
 const sig = '(param i32) (result i32)';
 const check = (a: string, b: string, solver?: boolean) =>
