@@ -5,8 +5,12 @@
  * Prints per module: mutants tried, those that behave differently on some run, refuted (by running / by the
  * solver's replayed model), unknown and proved; and every differing mutant that was not refuted — each one
  * is a failure of the checker. `--solver-only` turns the checker's own runs off, to measure the solver alone.
+ * Each mutant is checked with `atoll verify`'s time per function (ATOLL_VERIFY_FUNCTION_TIME_MS, default
+ * DEFAULT_FUNCTION_TIME_MS; 0: none), and one that timed out again without it and with four times the
+ * solver timeout.
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_FUNCTION_TIME_MS } from '../src/protocol/verify.js';
 import { Verifier } from '../src/verify/index.js';
 import { binaryen, readModule } from '../src/wasm/binaryen.js';
 import { FEATURE_FLAGS } from '../src/wasm/features.js';
@@ -26,6 +30,7 @@ const maxSize = maxAt >= 0 ? Number(args[maxAt + 1]) : 400;
 const paths = args.filter((a, i) => !a.startsWith('--') && (maxAt < 0 || i !== maxAt + 1));
 
 const timeoutMs = Number(process.env['ATOLL_VERIFY_TIMEOUT_MS'] ?? 5000);
+const functionTimeMs = Number(process.env['ATOLL_VERIFY_FUNCTION_TIME_MS'] ?? DEFAULT_FUNCTION_TIME_MS);
 const verifier = new Verifier({ timeoutMs });
 const patient = new Verifier({ timeoutMs: 4 * timeoutMs, threads: 1 });
 await Promise.all([verifier.warmUp(), patient.warmUp()]);
@@ -40,7 +45,7 @@ for (const path of paths.length ? paths : DEFAULT) {
   module.dispose();
   const result = await mutantCampaign(base, verifier, patient, {
     features, seed: 1, functions: (fn) => fn.size <= maxSize,
-    ...(solverOnly ? { verify: { runs: { before: 0, after: 0 } } } : {}),
+    verify: { ...(functionTimeMs ? { functionTimeMs } : {}), ...(solverOnly ? { runs: { before: 0, after: 0 } } : {}) },
     onMutant: (n) => process.stderr.write(`\r  ${n} mutants`),
   });
   const t = result.total;

@@ -30,9 +30,9 @@ export class Refuter {
   }
 
   /**
-   * The model's entry state run for real: a refutation when the runs differ, else unknown — `approximation`
-   * when the query used uninterpreted functions (the model may rest on one), `unsupported` when the pair cannot
-   * be run at all, else `encoder-fault`.
+   * The model's entry state run for real: a refutation when the runs differ, else unknown — `unsupported`
+   * when the pair or this entry state cannot be run to its end, `approximation` when both ran alike and the
+   * query used uninterpreted functions (the model may rest on one), else `encoder-fault`.
    * `observable` names what the model told apart, for the verdict's text.
    */
   replay(query: EncodedQuery, model: Record<string, string>, observable?: string): Verdict {
@@ -47,12 +47,14 @@ export class Refuter {
     if ('compared' in outcome && outcome.compared.difference !== undefined) {
       return { status: 'refuted', counterexample: runs.counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
     }
-    const why = 'why' in outcome ? outcome.why : `both ran alike: ${outcome.compared.base}`;
+    // A run that could not be set up or finished (a model memory larger than runs allocate, fuel, the stack)
+    // says nothing about the model either way.
+    if ('why' in outcome) return { status: 'unknown', reason: 'unsupported', detail: `the solver's counterexample${where} could not be run to its end (params ${params}): ${outcome.why}` };
     const approximations = [...query.functions];
-    if (approximations.length > 0 && !('why' in outcome)) {
+    if (approximations.length > 0) {
       return { status: 'unknown', reason: 'approximation', detail: `a model of ${approximations.slice(0, 4).join(', ')} told them apart${where}, real runs did not (params ${params})` };
     }
-    return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample${where} did not reproduce (params ${params}): ${why}` };
+    return { status: 'unknown', reason: 'encoder-fault', detail: `counterexample${where} did not reproduce (params ${params}): both ran alike: ${outcome.compared.base}` };
   }
 
   /**

@@ -40,6 +40,8 @@ describe('function pairs', () => {
         expect(verdict.status, shown).not.toBe('proved');
       } else if (expected === 'proved') {
         expect(verdict.status, shown).toBe('proved');
+      } else if (expected.startsWith('unknown ')) {
+        expect(verdict, shown).toMatchObject({ status: 'unknown', reason: expected.slice('unknown '.length) });
       } else {
         const method = /^proved (\S+)$/.exec(expected)?.[1];
         expect(method, `unreadable expectation "${expected}"`).toBeDefined();
