@@ -126,10 +126,16 @@ export async function runArchipelago(
   let baseline: ArchipelagoResult['baseline'];
   let completed = true;
   let evaluations = 0;
+  // Functions the solver gave up on in a checked pipeline: later pipelines check their steps with the value
+  // graph alone (see Pipeline.gaveUp). What the evaluations of a generation find joins once they are all done,
+  // for its assembly and the generations after it, so that concurrent evaluations cannot change what another
+  // is given.
+  const solverGaveUp = new Set<string>();
+  const gaveUpNow = new Set<string>();
   /** Applies genomes in `generation`; `checked: false` skips the checks of a checked search (a screening run). */
-  const evaluateIn =
-    (generation: number, checked = !!config.checks): Evaluate =>
-    async (base, genome, island, assembly) => {
+  const evaluateIn = (generation: number, checked = !!config.checks): Evaluate => {
+    const given = [...solverGaveUp].sort();
+    return async (base, genome, island, assembly) => {
       const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation };
       const result = await pool.evaluate(
         {
@@ -139,14 +145,16 @@ export async function runArchipelago(
           objective: config.objective,
           // A screening run only ranks, and its -Oz is the report's baseline: the fault goes into checked runs.
           ...(config.plantFault && island === config.islands - 1 && (checked || !config.checks) ? { plantFault: config.plantFault } : {}),
-          ...(checked && config.checks ? { checks: config.checks(evaluation) } : {}),
+          ...(checked && config.checks ? { checks: { ...config.checks(evaluation), ...(given.length ? { solverGaveUp: given } : {}) } } : {}),
           ...(assembly ? { assembly } : {}),
         },
         hooks.signal,
       );
+      if (result.ok) for (const name of result.solverGaveUp ?? []) gaveUpNow.add(name);
       hooks.onEvaluated?.(evaluation, result);
       return result;
     };
+  };
 
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
@@ -167,14 +175,16 @@ export async function runArchipelago(
       tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, failures, hooks);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
+    for (const name of gaveUpNow) solverGaveUp.add(name);
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
     const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
     // With migration, the per-function winners travel every generation: the assembled champion goes to every
     // island. Multi-start islands stay apart; their winners are combined once, at the end.
     if (last || !config.multiStart) {
-      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluate, hooks);
+      const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluateIn(generation), hooks);
       if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
     }
+    for (const name of gaveUpNow) solverGaveUp.add(name);
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
   }

@@ -125,6 +125,8 @@ export interface StepChecks extends CheckingTask {
   mode: 'strict' | 'report';
   /** Strict mode: false checks every pass on its own instead of runs of function passes as spans (default true). */
   spans?: boolean;
+  /** Strict mode: functions the solver gave up on in earlier generations of the job (PipelineRun.solverGaveUp). */
+  solverGaveUp?: string[];
 }
 
 /** What an evaluation with checks adds to its result: how its steps fared, and its part of a certificate. */
@@ -159,6 +161,8 @@ export type EvaluateResult =
       proof?: EvaluationProof;
       /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
       assembled?: { bodies: number; donors: number };
+      /** With checks: the functions the solver gave up on, these steps' and those the task was given. */
+      solverGaveUp?: string[];
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/protocol/report.js';
 import { runArchipelago, type ArchipelagoConfig, type Evaluation } from '../../src/islands/archipelago.js';
 import { searchablePasses } from '../../src/islands/catalogue.js';
+import { explicitPreset } from '../../src/islands/presets.js';
 import { Verifier } from '../../src/verify/index.js';
 import { jobVerdicts } from '../../src/verify/proof-cache.js';
 import { ingestBytes } from '../../src/wasm/ingest.js';
@@ -108,5 +109,31 @@ describe('a checked search', () => {
       champion = Math.min(champion, result.score.value);
     }
     expect(assemblies).toBeGreaterThan(0);
+  });
+});
+
+describe('a function the solver gave up on earlier in the job', () => {
+  it('has its later steps checked by the value graph alone, and is named in the result', async () => {
+    // A planted fault in `scale` is refuted by the solver's model; given as one the solver gave up on, the
+    // same step is left unknown without asking it (and goes back all the same).
+    const bytes = new Uint8Array(readFileSync('examples/demo.wasm'));
+    const input = await pool.ingest({ bytes, declared: ingestBytes(bytes).declared, override: undefined });
+    const run = (solverGaveUp?: string[]) => {
+      // Verdicts of its own: the refutation must not come from the other run's store.
+      const verdicts = jobVerdicts(undefined, new Map<string, Verdict>());
+      const fresh: WorkerServices = { solve: (query) => verifier.solve(query), proofGet: (key) => verdicts.get(key), proofSet: (key, verdict) => verdicts.set(key, verdict) };
+      return pool.evaluate({
+        base: input.named, flags: input.flags, genome: explicitPreset('Oz'), objective: 'size', plantFault: 'scale',
+        checks: { mode: 'strict', z3Version, concurrency: 2, services: fresh, ...(solverGaveUp ? { solverGaveUp } : {}) },
+      });
+    };
+    const faultOf = (result: EvaluateResult) => (result.ok ? result.proof?.unproved.find((step) => step.function === 'scale')?.verdict : undefined);
+    const asked = await run();
+    expect(faultOf(asked)).toMatchObject({ status: 'refuted' });
+    expect(asked.ok && asked.solverGaveUp).toEqual([]);
+    const notAsked = await run(['scale']);
+    expect(faultOf(notAsked)).toMatchObject({ status: 'unknown', reason: 'timeout' });
+    expect(JSON.stringify(faultOf(notAsked))).toContain('not asked');
+    expect(notAsked.ok && notAsked.solverGaveUp).toEqual(['scale']);
   });
 });

@@ -49,6 +49,8 @@ export interface PipelineRun {
    * segment's own (SegmentPass.donors).
    */
   assembly?: AssemblySources;
+  /** Strict mode: functions the solver gave up on in earlier pipelines of the job (see Pipeline.gaveUp). */
+  solverGaveUp?: readonly string[];
 }
 
 export interface PipelineEnv {
@@ -71,6 +73,8 @@ export interface PipelineResult {
   proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
   /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
   assembled?: { bodies: number; donors: number };
+  /** Functions the solver gave up on, given or found here, sorted (PipelineRun.solverGaveUp for later pipelines). */
+  solverGaveUp: string[];
 }
 
 export class PipelineRejected extends Error {}
@@ -132,11 +136,13 @@ class Pipeline {
   /** Where the planted fault went in (a span's functions that go back run that pass again, fault included). */
   private plantedAt: number | undefined;
   /**
-   * Functions one of whose steps the solver could not decide (timeout, or a loop it could not match): their
-   * later steps in this pipeline are checked by the value graph alone. Measured on argon2-browser, the same
-   * seven functions timed out at pass after pass, 20–120 s each, and were most of a strict run's time.
+   * Functions one of whose steps the solver could not decide (timeout, or a loop it could not match), in this
+   * pipeline or an earlier one of the job (PipelineRun.solverGaveUp): their later steps are checked by the
+   * value graph alone. Measured on argon2-browser, the same seven functions timed out at pass after pass,
+   * 20–120 s each, and were most of a strict run's time; later, its one such function (fn8) still timed out
+   * once in every generation's checked pipelines, 2.3 s each.
    */
-  private readonly gaveUp = new Set<string>();
+  private readonly gaveUp: Set<string>;
   /** Functions the last module-level step changed or added: what `pass@touched` runs on. */
   private touched: string[] = [];
   /** The last ASSEMBLE_PASS: which donor each replaced body came from, and the donors (0 is the input). */
@@ -151,7 +157,9 @@ class Pipeline {
     private readonly follow: ProofSegment | undefined,
     private readonly withdrawn: ReadonlyMap<number, PassWithdrawn>,
     private readonly spans: boolean,
-  ) {}
+  ) {
+    this.gaveUp = new Set(run.solverGaveUp ?? []);
+  }
 
   async apply(): Promise<PipelineResult> {
     const { run } = this;
@@ -190,7 +198,10 @@ class Pipeline {
       if (segment.to !== this.follow.to) throw new PipelineRejected('the segment does not end with the module the certificate names');
     }
     this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
-    return { named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, ...(this.assembled ? { assembled: this.assembled } : {}) };
+    return {
+      named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved,
+      ...(this.assembled ? { assembled: this.assembled } : {}), solverGaveUp: [...this.gaveUp].sort(),
+    };
   }
 
   /**
