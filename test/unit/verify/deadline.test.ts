@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../../src/protocol/report.js';
 import { checkPair, type CheckServices } from '../../../src/verify/checker.js';
+import { verifyModulePair } from '../../../src/verify/module-pair.js';
 import { jobVerdicts } from '../../../src/verify/proof-cache.js';
 import { SolverPool } from '../../../src/verify/solver-pool.js';
 import type { SolverQuery } from '../../../src/verify/solver-task.js';
-import { FEATURES, fn, pairSide as side } from './pair.js';
+import { FEATURES, fn, moduleWith, pairSide as side, wat } from './pair.js';
 
 /**
  * A check's wall-clock time (CheckOptions.deadlineMs, what `atoll verify --function-time` sets): every
@@ -121,4 +122,21 @@ describe('a solver query with a time to answer within', () => {
     await busy;
     expect(order).toEqual(['waiting', 'busy']);
   }, 60_000);
+});
+
+describe('a module pair checked with a time per function', () => {
+  it('checks one function at a time, whatever the concurrency asked for', async () => {
+    // Checks in flight share one thread for their graphs and runs: each one's clock would run on the others' work.
+    const funcs = (k: number) => ['f', 'g', 'h'].map((name, i) => `(func $${name} ${name === 'f' ? '' : `(export "${name}")`} (param i32) (result i32) (i32.mul (local.get 0) (i32.const ${k + i})))`).join(' ');
+    let inFlight = 0;
+    let most = 0;
+    const services: CheckServices = { solve: (query) => pool.check(query), z3Version, verdicts: jobVerdicts(undefined, new Map<string, Verdict>()) };
+    const report = await verifyModulePair(wat(moduleWith(funcs(2))), wat(moduleWith(funcs(3))), services, {
+      featureFlags: FEATURES, concurrency: 4, functionTimeMs: 1000,
+      onStarted: () => (most = Math.max(most, ++inFlight)),
+      onChecked: () => inFlight--,
+    });
+    expect(report.functions.filter((f) => f.verdict.status === 'refuted').length).toBeGreaterThanOrEqual(3);
+    expect(most).toBe(1);
+  });
 });
