@@ -325,7 +325,7 @@ export class Engine {
         flags: sideA.flags,
         ...checking.limits(work),
         functionTimeMs: options.functionTimeMs ?? DEFAULT_FUNCTION_TIME_MS,
-        onProgress: (done, total) => work({ passesDone: 0, passes: 1, stepsDone: done, steps: total }),
+        onProgress: (done, total) => work({ passesDone: 0, passes: 1, stepsDone: done, steps: total, unit: 'function pairs' }),
       },
       hooks.signal,
     );

@@ -48,7 +48,7 @@ export class ProgressPlan {
       phase: generation === undefined ? 'verify' : generation === 0 ? 'baseline' : 'generation',
       percentage: this.searchPercentage(),
       ...(generation === undefined ? {} : { generation, generations: this.generations }),
-      ...(note.steps > 0 ? { done: note.stepsDone, total: note.steps, unit: 'pass steps', detail: 'checking' } : {}),
+      ...(note.steps > 0 ? { done: note.stepsDone, total: note.steps, unit: note.unit ?? 'pass steps', detail: 'checking' } : {}),
     });
   }
 

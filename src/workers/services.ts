@@ -42,6 +42,8 @@ export interface TaskProgress {
   /** Step checks finished in the current pass, of `steps`. */
   stepsDone: number;
   steps: number;
+  /** What `steps` counts when it is not pass steps (a whole-jump verify counts function pairs). */
+  unit?: string;
 }
 
 /** One-way messages: no reply, so a task never waits on them. */

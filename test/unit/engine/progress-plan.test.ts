@@ -45,4 +45,11 @@ describe('the progress of an optimize job (ProgressEvent contract)', () => {
     expect(progressText(event)).toBe('generation 2 of 4: checking 12 of 47 pass steps');
     expect(progressText({ phase: 'ingest', percentage: 0 })).toBe('reading the module');
   });
+
+  it('counts function pairs, not pass steps, when a whole jump is verified', () => {
+    const events: ProgressEvent[] = [];
+    const plan = new ProgressPlan((event) => events.push(event), 0, 'off');
+    plan.evaluation('verify', undefined, { passesDone: 0, passes: 1, stepsDone: 3, steps: 45, unit: 'function pairs' });
+    expect(progressText(events.at(-1)!)).toMatch(/checking 3 of 45 function pairs$/);
+  });
 });
