@@ -127,11 +127,10 @@ export async function runArchipelago(
   let completed = true;
   let evaluations = 0;
   // Functions the solver gave up on in a checked pipeline: later pipelines check their steps with the value
-  // graph alone (see Pipeline.gaveUp). What the evaluations of a generation find joins once they are all done,
-  // for its assembly and the generations after it, so that concurrent evaluations cannot change what another
-  // is given.
+  // graph alone (see Pipeline.gaveUp). An evaluator gives what was known when it was made (at the start of a
+  // generation, and for its assembly once its children are done), so that concurrent evaluations cannot change
+  // what another is given.
   const solverGaveUp = new Set<string>();
-  const gaveUpNow = new Set<string>();
   /** Applies genomes in `generation`; `checked: false` skips the checks of a checked search (a screening run). */
   const evaluateIn = (generation: number, checked = !!config.checks): Evaluate => {
     const given = [...solverGaveUp].sort();
@@ -150,7 +149,7 @@ export async function runArchipelago(
         },
         hooks.signal,
       );
-      if (result.ok) for (const name of result.solverGaveUp ?? []) gaveUpNow.add(name);
+      if (result.ok) for (const name of result.solverGaveUp ?? []) solverGaveUp.add(name);
       hooks.onEvaluated?.(evaluation, result);
       return result;
     };
@@ -175,7 +174,6 @@ export async function runArchipelago(
       tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, failures, hooks);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
-    for (const name of gaveUpNow) solverGaveUp.add(name);
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
     const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
     // With migration, the per-function winners travel every generation: the assembled champion goes to every
@@ -184,7 +182,6 @@ export async function runArchipelago(
       const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluateIn(generation), hooks);
       if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
     }
-    for (const name of gaveUpNow) solverGaveUp.add(name);
     const leader = best(islands.flatMap((island) => island.residents));
     if (leader && hooks.afterGeneration) await hooks.afterGeneration(generation, leader);
   }
