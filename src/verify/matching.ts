@@ -46,7 +46,7 @@ function references(fn: IrFunction): References {
  * The longest common subsequence of `a` and `b` under `alike`, as index pairs. Optimizers delete calls
  * (inlining) and global accesses (propagation) but rarely reorder them, so what survives lines up.
  */
-function align<T>(a: readonly T[], b: readonly T[], alike: (x: T, y: T) => boolean): Array<[number, number]> {
+export function align<T>(a: readonly T[], b: readonly T[], alike: (x: T, y: T) => boolean): Array<[number, number]> {
   if (a.length === b.length && a.every((x, i) => alike(x, b[i]!))) return a.map((_, i) => [i, i]);
   if (a.length * b.length > ALIGNMENT_CELLS) return [];
   const width = b.length + 1;

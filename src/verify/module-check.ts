@@ -57,7 +57,18 @@ export const elementLayout = (m: IrModule) => m.elements.map((e) => [e.table, e.
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export function checkModules(base: IrModule, candidate: IrModule, pairs: FunctionPairs, provedEqual: (baseName: string) => boolean): ModuleCheck {
+/**
+ * How `atoll verify` related a paired function's changed signature (module-pair.ts): by the signature rule,
+ * whose obligation the checks of `functions` carry (the function and every function calling it), or not at
+ * all, with the reason. `observable`: the host can see the change (an import, an export, a table slot, the
+ * start), which is then a difference between the modules, not a gap in what could be proved.
+ */
+export type SignatureRelation = { rule: string; functions: readonly string[] } | { unrelated: string; observable: boolean };
+
+export function checkModules(
+  base: IrModule, candidate: IrModule, pairs: FunctionPairs, provedEqual: (baseName: string) => boolean,
+  signatures: ReadonlyMap<string, SignatureRelation> = new Map(),
+): ModuleCheck {
   const findings: string[] = [];
   let accepted = true;
   let differences = 0;
@@ -82,7 +93,16 @@ export function checkModules(base: IrModule, candidate: IrModule, pairs: Functio
       continue;
     }
     const o = candidateFns.get(other)!;
-    if (!same([fn.params, fn.results], [o.params, o.results])) fail(`function ${fn.name} changed its signature`);
+    if (!same([fn.params, fn.results], [o.params, o.results])) {
+      const relation = signatures.get(fn.name);
+      if (!relation) fail(`function ${fn.name} changed its signature`);
+      else if ('unrelated' in relation) fail(`function ${fn.name} changed its signature: ${relation.unrelated}`, !relation.observable);
+      else {
+        const waiting = relation.functions.filter((name) => !provedEqual(name));
+        if (waiting.length > 0) fail(`function ${fn.name} changed its signature (${relation.rule}); the signature rule's obligation waits on ${waiting.join(', ')}`, true);
+        else note(`function ${fn.name} changed its signature (${relation.rule}): proved with every function calling it under the signature rule`);
+      }
+    }
     if (!same(fn.imported ?? null, o.imported ?? null)) fail(`function ${fn.name} changed its import`);
   }
   for (const fn of candidate.functions) {

@@ -1,15 +1,18 @@
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { FunctionVerdict, UnknownReason, Verdict, VerifyReport, VerifyTotals } from '../protocol/report.js';
 import { describeBinaryenError, readModule, binaryen } from '../wasm/binaryen.js';
-import { extractModule, type IrModule } from '../wasm/ir.js';
+import { extractModule, signatureOf, type IrModule } from '../wasm/ir.js';
 import { completeDataSegments } from '../wasm/data-section.js';
 import { renameFunctionsAndGlobals } from '../wasm/names.js';
 import { callableFunctions } from './callable.js';
-import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
+import { checkPair, type CheckOptions, type CheckResult, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext } from './context.js';
-import { matchModules, type ModuleMatch } from './matching.js';
+import { matchModules, type FunctionPairs, type ModuleMatch } from './matching.js';
 import { namedFunctionCount } from './names.js';
-import { checkModules } from './module-check.js';
+import { checkModules, type SignatureRelation } from './module-check.js';
+import { reachableFromOutside } from './module-step.js';
+import { checkRewrittenPair } from './pass-step.js';
+import { callersOf, describeChange, relatedPair, signatureChanges, touchedBy, translateCallsBack, type SignatureChange } from './signature-rule.js';
 
 /**
  * `atoll verify` of a whole module pair: read both, pair their functions (by name, or by what the modules
@@ -100,6 +103,75 @@ function doubtfulPair(refuted: Verdict & { status: 'refuted' }): Verdict {
 
 const unknown = (reason: UnknownReason, detail?: string): Verdict => ({ status: 'unknown', reason, ...(detail ? { detail } : {}) });
 
+/**
+ * The signature changes of a whole jump (dead-argument elimination and its kin), related by the rule the
+ * strict pipeline's pass steps use (signature-rule.ts) with the same obligations: each changed function
+ * pinned, against its candidate read with the old parameters; every function calling one, on either side,
+ * with the base's unused arguments neutralized and the candidate's calls translated back.
+ *
+ * WHY THAT IS SOUND ACROSS A WHOLE JUMP, where the callers changed too. The rule's facts (the constant every
+ * call passes, a result every call drops) are read from the base's calls alone, so they hold of the base as it
+ * runs, provided nothing but its own calls reaches the function: not an import, export, table slot or the
+ * start in either module, and no `ref.func` anywhere (such a change keeps no rule; the module check calls it
+ * a difference, since the host can see it). The candidate's calls need no fact: translated back, they pass
+ * the pins (zero for an unused parameter) by construction. A touched pair is checked as f'[P] against f[base],
+ * P (`context`) being the base module plus what only the candidate has (its added functions, calls translated
+ * back, and globals): every callee both modules have with a signature they share or the rule relates is read
+ * as the base's on both sides, as in a pass step.
+ * By induction on call depth: for every paired h and every argument list x the base can pass (pins hold), h'
+ * run with x's kept parameters behaves as h run with x. At depth n+1 each callee h' really calls behaves, by
+ * hypothesis, as the base's callee P holds, given arguments with the pins (what translateCallsBack passes);
+ * an added callee is in P as it is. So the check says h' behaves as pinned(h), which is h on x; and the base's
+ * unused arguments were neutralized soundly because the callee's own check showed that it ignores them.
+ * Pairs outside the rule keep their own contexts under the same hypothesis. Like every opaque call, the
+ * relation makes a function's proof rest on its callees' and callers' proofs: the module check accepts a
+ * signature change only once the function and all its callers are proved.
+ */
+interface SignatureRule {
+  changes: ReadonlyMap<string, SignatureChange>;
+  /** Base names whose pair is checked through the rule: the changed functions and their callers on either side. */
+  touched: ReadonlySet<string>;
+  /** The candidate side's context of a touched pair (see above); undefined when no change is related. */
+  context: ModuleContext | undefined;
+  /** Per paired function whose signature changed: how, for the module check. */
+  relations: Map<string, SignatureRelation>;
+}
+
+/** `pairs` name a function by one name on both sides here (the candidate carries the base's names). */
+function signatureRule(base: IrModule, candidate: IrModule, pairs: FunctionPairs): SignatureRule {
+  const baseFns = new Map(base.functions.map((f) => [f.name, f]));
+  const candidateFns = new Map(candidate.functions.map((f) => [f.name, f]));
+  const changed = [...pairs].filter(([a, b]) => a === b && signatureOf(baseFns.get(a)!) !== signatureOf(candidateFns.get(b)!)).map(([a]) => a);
+  const relations = new Map<string, SignatureRelation>();
+  if (changed.length === 0) return { changes: new Map(), touched: new Set(), context: undefined, relations };
+  const outside = [reachableFromOutside(base), reachableFromOutside(candidate)];
+  const observable = (name: string) => Boolean(baseFns.get(name)!.imported || candidateFns.get(name)!.imported) || outside.some((reached) => reached(name));
+  // A change the host can see stays out of the rule altogether: no pin may rest on calls through it.
+  const { changes, unexplained } = signatureChanges(base, candidate, changed.filter((name) => !observable(name)));
+  const callers = callersOf(changes, [...base.functions, ...candidate.functions]);
+  for (const name of changed) {
+    const change = changes.get(name);
+    if (change) relations.set(name, { rule: describeChange(change), functions: [name, ...[...callers.get(name)!].filter((caller) => pairs.has(caller))] });
+    else if (observable(name)) relations.set(name, { unrelated: 'the host or a table can call it (or it is an import), so its callers are not all in the module', observable: true });
+    else relations.set(name, { unrelated: `no rule relates the two: ${unexplained.get(name)}`, observable: false });
+  }
+  const touched = touchedBy(callers);
+  // A function whose signature changed with no rule relating it is the candidate's in P too: the candidate's
+  // calls pass its new arguments, which the base's version would read as other parameters and locals.
+  const unrelated = new Set(changed.filter((name) => !changes.has(name)));
+  const fromCandidate = (name: string) => !baseFns.has(name) || unrelated.has(name);
+  const globals = new Set(base.globals.map((g) => g.name));
+  const context = changes.size === 0 ? undefined : new ModuleContext({
+    ...base,
+    functions: [
+      ...base.functions.filter((f) => !fromCandidate(f.name)),
+      ...candidate.functions.filter((f) => fromCandidate(f.name)).map((f) => translateCallsBack(f, changes)),
+    ],
+    globals: [...base.globals, ...candidate.globals.filter((g) => !globals.has(g.name))],
+  });
+  return { changes, touched, context, relations };
+}
+
 /** Every pair of `base` and `candidate` checked, and the module check: the report of `atoll verify`. */
 export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, services: CheckServices, opts: ModulePairOptions): Promise<VerifyReport> {
   const started = performance.now();
@@ -138,6 +210,25 @@ export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, 
   const work = [...pairs].filter(([name]) => !opts.only || opts.only.includes(name));
   // What the candidate can call at all; a change to anything else is invisible (undefined: undecided).
   const callable = callableFunctions(irB);
+  const rule = signatureRule(irA, irB, pairs);
+  /** A pair the signature rule touches, checked as it relates the two (see signatureRule). */
+  const checkRelated = async (nameA: string, nameB: string, context: ModuleContext, options: CheckOptions): Promise<CheckResult> => {
+    const related = relatedPair(sides.base.ctx.functions.get(nameA)!, sides.candidate.ctx.functions.get(nameB)!, rule.changes);
+    const checked = await checkRewrittenPair({ ...side('base', nameA), fn: related.base }, { ...side('candidate', nameB), fn: related.candidate, ctx: context }, services, options, 'signature-changed');
+    // Bodies identical once read with the old signatures are equal up to renaming (the parameters), and the
+    // function did change: it counts as changed, which `identical` does not.
+    return checked.verdict.status === 'proved' && checked.verdict.method === 'identical' ? { ...checked, verdict: { status: 'proved', method: 'alpha' } } : checked;
+  };
+  const check = async (nameA: string, nameB: string, options: CheckOptions): Promise<CheckResult> => {
+    const checked = rule.context && rule.touched.has(nameA)
+      ? await checkRelated(nameA, nameB, rule.context, options)
+      : await checkPair(side('base', nameA), side('candidate', nameB), services, options);
+    const relation = rule.relations.get(nameA);
+    if (relation && 'unrelated' in relation && checked.verdict.status === 'unknown' && checked.verdict.reason === 'signature-changed') {
+      return { ...checked, verdict: unknown('signature-changed', `${nameA} changed its signature: ${relation.unrelated}`) };
+    }
+    return checked;
+  };
   const results: FunctionVerdict[] = new Array(work.length);
   let done = 0;
   let cachedMs = 0;
@@ -158,7 +249,7 @@ export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, 
       opts.onStarted?.(nameA);
       const t = performance.now();
       const reachable = callable?.has(nameB) ?? true;
-      const result = await checkPair(side('base', nameA), side('candidate', nameB), services, reachable ? checkOptions : { ...checkOptions, callable: false });
+      const result = await check(nameA, nameB, reachable ? checkOptions : { ...checkOptions, callable: false });
       if (result.verdict.status === 'refuted' && match.guessed.has(nameA)) result.verdict = doubtfulPair(result.verdict);
       const ms = performance.now() - t;
       if (result.cached) cachedMs += ms;
@@ -173,7 +264,7 @@ export async function verifyModulePair(base: Uint8Array, candidate: Uint8Array, 
   const concurrency = opts.functionTimeMs ? 1 : Math.max(1, opts.concurrency);
   await Promise.all(Array.from({ length: concurrency }, worker));
   const provedNames = new Set(results.filter((r) => r.verdict.status === 'proved').map((r) => r.name));
-  const module = checkModules(irA, irB, pairs, (name) => provedNames.has(name) || !work.some(([n]) => n === name));
+  const module = checkModules(irA, irB, pairs, (name) => provedNames.has(name) || !work.some(([n]) => n === name), rule.relations);
   return {
     functions: results,
     totals: totals(results),

@@ -42,6 +42,8 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
   const nextFns = byName(next.functions);
   // Where a reference to a function of `pre` may point in `next`: itself, or its twin when it was removed.
   const target = (name: string) => (nextFns.has(name) ? name : facts.duplicates.get(name));
+  // Walks every body of `pre`: only for a step that changed a signature.
+  let outside: ((name: string) => boolean) | undefined;
 
   for (const fn of next.functions) {
     const before = preFns.get(fn.name);
@@ -52,7 +54,7 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
     if (!same(before.imported ?? null, fn.imported ?? null)) fail(`function ${fn.name} changed its import`);
     if (signatureOf(before) !== signatureOf(fn)) {
       if (!facts.signatures.has(fn.name)) fail(`function ${fn.name} changed its signature without a proved rule`);
-      else if (reachableFromOutside(pre, fn.name)) fail(`function ${fn.name} changed its signature, but the host or a table can call it`);
+      else if ((outside ??= reachableFromOutside(pre))(fn.name)) fail(`function ${fn.name} changed its signature, but the host or a table can call it`);
     }
   }
   for (const fn of pre.functions) {
@@ -87,12 +89,14 @@ export function checkModuleStep(pre: IrModule, next: IrModule, facts: ModuleStep
   return { accepted: problems.length === 0, problems, globals };
 }
 
-/** Whether something other than a direct call can reach `name`: an export, a table slot, the start, or an expression the IR does not model. */
-function reachableFromOutside(m: IrModule, name: string): boolean {
-  return m.exports.some((e) => e.kind === 'function' && e.value === name) ||
-    m.elements.some((e) => e.functions.includes(name)) ||
-    m.start === name ||
-    references(m.functions).functionRefs;
+/**
+ * Whether something other than a direct call can reach a function of `m`: an export, a table slot, the start,
+ * or an expression the IR does not model. The module is walked once, however many functions are asked about.
+ */
+export function reachableFromOutside(m: IrModule): (name: string) => boolean {
+  if (references(m.functions).functionRefs) return () => true;
+  const reached = new Set([...m.exports.filter((e) => e.kind === 'function').map((e) => e.value), ...m.elements.flatMap((e) => e.functions), ...(m.start === null ? [] : [m.start])]);
+  return (name) => reached.has(name);
 }
 
 /** Why the change of global `g` (to `o`, or removed) is not accepted, or undefined when it is. */

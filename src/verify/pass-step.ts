@@ -1,9 +1,9 @@
-import type { Verdict } from '../protocol/report.js';
+import type { UnknownReason, Verdict } from '../protocol/report.js';
 import { canonicalFunction, childrenOf, forEachNode, functionHash, hasLoop, mapChildren, signatureOf, type IrFunction, type IrGlobal, type IrModule, type IrNode } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
-import { checkPair, type CheckOptions, type CheckServices, type PairSide } from './checker.js';
+import { checkPair, type CheckOptions, type CheckResult, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
-import { neutralizeUnusedArguments, pinned, rewriteTree, signatureChanges, touchedBy, translateCallsBack, widened } from './signature-rule.js';
+import { callersOf, relatedPair, rewriteTree, signatureChanges, touchedBy } from './signature-rule.js';
 
 /**
  * The obligation of one pass step (design §1.3, §2): a binaryen pass took the proved module `pre` to `post`;
@@ -63,7 +63,7 @@ export interface StepCheckOptions extends CheckOptions {
   withoutSolver?: ReadonlySet<string>;
 }
 
-const unknown = (reason: Extract<Verdict, { status: 'unknown' }>['reason'], detail?: string): Verdict => ({
+const unknown = (reason: UnknownReason, detail?: string): Verdict => ({
   status: 'unknown',
   reason,
   ...(detail ? { detail } : {}),
@@ -83,7 +83,7 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const contexts = stepContexts(step);
   const signatures = signatureChanges(step.pre, step.post, step.changed);
   const changedSet = new Set(step.changed);
-  const viaRule = touchedBy(signatures.changes, step.post.functions.filter((f) => changedSet.has(f.name)));
+  const viaRule = touchedBy(callersOf(signatures.changes, step.post.functions.filter((f) => changedSet.has(f.name))));
   const unread = unreadGlobals(step.pre, step.post);
   const results: StepVerdict[] = new Array(work.length);
   let next = 0;
@@ -106,46 +106,51 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
       } else {
         // Rules that read both sides differently (see signature-rule.ts, unreadGlobals) before the pair check.
         const rules: string[] = [];
-        const change = signatures.changes.get(name);
         let fa = a;
         let fb = b;
         if (viaRule.has(name)) {
-          fa = neutralizeUnusedArguments(change ? pinned(change) : a, signatures.changes);
-          fb = translateCallsBack(change ? widened(change) : b, signatures.changes);
-          rules.push(change ? `signature change: ${describeChange(change)}` : 'calls a function whose signature changed, read with the old signature');
+          const related = relatedPair(a, b, signatures.changes);
+          fa = related.base;
+          fb = related.candidate;
+          rules.push(related.rule);
         }
         if (unread.size > 0 && (writesAny(fa, unread) || writesAny(fb, unread))) {
           fa = dropWritesTo(fa, unread);
           fb = dropWritesTo(fb, unread);
           rules.push('writes to globals nothing reads are not compared');
         }
-        // Runs execute the real functions, not the rewritten pair: under a rule they would compare the wrong
-        // things (and call a changed signature with the old arguments), so only the solver decides then.
-        const pairOptions = {
-          ...options,
-          ...(rules.length > 0 ? { runs: { before: 0, after: 0 } } : {}),
-          ...(options.withoutSolver?.has(name) ? { solver: false } : {}),
-        };
-        const checked = await checkPair({ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }, services, pairOptions);
-        // A model of a rewritten pair replays the real functions, which differ from what was compared: a
-        // difference there says the rule does not apply, not that the pass miscompiled.
-        const verdict: Verdict = rules.length > 0 && checked.verdict.status === 'refuted'
-          ? unknown(viaRule.has(name) ? 'signature-changed' : 'context', `the rule's obligation does not hold (${checked.verdict.counterexample.observed?.base} vs ${checked.verdict.counterexample.observed?.candidate})`)
-          : checked.verdict;
-        result = { name, verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
+        const pairOptions = { ...options, ...(options.withoutSolver?.has(name) ? { solver: false } : {}) };
+        const sides = [{ fn: fa, ctx: contexts.base, bytes: step.preBytes }, { fn: fb, ctx: contexts.candidate, bytes: step.postBytes }] as const;
+        const checked = rules.length > 0
+          ? await checkRewrittenPair(...sides, services, pairOptions, viaRule.has(name) ? 'signature-changed' : 'context')
+          : await checkPair(...sides, services, pairOptions);
+        result = { name, verdict: checked.verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
       }
       result.ms = Math.round((performance.now() - started) * 10) / 10;
       results[i] = result;
       options.onChecked?.(++done, work.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, work.length) }, worker));
+  // A lane that throws ends the call only once every lane has: no check goes on in the background after its
+  // task returned, holding a claim on its proof-cache key that nothing would then settle.
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 4, work.length) }, worker));
+  const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+  if (failed) throw failed.reason;
   return results;
 }
 
-function describeChange(change: import('./signature-rule.js').SignatureChange): string {
-  const removed = [...change.removed].map(([i, value]) => `param ${i} ${value ? `= ${value.type}.const ${value.value}` : 'unused'}`);
-  return [...removed, ...(change.resultRemoved ? ['result dropped by every caller'] : [])].join(', ');
+/**
+ * A pair that a rule rewrote on both sides (signature-rule.ts, unreadGlobals), checked. Runs execute the real
+ * functions, not the rewritten pair: under a rule they would compare the wrong things (and call a changed
+ * signature with the old arguments), so only the solver decides. A model of a rewritten pair replays the
+ * real functions, which differ from what was compared: a difference there says the rule's obligation does not
+ * hold (unknown, `reason`), not that the optimizer miscompiled.
+ */
+export async function checkRewrittenPair(base: PairSide, candidate: PairSide, services: CheckServices, options: CheckOptions, reason: UnknownReason): Promise<CheckResult> {
+  const checked = await checkPair(base, candidate, services, { ...options, runs: { before: 0, after: 0 } });
+  if (checked.verdict.status !== 'refuted') return checked;
+  const { observed } = checked.verdict.counterexample;
+  return { ...checked, verdict: unknown(reason, `the rule's obligation does not hold (${observed?.base} vs ${observed?.candidate})`) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { align } from './matching.js';
 import { childrenOf, forEachNode, mapChildren, signatureOf, type IrConst, type IrFunction, type IrModule, type IrNode, type IrType } from '../wasm/ir.js';
 
 /**
@@ -70,7 +71,7 @@ function shapeOf(a: IrFunction, b: IrFunction, pre: IrModule): Shape | string {
   const resultRemoved = a.results.length > 0 && b.results.length === 0;
   if (!resultRemoved && a.results.join() !== b.results.join()) return `its results changed from (${a.results}) to (${b.results})`;
   const calls = callsTo(a.name, pre);
-  const kept = keptParameters(a, b.params, calls);
+  const kept = keptParameters(a, b, calls);
   if (!kept) return `its parameters (${b.params}) are not a subsequence of (${a.params})`;
   if (resultRemoved && calls.some((call) => !call.dropped)) return 'its result was removed although a call used it';
   return { a, b, kept, resultRemoved, calls };
@@ -151,13 +152,18 @@ function writesLocal(fn: IrFunction, local: number): boolean {
 /**
  * Which old parameters the new list keeps: a subsequence by type, and when several fit, one whose removed
  * parameters could each have been removed — their incoming value never read by the old body, or a constant or
- * a caller's parameter at every call — with the fewest removed whose value the old body reads (the first
- * such). `(i32 unused, i32 n)` → `(i32 n)` keeps the second; the first fit by type alone would read n where
- * the old body read the unused one, and the rule's check would fail on it. Only which check runs depends on
- * this choice, never whether a wrong change passes it.
+ * a caller's parameter at every call — (any fit when none is such) with the fewest removed whose value the old
+ * body reads. `(i32 unused, i32 n)` → `(i32 n)` keeps the second; the first fit by type alone would read n where
+ * the old body read the unused one, and the rule's check would fail on it. Between fits that tie, the one
+ * under which most of the new body's local accesses line up with the old body's (their longest common
+ * subsequence, as the matching of unnamed modules aligns calls): a parameter the old body reads only to pass
+ * it on to a parameter a callee lost is as removable as an unused one (gofmt's `(go/scanner.Error).Error`
+ * lost its fourth of eight i32s so, and the first tie, the eighth, failed the check).
+ * Only which check runs depends on this choice, never whether a wrong change passes it.
  */
-function keptParameters(a: IrFunction, now: IrType[], calls: readonly CallSite[]): number[] | undefined {
+function keptParameters(a: IrFunction, b: IrFunction, calls: readonly CallSite[]): number[] | undefined {
   const old = a.params;
+  const now = b.params;
   const read = new Set(old.map((_, i) => i).filter((i) => a.body !== null && readBeforeWritten(a.body, i) === 'read'));
   const removable = (i: number) => !read.has(i) || calls.every((call) => call.operands[i]?.kind === 'const' || call.operands[i]?.kind === 'local.get');
   const fits: number[][] = [];
@@ -173,8 +179,33 @@ function keptParameters(a: IrFunction, now: IrType[], calls: readonly CallSite[]
   // Fewest removed parameters that the old body reads (those only a constant at every call explains).
   const readRemoved = (kept: number[]) => old.filter((_, i) => !kept.includes(i) && read.has(i)).length;
   const explained = fits.filter((kept) => old.every((_, i) => kept.includes(i) || removable(i)));
-  return explained.reduce<number[] | undefined>((best, kept) => (best && readRemoved(best) <= readRemoved(kept) ? best : kept), undefined) ?? fits[0];
+  const candidates = explained.length > 0 ? explained : fits;
+  const fewest = Math.min(...candidates.map(readRemoved));
+  const ties = candidates.filter((kept) => readRemoved(kept) === fewest);
+  if (ties.length <= 1) return ties[0];
+  const before = localSequence(a);
+  const after = localSequence(b);
+  const aligned = ties.map((kept) => {
+    const toOld = oldLocal(kept, old.length);
+    return align(before, after, (x, y) => x === toOld(y)).length;
+  });
+  return ties[aligned.indexOf(Math.max(...aligned))];
 }
+
+/** The locals `fn`'s body reads and writes, in the order the body names them. */
+function localSequence(fn: IrFunction): number[] {
+  const locals: number[] = [];
+  forEachNode(fn.body, (n) => {
+    if (n.kind === 'local.get' || n.kind === 'local.set') locals.push(n.local);
+  });
+  return locals;
+}
+
+/**
+ * Where a local of the new function sits in the old numbering: parameter i at its old index `kept[i]`, the
+ * locals after the parameters after all the old parameters.
+ */
+const oldLocal = (kept: readonly number[], oldCount: number) => (local: number) => (local < kept.length ? kept[local]! : oldCount + (local - kept.length));
 
 /** Ways to keep a parameter list looked at before the first is taken (a bound, not a limit any module meets). */
 const MAX_FITS = 256;
@@ -249,7 +280,7 @@ export function translateCallsBack(fn: IrFunction, changes: ReadonlyMap<string, 
 }
 
 /** A caller before the pass with the arguments it passed for unused parameters evaluated, dropped and replaced by zero. */
-export function neutralizeUnusedArguments(fn: IrFunction, changes: ReadonlyMap<string, SignatureChange>): IrFunction {
+function neutralizeUnusedArguments(fn: IrFunction, changes: ReadonlyMap<string, SignatureChange>): IrFunction {
   if (!fn.body) return fn;
   const body = rewriteTree(fn.body, (node) => {
     if (node.kind !== 'call') return node;
@@ -266,7 +297,7 @@ export function neutralizeUnusedArguments(fn: IrFunction, changes: ReadonlyMap<s
 }
 
 /** `f` before the pass, pinned: each pinned parameter set to its constant on entry; its result dropped if removed. */
-export function pinned(change: SignatureChange): IrFunction {
+function pinned(change: SignatureChange): IrFunction {
   const f = change.before;
   const sets: IrNode[] = [...change.removed]
     .filter(([, value]) => value !== null)
@@ -282,11 +313,9 @@ export function pinned(change: SignatureChange): IrFunction {
 }
 
 /** `f'` after the pass read with the old parameters: kept ones at their old indices, its own locals after them. */
-export function widened(change: SignatureChange): IrFunction {
+function widened(change: SignatureChange): IrFunction {
   const f = change.after;
-  const oldCount = change.before.params.length;
-  const newCount = f.params.length;
-  const local = (i: number) => (i < newCount ? change.kept[i]! : oldCount + (i - newCount));
+  const local = oldLocal(change.kept, change.before.params.length);
   const body = f.body && rewriteTree(f.body, (node) => {
     if (node.kind === 'local.get' || node.kind === 'local.set') return { ...node, local: local(node.local) };
     return node;
@@ -294,13 +323,38 @@ export function widened(change: SignatureChange): IrFunction {
   return { ...f, params: [...change.before.params], results: change.resultRemoved ? [] : [...change.before.results], body };
 }
 
-/** The functions whose check goes through the rule: the changed signatures and every changed function calling one. */
-export function touchedBy(changes: ReadonlyMap<string, SignatureChange>, fns: Iterable<IrFunction>): Set<string> {
-  const touched = new Set(changes.keys());
+/**
+ * A function the rule touches (touchedBy), as its check compares it: `before` with the arguments of unused
+ * parameters neutralized (and pinned, its body widened, when its own signature changed) against `after` with
+ * every call to a changed function translated back (see the file comment). `rule` says which reading it was.
+ */
+export function relatedPair(before: IrFunction, after: IrFunction, changes: ReadonlyMap<string, SignatureChange>): { base: IrFunction; candidate: IrFunction; rule: string } {
+  const change = changes.get(before.name);
+  return {
+    base: neutralizeUnusedArguments(change ? pinned(change) : before, changes),
+    candidate: translateCallsBack(change ? widened(change) : after, changes),
+    rule: change ? `signature change: ${describeChange(change)}` : 'calls a function whose signature changed, read with the old signature',
+  };
+}
+
+/** What a signature change removed, one phrase per parameter or result. */
+export function describeChange(change: SignatureChange): string {
+  const removed = [...change.removed].map(([i, value]) => `param ${i} ${value ? `= ${value.type}.const ${value.value}` : 'unused'}`);
+  return [...removed, ...(change.resultRemoved ? ['result dropped by every caller'] : [])].join(', ');
+}
+
+/** The functions whose check goes through the rule: the changed signatures and every function calling one (callersOf). */
+export function touchedBy(callers: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
+  return new Set([...callers.keys(), ...[...callers.values()].flatMap((set) => [...set])]);
+}
+
+/** Changed function → the functions of `fns` that call it. */
+export function callersOf(changes: ReadonlyMap<string, SignatureChange>, fns: Iterable<IrFunction>): Map<string, Set<string>> {
+  const callers = new Map([...changes.keys()].map((name) => [name, new Set<string>()]));
   for (const fn of fns) {
     forEachNode(fn.body, (n) => {
-      if (n.kind === 'call' && changes.has(n.target)) touched.add(fn.name);
+      if (n.kind === 'call') callers.get(n.target)?.add(fn.name);
     });
   }
-  return touched;
+  return callers;
 }

@@ -20,6 +20,9 @@ export function call(side: SideEncoder, node: IrCall): BV | undefined {
   const name = node.target;
   const callee = side.ctx.functions.get(name);
   if (!callee) throw new Unsupported('unsupported', `call to missing function ${name}`);
+  // Within one module validation rules this out; a context built from two modules (a step's, or the signature
+  // rule's of a whole jump) must not bind arguments to the wrong parameters and locals if it ever allowed it.
+  if (node.operands.length !== callee.params.length) throw new Unsupported('unsupported', `call to ${name} with ${node.operands.length} arguments for ${callee.params.length} parameters`);
   const args = node.operands.map((kid) => side.value(kid));
   if (side.alive === side.build.false) return side.dead(node.type);
   const policy = side.ctx.policy(name);
