@@ -87,12 +87,37 @@ class Correspondence {
 }
 
 /**
- * Whether two functions could be one function before and after optimization: the same signature, and for a
- * guess from a subsequence also sizes within a factor of two (a 3-node helper is not a 98-node function).
+ * Whether two functions could be one function before and after optimization: the same signature (or, once
+ * nothing more pairs so, one the other's could have become), and for a guess from a subsequence also sizes
+ * within a factor of two (a 3-node helper is not a 98-node function).
  */
-function resemble(a: IrFunction, b: IrFunction, how: 'positional' | 'subsequence'): boolean {
-  if (!sameSignature(a, b) || (a.imported === undefined) !== (b.imported === undefined)) return false;
-  return how === 'positional' || Math.max(a.size, b.size) <= 2 * Math.max(1, Math.min(a.size, b.size));
+function resemble(a: IrFunction, b: IrFunction, how: 'positional' | 'subsequence', signatures: 'same' | 'may follow'): boolean {
+  // A changed signature only position by position: dead-argument elimination keeps every call, and where
+  // calls went (inlined) the subsequence would pair the removed function with any callee that has fewer
+  // parameters of its types.
+  // Sizes within a factor of two as well: where an inlined callee's own call took its place, position by
+  // position pairs the callee (7 nodes) with the function it called (511; gofmt's fmtsort.Sort$1 and compare).
+  const loose = signatures === 'may follow' && how === 'positional' && !sameSignature(a, b);
+  if (!(loose ? signatureMayFollow(a, b) : sameSignature(a, b)) || (a.imported === undefined) !== (b.imported === undefined)) return false;
+  return (how === 'positional' && !loose) || Math.max(a.size, b.size) <= 2 * Math.max(1, Math.min(a.size, b.size));
+}
+
+/**
+ * The same signature, or for two defined functions one dead-argument elimination could have made of the
+ * other: parameters a subsequence of the old ones (by type), results the same or dropped. Only guesses use
+ * it, and guesses are checked: a pair whose signature changed goes through the signature rule (module-pair.ts)
+ * or stays unknown.
+ */
+function signatureMayFollow(a: IrFunction, b: IrFunction): boolean {
+  if (sameSignature(a, b)) return true;
+  if (a.imported || b.imported) return false;
+  if (b.results.length > 0 && b.results.join() !== a.results.join()) return false;
+  let i = 0;
+  for (const type of b.params) {
+    while (i < a.params.length && a.params[i] !== type) i++;
+    if (i++ >= a.params.length) return false;
+  }
+  return true;
 }
 
 /**
@@ -122,7 +147,7 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
   const pairFunctions = (a: string, b: string, guess: boolean) => {
     const fa = baseFns.get(a);
     const fb = candidateFns.get(b);
-    if (!fa || !fb || !sameSignature(fa, fb) || !functions.pair(a, b)) return;
+    if (!fa || !fb || !(guess && signatures === 'may follow' ? signatureMayFollow(fa, fb) : sameSignature(fa, fb)) || !functions.pair(a, b)) return;
     if (guess) guessed.add(a);
   };
 
@@ -155,19 +180,27 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
 
   // Guesses, the surer ones first, until nothing new pairs: identical bodies, then reference sequences of
   // equal length position by position, and only when those are exhausted the longest common subsequence.
-  for (let paired = -1; paired !== functions.forward.size + globals.forward.size; ) {
-    paired = functions.forward.size + globals.forward.size;
+  // Functions pair with the same signature first; once nothing more pairs so, also with a signature
+  // dead-argument elimination could have made (a function that kept its signature pairs with its own first).
+  let signatures: 'same' | 'may follow' = 'same';
+  const pairedSoFar = () => functions.forward.size + globals.forward.size;
+  for (;;) {
+    const paired = pairedSoFar();
     pairTwins();
     for (const [a, b] of [...functions.forward]) alignReferences(baseFns.get(a)!, candidateFns.get(b)!, 'positional');
-    if (paired !== functions.forward.size + globals.forward.size) continue;
-    // One subsequence at a time, the shortest (least ambiguous) first; what it pairs may settle the rest surely.
-    const bySequenceLength = [...functions.forward].map(([a, b]) => [baseFns.get(a)!, candidateFns.get(b)!] as const)
-      .map(([fa, fb]) => ({ fa, fb, cells: referenceCount(fa) * referenceCount(fb) }))
-      .sort((x, y) => x.cells - y.cells);
-    for (const { fa, fb } of bySequenceLength) {
-      alignReferences(fa, fb, 'subsequence');
-      if (paired !== functions.forward.size + globals.forward.size) break;
+    if (paired === pairedSoFar()) {
+      // One subsequence at a time, the shortest (least ambiguous) first; what it pairs may settle the rest surely.
+      const bySequenceLength = [...functions.forward].map(([a, b]) => [baseFns.get(a)!, candidateFns.get(b)!] as const)
+        .map(([fa, fb]) => ({ fa, fb, cells: referenceCount(fa) * referenceCount(fb) }))
+        .sort((x, y) => x.cells - y.cells);
+      for (const { fa, fb } of bySequenceLength) {
+        alignReferences(fa, fb, 'subsequence');
+        if (paired !== pairedSoFar()) break;
+      }
     }
+    if (paired !== pairedSoFar()) signatures = 'same';
+    else if (signatures === 'same') signatures = 'may follow';
+    else break;
   }
 
   function alignReferences(fa: IrFunction, fb: IrFunction, how: 'positional' | 'subsequence'): void {
@@ -175,7 +208,7 @@ export function matchModules(base: IrModule, candidate: IrModule): ModuleMatch {
       how === 'subsequence' ? align(a, b, alike) : a.length === b.length ? a.map((_, i) => [i, i] as [number, number]).filter(([i]) => alike(a[i]!, b[i]!)) : [];
     const { calls: callsA, accesses: accessesA } = references(fa);
     const { calls: callsB, accesses: accessesB } = references(fb);
-    const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.target, y.target) && resemble(baseFns.get(x.target)!, candidateFns.get(y.target)!, how));
+    const calls = lineUp(callsA, callsB, (x, y) => functions.compatible(x.target, y.target) && resemble(baseFns.get(x.target)!, candidateFns.get(y.target)!, how, signatures));
     for (const [i, j] of calls) pairFunctions(callsA[i]!.target, callsB[j]!.target, true);
     const accesses = lineUp(accessesA, accessesB, (x, y) =>
       x.kind === y.kind && globals.compatible(x.global, y.global) && baseGlobals.get(x.global)?.type === candidateGlobals.get(y.global)?.type);

@@ -151,7 +151,7 @@ function signatureRule(base: IrModule, candidate: IrModule, pairs: FunctionPairs
   const callers = callersOf(changes, [...base.functions, ...candidate.functions]);
   for (const name of changed) {
     const change = changes.get(name);
-    if (change) relations.set(name, { rule: describeChange(change), functions: [name, ...[...callers.get(name)!].filter((caller) => pairs.has(caller))] });
+    if (change) relations.set(name, { rule: describeChange(change), functions: [...new Set([name, ...[...callers.get(name)!].filter((caller) => pairs.has(caller))])] });
     else if (observable(name)) relations.set(name, { unrelated: 'the host or a table can call it (or it is an import), so its callers are not all in the module', observable: true });
     else relations.set(name, { unrelated: `no rule relates the two: ${unexplained.get(name)}`, observable: false });
   }

@@ -6,6 +6,7 @@ import { ModuleContext } from '../../../src/verify/context.js';
 import { Verifier, readIr } from '../../../src/verify/index.js';
 import { SolverPool } from '../../../src/verify/solver-pool.js';
 import { binaryen } from '../../../src/wasm/binaryen.js';
+import { withoutNameSection } from '../../../src/wasm/names.js';
 import { FEATURES, wat } from './pair.js';
 
 /**
@@ -64,6 +65,20 @@ describe('whole jumps that change signatures', () => {
       if (expectedModule === 'accepted') expect(report.module.findings.filter((line) => /changed its signature/.test(line)).join('\n')).toMatch(/proved with every function calling it under the signature rule/);
     });
   }
+});
+
+describe('a whole jump without names', () => {
+  it('pairs a function whose signature dead-argument elimination changed by its calls, and proves it under the rule', async () => {
+    // Neither side has a name section (wasm-opt writes none unless asked): the changed functions pair only by
+    // guess, from the calls of the exported f, whose signatures differ now.
+    const text = readFileSync(new URL('dae-base.wat', DIR), 'utf8');
+    const report = await verifier.verifyModules(withoutNameSection(wat(text)), withoutNameSection(deadArgumentsEliminated(text)), { featureFlags: FEATURES });
+    const shown = JSON.stringify({ functions: report.functions.map((f) => [f.name, f.verdict]), module: report.module, unmatched: report.unmatched });
+    expect(report.unmatched, shown).toEqual({ base: [], candidate: [] });
+    expect(report.totals.refuted, shown).toBe(0);
+    expect(report.module.accepted, shown).toBe(true);
+    expect(report.module.findings.filter((line) => /changed its signature/.test(line)).length, shown).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('a context mixed from two modules', () => {
