@@ -49,9 +49,10 @@ export type SolverAnswer = (
 };
 
 /**
- * A worker's reply: the answer, and after an unknown one (a timeout, a z3 failure) the worker's thread id,
- * because a z3 instance that hit its timeout answers later queries late or not at all (measured: a 40 ms
- * query then ran into the 11 s hard limit), so the pool retires that thread.
+ * A worker's reply: the answer, and the worker's thread id when the pool should retire that thread: after a
+ * z3 failure, and after every TIMEOUTS_BEFORE_RETIRING-th timeout (solver-worker.ts). With the high-level
+ * API a z3 that hit its timeout answered later queries late or not at all (a 40 ms query then ran into the
+ * 11 s hard limit), and every timeout retired its thread; the low-level session (z3-session.ts) does not.
  */
 export interface SolverReply {
   answer: SolverAnswer;
