@@ -10,9 +10,10 @@ import { Unsupported } from './encode/side.js';
 import { bvLit } from './graph/semantics.js';
 import { Graph, GraphBudgetExceeded, GraphWork, type Term } from './graph/terms.js';
 import { Builder } from './graph/build.js';
-import { InductionPlan } from './induction.js';
+import { InductionPlan, localTypes } from './induction.js';
 import { fragmentDifference, localChangePairs, localChangeQueries } from './local-change.js';
 import type { ProofCache } from './proof-cache.js';
+import { observedCoupling, withoutObservedBreaks } from './run/loop-samples.js';
 import { Refuter } from './run/refute.js';
 import type { SolverAnswer, SolverQuery } from './solver-task.js';
 
@@ -524,6 +525,11 @@ class PairCheck {
     let checks = 0;
     try {
       let coupling = plan.initialCoupling();
+      // Where the pair runs as it is (no rule rewrote it), what runs saw at the headers drops at once the
+      // equalities they broke (see withoutObservedBreaks).
+      if (this.runs.before + this.runs.after > 0) {
+        coupling = withoutObservedBreaks(coupling, observedCoupling(this.refuter.loopSamples(16, this.provingEnds), localTypes(fa), localTypes(fb)));
+      }
       for (let stable = false; !stable;) {
         stable = true;
         for (const segment of plan.segments) {

@@ -1,4 +1,4 @@
-import { childrenOf, type IrFunction, type IrLoop, type IrNode } from '../wasm/ir.js';
+import { childrenOf, type IrFunction, type IrType, type IrLoop, type IrNode } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { envDiffers, queryFor, paramName, sharedInputs } from './encode/query.js';
 import { SideEncoder, sameTraps, widthOf, type SideResult } from './encode/side.js';
@@ -56,7 +56,7 @@ export type Conjunct =
 /** Per loop id, the equalities that hold at its header. */
 export type Coupling = Map<number, Conjunct[]>;
 
-const localTypes = (fn: IrFunction) => [...fn.params, ...fn.vars];
+export const localTypes = (fn: IrFunction): IrType[] => [...fn.params, ...fn.vars];
 
 interface Side {
   fn: IrFunction;

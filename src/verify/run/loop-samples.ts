@@ -43,3 +43,24 @@ export function observedCoupling(samples: readonly LoopSample[], baseLocals: rea
   }
   return coupling;
 }
+
+/**
+ * `coupling` (the induction's starting candidates) without the equalities between locals that some sampled
+ * header visit broke. Houdini's answer is the largest inductive subset of what it starts from, and every
+ * conjunct of that subset holds at every reachable header visit, so it is the same from here: only the
+ * solver calls that would have dropped the broken ones are saved. A loop no sample reached keeps all of its.
+ */
+export function withoutObservedBreaks(coupling: Coupling, observed: Coupling): Coupling {
+  const narrowed: Coupling = new Map();
+  for (const [loop, conjuncts] of coupling) {
+    const seen = observed.get(loop);
+    if (!seen) {
+      narrowed.set(loop, conjuncts);
+      continue;
+    }
+    const held = new Set(seen.filter((c) => c.kind === 'same').map((c) => `${c.a}:${c.b}`));
+    // Constants stay: a sample holds raw bits, the candidates hold the constant as the encoding read it.
+    narrowed.set(loop, conjuncts.filter((c) => c.kind !== 'same' || held.has(`${c.a}:${c.b}`)));
+  }
+  return narrowed;
+}

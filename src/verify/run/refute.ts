@@ -60,11 +60,12 @@ export class Refuter {
   /**
    * What both functions' locals were at their loop headers on `count` generated entry states (see
    * loop-samples.ts; `observedCoupling` turns them into candidate couplings for the induction). Empty when
-   * the pair cannot be run.
+   * the pair cannot be run; fewer once performance.now() is past `deadline`.
    */
-  loopSamples(count = 16): LoopSample[] {
+  loopSamples(count = 16, deadline = Infinity): LoopSample[] {
+    if (this.base.bytes().length === 0 || this.candidate.bytes().length === 0) return [];
     const traced = PairRuns.create(this.side(this.base), this.side(this.candidate), this.features, { trace: true });
-    return typeof traced === 'string' ? [] : traced.samples(count);
+    return typeof traced === 'string' ? [] : traced.samples(count, 0, deadline);
   }
 
   private pairRuns(): PairRuns | string {

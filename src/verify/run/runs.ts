@@ -140,9 +140,9 @@ export class PairRuns {
   }
 
   /** Loop-header samples of `count` generated entry states on which both sides ran (a traced pair only). */
-  samples(count: number, stream = 0): LoopSample[] {
+  samples(count: number, stream = 0, deadline = Infinity): LoopSample[] {
     const out: LoopSample[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count && performance.now() <= deadline; i++) {
       const outcome = this.run(this.inputs.state(i, stream));
       if ('loops' in outcome && outcome.loops) out.push(outcome.loops);
     }
