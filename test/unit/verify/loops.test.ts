@@ -50,6 +50,22 @@ const countingLoop = (exit: string, step: string) => `
   (local.get 3)`;
 const sumWithCall = countingLoop('(i32.ge_s (local.get 2) (local.get 0))', '(call $inc (local.get 2))');
 
+/** A loop summing `add` over i in [0, n) into local 3, after `temp`. */
+const summing = (add: string, temp = '') => `
+  (block $done
+    (loop $next
+      (br_if $done (i32.ge_s (local.get 2) (local.get 0)))
+      ${temp}
+      (local.set 3 (i32.add (local.get 3) ${add}))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br $next)))
+  (local.get 3)`;
+/** `~i` summed, against `-1 - i` through a temporary (local 4): equal, but not by any graph rule. */
+const NOT_AGAINST_MINUS_ONE_MINUS = [
+  summing('(i32.xor (local.get 2) (i32.const -1))'),
+  summing('(local.get 4)', '(local.set 4 (i32.sub (i32.const -1) (local.get 2)))'),
+] as const;
+
 /** Stores 7 at p + k for k in [0, n), called as $fill(p, n). */
 const fill = `(func $fill (param i32 i32) (local i32)
   (block $done
@@ -164,17 +180,7 @@ describe('proved at matched loop headers', () => {
   it('a loop whose step the graph cannot equate and that uses a new local (induction over a coupling, with z3)', async () => {
     // `~i` against `-1 - i` through a temporary: no graph rule rewrites one into the other, and the change is
     // not a self-contained subtree; coupling i and s at the header is inductive.
-    const step = (add: string, temp = '') => `
-      (block $done
-        (loop $next
-          (br_if $done (i32.ge_s (local.get 2) (local.get 0)))
-          ${temp}
-          (local.set 3 (i32.add (local.get 3) ${add}))
-          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
-          (br $next)))
-      (local.get 3)`;
-    const base = step('(i32.xor (local.get 2) (i32.const -1))');
-    const candidate = step('(local.get 4)', '(local.set 4 (i32.sub (i32.const -1) (local.get 2)))');
+    const [base, candidate] = NOT_AGAINST_MINUS_ONE_MINUS;
     expectInduction(await verdictOf(verifier, fn(sig, base), fn(sig, candidate)));
     // Its queries are built within the check's budget: all-pairs couplings of a function with many locals
     // once normalised for minutes (tree-sitter runtime's fn34, 2681 expressions) with no bound at all.
@@ -188,17 +194,7 @@ describe('proved at matched loop headers', () => {
   it('by an induction that starts from what runs saw at the header: the same proof in fewer solver calls', async () => {
     // The pair above: the all-pairs coupling of five locals a side starts with 25 equalities, most of which
     // the first sampled visits of the header break; dropping those is what the solver's models did one by one.
-    const step = (add: string, temp = '') => `
-      (block $done
-        (loop $next
-          (br_if $done (i32.ge_s (local.get 2) (local.get 0)))
-          ${temp}
-          (local.set 3 (i32.add (local.get 3) ${add}))
-          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
-          (br $next)))
-      (local.get 3)`;
-    const base = pairSide(fn(sig, step('(i32.xor (local.get 2) (i32.const -1))')));
-    const candidate = pairSide(fn(sig, step('(local.get 4)', '(local.set 4 (i32.sub (i32.const -1) (local.get 2)))')));
+    const [base, candidate] = NOT_AGAINST_MINUS_ONE_MINUS.map((body) => pairSide(fn(sig, body)));
     const pool = new SolverPool(1);
     try {
       const services = { solve: pool.check.bind(pool), z3Version: await pool.z3Version() };
