@@ -42,7 +42,6 @@ export default async function solve(task: SolverTask | { kind: 'warmup' } | { ki
   return { answer };
 }
 
-
 async function answerOf(task: SolverTask): Promise<SolverAnswer> {
   const started = performance.now();
   const first = await check(task.smt, task.timeoutMs, task.tactic === 'quick');

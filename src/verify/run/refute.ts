@@ -63,16 +63,20 @@ export class Refuter {
    * the pair cannot be run; fewer once performance.now() is past `deadline`.
    */
   loopSamples(count = 16, deadline = Infinity): LoopSample[] {
-    if (this.base.bytes().length === 0 || this.candidate.bytes().length === 0) return [];
+    if (!this.hasBytes()) return [];
     const traced = PairRuns.create(this.side(this.base), this.side(this.candidate), this.features, { trace: true });
     return typeof traced === 'string' ? [] : traced.samples(count, 0, deadline);
   }
 
   private pairRuns(): PairRuns | string {
-    // A pair checked from stored evidence alone (atoll cache verify) has no module bytes to run.
-    if (this.runs === undefined && (this.base.bytes().length === 0 || this.candidate.bytes().length === 0)) this.runs = 'no module bytes to run';
+    if (this.runs === undefined && !this.hasBytes()) this.runs = 'no module bytes to run';
     this.runs ??= PairRuns.create(this.side(this.base), this.side(this.candidate), this.features);
     return this.runs;
+  }
+
+  /** A pair checked from stored evidence alone (atoll cache verify) has no module bytes to run. */
+  private hasBytes(): boolean {
+    return this.base.bytes().length > 0 && this.candidate.bytes().length > 0;
   }
 
   private side(side: PairSide) {
