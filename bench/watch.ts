@@ -1,9 +1,10 @@
 /**
- * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N]
+ * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N] [--no-quick]
  * For each medium module, through a real stdio daemon watching a temp folder (strict verification, a fresh
  * cache, pools warmed by the strict jobs `npm run bench` warms with), the time from the start of a write to the watch result:
  * - cold: the module is new (nothing cached);
- * - one function changed: one i32 constant of one function body edited (withOneFunctionChanged);
+ * - one function changed: one i32 constant of one function body edited (withOneFunctionChanged); its quick
+ *   answer (the cold build's pipeline replayed, no search) has a row of its own before the final one;
  * - unchanged bytes: the first version written back (an undo), answered from the result cache;
  * as ratios to the cold build and to one warm binaryen.js -Oz run of the same module in this process (the
  * proof-carrying pipelines' target: a one-function edit within 2× of -Oz), with the verdicts reused from the
@@ -34,6 +35,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const generationsAt = args.indexOf('--generations');
+/** --no-quick: no quick rebuild before the final one (what a watch did before quick rebuilds existed). */
+const quickRebuilds = !args.includes('--no-quick');
 const OPTIONS = { islands: 2, generations: generationsAt >= 0 ? Number(args[generationsAt + 1]) : 1, verify: 'strict' as const };
 const MODULES = ['node_modules/@chainsafe/as-sha256/build/optimized.wasm', 'node_modules/rabin-wasm/dist/rabin.wasm'].map((p) => join(root, p));
 
@@ -79,16 +82,29 @@ const daemon = spawn(process.execPath, [join(root, 'dist/src/daemon/main.js'), '
 const connection = createMessageConnection(new StreamMessageReader(daemon.stdout!), new StreamMessageWriter(daemon.stdin!));
 connection.listen();
 let waiting: ((result: WatchResultParams) => void) | undefined;
-connection.onNotification(WatchResultNotification.type, (result) => waiting?.(result));
+let quick: { ms: number; result: WatchResultParams } | undefined;
+let writeStarted = 0;
+connection.onNotification(WatchResultNotification.type, (result) => {
+  if (result.stage === 'quick') quick = { ms: performance.now() - writeStarted, result };
+  else waiting?.(result);
+});
 
-/** Writes the bytes and measures until the watch result for them arrives. */
-async function timedWrite(path: string, bytes: Uint8Array): Promise<{ ms: number; result: WatchResultParams }> {
+interface Timed {
+  ms: number;
+  result: WatchResultParams;
+  /** The quick answer that came first, if one did. */
+  quick: { ms: number; result: WatchResultParams } | undefined;
+}
+
+/** Writes the bytes and measures until the final watch result for them arrives (and the quick one, if any). */
+async function timedWrite(path: string, bytes: Uint8Array): Promise<Timed> {
   const arrived = new Promise<WatchResultParams>((resolve) => (waiting = resolve));
-  const started = performance.now();
+  quick = undefined;
+  writeStarted = performance.now();
   await writeFile(path, bytes);
   const result = await arrived;
   if (result.error) throw new Error(`${path}: ${result.error.message}`);
-  return { ms: performance.now() - started, result };
+  return { ms: performance.now() - writeStarted, result, quick };
 }
 
 const rows: Array<Record<string, string | number>> = [];
@@ -103,7 +119,7 @@ try {
   for (const modulePath of MODULES) {
     const dir = join(home, basename(modulePath, '.wasm'));
     await mkdir(dir);
-    await connection.sendRequest(WatchStartRequest.type, { paths: [dir], options: OPTIONS });
+    await connection.sendRequest(WatchStartRequest.type, { paths: [dir], options: OPTIONS, quick: quickRebuilds });
     const original = new Uint8Array(await readFile(modulePath));
     const path = join(dir, 'input.wasm');
     warmUpBinaryen();
@@ -112,7 +128,10 @@ try {
     const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
     const oneChanged = await timedWrite(path, edited);
     const unchanged = await timedWrite(path, original);
-    for (const [name, run] of [['cold', cold], ['one function changed', oneChanged], ['unchanged bytes', unchanged]] as const) {
+    const builds: Array<[string, { ms: number; result: WatchResultParams }]> = [['cold', cold]];
+    if (oneChanged.quick) builds.push(['one function changed, quick', oneChanged.quick]);
+    builds.push(['one function changed', oneChanged], ['unchanged bytes', unchanged]);
+    for (const [name, run] of builds) {
       const s = run.result.summary!;
       rows.push({
         module: basename(modulePath),
@@ -122,6 +141,7 @@ try {
         vsOz: Number((run.ms / oz).toFixed(2)),
         rebuildMs: Math.round(run.result.ms),
         rebuildVsOz: Number((run.result.ms / oz).toFixed(2)),
+        outputBytes: s.outputBytes,
         reused: s.reused,
         verified: s.verified,
         proved: s.proved,
@@ -140,8 +160,8 @@ if (json) {
   process.stdout.write(`${JSON.stringify({ options: OPTIONS, rows }, null, 2)}\n`);
 } else {
   process.stdout.write(`watch mode, options ${JSON.stringify(OPTIONS)}; time from write to watch result\n\n`);
-  process.stdout.write('| module | build | ms | ÷ cold | ÷ one -Oz | rebuild ms | rebuild ÷ one -Oz | verdicts reused | decided afresh | proved | unknown | result cache |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('| module | build | ms | ÷ cold | ÷ one -Oz | rebuild ms | rebuild ÷ one -Oz | output B | verdicts reused | decided afresh | proved | unknown | result cache |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r['module']} | ${r['build']} | ${r['ms']} | ${r['ratio']} | ${r['vsOz']} | ${r['rebuildMs']} | ${r['rebuildVsOz']} | ${r['reused']} | ${r['verified']} | ${r['proved']} | ${r['unknown']} | ${r['resultCache']} |\n`);
+    process.stdout.write(`| ${r['module']} | ${r['build']} | ${r['ms']} | ${r['ratio']} | ${r['vsOz']} | ${r['rebuildMs']} | ${r['rebuildVsOz']} | ${r['outputBytes']} | ${r['reused']} | ${r['verified']} | ${r['proved']} | ${r['unknown']} | ${r['resultCache']} |\n`);
   }
 }

@@ -191,6 +191,7 @@ function program(onCommand: (command: Command) => void): Program {
     .option('--poll', 'poll the file system (network and container mounts)')
     .option('--ignore <a,b>', 'names or absolute paths never watched (default node_modules,.git)')
     .option('--debounce <ms>', `quiet time before a rebuild, ${DebounceRange.min}..${DebounceRange.max} (default 150)`)
+    .option('--no-quick', 'no quick rebuild (the previous pipeline replayed) before each full one')
     .option('--keep-alive', 'do not stop when stdin ends');
   optimizeFlags(common(watch)).action((paths: string[], values: Values) => {
     const params: WatchStartParams = defined({
@@ -200,6 +201,8 @@ function program(onCommand: (command: Command) => void): Program {
       poll: values['poll'] as boolean | undefined,
       ignore: list(values['ignore']),
       debounceMs: integer('--debounce', values['debounce'], DebounceRange),
+      // commander sets `quick` to true unless --no-quick: only the opt-out travels.
+      quick: values['quick'] === false ? false : undefined,
       options: optimizeOptions(values),
     });
     onCommand({ name: 'watch', watch: params, keepAlive: values['keepAlive'] === true, ...choices(values) });

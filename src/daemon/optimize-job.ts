@@ -11,6 +11,8 @@ export interface OptimizeJob {
   output?: OutputTarget;
   /** Called with the report just before the output is written (a watch remembers the content it writes). */
   beforeWrite?: (report: OptimizeReport) => void;
+  /** A watch's quick rebuild: this lineage applied to the input instead of a search (Engine.replay). */
+  replay?: NonNullable<OptimizedModule['lineage']>;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface OptimizeJob {
  */
 export function optimizeJob(request: JobRequest, job: OptimizeJob): Promise<OptimizedModule> {
   return runJob(request, async (hooks) => {
-    const optimized = await request.daemon.engine.optimize(job.input, job.options, hooks);
+    const { engine } = request.daemon;
+    const optimized = job.replay ? await engine.replay(job.input, job.replay, job.options, hooks) : await engine.optimize(job.input, job.options, hooks);
     if (job.output) {
       job.beforeWrite?.(optimized.report);
       await writeOutput(job.output, optimized.output);

@@ -3,11 +3,11 @@ import type { ResultCache } from '../cache/result-cache.js';
 import { resultCacheKey } from '../cache/result-cache.js';
 import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
-import { DEFAULT_KNOBS, describeGenome, type Genome } from '../islands/genome.js';
-import type { Resident } from '../islands/population.js';
+import { DEFAULT_KNOBS, describeGenome, type Genome, type LineageStep } from '../islands/genome.js';
+import { extendProof, type Resident, type ResidentProof } from '../islands/population.js';
 import { ALTERNATIVES, checkedGenome, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
-import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult } from '../workers/binaryen-tasks.js';
+import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/certificate-check.js';
 import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
@@ -73,6 +73,8 @@ export interface OptimizedModule {
   report: OptimizeReport;
   /** strict mode: the chain of proved steps from the input to the output (`atoll optimize --proof FILE`). */
   certificate?: Certificate;
+  /** How the output was made (empty when it is the input; absent when the result cache answered): what `replay` takes. */
+  lineage?: readonly LineageStep[];
 }
 
 export interface VerifyPairOptions {
@@ -132,32 +134,9 @@ export class Engine {
   }
 
   async optimize(bytes: Uint8Array, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
-    const started = performance.now();
-    const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
-    const progress = new ProgressPlan(hooks.onProgress, settings.generations, settings.verify);
-    progress.ingest();
-    const input = ingestBytes(bytes);
-    const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
-    const hit = await this.config.resultCache?.get(cacheKey);
-    if (hit) {
-      progress.finished('answered from the result cache');
-      const total = Math.round(performance.now() - started);
-      const certificate = settings.verify === 'strict' ? await this.config.certificates?.get(input.sha256, sha256(hit.output)) : undefined;
-      return {
-        output: hit.output,
-        report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
-        ...(certificate ? { certificate } : {}),
-      };
-    }
-    const ingested = await this.pool.ingest(
-      { bytes, declared: input.declared, override: settings.features, objective: settings.objective },
-      hooks.signal,
-    );
-    const ingestMs = performance.now() - started;
-    if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
-
-    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
-    const passSteps = new Map<string, PassStepTotals>();
+    const job = await this.start(bytes, options, hooks);
+    if ('answer' in job) return job.answer;
+    const { settings, ingested, checking, progress, passSteps } = job;
     const strict = checking && settings.verify === 'strict' ? checking : undefined;
     const search = await noneFailed(
       runArchipelago(
@@ -203,7 +182,9 @@ export class Engine {
     let reported: ResidentChecked | undefined;
     if (settings.verify === 'report') {
       try {
-        reported = await this.checkLineage(search.champion, ingested, settings, checking!, progress, hooks.signal);
+        const plantFault = search.champion.island === settings.islands - 1;
+        const checked = await this.applyLineage(search.champion.lineage, job, 'report', plantFault, (i, note) => progress.checking(i, search.champion.lineage.length, note), hooks.signal);
+        reported = { evaluations: checked.proof!.evaluations, differs: sha256(checked.stripped) !== sha256(search.champion.stripped) };
         for (const evaluation of reported.evaluations) for (const pass of evaluation.passes) addTotals(passSteps, pass);
         if (reported.differs) hooks.onLog?.('the checked replay of the champion did not give the same bytes; the report describes the replay');
       } catch (error) {
@@ -213,10 +194,84 @@ export class Engine {
         hooks.onLog?.(message);
       }
     }
-    const searchDone = performance.now();
+    return this.finish(job, {
+      chosen: search.champion,
+      reported,
+      baseline: baselineResult ?? null,
+      history: search.history,
+      migrations: search.migrations,
+      failures,
+      deterministic: search.completed,
+      cache: true,
+    }, hooks);
+  }
 
+  /**
+   * Watch mode's quick answer to a changed input: the lineage that won an earlier build (its genomes; an
+   * assembly's donors belong to that build and are left out) applied to `bytes` with no search, every step
+   * checked as `options.verify` says, so a strict replay is as proved as a search's champion. The output
+   * depends on that earlier build, so it is never stored as the answer for these options: the result cache is
+   * read (a hit is the search's own answer, `report.cached`) but not written.
+   */
+  async replay(bytes: Uint8Array, lineage: readonly LineageStep[], options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
+    const job = await this.start(bytes, options, hooks, 0);
+    if ('answer' in job) return job.answer;
+    const { settings, progress, passSteps } = job;
+    const genomes = lineage.filter((step): step is Genome => step.kind !== 'assembly');
+    progress.planned(0, genomes.length);
+    const mode = settings.verify === 'off' ? undefined : settings.verify;
+    const applied = await this.applyLineage(genomes, job, mode, false, (i, note) => progress.evaluation(`replay ${i}`, 0, note), hooks.signal);
+    for (const evaluation of applied.proof?.evaluations ?? []) for (const pass of evaluation.passes) addTotals(passSteps, pass);
+    const chosen: Resident = {
+      lineage: genomes,
+      named: applied.named,
+      stripped: applied.stripped,
+      score: applied.score,
+      island: 0,
+      generation: 0,
+      ...(settings.verify === 'strict' && applied.proof ? { proof: applied.proof } : {}),
+    };
+    const reported = settings.verify === 'report' && applied.proof ? { evaluations: applied.proof.evaluations, differs: false } : undefined;
+    return this.finish(job, { chosen, reported, baseline: null, history: [], migrations: [], failures: [], deterministic: true, cache: false }, hooks);
+  }
+
+  /** What every job does first: options, the result cache, ingest, the checking services. */
+  private async start(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks, generations?: number): Promise<StartedJob | { answer: OptimizedModule }> {
+    const started = performance.now();
+    const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
+    const progress = new ProgressPlan(hooks.onProgress, generations ?? settings.generations, settings.verify);
+    progress.ingest();
+    const input = ingestBytes(bytes);
+    const cacheKey = resultCacheKey(input.sha256, canonicalOptions(settings), versions());
+    const hit = await this.config.resultCache?.get(cacheKey);
+    if (hit) {
+      progress.finished('answered from the result cache');
+      const total = Math.round(performance.now() - started);
+      const certificate = settings.verify === 'strict' ? await this.config.certificates?.get(input.sha256, sha256(hit.output)) : undefined;
+      return {
+        answer: {
+          output: hit.output,
+          report: { ...hit.report, cached: true, timeMs: { total, ingest: total, optimize: 0, verify: 0, emit: 0 } },
+          ...(certificate ? { certificate } : {}),
+        },
+      };
+    }
+    const ingested = await this.pool.ingest(
+      { bytes, declared: input.declared, override: settings.features, objective: settings.objective },
+      hooks.signal,
+    );
+    const ingestMs = performance.now() - started;
+    if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
+    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
+    return { bytes, started, settings, progress, inputSha: input.sha256, cacheKey, ingested, ingestMs, checking, passSteps: new Map() };
+  }
+
+  /** What every job does last: the output chosen, validated, certified and reported (and cached when it may be). */
+  private async finish(job: StartedJob, outcome: JobOutcome, hooks: JobHooks): Promise<OptimizedModule> {
+    const { bytes, started, settings, progress, ingested, ingestMs, checking, passSteps } = job;
+    const searchDone = performance.now();
     progress.emitting();
-    const chosen = search.champion;
+    const chosen = outcome.chosen;
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
     const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
     const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
@@ -227,7 +282,7 @@ export class Engine {
       // Every strict resident carries its chain from the input (assemblies included); one that does not is a bug.
       throw new AtollError(ErrorCodes.InternalError, 'the strict champion has no chain of proved steps; nothing was written');
     }
-    const certificate = settings.verify === 'strict' ? this.certificate(input.sha256, output, ingested, settings, improved ? chosen : undefined) : undefined;
+    const certificate = settings.verify === 'strict' ? this.certificate(job.inputSha, output, ingested, settings, improved ? chosen : undefined) : undefined;
     if (certificate) {
       await this.config.certificates?.set(certificate).catch((error: unknown) => hooks.onLog?.(`certificate not stored: ${error instanceof Error ? error.message : String(error)}`));
     }
@@ -237,14 +292,14 @@ export class Engine {
     const report: OptimizeReport = {
       input: {
         bytes: bytes.length,
-        sha256: input.sha256,
+        sha256: job.inputSha,
         features: ingested.features,
         featureSource: ingested.featureSource,
         functions: ingested.functions,
       },
       output: { bytes: output.length, sha256: sha256(output) },
       objective: settings.objective,
-      baseline: baselineResult ?? null,
+      baseline: outcome.baseline,
       champion: improved
         ? { island: chosen.island, generation: chosen.generation, genome: chosen.lineage.map(describeGenome), value: chosen.score.value }
         : { island: -1, generation: -1, genome: [], value: ingested.score.value },
@@ -257,12 +312,12 @@ export class Engine {
         multiStart: settings.multiStart,
         verify: settings.verify,
         ...(settings.timeBudgetMs === undefined ? {} : { timeBudgetMs: settings.timeBudgetMs }),
-        deterministic: search.completed,
+        deterministic: outcome.deterministic,
       },
-      history: search.history,
-      migrations: search.migrations,
-      failures,
-      ...verificationFields(settings, improved ? (settings.verify === 'report' ? reported : chosen.proof) : undefined, passSteps, checking),
+      history: outcome.history,
+      migrations: outcome.migrations,
+      failures: outcome.failures,
+      ...verificationFields(settings, improved ? (settings.verify === 'report' ? outcome.reported : chosen.proof) : undefined, passSteps, checking),
       timeMs: {
         total: Math.round(emitDone - started),
         ingest: Math.round(ingestMs),
@@ -272,14 +327,16 @@ export class Engine {
       },
       cached: false,
     };
-    try {
-      await this.config.resultCache?.set(cacheKey, { output, report });
-    } catch (error) {
-      // A cache that cannot be written costs the next run time, never this run its result.
-      hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
+    if (outcome.cache) {
+      try {
+        await this.config.resultCache?.set(job.cacheKey, { output, report });
+      } catch (error) {
+        // A cache that cannot be written costs the next run time, never this run its result.
+        hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     progress.finished('done');
-    return { output, report, ...(certificate ? { certificate } : {}) };
+    return { output, report, lineage: improved ? chosen.lineage : [], ...(certificate ? { certificate } : {}) };
   }
 
   /**
@@ -397,43 +454,49 @@ export class Engine {
     };
   }
 
-  /** report mode: the champion's lineage applied again with every step checked and kept. */
-  private async checkLineage(
-    champion: Resident,
-    ingested: IngestResult,
-    settings: ResolvedOptions,
-    checking: JobChecking,
-    progress: ProgressPlan,
+  /**
+   * A lineage applied again to the input, step after step, each step checked in `mode` (report: checked and
+   * kept; strict: unproved steps go back) or not at all; an assembly is applied again as the checked step it
+   * is in strict mode, from the donors it kept. With a mode, the result carries the chain of every step.
+   * `plantFault`: the test hook's fault goes into the first step (the lineage is the last island's).
+   */
+  private async applyLineage(
+    lineage: readonly LineageStep[],
+    job: StartedJob,
+    mode: 'strict' | 'report' | undefined,
+    plantFault: boolean,
+    progress: (index: number, note: TaskProgress) => void,
     signal: AbortSignal | undefined,
-  ): Promise<ResidentChecked> {
-    const evaluations: ResidentChecked['evaluations'] = [];
-    let base = ingested.named;
-    let stripped: Uint8Array = base;
+  ): Promise<{ named: Uint8Array; stripped: Uint8Array; score: Score; proof?: ResidentProof }> {
+    const { ingested, settings, checking } = job;
+    let applied: { named: Uint8Array; stripped: Uint8Array; score: Score; proof?: ResidentProof } = { named: ingested.named, stripped: ingested.named, score: ingested.score };
     let knobs = DEFAULT_KNOBS;
-    for (const [i, step] of champion.lineage.entries()) {
-      // An assembly is applied again as the checked step it is in strict mode, from the donors it kept.
+    for (const [i, step] of lineage.entries()) {
       const genome: Genome =
         step.kind === 'assembly' ? { kind: 'refine', passes: [ASSEMBLE_PASS, ...step.cleanup], knobs: { ...knobs, converge: 1 } } : step;
       knobs = genome.knobs;
       const result = await this.pool.evaluate(
         {
-          base,
+          base: applied.named,
           flags: ingested.flags,
-          genome: checkedGenome(genome, this.config.splitNestedPipelines ?? false),
+          genome: mode ? checkedGenome(genome, this.config.splitNestedPipelines ?? false) : genome,
           ...(step.kind === 'assembly' ? { assembly: { input: ingested.named, donors: [...(step.sources ?? [])] } } : {}),
           objective: settings.objective,
-          ...(settings.plantFault && champion.island === settings.islands - 1 && i === 0 ? { plantFault: settings.plantFault } : {}),
-          checks: checking.checks('report', (note) => progress.checking(i, champion.lineage.length, note)),
+          ...(settings.plantFault && plantFault && i === 0 ? { plantFault: settings.plantFault } : {}),
+          ...(mode && checking ? { checks: checking.checks(mode, (note) => progress(i, note)) } : {}),
         },
         signal,
       );
       if (!result.ok) throw new Error(result.error);
-      const { segment: _segment, ...evaluation } = result.proof!;
-      evaluations.push(evaluation);
-      base = result.named;
-      stripped = result.stripped;
+      if (mode && !result.proof) throw new Error('a checked evaluation came back without the proof of its chain');
+      applied = {
+        named: result.named,
+        stripped: result.stripped,
+        score: result.score,
+        ...(result.proof ? { proof: extendProof(applied.proof, result.proof) } : {}),
+      };
     }
-    return { evaluations, differs: sha256(stripped) !== sha256(champion.stripped) };
+    return applied;
   }
 
   /** The output's certificate: the champion's chain of proved steps, or no step when the output is the input. */
@@ -489,6 +552,34 @@ interface JobChecking {
   checks(mode: 'strict' | 'report', progress: (note: TaskProgress) => void): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
   /** Time during which at least one z3 query of the job was outstanding. */
   solverMs(): number;
+}
+
+/** A job once ingested: what finish() needs from start(). */
+interface StartedJob {
+  bytes: Uint8Array;
+  started: number;
+  settings: ResolvedOptions;
+  progress: ProgressPlan;
+  inputSha: string;
+  cacheKey: string;
+  ingested: IngestResult;
+  ingestMs: number;
+  checking: JobChecking | undefined;
+  /** Step totals per pass over every checked evaluation of the job. */
+  passSteps: Map<string, PassStepTotals>;
+}
+
+/** What a job chose, and the report fields only a search has. */
+interface JobOutcome {
+  chosen: Resident;
+  reported: ResidentChecked | undefined;
+  baseline: OptimizeReport['baseline'];
+  history: OptimizeReport['history'];
+  migrations: OptimizeReport['migrations'];
+  failures: OptimizeReport['failures'];
+  deterministic: boolean;
+  /** The answer is the one for these options and may be stored in the result cache. */
+  cache: boolean;
 }
 
 /** report mode: the champion's lineage checked step by step. */

@@ -29,6 +29,12 @@ export interface WatchStartParams {
   poll?: boolean;
   /** Build the .wasm files that exist when the watch starts (cause "initial"); default true. */
   initial?: boolean;
+  /**
+   * Answer a change first with a quick rebuild (stage "quick"): the pipeline that won the input's previous
+   * build applied to the new content, checked as `options.verify` says, without a search. The full rebuild
+   * (stage "final") follows; its output is the same as `atoll/optimize` gives for that content. Default true.
+   */
+  quick?: boolean;
 }
 
 export interface WatchStartResult {
@@ -55,6 +61,15 @@ export const DebounceRange = { min: 0, max: 60_000 } as const;
 export const WatchCauses = ['initial', 'add', 'change', 'unlink'] as const;
 export type WatchCause = (typeof WatchCauses)[number];
 
+/**
+ * Which answer to a content a watch result is. `quick`: the previous build's pipeline replayed on the new
+ * content (no search; as proved as any output in strict mode); a `final` result for the same content follows
+ * unless the watch stops. `final`: the output `atoll/optimize` gives for the content and options (also an
+ * error, and a deleted input).
+ */
+export const WatchStages = ['quick', 'final'] as const;
+export type WatchStage = (typeof WatchStages)[number];
+
 /** What one rebuild did, in numbers (also in `report`, which is larger). */
 export interface WatchBuildSummary {
   inputBytes: number;
@@ -78,7 +93,8 @@ export interface WatchResultParams {
   /** The input. */
   path: string;
   cause: WatchCause;
-  /** From the moment the content settled to the output written (or the error). */
+  stage: WatchStage;
+  /** From the moment the content settled to the output written (or the error); a final result's time includes its quick rebuild. */
   ms: number;
   outputPath?: string;
   summary?: WatchBuildSummary;

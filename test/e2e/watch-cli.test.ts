@@ -37,14 +37,17 @@ describe('atoll watch (CLI)', () => {
     await writeFile(join(dir, 'a.wasm'), demoModule(8));
     await until(() => stdout.split('\n').length > 1, () => stdout + stderr);
     await writeFile(join(dir, 'a.wasm'), demoModule(16));
-    await until(() => stdout.split('\n').length > 2, () => stdout + stderr);
+    await until(() => stdout.split('\n').length > 3, () => stdout + stderr);
     child.stdin.end();
     expect(await exited).toBe(0);
 
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^\[watch\] add: a\.wasm → a\.opt\.wasm \d+ → \d+ B \(-\d+\.\d%\), unverified \([\d.]+ m?s\)$/);
-    expect(lines[1]).toMatch(/^\[watch\] change: a\.wasm → a\.opt\.wasm /);
+    // A change of a file built before: first the previous pipeline replayed, then the full rebuild.
+    expect(lines[1]).toMatch(/^\[watch\] change: a\.wasm → a\.opt\.wasm .* \[quick: previous pipeline, full rebuild follows\] \([\d.]+ m?s\)$/);
+    expect(lines[2]).toMatch(/^\[watch\] change: a\.wasm → a\.opt\.wasm /);
+    expect(lines[2]).not.toContain('quick');
     expect(stderr).toContain('stopped watching (stdin closed)');
   });
 });

@@ -26,14 +26,18 @@ export function demoModule(scale = 8): Uint8Array {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One stdio daemon and the watch results it sends, in order. */
+/**
+ * One stdio daemon and the watch results it sends, in order: `results` the final ones (one per settled
+ * content, as counted by the tests), `quick` the quick answers that come before some of them.
+ */
 export class WatchClient {
   readonly results: WatchResultParams[] = [];
+  readonly quick: WatchResultParams[] = [];
   private constructor(
     readonly daemon: DaemonProcess,
     readonly connection: MessageConnection,
   ) {
-    connection.onNotification(WatchResultNotification.type, (result) => this.results.push(result));
+    connection.onNotification(WatchResultNotification.type, (result) => (result.stage === 'quick' ? this.quick : this.results).push(result));
   }
 
   static async start(home: TempHome): Promise<WatchClient> {
@@ -60,6 +64,7 @@ export class WatchClient {
   async unwatchAll(): Promise<void> {
     for (const watchId of [...this.active]) await this.unwatch(watchId);
     this.results.length = 0;
+    this.quick.length = 0;
   }
 
   /** Waits until `count` results in all have arrived (fails after the timeout, naming what did arrive). */

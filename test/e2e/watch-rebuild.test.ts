@@ -166,6 +166,54 @@ describe('watch mode: rebuilds', () => {
     await client.unwatch(watchId);
   });
 
+  it('answers a change of a built input first with its previous pipeline replayed (strict: proved), then with the full rebuild', async () => {
+    const dir = await folderIn(home, 'quick');
+    const path = join(dir, 'a.wasm');
+    const { watchId } = await client.watch({ paths: [dir], options: { islands: 2, generations: 1, verify: 'strict' } });
+    await writeFile(path, demoModule(8));
+    await client.waitForResults(1);
+    // The first build of an input has nothing to replay.
+    expect(client.quick).toEqual([]);
+
+    await writeFile(path, demoModule(16));
+    const [, final] = await client.waitForResults(2);
+    expect(client.quick).toHaveLength(1);
+    const quick = client.quick[0]!;
+    expect(quick).toMatchObject({ watchId, path, cause: 'change', stage: 'quick', outputPath: join(dir, 'a.opt.wasm') });
+    expect(quick.report!.input.sha256).toBe(sha256(demoModule(16)));
+    expect(quick.summary!.verifiedStatus).toBe('proved');
+    // Replayed, not searched: one pipeline, and the unchanged functions' steps come from the proof cache.
+    expect(quick.report!.history).toEqual([]);
+    expect(quick.report!.champion.genome).toHaveLength(1);
+    expect(quick.summary!.reused).toBeGreaterThan(0);
+    expect(quick.ms).toBeLessThanOrEqual(final!.ms);
+    // The quick output is not stored as the answer for these options: the final build is a search of its own.
+    expect(final).toMatchObject({ stage: 'final', cause: 'change', summary: { fromResultCache: false, verifiedStatus: 'proved' } });
+    expect(final!.report!.input.sha256).toBe(sha256(demoModule(16)));
+    expect(sha256(await readFile(join(dir, 'a.opt.wasm')))).toBe(final!.report!.output.sha256);
+
+    // Back to content built before: the result cache answers, once, with no quick answer first.
+    await writeFile(path, demoModule(8));
+    const [, , undone] = await client.waitForResults(3);
+    expect(undone).toMatchObject({ stage: 'final', summary: { fromResultCache: true } });
+    expect(client.quick).toHaveLength(1);
+    await client.unwatch(watchId);
+  });
+
+  it('gives only final results with quick: false', async () => {
+    const dir = await folderIn(home, 'no-quick');
+    const path = join(dir, 'a.wasm');
+    const { watchId } = await client.watch({ paths: [dir], quick: false });
+    await writeFile(path, demoModule(8));
+    await client.waitForResults(1);
+    await writeFile(path, demoModule(16));
+    const [, changed] = await client.waitForResults(2);
+    expect(changed).toMatchObject({ stage: 'final', cause: 'change' });
+    await client.quietFor(500, 2);
+    expect(client.quick).toEqual([]);
+    await client.unwatch(watchId);
+  });
+
   it('refuses a path that does not exist and a file that is not .wasm', async () => {
     await expect(client.watch({ paths: [join(home.dir, 'nope')] })).rejects.toMatchObject({ code: ErrorCodes.FileNotFound });
     const text = join(home.dir, 'notes.txt');

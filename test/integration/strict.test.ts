@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import binaryen from 'binaryen';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { OptimizeReport } from '../../src/protocol/report.js';
@@ -6,6 +7,17 @@ import { readPackageFile } from '../hosts/host.js';
 import { hostNamed } from '../hosts/index.js';
 
 const demo = () => new Uint8Array(readFileSync('examples/demo.wasm'));
+
+/** examples/demo.wat with `scale`'s factor changed: one function differs from the demo. */
+function demoWithScale(factor: number): Uint8Array {
+  const text = readFileSync('examples/demo.wat', 'utf8').replace('(i32.const 8))', `(i32.const ${factor}))`);
+  const module = binaryen.parseText(text);
+  try {
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+}
 
 /** Runs the demo's exports on fixed inputs; traps are part of the transcript. */
 function transcript(bytes: Uint8Array): string[] {
@@ -69,6 +81,23 @@ describe('strict mode', () => {
     // module, so the proved -Oz alternative is as small, and the search (-O3 -Oz proves too: 189 B) no larger.
     expect(output.length).toBeLessThanOrEqual(report.baseline!.bytes);
     expect(certificate?.segments.length).toBeGreaterThan(0);
+  });
+
+  it("replays a build's lineage on a changed input (a watch's quick rebuild): proved steps, a certificate that re-checks, the new behaviour", async () => {
+    const input = demo();
+    const built = await engine.optimize(input, { islands: 2, generations: 1 });
+    expect(built.lineage!.length).toBeGreaterThan(0);
+    const changed = demoWithScale(6);
+    expect(transcript(changed)).not.toEqual(transcript(input));
+    const replayed = await engine.replay(changed, built.lineage!, { islands: 2, generations: 1 });
+    expect(replayed.report.verifiedStatus).toBe('proved');
+    expect(replayed.report.history).toEqual([]);
+    expect(replayed.report.champion.genome).toEqual(built.report.champion.genome.filter((g) => !g.startsWith('[assembly]')));
+    expect(transcript(replayed.output)).toEqual(transcript(changed));
+    expect(replayed.output.length).toBeLessThan(changed.length);
+    expectCountsAddUp(replayed.report);
+    const recheck = await engine.verify(changed, replayed.output, { certificate: replayed.certificate });
+    expect(recheck.module.accepted).toBe(true);
   });
 
   it('refutes a wrong step planted at the first pass, reverts it, and goes on', async () => {

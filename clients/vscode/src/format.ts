@@ -74,7 +74,8 @@ export function watchResultLine(result: WatchResultParams): string {
   const file = basename(result.path);
   if (result.error) return `watch: ${file} (${result.cause}) failed after ${formatMs(result.ms)}: ${result.error.message}`;
   const summary = result.report ? `${sizeChange(result.report.input.bytes, result.report.output.bytes)}; ${verificationSummary(result.report)}` : 'done';
-  return `watch: ${file} (${result.cause}) → ${result.outputPath ? basename(result.outputPath) : '?'}: ${summary}; ${formatMs(result.ms)}`;
+  const stage = result.stage === 'quick' ? ' [quick: previous pipeline, full rebuild follows]' : '';
+  return `watch: ${file} (${result.cause}) → ${result.outputPath ? basename(result.outputPath) : '?'}: ${summary}${stage}; ${formatMs(result.ms)}`;
 }
 
 /** vscode-jsonrpc's code for requests that were pending when the connection went away. */

@@ -5,7 +5,7 @@ import { absolutePath, boolean, defined, number, optimizeOptions, optional, para
 /** Answers once the initial scan is done, so a file written after the answer is seen as a change. */
 export const watchStart: RequestHandler<typeof WatchStartRequest> = {
   validate: (raw) => {
-    const fields = paramsOf(raw, ['paths', 'outputDir', 'suffix', 'options', 'debounceMs', 'ignore', 'poll', 'initial']);
+    const fields = paramsOf(raw, ['paths', 'outputDir', 'suffix', 'options', 'debounceMs', 'ignore', 'poll', 'initial', 'quick']);
     const paths = required(fields, 'paths', strings);
     paths.forEach((path, index) => absolutePath(path, `params.paths[${index}]`));
     return defined({
@@ -17,6 +17,7 @@ export const watchStart: RequestHandler<typeof WatchStartRequest> = {
       ignore: optional(fields, 'ignore', strings),
       poll: optional(fields, 'poll', boolean),
       initial: optional(fields, 'initial', boolean),
+      quick: optional(fields, 'quick', boolean),
     });
   },
   handle: ({ daemon, session }, params) => daemon.watches.start(daemon, session, params),

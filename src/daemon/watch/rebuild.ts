@@ -3,6 +3,7 @@ import { ErrorCodes, type ErrorCode } from '../../protocol/errors.js';
 import type { OptimizeOptions } from '../../protocol/options.js';
 import type { FunctionVerdict, OptimizeReport } from '../../protocol/report.js';
 import type { WatchBuildSummary, WatchCause, WatchResultParams } from '../../protocol/watch.js';
+import type { OptimizedModule } from '../../engine/engine.js';
 import type { Daemon } from '../daemon.js';
 import { JobProgress } from '../job-progress.js';
 import { optimizeJob } from '../optimize-job.js';
@@ -12,6 +13,9 @@ import type { Session } from '../session.js';
 import type { OutputPlan, OwnOutputs } from './outputs.js';
 
 export type RebuildResult = Omit<WatchResultParams, 'watchId'>;
+
+/** How the output of a rebuild was made (what a quick rebuild of the next content replays). */
+export type Lineage = NonNullable<OptimizedModule['lineage']>;
 
 /** The numbers of one rebuild, from its report. */
 export function summarize(report: OptimizeReport): WatchBuildSummary {
@@ -50,9 +54,18 @@ export class Rebuilder {
     private readonly own: OwnOutputs,
   ) {}
 
-  /** The result to notify, or undefined when the watch stopped while this rebuild ran. */
-  async build(path: string, cause: WatchCause, bytes: Uint8Array): Promise<RebuildResult | undefined> {
-    const started = performance.now();
+  /**
+   * The result to notify and the output's lineage (absent when the result cache answered), or undefined when
+   * the watch stopped while this rebuild ran. With `replay`, a quick rebuild (Engine.replay), unless the result
+   * cache holds the final answer. `started`: when the content settled.
+   */
+  async build(
+    path: string,
+    cause: WatchCause,
+    bytes: Uint8Array,
+    started: number,
+    replay?: Lineage,
+  ): Promise<{ result: RebuildResult; lineage?: Lineage } | undefined> {
     const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
     try {
@@ -61,16 +74,17 @@ export class Rebuilder {
       const { connection, clientCapabilities } = this.session;
       const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
-      const { report } = await optimizeJob(
+      const { report, lineage } = await optimizeJob(
         { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: `, title: `atoll rebuild ${path}` },
-        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256) },
+        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256), ...(replay ? { replay } : {}) },
       );
       if (this.cancellation.token.isCancellationRequested) return undefined;
-      return { path, cause, ms: ms(), outputPath, summary: summarize(report), report };
+      const stage = replay && !report.cached ? 'quick' : 'final';
+      return { result: { path, cause, stage, ms: ms(), outputPath, summary: summarize(report), report }, ...(lineage ? { lineage } : {}) };
     } catch (error) {
       const answer = toResponseError(error, (line) => this.session.log(`watch ${path}: ${line}`));
       if (this.cancellation.token.isCancellationRequested && answer.code === ErrorCodes.RequestCancelled) return undefined;
-      return { path, cause, ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } };
+      return { result: { path, cause, stage: replay ? 'quick' : 'final', ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } } };
     }
   }
 

@@ -7,7 +7,7 @@ import type { Daemon } from '../daemon.js';
 import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
 import { OutputPlan, type OwnOutputs } from './outputs.js';
-import { Rebuilder } from './rebuild.js';
+import { Rebuilder, type Lineage } from './rebuild.js';
 import { Settler, type Settled } from './settle.js';
 
 export const DEFAULT_DEBOUNCE_MS = 150;
@@ -39,8 +39,13 @@ export class Watch {
   private readonly settler: Settler;
   private readonly rebuilder: Rebuilder;
   private readonly watcher: FileWatcher;
-  /** Per input, the content of its last successful build. */
+  /** Per input, the content of its last successful (final) build. */
   private readonly lastBuilt = new Map<string, string>();
+  /** Per input, how its last output was made: what a quick rebuild replays (only when quick rebuilds are on). */
+  private readonly lineages = new Map<string, Lineage>();
+  /** Per input, the content whose quick output is written and whose final build has not finished. */
+  private readonly quickBuilt = new Map<string, string>();
+  private readonly quick: boolean;
 
   private constructor(
     readonly id: string,
@@ -58,6 +63,7 @@ export class Watch {
     const debounceMs = params.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     const problem = rangeProblem('debounceMs', debounceMs, DebounceRange);
     if (problem) throw new AtollError(ErrorCodes.BadOption, problem);
+    this.quick = params.quick ?? true;
     this.rebuilder = new Rebuilder(daemon, session, id, params.options ?? {}, plan, own);
     this.settler = new Settler({
       debounceMs,
@@ -100,17 +106,58 @@ export class Watch {
   private async settled(settled: Settled): Promise<void> {
     switch (settled.kind) {
       case 'unlink':
-        this.lastBuilt.delete(settled.path);
-        return this.notify({ path: settled.path, cause: 'unlink', ms: 0 });
+        this.forget(settled.path);
+        return this.notify({ path: settled.path, cause: 'unlink', stage: 'final', ms: 0 });
       case 'unreadable':
-        return this.notify({ path: settled.path, cause: settled.cause, ms: 0, error: { code: ErrorCodes.FileNotFound, message: `cannot read ${settled.path}: ${settled.message}` } });
-      case 'content': {
-        const result = await this.rebuilder.build(settled.path, settled.cause, settled.bytes);
-        if (result?.error) this.lastBuilt.delete(settled.path);
-        else if (result) this.lastBuilt.set(settled.path, settled.sha256);
-        if (result) this.notify(result);
+        return this.notify({ path: settled.path, cause: settled.cause, stage: 'final', ms: 0, error: { code: ErrorCodes.FileNotFound, message: `cannot read ${settled.path}: ${settled.message}` } });
+      case 'content':
+        return this.rebuild(settled);
+    }
+  }
+
+  /**
+   * A quick rebuild first when the input was built before (its output is written and notified at once), then
+   * the final one. A quick rebuild that fails is only logged: the final build says what is wrong.
+   */
+  private async rebuild({ path, cause, bytes, sha256 }: Extract<Settled, { kind: 'content' }>): Promise<void> {
+    const started = performance.now();
+    const lineage = this.lineages.get(path);
+    if (lineage && this.quickBuilt.get(path) !== sha256) {
+      const quick = await this.rebuilder.build(path, cause, bytes, started, lineage);
+      if (!quick) return;
+      if (quick.result.error) {
+        this.session.log(`watch ${path}: quick rebuild failed (${quick.result.error.message}); the full rebuild follows`);
+      } else if (quick.result.stage === 'final') {
+        // The result cache held the answer for this content: it is the final one.
+        return this.built(path, sha256, quick);
+      } else {
+        this.quickBuilt.set(path, sha256);
+        this.notify(quick.result);
       }
     }
+    const final = await this.rebuilder.build(path, cause, bytes, started);
+    if (final) this.built(path, sha256, final);
+  }
+
+  private built(path: string, sha256: string, { result, lineage }: NonNullable<Awaited<ReturnType<Rebuilder['build']>>>): void {
+    this.quickBuilt.delete(path);
+    if (result.error) {
+      this.lastBuilt.delete(path);
+    } else {
+      this.lastBuilt.set(path, sha256);
+      // A quick rebuild replays only the pipeline the lineage starts with: its steps were proved in this build,
+      // so all but the changed functions' come from the proof cache. The whole lineage (refinements after it)
+      // made rabin's quick rebuilds ~500 ms, as long as the full rebuild, against ~200 ms for its first pipeline.
+      const first = lineage?.find((step) => step.kind !== 'assembly');
+      if (first && this.quick) this.lineages.set(path, [first]);
+    }
+    this.notify(result);
+  }
+
+  private forget(path: string): void {
+    this.lastBuilt.delete(path);
+    this.lineages.delete(path);
+    this.quickBuilt.delete(path);
   }
 
   private notify(result: Omit<WatchResultParams, 'watchId'>): void {

@@ -74,10 +74,13 @@ describe('result formatting', () => {
   });
 
   it('writes one line per watch rebuild, failed or not', () => {
-    expect(watchResultLine({ watchId: 'w1', path: '/w/app.wasm', cause: 'change', ms: 1200, outputPath: '/w/app.opt.wasm', report: report({}) })).toBe(
+    expect(watchResultLine({ watchId: 'w1', path: '/w/app.wasm', cause: 'change', stage: 'final', ms: 1200, outputPath: '/w/app.opt.wasm', report: report({}) })).toBe(
       'watch: app.wasm (change) → app.opt.wasm: 418 B → 188 B (−230 B, 55.0% smaller); unverified (verify: off); 1.2 s',
     );
-    expect(watchResultLine({ watchId: 'w1', path: '/w/app.wasm', cause: 'add', ms: 5, error: { code: ErrorCodes.MalformedWasm, message: 'truncated at byte 12' } })).toBe(
+    expect(watchResultLine({ watchId: 'w1', path: '/w/app.wasm', cause: 'change', stage: 'quick', ms: 90, outputPath: '/w/app.opt.wasm', report: report({}) })).toBe(
+      'watch: app.wasm (change) → app.opt.wasm: 418 B → 188 B (−230 B, 55.0% smaller); unverified (verify: off) [quick: previous pipeline, full rebuild follows]; 90 ms',
+    );
+    expect(watchResultLine({ watchId: 'w1', path: '/w/app.wasm', cause: 'add', stage: 'final', ms: 5, error: { code: ErrorCodes.MalformedWasm, message: 'truncated at byte 12' } })).toBe(
       'watch: app.wasm (add) failed after 5 ms: truncated at byte 12',
     );
   });
