@@ -57,6 +57,7 @@ export function watchParams(workspaceRoots: readonly string[], settings: ClientS
     options: settings.optimize,
     ...(directory === '' ? {} : { outputDir: isAbsolute(directory) ? directory : resolve(workspaceRoots[0] ?? '.', directory) }),
     ...(settings.watch.debounceMs === undefined ? {} : { debounceMs: settings.watch.debounceMs }),
+    ...(settings.watch.quick === undefined ? {} : { quick: settings.watch.quick }),
   };
 }
 

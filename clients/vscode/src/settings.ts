@@ -25,7 +25,7 @@ export interface ClientSettings {
   optimize: OptimizeOptions;
   output: OutputNaming;
   verifyTimeoutMs: number | undefined;
-  watch: { paths: string[]; debounceMs: number | undefined };
+  watch: { paths: string[]; debounceMs: number | undefined; quick: boolean | undefined };
 }
 
 /** A setting whose value has the wrong type: the message names the setting and the value found. */
@@ -70,7 +70,7 @@ export function readSettings(source: SettingsSource): ClientSettings {
     optimize,
     output: { pattern: read.string('output.naming') || '${name}.opt.wasm', directory: read.string('output.directory') ?? '' },
     verifyTimeoutMs: read.integer('verification.timeoutMs'),
-    watch: { paths: read.strings('watch.paths') ?? [], debounceMs: read.integer('watch.debounceMs') },
+    watch: { paths: read.strings('watch.paths') ?? [], debounceMs: read.integer('watch.debounceMs'), quick: read.boolean('watch.quick') },
   };
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;

@@ -37,11 +37,12 @@ describe('request params', () => {
 
   it('watch: the workspace folders by default, configured paths resolved against each folder', () => {
     expect(watchParams(['/w'], settingsWith({}))).toEqual({ paths: ['/w'], options: {} });
-    expect(watchParams(['/w', '/v'], settingsWith({ 'watch.paths': ['build', '/abs'], 'output.directory': 'opt', 'watch.debounceMs': 300 }))).toEqual({
+    expect(watchParams(['/w', '/v'], settingsWith({ 'watch.paths': ['build', '/abs'], 'output.directory': 'opt', 'watch.debounceMs': 300, 'watch.quick': false }))).toEqual({
       paths: ['/w/build', '/v/build', '/abs'],
       outputDir: '/w/opt',
       options: {},
       debounceMs: 300,
+      quick: false,
     });
     expect(() => watchParams([], settingsWith({}))).toThrow('nothing to watch');
   });

@@ -22,7 +22,7 @@ describe('readSettings', () => {
     expect(settings.optimize).toEqual({});
     expect(settings.daemon).toEqual({ command: 'atoll', args: ['daemon', '--stdio'] });
     expect(settings.output).toEqual({ pattern: '${name}.opt.wasm', directory: '' });
-    expect(settings.watch).toEqual({ paths: [], debounceMs: undefined });
+    expect(settings.watch).toEqual({ paths: [], debounceMs: undefined, quick: undefined });
   });
 
   it('maps each optimize setting to the wire option of the same name; null means unset', () => {

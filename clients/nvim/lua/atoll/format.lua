@@ -54,7 +54,9 @@ function M.watch_result(result)
     return string.format('watch: %s (%s) failed after %s: %s', file, result.cause, duration(result.ms), result.error.message)
   end
   local summary = result.report and (M.size_change(result.report.input.bytes, result.report.output.bytes) .. '; ' .. M.verification(result.report)) or 'done'
-  return string.format('watch: %s (%s) -> %s: %s; %s', file, result.cause, result.outputPath and basename(result.outputPath) or '?', summary, duration(result.ms))
+  -- A quick answer replays the previous build's pipeline; the full rebuild's line follows.
+  local stage = result.stage == 'quick' and ' [quick: previous pipeline, full rebuild follows]' or ''
+  return string.format('watch: %s (%s) -> %s: %s%s; %s', file, result.cause, result.outputPath and basename(result.outputPath) or '?', summary, stage, duration(result.ms))
 end
 
 function M.progress(value)
