@@ -13,6 +13,8 @@ export interface OptimizeJob {
   beforeWrite?: (report: OptimizeReport) => void;
   /** A watch's quick rebuild: this lineage applied to the input instead of a search (Engine.replay). */
   replay?: NonNullable<OptimizedModule['lineage']>;
+  /** Stops the search between evaluations, keeping the workers (JobHooks.stop); nothing is written then. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -22,7 +24,9 @@ export interface OptimizeJob {
 export function optimizeJob(request: JobRequest, job: OptimizeJob): Promise<OptimizedModule> {
   return runJob(request, async (hooks) => {
     const { engine } = request.daemon;
-    const optimized = job.replay ? await engine.replay(job.input, job.replay, job.options, hooks) : await engine.optimize(job.input, job.options, hooks);
+    const optimized = job.replay
+      ? await engine.replay(job.input, job.replay, job.options, hooks)
+      : await engine.optimize(job.input, job.options, job.stop ? { ...hooks, stop: job.stop } : hooks);
     if (job.output) {
       job.beforeWrite?.(optimized.report);
       await writeOutput(job.output, optimized.output);

@@ -63,6 +63,12 @@ export interface EngineConfig {
 /** How a caller follows and stops one job (the daemon passes its queue's signal and the client's progress). */
 export interface JobHooks {
   signal?: AbortSignal;
+  /**
+   * Stops the search between its evaluations, without terminating a worker (ArchipelagoHooks.stop): the job
+   * rejects with RequestCancelled. For work that became pointless (a watch's input changed again) where the
+   * pools should stay warm for what comes next.
+   */
+  stop?: AbortSignal;
   /** Events as src/protocol/progress.ts's ProgressEvent contract says. */
   onProgress?: (event: ProgressEvent) => void;
   onLog?: (line: string) => void;
@@ -161,6 +167,7 @@ export class Engine {
         },
         {
           signal: hooks.signal,
+          stop: hooks.stop,
           onPlanned: (generation, count) => progress.planned(generation, count),
           onEvaluated: ({ id, generation }, result) => {
             progress.evaluated(id, generation);
@@ -169,6 +176,7 @@ export class Engine {
         },
       ),
       hooks.signal,
+      hooks.stop,
     );
     for (const failure of search.failures) {
       hooks.onLog?.(`island ${failure.island} failed in generation ${failure.generation}: ${failure.error}`);
@@ -597,12 +605,16 @@ function chosenAlternatives(names: readonly string[]): Alternative[] {
   });
 }
 
-/** A search where every island failed is the optimizer failing, said as such (with each island's reason). */
-async function noneFailed<T>(search: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * A search where every island failed is the optimizer failing, said as such (with each island's reason); a
+ * search its caller stopped (JobHooks.stop) is a cancellation.
+ */
+async function noneFailed<T>(search: Promise<T>, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<T> {
   try {
     return await search;
   } catch (error) {
     if (signal?.aborted || error instanceof AtollError) throw error;
+    if (stop?.aborted) throw new AtollError(ErrorCodes.RequestCancelled, `the search was stopped: ${stop.reason instanceof Error ? stop.reason.message : String(stop.reason)}`);
     throw new AtollError(ErrorCodes.OptimizerFailed, `no island produced a module: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

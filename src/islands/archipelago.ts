@@ -58,6 +58,12 @@ export interface Evaluation {
 
 export interface ArchipelagoHooks {
   signal?: AbortSignal | undefined;
+  /**
+   * Ends the search at the next point where none of its evaluations runs (before each generation, and between
+   * generation 0's screening and its proofs), rejecting with this signal's reason. Unlike `signal`, which
+   * terminates busy workers, it leaves the pool as it is (warm) and costs up to one generation's wait.
+   */
+  stop?: AbortSignal | undefined;
   onGeneration?: (generation: number, of: number) => void;
   /** Awaited after each generation with the best module found so far. */
   afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
@@ -157,6 +163,7 @@ export async function runArchipelago(
 
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
+    if (hooks.stop?.aborted) throw hooks.stop.reason;
     if (generation > 0 && config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs) {
       completed = false;
       break;
@@ -314,6 +321,7 @@ async function startingPopulation(
   const oz = screened.alternatives.find((a) => a.alternative.name === '-Oz');
   const baseline = oz?.resident && { resident: oz.resident, ms: oz.ms };
   if (!config.checks) return { ...screened, baseline };
+  if (hooks.stop?.aborted) throw hooks.stop.reason;
   const ranked = screened.alternatives
     .filter((a): a is typeof a & { resident: Resident } => a.resident !== undefined)
     .sort((a, b) => (better(a.resident, b.resident) ? -1 : better(b.resident, a.resident) ? 1 : 0));

@@ -200,6 +200,27 @@ describe('watch mode: rebuilds', () => {
     await client.unwatch(watchId);
   });
 
+  it('stops a final rebuild whose input changed again, so the newer content is answered without waiting for it', async () => {
+    const dir = await folderIn(home, 'superseded');
+    const path = join(dir, 'a.wasm');
+    // Fifty generations: a final rebuild of the demo takes long enough to be caught running.
+    const { watchId } = await client.watch({ paths: [dir], options: { islands: 2, generations: 50, verify: 'off' } });
+    await writeFile(path, demoModule(8));
+    await client.waitForResults(1);
+    await writeFile(path, demoModule(16));
+    const deadline = Date.now() + 60_000;
+    while (client.quick.length === 0 && Date.now() < deadline) await sleep(10);
+    // The quick answer to 16 is out and its final rebuild runs: the input changes again.
+    await writeFile(path, demoModule(24));
+    const [, last] = await client.waitForResults(2);
+    expect(last!.report!.input.sha256).toBe(sha256(demoModule(24)));
+    expect(last).toMatchObject({ stage: 'final', cause: 'change' });
+    expect(client.quick.map((r) => r.report!.input.sha256)).toEqual([sha256(demoModule(16)), sha256(demoModule(24))]);
+    // No final result for 16 came, then or later.
+    await client.quietFor(1000, 2);
+    await client.unwatch(watchId);
+  });
+
   it('gives only final results with quick: false', async () => {
     const dir = await folderIn(home, 'no-quick');
     const path = join(dir, 'a.wasm');

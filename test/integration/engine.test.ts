@@ -110,6 +110,26 @@ describe('Engine.optimize', () => {
       delete process.env['ATOLL_TEST_HOOKS'];
     }
   });
+  it('stops a search between generations when told to, with no worker terminated, and runs the next job', async () => {
+    const threads = () => engine['pool']['piscina'].threads.map((worker) => worker.threadId).sort();
+    const before = threads();
+    const stop = new AbortController();
+    const generationsSeen = new Set<number>();
+    const stopped = engine.optimize(demo(), { ...off, islands: 2, generations: 50 }, {
+      stop: stop.signal,
+      onProgress: (event) => {
+        if (event.generation === undefined) return;
+        generationsSeen.add(event.generation);
+        if (event.generation === 2) stop.abort(new Error('the input changed again'));
+      },
+    });
+    await expect(stopped).rejects.toMatchObject({ code: ErrorCodes.RequestCancelled, message: /stopped: the input changed again/ });
+    // It ended at the generation after the stop, far from the fifty asked for.
+    expect(Math.max(...generationsSeen)).toBeLessThanOrEqual(3);
+    expect(threads()).toEqual(before);
+    const { output } = await engine.optimize(demo(), { ...off, islands: 2, generations: 1 });
+    expect(demoTranscript(output)).toEqual(demoTranscript(demo()));
+  });
 });
 
 describe('BinaryenPool', () => {

@@ -57,14 +57,15 @@ export class Rebuilder {
   /**
    * The result to notify and the output's lineage (absent when the result cache answered), or undefined when
    * the watch stopped while this rebuild ran. With `replay`, a quick rebuild (Engine.replay), unless the result
-   * cache holds the final answer. `started`: when the content settled.
+   * cache holds the final answer. `started`: when the content settled. `stop`: the content changed again; a
+   * search stopped by it is not reported either (undefined).
    */
   async build(
     path: string,
     cause: WatchCause,
     bytes: Uint8Array,
     started: number,
-    replay?: Lineage,
+    { replay, stop }: { replay?: Lineage; stop?: AbortSignal } = {},
   ): Promise<{ result: RebuildResult; lineage?: Lineage } | undefined> {
     const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
@@ -76,14 +77,14 @@ export class Rebuilder {
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
       const { report, lineage } = await optimizeJob(
         { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: `, title: `atoll rebuild ${path}` },
-        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256), ...(replay ? { replay } : {}) },
+        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256), ...(replay ? { replay } : {}), ...(stop ? { stop } : {}) },
       );
       if (this.cancellation.token.isCancellationRequested) return undefined;
       const stage = replay && !report.cached ? 'quick' : 'final';
       return { result: { path, cause, stage, ms: ms(), outputPath, summary: summarize(report), report }, ...(lineage ? { lineage } : {}) };
     } catch (error) {
       const answer = toResponseError(error, (line) => this.session.log(`watch ${path}: ${line}`));
-      if (this.cancellation.token.isCancellationRequested && answer.code === ErrorCodes.RequestCancelled) return undefined;
+      if ((this.cancellation.token.isCancellationRequested || stop?.aborted) && answer.code === ErrorCodes.RequestCancelled) return undefined;
       return { result: { path, cause, stage: replay ? 'quick' : 'final', ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } } };
     }
   }

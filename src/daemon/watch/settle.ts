@@ -27,6 +27,8 @@ export interface SettlerConfig {
   isUpToDate: (path: string, sha256: string) => Promise<boolean>;
   /** Called once per settled burst; a path's next burst waits until this returns (no overlapping builds). */
   onSettled: (settled: Settled) => Promise<void>;
+  /** A burst settled while the path's build ran: the build is for content that is no longer there. */
+  onSuperseded?: (path: string) => void;
 }
 
 interface PathState {
@@ -115,6 +117,7 @@ export class Settler {
     if (this.stopped || state.burst === undefined) return;
     if (state.building) {
       state.dirty = true;
+      this.config.onSuperseded?.(path);
       return;
     }
     const cause = state.burst === 'initial' ? 'initial' : state.exists ? 'change' : 'add';

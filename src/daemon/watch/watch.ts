@@ -45,6 +45,8 @@ export class Watch {
   private readonly lineages = new Map<string, Lineage>();
   /** Per input, the content whose quick output is written and whose final build has not finished. */
   private readonly quickBuilt = new Map<string, string>();
+  /** Per input, what stops its running final build (the input changed again). */
+  private readonly finals = new Map<string, AbortController>();
   private readonly quick: boolean;
 
   private constructor(
@@ -73,6 +75,9 @@ export class Watch {
       isOwn: (path, sha256) => own.isOwn(path, sha256),
       isUpToDate: async (path, sha256) => this.lastBuilt.get(path) === sha256 && (await exists(plan.outputFor(path))),
       onSettled: (settled) => this.settled(settled),
+      // A final build of content already replaced stops between its evaluations (the workers stay warm), so
+      // the next content's quick answer does not wait for it; the quick one it follows stays on disk meanwhile.
+      onSuperseded: (path) => this.finals.get(path)?.abort(new Error('the input changed again')),
     });
     this.watcher = new FileWatcher({
       paths: params.paths,
@@ -123,7 +128,7 @@ export class Watch {
     const started = performance.now();
     const lineage = this.lineages.get(path);
     if (lineage && this.quickBuilt.get(path) !== sha256) {
-      const quick = await this.rebuilder.build(path, cause, bytes, started, lineage);
+      const quick = await this.rebuilder.build(path, cause, bytes, started, { replay: lineage });
       if (!quick) return;
       if (quick.result.error) {
         this.session.log(`watch ${path}: quick rebuild failed (${quick.result.error.message}); the full rebuild follows`);
@@ -135,8 +140,15 @@ export class Watch {
         this.notify(quick.result);
       }
     }
-    const final = await this.rebuilder.build(path, cause, bytes, started);
-    if (final) this.built(path, sha256, final);
+    // Only a final build that follows a quick one may stop early: otherwise there is no newer output on disk.
+    const stop = this.quickBuilt.get(path) === sha256 ? new AbortController() : undefined;
+    if (stop) this.finals.set(path, stop);
+    try {
+      const final = await this.rebuilder.build(path, cause, bytes, started, stop ? { stop: stop.signal } : {});
+      if (final) this.built(path, sha256, final);
+    } finally {
+      if (stop) this.finals.delete(path);
+    }
   }
 
   private built(path: string, sha256: string, { result, lineage }: NonNullable<Awaited<ReturnType<Rebuilder['build']>>>): void {
