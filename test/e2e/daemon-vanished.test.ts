@@ -38,7 +38,15 @@ function longOptimize(extra: string[] = []) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
-  return { child, exited, running, stderr: () => stderr };
+  /** The exit code, or a failure that shows what the CLI wrote when it has not exited within `ms`. */
+  const exitedWithin = (ms: number) =>
+    Promise.race([
+      exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the CLI did not exit within ${ms} ms of its daemon's death; its stderr:\n${stderr}`)), ms).unref(),
+      ),
+    ]);
+  return { child, exited: () => exitedWithin(60_000), running, stderr: () => stderr };
 }
 
 describe('a CLI whose daemon vanishes', () => {
@@ -47,7 +55,7 @@ describe('a CLI whose daemon vanishes', () => {
     await cli.running;
     const pid = Number((await readFile(join(home.cacheDir, 'run', 'daemon.pid'), 'utf8')).trim());
     process.kill(pid, 'SIGKILL');
-    expect(await cli.exited).toBe(1);
+    expect(await cli.exited()).toBe(1);
     expect(cli.stderr()).toContain(`the daemon (pid ${pid}) on ${home.socket} has exited before it answered; the last lines of its log ${join(home.cacheDir, 'daemon.log')}:`);
     expect(cli.stderr()).toMatch(/atoll daemon: listening on /);
   });
@@ -58,7 +66,7 @@ describe('a CLI whose daemon vanishes', () => {
     const children = readFileSync(`/proc/${cli.child.pid}/task/${cli.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
     expect(children).toHaveLength(1);
     process.kill(children[0]!, 'SIGKILL');
-    expect(await cli.exited).toBe(1);
+    expect(await cli.exited()).toBe(1);
     expect(cli.stderr()).toMatch(/the private daemon was killed by SIGKILL before it answered; the last lines it wrote:/);
   });
 });
