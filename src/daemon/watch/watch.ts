@@ -159,7 +159,7 @@ export class Watch {
       this.lastBuilt.set(path, sha256);
       // A quick rebuild replays only the pipeline the lineage starts with: its steps were proved in this build,
       // so all but the changed functions' come from the proof cache. The whole lineage (refinements after it)
-      // made rabin's quick rebuilds ~500 ms, as long as the full rebuild, against ~200 ms for its first pipeline.
+      // made rabin's quick rebuilds ~500 ms, nearly as long as the full rebuild; its first pipeline, ~200 ms.
       const first = lineage?.find((step) => step.kind !== 'assembly');
       if (first && this.quick) this.lineages.set(path, [first]);
     }
