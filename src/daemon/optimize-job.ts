@@ -24,9 +24,8 @@ export interface OptimizeJob {
 export function optimizeJob(request: JobRequest, job: OptimizeJob): Promise<OptimizedModule> {
   return runJob(request, async (hooks) => {
     const { engine } = request.daemon;
-    const optimized = job.replay
-      ? await engine.replay(job.input, job.replay, job.options, hooks)
-      : await engine.optimize(job.input, job.options, job.stop ? { ...hooks, stop: job.stop } : hooks);
+    const jobHooks = { ...hooks, stop: job.stop };
+    const optimized = job.replay ? await engine.replay(job.input, job.replay, job.options, jobHooks) : await engine.optimize(job.input, job.options, jobHooks);
     if (job.output) {
       job.beforeWrite?.(optimized.report);
       await writeOutput(job.output, optimized.output);

@@ -17,6 +17,12 @@ export type RebuildResult = Omit<WatchResultParams, 'watchId'>;
 /** How the output of a rebuild was made (what a quick rebuild of the next content replays). */
 export type Lineage = NonNullable<OptimizedModule['lineage']>;
 
+/** A rebuild's result to notify, and its output's lineage (absent when the result cache answered). */
+export interface Rebuilt {
+  result: RebuildResult;
+  lineage?: Lineage;
+}
+
 /** The numbers of one rebuild, from its report. */
 export function summarize(report: OptimizeReport): WatchBuildSummary {
   const verdicts: FunctionVerdict[] = [...(report.verification?.functions ?? []), ...(report.rejected ?? [])];
@@ -66,7 +72,7 @@ export class Rebuilder {
     bytes: Uint8Array,
     started: number,
     { replay, stop }: { replay?: Lineage; stop?: AbortSignal } = {},
-  ): Promise<{ result: RebuildResult; lineage?: Lineage } | undefined> {
+  ): Promise<Rebuilt | undefined> {
     const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
     try {

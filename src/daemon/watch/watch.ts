@@ -7,7 +7,7 @@ import type { Daemon } from '../daemon.js';
 import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
 import { OutputPlan, type OwnOutputs } from './outputs.js';
-import { Rebuilder, type Lineage } from './rebuild.js';
+import { Rebuilder, type Lineage, type Rebuilt } from './rebuild.js';
 import { Settler, type Settled } from './settle.js';
 
 export const DEFAULT_DEBOUNCE_MS = 150;
@@ -151,7 +151,7 @@ export class Watch {
     }
   }
 
-  private built(path: string, sha256: string, { result, lineage }: NonNullable<Awaited<ReturnType<Rebuilder['build']>>>): void {
+  private built(path: string, sha256: string, { result, lineage }: Rebuilt): void {
     this.quickBuilt.delete(path);
     if (result.error) {
       this.lastBuilt.delete(path);
