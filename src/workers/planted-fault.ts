@@ -17,7 +17,7 @@ export function plantFault(binaryen: Binaryen, module: binaryenNs.Module, functi
   if (info.results === binaryen.i32) {
     corrupted = module.i32.add(body, module.i32.const(1));
   } else if (info.results === binaryen.i64) {
-    corrupted = module.i64.add(body, module.i64.const(1, 0));
+    corrupted = module.i64.add(body, module.i64.const(1n));
   } else {
     corrupted = module.block(null, [module.unreachable(), body], info.results);
   }
