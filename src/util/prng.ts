@@ -53,3 +53,10 @@ export class Prng {
     return this.next() < probability;
   }
 }
+
+/** FNV-1a of a string's UTF-16 code units, from `seed` (FNV's offset basis by default), as an unsigned 32-bit number. */
+export function hashText(text: string, seed = 0x811c9dc5): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

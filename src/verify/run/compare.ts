@@ -34,14 +34,23 @@ const NAN64 = (bytes: Uint8Array, at: number) => {
 
 /**
  * The first address where the memories differ other than inside a NaN both sides hold (a float stored with
- * another payload), or undefined when they agree.
+ * another payload), or undefined when they agree. Only the ranges given are compared (by default all of
+ * it): runs that started from the same memory differ nowhere else than where one of them wrote.
  */
-export function memoryDifference(a: Uint8Array, b: Uint8Array): string | undefined {
+export function memoryDifference(a: Uint8Array, b: Uint8Array, ranges: ReadonlyArray<readonly [number, number]> = [[0, a.length]]): string | undefined {
   if (a.length !== b.length) return `memory of ${a.length} vs ${b.length} bytes`;
+  for (const [from, to] of ranges) {
+    const found = differenceIn(a, b, from, Math.min(a.length, to));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function differenceIn(a: Uint8Array, b: Uint8Array, from: number, to: number): string | undefined {
   const view = (x: Uint8Array, start: number, end: number) => Buffer.from(x.buffer, x.byteOffset + start, end - start);
   // Chunk by chunk with memcmp: memories are mostly equal, and only a differing chunk is read byte by byte.
-  for (let chunk = 0; chunk < a.length; chunk += CHUNK) {
-    const end = Math.min(a.length, chunk + CHUNK);
+  for (let chunk = from; chunk < to; chunk += CHUNK) {
+    const end = Math.min(to, chunk + CHUNK);
     if (view(a, chunk, end).equals(view(b, chunk, end))) continue;
     for (let i = chunk; i < end; i++) {
       if (a[i] === b[i]) continue;
@@ -72,6 +81,18 @@ export function describe(o: Observation, types: { results: IrType[]; globals: Ma
   return `${head}; globals [${globals}]; pages ${o.pages}; calls [${calls.join('; ')}]`;
 }
 
+/** Where either run wrote (both started from the same memory), or all of it. */
+function writtenByEither(a: Observation, b: Observation, length: number): ReadonlyArray<readonly [number, number]> {
+  if (!a.written || !b.written) return [[0, length]];
+  const merged: Array<[number, number]> = [];
+  for (const [start, end] of [...a.written, ...b.written].sort((x, y) => x[0] - y[0])) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
 export function compare(a: Observation, b: Observation, types: { results: IrType[]; globals: Map<string, IrType> }): Compared {
   const base = describe(a, types);
   const candidate = describe(b, types);
@@ -84,7 +105,7 @@ export function compare(a: Observation, b: Observation, types: { results: IrType
   if (a.pages !== b.pages) return differ('memory sizes differ');
   if (a.calls.length !== b.calls.length || a.calls.some((c, i) => c !== b.calls[i])) return differ('calls to imports differ');
   if (a.memory && b.memory) {
-    const memory = memoryDifference(a.memory, b.memory);
+    const memory = memoryDifference(a.memory, b.memory, writtenByEither(a, b, a.memory.length));
     if (memory) return { difference: memory, base: `${base}; ${memory}`, candidate };
   }
   return { base, candidate };

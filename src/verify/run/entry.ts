@@ -1,4 +1,4 @@
-import { Prng } from '../../util/prng.js';
+import { Prng, hashText } from '../../util/prng.js';
 import type { IrFunction, IrModule, IrType } from '../../wasm/ir.js';
 import { widthOf } from '../encode/side.js';
 
@@ -49,9 +49,7 @@ export const LINK_MAX = LINK_ALIGN * LINK_SLOTS;
 
 /** Inputs are drawn from this seed, the function's name and the input's number: runs are reproducible. */
 function seedOf(name: string, salt: number): number {
-  let h = 0x811c9dc5 ^ salt;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return hashText(name, 0x811c9dc5 ^ salt);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { Prng } from '../../util/prng.js';
+import { Prng, hashText } from '../../util/prng.js';
 import type { IrFunction, IrType } from '../../wasm/ir.js';
 import { LINK_MAX, type EntryState } from './entry.js';
-import { FUEL, MEMORY, PROBE_MODULE, callExport, globalExport, type Harness } from './harness.js';
+import { FUEL, MEMORY, PROBE_MODULE, WRITTEN_WORDS, callExport, globalExport, writtenWord, type Harness } from './harness.js';
 
 /**
  * One run of one side: instantiate the harness with the imports stubbed, put it in the entry state, call the
@@ -19,6 +19,8 @@ export interface Observation {
   globals: Map<string, bigint>;
   /** The instance's memory (a live view), or null without one. */
   memory: Uint8Array | null;
+  /** The byte ranges [start, end) of `memory` the run may have written; absent: anywhere. */
+  written?: ReadonlyArray<readonly [number, number]>;
   pages: number;
   /** Calls to imports, in order, with their arguments: the world. */
   calls: string[];
@@ -44,6 +46,8 @@ export interface RunOptions {
   /** Types of the globals compared (the base's mutable globals), by name. */
   shared: Map<string, IrType>;
   fuel?: number;
+  /** A new instance, not one put back (a refutation is confirmed on fresh instances: see PairRuns.refute). */
+  fresh?: boolean;
 }
 
 const view = new DataView(new ArrayBuffer(8));
@@ -73,9 +77,7 @@ const carried = (type: IrType): IrType => (type === 'f32' ? 'i32' : type === 'f6
 
 /** Deterministic answers of imported functions: a function of the world seed, the import and the call's number. */
 function answer(seed: number, key: string, call: number, type: IrType): number | bigint {
-  let h = seed >>> 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  const prng = new Prng(h, call);
+  const prng = new Prng(hashText(key, seed), call);
   const small = BigInt(prng.pick([0, 0, 1, 1, 2, -1, 8, 16, 255, 1024]));
   const bits = prng.chance(0.6) ? small : (BigInt(prng.nextUint32()) << 32n) | BigInt(prng.nextUint32());
   if (type === 'f32' || type === 'f64') return prng.chance(0.6) ? Number(small) : jsValue(type, bits);
@@ -105,7 +107,9 @@ interface Live {
   instance: WebAssembly.Instance;
   memory: WebAssembly.Memory | null;
   /** The memory as instantiation left it. */
-  pristine: Uint8Array | null;
+  pristine: Pristine | null;
+  /** Byte ranges of the memory that may differ from `pristine` (entry states' writes, runs' stores), or all of it. */
+  dirty: Array<readonly [number, number]> | 'all';
   /** Every global the harness exports, with its value after instantiation. */
   globals: Array<[WebAssembly.Global, unknown]>;
   /** Imported mutable globals, set from the entry state, with their types. */
@@ -189,19 +193,59 @@ function instantiate(harness: Harness, entry: EntryState, fixed: string): Live {
     }
   }
   const globals = Object.entries(instance.exports)
-    .filter(([name, value]) => value instanceof WebAssembly.Global && (name === FUEL || name.startsWith(globalExport(''))))
+    .filter(([name, value]) => value instanceof WebAssembly.Global && (name === FUEL || name.startsWith(writtenWord(0).slice(0, -1)) || name.startsWith(globalExport(''))))
     .map(([, value]) => [value as WebAssembly.Global, (value as WebAssembly.Global).value] as [WebAssembly.Global, unknown]);
-  return { instance, memory, pristine: memory ? new Uint8Array(memory.buffer).slice() : null, globals, imported, fixed, context };
+  return { instance, memory, pristine: memory && snapshot(new Uint8Array(memory.buffer), imageChunks(ir, entry)), dirty: [], globals, imported, fixed, context };
+}
+
+/**
+ * A memory as instantiation left it: zero outside `chunks` (CHUNK bytes each, by start address), which hold
+ * its bytes. Touching every page of a fresh memory is what costs (argon2-browser's 16 MiB: ~200 ms to copy
+ * it whole, where putting back what a run wrote takes microseconds), so only the chunks the active data
+ * segments may have written are kept.
+ */
+interface Pristine {
+  length: number;
+  chunks: Map<number, Uint8Array>;
+}
+
+const CHUNK = 65536;
+
+function snapshot(memory: Uint8Array, chunks: number[] | undefined): Pristine {
+  const starts = chunks ?? Array.from({ length: Math.ceil(memory.length / CHUNK) }, (_, i) => i * CHUNK);
+  return { length: memory.length, chunks: new Map(starts.filter((c) => c < memory.length).map((c) => [c, memory.slice(c, c + CHUNK)])) };
+}
+
+/**
+ * The chunks a fresh memory's active data segments write (at the offsets the entry state's link-time globals
+ * give them), or undefined when a segment cannot be placed here (then the whole memory is kept).
+ */
+function imageChunks(ir: Harness['ir'], entry: EntryState): number[] | undefined {
+  if (ir.memory?.is64) return undefined;
+  const chunks = new Set<number>();
+  for (const segment of ir.data) {
+    if (segment.passive) continue;
+    if (segment.unreadable || segment.offset === undefined) return undefined;
+    let start = segment.offset;
+    if (segment.offsetGlobal !== undefined) {
+      const global = ir.globals.find((g) => g.name === segment.offsetGlobal);
+      if (!global?.imported || global.mutable) return undefined;
+      start += Number(BigInt.asUintN(32, entry.globals.get(global.name) ?? 0n));
+    }
+    for (let c = start - (start % CHUNK); c < start + segment.bytes.length; c += CHUNK) chunks.add(c);
+  }
+  return [...chunks];
 }
 
 /** A live instance of the harness put back as instantiation left it, or a new one. */
-function reset(harness: Harness, entry: EntryState): Live {
+function reset(harness: Harness, entry: EntryState, fresh: boolean): Live {
   const fixed = harness.ir.globals.filter((g) => g.imported && !g.mutable).map((g) => String(entry.globals.get(g.name) ?? 0n)).join();
-  let sizes = live.get(harness);
-  if (!sizes && !harness.stateful) live.set(harness, (sizes = new Map()));
+  let sizes = fresh ? undefined : live.get(harness);
+  if (!sizes && !harness.stateful && !fresh) live.set(harness, (sizes = new Map()));
   let current = sizes?.get(entry.pages);
   if (current && current.fixed === fixed && (!current.memory || current.memory.buffer.byteLength === current.pristine!.length)) {
-    if (current.memory) new Uint8Array(current.memory.buffer).set(current.pristine!);
+    if (current.memory) restore(new Uint8Array(current.memory.buffer), current.pristine!, current.dirty);
+    current.dirty = [];
     for (const [global, value] of current.globals) global.value = value;
   } else {
     // Instantiation depends only on the memory size and the link-time globals: one that failed fails again.
@@ -227,10 +271,43 @@ function reset(harness: Harness, entry: EntryState): Live {
   return current;
 }
 
+/** Puts back the bytes of `memory` that may differ from `pristine`. */
+function restore(memory: Uint8Array, pristine: Pristine, dirty: Live['dirty']): void {
+  for (const [start, end] of dirty === 'all' ? [[0, memory.length] as const] : dirty) {
+    for (let chunk = start - (start % CHUNK); chunk < end; chunk += CHUNK) {
+      const from = Math.max(start, chunk);
+      const to = Math.min(end, chunk + CHUNK);
+      const image = pristine.chunks.get(chunk);
+      if (image) memory.set(image.subarray(from - chunk, to - chunk), from);
+      else memory.fill(0, from, to);
+    }
+  }
+}
+
+/** Marks [start, end) of a live instance's memory (clamped to it) as possibly changed since instantiation. */
+function touch(current: Live, start: number, end: number): void {
+  if (current.dirty === 'all' || !current.memory) return;
+  const length = current.memory.buffer.byteLength;
+  if (end > length) end = length;
+  if (start >= end) return;
+  if (current.dirty.length >= MAX_DIRTY_RANGES) current.dirty = 'all';
+  else current.dirty.push([start, end]);
+}
+
+/** Beyond this many ranges, putting the whole memory back is as cheap and simpler. */
+const MAX_DIRTY_RANGES = 512;
+
 /** A side instantiated and put in its entry state, ready to run once. */
 export interface Prepared {
-  /** The instance's memory (live), for a pair whose data images differ to copy the base's entry memory in. */
+  /** The instance's memory (live). */
   memory: Uint8Array | null;
+  /**
+   * Makes this side's entry memory `other`'s (a pair whose data images differ runs both sides on the base's).
+   * Both hold the same entry state's writes, over memories that are zero outside their data images.
+   */
+  adoptImage(other: Prepared): void;
+  /** The chunks (by start address) where this side's memory as instantiated may not be zero. */
+  readonly imageChunks: readonly number[];
   run(): RunResult;
 }
 
@@ -245,7 +322,7 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
   if (!harness.runnable.has(fn.name)) return { why: `${fn.name} has a signature runs cannot carry` };
   let current: Live;
   try {
-    current = reset(harness, entry);
+    current = reset(harness, entry, options.fresh ?? false);
   } catch (error) {
     if (error instanceof CannotGrow) return { why: error.message };
     return { why: `the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}` };
@@ -260,9 +337,14 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
   const exports = instance.exports;
   if (memory) {
     const heap = new Uint8Array(memory.buffer);
-    if (entry.memory === 'zero') heap.fill(0);
+    if (entry.memory === 'zero') {
+      heap.fill(0);
+      current.dirty = 'all';
+    }
     for (const [address, bytes] of entry.writes) {
-      if (address < heap.length) heap.set(bytes.subarray(0, heap.length - address), address);
+      if (address >= heap.length) continue;
+      heap.set(bytes.subarray(0, heap.length - address), address);
+      touch(current, address, address + bytes.length);
     }
   }
   for (const [name, bits] of entry.globals) {
@@ -274,7 +356,39 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
   const budget = options.fuel ?? DEFAULT_FUEL;
   fuel.value = budget;
   const target = exports[callExport(fn.name)] as (...args: unknown[]) => unknown;
+  /** What the run may have written, also marked dirty on the instance (whether or not the run ended). */
+  const written = (): Array<readonly [number, number]> | undefined => {
+    const chunk = harness.writtenChunk;
+    if (!memory || !chunk) {
+      current.dirty = 'all';
+      return undefined;
+    }
+    const length = memory.buffer.byteLength;
+    const ranges: Array<[number, number]> = [];
+    for (let w = 0; w < WRITTEN_WORDS; w++) {
+      const word = (exports[writtenWord(w)] as WebAssembly.Global).value as bigint;
+      if (word === 0n) continue;
+      for (let bit = 0; bit < 64; bit++) {
+        if (((word >> BigInt(bit)) & 1n) === 0n) continue;
+        const start = (w * 64 + bit) * chunk;
+        // The last chunk also stands for every address past it.
+        const end = w * 64 + bit === WRITTEN_WORDS * 64 - 1 ? length : Math.min(length, start + chunk);
+        if (start >= end) continue;
+        const last = ranges[ranges.length - 1];
+        if (last && last[1] === start) last[1] = end;
+        else ranges.push([start, end]);
+      }
+    }
+    for (const [start, end] of ranges) touch(current, start, end);
+    return ranges;
+  };
   const run = (): RunResult => {
+    const result = call();
+    const range = written();
+    if (result.ran && range) result.observation.written = range;
+    return result;
+  };
+  const call = (): RunResult => {
     let trap: string | null = null;
     let results: bigint[] = [];
     try {
@@ -304,5 +418,14 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
     };
     return { ran: true, observation };
   };
-  return { memory: memory ? new Uint8Array(memory.buffer) : null, run };
+  const imageChunks = current.pristine ? [...current.pristine.chunks.keys()] : [];
+  const adoptImage = (other: Prepared) => {
+    if (!memory || !other.memory) return;
+    const heap = new Uint8Array(memory.buffer);
+    for (const chunk of new Set([...imageChunks, ...other.imageChunks])) {
+      heap.set(other.memory.subarray(chunk, chunk + CHUNK), chunk);
+      touch(current, chunk, chunk + CHUNK);
+    }
+  };
+  return { memory: memory ? new Uint8Array(memory.buffer) : null, adoptImage, imageChunks, run };
 }

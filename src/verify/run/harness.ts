@@ -15,6 +15,20 @@ import { childFields, children } from '../../wasm/walk.js';
 
 export const FUEL = '__atoll_fuel';
 const GROW_DELTA = '__atoll_grow_delta';
+/**
+ * Which chunks of the memory a run may have written: a bitmap of WRITTEN_CHUNKS bits in i64 globals, one bit
+ * per `Harness.writtenChunk` bytes, set by every store at its effective address (an access whose range is not
+ * read sets them all). A run reads it so that putting an instance back and comparing two memories cost the
+ * chunks written, not the memory's size (argon2-browser's 16 MiB: 2.7 ms a run, nearly all of it copying and
+ * comparing memory); a range from the lowest to the highest address written would not do, since a stack at
+ * the top and a heap at the bottom of the memory span most of it.
+ */
+export const writtenWord = (i: number) => `__atoll_written_${i}`;
+export const WRITTEN_WORDS = 4;
+const WRITTEN_CHUNKS = 64 * WRITTEN_WORDS;
+/** The address a store is about to use (held for the bitmap update; each store reads it back at once). */
+const WRITE_ADDRESS = '__atoll_write_address';
+const MARK_WRITTEN = '__atoll_mark_written';
 
 /**
  * Pages a run's memory may grow beyond its initial size (4 MB). A `memory.grow` past it fails (returns -1,
@@ -37,6 +51,11 @@ export interface Harness {
   traced?: { fn: string; loops: number };
   /** Some code changes instance state besides memory and globals (a table, a dropped segment). */
   stateful: boolean;
+  /**
+   * Bytes per bit of the written-chunks bitmap (writtenWord), when runs record what they write: a 32-bit
+   * memory the module defines or imports.
+   */
+  writtenChunk?: number;
 }
 
 export interface HarnessOptions {
@@ -51,9 +70,19 @@ export interface HarnessOptions {
   trace?: string;
 }
 
+/** A memory access's address operand, static offset and width (each expression kind has its own accessors). */
+interface Access { getPtr(e: number): number; setPtr(e: number, ptr: number): void; getOffset(e: number): number; getBytes(e: number): number }
+
 /** binaryen.js has these at run time; its typings lack them. */
 const edit = binaryen as unknown as {
   Loop: { getBody(loop: number): number; setBody(loop: number, body: number): void };
+  Store: Access;
+  AtomicRMW: Access;
+  AtomicCmpxchg: Access;
+  SIMDLoadStoreLane: { isStore(e: number): boolean; getPtr(e: number): number; setPtr(e: number, ptr: number): void };
+  MemoryFill: { getDest(e: number): number; setDest(e: number, dest: number): void };
+  MemoryCopy: { getDest(e: number): number; setDest(e: number, dest: number): void };
+  MemoryInit: { getDest(e: number): number; setDest(e: number, dest: number): void };
   MemoryGrow: { getDelta(grow: number): number; setDelta(grow: number, delta: number): void };
   Function: { setBody(fn: number, body: number): void };
 };
@@ -116,6 +145,8 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
         ),
       ]);
     if (ir.memory && !ir.memory.imported) module.addMemoryExport('0', MEMORY);
+    const writtenChunk = ir.memory && !ir.memory.is64 ? chunkBytes(pageLimit) : undefined;
+    const writes = writtenChunk ? writeRecorder(module, writtenChunk) : undefined;
     const settable = new Set(options.settable);
     for (const global of ir.globals) {
       if (global.imported) continue;
@@ -151,6 +182,8 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
       const probes = fn.name === options.trace ? (loop: number) => localProbes(module, fn, loop) : undefined;
       const loops: number[] = [];
       const grows: number[] = [];
+      const stores: number[] = [];
+      const bulk: number[] = [];
       const stack = [body];
       // Pre-order, children in evaluation order: the order in which the IR's walkers number loops.
       while (stack.length > 0) {
@@ -158,7 +191,9 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
         const id = b.getExpressionId(expr);
         if (id === b.LoopId) loops.push(expr);
         else if (id === b.MemoryGrowId && !ir.memory?.is64) grows.push(expr);
-        else if (STATEFUL.has(id)) stateful = true;
+        else if (id === b.StoreId || id === b.AtomicRMWId || id === b.AtomicCmpxchgId) stores.push(expr);
+        else if (id === b.SIMDLoadStoreLaneId ? edit.SIMDLoadStoreLane.isStore(expr) : id === b.MemoryFillId || id === b.MemoryCopyId || id === b.MemoryInitId) bulk.push(expr);
+        if (STATEFUL.has(id)) stateful = true;
         stack.push(...children(b, fields, expr).reverse());
       }
       for (const grow of grows) edit.MemoryGrow.setDelta(grow, boundedDelta(edit.MemoryGrow.getDelta(grow)));
@@ -167,6 +202,24 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
         edit.Loop.setBody(loop, module.block(null, [fuelCheck(expressionCount(fields, inner)), ...(probes ? probes(i) : []), inner]));
       });
       if (probes) tracedLoops = loops.length;
+      // After the fuel checks, whose costs count the loop bodies as the module has them.
+      if (writes) {
+        for (const store of stores) {
+          const id = b.getExpressionId(store);
+          const access = id === b.StoreId ? edit.Store : id === b.AtomicRMWId ? edit.AtomicRMW : edit.AtomicCmpxchg;
+          const ptr = access.getPtr(store);
+          if (b.getExpressionType(ptr) !== b.unreachable) access.setPtr(store, writes.at(ptr, access.getOffset(store), access.getBytes(store)));
+        }
+        // A lane store's width and the bulk operations' sizes are not read here: they count as writing anywhere.
+        for (const op of bulk) {
+          const id = b.getExpressionId(op);
+          const [get, set] = id === b.SIMDLoadStoreLaneId ? [edit.SIMDLoadStoreLane.getPtr, edit.SIMDLoadStoreLane.setPtr]
+            : id === b.MemoryFillId ? [edit.MemoryFill.getDest, edit.MemoryFill.setDest]
+            : id === b.MemoryCopyId ? [edit.MemoryCopy.getDest, edit.MemoryCopy.setDest] : [edit.MemoryInit.getDest, edit.MemoryInit.setDest];
+          const operand = get(op);
+          if (b.getExpressionType(operand) !== b.unreachable) set(op, writes.anywhere(operand));
+        }
+      }
       edit.Function.setBody(ref, module.block(null, [fuelCheck(fn.size), body], b.getFunctionInfo(ref).results));
       if (isRunnable(fn)) {
         exportCallable(module, fn);
@@ -175,10 +228,59 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
     }
     binaryen.setDebugInfo(false);
     const compiled = new WebAssembly.Module(module.emitBinary());
-    return { module: compiled, ir, runnable, stateful, ...(options.trace ? { traced: { fn: options.trace, loops: tracedLoops } } : {}) };
+    return { module: compiled, ir, runnable, stateful, ...(writtenChunk ? { writtenChunk } : {}), ...(options.trace ? { traced: { fn: options.trace, loops: tracedLoops } } : {}) };
   } finally {
     module.dispose();
   }
+}
+
+/** The smallest power of two of at least 64 KiB that divides a memory of `pages` into WRITTEN_CHUNKS chunks or fewer. */
+function chunkBytes(pages: number): number {
+  let bytes = 65536;
+  while (bytes * WRITTEN_CHUNKS < pages * 65536) bytes *= 2;
+  return bytes;
+}
+
+/**
+ * Adds the written-chunks bitmap to the module, and gives address operands that also mark it: `at` for an
+ * access of `bytes` bytes at the operand plus `offset` (its first and last byte: at most two chunks; an
+ * effective address past 2^32 traps before writing, so its wrapped value only marks more), `anywhere` for one
+ * whose range is not read. The operand's value is produced before the access's other operands are evaluated,
+ * so a store nested in those cannot change the address this one uses.
+ */
+function writeRecorder(module: binaryen.Module, chunk: number) {
+  const b = binaryen;
+  module.addGlobal(WRITE_ADDRESS, b.i32, true, module.i32.const(0));
+  for (let w = 0; w < WRITTEN_WORDS; w++) {
+    module.addGlobal(writtenWord(w), b.i64, true, module.i64.const(0n));
+    module.addGlobalExport(writtenWord(w), writtenWord(w));
+  }
+  // (param $address i32): sets the bit of the chunk holding it (the last chunk for any address past the end).
+  const index = () => module.local.get(1, b.i32);
+  module.addFunction(MARK_WRITTEN, b.createType([b.i32]), b.none, [b.i32], module.block(null, [
+    module.local.set(1, module.i32.shr_u(module.local.get(0, b.i32), module.i32.const(Math.log2(chunk)))),
+    module.local.set(1, module.select(module.i32.lt_u(index(), module.i32.const(WRITTEN_CHUNKS)), index(), module.i32.const(WRITTEN_CHUNKS - 1))),
+    ...Array.from({ length: WRITTEN_WORDS }, (_, w) => module.if(
+      module.i32.eq(module.i32.shr_u(index(), module.i32.const(6)), module.i32.const(w)),
+      module.global.set(writtenWord(w), module.i64.or(module.global.get(writtenWord(w), b.i64), module.i64.shl(module.i64.const(1n), module.i64.extend_u(index())))),
+    )),
+  ]));
+  const address = () => module.global.get(WRITE_ADDRESS, b.i32);
+  const plus = (n: number) => module.i32.add(address(), module.i32.const(n | 0));
+  return {
+    at: (ptr: number, offset: number, bytes: number) =>
+      module.block(null, [
+        module.global.set(WRITE_ADDRESS, ptr),
+        module.call(MARK_WRITTEN, [plus(offset)], b.none),
+        module.call(MARK_WRITTEN, [plus(offset + bytes - 1)], b.none),
+        address(),
+      ], b.i32),
+    anywhere: (operand: number) =>
+      module.block(null, [
+        ...Array.from({ length: WRITTEN_WORDS }, (_, w) => module.global.set(writtenWord(w), module.i64.const(-1n))),
+        operand,
+      ], b.i32),
+  };
 }
 
 /** The most fuel one function entry or loop iteration costs: enough to bound work, not to count it exactly. */

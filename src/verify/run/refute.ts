@@ -43,7 +43,7 @@ export class Refuter {
     const where = observable ? ` in ${observable}` : '';
     // No run of this pair is possible at all: the model is neither confirmed nor a fault of the encoder.
     if (typeof runs === 'string') return { status: 'unknown', reason: 'unsupported', detail: `the solver's counterexample${where} cannot be run (params ${params}): ${runs}` };
-    const outcome = runs.run(entry);
+    const outcome = runs.run(entry, true);
     if ('compared' in outcome && outcome.compared.difference !== undefined) {
       return { status: 'refuted', counterexample: runs.counterexample({ entry, compared: { ...outcome.compared, difference: outcome.compared.difference } }, 'solver') };
     }

@@ -95,18 +95,21 @@ export class PairRuns {
     }
   }
 
-  /** Both sides from one entry state, compared; or why that state could not be run to the end on both. */
-  run(entry: EntryState): ({ compared: Compared; loops?: LoopSample } | { why: string }) & { fuel: number } {
+  /**
+   * Both sides from one entry state, compared; or why that state could not be run to the end on both.
+   * `fresh`: on new instances rather than ones put back after earlier runs.
+   */
+  run(entry: EntryState, fresh = false): ({ compared: Compared; loops?: LoopSample } | { why: string }) & { fuel: number } {
     const initial = this.base.ir.memory?.initial ?? 0;
     if (entry.pages > initial + GROWTH_LIMIT) return { why: `a memory of ${entry.pages} pages is more than runs allocate`, fuel: 0 };
-    const options = { shared: this.shared, ...(this.fuel ? { fuel: this.fuel } : {}) };
+    const options = { shared: this.shared, ...(this.fuel ? { fuel: this.fuel } : {}), ...(fresh ? { fresh } : {}) };
     const a = prepare(this.harnesses[0], this.base.fn, entry, options);
     if ('why' in a) return { ...a, fuel: 0 };
     const b = prepare(this.harnesses[1], this.candidate.fn, entry, options);
     if ('why' in b) return { ...b, fuel: 0 };
     if (entry.memory === 'image' && a.memory && b.memory && !this.sameImages()) {
       if (a.memory.length !== b.memory.length) return { why: 'the sides start with memories of different sizes', fuel: 0 };
-      b.memory.set(a.memory);
+      b.adoptImage(a);
     }
     const ra: RunResult = a.run();
     if (!ra.ran) return { why: ra.why, fuel: ra.fuel ?? 0 };
@@ -134,9 +137,23 @@ export class PairRuns {
         continue;
       }
       tally.ran++;
-      if (outcome.compared.difference !== undefined) return { entry, compared: outcome.compared as RunsRefutation['compared'] };
+      if (outcome.compared.difference === undefined) continue;
+      const confirmed = this.confirm(entry);
+      if (confirmed) return confirmed;
+      tally.inconclusive++;
+      tally.why ??= 'a difference did not show again on fresh instances';
     }
     return undefined;
+  }
+
+  /**
+   * The entry state run again on fresh instances, and its difference if it shows there too. Runs put
+   * instances back by restoring only what they wrote (execute.ts): a write that escaped the record would
+   * leave one side a different memory to start from, and a refutation must never rest on that.
+   */
+  confirm(entry: EntryState): RunsRefutation | undefined {
+    const again = this.run(entry, true);
+    return 'compared' in again && again.compared.difference !== undefined ? { entry, compared: again.compared as RunsRefutation['compared'] } : undefined;
   }
 
   /** Loop-header samples of `count` generated entry states on which both sides ran (a traced pair only). */

@@ -10,10 +10,10 @@ export const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.Sig
   binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SIMD;
 
 /** A module in text form, emitted with names, as the verifier receives modules. */
-export function wat(text: string): Uint8Array {
+export function wat(text: string, features = FEATURES): Uint8Array {
   const module = binaryen.parseText(text);
   try {
-    module.setFeatures(FEATURES);
+    module.setFeatures(features);
     binaryen.setDebugInfo(true);
     return module.emitBinary();
   } finally {

@@ -6,6 +6,7 @@ import { runSide } from '../../../src/verify/run/execute.js';
 import { buildHarness } from '../../../src/verify/run/harness.js';
 import { PairRuns } from '../../../src/verify/run/runs.js';
 import { readIr } from '../../../src/verify/verifier.js';
+import { binaryen } from '../../../src/wasm/binaryen.js';
 import { FEATURES, fn, moduleWith, verdictOf, wat } from './pair.js';
 
 /**
@@ -157,6 +158,50 @@ describe('runs', () => {
     expect(answers).toEqual([[2, 519], [1, 263], [1, 263], [3, 775], [2, 519], [1, 263]]);
     const tooLarge = runSide(harness, ir.functions[0]!, entry(5), { shared: new Map() });
     expect(tooLarge.ran ? 'ran' : tooLarge.why).toMatch(/cannot grow to 5 pages/);
+  });
+
+  it('put an instance back by restoring what its runs wrote, and answer as fresh instances do', () => {
+    // Each run reads 64 bytes around its address, then writes there through one kind of store; a byte a
+    // previous run wrote and the reset missed would change a later answer. Atomics need a shared memory.
+    const features = FEATURES | binaryen.Features.Atomics;
+    const bytes = wat(`(module (memory 2 2 shared) (data (i32.const 100) "\\01\\02\\03\\04")
+      (func $sum (param $p i32) (result i32) (local $i i32) (local $s i32)
+        (loop $l (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (i32.load8_u (i32.add (local.get $p) (local.get $i)))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 64))))
+        (local.get $s))
+      (func $f (export "f") (param $p i32) (param $k i32) (param $v i64) (result i32)
+        (local $before i32) (local.set $before (call $sum (local.get $p)))
+        (if (i32.eq (local.get $k) (i32.const 0)) (then (i64.store offset=3 (local.get $p) (local.get $v))))
+        (if (i32.eq (local.get $k) (i32.const 1)) (then (i32.store16 offset=9 (local.get $p) (i32.wrap_i64 (local.get $v)))))
+        (if (i32.eq (local.get $k) (i32.const 2)) (then (v128.store offset=1 (local.get $p) (i64x2.splat (local.get $v)))))
+        (if (i32.eq (local.get $k) (i32.const 3)) (then (v128.store8_lane offset=5 0 (local.get $p) (i64x2.splat (local.get $v)))))
+        (if (i32.eq (local.get $k) (i32.const 4)) (then (drop (i32.atomic.rmw.add offset=12 (local.get $p) (i32.wrap_i64 (local.get $v))))))
+        (if (i32.eq (local.get $k) (i32.const 5)) (then (drop (i64.atomic.rmw.cmpxchg offset=16 (local.get $p) (i64.const 0) (local.get $v)))))
+        (if (i32.eq (local.get $k) (i32.const 6)) (then (memory.fill (i32.add (local.get $p) (i32.const 7)) (i32.wrap_i64 (local.get $v)) (i32.const 20))))
+        (if (i32.eq (local.get $k) (i32.const 7)) (then (memory.copy (local.get $p) (i32.const 100) (i32.const 30))))
+        (local.get $before)))`, features);
+    const ir = readIr(bytes, features);
+    const f = ir.functions.find((fn) => fn.name === 'f')!;
+    const harness = buildHarness(bytes, ir, { features, settable: [] });
+    const entry = (i: number) => ({ params: [BigInt(96 + (i % 5) * 4), BigInt(i % 8), 0x0102030405060708n * BigInt(i + 1)], globals: new Map<string, bigint>(), pages: 2, memory: 'image' as const, writes: [], world: null });
+    for (let i = 0; i < 40; i++) {
+      const reused = runSide(harness, f, entry(i), { shared: new Map() });
+      const fresh = runSide(harness, f, entry(i), { shared: new Map(), fresh: true });
+      expect(reused.ran && fresh.ran).toBe(true);
+      if (!reused.ran || !fresh.ran) return;
+      expect(reused.observation.results, `run ${i}`).toEqual(fresh.observation.results);
+      expect(Buffer.from(reused.observation.memory!).equals(Buffer.from(fresh.observation.memory!)), `run ${i}`).toBe(true);
+    }
+  });
+
+  it('record the chunks a run wrote, so that memories are compared there only', () => {
+    // A stack at the top and a heap at the bottom: two 64 KiB chunks, not the span between them.
+    const bytes = wat(`(module (memory 4) (func $f (export "f") (param i32) (result i32)
+      (i32.store offset=8 (local.get 0) (i32.const -1)) (i32.store8 (i32.add (local.get 0) (i32.const 196648)) (i32.const 1)) (i32.const 0)))`);
+    const ir = readIr(bytes, FEATURES);
+    const harness = buildHarness(bytes, ir, { features: FEATURES, settable: [] });
+    const run = runSide(harness, ir.functions[0]!, { params: [1000n], globals: new Map(), pages: 4, memory: 'image', writes: [], world: null }, { shared: new Map() });
+    expect(run.ran && run.observation.written).toEqual([[0, 65536], [196608, 262144]]);
   });
 
   it('are deterministic: the same pair gives the same counterexample', async () => {
