@@ -307,7 +307,7 @@ export interface Prepared {
    */
   adoptImage(other: Prepared): void;
   /** The chunks (by start address) where this side's memory as instantiated may not be zero. */
-  readonly imageChunks: readonly number[];
+  imageChunks(): Iterable<number>;
   run(): RunResult;
 }
 
@@ -418,11 +418,11 @@ export function prepare(harness: Harness, fn: IrFunction, entry: EntryState, opt
     };
     return { ran: true, observation };
   };
-  const imageChunks = current.pristine ? [...current.pristine.chunks.keys()] : [];
+  const imageChunks = () => current.pristine?.chunks.keys() ?? [];
   const adoptImage = (other: Prepared) => {
     if (!memory || !other.memory) return;
     const heap = new Uint8Array(memory.buffer);
-    for (const chunk of new Set([...imageChunks, ...other.imageChunks])) {
+    for (const chunk of new Set([...imageChunks(), ...other.imageChunks()])) {
       heap.set(other.memory.subarray(chunk, chunk + CHUNK), chunk);
       touch(current, chunk, chunk + CHUNK);
     }

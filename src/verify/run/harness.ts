@@ -72,6 +72,18 @@ export interface HarnessOptions {
 
 /** A memory access's address operand, static offset and width (each expression kind has its own accessors). */
 interface Access { getPtr(e: number): number; setPtr(e: number, ptr: number): void; getOffset(e: number): number; getBytes(e: number): number }
+interface Destination { getDest(e: number): number; setDest(e: number, dest: number): void }
+
+/**
+ * How an expression that writes memory gives its address operand: with its static offset and width (the
+ * bytes it writes are known), or without (it counts as writing anywhere: a lane store's width is in its
+ * operator, the bulk operations' sizes are run-time values).
+ */
+interface Writer {
+  get(e: number): number;
+  set(e: number, address: number): void;
+  range?: (e: number) => [offset: number, bytes: number];
+}
 
 /** binaryen.js has these at run time; its typings lack them. */
 const edit = binaryen as unknown as {
@@ -80,12 +92,25 @@ const edit = binaryen as unknown as {
   AtomicRMW: Access;
   AtomicCmpxchg: Access;
   SIMDLoadStoreLane: { isStore(e: number): boolean; getPtr(e: number): number; setPtr(e: number, ptr: number): void };
-  MemoryFill: { getDest(e: number): number; setDest(e: number, dest: number): void };
-  MemoryCopy: { getDest(e: number): number; setDest(e: number, dest: number): void };
-  MemoryInit: { getDest(e: number): number; setDest(e: number, dest: number): void };
+  MemoryFill: Destination;
+  MemoryCopy: Destination;
+  MemoryInit: Destination;
   MemoryGrow: { getDelta(grow: number): number; setDelta(grow: number, delta: number): void };
   Function: { setBody(fn: number, body: number): void };
 };
+
+const exact = (access: Access): Writer => ({ get: access.getPtr, set: access.setPtr, range: (e) => [access.getOffset(e), access.getBytes(e)] });
+const anywhere = (get: Writer['get'], set: Writer['set']): Writer => ({ get, set });
+/** The expressions that write memory, by expression id. */
+const WRITERS = new Map<number, Writer>([
+  [binaryen.StoreId, exact(edit.Store)],
+  [binaryen.AtomicRMWId, exact(edit.AtomicRMW)],
+  [binaryen.AtomicCmpxchgId, exact(edit.AtomicCmpxchg)],
+  [binaryen.SIMDLoadStoreLaneId, anywhere(edit.SIMDLoadStoreLane.getPtr, edit.SIMDLoadStoreLane.setPtr)],
+  [binaryen.MemoryFillId, anywhere(edit.MemoryFill.getDest, edit.MemoryFill.setDest)],
+  [binaryen.MemoryCopyId, anywhere(edit.MemoryCopy.getDest, edit.MemoryCopy.setDest)],
+  [binaryen.MemoryInitId, anywhere(edit.MemoryInit.getDest, edit.MemoryInit.setDest)],
+]);
 
 const NUMERIC = new Set<IrType>(['i32', 'i64', 'f32', 'f64']);
 
@@ -182,8 +207,7 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
       const probes = fn.name === options.trace ? (loop: number) => localProbes(module, fn, loop) : undefined;
       const loops: number[] = [];
       const grows: number[] = [];
-      const stores: number[] = [];
-      const bulk: number[] = [];
+      const writing: number[] = [];
       const stack = [body];
       // Pre-order, children in evaluation order: the order in which the IR's walkers number loops.
       while (stack.length > 0) {
@@ -191,8 +215,7 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
         const id = b.getExpressionId(expr);
         if (id === b.LoopId) loops.push(expr);
         else if (id === b.MemoryGrowId && !ir.memory?.is64) grows.push(expr);
-        else if (id === b.StoreId || id === b.AtomicRMWId || id === b.AtomicCmpxchgId) stores.push(expr);
-        else if (id === b.SIMDLoadStoreLaneId ? edit.SIMDLoadStoreLane.isStore(expr) : id === b.MemoryFillId || id === b.MemoryCopyId || id === b.MemoryInitId) bulk.push(expr);
+        else if (WRITERS.has(id) && (id !== b.SIMDLoadStoreLaneId || edit.SIMDLoadStoreLane.isStore(expr))) writing.push(expr);
         if (STATEFUL.has(id)) stateful = true;
         stack.push(...children(b, fields, expr).reverse());
       }
@@ -204,20 +227,11 @@ function instrument(bytes: Uint8Array, ir: IrModule, options: HarnessOptions): H
       if (probes) tracedLoops = loops.length;
       // After the fuel checks, whose costs count the loop bodies as the module has them.
       if (writes) {
-        for (const store of stores) {
-          const id = b.getExpressionId(store);
-          const access = id === b.StoreId ? edit.Store : id === b.AtomicRMWId ? edit.AtomicRMW : edit.AtomicCmpxchg;
-          const ptr = access.getPtr(store);
-          if (b.getExpressionType(ptr) !== b.unreachable) access.setPtr(store, writes.at(ptr, access.getOffset(store), access.getBytes(store)));
-        }
-        // A lane store's width and the bulk operations' sizes are not read here: they count as writing anywhere.
-        for (const op of bulk) {
-          const id = b.getExpressionId(op);
-          const [get, set] = id === b.SIMDLoadStoreLaneId ? [edit.SIMDLoadStoreLane.getPtr, edit.SIMDLoadStoreLane.setPtr]
-            : id === b.MemoryFillId ? [edit.MemoryFill.getDest, edit.MemoryFill.setDest]
-            : id === b.MemoryCopyId ? [edit.MemoryCopy.getDest, edit.MemoryCopy.setDest] : [edit.MemoryInit.getDest, edit.MemoryInit.setDest];
-          const operand = get(op);
-          if (b.getExpressionType(operand) !== b.unreachable) set(op, writes.anywhere(operand));
+        for (const expr of writing) {
+          const writer = WRITERS.get(b.getExpressionId(expr))!;
+          const address = writer.get(expr);
+          if (b.getExpressionType(address) === b.unreachable) continue;
+          writer.set(expr, writer.range ? writes.at(address, ...writer.range(expr)) : writes.anywhere(address));
         }
       }
       edit.Function.setBody(ref, module.block(null, [fuelCheck(fn.size), body], b.getFunctionInfo(ref).results));
