@@ -7,14 +7,14 @@ import { parseBenchArgs, type BenchArgs } from './args.js';
 import { findNativeWasmOpt, warmUpBinaryen, warmUpModule, WARM_UP_JOBS } from './baselines.js';
 import { DaemonOptimizer } from './daemon-optimizer.js';
 import { renderChart } from './chart.js';
-import { measureModule, type ModuleResult } from './measure.js';
+import { measureModule, type AtollOptimizer, type ModuleResult } from './measure.js';
 import { renderMarkdown, type BenchRun } from './report.js';
 import type { Verdict } from '../src/protocol/report.js';
 import type { Certificate, CertificateStore } from '../src/verify/certificate.js';
 import type { ProofCache } from '../src/verify/proof-cache.js';
 
 class MemoryProofCache implements ProofCache {
-  private readonly verdicts = new Map<string, Verdict>();
+  readonly verdicts = new Map<string, Verdict>();
   async get(key: string) {
     return this.verdicts.get(key);
   }
@@ -68,7 +68,7 @@ function writeResults(outDir: string, run: BenchRun): string {
 }
 
 /**
- * atoll is measured warm, as a daemon is after its first jobs: WARM_UP_JOBS strict jobs on bench/warm-up.wat
+ * atoll is measured warm, as a daemon is after its first jobs: WARM_UP_JOBS strict jobs on the warm-up module
  * (warmUpModule) before the first module. On a fresh engine the first strict job of as-sha256 took 2.2 s, and
  * 1.0 s after four of these. Returns their time, ms.
  */
@@ -93,13 +93,17 @@ export async function main(argv: string[]): Promise<number> {
   // Proofs and certificates in memory for the run: each module's strict run starts cold (proofs are keyed by
   // content, so modules do not share them), and `atoll verify IN OUT` right after re-checks its certificate.
   // With --daemon, a daemon as users run it (its own caches on disk).
-  const engine = args.daemon ? new DaemonOptimizer(log) : new Engine({ proofCache: new MemoryProofCache(), certificates: new MemoryCertificates() });
+  const proofs = new MemoryProofCache();
+  const engine = args.daemon ? new DaemonOptimizer(log) : new Engine({ proofCache: proofs, certificates: new MemoryCertificates() });
+  const atoll: AtollOptimizer = engine instanceof Engine
+    ? { optimize: (bytes, options) => engine.optimize(bytes, options), verify: (base, candidate, options) => engine.verify(base, candidate, options), forgetProofs: () => proofs.verdicts.clear() }
+    : engine;
   // Start-up costs (loading binaryen, starting worker threads, V8 compiling their hot code) are not the first
   // module's optimization time.
   warmUpBinaryen();
   if (engine instanceof Engine) await engine.warmUp();
   const warmUp = await warmUpJobs(engine);
-  log(`warm-up: ${WARM_UP_JOBS} strict jobs on bench/warm-up.wat in ${Math.round(warmUp)} ms`);
+  log(`warm-up: ${WARM_UP_JOBS} strict jobs on the warm-up module in ${Math.round(warmUp)} ms`);
   const modules: ModuleResult[] = [];
   try {
     for (const host of selected) {
@@ -109,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
         continue;
       }
       modules.push(
-        await measureModule(host, engine, { native, generations: args.generations, strategy: args.strategy, noStrict: args.noStrict, log }),
+        await measureModule(host, atoll, { native, generations: args.generations, strategy: args.strategy, noStrict: args.noStrict, log }),
       );
       // After every module, so that an interrupted long run (--large) still leaves what it measured.
       writeResults(args.outDir, runOf(modules, native?.version, args));
