@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type binaryenNs from 'binaryen';
-import { binaryen, emitModule, readModule } from '../src/wasm/binaryen.js';
+import { binaryen, emitModule, moduleFromText, readModule } from '../src/wasm/binaryen.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../src/wasm/detect-features.js';
 import { declaredFeatures, type FeatureName } from '../src/wasm/features.js';
 import { ALTERNATIVES, PRESET_LEVELS, type PresetName } from '../src/islands/presets.js';
+import { WARM_UP_WAT } from '../src/engine/warm-up-module.js';
 
 const run = promisify(execFile);
 
@@ -94,19 +94,9 @@ export function warmOzMs(bytes: Uint8Array, features?: readonly string[], settle
 /** How many strict jobs on warmUpModule a bench runs before it measures atoll. */
 export const WARM_UP_JOBS = 4;
 
-/**
- * bench/warm-up.wat compiled (names kept): a module of the bench's own (loops, memory, calls, a switch, i64
- * hashing) that shares no function with the corpus, so warming atoll up on it leaves no proof a measured
- * module could find in the cache.
- */
+/** atoll's warm-up module (src/engine/warm-up-module.ts, what a daemon warms up on) compiled, names kept. */
 export function warmUpModule(): Uint8Array {
-  const module = binaryen.parseText(readFileSync(new URL('../../bench/warm-up.wat', import.meta.url), 'utf8'));
-  try {
-    if (!module.validate()) throw new Error('bench/warm-up.wat does not validate');
-    return emitModule(module, true);
-  } finally {
-    module.dispose();
-  }
+  return moduleFromText(WARM_UP_WAT);
 }
 
 export function warmUpBinaryen(): void {

@@ -3,7 +3,9 @@
  * - atoll/status round trip over the unix socket (p50 / p99 of 500 sequential requests);
  * - optimize of one module through the socket: cold (not in the result cache, warm pools) vs an unchanged
  *   re-run answered from the result cache, and their ratio;
- * - the daemon's RSS when idle after warm-up and after the jobs (workers are threads: one process).
+ * - the daemon's RSS when idle after warm-up and after the jobs (workers are threads: one process);
+ * - the first strict job of a fresh daemon, after it has idled through its warm-up jobs (the default) and with
+ *   none (`--warm-up-jobs 0`), each daemon alternately, twice.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -35,6 +37,38 @@ async function connectWhenUp(path: string): Promise<ReturnType<typeof connect>> 
     await new Promise((done) => setTimeout(done, 50));
   }
   throw new Error(`no daemon on ${path}`);
+}
+
+/**
+ * A fresh daemon's first strict job on the module once the daemon has idled until its warm-up is over (or, with
+ * none, as long as the default's took): ms, and the warm-up's time.
+ */
+async function firstStrictJob(warmUpJobs: number | undefined, idleMs: number): Promise<{ ms: number; idleMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'atoll-bench-first-'));
+  const path = join(dir, 'daemon.sock');
+  const args = [join(root, 'dist/src/daemon/main.js'), '--socket', path, ...(warmUpJobs === undefined ? [] : ['--warm-up-jobs', String(warmUpJobs)])];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ATOLL_CACHE_DIR: join(dir, 'cache') }, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const socket = await connectWhenUp(path);
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    connection.listen();
+    await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench' } });
+    const started = performance.now();
+    for (;;) {
+      const { warmUp } = await connection.sendRequest(StatusRequest.type);
+      if (warmUp.state !== 'waiting' && warmUp.state !== 'running' && performance.now() - started >= idleMs) break;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const idle = performance.now() - started;
+    const jobStarted = performance.now();
+    await connection.sendRequest(OptimizeRequest.type, { input: { path: modulePath }, options: { verify: 'strict' } });
+    const ms = performance.now() - jobStarted;
+    await connection.sendRequest(DaemonStopRequest.type);
+    return { ms, idleMs: idle };
+  } finally {
+    await new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(undefined)));
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const home = await mkdtemp(join(tmpdir(), 'atoll-bench-daemon-'));
@@ -70,8 +104,16 @@ try {
   const afterRss = (await connection.sendRequest(StatusRequest.type)).memory.rss;
   await connection.sendRequest(DaemonStopRequest.type);
 
+  const first: { warm: number[]; none: number[]; idleMs: number[] } = { warm: [], none: [], idleMs: [] };
+  for (let round = 0; round < 2; round++) {
+    const warm = await firstStrictJob(undefined, 0);
+    first.warm.push(Math.round(warm.ms));
+    first.idleMs.push(Math.round(warm.idleMs));
+    first.none.push(Math.round((await firstStrictJob(0, warm.idleMs)).ms));
+  }
   const figures = {
     module: modulePath,
+    firstStrictJobMs: { afterIdleWarmUp: first.warm, withoutWarmUp: first.none, idleBeforeJobMs: first.idleMs },
     statusRoundTripMs: { p50: +percentile(roundTrips, 50).toFixed(3), p99: +percentile(roundTrips, 99).toFixed(3), samples: roundTrips.length },
     optimizeMs: { cold: Math.round(cold.ms), resultCache: +cached.ms.toFixed(1), ratio: +(cold.ms / cached.ms).toFixed(1), cachedHit: cached.cached },
     rssMb: { idle: Math.round(idleRss / 1048576), afterJobs: Math.round(afterRss / 1048576) },
@@ -85,6 +127,8 @@ try {
         `  status round trip over the socket: p50 ${figures.statusRoundTripMs.p50} ms, p99 ${figures.statusRoundTripMs.p99} ms (${roundTrips.length} requests)`,
         `  optimize, cold: ${figures.optimizeMs.cold} ms; unchanged, from the result cache: ${figures.optimizeMs.resultCache} ms (${figures.optimizeMs.ratio}× faster, hit: ${cached.cached})`,
         `  daemon RSS: ${figures.rssMb.idle} MB idle after warm-up, ${figures.rssMb.afterJobs} MB after the jobs`,
+        `  a fresh daemon's first strict job: ${first.warm.join(' / ')} ms after its idle warm-up (${first.idleMs.join(' / ')} ms idle), ` +
+          `${first.none.join(' / ')} ms without warm-up jobs, idle as long`,
       ].join('\n') + '\n',
     );
   }

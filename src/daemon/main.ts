@@ -15,9 +15,12 @@ import { MessageBudget, type FramingLimits } from './transport/framing.js';
 
 const USAGE =
   'usage: atoll daemon [--stdio] [--socket PATH] [--cache-dir DIR] [--jobs N] [--island-threads N] [--solver-threads N] ' +
-  '[--max-input-mb N] [--max-message-mb N]';
+  '[--max-input-mb N] [--max-message-mb N] [--warm-up-jobs N]';
 
 const MIB = 1024 * 1024;
+
+/** Strict jobs on atoll's warm-up module a daemon runs before its first job (Daemon.warmUpWhileIdle). */
+const DEFAULT_WARM_UP_JOBS = 4;
 
 /** False once stderr is gone (the editor closed the pipe): logging must never be what keeps failing. */
 let stderrOpen = true;
@@ -29,11 +32,11 @@ function log(line: string): void {
   if (stderrOpen) process.stderr.write(`atoll daemon: ${line}\n`);
 }
 
-function positiveInteger(flag: string, text: string | undefined): number | undefined {
+function positiveInteger(flag: string, text: string | undefined, least = 1): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    log(`${flag} must be a positive integer, got "${text}"\n${USAGE}`);
+  if (!Number.isInteger(value) || value < least) {
+    log(`${flag} must be ${least === 0 ? 'a whole number' : 'a positive integer'}, got "${text}"\n${USAGE}`);
     process.exit(2);
   }
   return value;
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       'solver-threads': { type: 'string' },
       'max-input-mb': { type: 'string' },
       'max-message-mb': { type: 'string' },
+      'warm-up-jobs': { type: 'string' },
     },
     strict: true,
   });
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
     caches,
     versions: versions(),
     maxConcurrentJobs: positiveInteger('--jobs', values.jobs) ?? 2,
+    warmUpJobs: positiveInteger('--warm-up-jobs', values['warm-up-jobs'] ?? process.env['ATOLL_WARM_UP_JOBS'], 0) ?? DEFAULT_WARM_UP_JOBS,
     limits,
     messageBuffers: budget,
     transport: { stdio: values.stdio, ...(socketPath ? { socket: socketPath } : {}) },

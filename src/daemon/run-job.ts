@@ -30,6 +30,7 @@ export async function runJob<T>(request: JobRequest, work: (hooks: JobHooks) => 
   const { daemon, session, kind, progress, cancellation } = request;
   if (cancellation.isCancellationRequested) throw cancelledError();
   const submittedAt = Date.now();
+  daemon.endWarmUp();
   const job = daemon.queue.submit(session.label, kind, async (signal) => {
     await daemon.ready;
     return work({

@@ -29,6 +29,18 @@ export interface StatusResult {
   memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; heapLimit: number; messageBuffers: number };
   /** The largest input module and the largest message this daemon accepts, bytes. */
   limits: { maxInputBytes: number; maxMessageBytes: number };
+  /**
+   * The warm-up jobs the daemon runs while no client has asked for a job yet (`--warm-up-jobs`, README
+   * "Daemon"): how many were planned and ran to the end; `stopped` when a client's first job (or the daemon
+   * stopping) ended them early.
+   */
+  warmUp: WarmUpStatus;
+}
+
+export interface WarmUpStatus {
+  jobs: number;
+  done: number;
+  state: 'waiting' | 'running' | 'done' | 'stopped' | 'failed';
 }
 
 export namespace StatusRequest {

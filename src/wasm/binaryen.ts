@@ -43,6 +43,17 @@ export function emitModule(module: binaryen.Module, names: boolean, optimizeStac
   return module.emitBinary();
 }
 
+/** A module in the text format as binary, names kept; it must validate. */
+export function moduleFromText(text: string): Uint8Array {
+  const module = binaryen.parseText(text);
+  try {
+    if (!module.validate()) throw new Error('the module does not validate');
+    return emitModule(module, true);
+  } finally {
+    module.dispose();
+  }
+}
+
 /** True when an assertion inside binaryen aborted: the heap of this thread can no longer be trusted. */
 export function isBinaryenAbort(error: unknown): boolean {
   return error instanceof WebAssembly.RuntimeError && /Aborted\(/.test((error as Error).message);

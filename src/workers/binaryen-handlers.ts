@@ -1,6 +1,6 @@
 import type binaryenNs from 'binaryen';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
-import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, readModule, withModule } from '../wasm/binaryen.js';
+import { binaryen, describeBinaryenError, emitModule, isBinaryenAbort, moduleFromText, readModule, withModule } from '../wasm/binaryen.js';
 import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
@@ -35,6 +35,8 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         return assemble(binaryen, task, score);
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
+      case 'parse-text':
+        return moduleFromText(task.text);
       case 'verify-modules':
         return verifyModulesTask(task).catch((error: unknown) => {
           if (isBinaryenAbort(error)) poisonAndExit();

@@ -169,6 +169,11 @@ export class BinaryenPool {
     return this.run({ kind: 'assemble', ...task }, signal) as Promise<AssembleResult>;
   }
 
+  /** A module in the text format as binary, names kept. */
+  parseText(text: string): Promise<Uint8Array> {
+    return this.run({ kind: 'parse-text', text }) as Promise<Uint8Array>;
+  }
+
   extractIr(bytes: Uint8Array, flags: number): Promise<IrModule> {
     return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }

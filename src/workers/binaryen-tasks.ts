@@ -17,7 +17,7 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | ExtractIrTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | ExtractIrTask | ParseTextTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
 
 /** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
 export interface CheckingTask {
@@ -205,6 +205,12 @@ export interface ExtractIrTask {
   kind: 'extract-ir';
   bytes: Uint8Array;
   flags: number;
+}
+
+/** A module in the text format, read and written as binary with its names (it must validate). */
+export interface ParseTextTask {
+  kind: 'parse-text';
+  text: string;
 }
 
 export interface WarmupTask {

@@ -32,7 +32,8 @@ export interface TempHome {
 export async function tempHome(): Promise<TempHome> {
   const dir = await mkdtemp(join(tmpdir(), 'atoll-e2e-'));
   const cacheDir = join(dir, 'cache');
-  const env = { ...process.env, ATOLL_CACHE_DIR: cacheDir, XDG_RUNTIME_DIR: join(dir, 'runtime') };
+  // No idle warm-up in daemons the tests start (through the CLI too): see spawnDaemon.
+  const env = { ...process.env, ATOLL_CACHE_DIR: cacheDir, XDG_RUNTIME_DIR: join(dir, 'runtime'), ATOLL_WARM_UP_JOBS: '0' };
   return { dir, cacheDir, socket: join(cacheDir, 'run', 'daemon.sock'), env, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
@@ -42,6 +43,11 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * A daemon of its own. Its idle warm-up is off (tempHome's ATOLL_WARM_UP_JOBS) unless `args` set it
+ * (daemon-warm-up.test.ts does): the other tests are about behaviour, and warm-up jobs in the background would
+ * only compete with them for the CPUs.
+ */
 export function spawnDaemon(home: TempHome, args: string[]): DaemonProcess {
   const child = spawn(process.execPath, [DAEMON_MAIN, '--island-threads', '2', ...args], { env: home.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

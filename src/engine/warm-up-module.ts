@@ -1,4 +1,10 @@
-(module
+/**
+ * The module an engine warms up on before its first job (Engine.warmUpJobs) and the benches warm up on before
+ * they measure: a module of atoll's own, small but with what the checker and binaryen's passes spend their time
+ * on in real modules (loops, memory, calls, a switch, recursion, i64 hashing, a table), sharing no function with
+ * any module a user or the bench corpus optimizes, so warming up on it leaves no proof another module finds.
+ */
+export const WARM_UP_WAT = `(module
   (import "env" "log" (func $log (param i32)))
   (memory (export "memory") 2)
   (global $sp (mut i32) (i32.const 65536))
@@ -109,3 +115,4 @@
       (br_if $shift (local.tee $x (i32.shr_u (local.get $x) (i32.const 1)))))
     (i32.add (local.get $bits) (i32.mul (i32.const 0) (local.get $steps))))
 )
+`;
