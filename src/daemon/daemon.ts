@@ -93,7 +93,7 @@ export class Daemon {
     }
     this.warmUp.state = 'running';
     try {
-      this.warmUp.done = await this.config.engine.warmUpJobs(jobs, stop);
+      this.warmUp.done = await this.config.engine.warmUpJobs(jobs, stop, (done) => (this.warmUp.done = done));
       this.warmUp.state = this.warmUp.done === jobs ? 'done' : 'stopped';
     } catch (error) {
       this.warmUp.state = 'failed';

@@ -142,9 +142,9 @@ export class Engine {
    * strict job on as-sha256 took 2.3 s, and 0.9 s after four of these (2.2 s of warm-up; one: 1.5 s). They
    * run on a view of this engine without its caches, so no proof, certificate or result of theirs is kept;
    * `stop` ends them between two evaluations (no worker is ended: that would lose what they warmed).
-   * Resolves with how many ran to the end.
+   * Resolves with how many ran to the end; `onDone` hears of each as it ends.
    */
-  async warmUpJobs(jobs: number, stop?: AbortSignal): Promise<number> {
+  async warmUpJobs(jobs: number, stop?: AbortSignal, onDone?: (done: number) => void): Promise<number> {
     if (jobs <= 0 || stop?.aborted) return 0;
     const bytes = await this.pool.parseText(WARM_UP_WAT);
     const view = new Engine({ ...this.config, proofCache: undefined, resultCache: undefined, certificates: undefined }, { pool: this.pool, verifier: this.verifier });
@@ -156,7 +156,7 @@ export class Engine {
         if (stop?.aborted) break;
         throw error;
       }
-      done++;
+      onDone?.(++done);
     }
     return done;
   }
