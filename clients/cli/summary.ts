@@ -211,6 +211,7 @@ export function statusSummary(status: StatusResult): string {
     `  pools     ${status.pools.islandThreads} island threads, ${status.pools.solverThreads} solver threads`,
     `  jobs      ${status.queue.running} running, ${status.queue.queued} queued (max ${status.queue.maxConcurrentJobs} at once); ${status.queue.completed} done, ${status.queue.failed} failed, ${status.queue.cancelled} cancelled`,
     `  memory    rss ${bytes(status.memory.rss)}, heap ${bytes(status.memory.heapUsed)} of ${bytes(status.memory.heapLimit)}`,
+    `  warm-up   ${status.warmUp.jobs === 0 ? 'none' : `${status.warmUp.done} of ${status.warmUp.jobs} jobs, ${status.warmUp.state}`}`,
     cacheSummary(status.caches).replace(/^/gm, '  '),
   ].join('\n');
 }

@@ -40,6 +40,8 @@ describe('atoll CLI', () => {
     const status = await runCli(home, ['daemon', 'status', '--json']);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout).transport.socket).toBe(home.socket);
+    // The tests' daemons run no warm-up jobs (daemon-harness.ts).
+    expect((await runCli(home, ['daemon', 'status'])).stdout).toMatch(/^ {2}warm-up {3}none$/m);
     const stats = await runCli(home, ['cache', 'stats']);
     expect(stats.code).toBe(0);
     expect(stats.stdout).toMatch(/results disk\s+1 entries/);
