@@ -39,20 +39,29 @@ async function connectWhenUp(path: string): Promise<ReturnType<typeof connect>> 
   throw new Error(`no daemon on ${path}`);
 }
 
+/** A daemon on a private socket and cache under `dir`, initialized; `exited` settles when its process has ended. */
+async function startDaemon(dir: string, extraArgs: string[] = []) {
+  const path = join(dir, 'daemon.sock');
+  const child = spawn(process.execPath, [join(root, 'dist/src/daemon/main.js'), '--socket', path, ...extraArgs], {
+    env: { ...process.env, ATOLL_CACHE_DIR: join(dir, 'cache') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(undefined)));
+  const socket = await connectWhenUp(path);
+  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  connection.listen();
+  await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench' } });
+  return { connection, exited };
+}
+
 /**
  * A fresh daemon's first strict job on the module once the daemon has idled until its warm-up is over (or, with
  * none, as long as the default's took): ms, and the warm-up's time.
  */
 async function firstStrictJob(warmUpJobs: number | undefined, idleMs: number): Promise<{ ms: number; idleMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'atoll-bench-first-'));
-  const path = join(dir, 'daemon.sock');
-  const args = [join(root, 'dist/src/daemon/main.js'), '--socket', path, ...(warmUpJobs === undefined ? [] : ['--warm-up-jobs', String(warmUpJobs)])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ATOLL_CACHE_DIR: join(dir, 'cache') }, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    const socket = await connectWhenUp(path);
-    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-    connection.listen();
-    await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench' } });
+    const { connection, exited } = await startDaemon(dir, warmUpJobs === undefined ? [] : ['--warm-up-jobs', String(warmUpJobs)]);
     const started = performance.now();
     for (;;) {
       const { warmUp } = await connection.sendRequest(StatusRequest.type);
@@ -64,24 +73,16 @@ async function firstStrictJob(warmUpJobs: number | undefined, idleMs: number): P
     await connection.sendRequest(OptimizeRequest.type, { input: { path: modulePath }, options: { verify: 'strict' } });
     const ms = performance.now() - jobStarted;
     await connection.sendRequest(DaemonStopRequest.type);
+    await exited;
     return { ms, idleMs: idle };
   } finally {
-    await new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(undefined)));
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 const home = await mkdtemp(join(tmpdir(), 'atoll-bench-daemon-'));
-const socketPath = join(home, 'daemon.sock');
-const daemon = spawn(process.execPath, [join(root, 'dist/src/daemon/main.js'), '--socket', socketPath], {
-  env: { ...process.env, ATOLL_CACHE_DIR: join(home, 'cache') },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const { connection, exited } = await startDaemon(home);
 try {
-  const socket = await connectWhenUp(socketPath);
-  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench' } });
   // Warm-up job (another seed, so it does not fill the cache entry measured below): pools and JIT.
   await connection.sendRequest(OptimizeRequest.type, { input: { path: modulePath }, options: { ...OPTIONS, seed: 999 } });
   const idleRss = (await connection.sendRequest(StatusRequest.type)).memory.rss;
@@ -133,6 +134,6 @@ try {
     );
   }
 } finally {
-  await new Promise((done) => (daemon.exitCode === null ? daemon.once('exit', done) : done(undefined)));
+  await exited;
   await rm(home, { recursive: true, force: true });
 }

@@ -14,12 +14,15 @@ import type { Certificate, CertificateStore } from '../src/verify/certificate.js
 import type { ProofCache } from '../src/verify/proof-cache.js';
 
 class MemoryProofCache implements ProofCache {
-  readonly verdicts = new Map<string, Verdict>();
+  private readonly verdicts = new Map<string, Verdict>();
   async get(key: string) {
     return this.verdicts.get(key);
   }
   async set(key: string, verdict: Verdict) {
     this.verdicts.set(key, verdict);
+  }
+  clear() {
+    this.verdicts.clear();
   }
 }
 
@@ -96,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   const proofs = new MemoryProofCache();
   const engine = args.daemon ? new DaemonOptimizer(log) : new Engine({ proofCache: proofs, certificates: new MemoryCertificates() });
   const atoll: AtollOptimizer = engine instanceof Engine
-    ? { optimize: (bytes, options) => engine.optimize(bytes, options), verify: (base, candidate, options) => engine.verify(base, candidate, options), forgetProofs: () => proofs.verdicts.clear() }
+    ? { optimize: (bytes, options) => engine.optimize(bytes, options), verify: (base, candidate, options) => engine.verify(base, candidate, options), forgetProofs: () => proofs.clear() }
     : engine;
   // Start-up costs (loading binaryen, starting worker threads, V8 compiling their hot code) are not the first
   // module's optimization time.

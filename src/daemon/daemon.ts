@@ -71,10 +71,9 @@ export class Daemon {
   }
 
   /**
-   * Until a client asks for its first job, strict jobs on atoll's own warm-up module (Engine.warmUpJobs), so
-   * that the first job an editor sends after starting the daemon does not pay V8's compilation of the hot
-   * paths: as-sha256's first strict job on a fresh engine took 2.3 s, 0.9 s after the default four. They run
-   * only after WARM_UP_IDLE_MS without a job, keep nothing in the caches, and end at the first job.
+   * Until a client asks for its first job, strict jobs on atoll's own warm-up module (Engine.warmUpJobs, which
+   * says what they save), so that the first job an editor sends after starting the daemon does not pay V8's
+   * compilation of the hot paths. They start only after WARM_UP_IDLE_MS without a job, and end at the first.
    */
   private async warmUpWhileIdle(jobs: number): Promise<void> {
     const stop = this.warmUpStop.signal;

@@ -32,7 +32,7 @@ function log(line: string): void {
   if (stderrOpen) process.stderr.write(`atoll daemon: ${line}\n`);
 }
 
-function positiveInteger(flag: string, text: string | undefined, least = 1): number | undefined {
+function integerOption(flag: string, text: string | undefined, least = 1): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < least) {
@@ -71,10 +71,10 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const maxInputBytes = (positiveInteger('--max-input-mb', values['max-input-mb'] ?? process.env['ATOLL_MAX_INPUT_MB']) ?? 0) * MIB || DEFAULT_MAX_INPUT_BYTES;
+  const maxInputBytes = (integerOption('--max-input-mb', values['max-input-mb'] ?? process.env['ATOLL_MAX_INPUT_MB']) ?? 0) * MIB || DEFAULT_MAX_INPUT_BYTES;
   const limits: DaemonLimits = {
     maxInputBytes,
-    maxMessageBytes: (positiveInteger('--max-message-mb', values['max-message-mb']) ?? 0) * MIB || messageLimitFor(maxInputBytes),
+    maxMessageBytes: (integerOption('--max-message-mb', values['max-message-mb']) ?? 0) * MIB || messageLimitFor(maxInputBytes),
   };
   const framing: FramingLimits = { maxMessageBytes: limits.maxMessageBytes, maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES, stallMs: DEFAULT_STALL_MS };
   // Two largest messages at once over all clients: what framing buffers may hold in all (framing.ts).
@@ -95,10 +95,10 @@ async function main(): Promise<void> {
     },
     (error: unknown) => log(`cache sweep failed: ${String(error)}`),
   );
-  const islandThreads = positiveInteger('--island-threads', values['island-threads']);
+  const islandThreads = integerOption('--island-threads', values['island-threads']);
   // A variable, not a literal: the engine takes the caches once its config declares them (extra fields are
   // otherwise ignored), and type-checks them from then on.
-  const solverThreads = positiveInteger('--solver-threads', values['solver-threads']);
+  const solverThreads = integerOption('--solver-threads', values['solver-threads']);
   const engineConfig = {
     ...(islandThreads ? { islandThreads } : {}),
     ...(solverThreads ? { solverThreads } : {}),
@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     engine,
     caches,
     versions: versions(),
-    maxConcurrentJobs: positiveInteger('--jobs', values.jobs) ?? 2,
-    warmUpJobs: positiveInteger('--warm-up-jobs', values['warm-up-jobs'] ?? process.env['ATOLL_WARM_UP_JOBS'], 0) ?? DEFAULT_WARM_UP_JOBS,
+    maxConcurrentJobs: integerOption('--jobs', values.jobs) ?? 2,
+    warmUpJobs: integerOption('--warm-up-jobs', values['warm-up-jobs'] ?? process.env['ATOLL_WARM_UP_JOBS'], 0) ?? DEFAULT_WARM_UP_JOBS,
     limits,
     messageBuffers: budget,
     transport: { stdio: values.stdio, ...(socketPath ? { socket: socketPath } : {}) },
