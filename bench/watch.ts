@@ -1,10 +1,12 @@
 /**
- * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N] [--no-quick]
+ * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N] [--no-quick] [--edits N]
  * For each medium module, through a real stdio daemon watching a temp folder (strict verification, a fresh
  * cache, pools warmed by the strict jobs `npm run bench` warms with), the time from the start of a write to the watch result:
  * - cold: the module is new (nothing cached);
  * - one function changed: one i32 constant of one function body edited (withOneFunctionChanged); its quick
- *   answer (the cold build's pipeline replayed, no search) has a row of its own before the final one;
+ *   answer (the cold build's output patched, or its pipeline replayed; no search) has a row of its own
+ *   before the final one; then the same constant edited again, `--edits` times in all (default 5), the
+ *   later edits by their median (a watch sees edit after edit, and the first pays for V8 compiling);
  * - unchanged bytes: the first version written back (an undo), answered from the result cache;
  * as ratios to the cold build and to one warm binaryen.js -Oz run of the same module in this process (the
  * proof-carrying pipelines' target: a one-function edit within 2× of -Oz), with the verdicts reused from the
@@ -37,16 +39,19 @@ const json = args.includes('--json');
 const generationsAt = args.indexOf('--generations');
 /** --no-quick: no quick rebuild before the final one (what a watch did before quick rebuilds existed). */
 const quickRebuilds = !args.includes('--no-quick');
+/** --edits N: one-function edits in a row (each a new constant), the first reported alone, the others by their median. */
+const editsAt = args.indexOf('--edits');
+const EDITS = editsAt >= 0 ? Number(args[editsAt + 1]) : 5;
 const OPTIONS = { islands: 2, generations: generationsAt >= 0 ? Number(args[generationsAt + 1]) : 1, verify: 'strict' as const };
 const MODULES = ['node_modules/@chainsafe/as-sha256/build/optimized.wasm', 'node_modules/rabin-wasm/dist/rabin.wasm'].map((p) => join(root, p));
 
 /**
- * The module with one i32 constant of one function changed by one, every other byte as it was: the first
- * constant of the largest function that binaryen writes back byte for byte. The edit goes through binaryen's
- * text format, whose round trip rewrites other bodies and sections of some modules (rabin: three bodies and
- * the type section), so only the edited body is taken from it.
+ * `count` versions of the module, each with one i32 constant of one function changed (by 1, 2, …), every other
+ * byte as it was: the first constant of the largest function that binaryen writes back byte for byte. The edit
+ * goes through binaryen's text format, whose round trip rewrites other bodies and sections of some modules
+ * (rabin: three bodies and the type section), so only the edited body is taken from it.
  */
-function withOneFunctionChanged(bytes: Uint8Array, features: string[]): Uint8Array {
+function withOneFunctionChanged(bytes: Uint8Array, features: string[], count: number): Uint8Array[] {
   const flags = featuresToFlags(features);
   const text = withModule(bytes, flags, (module) => module.emitText());
   const roundTrip = (source: string) => {
@@ -64,12 +69,15 @@ function withOneFunctionChanged(bytes: Uint8Array, features: string[]): Uint8Arr
     .filter((m) => /\(i32\.const -?\d+\)/.test(m[0]))
     .sort((x, y) => y[0].length - x[0].length);
   for (const target of candidates) {
-    const edited = target[0].replace(/\(i32\.const (-?\d+)\)/, (_, k: string) => `(i32.const ${Number(k) + 1})`);
-    const bodies = roundTrip(text.slice(0, target.index) + edited + text.slice(target.index! + target[0].length));
-    const changed = bodies.flatMap((body, i) => (sameBytes(body, unedited[i]!) ? [] : [i]));
-    if (changed.length === 1 && sameBytes(unedited[changed[0]!]!, original[changed[0]!]!)) {
-      return withFunctionBodies(bytes, (i) => (i === changed[0] ? bodies[i] : undefined));
+    const versions: Uint8Array[] = [];
+    for (let by = 1; by <= count; by++) {
+      const edited = target[0].replace(/\(i32\.const (-?\d+)\)/, (_, k: string) => `(i32.const ${Number(k) + by})`);
+      const bodies = roundTrip(text.slice(0, target.index) + edited + text.slice(target.index! + target[0].length));
+      const changed = bodies.flatMap((body, i) => (sameBytes(body, unedited[i]!) ? [] : [i]));
+      if (changed.length !== 1 || !sameBytes(unedited[changed[0]!]!, original[changed[0]!]!)) break;
+      versions.push(withFunctionBodies(bytes, (i) => (i === changed[0] ? bodies[i] : undefined)));
     }
+    if (versions.length === count) return versions;
   }
   throw new Error('no function with an i32 constant that binaryen writes back as it was');
 }
@@ -125,12 +133,23 @@ try {
     warmUpBinaryen();
     const oz = warmOzMs(original);
     const cold = await timedWrite(path, original);
-    const edited = withOneFunctionChanged(original, cold.result.report!.input.features);
-    const oneChanged = await timedWrite(path, edited);
+    const edits: Timed[] = [];
+    for (const edited of withOneFunctionChanged(original, cold.result.report!.input.features, EDITS)) edits.push(await timedWrite(path, edited));
     const unchanged = await timedWrite(path, original);
     const builds: Array<[string, { ms: number; result: WatchResultParams }]> = [['cold', cold]];
-    if (oneChanged.quick) builds.push(['one function changed, quick', oneChanged.quick]);
-    builds.push(['one function changed', oneChanged], ['unchanged bytes', unchanged]);
+    const quickKind = (run: Timed) => {
+      const rebuilt = run.quick?.result.report?.incremental?.rebuilt;
+      return rebuilt ? `incremental: ${rebuilt.join(', ')} rebuilt` : 'replay';
+    };
+    const [first, ...again] = edits;
+    if (first!.quick) builds.push([`one function changed, quick (${quickKind(first!)})`, first!.quick]);
+    builds.push(['one function changed', first!]);
+    // A watch sees edit after edit: the later ones, by their median rebuild time.
+    const median = <T>(runs: T[], ms: (run: T) => number) => [...runs].sort((a, b) => ms(a) - ms(b))[runs.length >> 1];
+    const quickAgain = again.filter((run) => run.quick);
+    if (quickAgain.length > 0) builds.push([`the same function changed again, quick (median of ${quickAgain.length}; ${quickKind(quickAgain[0]!)})`, median(quickAgain.map((run) => run.quick!), (run) => run.result.ms)!]);
+    if (again.length > 0) builds.push([`the same function changed again (median of ${again.length})`, median(again, (run) => run.result.ms)!]);
+    builds.push(['unchanged bytes', unchanged]);
     for (const [name, run] of builds) {
       const s = run.result.summary!;
       rows.push({

@@ -164,7 +164,7 @@ export class Daemon {
       pools: { islandThreads: pools.islandThreads, solverThreads: pools.solverThreads, engineQueued: pools.queued },
       queue: this.queue.counts(),
       jobs: this.queue.jobs(),
-      caches: await this.config.caches.stats(),
+      caches: await this.config.engine.cacheWritesSettled().then(() => this.config.caches.stats()),
       memory: { rss, heapTotal, heapUsed, external, arrayBuffers, heapLimit, messageBuffers: this.config.messageBuffers.inUse },
       limits: { ...this.config.limits },
       warmUp: { ...this.warmUp },

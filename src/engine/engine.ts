@@ -5,7 +5,7 @@ import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { DEFAULT_KNOBS, describeGenome, type Genome, type LineageStep } from '../islands/genome.js';
 import { extendProof, type Resident, type ResidentProof } from '../islands/population.js';
-import { ALTERNATIVES, checkedGenome, type Alternative } from '../islands/presets.js';
+import { ALTERNATIVES, checkedGenome, defaultFunctionPasses, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/certificate-check.js';
@@ -15,10 +15,11 @@ import { OptionDefaults } from '../protocol/options.js';
 import type { ProgressEvent } from '../protocol/progress.js';
 import type { FunctionVerdict, OptimizeReport, PassStepTotals, StepRecord, Verdict, VerifyReport } from '../protocol/report.js';
 import { DEFAULT_FUNCTION_TIME_MS } from '../protocol/verify.js';
-import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore } from '../verify/certificate.js';
+import { CERTIFICATE_FORMAT, type Certificate, type CertificateStore, type SegmentKnobs } from '../verify/certificate.js';
+import { chainFacts, mergeChainFacts, type ChainFacts } from '../verify/incremental-rule.js';
 import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { jobVerdicts } from '../verify/proof-cache.js';
-import { WARM_UP_WAT } from './warm-up-module.js';
+import { WARM_UP_EDIT, WARM_UP_WAT } from './warm-up-module.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { withoutNameSection } from '../wasm/names.js';
@@ -82,6 +83,23 @@ export interface OptimizedModule {
   certificate?: Certificate;
   /** How the output was made (empty when it is the input; absent when the result cache answered): what `replay` takes. */
   lineage?: readonly LineageStep[];
+  /** strict mode, when the output is not the input: what `incremental` takes for the input's next content. */
+  incremental?: IncrementalBase;
+}
+
+/**
+ * What an incremental rebuild of an input's next content starts from (watch mode): this build's input and
+ * output (both named), what the output's chain assumed (verify/incremental-rule.ts), and the binaryen
+ * settings of its first pipeline, whose function passes the changed bodies go through.
+ */
+export interface IncrementalBase {
+  /** How the output was made (what a replay falls back to). */
+  lineage: readonly LineageStep[];
+  input: Uint8Array;
+  output: Uint8Array;
+  facts: ChainFacts;
+  flags: number;
+  knobs: SegmentKnobs;
 }
 
 export interface VerifyPairOptions {
@@ -117,6 +135,9 @@ export class Engine {
   private readonly verifier: Verifier;
   private readonly config: EngineConfig;
 
+  /** Proof-cache writes of finished jobs still under way (see afterJob). */
+  private readonly cacheWrites = new Set<Promise<void>>();
+
   /** `shared`: the pools of another engine (see warmUpJobs), which that engine closes. */
   constructor(config: EngineConfig = {}, shared?: { pool: BinaryenPool; verifier: Verifier }) {
     this.config = config;
@@ -139,10 +160,12 @@ export class Engine {
   /**
    * Up to `jobs` strict jobs on atoll's own warm-up module (warm-up-module.ts), one after another, so that V8
    * has compiled the checker's and binaryen's hot paths before a user's first job: a fresh engine's first
-   * strict job on as-sha256 took 2.3 s, and 0.9 s after four of these (2.2 s of warm-up; one: 1.5 s). They
-   * run on a view of this engine without its caches, so no proof, certificate or result of theirs is kept;
-   * `stop` ends them between two evaluations (no worker is ended: that would lose what they warmed).
-   * Resolves with how many ran to the end; `onDone` hears of each as it ends.
+   * strict job on as-sha256 took 2.3 s, and 0.9 s after four of these (2.2 s of warm-up; one: 1.5 s). Each
+   * job after the first is followed by an incremental rebuild of one edited function, as a watch makes (the
+   * first on as-sha256 took twice as long as the ones after it). They run on a view of this engine without
+   * its caches, so no proof, certificate or result of theirs is kept; `stop` ends them between two
+   * evaluations (no worker is ended: that would lose what they warmed). Resolves with how many ran to the
+   * end; `onDone` hears of each as it ends.
    */
   async warmUpJobs(jobs: number, stop?: AbortSignal, onDone?: (done: number) => void): Promise<number> {
     if (jobs <= 0 || stop?.aborted) return 0;
@@ -151,7 +174,11 @@ export class Engine {
     let done = 0;
     for (let seed = 1; seed <= jobs && !stop?.aborted; seed++) {
       try {
-        await view.optimize(bytes, { verify: 'strict', seed }, stop ? { stop } : {});
+        const built = await view.optimize(bytes, { verify: 'strict', seed }, stop ? { stop } : {});
+        if (seed > 1 && built.incremental && !stop?.aborted) {
+          const edited = await this.pool.parseText(WARM_UP_WAT.replace(WARM_UP_EDIT, `(i32.const ${seed})`));
+          await view.incremental(edited, built.incremental, { verify: 'strict', seed }, stop ? { stop } : {});
+        }
       } catch (error) {
         if (stop?.aborted) break;
         throw error;
@@ -270,6 +297,58 @@ export class Engine {
     return this.finish(job, { chosen, reported, baseline: null, history: [], migrations: [], failures: [], deterministic: true, cache: false }, hooks);
   }
 
+  /**
+   * Watch mode's quickest answer to an edit: the previous strict output with the bodies the edit changed put
+   * in and optimized there by the function passes of its first pipeline, every step proved, when the previous
+   * output's chain shows nothing else depends on them (verify/incremental-rule.ts). Otherwise (or in another
+   * verify mode) it declines with the reason and the caller replays instead. Like `replay`, the answer depends
+   * on the build before it and is never stored in the result cache; it has no certificate (its chain starts
+   * from the previous output, not from the input).
+   */
+  async incremental(bytes: Uint8Array, base: IncrementalBase, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule | { declined: string }> {
+    const job = await this.start(bytes, options, hooks, 0);
+    if ('answer' in job) return job.answer;
+    const { settings, ingested, checking, progress, passSteps } = job;
+    if (settings.verify !== 'strict' || !checking) return { declined: 'incremental rebuilds are for strict mode' };
+    if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
+    progress.planned(0, 1);
+    // What runs on the rebuilt bodies, as the report's champion genome shows it.
+    const applied: Genome = { kind: 'refine', passes: defaultFunctionPasses(base.knobs.optimizeLevel, base.knobs.shrinkLevel), knobs: { ...base.knobs, converge: 1 } };
+    const result = await this.pool.incremental(
+      {
+        previousInput: base.input,
+        previousOutput: base.output,
+        input: ingested.named,
+        facts: base.facts,
+        flags: base.flags,
+        knobs: base.knobs,
+        passes: applied.passes,
+        objective: settings.objective,
+        ...checking.limits((note) => progress.evaluation('incremental', 0, note)),
+      },
+      hooks.signal,
+    );
+    if (!result.ok) return { declined: `the incremental rebuild failed: ${result.error}` };
+    if ('declined' in result) return { declined: result.declined };
+    for (const pass of result.proof.passes) addTotals(passSteps, pass);
+    const { segment, ...evaluation } = result.proof;
+    const chosen: Resident = {
+      lineage: [applied],
+      named: result.named,
+      stripped: result.stripped,
+      score: result.score,
+      island: 0,
+      generation: 0,
+      proof: { segments: [segment], evaluations: [evaluation] },
+    };
+    // The next edit's base: this output, whose chain is the previous one with the rebuilt functions' new steps.
+    const next: IncrementalBase = { ...base, input: ingested.named, output: result.named, facts: mergeChainFacts(base.facts, chainFacts([evaluation])) };
+    return this.finish(job, {
+      chosen, reported: undefined, baseline: null, history: [], migrations: [], failures: [], deterministic: true, cache: false,
+      incremental: { rebuilt: result.rebuilt, next },
+    }, hooks);
+  }
+
   /** What every job does first: options, the result cache, ingest, the checking services. */
   private async start(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks, generations?: number): Promise<StartedJob | { answer: OptimizedModule }> {
     const started = performance.now();
@@ -317,7 +396,7 @@ export class Engine {
       // Every strict resident carries its chain from the input (assemblies included); one that does not is a bug.
       throw new AtollError(ErrorCodes.InternalError, 'the strict champion has no chain of proved steps; nothing was written');
     }
-    const certificate = settings.verify === 'strict' ? this.certificate(job.inputSha, output, ingested, settings, improved ? chosen : undefined) : undefined;
+    const certificate = settings.verify === 'strict' && !outcome.incremental ? this.certificate(job.inputSha, output, ingested, settings, improved ? chosen : undefined) : undefined;
     if (certificate) {
       await this.config.certificates?.set(certificate).catch((error: unknown) => hooks.onLog?.(`certificate not stored: ${error instanceof Error ? error.message : String(error)}`));
     }
@@ -361,6 +440,7 @@ export class Engine {
         emit: Math.round(emitDone - searchDone),
       },
       cached: false,
+      ...(outcome.incremental && improved ? { incremental: { rebuilt: outcome.incremental.rebuilt } } : {}),
     };
     if (outcome.cache) {
       try {
@@ -370,8 +450,19 @@ export class Engine {
         hooks.onLog?.(`result cache not written: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    if (checking) this.afterJob(checking, hooks);
     progress.finished('done');
-    return { output, report, lineage: improved ? chosen.lineage : [], ...(certificate ? { certificate } : {}) };
+    const incremental = improved ? (outcome.incremental?.next ?? this.incrementalBase(job, chosen)) : undefined;
+    const lineage = improved ? (outcome.incremental?.next.lineage ?? chosen.lineage) : [];
+    return { output, report, lineage, ...(certificate ? { certificate } : {}), ...(incremental ? { incremental } : {}) };
+  }
+
+  /** A strict output's base for an incremental rebuild of the next content (see IncrementalBase). */
+  private incrementalBase(job: StartedJob, chosen: Resident): IncrementalBase | undefined {
+    const first = chosen.lineage[0];
+    if (job.settings.verify !== 'strict' || !chosen.proof || !first || first.kind === 'assembly') return undefined;
+    const { converge: _converge, ...knobs } = first.knobs;
+    return { lineage: chosen.lineage, input: job.ingested.named, output: chosen.named, facts: chainFacts(chosen.proof.evaluations), flags: job.ingested.flags, knobs };
   }
 
   /**
@@ -381,12 +472,23 @@ export class Engine {
    * there is none or it does not hold.
    */
   async verify(base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions = {}, hooks: JobHooks = {}): Promise<VerifyReport> {
-    const override = options.features && parseFeatureNames(options.features);
-    const a = ingestBytes(base);
-    const b = ingestBytes(candidate);
     const progress = new ProgressPlan(hooks.onProgress, 0, 'off');
     progress.ingest();
     const checking = await this.checking(hooks.signal, options.timeoutMs);
+    try {
+      return await this.verifyPair(base, candidate, options, hooks, progress, checking);
+    } finally {
+      const unwritten = await checking.flush();
+      if (unwritten) hooks.onLog?.(`proof cache not written: ${unwritten}`);
+    }
+  }
+
+  private async verifyPair(
+    base: Uint8Array, candidate: Uint8Array, options: VerifyPairOptions, hooks: JobHooks, progress: ProgressPlan, checking: JobChecking,
+  ): Promise<VerifyReport> {
+    const override = options.features && parseFeatureNames(options.features);
+    const a = ingestBytes(base);
+    const b = ingestBytes(candidate);
     const work = (note: TaskProgress) => progress.evaluation('verify', undefined, note);
     if (options.certificate !== undefined) return this.recheck(base, candidate, options.certificate, checking, work, hooks.signal);
     const stored = await this.config.certificates?.get(a.sha256, b.sha256);
@@ -433,7 +535,28 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.cacheWritesSettled();
     await Promise.all([this.pool.close(), this.verifier.close()]);
+  }
+
+  /** Resolves once every finished job's proof-cache writes have landed (what a cache listing or a shutdown waits for). */
+  async cacheWritesSettled(): Promise<void> {
+    while (this.cacheWrites.size > 0) await Promise.all([...this.cacheWrites]);
+  }
+
+  /**
+   * A job's proof-cache writes land after its answer: a watch's quick rebuild waited up to 40 ms for them on
+   * as-sha256 (evidence packed and written per fresh proof). A cache that cannot be written costs the next
+   * run time, never this run its result.
+   */
+  private afterJob(checking: JobChecking, hooks: JobHooks): void {
+    const writes: Promise<void> = checking.flush()
+      .then((unwritten) => {
+        if (unwritten) hooks.onLog?.(`proof cache not written: ${unwritten}`);
+      })
+      .catch(() => undefined)
+      .finally(() => this.cacheWrites.delete(writes));
+    this.cacheWrites.add(writes);
   }
 
   private solverThreads(): number {
@@ -486,6 +609,7 @@ export class Engine {
       limits,
       checks: (mode, progress) => ({ mode, ...limits(progress), ...(mode === 'strict' ? { timeoutMs: this.config.stepTimeoutMs ?? STEP_TIMEOUT_MS } : {}) }),
       solverMs: () => clock.total(),
+      flush: () => verdicts.flush(),
     };
   }
 
@@ -587,6 +711,8 @@ interface JobChecking {
   checks(mode: 'strict' | 'report', progress: (note: TaskProgress) => void): ReturnType<JobChecking['limits']> & { mode: 'strict' | 'report' };
   /** Time during which at least one z3 query of the job was outstanding. */
   solverMs(): number;
+  /** Waits for the job's proof-cache writes (JobVerdicts.flush). */
+  flush(): Promise<string | undefined>;
 }
 
 /** A job once ingested: what finish() needs from start(). */
@@ -615,6 +741,8 @@ interface JobOutcome {
   deterministic: boolean;
   /** The answer is the one for these options and may be stored in the result cache. */
   cache: boolean;
+  /** An incremental rebuild: the functions it rebuilt, and the base for the next one. */
+  incremental?: { rebuilt: string[]; next: IncrementalBase };
 }
 
 /** report mode: the champion's lineage checked step by step. */

@@ -116,3 +116,6 @@ export const WARM_UP_WAT = `(module
     (i32.add (local.get $bits) (i32.mul (i32.const 0) (local.get $steps))))
 )
 `;
+
+/** The constant an incremental warm-up rebuild edits (in `$mix`): one function's body changes, nothing else. */
+export const WARM_UP_EDIT = '(i32.const 13)';

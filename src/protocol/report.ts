@@ -233,4 +233,10 @@ export interface OptimizeReport {
   timeMs: { total: number; ingest: number; optimize: number; verify: number; emit: number };
   /** True when the whole answer came from the result cache. */
   cached: boolean;
+  /**
+   * Watch mode's incremental quick rebuild only: the functions whose new bodies were optimized and proved in
+   * the previous output (every other body is that output's, whose proofs still hold). Such an output has no
+   * certificate; the final rebuild that follows has one.
+   */
+  incremental?: { rebuilt: string[] };
 }

@@ -30,9 +30,11 @@ export interface WatchStartParams {
   /** Build the .wasm files that exist when the watch starts (cause "initial"); default true. */
   initial?: boolean;
   /**
-   * Answer a change first with a quick rebuild (stage "quick"): the pipeline that won the input's previous
-   * build applied to the new content, checked as `options.verify` says, without a search. The full rebuild
-   * (stage "final") follows; its output is the same as `atoll/optimize` gives for that content. Default true.
+   * Answer a change first with a quick rebuild (stage "quick"), without a search. In strict mode, when the
+   * edit allows, the previous output with the changed functions rebuilt in it and proved (`report.incremental`
+   * lists them); otherwise the pipeline that won the input's previous build applied to the new content, checked
+   * as `options.verify` says. The full rebuild (stage "final") follows; its output is the same as
+   * `atoll/optimize` gives for that content. Default true.
    */
   quick?: boolean;
 }
@@ -101,6 +103,12 @@ export interface WatchResultParams {
   report?: OptimizeReport;
   /** The rebuild failed; the watch goes on and the previous output stays. */
   error?: { code: ErrorCode; message: string };
+}
+
+/** How a quick result was made, in a few words for a client's line: "previous output, 2 functions rebuilt" or "previous pipeline". */
+export function quickRebuildKind(result: Pick<WatchResultParams, 'report'>): string {
+  const rebuilt = result.report?.incremental?.rebuilt.length;
+  return rebuilt === undefined ? 'previous pipeline' : `previous output, ${rebuilt} function${rebuilt === 1 ? '' : 's'} rebuilt`;
 }
 
 export namespace WatchStartRequest {

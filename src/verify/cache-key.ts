@@ -35,6 +35,45 @@ function calleeContext(fn: IrFunction, ctx: ModuleContext, expanded: ReadonlySet
   return parts;
 }
 
+/**
+ * What a verdict on this pair assumes about other functions (the parts of calleeContext that are not a
+ * signature): whose bodies it read (inline or expanded, transitively), which callees it took as pure
+ * functions of their arguments, and which opaque callees it took to keep the memory's size. An opaque call is
+ * otherwise the same uninterpreted call on both sides whatever the callee's body. An incremental rebuild
+ * keeps a verdict only where these still hold.
+ */
+export interface CalleeAssumptions {
+  reads: string[];
+  pure: string[];
+  sizeKeepers: string[];
+}
+
+export function calleeAssumptions(
+  base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext,
+  expanded: ReadonlySet<string> = expandedCallees(base, candidate, baseCtx, candidateCtx),
+): CalleeAssumptions {
+  const reads = new Set<string>();
+  const pure = new Set<string>();
+  const sizeKeepers = new Set<string>();
+  for (const [fn, ctx] of [[base, baseCtx], [candidate, candidateCtx]] as const) {
+    const seen = new Set<string>([fn.name]);
+    const visit = (node: IrNode | null) => {
+      for (const name of calleesOf(node)) {
+        if (seen.has(name) || !ctx.functions.has(name)) continue;
+        seen.add(name);
+        if (readsBody(name, ctx, expanded, false)) {
+          reads.add(name);
+          visit(ctx.functions.get(name)!.body);
+        } else if (ctx.policy(name) === 'pure') pure.add(name);
+        else if (ctx.keepsMemorySize(name)) sizeKeepers.add(name);
+      }
+    };
+    visit(fn.body);
+  }
+  const sorted = (names: Set<string>) => [...names].filter((name) => name !== base.name && name !== candidate.name).sort();
+  return { reads: sorted(reads), pure: sorted(pure), sizeKeepers: sorted(sizeKeepers) };
+}
+
 function moduleContext(ctx: ModuleContext): string {
   const m = ctx.module;
   return JSON.stringify({

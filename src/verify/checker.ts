@@ -2,7 +2,7 @@ import type { SettledBy, Verdict } from '../protocol/report.js';
 import { isBinaryenAbort } from '../wasm/binaryen.js';
 import { forEachNode, functionHash, hasLoop, sameSignature, type IrFunction } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
-import { proofCacheKey, proofEvidence } from './cache-key.js';
+import { calleeAssumptions, proofCacheKey, proofEvidence, type CalleeAssumptions } from './cache-key.js';
 import type { ModuleContext } from './context.js';
 import { expandedCallees } from './expand-calls.js';
 import { cone, encodeFunctionPair, observables, queryFor, type EncodedQuery, type Observable, type PairEncoding } from './encode/query.js';
@@ -111,6 +111,8 @@ export interface CheckResult {
   solverCalls: number;
   /** Entry states both sides ran from to the end, and those a side was cut off on (fuel, stack, set-up). */
   runs: { ran: number; inconclusive: number };
+  /** A proof's assumptions about other functions; absent when it read no callee (identical, alpha) or proved nothing. */
+  assumes?: CalleeAssumptions;
 }
 
 export const DEFAULT_RUNS = { before: 24, after: 200 };
@@ -194,7 +196,8 @@ export async function checkPair(base: PairSide, candidate: PairSide, services: C
     decided = { verdict: undecided(error), settledBy: check.solverCalls > 0 ? 'z3' : 'graph' };
   }
   const { ran, inconclusive } = check.refuter.tally;
-  return { ...decided, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls, runs: { ran, inconclusive } };
+  const assumes = check.readCallees && decided.verdict.status === 'proved' ? check.assumptions() : undefined;
+  return { ...decided, cached, solverMs: Math.round(check.solverMs), solverCalls: check.solverCalls, runs: { ran, inconclusive }, ...(assumes ? { assumes } : {}) };
 }
 
 /** The targets of `fn`'s calls to callees that run inline (ModuleContext.policy), sorted, once per call. */
@@ -247,6 +250,13 @@ class PairCheck {
     return (this.expandedOnce ??= expandedCallees(this.fa, this.fb, this.a.ctx, this.b.ctx));
   }
 
+  /** The verdict came from the key path (proof cache or checker), which may read callees (calleeAssumptions). */
+  readCallees = false;
+
+  assumptions(): CalleeAssumptions {
+    return calleeAssumptions(this.fa, this.fb, this.a.ctx, this.b.ctx, this.expanded);
+  }
+
   async decide(): Promise<Decided & { cached: boolean }> {
     const { fa, fb, a, b, services } = this;
     const at = (settledBy: SettledBy, verdict: Verdict) => ({ verdict, settledBy, cached: false });
@@ -258,6 +268,7 @@ class PairCheck {
     if (functionHash(fa) === functionHash(fb)) return at('identical', { status: 'proved', method: 'identical' });
     if (alphaEquivalent(fa, fb)) return at('identical', { status: 'proved', method: 'alpha' });
     if (this.options.callable === false) return at('module', { status: 'proved', method: 'unreachable' });
+    this.readCallees = true;
     const key = proofCacheKey(fa, fb, a.ctx, b.ctx, services.z3Version, this.expanded);
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };

@@ -112,6 +112,12 @@ export class ModuleContext {
     }
   }
 
+  /** `name` is defined and has no effects and no traps (what the 'pure' policy needs, besides not running inline). */
+  isPure(name: string): boolean {
+    const fn = this.functions.get(name);
+    return fn !== undefined && isPure(fn, this.globals);
+  }
+
   isRecursive(name: string): boolean {
     return this.recursive.has(name);
   }

@@ -1,6 +1,7 @@
 import type { UnknownReason, Verdict } from '../protocol/report.js';
 import { canonicalFunction, childrenOf, forEachNode, functionHash, hasLoop, mapChildren, signatureOf, type IrFunction, type IrGlobal, type IrModule, type IrNode } from '../wasm/ir.js';
 import { alphaEquivalent } from './alpha.js';
+import type { CalleeAssumptions } from './cache-key.js';
 import { checkPair, type CheckOptions, type CheckResult, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
 import { callersOf, relatedPair, rewriteTree, signatureChanges, touchedBy } from './signature-rule.js';
@@ -27,12 +28,24 @@ import { callersOf, relatedPair, rewriteTree, signatureChanges, touchedBy } from
  * globals changed only in the ways the facts allow).
  */
 
+/**
+ * What a proved step rests on besides its two bodies, where an incremental rebuild could make it false: the
+ * callees' bodies and properties the pair check assumed (cache-key.ts, calleeAssumptions), and the globals it
+ * read as constants (nothing wrote them) or whose writes it left out (nothing read them). Empty lists are left out.
+ */
+export interface StepFacts extends Partial<CalleeAssumptions> {
+  constantGlobals?: string[];
+  unreadGlobals?: string[];
+}
+
 /** How one (function, pass) step was decided. */
 export interface StepVerdict {
   name: string;
   verdict: Verdict;
   /** The module-level rule the proof rests on besides the pair check, when there is one. */
   rule?: string;
+  /** Proved steps only: what the proof assumed about the rest of the module. */
+  facts?: StepFacts;
   cached: boolean;
   solverMs: number;
   ms: number;
@@ -100,7 +113,8 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
       if (unexplained || Boolean(a.imported) !== Boolean(b.imported)) {
         result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
-        result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', cached: false, solverMs: 0, ms: 0 };
+        const twins = [...new Set(duplicates.values())].sort();
+        result = { name, verdict: { status: 'proved', method: 'identical' }, rule: 'calls to removed duplicates redirected to their twins', facts: { reads: twins }, cached: false, solverMs: 0, ms: 0 };
       } else if (sameInWriterNormalForm(a, b)) {
         result = { name, verdict: { status: 'proved', method: 'alpha' }, rule: "equal up to renaming in the form binaryen's writer and reader leave alone", cached: false, solverMs: 0, ms: 0 };
       } else {
@@ -124,7 +138,11 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         const checked = rules.length > 0
           ? await checkRewrittenPair(...sides, services, pairOptions, viaRule.has(name) ? 'signature-changed' : 'context')
           : await checkPair(...sides, services, pairOptions);
-        result = { name, verdict: checked.verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), cached: checked.cached, solverMs: checked.solverMs, ms: 0 };
+        const facts = checked.assumes && stepFacts(checked.assumes, fa, fb, contexts.base, contexts.constant, unread);
+        result = {
+          name, verdict: checked.verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), ...(facts ? { facts } : {}),
+          cached: checked.cached, solverMs: checked.solverMs, ms: 0,
+        };
       }
       result.ms = Math.round((performance.now() - started) * 10) / 10;
       results[i] = result;
@@ -137,6 +155,24 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
   if (failed) throw failed.reason;
   return results;
+}
+
+/**
+ * A proved pair's facts: its callee assumptions, the constant globals it or a callee it read may read, and the
+ * unread globals whose writes its own bodies had (the ones left out).
+ */
+function stepFacts(
+  assumes: CalleeAssumptions, a: IrFunction, b: IrFunction, ctx: ModuleContext, constant: ReadonlySet<string>, unread: ReadonlySet<string>,
+): StepFacts | undefined {
+  const own = references([a, b]);
+  const readers = [a, b, ...assumes.reads.map((name) => ctx.functions.get(name)).filter((fn): fn is IrFunction => fn !== undefined)];
+  const constantGlobals = constant.size === 0 ? [] : [...references(readers).globalsRead].filter((g) => constant.has(g)).sort();
+  const unreadGlobals = [...own.globalsWritten].filter((g) => unread.has(g)).sort();
+  const facts: StepFacts = {};
+  for (const [key, names] of [['reads', assumes.reads], ['pure', assumes.pure], ['sizeKeepers', assumes.sizeKeepers], ['constantGlobals', constantGlobals], ['unreadGlobals', unreadGlobals]] as const) {
+    if (names.length > 0) facts[key] = names;
+  }
+  return Object.keys(facts).length > 0 ? facts : undefined;
 }
 
 /**
@@ -298,7 +334,7 @@ class StepContext extends ModuleContext {
  * either side writes read as their initializers, and callees whose calls the pass removed (inlined) encoded
  * inline when they have no loop and are not recursive. The candidate side adds what the pass created.
  */
-export function stepContexts(step: Pick<PassStep, 'pre' | 'post' | 'changed' | 'added'>): { base: ModuleContext; candidate: ModuleContext } {
+export function stepContexts(step: Pick<PassStep, 'pre' | 'post' | 'changed' | 'added'>): { base: ModuleContext; candidate: ModuleContext; constant: Set<string> } {
   const globals = constantGlobals(step.pre, step.post);
   const module: IrModule = { ...step.pre, globals: step.pre.globals.map((g) => (globals.has(g.name) ? { ...g, mutable: false } : g)) };
   const base = new StepContext(module);
@@ -309,10 +345,10 @@ export function stepContexts(step: Pick<PassStep, 'pre' | 'post' | 'changed' | '
   const preGlobals = new Set(step.pre.globals.map((g) => g.name));
   const addedFunctions = step.post.functions.filter((f) => step.added.includes(f.name));
   const addedGlobals = step.post.globals.filter((g) => !preGlobals.has(g.name));
-  if (addedFunctions.length === 0 && addedGlobals.length === 0) return { base, candidate: base };
+  if (addedFunctions.length === 0 && addedGlobals.length === 0) return { base, candidate: base, constant: globals };
   const candidate = new StepContext({ ...module, functions: [...module.functions, ...addedFunctions], globals: [...module.globals, ...addedGlobals] });
   for (const name of base.inlined) candidate.inlined.add(name);
-  return { base, candidate };
+  return { base, candidate, constant: globals };
 }
 
 /** Callees called fewer times by the changed functions after the pass than before: inlined, or calls removed. */

@@ -79,11 +79,6 @@ export class Verifier {
     return this.solvers().z3Version();
   }
 
-  /** The verdicts a job consults and records (see jobVerdicts). */
-  private verdicts(session?: Map<string, Verdict>): ProofCache {
-    return jobVerdicts(this.opts.proofCache, session);
-  }
-
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
@@ -113,10 +108,11 @@ export class Verifier {
   async verifyModules(base: Uint8Array, candidate: Uint8Array, opts: VerifyModulesOptions): Promise<VerifyReport> {
     const solvers = this.solvers();
     const { onProgress, session, timeoutMs, functionTimeMs, ...rest } = opts;
-    return verifyModulePair(base, candidate, {
+    const verdicts = jobVerdicts(this.opts.proofCache, session);
+    const report = await verifyModulePair(base, candidate, {
       solve: (query, signal) => solvers.check(query, signal),
       z3Version: await solvers.z3Version(),
-      verdicts: this.verdicts(session),
+      verdicts,
     }, {
       ...rest,
       timeoutMs: timeoutMs ?? this.timeoutMs,
@@ -126,6 +122,9 @@ export class Verifier {
       ...(this.opts.readIr ? { readIr: this.opts.readIr } : {}),
       ...(onProgress ? { onChecked: (_verdict, done, total) => onProgress(done, total) } : {}),
     });
+    // A cache write that failed costs a later run time, never this one its report.
+    await verdicts.flush();
+    return report;
   }
 }
 

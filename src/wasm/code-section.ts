@@ -21,26 +21,30 @@ function codeEntries(payload: Uint8Array): Uint8Array[] {
 }
 
 /**
+ * The code-section bodies of two modules that differ in function bodies only (one module written twice, or
+ * edited inside its functions), or undefined when they differ anywhere else, in the number of bodies included.
+ */
+export function bodiesOfOneModule(a: Uint8Array, b: Uint8Array): [Uint8Array[], Uint8Array[]] | undefined {
+  const x = readSections(a);
+  const y = readSections(b);
+  if (x.length !== y.length) return undefined;
+  let bodies: [Uint8Array[], Uint8Array[]] | undefined;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i]!.id !== y[i]!.id) return undefined;
+    if (x[i]!.id === CODE_SECTION) bodies = [codeEntries(x[i]!.payload), codeEntries(y[i]!.payload)];
+    else if (!sameBytes(sectionBytes(a, x[i]!), sectionBytes(b, y[i]!))) return undefined;
+  }
+  return bodies && bodies[0].length === bodies[1].length ? bodies : undefined;
+}
+
+/**
  * `target` with the bodies of the defined functions `fromSource` picks (by position in the code section)
  * taken from `source`. Both must be one module written twice, differing in the code section only (e.g. with
  * and without stack IR optimization); returns undefined when they differ anywhere else.
  */
 export function spliceFunctionBodies(target: Uint8Array, source: Uint8Array, fromSource: (definedIndex: number) => boolean): Uint8Array | undefined {
-  const a = readSections(target);
-  const b = readSections(source);
-  if (a.length !== b.length) return undefined;
-  let other: Uint8Array[] | undefined;
-  let count = 0;
-  for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i]!, b[i]!];
-    if (x.id !== y.id) return undefined;
-    if (x.id === CODE_SECTION) {
-      other = codeEntries(y.payload);
-      count = new ByteReader(x.payload).u32();
-    } else if (!sameBytes(sectionBytes(target, x), sectionBytes(source, y))) return undefined;
-  }
-  if (!other || other.length !== count) return undefined;
-  return withFunctionBodies(target, (i) => (fromSource(i) ? other[i] : undefined));
+  const other = bodiesOfOneModule(target, source)?.[1];
+  return other && withFunctionBodies(target, (i) => (fromSource(i) ? other[i] : undefined));
 }
 
 /**

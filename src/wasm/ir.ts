@@ -490,11 +490,12 @@ export class IrExtractor {
     return { kind: 'unsupported', type, what };
   }
 
-  function(ref: number): IrFunction {
+  /** `ref`'s IR; with `withBody` false, its signature alone (body null, size 0). */
+  function(ref: number, withBody = true): IrFunction {
     const b = this.binaryen;
     const info = b.getFunctionInfo(ref);
     this.count = 0;
-    const body = info.body ? this.node(info.body) : null;
+    const body = info.body && withBody ? this.node(info.body) : null;
     return {
       name: info.name,
       params: irTypes(b, info.params),
@@ -535,11 +536,15 @@ function segmentOffset(binaryen: Binaryen, expr: number | null): { offset?: numb
 
 const EXPORT_KINDS = ['function', 'table', 'memory', 'global', 'tag'] as const;
 
-/** The whole module as plain data: every function's IR plus the context the encoder and module check need. */
-export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): IrModule {
-  const extractor = new IrExtractor(binaryen);
+/**
+ * A module's functions and globals; with `withBodies` false, the functions' signatures alone (bodies null):
+ * what the rest of a module may refer to, read without walking any body.
+ */
+export function extractOutline(
+  binaryen: Binaryen, module: binaryenNs.Module, extractor = new IrExtractor(binaryen), withBodies = false,
+): Pick<IrModule, 'functions' | 'globals'> {
   const functions: IrFunction[] = [];
-  for (let i = 0; i < module.getNumFunctions(); i++) functions.push(extractor.function(module.getFunctionByIndex(i)));
+  for (let i = 0; i < module.getNumFunctions(); i++) functions.push(extractor.function(module.getFunctionByIndex(i), withBodies));
   const globals: IrGlobal[] = [];
   for (let i = 0; i < module.getNumGlobals(); i++) {
     const g = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
@@ -552,6 +557,13 @@ export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): Ir
       ...(g.module ? {} : { init: constInit(binaryen, g.init) }),
     });
   }
+  return { functions, globals };
+}
+
+/** The whole module as plain data: every function's IR plus the context the encoder and module check need. */
+export function extractModule(binaryen: Binaryen, module: binaryenNs.Module): IrModule {
+  const extractor = new IrExtractor(binaryen);
+  const { functions, globals } = extractOutline(binaryen, module, extractor, true);
   let memory: IrMemory | null = null;
   if (module.hasMemory()) {
     const m = module.getMemoryInfo() as unknown as Info;

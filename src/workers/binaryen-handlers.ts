@@ -7,6 +7,7 @@ import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
 import type { Genome } from '../islands/genome.js';
 import { assemble } from './assemble.js';
+import { rebuildIncrementally } from './incremental.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type CheckingTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
 import { score, setKnobs } from './knobs.js';
@@ -33,6 +34,14 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
       case 'assemble':
         setKnobs(task.knobs);
         return assemble(binaryen, task, score);
+      case 'incremental':
+        return withServicesOf(task, (env) => rebuildIncrementally(task, { ...env, check: { ...env.check, featureFlags: task.flags } })).catch((error: unknown) => {
+          if (isBinaryenAbort(error)) {
+            poisonAndExit();
+            return { ok: false, error: `binaryen aborted: ${describeBinaryenError(error)}`, aborted: true };
+          }
+          return { ok: false, error: describeBinaryenError(error), aborted: false };
+        });
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
       case 'parse-text':

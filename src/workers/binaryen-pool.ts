@@ -14,6 +14,8 @@ import {
   type BinaryenTask,
   type EvaluateResult,
   type EvaluateTask,
+  type IncrementalResult,
+  type IncrementalTask,
   type IngestResult,
   type IngestTask,
   type StepChecks,
@@ -105,6 +107,19 @@ export class BinaryenPool {
         aborted: true,
         ms: performance.now() - started,
       };
+    }
+  }
+
+  /** An incremental rebuild on a worker (workers/incremental.ts); a worker that dies comes back as `ok: false`. */
+  async incremental(request: WithServices<IncrementalTask>, signal?: AbortSignal): Promise<IncrementalResult> {
+    const { services, ...task } = request;
+    try {
+      return (await this.withServices(services, signal, (port, bounded) =>
+        this.piscina.run({ kind: 'incremental', ...task, port } satisfies BinaryenTask, { signal: bounded, transferList: [port] }),
+      )) as IncrementalResult;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { ok: false, error: `binaryen worker ended: ${error instanceof Error ? error.message : String(error)}`, aborted: true };
     }
   }
 

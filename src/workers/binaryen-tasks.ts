@@ -1,6 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { FunctionVerdict, PassStepTotals, StepRecord } from '../protocol/report.js';
-import type { ProofSegment } from '../verify/certificate.js';
+import type { ProofSegment, SegmentKnobs } from '../verify/certificate.js';
+import type { ChainFacts } from '../verify/incremental-rule.js';
+import type { StepFacts } from '../verify/pass-step.js';
 import type { FeatureName } from '../wasm/features.js';
 import type { Objective } from '../wasm/metrics.js';
 import type { Genome, Knobs } from '../islands/genome.js';
@@ -17,7 +19,7 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | ExtractIrTask | ParseTextTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | IncrementalTask | ExtractIrTask | ParseTextTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
 
 /** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
 export interface CheckingTask {
@@ -136,7 +138,19 @@ export interface EvaluationProof {
   /** Steps that went back (strict) or stayed unproved (report). */
   unproved: StepRecord[];
   /** Every kept proved step (`cached`: its verdict came from the proof cache). */
-  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
+  proved: ProvedStep[];
+  /** [removed duplicate, its twin] (PipelineResult.twins). */
+  twins: Array<[string, string]>;
+}
+
+/** A kept proved step of a chain: function, pass position, method, whether cached, and what it assumed. */
+export interface ProvedStep {
+  function: string;
+  pass: string;
+  index: number;
+  method: string;
+  cached: boolean;
+  facts?: StepFacts;
 }
 
 export interface Score {
@@ -199,6 +213,39 @@ export type AssembleResult =
       skipped: Array<{ name: string; why: string }>;
     }
   | { ok: false; error: string; skipped: Array<{ name: string; why: string }> };
+
+/**
+ * Watch mode's incremental rebuild (workers/incremental.ts): the previous strict output with the bodies the
+ * new input changed put in and optimized by `passes` (function passes) on those functions only, every step
+ * checked, when verify/incremental-rule.ts shows the previous output's chain still holds for the rest.
+ */
+export interface IncrementalTask extends CheckingTask {
+  kind: 'incremental';
+  /** The previous build's input and output and the new input, all named. */
+  previousInput: Uint8Array;
+  previousOutput: Uint8Array;
+  input: Uint8Array;
+  /** What the previous output's chain assumed (verify/incremental-rule.ts). */
+  facts: ChainFacts;
+  flags: number;
+  knobs: SegmentKnobs;
+  passes: string[];
+  objective: Objective;
+}
+
+export type IncrementalResult =
+  | { ok: true; declined: string }
+  | {
+      ok: true;
+      named: Uint8Array;
+      stripped: Uint8Array;
+      score: Score;
+      /** The functions rebuilt; every other body is the previous output's. */
+      rebuilt: string[];
+      proof: EvaluationProof;
+      ms: number;
+    }
+  | { ok: false; error: string; aborted: boolean };
 
 /** The verifier's plain IR of a module (src/wasm/ir.ts), read on a worker thread. */
 export interface ExtractIrTask {

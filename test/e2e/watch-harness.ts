@@ -12,9 +12,14 @@ export const DEBOUNCE_MS = 100;
 
 const DEMO_WAT = readFileSync(join(ROOT, 'examples/demo.wat'), 'utf8');
 
-/** examples/demo.wat with the constant of `scale` (x * 8) replaced: one function's body differs. */
-export function demoModule(scale = 8): Uint8Array {
-  const module = binaryen.parseText(DEMO_WAT.replace('(i32.mul (local.get $x) (i32.const 8))', `(i32.mul (local.get $x) (i32.const ${scale}))`));
+/**
+ * examples/demo.wat with the constant of `scale` (x * 8) replaced: one function's body differs; with
+ * `counterStart`, the initial value of its global too (a change outside function bodies).
+ */
+export function demoModule(scale = 8, counterStart = 0): Uint8Array {
+  const text = DEMO_WAT.replace('(i32.mul (local.get $x) (i32.const 8))', `(i32.mul (local.get $x) (i32.const ${scale}))`)
+    .replace('(global $counter (mut i32) (i32.const 0))', `(global $counter (mut i32) (i32.const ${counterStart}))`);
+  const module = binaryen.parseText(text);
   try {
     binaryen.setDebugInfo(true);
     return module.emitBinary();

@@ -10,11 +10,18 @@ const demo = () => new Uint8Array(readFileSync('examples/demo.wasm'));
 
 /** examples/demo.wat with `scale`'s factor changed: one function differs from the demo. */
 function demoWithScale(factor: number): Uint8Array {
-  const text = readFileSync('examples/demo.wat', 'utf8').replace('(i32.const 8))', `(i32.const ${factor}))`);
+  return demoEdited((text) => text.replace('(i32.const 8))', `(i32.const ${factor}))`));
+}
+
+function demoEdited(edit: (text: string) => string): Uint8Array {
+  const text = edit(readFileSync('examples/demo.wat', 'utf8'));
   const module = binaryen.parseText(text);
   try {
+    // Written as scripts/build-examples.js writes examples/demo.wasm (names kept).
+    binaryen.setDebugInfo(true);
     return module.emitBinary();
   } finally {
+    binaryen.setDebugInfo(false);
     module.dispose();
   }
 }
@@ -98,6 +105,44 @@ describe('strict mode', () => {
     expectCountsAddUp(replayed.report);
     const recheck = await engine.verify(changed, replayed.output, { certificate: replayed.certificate });
     expect(recheck.module.accepted).toBe(true);
+  });
+
+  it('patches the previous output for an edit of one function (a watch\'s incremental rebuild): proved steps, the new behaviour, no certificate', async () => {
+    const input = demo();
+    const built = await engine.optimize(input, { islands: 2, generations: 1 });
+    expect(built.incremental).toBeDefined();
+    const changed = demoWithScale(6);
+    const patched = await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 });
+    if ('declined' in patched) throw new Error(`declined: ${patched.declined}`);
+    // scale is exported and nothing else read its body: it alone is rebuilt, every other body is the output's.
+    expect(patched.report.incremental).toEqual({ rebuilt: ['scale'] });
+    expect(patched.report.verifiedStatus).toBe('proved');
+    expect(patched.report.verification!.functions.map((f) => f.name)).toEqual(['scale']);
+    expect(patched.certificate).toBeUndefined();
+    expect(transcript(patched.output)).toEqual(transcript(changed));
+    expect(patched.output.length).toBeLessThan(changed.length);
+    expectCountsAddUp(patched.report);
+    // Its base carries on: a second edit patches the patched output.
+    const again = await engine.incremental(demoWithScale(10), patched.incremental!, { islands: 2, generations: 1 });
+    if ('declined' in again) throw new Error(`declined: ${again.declined}`);
+    expect(transcript(again.output)).toEqual(transcript(demoWithScale(10)));
+  });
+
+  it('rebuilds, in an incremental rebuild, the callers whose proofs read an edited body, and brings back the callee they inlined', async () => {
+    const built = await engine.optimize(demo(), { islands: 2, generations: 1 });
+    // add is inlined into sum and removed: the output's sum holds add's old body.
+    const changed = demoEdited((text) => text.replace('(local.set $t (i32.add (local.get $a) (local.get $b)))', '(local.set $t (i32.add (local.get $a) (i32.shl (local.get $b) (i32.const 1))))'));
+    expect(transcript(changed)).not.toEqual(transcript(demo()));
+    const patched = await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 });
+    if ('declined' in patched) throw new Error(`declined: ${patched.declined}`);
+    expect(patched.report.incremental!.rebuilt).toEqual(['add', 'sum']);
+    expect(transcript(patched.output)).toEqual(transcript(changed));
+  });
+
+  it('declines an incremental rebuild when the module changed outside function bodies', async () => {
+    const built = await engine.optimize(demo(), { islands: 2, generations: 1 });
+    const changed = demoEdited((text) => text.replace('(global $counter (mut i32) (i32.const 0))', '(global $counter (mut i32) (i32.const 5))'));
+    expect(await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 })).toEqual({ declined: 'the module changed outside function bodies' });
   });
 
   it('refutes a wrong step planted at the first pass, reverts it, and goes on', async () => {

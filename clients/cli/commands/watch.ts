@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import {
   LogMessageNotification,
   MessageType,
+  quickRebuildKind,
   WatchResultNotification,
   WatchStartRequest,
   WatchStopRequest,
@@ -43,8 +44,8 @@ export function watchLine(result: WatchResultParams): string {
       : `${paint(s.verifiedStatus === 'proved' ? Style.green : Style.yellow, `${s.proved} proved`)}, ${s.unknown} unknown` +
         `${s.refuted ? `, ${s.refuted} refuted` : ''}; ${s.reused} verdicts reused, ${s.verified} new`;
   const cache = s.fromResultCache ? paint(Style.dim, ' (result cache)') : '';
-  // A quick answer replays the previous build's pipeline; the final one (the search's) follows.
-  const quick = result.stage === 'quick' ? paint(Style.dim, ' [quick: previous pipeline, full rebuild follows]') : '';
+  // A quick answer patches the previous output or replays its pipeline; the final one (the search's) follows.
+  const quick = result.stage === 'quick' ? paint(Style.dim, ` [quick: ${quickRebuildKind(result)}, full rebuild follows]`) : '';
   return `${head} → ${shown(result.outputPath!)} ${s.inputBytes} → ${s.outputBytes} B (${change > 0 ? '+' : ''}${change.toFixed(1)}%), ${verdicts}${cache}${quick} (${ms(result.ms)})`;
 }
 

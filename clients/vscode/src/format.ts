@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
-import { ErrorCodes, type OptimizeReport, type VerifyReport, type WatchResultParams } from '../../../src/protocol/index.js';
+import { ErrorCodes, quickRebuildKind, type OptimizeReport, type VerifyReport, type WatchResultParams } from '../../../src/protocol/index.js';
 
 /** What the editor shows for results and errors: one-line summaries, detail lines, the status bar text. */
 
@@ -74,7 +74,7 @@ export function watchResultLine(result: WatchResultParams): string {
   const file = basename(result.path);
   if (result.error) return `watch: ${file} (${result.cause}) failed after ${formatMs(result.ms)}: ${result.error.message}`;
   const summary = result.report ? `${sizeChange(result.report.input.bytes, result.report.output.bytes)}; ${verificationSummary(result.report)}` : 'done';
-  const stage = result.stage === 'quick' ? ' [quick: previous pipeline, full rebuild follows]' : '';
+  const stage = result.stage === 'quick' ? ` [quick: ${quickRebuildKind(result)}, full rebuild follows]` : '';
   return `watch: ${file} (${result.cause}) → ${result.outputPath ? basename(result.outputPath) : '?'}: ${summary}${stage}; ${formatMs(result.ms)}`;
 }
 

@@ -27,6 +27,7 @@ export const cacheVerify: RequestHandler<typeof CacheVerifyRequest> = {
     const progress = new JobProgress(session.connection, params.workDoneToken);
     return runJob({ daemon, session, kind: 'cache-verify', progress, cancellation: token, title: 'atoll cache verify' }, async (hooks) => {
       const started = performance.now();
+      await daemon.engine.cacheWritesSettled();
       const { sample, examined, withoutEvidence } = await proofs.sampleProved(params.sample ?? DEFAULT_CACHE_VERIFY_SAMPLE);
       const failed: CacheVerifyFailure[] = [];
       for (const [index, entry] of sample.entries()) {

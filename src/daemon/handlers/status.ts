@@ -11,7 +11,10 @@ export const status: RequestHandler<typeof StatusRequest> = {
 
 export const cacheStats: RequestHandler<typeof CacheStatsRequest> = {
   validate: noParams,
-  handle: ({ daemon }) => daemon.config.caches.stats(),
+  handle: async ({ daemon }) => {
+    await daemon.engine.cacheWritesSettled();
+    return daemon.config.caches.stats();
+  },
 };
 
 export const cacheClear: RequestHandler<typeof CacheClearRequest> = {
@@ -23,5 +26,9 @@ export const cacheClear: RequestHandler<typeof CacheClearRequest> = {
     }
     return caches ? { caches: caches as CacheName[] } : {};
   },
-  handle: ({ daemon }, params) => daemon.config.caches.clear(params.caches),
+  handle: async ({ daemon }, params) => {
+    // A job's proof-cache writes land after its answer: cleared means none lands afterwards.
+    await daemon.engine.cacheWritesSettled();
+    return daemon.config.caches.clear(params.caches);
+  },
 };

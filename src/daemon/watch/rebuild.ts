@@ -3,10 +3,10 @@ import { ErrorCodes, type ErrorCode } from '../../protocol/errors.js';
 import type { OptimizeOptions } from '../../protocol/options.js';
 import type { FunctionVerdict, OptimizeReport } from '../../protocol/report.js';
 import type { WatchBuildSummary, WatchCause, WatchResultParams } from '../../protocol/watch.js';
-import type { OptimizedModule } from '../../engine/engine.js';
+import type { IncrementalBase, OptimizedModule } from '../../engine/engine.js';
 import type { Daemon } from '../daemon.js';
 import { JobProgress } from '../job-progress.js';
-import { optimizeJob } from '../optimize-job.js';
+import { optimizeJob, type QuickRebuild } from '../optimize-job.js';
 import { checkOutputPath } from '../output-file.js';
 import { toResponseError } from '../response-error.js';
 import type { Session } from '../session.js';
@@ -17,10 +17,11 @@ export type RebuildResult = Omit<WatchResultParams, 'watchId'>;
 /** How the output of a rebuild was made (what a quick rebuild of the next content replays). */
 export type Lineage = NonNullable<OptimizedModule['lineage']>;
 
-/** A rebuild's result to notify, and its output's lineage (absent when the result cache answered). */
+/** A rebuild's result to notify, and how its output was made (absent when the result cache answered). */
 export interface Rebuilt {
   result: RebuildResult;
   lineage?: Lineage;
+  incremental?: IncrementalBase;
 }
 
 /** The numbers of one rebuild, from its report. */
@@ -61,17 +62,17 @@ export class Rebuilder {
   ) {}
 
   /**
-   * The result to notify and the output's lineage (absent when the result cache answered), or undefined when
-   * the watch stopped while this rebuild ran. With `replay`, a quick rebuild (Engine.replay), unless the result
-   * cache holds the final answer. `started`: when the content settled. `stop`: the content changed again; a
-   * search stopped by it is not reported either (undefined).
+   * The result to notify and how the output was made (absent when the result cache answered), or undefined
+   * when the watch stopped while this rebuild ran. With `quick`, a quick rebuild (Engine.incremental or
+   * Engine.replay), unless the result cache holds the final answer. `started`: when the content settled.
+   * `stop`: the content changed again; a search stopped by it is not reported either (undefined).
    */
   async build(
     path: string,
     cause: WatchCause,
     bytes: Uint8Array,
     started: number,
-    { replay, stop }: { replay?: Lineage; stop?: AbortSignal } = {},
+    { quick, stop }: { quick?: QuickRebuild; stop?: AbortSignal } = {},
   ): Promise<Rebuilt | undefined> {
     const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
@@ -81,17 +82,17 @@ export class Rebuilder {
       const { connection, clientCapabilities } = this.session;
       const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
-      const { report, lineage } = await optimizeJob(
+      const { report, lineage, incremental } = await optimizeJob(
         { daemon: this.daemon, session: this.session, kind: 'optimize', progress, cancellation: this.cancellation.token, logPrefix: `${path}: `, title: `atoll rebuild ${path}` },
-        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256), ...(replay ? { replay } : {}), ...(stop ? { stop } : {}) },
+        { input: bytes, options: this.options, output, beforeWrite: (report) => this.own.remember(outputPath, report.output.sha256), ...(quick ? { quick } : {}), ...(stop ? { stop } : {}) },
       );
       if (this.cancellation.token.isCancellationRequested) return undefined;
-      const stage = replay && !report.cached ? 'quick' : 'final';
-      return { result: { path, cause, stage, ms: ms(), outputPath, summary: summarize(report), report }, ...(lineage ? { lineage } : {}) };
+      const stage = quick && !report.cached ? 'quick' : 'final';
+      return { result: { path, cause, stage, ms: ms(), outputPath, summary: summarize(report), report }, ...(lineage ? { lineage } : {}), ...(incremental ? { incremental } : {}) };
     } catch (error) {
       const answer = toResponseError(error, (line) => this.session.log(`watch ${path}: ${line}`));
       if ((this.cancellation.token.isCancellationRequested || stop?.aborted) && answer.code === ErrorCodes.RequestCancelled) return undefined;
-      return { result: { path, cause, stage: replay ? 'quick' : 'final', ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } } };
+      return { result: { path, cause, stage: quick ? 'quick' : 'final', ms: ms(), error: { code: answer.code as ErrorCode, message: answer.message } } };
     }
   }
 

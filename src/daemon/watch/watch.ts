@@ -7,7 +7,8 @@ import type { Daemon } from '../daemon.js';
 import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
 import { OutputPlan, type OwnOutputs } from './outputs.js';
-import { Rebuilder, type Lineage, type Rebuilt } from './rebuild.js';
+import { Rebuilder, type Rebuilt } from './rebuild.js';
+import type { QuickRebuild } from '../optimize-job.js';
 import { Settler, type Settled } from './settle.js';
 
 export const DEFAULT_DEBOUNCE_MS = 150;
@@ -41,8 +42,8 @@ export class Watch {
   private readonly watcher: FileWatcher;
   /** Per input, the content of its last successful (final) build. */
   private readonly lastBuilt = new Map<string, string>();
-  /** Per input, how its last output was made: what a quick rebuild replays (only when quick rebuilds are on). */
-  private readonly lineages = new Map<string, Lineage>();
+  /** Per input, how its last output was made: what a quick rebuild patches or replays (only when quick rebuilds are on). */
+  private readonly quickFrom = new Map<string, QuickRebuild>();
   /** Per input, the content whose quick output is written and whose final build has not finished. */
   private readonly quickBuilt = new Map<string, string>();
   /** Per input, what stops its running final build (the input changed again). */
@@ -126,9 +127,9 @@ export class Watch {
    */
   private async rebuild({ path, cause, bytes, sha256 }: Extract<Settled, { kind: 'content' }>): Promise<void> {
     const started = performance.now();
-    const lineage = this.lineages.get(path);
-    if (lineage && this.quickBuilt.get(path) !== sha256) {
-      const quick = await this.rebuilder.build(path, cause, bytes, started, { replay: lineage });
+    const from = this.quickFrom.get(path);
+    if (from && this.quickBuilt.get(path) !== sha256) {
+      const quick = await this.rebuilder.build(path, cause, bytes, started, { quick: from });
       if (!quick) return;
       if (quick.result.error) {
         this.session.log(`watch ${path}: quick rebuild failed (${quick.result.error.message}); the full rebuild follows`);
@@ -151,7 +152,7 @@ export class Watch {
     }
   }
 
-  private built(path: string, sha256: string, { result, lineage }: Rebuilt): void {
+  private built(path: string, sha256: string, { result, lineage, incremental }: Rebuilt): void {
     this.quickBuilt.delete(path);
     if (result.error) {
       this.lastBuilt.delete(path);
@@ -160,15 +161,16 @@ export class Watch {
       // A quick rebuild replays only the pipeline the lineage starts with: its steps were proved in this build,
       // so all but the changed functions' come from the proof cache. The whole lineage (refinements after it)
       // made rabin's quick rebuilds ~500 ms, nearly as long as the full rebuild; its first pipeline, ~200 ms.
+      // An incremental rebuild patches this output instead when the edit allows (Engine.incremental).
       const first = lineage?.find((step) => step.kind !== 'assembly');
-      if (first && this.quick) this.lineages.set(path, [first]);
+      if (first && this.quick) this.quickFrom.set(path, { lineage: [first], ...(incremental ? { incremental } : {}) });
     }
     this.notify(result);
   }
 
   private forget(path: string): void {
     this.lastBuilt.delete(path);
-    this.lineages.delete(path);
+    this.quickFrom.delete(path);
     this.quickBuilt.delete(path);
   }
 

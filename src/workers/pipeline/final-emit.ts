@@ -1,5 +1,5 @@
 import type { PassStepTotals, StepRecord } from '../../protocol/report.js';
-import { checkStepFunctions, sameInWriterNormalForm } from '../../verify/pass-step.js';
+import { checkStepFunctions, sameInWriterNormalForm, type StepFacts } from '../../verify/pass-step.js';
 import { binaryen, emitModule, withModule } from '../../wasm/binaryen.js';
 import { sameBytes } from '../../wasm/bytes.js';
 import { functionBodies, spliceFunctionBodies } from '../../wasm/code-section.js';
@@ -17,7 +17,7 @@ export interface Emitted {
   /** Rewrites not written (strict) or written unproved (report). */
   unproved: Array<Omit<StepRecord, 'index'>>;
   /** Rewrites written with a proof: steps of the chain like any pass's. */
-  proved: Array<{ function: string; method: string; cached: boolean }>;
+  proved: Array<{ function: string; method: string; cached: boolean; facts?: StepFacts }>;
   totals: PassStepTotals;
 }
 
@@ -63,7 +63,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
     if (step.verdict.status === 'proved' && written.has(fn.name)) {
       totals.proved++;
       if (step.cached) totals.cached++;
-      provedSteps.push({ function: fn.name, method: step.verdict.method, cached: step.cached });
+      provedSteps.push({ function: fn.name, method: step.verdict.method, cached: step.cached, ...(step.facts ? { facts: step.facts } : {}) });
     } else if (written.has(fn.name)) {
       totals.keptUnproved++;
       unproved.push({ function: fn.name, pass: 'emit', verdict: step.verdict, bytesLost: 0 });

@@ -1,7 +1,7 @@
 import type { PassStepTotals, StepRecord, Verdict } from '../../protocol/report.js';
 import type { CheckServices } from '../../verify/checker.js';
 import type { ProofSegment, SegmentKnobs, SegmentPass } from '../../verify/certificate.js';
-import { checkStepFunctions, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
+import { checkStepFunctions, duplicateRenames, sameInWriterNormalForm, type PassStep, type StepVerdict } from '../../verify/pass-step.js';
 import { binaryen } from '../../wasm/binaryen.js';
 import { functionHash, type IrFunction } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
@@ -9,7 +9,7 @@ import { passInfo } from '../../islands/catalogue.js';
 import { plantFault } from '../planted-fault.js';
 import type { TaskProgress } from '../services.js';
 import { markNoInline, setKnobs } from '../knobs.js';
-import { ASSEMBLE_PASS, ON_TOUCHED, type AssemblySources } from '../binaryen-tasks.js';
+import { ASSEMBLE_PASS, ON_TOUCHED, type AssemblySources, type ProvedStep } from '../binaryen-tasks.js';
 import { assembleOnto } from '../assemble.js';
 import { decideStep } from './decide.js';
 import { emitProved } from './final-emit.js';
@@ -51,6 +51,8 @@ export interface PipelineRun {
   assembly?: AssemblySources;
   /** Strict mode: functions the solver gave up on in earlier pipelines of the job (see Pipeline.gaveUp). */
   solverGaveUp?: readonly string[];
+  /** Run every pass on these functions only (an incremental rebuild's; the passes must work inside one function). */
+  only?: readonly string[];
 }
 
 export interface PipelineEnv {
@@ -69,8 +71,10 @@ export interface PipelineResult {
   passes: PassStepTotals[];
   /** Steps that went back (strict, follow) or stayed unproved (report). */
   unproved: StepRecord[];
-  /** Every kept step: function, pass position, how it was proved, whether the verdict came from the proof cache. */
-  proved: Array<{ function: string; pass: string; index: number; method: string; cached: boolean }>;
+  /** Every kept step: function, pass position, how it was proved, whether the verdict came from the proof cache, what it assumed. */
+  proved: ProvedStep[];
+  /** [removed duplicate, its twin]: the twin's body stands for the removed one's wherever it was referenced. */
+  twins: Array<[string, string]>;
   /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
   assembled?: { bodies: number; donors: number };
   /** Functions the solver gave up on, given or found here, sorted (PipelineRun.solverGaveUp for later pipelines). */
@@ -133,6 +137,7 @@ class Pipeline {
   private readonly unproved: StepRecord[] = [];
   private readonly proved: PipelineResult['proved'] = [];
   private readonly record: SegmentPass[] = [];
+  private readonly twins = new Map<string, string>();
   /** Where the planted fault went in (a span's functions that go back run that pass again, fault included). */
   private plantedAt: number | undefined;
   /**
@@ -199,7 +204,7 @@ class Pipeline {
     }
     this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
     return {
-      named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved,
+      named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, twins: [...this.twins].sort(),
       ...(this.assembled ? { assembled: this.assembled } : {}), solverGaveUp: [...this.gaveUp].sort(),
     };
   }
@@ -229,7 +234,7 @@ class Pipeline {
         totals.steps++;
         if (v.verdict.status === 'proved') {
           totals.proved++;
-          this.proved.push({ function: v.name, pass: WRITE, index: -1, method: v.verdict.method, cached: v.cached });
+          this.proved.push({ function: v.name, pass: WRITE, index: -1, method: v.verdict.method, cached: v.cached, ...(v.facts ? { facts: v.facts } : {}) });
         } else if (this.enforce) {
           throw new Error(`binaryen's writer changes ${v.name} in a way that is not proved (${describeVerdict(v.verdict)}); it cannot be written provably`);
         } else {
@@ -321,15 +326,16 @@ class Pipeline {
   }
 
   /**
-   * Runs `pass` on the live module: on every function, on the functions the last module-level step touched
-   * (`pass@touched`), and only on `on` when given (a span's functions going through it again).
+   * Runs `pass` on the live module: on every function (or PipelineRun.only), on the functions the last
+   * module-level step touched (`pass@touched`), and only on `on` when given (a span's functions going through
+   * it again).
    */
   private runPass(pass: string, index: number, on?: readonly string[]): void {
     const live = this.tracked.live;
     if (this.run.knobs.noInline?.length) markNoInline(live, this.run.knobs.noInline);
     const onTouched = pass.endsWith(ON_TOUCHED);
     const name = onTouched ? pass.slice(0, -ON_TOUCHED.length) : pass;
-    const targets = onTouched ? this.touched.filter((fn) => !on || on.includes(fn)) : on;
+    const targets = onTouched ? this.touched.filter((fn) => !on || on.includes(fn)) : (on ?? this.run.only);
     if (targets) for (const fn of targets) live.runPassesOnFunction(fn, [name]);
     else live.runPasses([pass]);
     const fault = this.run.plantFault;
@@ -412,6 +418,7 @@ class Pipeline {
       })));
     }
     tracked.settle(observation, decision.settlement);
+    if (step.removed.length > 0) for (const [removed, twin] of duplicateRenames(step)) this.twins.set(removed, twin);
     if (!onTouched) {
       const dropped = new Set(decision.settlement.drop);
       this.touched = [...decision.kept, ...observation.added.filter((name) => !dropped.has(name))].sort();
@@ -454,7 +461,7 @@ class Pipeline {
     if (verdict?.status === 'proved') {
       totals.proved++;
       if (checked!.cached) totals.cached++;
-      this.proved.push({ function: name, pass, index, method, cached: checked!.cached });
+      this.proved.push({ function: name, pass, index, method, cached: checked!.cached, ...(checked!.facts ? { facts: checked!.facts } : {}) });
     } else {
       totals.keptUnproved++;
       this.unproved.push({ function: name, pass, index, verdict: verdict ?? notChecked, bytesLost: 0 });

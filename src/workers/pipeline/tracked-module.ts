@@ -260,7 +260,7 @@ const FunctionRef = (binaryen as unknown as { Function: FunctionApi }).Function;
  * function keeps its place), otherwise the function is added anew (it moves to the end of the function list,
  * which changes no behaviour: everything refers to functions by name here).
  */
-function copyFunction(from: binaryenNs.Module, into: binaryenNs.Module, name: string): void {
+export function copyFunction(from: binaryenNs.Module, into: binaryenNs.Module, name: string): void {
   const source = binaryen.getFunctionInfo(from.getFunction(name));
   const existing = into.getFunction(name);
   if (existing) {
