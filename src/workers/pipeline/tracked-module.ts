@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type binaryenNs from 'binaryen';
 import { binaryen, emitModule, readModule, withModule } from '../../wasm/binaryen.js';
-import { ByteReader } from '../../wasm/bytes.js';
+import { ByteReader, sameBytes } from '../../wasm/bytes.js';
 import { completeDataSegments } from '../../wasm/data-section.js';
 import { extractModule, functionHash, IrExtractor, type IrFunction, type IrModule } from '../../wasm/ir.js';
 import { readSections } from '../../wasm/sections.js';
@@ -66,6 +66,8 @@ export class TrackedModule {
     readonly live: binaryenNs.Module,
     private readonly shadow: binaryenNs.Module | undefined,
     private readonly flags: number,
+    /** The bytes `live` was read from. */
+    private readonly base: Uint8Array,
   ) {
     this.bytes = emitModule(live, true, false);
     // The chain starts at the module as read: `live` has not been changed yet.
@@ -81,6 +83,8 @@ export class TrackedModule {
    * state, so that from here on every state is exactly what its bytes read back as.
    */
   written(): IrModule {
+    // Bytes binaryen wrote plain read back as the module they were read from (an incremental rebuild's base).
+    if (sameBytes(this.bytes, this.base)) return this.ir;
     return withModule(this.bytes, this.flags, (readBack) => moduleIr(readBack, this.bytes));
   }
 
@@ -93,7 +97,7 @@ export class TrackedModule {
   static read(bytes: Uint8Array, flags: number, withShadow: boolean): TrackedModule {
     const live = readModule(bytes, flags);
     try {
-      return new TrackedModule(live, withShadow ? readModule(bytes, flags) : undefined, flags);
+      return new TrackedModule(live, withShadow ? readModule(bytes, flags) : undefined, flags, bytes);
     } catch (error) {
       live.dispose();
       throw error;
