@@ -12,16 +12,17 @@ import { byName, references, type StepFacts } from './pass-step.js';
  * without touching D, and each kept step of another function is the same step, proved as before, provided
  * nothing it assumed is changed by the new bodies. What a step assumes beyond its two bodies is recorded
  * with it (StepFacts), and these conditions keep every assumption true:
- * - the module is the same but for bodies of D, and each f in D is in `Out` with its signature (so no step
- *   inlined it away, merged it, or changed its signature with its callers);
+ * - the module is the same but for bodies of D (the caller checks this), and each f in D that `Out` holds has
+ *   its signature there (no step changed it with its callers) and was not merged into a duplicate;
  * - no step of a function outside D read the body of a function in D, directly or through a function whose
  *   steps did (a removed duplicate's twin counts as reading it): such functions join D, rebuilt from their
  *   input bodies (those the output no longer holds need nothing, since whoever read them joins too);
  * - a function of D taken as pure is still pure; if a step took some callee to keep the memory's size, every
  *   function of D still keeps it;
  * - a new body reads no global whose writes a step left out (nothing read it then) and writes none a step read
- *   as its initializer (nothing wrote it then), refers to no function or global `Out` lost, to functions with
- *   the signatures they have in `Out`, and holds nothing the IR does not model.
+ *   as its initializer (nothing wrote it then), refers to no global `Out` lost or made immutable, to
+ *   functions with the signatures they have in `Out`, and holds nothing the IR does not model; a function it
+ *   calls that `Out` lost (inlined everywhere, then removed) comes back with its input body, frozen like D.
  * Each step of the new bodies is then checked in the patched module as any pipeline step is, so the patched
  * module is equivalent to `Out` with the new bodies, hence to `In'`.
  */

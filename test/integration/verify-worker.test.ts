@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/protocol/report.js';
 import { Verifier } from '../../src/verify/index.js';
+import { jobVerdicts } from '../../src/verify/proof-cache.js';
 import { BinaryenPool, type VerifyRequest } from '../../src/workers/binaryen-pool.js';
 import { FEATURES, moduleWith, wat } from '../unit/verify/pair.js';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => verifier.close());
 
 async function request(extra: Partial<VerifyRequest> = {}): Promise<VerifyRequest> {
-  const verdicts = verifier.verdicts();
+  const verdicts = jobVerdicts(undefined);
   return {
     base: BASE, candidate: CANDIDATE, flags: FEATURES, z3Version: await verifier.z3Version(), concurrency: 2,
     services: { solve: (q) => verifier.solve(q), proofGet: (k) => verdicts.get(k), proofSet: (k, v) => verdicts.set(k, v) },
