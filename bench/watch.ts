@@ -1,7 +1,7 @@
 /**
  * Watch-mode figures, after `npm run build`: node dist/bench/watch.js [--json] [--generations N] [--no-quick] [--edits N]
  * For each medium module, through a real stdio daemon watching a temp folder (strict verification, a fresh
- * cache, pools warmed by the strict jobs `npm run bench` warms with), the time from the start of a write to the watch result:
+ * cache, pools warmed by the daemon's own idle warm-up), the time from the start of a write to the watch result:
  * - cold: the module is new (nothing cached);
  * - one function changed: one i32 constant of one function body edited (withOneFunctionChanged); its quick
  *   answer (the cold build's output patched, or its pipeline replayed; no search) has a row of its own
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   InitializeRequest,
-  OptimizeRequest,
+  StatusRequest,
   WatchResultNotification,
   WatchStartRequest,
   type WatchResultParams,
@@ -31,7 +31,7 @@ import { binaryen, emitModule, withModule } from '../src/wasm/binaryen.js';
 import { sameBytes } from '../src/wasm/bytes.js';
 import { functionBodies, withFunctionBodies } from '../src/wasm/code-section.js';
 import { featuresToFlags } from '../src/wasm/features.js';
-import { warmOzMs, warmUpBinaryen, warmUpModule, WARM_UP_JOBS } from './baselines.js';
+import { warmOzMs, warmUpBinaryen } from './baselines.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -118,11 +118,13 @@ async function timedWrite(path: string, bytes: Uint8Array): Promise<Timed> {
 const rows: Array<Record<string, string | number>> = [];
 try {
   await connection.sendRequest(InitializeRequest.type, { clientInfo: { name: 'bench-watch' } });
-  // Warm as a daemon is after its first jobs (V8 tiers the workers' binaryen up), with nothing cached that a
-  // measured module could use: the strict jobs `npm run bench` warms its engine with.
-  const warmUp = Buffer.from(warmUpModule()).toString('base64');
-  for (let seed = 1; seed <= WARM_UP_JOBS; seed++) {
-    await connection.sendRequest(OptimizeRequest.type, { input: { base64: warmUp }, options: { verify: 'strict', seed } });
+  // Warm as a daemon is once it sat idle for a second (V8 tiers the workers' binaryen up), with nothing cached
+  // that a measured module could use: its own warm-up jobs (Engine.warmUpJobs: strict jobs on the module
+  // `npm run bench` warms with, and incremental rebuilds of it), as a watch's first edit finds it.
+  for (;;) {
+    const { warmUp } = await connection.sendRequest(StatusRequest.type);
+    if (warmUp.state !== 'waiting' && warmUp.state !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   for (const modulePath of MODULES) {
     const dir = join(home, basename(modulePath, '.wasm'));

@@ -138,7 +138,7 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
         const checked = rules.length > 0
           ? await checkRewrittenPair(...sides, services, pairOptions, viaRule.has(name) ? 'signature-changed' : 'context')
           : await checkPair(...sides, services, pairOptions);
-        const facts = checked.assumes && stepFacts(checked.assumes, fa, fb, contexts.base, contexts.constant, unread);
+        const facts = checked.assumes && stepFacts(checked.assumes, fa, fb, contexts.candidate, contexts.constant, unread);
         result = {
           name, verdict: checked.verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), ...(facts ? { facts } : {}),
           cached: checked.cached, solverMs: checked.solverMs, ms: 0,
@@ -158,14 +158,16 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
 }
 
 /**
- * A proved pair's facts: its callee assumptions, the constant globals it or a callee it read may read, and the
- * unread globals whose writes its own bodies had (the ones left out).
+ * A proved pair's facts: its callee assumptions, the constant globals it or a callee it read or took as pure
+ * may read (`ctx`: the candidate side's context, which holds every function of the step), and the unread
+ * globals whose writes its own bodies had (the ones left out).
  */
 function stepFacts(
   assumes: CalleeAssumptions, a: IrFunction, b: IrFunction, ctx: ModuleContext, constant: ReadonlySet<string>, unread: ReadonlySet<string>,
 ): StepFacts | undefined {
   const own = references([a, b]);
-  const readers = [a, b, ...assumes.reads.map((name) => ctx.functions.get(name)).filter((fn): fn is IrFunction => fn !== undefined)];
+  // A pure callee may be pure only because a global it reads is read as constant here.
+  const readers = [a, b, ...[...assumes.reads, ...assumes.pure].map((name) => ctx.functions.get(name)).filter((fn): fn is IrFunction => fn !== undefined)];
   const constantGlobals = constant.size === 0 ? [] : [...references(readers).globalsRead].filter((g) => constant.has(g)).sort();
   const unreadGlobals = [...own.globalsWritten].filter((g) => unread.has(g)).sort();
   const facts: StepFacts = {};
