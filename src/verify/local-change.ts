@@ -1,28 +1,106 @@
-import { attributesOf, childrenOf, forEachNode, type IrFunction, type IrNode } from '../wasm/ir.js';
+import { attributesOf, childrenOf, forEachNode, type IrBlock, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
+import { liveAround } from './encode/liveness.js';
 import { observables, queryFor, sharedInputs, type EncodedQuery, type SharedInputs } from './encode/query.js';
 import { SideEncoder, Unsupported, widthOf } from './encode/side.js';
 import { Builder } from './graph/build.js';
 import { bvSort, type Bool, type BV, type Term } from './graph/terms.js';
 
 /**
- * Local changes: when two bodies are identical except for some subtrees, and each changed subtree has no
- * branch out of itself, equivalence follows from each pair of subtrees being equal for every value of what
- * it reads (all locals, memory, globals, world): same value, same locals, same state, same traps. Loops
- * around such a change need no induction, since each iteration runs the same code on equal states.
+ * Local changes: when two bodies are identical except for some fragments, and each changed fragment has no
+ * branch out of itself, equivalence follows from each pair of fragments being equal for every value of what
+ * it reads (all locals, memory, globals, world): same value, same state, same traps, and the same locals
+ * wherever code after the fragment may read them. Loops around such a change need no induction, since each
+ * iteration runs the same code on equal states.
+ *
+ * WHY THIS IS SOUND (design §2). Let D be the locals dead after a fragment on both sides (no path from its end,
+ * in either body, reads one before writing it). Writing arbitrary values to D there changes neither body's
+ * behaviour (locals are not observable, and a dead value is never read), so each body may be read with a
+ * "havoc D" after each of its fragments. Those two bodies are related by: the same memory, globals, world and
+ * locals both have, and nothing said of a local only one side has. Code outside the fragments is identical,
+ * never names a local only one side has (localChangePairs checks), so it keeps the relation and does alike on both
+ * sides. A fragment pair keeps it too: proved from a shared state with every local a free input (a local only
+ * one side has included: a proof for every value covers the zero it starts with and whatever an earlier
+ * fragment left there), it gives the same traps, state, value, and locals outside D, and the havoc sets D
+ * alike. So the two bodies behave the same from every entry state.
+ *
+ * A fragment is a changed subtree, or a changed run of statements in a block: statements removed or added
+ * change a block's child count, and the whole block (often the function body, which branches to outer
+ * labels) would otherwise be the changed subtree. The stack-IR writer makes such runs: a `local.set` read
+ * once moves into its use, a scratch local appears, and the locals it no longer sets are dead.
  */
 
-/** The outermost pairs of subtrees that differ; undefined when the trees differ in something other than a subtree. */
-export function differingSubtrees(a: IrNode | null, b: IrNode | null, out: Array<[IrNode, IrNode]> = []): Array<[IrNode, IrNode]> | undefined {
-  if (!a || !b) return a === b ? out : undefined;
-  const kidsA = childrenOf(a);
-  const kidsB = childrenOf(b);
-  if (attributesOf(a) !== attributesOf(b) || kidsA.length !== kidsB.length) {
-    out.push([a, b]);
-    return out;
+/** Where the code after a fragment starts in its own body: after a node, or just before one. */
+interface End {
+  node: IrNode;
+  at: 'after' | 'before';
+}
+
+/** One side of a fragment pair. */
+export interface FragmentSide {
+  /** What is encoded: the changed subtree, or an unlabelled block made of the changed run. */
+  node: IrNode;
+  /** The nodes of the body the fragment is made of (the subtree, or the run's statements). */
+  parts: readonly IrNode[];
+  end: End;
+}
+
+/** A pair of changed fragments; `compared`: the locals (of both sides) compared after them. */
+export interface Fragment {
+  base: FragmentSide;
+  candidate: FragmentSide;
+  compared: readonly number[];
+}
+
+/**
+ * Every node of some trees with what it says besides its children (attributesOf) and an id that two nodes
+ * share exactly when their subtrees are equal node for node (hash-consing: an id is interned from the node's
+ * attributes and its children's ids), so comparing subtrees costs one comparison. Built iteratively: bodies
+ * nest deeper than the stack allows.
+ */
+class Shapes {
+  /** Per node: its attributes' id (equal attributes, equal ids) and its subtree's id. */
+  private readonly attributes = new Map<IrNode, number>();
+  private readonly ids = new Map<IrNode, number>();
+
+  constructor(roots: readonly IrNode[]) {
+    const attributeIds = new Map<string, number>();
+    const subtreeIds = new Map<string, number>();
+    const stack: Array<[IrNode, boolean]> = roots.map((root) => [root, false]);
+    while (stack.length > 0) {
+      const [node, childrenDone] = stack.pop()!;
+      if (this.ids.has(node)) continue;
+      const kids = childrenOf(node);
+      if (!childrenDone) {
+        stack.push([node, true]);
+        for (const kid of kids) stack.push([kid, false]);
+        continue;
+      }
+      const attributes = attributesOf(node);
+      let attribute = attributeIds.get(attributes);
+      if (attribute === undefined) attributeIds.set(attributes, (attribute = attributeIds.size));
+      let key = `${attribute}`;
+      for (const kid of kids) key += `,${this.ids.get(kid)!}`;
+      let id = subtreeIds.get(key);
+      if (id === undefined) subtreeIds.set(key, (id = subtreeIds.size));
+      this.attributes.set(node, attribute);
+      this.ids.set(node, id);
+    }
   }
-  for (let i = 0; i < kidsA.length; i++) if (!differingSubtrees(kidsA[i]!, kidsB[i]!, out)) return undefined;
-  return out;
+
+  /** Whether two nodes differ at most in their children. */
+  sameShape(a: IrNode, b: IrNode): boolean {
+    return this.attributes.get(a) === this.attributes.get(b);
+  }
+
+  /** Whether two subtrees are equal node for node. */
+  same(a: IrNode, b: IrNode): boolean {
+    return this.ids.get(a) === this.ids.get(b);
+  }
+
+  id(node: IrNode): number {
+    return this.ids.get(node)!;
+  }
 }
 
 /** A subtree is self-contained when it branches only to its own labels and does not return. */
@@ -40,30 +118,229 @@ export function selfContained(node: IrNode): boolean {
   return contained;
 }
 
+const subtree = (node: IrNode): FragmentSide => ({ node, parts: [node], end: { node, at: 'after' } });
+const contained = (pair: readonly [FragmentSide, FragmentSide]) => selfContained(pair[0].node) && selfContained(pair[1].node);
+
+type Pair = [FragmentSide, FragmentSide];
+
 /**
- * "The two subtrees differ", from an arbitrary shared state including every local, as one term of `build`'s
- * graph (false: the graph alone shows they agree). `opaqueCalls`: no callee runs inline (calls.ts).
+ * The outermost pairs of fragments in which two trees differ (self-contained or not: the caller decides). Two
+ * blocks of one shape are compared child list against child list (blockFragments); when that finds no
+ * self-contained fragments, as any other node: child by child when the nodes differ only in their children,
+ * else the two nodes are one fragment. Memoized per pair of nodes: a block's children are compared once in
+ * its gaps and again child by child when the gaps fail, at every depth (exponential in depth otherwise).
  */
-export function fragmentDifference(
-  fn: IrFunction, a: IrNode, b: IrNode, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(), options: { opaqueCalls?: boolean } = {},
-): { shared: SharedInputs; differs: Bool } {
-  if (a.type !== b.type && a.type !== 'unreachable' && b.type !== 'unreachable') throw new Unsupported('unsupported', 'changed subtree changed its type');
-  const shared = sharedInputs(baseCtx, build, options);
-  const widths = [...fn.params, ...fn.vars].map(widthOf);
-  const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
-  const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
-  const ra = new SideEncoder('a', baseCtx, shared, locals, widths).run(a, types);
-  const rb = new SideEncoder('b', candidateCtx, shared, locals, widths).run(b, types);
-  const localPairs = ra.normal.snap.locals.map((l, i): [Term, Term] => [l, rb.normal.snap.locals[i]!]);
-  return { shared, differs: build.or(...observables(shared, ra, rb, localPairs).map((o) => o.differs)) };
+class Differ {
+  private readonly memo = new Map<IrNode, Map<IrNode, Pair[]>>();
+
+  constructor(private readonly shapes: Shapes) {}
+
+  fragments(a: IrNode, b: IrNode): Pair[] {
+    let known = this.memo.get(a);
+    if (!known) this.memo.set(a, (known = new Map()));
+    let found = known.get(b);
+    if (!found) known.set(b, (found = this.compare(a, b)));
+    return found;
+  }
+
+  private compare(a: IrNode, b: IrNode): Pair[] {
+    const kidsA = childrenOf(a);
+    const kidsB = childrenOf(b);
+    const sameShape = this.shapes.sameShape(a, b);
+    const inBlocks = sameShape && a.kind === 'block' && b.kind === 'block' ? this.blockFragments(a, b) : undefined;
+    if (inBlocks) return inBlocks;
+    if (sameShape && kidsA.length === kidsB.length) return this.childByChild(kidsA, kidsB);
+    return [[subtree(a), subtree(b)]];
+  }
+
+  private childByChild(kidsA: readonly IrNode[], kidsB: readonly IrNode[]): Pair[] {
+    return kidsA.flatMap((kid, k) => this.fragments(kid, kidsB[k]!));
+  }
+
+  /**
+   * The fragments of two blocks' child lists when every one is self-contained, else undefined. Identical
+   * children are matched in order (matchedChildren); in each gap between matches, children are compared one
+   * by one when its two sides have as many, else it is a changed run of statements. (A run is never made of
+   * a gap whose children pair up: that would only widen a fragment that branches out, up to the loop around
+   * it, which the solver's local-change query then gets instead of induction.)
+   */
+  private blockFragments(a: IrBlock, b: IrBlock): Pair[] | undefined {
+    const out: Pair[] = [];
+    let [i, j] = [0, 0];
+    for (const [mi, mj] of [...matchedChildren(a.children, b.children, this.shapes), [a.children.length, b.children.length]] as Array<[number, number]>) {
+      if (mi > i || mj > j) {
+        const gap = this.gapFragments(a, b, [i, mi], [j, mj]);
+        if (!gap) return undefined;
+        out.push(...gap);
+      }
+      [i, j] = [mi + 1, mj + 1];
+    }
+    return out;
+  }
+
+  private gapFragments(a: IrBlock, b: IrBlock, [fromA, toA]: [number, number], [fromB, toB]: [number, number]): Pair[] | undefined {
+    const runA = a.children.slice(fromA, toA);
+    const runB = b.children.slice(fromB, toB);
+    if (runA.length === runB.length) {
+      const positional = this.childByChild(runA, runB);
+      return positional.every(contained) ? positional : undefined;
+    }
+    const run = changedRun(runA, runB, [endOf(a, runA, toA), endOf(b, runB, toB)], this.shapes);
+    return run && [run];
+  }
 }
 
-/** The pairs of changed subtrees of a function pair whose change is local, or undefined when it is not. */
-export function localChangePairs(base: IrFunction, candidate: IrFunction): Array<[IrNode, IrNode]> | undefined {
-  if (base.params.join() !== candidate.params.join() || base.vars.join() !== candidate.vars.join()) return undefined;
-  const pairs = differingSubtrees(base.body, candidate.body);
-  if (!pairs || pairs.length === 0) return undefined;
-  return pairs.every(([a, b]) => selfContained(a) && selfContained(b)) ? pairs : undefined;
+/** Where the code after a run of `block`'s children that ends before child `next` starts. */
+function endOf(block: IrBlock, run: readonly IrNode[], next: number): End {
+  const after = block.children[next];
+  return run.length > 0 ? { node: run[run.length - 1]!, at: 'after' } : after ? { node: after, at: 'before' } : { node: block, at: 'after' };
+}
+
+/**
+ * A changed run of statements as one unlabelled block per side (either possibly empty), when it is
+ * self-contained on both sides. When the runs end in statements of one shape that differ only in their first
+ * operand (a value the stack-IR writer moved into its use: `br_if $loop (local.get $t)` against
+ * `br_if $loop (block … )`), the run may stop at that operand instead, which leaves the branch out of it: the
+ * rest of those statements runs after the operand (operands are evaluated in order) and is the same code on
+ * both sides. The deepest such cut that is self-contained is taken; undefined when none is.
+ */
+function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End], shapes: Shapes): Pair | undefined {
+  let best: Pair | undefined;
+  const consider = (x: IrNode[], y: IrNode[], at: [End, End]) => {
+    const pair: Pair = [{ node: sequence(x), parts: x, end: at[0] }, { node: sequence(y), parts: y, end: at[1] }];
+    if (typesFit(pair[0].node.type, pair[1].node.type) && contained(pair)) best = pair;
+  };
+  consider(runA, runB, ends);
+  let [tailA, tailB]: [IrNode | undefined, IrNode | undefined] = [runA[runA.length - 1], runB[runB.length - 1]];
+  while (tailA && tailB) {
+    [tailA, tailB] = firstOperands(tailA, tailB, shapes);
+    if (tailA && tailB) consider([...runA.slice(0, -1), tailA], [...runB.slice(0, -1), tailB], [{ node: tailA, at: 'after' }, { node: tailB, at: 'after' }]);
+  }
+  return best;
+}
+
+/** Above this many pairs of children, a changed middle of two child lists is one gap (no alignment inside). */
+const ALIGN_CAP = 250_000;
+
+/**
+ * Identical children of two child lists matched in order, as index pairs: the common prefix and suffix, and
+ * between them a longest common subsequence.
+ */
+function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], shapes: Shapes): Array<[number, number]> {
+  let prefix = 0;
+  while (prefix < ka.length && prefix < kb.length && shapes.same(ka[prefix]!, kb[prefix]!)) prefix++;
+  let suffix = 0;
+  while (suffix < ka.length - prefix && suffix < kb.length - prefix && shapes.same(ka[ka.length - 1 - suffix]!, kb[kb.length - 1 - suffix]!)) suffix++;
+  const [m, n] = [ka.length - prefix - suffix, kb.length - prefix - suffix];
+  const matches: Array<[number, number]> = Array.from({ length: prefix }, (_, k) => [k, k]);
+  if (m > 0 && n > 0 && m * n <= ALIGN_CAP) {
+    const idA = ka.slice(prefix, prefix + m).map((k) => shapes.id(k));
+    const idB = kb.slice(prefix, prefix + n).map((k) => shapes.id(k));
+    // lcs[i * (n + 1) + j]: the length of a longest common subsequence of idA[i..] and idB[j..].
+    const lcs = new Uint32Array((m + 1) * (n + 1));
+    const at = (i: number, j: number) => lcs[i * (n + 1) + j]!;
+    for (let i = m - 1; i >= 0; i--) {
+      for (let j = n - 1; j >= 0; j--) lcs[i * (n + 1) + j] = idA[i] === idB[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
+    }
+    for (let i = 0, j = 0; i < m && j < n;) {
+      if (idA[i] === idB[j]) matches.push([prefix + i++, prefix + j++]);
+      else if (at(i + 1, j) >= at(i, j + 1)) i++;
+      else j++;
+    }
+  }
+  for (let k = suffix; k > 0; k--) matches.push([ka.length - k, kb.length - k]);
+  return matches;
+}
+
+/**
+ * The first operands of two nodes of one shape whose other operands are identical (what may end a run
+ * instead of the nodes; see changedRun), or undefineds. Not a loop's: its body runs again after it.
+ */
+function firstOperands(a: IrNode, b: IrNode, shapes: Shapes): [IrNode | undefined, IrNode | undefined] {
+  if (a.kind === 'loop' || !shapes.sameShape(a, b)) return [undefined, undefined];
+  const [ka, kb] = [childrenOf(a), childrenOf(b)];
+  if (ka.length === 0 || ka.length !== kb.length || !ka.every((k, i) => i === 0 || shapes.same(k, kb[i]!))) return [undefined, undefined];
+  return [ka[0], kb[0]];
+}
+
+/** Statements as one unlabelled block of the type binaryen would give it. */
+function sequence(children: IrNode[]): IrBlock {
+  const last = children[children.length - 1]?.type ?? 'none';
+  const type: IrType = last !== 'none' && last !== 'unreachable' ? last : children.some((c) => c.type === 'unreachable') ? 'unreachable' : 'none';
+  return { kind: 'block', type, label: null, children };
+}
+
+/** Two fragments may be compared when they have one type, or one never falls through (unreachable). */
+const typesFit = (x: IrType, y: IrType): boolean => x === y || x === 'unreachable' || y === 'unreachable';
+
+/**
+ * Whether code outside `parts` names a local from `first` on: counted place by place, in the body and in the
+ * parts, so that a node object that stood in two places (one outside) would still be seen.
+ */
+function namesLocalOutside(body: IrNode, parts: readonly IrNode[], first: number): boolean {
+  const naming = (roots: readonly IrNode[]) => {
+    let count = 0;
+    for (const root of roots) {
+      forEachNode(root, (n) => {
+        if ((n.kind === 'local.get' || n.kind === 'local.set') && n.local >= first) count++;
+      });
+    }
+    return count;
+  };
+  return naming([body]) !== naming(parts);
+}
+
+/** The locals live at each end, per side. */
+function liveAtEnds(body: IrNode, ends: readonly End[]): Array<Set<number>> {
+  const live = liveAround(body, new Set(ends.map((e) => e.node)));
+  return ends.map((e) => live[e.at].get(e.node) ?? new Set());
+}
+
+/**
+ * The fragment pairs of a function pair whose change is local, or undefined when it is not. The parameters
+ * must be the same, and one side's locals a prefix of the other's (the stack-IR writer adds scratch locals);
+ * a local only one side has is a free input of each fragment and never compared.
+ */
+export function localChangePairs(base: IrFunction, candidate: IrFunction): Fragment[] | undefined {
+  if (!base.body || !candidate.body || base.params.join() !== candidate.params.join()) return undefined;
+  const common = Math.min(base.vars.length, candidate.vars.length);
+  if (base.vars.slice(0, common).join() !== candidate.vars.slice(0, common).join()) return undefined;
+  const pairs = new Differ(new Shapes([base.body, candidate.body])).fragments(base.body, candidate.body);
+  if (pairs.length === 0 || !pairs.every(contained)) return undefined;
+  // Identical code outside the fragments cannot name a local only one side has (the other side has no such
+  // local); asserted, since the argument above rests on it.
+  const shared = base.params.length + common;
+  if (namesLocalOutside(base.body, pairs.flatMap(([x]) => x.parts), shared)) return undefined;
+  if (namesLocalOutside(candidate.body, pairs.flatMap(([, y]) => y.parts), shared)) return undefined;
+  const liveA = liveAtEnds(base.body, pairs.map(([x]) => x.end));
+  const liveB = liveAtEnds(candidate.body, pairs.map(([, y]) => y.end));
+  return pairs.map(([x, y], i) => ({
+    base: x, candidate: y,
+    compared: [...new Set([...liveA[i]!, ...liveB[i]!])].filter((l) => l < shared).sort((p, q) => p - q),
+  }));
+}
+
+/**
+ * "The two fragments differ", from an arbitrary shared state including every local of either side, as one
+ * term of `build`'s graph (false: the graph alone shows they agree). `opaqueCalls`: no callee runs inline
+ * (calls.ts).
+ */
+export function fragmentDifference(
+  base: IrFunction, candidate: IrFunction, fragment: Fragment, baseCtx: ModuleContext, candidateCtx: ModuleContext, build = new Builder(),
+  options: { opaqueCalls?: boolean } = {},
+): { shared: SharedInputs; differs: Bool } {
+  const [a, b] = [fragment.base.node, fragment.candidate.node];
+  if (!typesFit(a.type, b.type)) throw new Unsupported('unsupported', 'changed subtree changed its type');
+  const shared = sharedInputs(baseCtx, build, options);
+  const widthsA = [...base.params, ...base.vars].map(widthOf);
+  const widthsB = [...candidate.params, ...candidate.vars].map(widthOf);
+  const widths = widthsA.length >= widthsB.length ? widthsA : widthsB;
+  const locals = widths.map((w, i) => build.variable(`l${i}`, bvSort(w)) as BV);
+  const types = a.type === b.type && a.type !== 'none' && a.type !== 'unreachable' ? [a.type] : [];
+  const ra = new SideEncoder('a', baseCtx, shared, locals.slice(0, widthsA.length), widthsA).run(a, types);
+  const rb = new SideEncoder('b', candidateCtx, shared, locals.slice(0, widthsB.length), widthsB).run(b, types);
+  const localPairs = fragment.compared.map((l): [Term, Term] => [ra.normal.snap.locals[l]!, rb.normal.snap.locals[l]!]);
+  return { shared, differs: build.or(...observables(shared, ra, rb, localPairs).map((o) => o.differs)) };
 }
 
 /**
@@ -73,8 +350,8 @@ export function localChangePairs(base: IrFunction, candidate: IrFunction): Array
 export function localChangeQueries(
   base: IrFunction, candidate: IrFunction, baseCtx: ModuleContext, candidateCtx: ModuleContext, builder: () => Builder = () => new Builder(),
 ): EncodedQuery[] | undefined {
-  return localChangePairs(base, candidate)?.map(([a, b]) => {
-    const { shared, differs } = fragmentDifference(base, a, b, baseCtx, candidateCtx, builder());
+  return localChangePairs(base, candidate)?.map((fragment) => {
+    const { shared, differs } = fragmentDifference(base, candidate, fragment, baseCtx, candidateCtx, builder());
     return queryFor({ shared, params: [], paramTypes: [] }, differs);
   });
 }
