@@ -1,4 +1,4 @@
-import { attributesOf, childrenOf, forEachNode, type IrBlock, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
+import { attributesOf, childrenOf, forEachNode, sameAttributes, type IrBlock, type IrFunction, type IrNode, type IrType } from '../wasm/ir.js';
 import type { ModuleContext } from './context.js';
 import { liveAround } from './encode/liveness.js';
 import { observables, queryFor, sharedInputs, type EncodedQuery, type SharedInputs } from './encode/query.js';
@@ -52,20 +52,30 @@ export interface Fragment {
   compared: readonly number[];
 }
 
-/**
- * Every node of some trees with what it says besides its children (attributesOf) and an id that two nodes
- * share exactly when their subtrees are equal node for node (hash-consing: an id is interned from the node's
- * attributes and its children's ids), so comparing subtrees costs one comparison. Built iteratively: bodies
- * nest deeper than the stack allows.
- */
-class Shapes {
-  /** Per node: its attributes' id (equal attributes, equal ids) and its subtree's id. */
-  private readonly attributes = new Map<IrNode, number>();
-  private readonly ids = new Map<IrNode, number>();
+/** Whether two trees are equal node for node (early out at the first difference). Iterative: bodies nest deep. */
+export function sameTree(a: IrNode, b: IrNode): boolean {
+  const stack: Array<[IrNode, IrNode]> = [[a, b]];
+  while (stack.length > 0) {
+    const [x, y] = stack.pop()!;
+    if (x === y) continue;
+    const kx = childrenOf(x);
+    const ky = childrenOf(y);
+    if (kx.length !== ky.length || !sameAttributes(x, y)) return false;
+    for (let k = 0; k < kx.length; k++) stack.push([kx[k]!, ky[k]!]);
+  }
+  return true;
+}
 
-  constructor(roots: readonly IrNode[]) {
-    const attributeIds = new Map<string, number>();
-    const subtreeIds = new Map<string, number>();
+/**
+ * An id per subtree, equal exactly when the subtrees are equal node for node (hash-consing: interned from the
+ * node's attributes and its children's ids), for matching many children against many. Each node is visited
+ * once however many child lists it is matched in. Iterative: bodies nest deeper than the stack allows.
+ */
+class SubtreeIds {
+  private readonly ids = new Map<IrNode, number>();
+  private readonly interned = new Map<string, number>();
+
+  of(roots: readonly IrNode[]): number[] {
     const stack: Array<[IrNode, boolean]> = roots.map((root) => [root, false]);
     while (stack.length > 0) {
       const [node, childrenDone] = stack.pop()!;
@@ -76,30 +86,13 @@ class Shapes {
         for (const kid of kids) stack.push([kid, false]);
         continue;
       }
-      const attributes = attributesOf(node);
-      let attribute = attributeIds.get(attributes);
-      if (attribute === undefined) attributeIds.set(attributes, (attribute = attributeIds.size));
-      let key = `${attribute}`;
+      let key = attributesOf(node);
       for (const kid of kids) key += `,${this.ids.get(kid)!}`;
-      let id = subtreeIds.get(key);
-      if (id === undefined) subtreeIds.set(key, (id = subtreeIds.size));
-      this.attributes.set(node, attribute);
+      let id = this.interned.get(key);
+      if (id === undefined) this.interned.set(key, (id = this.interned.size));
       this.ids.set(node, id);
     }
-  }
-
-  /** Whether two nodes differ at most in their children. */
-  sameShape(a: IrNode, b: IrNode): boolean {
-    return this.attributes.get(a) === this.attributes.get(b);
-  }
-
-  /** Whether two subtrees are equal node for node. */
-  same(a: IrNode, b: IrNode): boolean {
-    return this.ids.get(a) === this.ids.get(b);
-  }
-
-  id(node: IrNode): number {
-    return this.ids.get(node)!;
+    return roots.map((root) => this.ids.get(root)!);
   }
 }
 
@@ -132,8 +125,7 @@ type Pair = [FragmentSide, FragmentSide];
  */
 class Differ {
   private readonly memo = new Map<IrNode, Map<IrNode, Pair[]>>();
-
-  constructor(private readonly shapes: Shapes) {}
+  private readonly ids = new SubtreeIds();
 
   fragments(a: IrNode, b: IrNode): Pair[] {
     let known = this.memo.get(a);
@@ -146,7 +138,7 @@ class Differ {
   private compare(a: IrNode, b: IrNode): Pair[] {
     const kidsA = childrenOf(a);
     const kidsB = childrenOf(b);
-    const sameShape = this.shapes.sameShape(a, b);
+    const sameShape = sameAttributes(a, b);
     const inBlocks = sameShape && a.kind === 'block' && b.kind === 'block' ? this.blockFragments(a, b) : undefined;
     if (inBlocks) return inBlocks;
     if (sameShape && kidsA.length === kidsB.length) return this.childByChild(kidsA, kidsB);
@@ -167,7 +159,7 @@ class Differ {
   private blockFragments(a: IrBlock, b: IrBlock): Pair[] | undefined {
     const out: Pair[] = [];
     let [i, j] = [0, 0];
-    for (const [mi, mj] of [...matchedChildren(a.children, b.children, this.shapes), [a.children.length, b.children.length]] as Array<[number, number]>) {
+    for (const [mi, mj] of [...matchedChildren(a.children, b.children, this.ids), [a.children.length, b.children.length]] as Array<[number, number]>) {
       if (mi > i || mj > j) {
         const gap = this.gapFragments(a, b, [i, mi], [j, mj]);
         if (!gap) return undefined;
@@ -185,7 +177,7 @@ class Differ {
       const positional = this.childByChild(runA, runB);
       return positional.every(contained) ? positional : undefined;
     }
-    const run = changedRun(runA, runB, [endOf(a, runA, toA), endOf(b, runB, toB)], this.shapes);
+    const run = changedRun(runA, runB, [endOf(a, runA, toA), endOf(b, runB, toB)]);
     return run && [run];
   }
 }
@@ -204,7 +196,7 @@ function endOf(block: IrBlock, run: readonly IrNode[], next: number): End {
  * rest of those statements runs after the operand (operands are evaluated in order) and is the same code on
  * both sides. The deepest such cut that is self-contained is taken; undefined when none is.
  */
-function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End], shapes: Shapes): Pair | undefined {
+function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End]): Pair | undefined {
   let best: Pair | undefined;
   const consider = (x: IrNode[], y: IrNode[], at: [End, End]) => {
     const pair: Pair = [{ node: sequence(x), parts: x, end: at[0] }, { node: sequence(y), parts: y, end: at[1] }];
@@ -213,7 +205,7 @@ function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End], shapes: Sh
   consider(runA, runB, ends);
   let [tailA, tailB]: [IrNode | undefined, IrNode | undefined] = [runA[runA.length - 1], runB[runB.length - 1]];
   while (tailA && tailB) {
-    [tailA, tailB] = firstOperands(tailA, tailB, shapes);
+    [tailA, tailB] = firstOperands(tailA, tailB);
     if (tailA && tailB) consider([...runA.slice(0, -1), tailA], [...runB.slice(0, -1), tailB], [{ node: tailA, at: 'after' }, { node: tailB, at: 'after' }]);
   }
   return best;
@@ -224,26 +216,29 @@ const ALIGN_CAP = 250_000;
 
 /**
  * Identical children of two child lists matched in order, as index pairs: the common prefix and suffix, and
- * between them a longest common subsequence.
+ * between them, when statements were added or removed (middles of unequal lengths), a longest common
+ * subsequence. Middles of one length are left to be compared child by child, as a pass that rewrites
+ * statements in place leaves them, without hashing what is between.
  */
-function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], shapes: Shapes): Array<[number, number]> {
+function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], subtrees: SubtreeIds): Array<[number, number]> {
   let prefix = 0;
-  while (prefix < ka.length && prefix < kb.length && shapes.same(ka[prefix]!, kb[prefix]!)) prefix++;
+  while (prefix < ka.length && prefix < kb.length && sameTree(ka[prefix]!, kb[prefix]!)) prefix++;
   let suffix = 0;
-  while (suffix < ka.length - prefix && suffix < kb.length - prefix && shapes.same(ka[ka.length - 1 - suffix]!, kb[kb.length - 1 - suffix]!)) suffix++;
-  const [m, n] = [ka.length - prefix - suffix, kb.length - prefix - suffix];
+  while (suffix < ka.length - prefix && suffix < kb.length - prefix && sameTree(ka[ka.length - 1 - suffix]!, kb[kb.length - 1 - suffix]!)) suffix++;
+  const middleA = ka.slice(prefix, ka.length - suffix);
+  const middleB = kb.slice(prefix, kb.length - suffix);
+  const [m, n] = [middleA.length, middleB.length];
   const matches: Array<[number, number]> = Array.from({ length: prefix }, (_, k) => [k, k]);
-  if (m > 0 && n > 0 && m * n <= ALIGN_CAP) {
-    const idA = ka.slice(prefix, prefix + m).map((k) => shapes.id(k));
-    const idB = kb.slice(prefix, prefix + n).map((k) => shapes.id(k));
-    // lcs[i * (n + 1) + j]: the length of a longest common subsequence of idA[i..] and idB[j..].
+  if (m > 0 && n > 0 && m !== n && m * n <= ALIGN_CAP) {
+    const equal = childEquality(middleA, middleB, subtrees);
+    // lcs[i * (n + 1) + j]: the length of a longest common subsequence of middleA[i..] and middleB[j..].
     const lcs = new Uint32Array((m + 1) * (n + 1));
     const at = (i: number, j: number) => lcs[i * (n + 1) + j]!;
     for (let i = m - 1; i >= 0; i--) {
-      for (let j = n - 1; j >= 0; j--) lcs[i * (n + 1) + j] = idA[i] === idB[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
+      for (let j = n - 1; j >= 0; j--) lcs[i * (n + 1) + j] = equal(i, j) ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
     }
     for (let i = 0, j = 0; i < m && j < n;) {
-      if (idA[i] === idB[j]) matches.push([prefix + i++, prefix + j++]);
+      if (equal(i, j)) matches.push([prefix + i++, prefix + j++]);
       else if (at(i + 1, j) >= at(i, j + 1)) i++;
       else j++;
     }
@@ -252,14 +247,36 @@ function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], shapes: S
   return matches;
 }
 
+/** Below this many pairs of children, they are compared tree against tree (most differ at their root). */
+const COMPARE_CAP = 64;
+
+/**
+ * Whether child i of one list equals child j of the other. Few pairs: compared directly, each at most once (a
+ * middle of one or two children is the common case, and hashing it would visit most of the body). Many:
+ * by subtree ids.
+ */
+function childEquality(as: readonly IrNode[], bs: readonly IrNode[], subtrees: SubtreeIds): (i: number, j: number) => boolean {
+  if (as.length * bs.length > COMPARE_CAP) {
+    const [idA, idB] = [subtrees.of(as), subtrees.of(bs)];
+    return (i, j) => idA[i] === idB[j];
+  }
+  const known = new Map<number, boolean>();
+  return (i, j) => {
+    const key = i * bs.length + j;
+    let equal = known.get(key);
+    if (equal === undefined) known.set(key, (equal = sameTree(as[i]!, bs[j]!)));
+    return equal;
+  };
+}
+
 /**
  * The first operands of two nodes of one shape whose other operands are identical (what may end a run
  * instead of the nodes; see changedRun), or undefineds. Not a loop's: its body runs again after it.
  */
-function firstOperands(a: IrNode, b: IrNode, shapes: Shapes): [IrNode | undefined, IrNode | undefined] {
-  if (a.kind === 'loop' || !shapes.sameShape(a, b)) return [undefined, undefined];
+function firstOperands(a: IrNode, b: IrNode): [IrNode | undefined, IrNode | undefined] {
+  if (a.kind === 'loop' || !sameAttributes(a, b)) return [undefined, undefined];
   const [ka, kb] = [childrenOf(a), childrenOf(b)];
-  if (ka.length === 0 || ka.length !== kb.length || !ka.every((k, i) => i === 0 || shapes.same(k, kb[i]!))) return [undefined, undefined];
+  if (ka.length === 0 || ka.length !== kb.length || !ka.every((k, i) => i === 0 || sameTree(k, kb[i]!))) return [undefined, undefined];
   return [ka[0], kb[0]];
 }
 
@@ -305,18 +322,26 @@ export function localChangePairs(base: IrFunction, candidate: IrFunction): Fragm
   if (!base.body || !candidate.body || base.params.join() !== candidate.params.join()) return undefined;
   const common = Math.min(base.vars.length, candidate.vars.length);
   if (base.vars.slice(0, common).join() !== candidate.vars.slice(0, common).join()) return undefined;
-  const pairs = new Differ(new Shapes([base.body, candidate.body])).fragments(base.body, candidate.body);
+  const pairs = new Differ().fragments(base.body, candidate.body);
   if (pairs.length === 0 || !pairs.every(contained)) return undefined;
   // Identical code outside the fragments cannot name a local only one side has (the other side has no such
   // local); asserted, since the argument above rests on it.
   const shared = base.params.length + common;
-  if (namesLocalOutside(base.body, pairs.flatMap(([x]) => x.parts), shared)) return undefined;
-  if (namesLocalOutside(candidate.body, pairs.flatMap(([, y]) => y.parts), shared)) return undefined;
-  const liveA = liveAtEnds(base.body, pairs.map(([x]) => x.end));
-  const liveB = liveAtEnds(candidate.body, pairs.map(([, y]) => y.end));
+  if (base.vars.length !== candidate.vars.length) {
+    if (namesLocalOutside(base.body, pairs.flatMap(([x]) => x.parts), shared)) return undefined;
+    if (namesLocalOutside(candidate.body, pairs.flatMap(([, y]) => y.parts), shared)) return undefined;
+  }
+  // Liveness is found when first asked for: the checker asks only for changes small enough to encode.
+  let live: [Array<Set<number>>, Array<Set<number>>] | undefined;
+  const liveAt = (i: number): number[] => {
+    live ??= [liveAtEnds(base.body!, pairs.map(([x]) => x.end)), liveAtEnds(candidate.body!, pairs.map(([, y]) => y.end))];
+    return [...new Set([...live[0][i]!, ...live[1][i]!])].filter((l) => l < shared).sort((p, q) => p - q);
+  };
   return pairs.map(([x, y], i) => ({
     base: x, candidate: y,
-    compared: [...new Set([...liveA[i]!, ...liveB[i]!])].filter((l) => l < shared).sort((p, q) => p - q),
+    get compared() {
+      return liveAt(i);
+    },
   }));
 }
 
