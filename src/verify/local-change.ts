@@ -52,34 +52,50 @@ export interface Fragment {
   compared: readonly number[];
 }
 
-/** Whether two trees are equal node for node (early out at the first difference). Iterative: bodies nest deep. */
-export function sameTree(a: IrNode, b: IrNode): boolean {
-  const stack: Array<[IrNode, IrNode]> = [[a, b]];
-  while (stack.length > 0) {
-    const [x, y] = stack.pop()!;
-    if (x === y) continue;
-    const kx = childrenOf(x);
-    const ky = childrenOf(y);
-    if (kx.length !== ky.length || !sameAttributes(x, y)) return false;
-    for (let k = 0; k < kx.length; k++) stack.push([kx[k]!, ky[k]!]);
-  }
-  return true;
-}
-
 /**
- * An id per subtree, equal exactly when the subtrees are equal node for node (hash-consing: interned from the
- * node's attributes and its children's ids), for matching many children against many. Each node is visited
- * once however many child lists it is matched in. Iterative: bodies nest deeper than the stack allows.
+ * Comparisons of subtrees of two bodies. `same` walks both until the first difference, and remembers every
+ * pair on the way down to it as different, so that comparing their ancestors' children level after level (a
+ * block nested in a block, thousands deep, with the change at the bottom) costs the depth once, not at every
+ * level. `ids` gives each subtree an id, equal exactly when the subtrees are equal node for node
+ * (hash-consing: interned from the node's attributes and its children's ids), for matching many children
+ * against many; each node is hashed once. Iterative: bodies nest deeper than the stack allows.
  */
-class SubtreeIds {
-  private readonly ids = new Map<IrNode, number>();
+class Trees {
+  private readonly different = new Map<IrNode, Set<IrNode>>();
+  private readonly hashed = new Map<IrNode, number>();
   private readonly interned = new Map<string, number>();
 
-  of(roots: readonly IrNode[]): number[] {
+  same(a: IrNode, b: IrNode): boolean {
+    // Each entry: the pair, and the index in `walked` of the pair it is a child of.
+    const stack: Array<[IrNode, IrNode, number]> = [[a, b, -1]];
+    const walked: Array<[IrNode, IrNode, number]> = [];
+    while (stack.length > 0) {
+      const entry = stack.pop()!;
+      const [x, y] = entry;
+      if (x === y) continue;
+      const index = walked.push(entry) - 1;
+      const kx = childrenOf(x);
+      const ky = childrenOf(y);
+      if (this.different.get(x)?.has(y) || kx.length !== ky.length || !sameAttributes(x, y)) {
+        for (let at = index; at >= 0; at = walked[at]![2]) this.remember(walked[at]![0], walked[at]![1]);
+        return false;
+      }
+      for (let k = 0; k < kx.length; k++) stack.push([kx[k]!, ky[k]!, index]);
+    }
+    return true;
+  }
+
+  private remember(x: IrNode, y: IrNode): void {
+    let known = this.different.get(x);
+    if (!known) this.different.set(x, (known = new Set()));
+    known.add(y);
+  }
+
+  ids(roots: readonly IrNode[]): number[] {
     const stack: Array<[IrNode, boolean]> = roots.map((root) => [root, false]);
     while (stack.length > 0) {
       const [node, childrenDone] = stack.pop()!;
-      if (this.ids.has(node)) continue;
+      if (this.hashed.has(node)) continue;
       const kids = childrenOf(node);
       if (!childrenDone) {
         stack.push([node, true]);
@@ -87,12 +103,12 @@ class SubtreeIds {
         continue;
       }
       let key = attributesOf(node);
-      for (const kid of kids) key += `,${this.ids.get(kid)!}`;
+      for (const kid of kids) key += `,${this.hashed.get(kid)!}`;
       let id = this.interned.get(key);
       if (id === undefined) this.interned.set(key, (id = this.interned.size));
-      this.ids.set(node, id);
+      this.hashed.set(node, id);
     }
-    return roots.map((root) => this.ids.get(root)!);
+    return roots.map((root) => this.hashed.get(root)!);
   }
 }
 
@@ -125,28 +141,25 @@ type Pair = [FragmentSide, FragmentSide];
  */
 class Differ {
   private readonly memo = new Map<IrNode, Map<IrNode, Pair[]>>();
-  private readonly ids = new SubtreeIds();
+  private readonly trees = new Trees();
 
+  // Few frames per level of nesting (fragments, blockFragments): bodies nest blocks thousands deep.
   fragments(a: IrNode, b: IrNode): Pair[] {
     let known = this.memo.get(a);
     if (!known) this.memo.set(a, (known = new Map()));
     let found = known.get(b);
-    if (!found) known.set(b, (found = this.compare(a, b)));
-    return found;
-  }
-
-  private compare(a: IrNode, b: IrNode): Pair[] {
+    if (found) return found;
     const kidsA = childrenOf(a);
     const kidsB = childrenOf(b);
     const sameShape = sameAttributes(a, b);
-    const inBlocks = sameShape && a.kind === 'block' && b.kind === 'block' ? this.blockFragments(a, b) : undefined;
-    if (inBlocks) return inBlocks;
-    if (sameShape && kidsA.length === kidsB.length) return this.childByChild(kidsA, kidsB);
-    return [[subtree(a), subtree(b)]];
-  }
-
-  private childByChild(kidsA: readonly IrNode[], kidsB: readonly IrNode[]): Pair[] {
-    return kidsA.flatMap((kid, k) => this.fragments(kid, kidsB[k]!));
+    found = sameShape && a.kind === 'block' && b.kind === 'block' ? this.blockFragments(a, b) : undefined;
+    if (!found && sameShape && kidsA.length === kidsB.length) {
+      found = [];
+      for (let k = 0; k < kidsA.length; k++) found.push(...this.fragments(kidsA[k]!, kidsB[k]!));
+    }
+    found ??= [[subtree(a), subtree(b)]];
+    known.set(b, found);
+    return found;
   }
 
   /**
@@ -159,26 +172,35 @@ class Differ {
   private blockFragments(a: IrBlock, b: IrBlock): Pair[] | undefined {
     const out: Pair[] = [];
     let [i, j] = [0, 0];
-    for (const [mi, mj] of [...matchedChildren(a.children, b.children, this.ids), [a.children.length, b.children.length]] as Array<[number, number]>) {
-      if (mi > i || mj > j) {
-        const gap = this.gapFragments(a, b, [i, mi], [j, mj]);
-        if (!gap) return undefined;
-        out.push(...gap);
+    for (const [mi, mj] of [...matchedChildren(a.children, b.children, this.trees), [a.children.length, b.children.length]] as Array<[number, number]>) {
+      if (mi - i === mj - j) {
+        const positional: Pair[] = [];
+        for (let k = 0; k < mi - i; k++) positional.push(...this.fragments(a.children[i + k]!, b.children[j + k]!));
+        if (!positional.every(contained)) return undefined;
+        out.push(...positional);
+      } else {
+        const [runA, runB] = [a.children.slice(i, mi), b.children.slice(j, mj)];
+        const run = changedRun(runA, runB, [endOf(a, runA, mi), endOf(b, runB, mj)], this.trees);
+        if (!run) return undefined;
+        out.push(run);
       }
       [i, j] = [mi + 1, mj + 1];
     }
     return out;
   }
+}
 
-  private gapFragments(a: IrBlock, b: IrBlock, [fromA, toA]: [number, number], [fromB, toB]: [number, number]): Pair[] | undefined {
-    const runA = a.children.slice(fromA, toA);
-    const runB = b.children.slice(fromB, toB);
-    if (runA.length === runB.length) {
-      const positional = this.childByChild(runA, runB);
-      return positional.every(contained) ? positional : undefined;
-    }
-    const run = changedRun(runA, runB, [endOf(a, runA, toA), endOf(b, runB, toB)]);
-    return run && [run];
+/**
+ * The Differ's fragments, or undefined when the bodies nest deeper than its recursion can follow (a few
+ * thousand levels): such a pair is simply not taken as a local change, which only leaves it to the whole
+ * function's encoding.
+ */
+function differingFragments(a: IrNode, b: IrNode): Pair[] | undefined {
+  try {
+    return new Differ().fragments(a, b);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
 }
 
@@ -196,7 +218,7 @@ function endOf(block: IrBlock, run: readonly IrNode[], next: number): End {
  * rest of those statements runs after the operand (operands are evaluated in order) and is the same code on
  * both sides. The deepest such cut that is self-contained is taken; undefined when none is.
  */
-function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End]): Pair | undefined {
+function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End], trees: Trees): Pair | undefined {
   let best: Pair | undefined;
   const consider = (x: IrNode[], y: IrNode[], at: [End, End]) => {
     const pair: Pair = [{ node: sequence(x), parts: x, end: at[0] }, { node: sequence(y), parts: y, end: at[1] }];
@@ -205,7 +227,7 @@ function changedRun(runA: IrNode[], runB: IrNode[], ends: [End, End]): Pair | un
   consider(runA, runB, ends);
   let [tailA, tailB]: [IrNode | undefined, IrNode | undefined] = [runA[runA.length - 1], runB[runB.length - 1]];
   while (tailA && tailB) {
-    [tailA, tailB] = firstOperands(tailA, tailB);
+    [tailA, tailB] = firstOperands(tailA, tailB, trees);
     if (tailA && tailB) consider([...runA.slice(0, -1), tailA], [...runB.slice(0, -1), tailB], [{ node: tailA, at: 'after' }, { node: tailB, at: 'after' }]);
   }
   return best;
@@ -220,17 +242,17 @@ const ALIGN_CAP = 250_000;
  * subsequence. Middles of one length are left to be compared child by child, as a pass that rewrites
  * statements in place leaves them, without hashing what is between.
  */
-function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], subtrees: SubtreeIds): Array<[number, number]> {
+function matchedChildren(ka: readonly IrNode[], kb: readonly IrNode[], trees: Trees): Array<[number, number]> {
   let prefix = 0;
-  while (prefix < ka.length && prefix < kb.length && sameTree(ka[prefix]!, kb[prefix]!)) prefix++;
+  while (prefix < ka.length && prefix < kb.length && trees.same(ka[prefix]!, kb[prefix]!)) prefix++;
   let suffix = 0;
-  while (suffix < ka.length - prefix && suffix < kb.length - prefix && sameTree(ka[ka.length - 1 - suffix]!, kb[kb.length - 1 - suffix]!)) suffix++;
+  while (suffix < ka.length - prefix && suffix < kb.length - prefix && trees.same(ka[ka.length - 1 - suffix]!, kb[kb.length - 1 - suffix]!)) suffix++;
   const middleA = ka.slice(prefix, ka.length - suffix);
   const middleB = kb.slice(prefix, kb.length - suffix);
   const [m, n] = [middleA.length, middleB.length];
   const matches: Array<[number, number]> = Array.from({ length: prefix }, (_, k) => [k, k]);
   if (m > 0 && n > 0 && m !== n && m * n <= ALIGN_CAP) {
-    const equal = childEquality(middleA, middleB, subtrees);
+    const equal = childEquality(middleA, middleB, trees);
     // lcs[i * (n + 1) + j]: the length of a longest common subsequence of middleA[i..] and middleB[j..].
     const lcs = new Uint32Array((m + 1) * (n + 1));
     const at = (i: number, j: number) => lcs[i * (n + 1) + j]!;
@@ -255,16 +277,16 @@ const COMPARE_CAP = 64;
  * middle of one or two children is the common case, and hashing it would visit most of the body). Many:
  * by subtree ids.
  */
-function childEquality(as: readonly IrNode[], bs: readonly IrNode[], subtrees: SubtreeIds): (i: number, j: number) => boolean {
+function childEquality(as: readonly IrNode[], bs: readonly IrNode[], trees: Trees): (i: number, j: number) => boolean {
   if (as.length * bs.length > COMPARE_CAP) {
-    const [idA, idB] = [subtrees.of(as), subtrees.of(bs)];
+    const [idA, idB] = [trees.ids(as), trees.ids(bs)];
     return (i, j) => idA[i] === idB[j];
   }
   const known = new Map<number, boolean>();
   return (i, j) => {
     const key = i * bs.length + j;
     let equal = known.get(key);
-    if (equal === undefined) known.set(key, (equal = sameTree(as[i]!, bs[j]!)));
+    if (equal === undefined) known.set(key, (equal = trees.same(as[i]!, bs[j]!)));
     return equal;
   };
 }
@@ -273,10 +295,10 @@ function childEquality(as: readonly IrNode[], bs: readonly IrNode[], subtrees: S
  * The first operands of two nodes of one shape whose other operands are identical (what may end a run
  * instead of the nodes; see changedRun), or undefineds. Not a loop's: its body runs again after it.
  */
-function firstOperands(a: IrNode, b: IrNode): [IrNode | undefined, IrNode | undefined] {
+function firstOperands(a: IrNode, b: IrNode, trees: Trees): [IrNode | undefined, IrNode | undefined] {
   if (a.kind === 'loop' || !sameAttributes(a, b)) return [undefined, undefined];
   const [ka, kb] = [childrenOf(a), childrenOf(b)];
-  if (ka.length === 0 || ka.length !== kb.length || !ka.every((k, i) => i === 0 || sameTree(k, kb[i]!))) return [undefined, undefined];
+  if (ka.length === 0 || ka.length !== kb.length || !ka.every((k, i) => i === 0 || trees.same(k, kb[i]!))) return [undefined, undefined];
   return [ka[0], kb[0]];
 }
 
@@ -307,10 +329,18 @@ function namesLocalOutside(body: IrNode, parts: readonly IrNode[], first: number
   return naming([body]) !== naming(parts);
 }
 
-/** The locals live at each end, per side. */
-function liveAtEnds(body: IrNode, ends: readonly End[]): Array<Set<number>> {
-  const live = liveAround(body, new Set(ends.map((e) => e.node)));
-  return ends.map((e) => live[e.at].get(e.node) ?? new Set());
+/**
+ * The locals live at each end, per side; all `count` of them where the body nests deeper than the liveness
+ * walk's recursion can follow (comparing more locals than needed is always sound).
+ */
+function liveAtEnds(body: IrNode, ends: readonly End[], count: number): Array<Set<number>> {
+  try {
+    const live = liveAround(body, new Set(ends.map((e) => e.node)));
+    return ends.map((e) => live[e.at].get(e.node) ?? new Set());
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return ends.map(() => new Set(Array.from({ length: count }, (_, l) => l)));
+  }
 }
 
 /**
@@ -322,8 +352,8 @@ export function localChangePairs(base: IrFunction, candidate: IrFunction): Fragm
   if (!base.body || !candidate.body || base.params.join() !== candidate.params.join()) return undefined;
   const common = Math.min(base.vars.length, candidate.vars.length);
   if (base.vars.slice(0, common).join() !== candidate.vars.slice(0, common).join()) return undefined;
-  const pairs = new Differ().fragments(base.body, candidate.body);
-  if (pairs.length === 0 || !pairs.every(contained)) return undefined;
+  const pairs = differingFragments(base.body, candidate.body);
+  if (!pairs || pairs.length === 0 || !pairs.every(contained)) return undefined;
   // Identical code outside the fragments cannot name a local only one side has (the other side has no such
   // local); asserted, since the argument above rests on it.
   const shared = base.params.length + common;
@@ -334,7 +364,7 @@ export function localChangePairs(base: IrFunction, candidate: IrFunction): Fragm
   // Liveness is found when first asked for: the checker asks only for changes small enough to encode.
   let live: [Array<Set<number>>, Array<Set<number>>] | undefined;
   const liveAt = (i: number): number[] => {
-    live ??= [liveAtEnds(base.body!, pairs.map(([x]) => x.end)), liveAtEnds(candidate.body!, pairs.map(([, y]) => y.end))];
+    live ??= [liveAtEnds(base.body!, pairs.map(([x]) => x.end), shared), liveAtEnds(candidate.body!, pairs.map(([, y]) => y.end), shared)];
     return [...new Set([...live[0][i]!, ...live[1][i]!])].filter((l) => l < shared).sort((p, q) => p - q);
   };
   return pairs.map(([x, y], i) => ({

@@ -70,6 +70,16 @@ describe('local-change fragments', () => {
     expect(localChangePairs(base, other('i32 i32 i64'))).toBeDefined();
   });
 
+  it('bodies nested deeper than the comparison can recurse are no local change, and no error', () => {
+    const nested = (leaf: number, depth: number): IrFunction => {
+      let body: IrNode = { kind: 'local.get', type: 'i32', local: leaf };
+      for (let i = 0; i < depth; i++) body = { kind: 'block', type: 'i32', label: `b${i}`, children: [{ kind: 'nop', type: 'none' }, body] };
+      return { name: 'f', params: ['i32', 'i32'], results: ['i32'], vars: [], size: depth + 1, body };
+    };
+    expect(localChangePairs(nested(0, 100), nested(1, 100))).toHaveLength(1);
+    expect(() => localChangePairs(nested(0, 50_000), nested(1, 50_000))).not.toThrow();
+  });
+
   it('code outside the fragments that names a local only one side has is no local change', () => {
     // Not valid wasm (the base has no local 4), but the argument rests on it, so it is checked.
     const get = (local: number): IrNode => ({ kind: 'local.get', type: 'i32', local });
