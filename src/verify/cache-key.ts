@@ -3,7 +3,7 @@ import { ModuleContext } from './context.js';
 import { expandedCallees, isExpandedCallee } from './expand-calls.js';
 
 /** Bumped whenever the encoding's meaning (or what a check tries) changes, so that old verdicts are not reused. */
-export const ENCODER_VERSION = 'atoll-graph-10-case-equalities';
+export const ENCODER_VERSION = 'atoll-graph-11-local-runs';
 
 /**
  * Whether the encoding of a pair may read `name`'s body on this side: it runs inline, is expanded for

@@ -138,8 +138,33 @@ export function mapChildren<N extends IrNode>(node: N, rewrite: (child: IrNode) 
  * children are absent), as one string: two nodes with equal attributes differ only in their children.
  */
 export function attributesOf(node: IrNode): string {
-  const children = new Set<string>(CHILD_FIELDS[node.kind]);
-  return JSON.stringify(node, (key, value: unknown) => (key !== '' && children.has(key) && value !== null ? undefined : value));
+  // A shallow copy without the set children, written without a replacer: what the replacer gave (a child field
+  // that is set left out, an unset one written as null), at a fraction of the cost on whole bodies.
+  const children: readonly string[] = CHILD_FIELDS[node.kind];
+  const own: Fields = {};
+  for (const [key, value] of Object.entries(node)) own[key] = value !== null && children.includes(key) ? undefined : value;
+  return JSON.stringify(own);
+}
+
+/**
+ * Whether two nodes have equal attributes (attributesOf) without writing them out: fields compared one by one,
+ * lists of names or numbers element by element; of a child field, only whether it is set. For comparing whole
+ * trees node by node, where attributesOf's JSON cost most of the time.
+ */
+export function sameAttributes(a: IrNode, b: IrNode): boolean {
+  if (a.kind !== b.kind) return false;
+  const children: readonly string[] = CHILD_FIELDS[a.kind];
+  const x = a as unknown as Fields;
+  const y = b as unknown as Fields;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((key) => {
+    if (!(key in y)) return false;
+    const [u, v] = [x[key], y[key]];
+    if (children.includes(key)) return Array.isArray(u) || (u === null) === (v === null);
+    if (!Array.isArray(u)) return u === v;
+    return Array.isArray(v) && u.length === v.length && u.every((e, i) => e === v[i]);
+  });
 }
 
 /**

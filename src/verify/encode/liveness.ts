@@ -20,6 +20,32 @@ export interface LiveAfterLoop {
  * not read on another that leaves before setting it.
  */
 export function liveAfterLoops(body: IrNode): Map<IrLoop, LiveAfterLoop> {
+  return liveness(body);
+}
+
+/**
+ * The locals live just before and just after each of `nodes` (which must lie in `body`; a node walked more than
+ * once, inside a loop's fixpoint, gets what any walk found): for local-change.ts, which compares after a
+ * changed fragment only the locals code after it may read.
+ */
+export function liveAround(body: IrNode, nodes: ReadonlySet<IrNode>): { before: Map<IrNode, Set<number>>; after: Map<IrNode, Set<number>> } {
+  const before = new Map<IrNode, Set<number>>();
+  const after = new Map<IrNode, Set<number>>();
+  const add = (map: Map<IrNode, Set<number>>, node: IrNode, live: ReadonlySet<number>) => {
+    const known = map.get(node);
+    if (known) for (const l of live) known.add(l);
+    else map.set(node, new Set(live));
+  };
+  liveness(body, (node, out, live) => {
+    if (!nodes.has(node)) return;
+    add(after, node, out);
+    add(before, node, live);
+  });
+  return { before, after };
+}
+
+/** The backward walk behind both: `observe` sees each node walked with what is live after and before it. */
+function liveness(body: IrNode, observe?: (node: IrNode, out: ReadonlySet<number>, live: ReadonlySet<number>) => void): Map<IrLoop, LiveAfterLoop> {
   const after = new Map<IrLoop, LiveAfterLoop>();
   const labels = new Map<string, Set<number>>();
   /** Labels branched to from inside the loops being walked: each loop collects where its ways out lead. */
@@ -38,6 +64,12 @@ export function liveAfterLoops(body: IrNode): Map<IrLoop, LiveAfterLoop> {
   };
 
   const walk = (node: IrNode, out: Set<number>): Set<number> => {
+    const live = liveBefore(node, out);
+    observe?.(node, out, live);
+    return live;
+  };
+
+  const liveBefore = (node: IrNode, out: Set<number>): Set<number> => {
     switch (node.kind) {
       case 'local.get': return union(out, [node.local]);
       case 'local.set': {
