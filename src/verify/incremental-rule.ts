@@ -13,7 +13,8 @@ import { byName, references, type StepFacts } from './pass-step.js';
  * nothing it assumed is changed by the new bodies. What a step assumes beyond its two bodies is recorded
  * with it (StepFacts), and these conditions keep every assumption true:
  * - the module is the same but for bodies of D (the caller checks this), and each f in D that `Out` holds has
- *   its signature there (no step changed it with its callers) and was not merged into a duplicate;
+ *   its signature there (no step changed it with its callers), was not merged into a duplicate, and is the
+ *   input's f (not a function a pass made that took the name);
  * - no step of a function outside D read the body of a function in D, directly or through a function whose
  *   steps did (a removed duplicate's twin counts as reading it): such functions join D, rebuilt from their
  *   input bodies (those the output no longer holds need nothing, since whoever read them joins too);
@@ -33,6 +34,8 @@ export interface ChainFacts {
   readers: Record<string, string[]>;
   /** Functions removed as duplicates of a twin (references to them now go to the twin). */
   merged: string[];
+  /** Functions a pass made: a name here is not the input's function of that name, even if it had one. */
+  made: string[];
   pure: string[];
   sizeKeepers: string[];
   constantGlobals: string[];
@@ -43,6 +46,7 @@ export interface ChainFacts {
 export interface ChainSteps {
   proved: ReadonlyArray<{ function: string; facts?: StepFacts }>;
   twins: ReadonlyArray<readonly [string, string]>;
+  made: readonly string[];
 }
 
 export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
@@ -54,6 +58,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
     set.add(by);
   };
   const merged = new Set<string>();
+  const made = new Set<string>();
   const pure = new Set<string>();
   const sizeKeepers = new Set<string>();
   const constantGlobals = new Set<string>();
@@ -68,6 +73,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
       for (const name of facts.constantGlobals ?? []) constantGlobals.add(name);
       for (const name of facts.unreadGlobals ?? []) unreadGlobals.add(name);
     }
+    for (const name of evaluation.made) made.add(name);
     for (const [removed, twin] of evaluation.twins) {
       read(removed, twin);
       merged.add(removed);
@@ -77,6 +83,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
   return {
     readers: Object.fromEntries([...readers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, by]) => [name, sorted(by)])),
     merged: sorted(merged),
+    made: sorted(made),
     pure: sorted(pure),
     sizeKeepers: sorted(sizeKeepers),
     constantGlobals: sorted(constantGlobals),
@@ -96,6 +103,7 @@ export function mergeChainFacts(a: ChainFacts, b: ChainFacts): ChainFacts {
   return {
     readers: Object.fromEntries(Object.entries(readers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
     merged: union(a.merged, b.merged),
+    made: union(a.made, b.made),
     pure: union(a.pure, b.pure),
     sizeKeepers: union(a.sizeKeepers, b.sizeKeepers),
     constantGlobals: union(a.constantGlobals, b.constantGlobals),
@@ -143,7 +151,7 @@ export function planIncremental(view: IncrementalView, facts: ChainFacts): Incre
     for (const reader of facts.readers[name] ?? []) freeze(reader);
     if (written.has(name) || !(out.has(name) || calledBack.has(name))) continue;
     const outline = inFunctions.get(name);
-    if (!outline) return declined(`${name}, which a pass made, rests on a changed body`);
+    if (!outline || facts.made.includes(name)) return declined(`${name}, which a pass made, rests on a changed body`);
     if (outline.imported) return declined(`${name} is an import the previous output no longer has`);
     const fn = view.input.fn(name);
     written.set(name, fn);

@@ -141,6 +141,8 @@ export interface EvaluationProof {
   proved: ProvedStep[];
   /** [removed duplicate, its twin] (PipelineResult.twins). */
   twins: Array<[string, string]>;
+  /** Functions a kept step added (PipelineResult.made). */
+  made: string[];
 }
 
 /** A kept proved step of a chain: function, pass position, method, whether cached, and what it assumed. */

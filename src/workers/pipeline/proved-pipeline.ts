@@ -75,6 +75,8 @@ export interface PipelineResult {
   proved: ProvedStep[];
   /** [removed duplicate, its twin]: the twin's body stands for the removed one's wherever it was referenced. */
   twins: Array<[string, string]>;
+  /** Functions a kept step added (a pass made them: outlined parts, merged functions' shared bodies, …). */
+  made: string[];
   /** With ASSEMBLE_PASS: the bodies its kept steps took, and from how many modules (the input counts as one). */
   assembled?: { bodies: number; donors: number };
   /** Functions the solver gave up on, given or found here, sorted (PipelineRun.solverGaveUp for later pipelines). */
@@ -138,6 +140,7 @@ class Pipeline {
   private readonly proved: PipelineResult['proved'] = [];
   private readonly record: SegmentPass[] = [];
   private readonly twins = new Map<string, string>();
+  private readonly made = new Set<string>();
   /** Where the planted fault went in (a span's functions that go back run that pass again, fault included). */
   private plantedAt: number | undefined;
   /**
@@ -204,7 +207,7 @@ class Pipeline {
     }
     this.env.progress?.({ passesDone: total, passes: total, stepsDone: 0, steps: 0 });
     return {
-      named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, twins: [...this.twins].sort(),
+      named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, twins: [...this.twins].sort(), made: [...this.made].sort(),
       ...(this.assembled ? { assembled: this.assembled } : {}), solverGaveUp: [...this.gaveUp].sort(),
     };
   }
@@ -419,8 +422,9 @@ class Pipeline {
     }
     tracked.settle(observation, decision.settlement);
     if (step.removed.length > 0) for (const [removed, twin] of duplicateRenames(step)) this.twins.set(removed, twin);
+    const dropped = new Set(decision.settlement.drop);
+    for (const name of observation.added) if (!dropped.has(name)) this.made.add(name);
     if (!onTouched) {
-      const dropped = new Set(decision.settlement.drop);
       this.touched = [...decision.kept, ...observation.added.filter((name) => !dropped.has(name))].sort();
     }
 

@@ -14,7 +14,7 @@ function plan(input: string, changed: string[], output: string, facts: Partial<C
   const outline = (m: IrModule) => ({ functions: m.functions.map((fn) => ({ ...fn, body: null, size: 0 })), globals: m.globals });
   return planIncremental(
     { changed, input: { outline: outline(module), fn: (name) => functions.get(name)!, whole: () => module }, previousOutput: outline(ir(output)) },
-    { readers: {}, merged: [], pure: [], sizeKeepers: [], constantGlobals: [], unreadGlobals: [], ...facts },
+    { readers: {}, merged: [], made: [], pure: [], sizeKeepers: [], constantGlobals: [], unreadGlobals: [], ...facts },
   );
 }
 
@@ -56,6 +56,10 @@ describe('incremental rebuilds: what declines', () => {
     expect(plan(changedH, ['h'], output, { merged: ['h'] })).toMatchObject({ declined: expect.stringMatching(/h was merged into a duplicate/) });
   });
 
+  it('a function of the output that a pass made under the name of an input function', () => {
+    expect(plan(changedH, ['h'], output, { made: ['h'] })).toMatchObject({ declined: expect.stringMatching(/h, which a pass made/) });
+  });
+
   it('a function whose signature the output changed with its callers', () => {
     const dae = `(module (global $c (mut i32) (i32.const 0)) (memory 1)
       (func $h (result i32) (i32.const 1))
@@ -92,10 +96,10 @@ describe('incremental rebuilds: chain facts', () => {
   it('gathers what kept steps assumed, a twin reading the duplicate it stands for, and merges two chains', () => {
     const step = (fn: string, facts: StepFacts) => ({ function: fn, facts });
     const facts = chainFacts([
-      { proved: [step('g', { reads: ['h'], sizeKeepers: ['k'] }), step('k', { constantGlobals: ['c'] }), { function: 'h' }], twins: [['d', 't']] },
+      { proved: [step('g', { reads: ['h'], sizeKeepers: ['k'] }), step('k', { constantGlobals: ['c'] }), { function: 'h' }], twins: [['d', 't']], made: ['o'] },
     ]);
-    expect(facts).toEqual({ readers: { d: ['t'], h: ['g'] }, merged: ['d'], pure: [], sizeKeepers: ['k'], constantGlobals: ['c'], unreadGlobals: [] });
-    const merged = mergeChainFacts(facts, chainFacts([{ proved: [step('k', { reads: ['h'], unreadGlobals: ['u'] })], twins: [] }]));
+    expect(facts).toEqual({ readers: { d: ['t'], h: ['g'] }, merged: ['d'], made: ['o'], pure: [], sizeKeepers: ['k'], constantGlobals: ['c'], unreadGlobals: [] });
+    const merged = mergeChainFacts(facts, chainFacts([{ proved: [step('k', { reads: ['h'], unreadGlobals: ['u'] })], twins: [], made: [] }]));
     expect(merged.readers).toEqual({ d: ['t'], h: ['g', 'k'] });
     expect(merged.unreadGlobals).toEqual(['u']);
   });
