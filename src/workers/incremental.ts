@@ -19,21 +19,28 @@ import { copyFunction } from './pipeline/tracked-module.js';
  */
 export async function rebuildIncrementally(task: IncrementalTask, env: PipelineEnv): Promise<IncrementalResult> {
   const started = performance.now();
-  const plan = withModule(task.input, task.flags, (input) => {
-    const extractor = new IrExtractor(binaryen);
-    const outline = extractOutline(binaryen, input);
-    let whole: IrModule | undefined;
-    const wholeInput = () => (whole ??= irOf(input, task.input));
-    const changed = changedFunctions(task, outline, wholeInput);
-    if (typeof changed === 'string') return { declined: changed };
-    const view: IncrementalView = {
-      changed,
-      input: { outline, fn: (name) => extractor.function(input.getFunction(name)), whole: wholeInput },
-      previousOutput: withModule(task.previousOutput, task.flags, (output) => extractOutline(binaryen, output)),
-    };
-    const planned = planIncremental(view, task.facts);
-    return 'declined' in planned ? planned : { ...planned, patched: patch(task.previousOutput, input, planned.rebuild, task.flags) };
-  });
+  // The previous output is read once: its outline for the plan, then patched in place.
+  const output = readModule(task.previousOutput, task.flags);
+  let plan: { rebuild: string[]; patched: Uint8Array | undefined } | { declined: string };
+  try {
+    plan = withModule(task.input, task.flags, (input) => {
+      const extractor = new IrExtractor(binaryen);
+      const outline = extractOutline(binaryen, input);
+      let whole: IrModule | undefined;
+      const wholeInput = () => (whole ??= irOf(input, task.input));
+      const changed = changedFunctions(task, outline, wholeInput);
+      if (typeof changed === 'string') return { declined: changed };
+      const view: IncrementalView = {
+        changed,
+        input: { outline, fn: (name) => extractor.function(input.getFunction(name)), whole: wholeInput },
+        previousOutput: extractOutline(binaryen, output),
+      };
+      const planned = planIncremental(view, task.facts);
+      return 'declined' in planned ? planned : { ...planned, patched: patch(output, input, planned.rebuild) };
+    });
+  } finally {
+    output.dispose();
+  }
   if ('declined' in plan) return { ok: true, declined: plan.declined };
   const patched = plan.patched;
   if (!patched) return { ok: true, declined: 'the previous output with the new bodies does not validate' };
@@ -74,13 +81,8 @@ function irOf(module: binaryenNs.Module, bytes: Uint8Array): IrModule {
   return ir;
 }
 
-/** `output` (named) with the bodies of `names` taken from `input`, written plain; undefined when it does not validate. */
-function patch(output: Uint8Array, input: binaryenNs.Module, names: readonly string[], flags: number): Uint8Array | undefined {
-  const into = readModule(output, flags);
-  try {
-    for (const name of names) copyFunction(input, into, name);
-    return into.validate() ? emitModule(into, true, false) : undefined;
-  } finally {
-    into.dispose();
-  }
+/** `output` given the bodies of `names` taken from `input`, written plain; undefined when it does not validate. */
+function patch(output: binaryenNs.Module, input: binaryenNs.Module, names: readonly string[]): Uint8Array | undefined {
+  for (const name of names) copyFunction(input, output, name);
+  return output.validate() ? emitModule(output, true, false) : undefined;
 }
