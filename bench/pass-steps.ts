@@ -1,5 +1,5 @@
 import type { PassStepTotals } from '../src/protocol/report.js';
-import { addTotals } from '../src/workers/pipeline/certificate-check.js';
+import { addTotals } from '../src/workers/pipeline/totals.js';
 import type { AtollMeasured } from './measure.js';
 
 /**
@@ -29,9 +29,9 @@ export function renderPassSteps(runs: Array<[string, AtollMeasured]>): string {
   return [
     '### Steps per pass (all modules, every checked run)',
     '',
-    line(['pass', 'runs', 'steps', 'proved', 'from cache', 'reverted', 'reverted by', 'bytes lost', 'bytes lost by module', 'whole-step reverts']),
-    line(Array(10).fill('---')),
-    ...rows.map((p) => line([p.pass, p.runs, p.steps, `${p.proved} (${((100 * p.proved) / p.steps).toFixed(1)} %)`, p.cached, p.reverted, reasons(p), p.bytesLost, modules(p.pass), p.wholeReverts])),
+    line(['pass', 'runs', 'steps', 'proved', 'from cache', 'reverted', 'reverted by', 'bytes lost', 'bytes lost by module', 'whole-step reverts', 'time s']),
+    line(Array(11).fill('---')),
+    ...rows.map((p) => line([p.pass, p.runs, p.steps, `${p.proved} (${((100 * p.proved) / p.steps).toFixed(1)} %)`, p.cached, p.reverted, reasons(p), p.bytesLost, modules(p.pass), p.wholeReverts, ((p.ms ?? 0) / 1000).toFixed(2)])),
     '',
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import { extendProof, type Resident, type ResidentProof } from '../islands/popul
 import { ALTERNATIVES, checkedGenome, defaultFunctionPasses, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
-import { addTotals } from '../workers/pipeline/certificate-check.js';
+import { addTotals } from '../workers/pipeline/totals.js';
 import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import { OptionDefaults } from '../protocol/options.js';

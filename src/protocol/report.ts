@@ -139,6 +139,8 @@ export interface PassStepTotals {
   bytesLost: number;
   /** Runs whose whole step went back for a module-level reason. */
   wholeReverts: number;
+  /** Wall-clock ms of its runs: running the pass, seeing what it changed, checking and settling the steps. */
+  ms?: number;
   /**
    * A span only (`first…last`: consecutive passes that each work inside one function, checked as one step per
    * function over all of them; proved-pipeline.ts): its steps are the functions whose change over the whole

@@ -55,6 +55,7 @@ function expectCountsAddUp(report: OptimizeReport): void {
   for (const p of report.passSteps!) {
     expect(p.proved + p.keptUnproved + p.reverted, p.pass).toBe(p.steps);
     expect(Object.values(p.revertedBy).reduce((a, b) => a + b, 0), p.pass).toBe(p.reverted);
+    expect(p.ms, p.pass).toBeGreaterThanOrEqual(0);
   }
 }
 

@@ -1,3 +1,4 @@
+import { addTotals } from './totals.js';
 import type { PassStepTotals } from '../../protocol/report.js';
 import { malformedCertificate, type Certificate } from '../../verify/certificate.js';
 import { sha256 } from '../../wasm/ingest.js';
@@ -65,21 +66,3 @@ export async function checkCertificate(
   return { accepted: true, functions, passes: [...totals.values()], steps };
 }
 
-/** Adds one run's totals of a pass into `into` (keyed by pass name). */
-export function addTotals(into: Map<string, PassStepTotals>, pass: PassStepTotals): void {
-  const sum = into.get(pass.pass);
-  if (!sum) {
-    into.set(pass.pass, { ...pass, revertedBy: { ...pass.revertedBy } });
-    return;
-  }
-  sum.runs += pass.runs;
-  sum.steps += pass.steps;
-  sum.proved += pass.proved;
-  sum.cached += pass.cached;
-  sum.keptUnproved += pass.keptUnproved;
-  sum.reverted += pass.reverted;
-  sum.bytesLost += pass.bytesLost;
-  sum.wholeReverts += pass.wholeReverts;
-  if (pass.passByPass) sum.passByPass = (sum.passByPass ?? 0) + pass.passByPass;
-  for (const [why, n] of Object.entries(pass.revertedBy)) sum.revertedBy[why] = (sum.revertedBy[why] ?? 0) + n;
-}

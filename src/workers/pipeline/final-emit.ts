@@ -5,6 +5,7 @@ import { sameBytes } from '../../wasm/bytes.js';
 import { functionBodies, spliceFunctionBodies } from '../../wasm/code-section.js';
 import { functionHash, IrExtractor, type IrFunction } from '../../wasm/ir.js';
 import type { PipelineEnv } from './proved-pipeline.js';
+import { addTime } from './totals.js';
 import type { TrackedModule } from './tracked-module.js';
 
 /** Which rewrites of the writer may stay: proved ones (strict), all (report), or a certificate's list. */
@@ -30,6 +31,7 @@ export interface Emitted {
  * bytes (TrackedModule.observe), so the bytes returned read back as the module the pipeline proved.
  */
 export async function emitProved(tracked: TrackedModule, flags: number, env: PipelineEnv, mode: EmitMode): Promise<Emitted> {
+  const started = performance.now();
   const totals: PassStepTotals = { pass: 'emit', runs: 1, steps: 0, proved: 0, cached: 0, keptUnproved: 0, reverted: 0, revertedBy: {}, bytesLost: 0, wholeReverts: 0 };
   const proved = tracked.ir;
   const plain = tracked.bytes;
@@ -82,6 +84,7 @@ export async function emitProved(tracked: TrackedModule, flags: number, env: Pip
     if (!spliced) throw new Error('the two emits of one module differ outside the code section; cannot write unproved bodies as they stand');
     named = spliced;
   }
+  addTime(totals, started);
   return { named, optimized: [...written].sort(), unproved, proved: provedSteps, totals };
 }
 

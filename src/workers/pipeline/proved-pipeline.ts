@@ -14,6 +14,7 @@ import { assembleOnto } from '../assemble.js';
 import { decideStep } from './decide.js';
 import { emitProved } from './final-emit.js';
 import { TrackedModule } from './tracked-module.js';
+import { addTime } from './totals.js';
 
 /**
  * Proof-carrying application of one pipeline (design §1.3): the module stays in this thread's binaryen heap
@@ -218,6 +219,7 @@ class Pipeline {
    * strict mode this pipeline fails, with the functions named; report mode records it and goes on.
    */
   private async write(): Promise<void> {
+    const started = performance.now();
     const read = this.tracked.ir;
     const written = this.tracked.written();
     const rewritten = new Map(written.functions.map((fn) => [fn.name, fn]));
@@ -233,6 +235,7 @@ class Pipeline {
       );
       const totals = this.totalsOf(WRITE);
       totals.runs++;
+      addTime(totals, started);
       for (const v of verdicts) {
         totals.steps++;
         if (v.verdict.status === 'proved') {
@@ -277,6 +280,7 @@ class Pipeline {
    * may contain a step that alone would have gone back.
    */
   private async span(passes: readonly string[], first: number, total: number): Promise<void> {
+    const started = performance.now();
     const { tracked, env } = this;
     env.progress?.({ passesDone: first, passes: total, stepsDone: 0, steps: 0 });
     const listed = this.follow?.passes[first]?.span;
@@ -309,6 +313,8 @@ class Pipeline {
 
     const totals = this.totalsOf(name);
     totals.runs++;
+    // The span's own time; the functions that go through it again pass by pass add to those passes'.
+    addTime(totals, started);
     const byName = new Map(verdicts.map((v) => [v.name, v]));
     const post = new Map(observation.post.functions.map((fn) => [fn.name, fn]));
     const kept = decision.kept.map((fn) => {
@@ -348,7 +354,17 @@ class Pipeline {
     }
   }
 
+  /** One pass as one step (see settleStep), its time added to the pass's totals. */
   private async step(pass: string, index: number, total: number, on?: readonly string[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.settleStep(pass, index, total, on);
+    } finally {
+      addTime(this.totalsOf(pass), started);
+    }
+  }
+
+  private async settleStep(pass: string, index: number, total: number, on?: readonly string[]): Promise<void> {
     const { tracked, env } = this;
     env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
     const listed = this.follow?.passes[index];
@@ -543,6 +559,7 @@ export function spanLengths(passes: readonly string[]): number[] {
   }
   return lengths;
 }
+
 
 const byFunction = (a: [string, string, string], b: [string, string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
