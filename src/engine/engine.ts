@@ -87,6 +87,12 @@ export interface OptimizedModule {
   incremental?: IncrementalBase;
 }
 
+/** How a watch rebuilds an input quickly (Engine.quick): what made its last output. */
+export interface QuickRebuild {
+  lineage: readonly LineageStep[];
+  incremental?: IncrementalBase;
+}
+
 /**
  * What an incremental rebuild of an input's next content starts from (watch mode): this build's input and
  * output (both named), what the output's chain assumed (verify/incremental-rule.ts), and the binaryen
@@ -277,7 +283,25 @@ export class Engine {
    */
   async replay(bytes: Uint8Array, lineage: readonly LineageStep[], options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
     const job = await this.start(bytes, options, hooks, 0);
+    return 'answer' in job ? job.answer : this.replayJob(job, lineage, hooks);
+  }
+
+  /**
+   * Watch mode's quick answer to a changed input (see QuickRebuild): the previous output patched (incremental)
+   * when there is a base and it does not decline, else the lineage replayed; the input is read once for both.
+   */
+  async quick(bytes: Uint8Array, from: QuickRebuild, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
+    const job = await this.start(bytes, options, hooks, 0);
     if ('answer' in job) return job.answer;
+    if (from.incremental) {
+      const patched = await this.incrementalJob(job, from.incremental, hooks);
+      if (!('declined' in patched)) return patched;
+      hooks.onLog?.(`no incremental rebuild (${patched.declined}); replaying the previous pipeline`);
+    }
+    return this.replayJob(job, from.lineage, hooks);
+  }
+
+  private async replayJob(job: StartedJob, lineage: readonly LineageStep[], hooks: JobHooks): Promise<OptimizedModule> {
     const { settings, progress, passSteps } = job;
     const genomes = lineage.filter((step): step is Genome => step.kind !== 'assembly');
     progress.planned(0, genomes.length);
@@ -307,13 +331,16 @@ export class Engine {
    */
   async incremental(bytes: Uint8Array, base: IncrementalBase, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule | { declined: string }> {
     const job = await this.start(bytes, options, hooks, 0);
-    if ('answer' in job) return job.answer;
+    return 'answer' in job ? job.answer : this.incrementalJob(job, base, hooks);
+  }
+
+  private async incrementalJob(job: StartedJob, base: IncrementalBase, hooks: JobHooks): Promise<OptimizedModule | { declined: string }> {
     const { settings, ingested, checking, progress, passSteps } = job;
     if (settings.verify !== 'strict' || !checking) return { declined: 'incremental rebuilds are for strict mode' };
     if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
-    progress.planned(0, 1);
     // What runs on the rebuilt bodies, as the report's champion genome shows it.
     const applied: Genome = { kind: 'refine', passes: defaultFunctionPasses(base.knobs.optimizeLevel, base.knobs.shrinkLevel), knobs: { ...base.knobs, converge: 1 } };
+    progress.planned(0, 1);
     const result = await this.pool.incremental(
       {
         previousInput: base.input,
@@ -328,8 +355,11 @@ export class Engine {
       },
       hooks.signal,
     );
-    if (!result.ok) return { declined: `the incremental rebuild failed: ${result.error}` };
-    if ('declined' in result) return { declined: result.declined };
+    if (!result.ok || 'declined' in result) {
+      // Its slot of the progress bar is done: what follows (a replay) plans its own.
+      progress.evaluation('incremental', 0, { passesDone: 1, passes: 1, stepsDone: 0, steps: 0 });
+      return { declined: result.ok ? result.declined : `the incremental rebuild failed: ${result.error}` };
+    }
     for (const pass of result.proof.passes) addTotals(passSteps, pass);
     const { segment, ...evaluation } = result.proof;
     const chosen: Resident = {

@@ -1,7 +1,6 @@
 import type binaryenNs from 'binaryen';
 import { binaryen, emitModule, readModule, withModule } from '../wasm/binaryen.js';
-import { completeDataSegments } from '../wasm/data-section.js';
-import { extractModule, extractOutline, functionHash, IrExtractor, signatureOf, type IrModule } from '../wasm/ir.js';
+import { extractOutline, functionHash, IrExtractor, signatureOf, type IrModule } from '../wasm/ir.js';
 import { sameBytes } from '../wasm/bytes.js';
 import { bodiesOfOneModule } from '../wasm/code-section.js';
 import { withoutNameSection } from '../wasm/names.js';
@@ -9,7 +8,7 @@ import { planIncremental, type IncrementalView, type ModuleOutline } from '../ve
 import type { IncrementalResult, IncrementalTask } from './binaryen-tasks.js';
 import { score, setKnobs } from './knobs.js';
 import { runProvedPipeline, type PipelineEnv } from './pipeline/proved-pipeline.js';
-import { copyFunction } from './pipeline/tracked-module.js';
+import { copyFunction, moduleIr } from './pipeline/tracked-module.js';
 
 /**
  * An incremental rebuild on this thread: decide whether the previous output may be patched
@@ -27,7 +26,7 @@ export async function rebuildIncrementally(task: IncrementalTask, env: PipelineE
       const extractor = new IrExtractor(binaryen);
       const outline = extractOutline(binaryen, input);
       let whole: IrModule | undefined;
-      const wholeInput = () => (whole ??= irOf(input, task.input));
+      const wholeInput = () => (whole ??= moduleIr(input, task.input));
       const changed = changedFunctions(task, outline, wholeInput);
       if (typeof changed === 'string') return { declined: changed };
       const view: IncrementalView = {
@@ -66,19 +65,13 @@ function changedFunctions(task: IncrementalTask, outline: ModuleOutline, wholeIn
   const bodies = bodiesOfOneModule(task.previousInput, task.input);
   const defined = outline.functions.filter((fn) => !fn.imported);
   if (bodies) return defined.filter((_, i) => !sameBytes(bodies[0][i]!, bodies[1][i]!)).map((fn) => fn.name);
-  const before = withModule(task.previousInput, task.flags, (module) => irOf(module, task.previousInput));
+  const before = withModule(task.previousInput, task.flags, (module) => moduleIr(module, task.previousInput));
   const after = wholeInput();
   const outside = (m: IrModule) => JSON.stringify([m.globals, m.memory, m.tables, m.data, m.elements, m.exports, m.start]);
   const shape = (m: IrModule) => m.functions.map((fn) => [fn.name, signatureOf(fn), fn.imported ?? null]);
   if (outside(before) !== outside(after) || JSON.stringify(shape(before)) !== JSON.stringify(shape(after))) return 'the module changed outside function bodies';
   const hashes = new Map(before.functions.map((fn) => [fn.name, functionHash(fn)]));
   return after.functions.filter((fn) => !fn.imported && functionHash(fn) !== hashes.get(fn.name)).map((fn) => fn.name);
-}
-
-function irOf(module: binaryenNs.Module, bytes: Uint8Array): IrModule {
-  const ir = extractModule(binaryen, module);
-  completeDataSegments(ir, bytes);
-  return ir;
 }
 
 /** `output` given the bodies of `names` taken from `input`, written plain; undefined when it does not validate. */

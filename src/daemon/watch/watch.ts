@@ -8,7 +8,7 @@ import type { Session } from '../session.js';
 import { FileWatcher } from './file-watcher.js';
 import { OutputPlan, type OwnOutputs } from './outputs.js';
 import { Rebuilder, type Rebuilt } from './rebuild.js';
-import type { QuickRebuild } from '../optimize-job.js';
+import type { QuickRebuild } from '../../engine/engine.js';
 import { Settler, type Settled } from './settle.js';
 
 export const DEFAULT_DEBOUNCE_MS = 150;

@@ -560,7 +560,6 @@ export function spanLengths(passes: readonly string[]): number[] {
   return lengths;
 }
 
-
 const byFunction = (a: [string, string, string], b: [string, string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 function spanName(passes: readonly string[]): string {

@@ -1,6 +1,5 @@
+// Per-pass step totals (PassStepTotals) as pipelines count them and jobs and benches sum them.
 import type { PassStepTotals } from '../../protocol/report.js';
-
-/** Per-pass step totals (PassStepTotals) as pipelines count them and jobs and benches sum them. */
 
 /** Adds the time since `started` to a pass's totals (ms, one decimal). */
 export function addTime(totals: PassStepTotals, started: number): void {

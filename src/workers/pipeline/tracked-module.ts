@@ -214,7 +214,7 @@ export class TrackedModule {
 }
 
 /** A module's IR, data segments completed from its bytes, names from one lineage. */
-function moduleIr(module: binaryenNs.Module, bytes: Uint8Array): IrModule {
+export function moduleIr(module: binaryenNs.Module, bytes: Uint8Array): IrModule {
   const ir = extractModule(binaryen, module);
   completeDataSegments(ir, bytes);
   ir.named = true;
