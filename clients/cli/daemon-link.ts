@@ -69,6 +69,20 @@ export function lastLines(path: string, count: number): string | undefined {
   }
 }
 
+/**
+ * A killed process closes its sockets while it is still exiting: on a loaded machine the CLI saw the
+ * connection close before the daemon's pid was gone (or a zombie), and said it had closed the connection.
+ */
+const VANISH_WAIT_MS = 1000;
+
+/** Whether `pid` is gone now or within `ms` (polled). */
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; isAlive(pid); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() >= until) return false;
+  }
+  return true;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -185,7 +199,7 @@ export async function connectToSocket(choice: DaemonChoice, startIfNone: boolean
   const closing = failIfDaemonVanishes(connection, async () => {
     const logPath = daemonLogPath(choice.cacheDir ?? defaultCacheDir());
     const who = `the daemon${pid === undefined ? '' : ` (pid ${pid})`} on ${socketPath}`;
-    const what = pid !== undefined && !isAlive(pid) ? `${who} has exited` : `${who} closed the connection`;
+    const what = pid !== undefined && (await goneWithin(pid, VANISH_WAIT_MS)) ? `${who} has exited` : `${who} closed the connection`;
     const log = lastLines(logPath, 12);
     return log === undefined
       ? `${what} before it answered; it left no log at ${logPath} (a daemon started in the foreground logs to its terminal)`
