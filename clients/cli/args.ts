@@ -114,7 +114,7 @@ function optimizeFlags(program: Program): Program {
     .option('--strategy <name>', `how islands search after generation 0: ${SearchStrategies.join(', ')} (default ${OptionDefaults.strategy})`)
     .option('--multi-start', 'the same islands without migration')
     .option('--verify <mode>', `${VerifyModes.join(', ')}: only proved changes; keep all and say what was proved; no checks (default ${OptionDefaults.verify})`)
-    .option('--time-budget <ms>', 'stop starting generations after MS (breaks determinism)')
+    .option('--time-budget <ms>', 'stop the search after MS; in strict mode a proof ends between two passes (breaks determinism)')
     .option('--features <a,b>', 'WebAssembly features (default: detected)')
     .option('--keep-names', 'keep the name section');
 }

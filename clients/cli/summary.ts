@@ -133,6 +133,10 @@ export function optimizeSummary(input: string, output: string, report: OptimizeR
   if (passSteps.length > 0) lines.push('  steps     per pass:', ...passSteps);
   const time = report.timeMs;
   lines.push(`  time      ${ms(time.total)}: ingest ${ms(time.ingest)}, optimize ${ms(time.optimize)}, verify ${ms(time.verify)}, emit ${ms(time.emit)}`);
+  const budget = report.settings.timeBudgetMs;
+  if (budget !== undefined && !report.settings.deterministic) {
+    lines.push(paint(Style.yellow, `  budget    the time budget (${ms(budget)}) ended the search early: another run may give other bytes`));
+  }
   if (report.failures.length > 0) lines.push(paint(Style.yellow, `  ${report.failures.length} island run(s) or verification(s) failed; see --json for details`));
   return lines.join('\n');
 }

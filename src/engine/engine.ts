@@ -228,9 +228,9 @@ export class Engine {
         {
           signal: hooks.signal,
           stop: hooks.stop,
-          onPlanned: (generation, count) => progress.planned(generation, count),
-          onEvaluated: ({ id, generation }, result) => {
-            progress.evaluated(id, generation);
+          onPlanned: (generation, count, checked) => progress.planned(generation, count, checked),
+          onEvaluated: ({ id, generation, checked }, result) => {
+            progress.evaluated(id, generation, checked);
             if (result.ok && result.proof) for (const pass of result.proof.passes) addTotals(passSteps, pass);
           },
         },
@@ -304,8 +304,8 @@ export class Engine {
   private async replayJob(job: StartedJob, lineage: readonly LineageStep[], hooks: JobHooks): Promise<OptimizedModule> {
     const { settings, progress, passSteps } = job;
     const genomes = lineage.filter((step): step is Genome => step.kind !== 'assembly');
-    progress.planned(0, genomes.length);
     const mode = settings.verify === 'off' ? undefined : settings.verify;
+    progress.planned(0, genomes.length, mode !== undefined);
     const applied = await this.applyLineage(genomes, job, mode, false, (i, note) => progress.evaluation(`replay ${i}`, 0, note), hooks.signal);
     for (const evaluation of applied.proof?.evaluations ?? []) for (const pass of evaluation.passes) addTotals(passSteps, pass);
     const chosen: Resident = {
@@ -340,7 +340,7 @@ export class Engine {
     if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
     // What runs on the rebuilt bodies, as the report's champion genome shows it.
     const applied: Genome = { kind: 'refine', passes: defaultFunctionPasses(base.knobs.optimizeLevel, base.knobs.shrinkLevel), knobs: { ...base.knobs, converge: 1 } };
-    progress.planned(0, 1);
+    progress.planned(0, 1, true);
     const result = await this.pool.incremental(
       {
         previousInput: base.input,

@@ -1,7 +1,7 @@
 import type { EvaluateResult } from '../workers/binaryen-tasks.js';
 import type { Genome } from './genome.js';
 import { extendProof, type Resident, type ResidentProof } from './population.js';
-import { ALTERNATIVES, binaryenPreset, type Alternative, type PresetName } from './presets.js';
+import { ALTERNATIVES, appliedGenome, binaryenPreset, type Alternative, type PresetName } from './presets.js';
 
 /** One preset applied on top of its parent's module: a node of the tree the alternatives' presets form. */
 interface Step {
@@ -81,7 +81,7 @@ export async function evaluateAlternatives(
         const result = await evaluate(base, step.genome, step.island);
         // With checks, a later preset's proof goes on from its parent's: the chain runs from the input.
         const proof = result.ok && result.proof ? extendProof(parent?.proof, result.proof) : undefined;
-        return { result, lineage: [...(parent?.lineage ?? []), step.genome], ...(proof ? { proof } : {}) };
+        return { result, lineage: [...(parent?.lineage ?? []), appliedGenome(step.genome, result)], ...(proof ? { proof } : {}) };
       })();
       running.set(step, promise);
     }

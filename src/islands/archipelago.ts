@@ -7,7 +7,7 @@ import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js'
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { alternativeSteps, evaluateAlternatives, type StartingPopulation } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
+import { appliedGenome, checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
@@ -54,6 +54,8 @@ export interface Evaluation {
   id: string;
   island: number;
   generation: number;
+  /** Every step proved as it is applied (strict mode), not binaryen alone. */
+  checked: boolean;
 }
 
 export interface ArchipelagoHooks {
@@ -67,8 +69,11 @@ export interface ArchipelagoHooks {
   onGeneration?: (generation: number, of: number) => void;
   /** Awaited after each generation with the best module found so far. */
   afterGeneration?: (generation: number, champion: Resident) => Promise<void>;
-  /** `count` more evaluations will run in `generation` (called before they start). */
-  onPlanned?: (generation: number, count: number) => void;
+  /**
+   * `count` more evaluations, checked or not, will run in `generation` (called before they start); a negative
+   * count takes back planned ones that will not run.
+   */
+  onPlanned?: (generation: number, count: number, checked: boolean) => void;
   /** Every evaluation's result, as it arrives. */
   onEvaluated?: (evaluation: Evaluation, result: EvaluateResult) => void;
 }
@@ -117,7 +122,10 @@ export async function runArchipelago(
   config: ArchipelagoConfig,
   hooks: ArchipelagoHooks = {},
 ): Promise<ArchipelagoResult> {
-  const started = performance.now();
+  // A time budget ends the search between generations and, in a checked search, a proof between two passes
+  // (PipelineRun.deadline): Date.now(), because workers compare against it too.
+  const deadline = config.timeBudgetMs === undefined ? undefined : Date.now() + config.timeBudgetMs;
+  const overBudget = () => deadline !== undefined && Date.now() > deadline;
   const capacity = config.capacity ?? 2;
   const islands: Island[] = Array.from({ length: config.islands }, (_, index) => ({
     index,
@@ -141,7 +149,7 @@ export async function runArchipelago(
   const evaluateIn = (generation: number, checked = !!config.checks): Evaluate => {
     const given = [...solverGaveUp].sort();
     return async (base, genome, island, assembly) => {
-      const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation };
+      const evaluation: Evaluation = { id: `${generation}/${evaluations++}`, island, generation, checked: checked && !!config.checks };
       const result = await pool.evaluate(
         {
           base,
@@ -150,12 +158,13 @@ export async function runArchipelago(
           objective: config.objective,
           // A screening run only ranks, and its -Oz is the report's baseline: the fault goes into checked runs.
           ...(config.plantFault && island === config.islands - 1 && (checked || !config.checks) ? { plantFault: config.plantFault } : {}),
-          ...(checked && config.checks ? { checks: { ...config.checks(evaluation), ...(given.length ? { solverGaveUp: given } : {}) } } : {}),
+          ...(checked && config.checks ? { checks: { ...config.checks(evaluation), ...(given.length ? { solverGaveUp: given } : {}), ...(deadline === undefined ? {} : { deadline }) } } : {}),
           ...(assembly ? { assembly } : {}),
         },
         hooks.signal,
       );
       if (result.ok) for (const name of result.solverGaveUp ?? []) solverGaveUp.add(name);
+      if (result.ok && result.stopped) completed = false;
       hooks.onEvaluated?.(evaluation, result);
       return result;
     };
@@ -164,7 +173,7 @@ export async function runArchipelago(
   for (let generation = 0; generation <= config.generations; generation++) {
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     if (hooks.stop?.aborted) throw hooks.stop.reason;
-    if (generation > 0 && config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs) {
+    if (generation > 0 && overBudget()) {
       completed = false;
       break;
     }
@@ -172,7 +181,7 @@ export async function runArchipelago(
     let tallies: Tally[];
     const evaluate = evaluateIn(generation);
     if (generation === 0) {
-      const start = await startingPopulation(config, evaluate, evaluateIn(generation, false), bodies, hooks);
+      const start = await startingPopulation(config, evaluate, evaluateIn(generation, false), bodies, hooks, overBudget);
       for (const { resident } of start.alternatives) if (resident) fairReplace(islands[resident.island]!.residents, resident, capacity);
       for (const failure of start.failures) failures.push({ generation, ...failure });
       baseline = start.baseline;
@@ -182,10 +191,11 @@ export async function runArchipelago(
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
-    const last = generation === config.generations || (config.timeBudgetMs !== undefined && performance.now() - started > config.timeBudgetMs);
+    const last = generation === config.generations || overBudget();
     // With migration, the per-function winners travel every generation: the assembled champion goes to every
-    // island. Multi-start islands stay apart; their winners are combined once, at the end.
-    if (last || !config.multiStart) {
+    // island. Multi-start islands stay apart; their winners are combined once, at the end. Past the budget a
+    // checked assembly would only be stopped before its first pass.
+    if ((last || !config.multiStart) && !(config.checks && overBudget())) {
       const assembled = await assembleChampion(pool, islands, config, bodies, generation, failures, evaluateIn(generation), hooks);
       if (assembled) settle(assembled, config.multiStart ? [islands[assembled.island]!] : islands, capacity, migrations);
     }
@@ -241,7 +251,11 @@ async function evolve(
   // In the last generation only the champion matters: a child that enters its island without beating the
   // champion is never used again, so its proof would be spent for nothing.
   const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
-  hooks.onPlanned?.(generation, children.reduce((n, child) => n + (child?.steps.length ?? 0), 0));
+  const steps = children.reduce((n, child) => n + (child?.steps.length ?? 0), 0);
+  hooks.onPlanned?.(generation, steps, false);
+  // Each screened child's checked run is planned too (and taken back when the screen keeps it out), so the
+  // screens alone never fill the generation's share of the bar.
+  if (config.checks) hooks.onPlanned?.(generation, steps, true);
   const outcomes = await Promise.all(
     islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, champion, hooks) : applyChild(children[i], island.index, evaluate, false))),
   );
@@ -258,7 +272,7 @@ async function evolve(
       return tally;
     }
     const resident: Resident = {
-      lineage: [...child.prefix, ...child.steps],
+      lineage: [...child.prefix, ...outcome.applied],
       named: result.named,
       stripped: result.stripped,
       score: result.score,
@@ -271,8 +285,11 @@ async function evolve(
   });
 }
 
-/** What applying a child gave; `screenedOut` when its unchecked run showed it could not enter its island. */
-type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; evaluations: number; ms: number; proof?: ResidentProof; screenedOut?: boolean };
+/**
+ * What applying a child gave: `applied` its steps as they ran (appliedGenome); `screenedOut` when its unchecked
+ * run showed it could not enter its island.
+ */
+type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; applied: Genome[]; evaluations: number; ms: number; proof?: ResidentProof; screenedOut?: boolean };
 
 /**
  * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
@@ -297,9 +314,9 @@ async function applyScreened(
   const worthChecking = (unchecked: Pick<Resident, 'stripped' | 'score' | 'island' | 'generation'>) =>
     champion ? better(unchecked, champion) : wouldEnter(island.residents, unchecked, capacity);
   if (!child || !screened || !screened.result.ok || !worthChecking({ ...screened.result, island: island.index, generation })) {
+    if (child) hooks.onPlanned?.(generation, -child.steps.length, true);
     return screened && { ...screened, screenedOut: screened.result.ok };
   }
-  hooks.onPlanned?.(generation, child.steps.length);
   const checked = await applyChild(child, island.index, evaluate, true);
   return checked && { ...checked, produced: [...screened.produced, ...checked.produced], evaluations: screened.evaluations + checked.evaluations, ms: screened.ms + checked.ms };
 }
@@ -312,9 +329,11 @@ async function applyScreened(
  * the later generations and the assembly start from the best one anyway.
  */
 async function startingPopulation(
-  config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks,
+  config: ArchipelagoConfig, evaluate: Evaluate, screen: Evaluate, bodies: BodyPool, hooks: ArchipelagoHooks, overBudget: () => boolean,
 ): Promise<StartingPopulation & Pick<ArchipelagoResult, 'baseline'>> {
-  hooks.onPlanned?.(0, alternativeSteps(config.islands, config.alternatives).length);
+  hooks.onPlanned?.(0, alternativeSteps(config.islands, config.alternatives).length, false);
+  // The first proof, planned before the screens run (its steps are known once they have ranked the alternatives).
+  if (config.checks) hooks.onPlanned?.(0, 1, true);
   const screened = await evaluateAlternatives(config.islands, config.input, config.checks ? screen : evaluate, config.alternatives);
   for (const resident of screened.produced) bodies.offer(resident.named);
   // binaryen's own -Oz: with checks, its screening run (the proved -Oz may have reverted steps).
@@ -333,8 +352,8 @@ async function startingPopulation(
   let proved: StartingPopulation | undefined;
   for (const [index, { alternative, resident }] of distinct.entries()) {
     if (index >= Math.min(MAX_PROVED_ALTERNATIVES, config.islands)) break;
-    if (proved && !worthProving(resident, proved.alternatives.map((a) => a.resident))) break;
-    hooks.onPlanned?.(0, alternativeSteps(config.islands, [alternative]).length);
+    if (proved && (overBudget() || !worthProving(resident, proved.alternatives.map((a) => a.resident)))) break;
+    hooks.onPlanned?.(0, alternativeSteps(config.islands, [alternative]).length - (index === 0 ? 1 : 0), true);
     const run = await evaluateAlternatives(config.islands, config.input, evaluate, [alternative], index);
     proved = proved ? joinPopulations(proved, run) : run;
   }
@@ -388,10 +407,12 @@ async function applyChild(
   let ms = 0;
   let proof = child.proof;
   const produced: Uint8Array[] = [];
+  const applied: Genome[] = [];
   let result: EvaluateResult | undefined;
   for (const genome of child.steps) {
     result = await evaluate(base, genome, island);
     ms += result.ms;
+    applied.push(appliedGenome(genome, result));
     if (result.ok && checked) {
       if (!result.proof || (child.prefix.length > 0 && !child.proof)) {
         result = { ok: false, error: 'a checked evaluation came back without the proof of its chain', aborted: false, ms: result.ms };
@@ -403,7 +424,7 @@ async function applyChild(
     produced.push(result.named);
     base = result.named;
   }
-  return { result: result!, produced, evaluations: produced.length + (result!.ok ? 0 : 1), ms, ...(proof && result!.ok ? { proof } : {}) };
+  return { result: result!, produced, applied, evaluations: produced.length + (result!.ok ? 0 : 1), ms, ...(proof && result!.ok ? { proof } : {}) };
 }
 
 function record(history: GenerationRecord[], island: Island, generation: number, tally: Tally): void {
@@ -451,12 +472,13 @@ async function assembleChampion(
   if (!champion || !bodies.changedSince(champion)) return undefined;
   const donors = bodies.donors().filter((named) => named !== champion.named);
   const knobs = lastGenome(champion).knobs;
-  hooks.onPlanned?.(generation, 1);
   const unchecked = await assembleUnchecked(pool, champion, config, donors, knobs, hooks.signal);
   // With checks, the assembly is screened unchecked first, as children are (applyScreened): checking sends
   // bodies back, so a checked assembly is not smaller than its unchecked run, and one that cannot beat the
   // champion is not worth its proofs (it lost 7 of 10 times on the bench's small modules).
   if (config.checks && unchecked.ok && !better({ ...unchecked, island: champion.island, generation }, champion)) return undefined;
+  // Only the checked assembly is an evaluation on the progress bar (the unchecked one is binaryen alone, not a pool evaluation).
+  if (config.checks) hooks.onPlanned?.(generation, 1, true);
   const made = config.checks ? await assembleChecked(champion, config, donors, knobs, evaluate) : unchecked;
   if (!made.ok) {
     failures.push({ generation, island: champion.island, error: `assembly: ${made.error}` });

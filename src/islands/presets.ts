@@ -1,6 +1,6 @@
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { DEFAULT_KNOBS, type Genome, type Knobs } from './genome.js';
-import { ON_TOUCHED } from '../workers/binaryen-tasks.js';
+import { ON_TOUCHED, type EvaluateResult } from '../workers/binaryen-tasks.js';
 
 /**
  * binaryen's default pipeline (`PassRunner::addDefaultOptimizationPasses` in src/passes/pass.cpp) written
@@ -78,6 +78,14 @@ export const NESTED_PIPELINES: Readonly<Record<string, string>> = {
 export function checkedGenome(genome: Genome, splitNested: boolean): Genome {
   const explicit = expandDefaultPipeline(genome);
   return splitNested ? splitNestedPipelines(explicit) : explicit;
+}
+
+/**
+ * The genome as an evaluation applied it: the genome itself, or when a time budget stopped its checked run
+ * (EvaluateResult.stopped), the passes that ran, once — what the module is the result of.
+ */
+export function appliedGenome(genome: Genome, result: EvaluateResult): Genome {
+  return result.ok && result.stopped ? { ...genome, passes: result.stopped, knobs: { ...genome.knobs, converge: 1 } } : genome;
 }
 
 /**

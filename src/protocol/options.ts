@@ -79,7 +79,10 @@ export interface OptimizeOptions {
   /** Same islands, no migration. */
   multiStart?: boolean;
   verify?: VerifyMode;
-  /** Stop starting new generations after this many milliseconds (the output is then not deterministic). */
+  /**
+   * Stop the search after this many milliseconds: no generation starts after it, and in strict mode a proof
+   * in progress ends between two passes with the module proved so far (the output is then not deterministic).
+   */
   timeBudgetMs?: number;
   /** Feature names (e.g. "sign-ext", "bulk-memory"); default: detected. */
   features?: string[];

@@ -204,6 +204,7 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
           base: task.base, flags: task.flags, knobs, passes: task.genome.passes, converge, mode: checks.mode, plantFault: task.plantFault, spans: checks.spans,
           ...(task.assembly ? { assembly: task.assembly } : {}),
           ...(checks.solverGaveUp ? { solverGaveUp: checks.solverGaveUp } : {}),
+          ...(checks.mode === 'strict' && checks.deadline !== undefined ? { deadline: checks.deadline } : {}),
         },
         { ...env, check: { ...env.check, featureFlags: task.flags } },
       ),
@@ -212,8 +213,8 @@ async function evaluateProved(task: EvaluateTask): Promise<EvaluateResult> {
     const scored = task.objective === 'size'
       ? { size: stripped.length, value: stripped.length }
       : withModule(result.named, task.flags, (module) => score(module, stripped.length, task.objective));
-    const { named, rounds: _rounds, assembled, solverGaveUp, ...proof } = result;
-    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof, solverGaveUp, ...(assembled ? { assembled } : {}) };
+    const { named, rounds: _rounds, assembled, solverGaveUp, stopped, ...proof } = result;
+    return { ok: true, named, stripped, score: scored, ms: performance.now() - started, proof, solverGaveUp, ...(assembled ? { assembled } : {}), ...(stopped ? { stopped } : {}) };
   } catch (error) {
     if (isBinaryenAbort(error)) {
       poisonAndExit();

@@ -129,6 +129,8 @@ export interface StepChecks extends CheckingTask {
   spans?: boolean;
   /** Strict mode: functions the solver gave up on in earlier generations of the job (PipelineRun.solverGaveUp). */
   solverGaveUp?: string[];
+  /** Strict mode: no pass starts after this time, Date.now() ms (the job's time budget; PipelineRun.deadline). */
+  deadline?: number;
 }
 
 /** What an evaluation with checks adds to its result: how its steps fared, and its part of a certificate. */
@@ -179,6 +181,8 @@ export type EvaluateResult =
       assembled?: { bodies: number; donors: number };
       /** With checks: the functions the solver gave up on, these steps' and those the task was given. */
       solverGaveUp?: string[];
+      /** With checks, when the deadline stopped the genome before its last pass: the passes that ran. */
+      stopped?: string[];
     }
   | { ok: false; error: string; aborted: boolean; ms: number };
 

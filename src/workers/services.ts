@@ -44,6 +44,8 @@ export interface TaskProgress {
   steps: number;
   /** What `steps` counts when it is not pass steps (a whole-jump verify counts function pairs). */
   unit?: string;
+  /** The pass (or span of passes) whose steps are being checked. */
+  pass?: string;
 }
 
 /** One-way messages: no reply, so a task never waits on them. */

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 type Proved = Extract<EvaluateResult, { ok: true }>;
 
-async function applyChecked(text: string, passes: string[], plantFault?: string, spans = false): Promise<Proved & { input: Uint8Array }> {
+async function applyChecked(text: string, passes: string[], plantFault?: string, spans = false, deadline?: number): Promise<Proved & { input: Uint8Array }> {
   const input = wat(text);
   const ingested = await pool.ingest({ bytes: input, declared: undefined, override: undefined });
   const verdicts = jobVerdicts(undefined, new Map<string, Verdict>());
@@ -44,6 +44,7 @@ async function applyChecked(text: string, passes: string[], plantFault?: string,
       spans,
       z3Version: await verifier.z3Version(),
       concurrency: 4,
+      ...(deadline === undefined ? {} : { deadline }),
       services: { solve: (query) => verifier.solve(query), proofGet: (key) => verdicts.get(key), proofSet: (key, verdict) => verdicts.set(key, verdict) },
     },
   });
@@ -292,5 +293,25 @@ describe('spans: consecutive function passes checked as one step per function', 
     expect(r.proof!.unproved.find((s) => s.function === 'f')).toMatchObject({ pass: 'ssa-nomerge', verdict: { status: 'refuted' } });
     expect(r.proof!.proved.some((s) => s.function === 'f' && s.pass === 'optimize-instructions')).toBe(true);
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+});
+
+describe('a deadline (a job\'s time budget) ends a proved pipeline between two passes', () => {
+  const text = `(module
+    (func $f (export "f") (param $a i32) (result i32) (local $x i32)
+      (local.set $x (i32.add (local.get $a) (i32.const 0)))
+      (i32.mul (local.get $x) (i32.const 2))))`;
+  const passes = ['optimize-instructions', 'simplify-locals', 'vacuum'];
+
+  it('past the deadline no pass runs: the module as written, proved, and the (empty) list of passes that ran', async () => {
+    const stopped = await applyChecked(text, passes, undefined, true, Date.now() - 1);
+    expect(stopped.stopped).toEqual([]);
+    expect(stopped.proof!.segment.passes).toEqual([]);
+    expect(stopped.proof!.proved.filter((s) => s.pass !== 'emit')).toEqual([]);
+    expect(transcript(stopped.stripped)).toEqual(transcript(stopped.input));
+    const whole = await applyChecked(text, passes, undefined, true, Date.now() + 3_600_000);
+    expect(whole.stopped).toBeUndefined();
+    expect(whole.proof!.proved.some((s) => s.function === 'f' && s.pass !== 'emit')).toBe(true);
+    expect(whole.stripped.length).toBeLessThan(stopped.stripped.length);
   });
 });

@@ -146,6 +146,21 @@ describe('strict mode', () => {
     expect(await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 })).toEqual({ declined: 'the module changed outside function bodies' });
   });
 
+  it('ends a proof where the time budget runs out: a proved output, a certificate that re-checks, and a report that says it was cut short', async () => {
+    const input = demo();
+    const { output, report, certificate, lineage } = await engine.optimize(input, { islands: 2, generations: 1, timeBudgetMs: 1 });
+    expect(report.settings.deterministic).toBe(false);
+    expect(report.history.every((h) => h.generation === 0)).toBe(true);
+    expect(transcript(output)).toEqual(transcript(input));
+    // 1 ms runs out before the first proof's first pass: its module is the input as binaryen writes it (no
+    // name section), and its genome lists the passes that ran, none, not the alternative it started as.
+    expect(output.length).toBeLessThan(input.length);
+    expect(lineage!.length).toBeGreaterThan(0);
+    for (const step of lineage!) expect(step.kind !== 'assembly' && step.passes).toEqual([]);
+    const recheck = await engine.verify(input, output, { certificate: certificate! });
+    expect(recheck.module.accepted).toBe(true);
+  });
+
   it('refutes a wrong step planted at the first pass, reverts it, and goes on', async () => {
     const input = demo();
     // One island, and it plants the fault: scale is corrupted right after the first pass, as if the pass did it.

@@ -54,6 +54,11 @@ export interface PipelineRun {
   solverGaveUp?: readonly string[];
   /** Run every pass on these functions only (an incremental rebuild's; the passes must work inside one function). */
   only?: readonly string[];
+  /**
+   * Strict mode: no pass starts after this time (Date.now(), ms; a job's time budget). The pipeline then ends
+   * where it is, a proved module like after any pass, and says which passes ran (PipelineResult.stopped).
+   */
+  deadline?: number;
 }
 
 export interface PipelineEnv {
@@ -82,6 +87,8 @@ export interface PipelineResult {
   assembled?: { bodies: number; donors: number };
   /** Functions the solver gave up on, given or found here, sorted (PipelineRun.solverGaveUp for later pipelines). */
   solverGaveUp: string[];
+  /** When the deadline ended the pipeline before its last pass: the passes that ran, in order (rounds included). */
+  stopped?: string[];
 }
 
 export class PipelineRejected extends Error {}
@@ -157,6 +164,8 @@ class Pipeline {
   /** The last ASSEMBLE_PASS: which donor each replaced body came from, and the donors (0 is the input). */
   private assembly: { from: Map<string, number>; donors: Uint8Array[] } | undefined;
   private assembled: PipelineResult['assembled'];
+  /** The deadline came before the last pass (PipelineRun.deadline). */
+  private stopped = false;
 
   constructor(
     private readonly tracked: TrackedModule,
@@ -189,11 +198,11 @@ class Pipeline {
         await this.passes(planned, index, total, lengths);
         index += planned.length;
         rounds++;
-        if (this.tracked.bytes.length >= size) break;
+        if (this.stopped || this.tracked.bytes.length >= size) break;
         size = this.tracked.bytes.length;
       }
     }
-    this.env.progress?.({ passesDone: total - 1, passes: total, stepsDone: 0, steps: 0 });
+    this.env.progress?.({ passesDone: total - 1, passes: total, stepsDone: 0, steps: 0, pass: 'emit' });
     const emitted = await emitProved(this.tracked, run.flags, this.env, this.enforce ? (this.follow ? { only: new Set(this.follow.optimizedAtEmit) } : 'strict') : 'report');
     for (const step of emitted.unproved) this.unproved.push({ ...step, index });
     // A body the writer rewrote provably is a step of its function's chain (the report and certificate list it).
@@ -210,6 +219,7 @@ class Pipeline {
     return {
       named, rounds, segment, passes: [...this.totals.values()], unproved: this.unproved, proved: this.proved, twins: [...this.twins].sort(), made: [...this.made].sort(),
       ...(this.assembled ? { assembled: this.assembled } : {}), solverGaveUp: [...this.gaveUp].sort(),
+      ...(this.stopped ? { stopped: this.record.map((p) => p.pass) } : {}),
     };
   }
 
@@ -258,6 +268,10 @@ class Pipeline {
    */
   private async passes(passes: readonly string[], first: number, total: number, lengths: readonly number[] | undefined): Promise<void> {
     for (let i = 0; i < passes.length;) {
+      if (this.run.deadline !== undefined && Date.now() > this.run.deadline) {
+        this.stopped = true;
+        return;
+      }
       const length = lengths?.[i] ?? 1;
       if (length > 1) {
         if (i + length > passes.length) throw new PipelineRejected(`the span at pass ${first + i} runs past the last pass`);
@@ -282,13 +296,13 @@ class Pipeline {
   private async span(passes: readonly string[], first: number, total: number): Promise<void> {
     const started = performance.now();
     const { tracked, env } = this;
-    env.progress?.({ passesDone: first, passes: total, stepsDone: 0, steps: 0 });
+    const name = spanName(passes);
+    env.progress?.({ passesDone: first, passes: total, stepsDone: 0, steps: 0, pass: name });
     const listed = this.follow?.passes[first]?.span;
     for (const [i, pass] of passes.entries()) {
       if (this.follow && this.follow.passes[first + i]?.pass !== pass) throw new PipelineRejected(`pass ${first + i} is not ${pass}`);
       this.runPass(pass, first + i);
     }
-    const name = spanName(passes);
     const observation = tracked.observe();
     if (observation.added.length + observation.removed.length > 0 || observation.structureChanged) {
       if (this.follow) throw new PipelineRejected(`the span at pass ${first} changed more than function bodies`);
@@ -305,7 +319,7 @@ class Pipeline {
       concurrency: env.concurrency,
       solver: false,
       ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
-      onChecked: (done, steps) => env.progress?.({ passesDone: first, passes: total, stepsDone: done, steps }),
+      onChecked: (done, steps) => env.progress?.({ passesDone: first, passes: total, stepsDone: done, steps, pass: name }),
     });
     const decision = decideStep(step, verdicts, keeping(keptByFile), true);
     if (decision.whole) throw new Error(`${name}: ${decision.whole}`);
@@ -366,7 +380,7 @@ class Pipeline {
 
   private async settleStep(pass: string, index: number, total: number, on?: readonly string[]): Promise<void> {
     const { tracked, env } = this;
-    env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0 });
+    env.progress?.({ passesDone: index, passes: total, stepsDone: 0, steps: 0, pass });
     const listed = this.follow?.passes[index];
     if (this.follow && listed?.pass !== pass) throw new PipelineRejected(`pass ${index} is not ${pass}`);
     const withdrawn = this.withdrawn.get(index);
@@ -423,7 +437,7 @@ class Pipeline {
       // 2.7 s per undecided step and refuted none of 24. A model z3 finds is still run (replay) to refute.
       ...(this.follow || !this.enforce ? {} : { withoutSolver: this.gaveUp }),
       ...(this.enforce ? { unrollToRefute: false, runs: { before: 0, after: 0 } } : {}),
-      onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps }),
+      onChecked: (done, steps) => env.progress?.({ passesDone: index, passes: total, stepsDone: done, steps, pass }),
     });
     for (const v of verdicts) {
       if (v.verdict.status === 'unknown' && (v.verdict.reason === 'timeout' || v.verdict.reason === 'loop')) this.gaveUp.add(v.name);
