@@ -23,7 +23,9 @@ import { byName, references, type StepFacts } from './pass-step.js';
  * - a new body reads no global whose writes a step left out (nothing read it then) and writes none a step read
  *   as its initializer (nothing wrote it then), refers to no global `Out` lost or made immutable, to
  *   functions with the signatures they have in `Out`, and holds nothing the IR does not model; a function it
- *   calls that `Out` lost (inlined everywhere, then removed) comes back with its input body, frozen like D.
+ *   calls that `Out` lost (inlined everywhere, then removed) comes back with its input body, frozen like D;
+ * - if a step was proved because nothing could call its function (callable.ts), no new body calls it, calls
+ *   through a table or takes a function's reference (only they are new code, so nothing else can reach it).
  * Each step of the new bodies is then checked in the patched module as any pipeline step is, so the patched
  * module is equivalent to `Out` with the new bodies, hence to `In'`.
  */
@@ -40,6 +42,8 @@ export interface ChainFacts {
   sizeKeepers: string[];
   constantGlobals: string[];
   unreadGlobals: string[];
+  /** Functions with a step proved because nothing could call them (StepFacts.uncallable). */
+  uncallable: string[];
 }
 
 /** The kept steps of a chain, as an evaluation of a pipeline lists them. */
@@ -63,6 +67,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
   const sizeKeepers = new Set<string>();
   const constantGlobals = new Set<string>();
   const unreadGlobals = new Set<string>();
+  const uncallable = new Set<string>();
   for (const evaluation of evaluations) {
     for (const step of evaluation.proved) {
       const facts = step.facts;
@@ -72,6 +77,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
       for (const name of facts.sizeKeepers ?? []) sizeKeepers.add(name);
       for (const name of facts.constantGlobals ?? []) constantGlobals.add(name);
       for (const name of facts.unreadGlobals ?? []) unreadGlobals.add(name);
+      if (facts.uncallable) uncallable.add(step.function);
     }
     for (const name of evaluation.made) made.add(name);
     for (const [removed, twin] of evaluation.twins) {
@@ -88,6 +94,7 @@ export function chainFacts(evaluations: readonly ChainSteps[]): ChainFacts {
     sizeKeepers: sorted(sizeKeepers),
     constantGlobals: sorted(constantGlobals),
     unreadGlobals: sorted(unreadGlobals),
+    uncallable: sorted(uncallable),
   };
 }
 
@@ -108,6 +115,7 @@ export function mergeChainFacts(a: ChainFacts, b: ChainFacts): ChainFacts {
     sizeKeepers: union(a.sizeKeepers, b.sizeKeepers),
     constantGlobals: union(a.constantGlobals, b.constantGlobals),
     unreadGlobals: union(a.unreadGlobals, b.unreadGlobals),
+    uncallable: union(a.uncallable, b.uncallable),
   };
 }
 
@@ -179,6 +187,17 @@ export function planIncremental(view: IncrementalView, facts: ChainFacts): Incre
     if (notPure.length > 0) return declined(`${list(notPure.map((fn) => fn.name))} was taken as pure and no longer is`);
     const grows = facts.sizeKeepers.length > 0 ? rebuilt.filter((fn) => !ctx.keepsMemorySize(fn.name)) : [];
     if (grows.length > 0) return declined(`${list(grows.map((fn) => fn.name))} may change the memory's size, which a proof took a call not to`);
+  }
+
+  // A step proved because nothing could call its function holds while nothing can: the new bodies are the
+  // only new code, so they must not call it, call through a table or take a function's reference.
+  const uncallable = new Set(facts.uncallable);
+  if (uncallable.size > 0) {
+    const reaching = rebuilt.filter((fn) => {
+      const refs = references([fn]);
+      return refs.indirect || refs.functionRefs || [...refs.calls].some((callee) => uncallable.has(callee));
+    });
+    if (reaching.length > 0) return declined(`${list(reaching.map((fn) => fn.name))} may call ${list(facts.uncallable)}, whose steps were proved because nothing could call it`);
   }
 
   const where = {

@@ -4,6 +4,7 @@ import { alphaEquivalent } from './alpha.js';
 import type { CalleeAssumptions } from './cache-key.js';
 import { checkPair, type CheckOptions, type CheckResult, type CheckServices, type PairSide } from './checker.js';
 import { ModuleContext, type CallPolicy } from './context.js';
+import { callableFunctions } from './callable.js';
 import { callersOf, relatedPair, rewriteTree, signatureChanges, touchedBy } from './signature-rule.js';
 
 /**
@@ -36,6 +37,8 @@ import { callersOf, relatedPair, rewriteTree, signatureChanges, touchedBy } from
 export interface StepFacts extends Partial<CalleeAssumptions> {
   constantGlobals?: string[];
   unreadGlobals?: string[];
+  /** Proved because nothing in the module after the step can call the function (callable.ts). */
+  uncallable?: boolean;
 }
 
 /** How one (function, pass) step was decided. */
@@ -98,6 +101,9 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const changedSet = new Set(step.changed);
   const viaRule = touchedBy(callersOf(signatures.changes, step.post.functions.filter((f) => changedSet.has(f.name))));
   const unread = unreadGlobals(step.pre, step.post);
+  // Asked only for a pair that did not prove: the walk over the whole module is then worth it.
+  let callable: Set<string> | undefined | null = null;
+  const runsAfter = (name: string) => (callable === null ? (callable = callableAfterStep(step.post)) : callable)?.has(name) ?? true;
   const results: StepVerdict[] = new Array(work.length);
   let next = 0;
   let done = 0;
@@ -143,6 +149,15 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
           name, verdict: checked.verdict, ...(rules.length ? { rule: rules.join('; ') } : {}), ...(facts ? { facts } : {}),
           cached: checked.cached, solverMs: checked.solverMs, ms: 0,
         };
+        // A body nothing can run is no behaviour (remove-unused-module-elements makes table slots that no
+        // call_indirect of their signature reaches `unreachable`): as in `atoll verify`, whose argument this
+        // is (callable.ts), with the module after the step; every function that can run is checked on its own.
+        if (checked.verdict.status !== 'proved' && !runsAfter(name)) {
+          result = {
+            name, verdict: { status: 'proved', method: 'unreachable' }, rule: 'nothing in the module after the step can call it',
+            facts: { uncallable: true }, cached: false, solverMs: checked.solverMs, ms: 0,
+          };
+        }
       }
       result.ms = Math.round((performance.now() - started) * 10) / 10;
       results[i] = result;
@@ -155,6 +170,19 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
   const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
   if (failed) throw failed.reason;
   return results;
+}
+
+/**
+ * The functions of a step's module that can run (callable.ts), or undefined. A pipeline's module IR keeps the
+ * `ref.func` targets it was first read with (IrModule.references) while its bodies change, so a body that
+ * holds a `ref.func` now (the IR does not name its target) makes this give up: without one, the targets read
+ * then are a superset of the ones there are (a global's initializer changes only with the module's
+ * structure, and then its IR is read afresh).
+ */
+function callableAfterStep(post: IrModule): Set<string> | undefined {
+  let refFunc = false;
+  for (const fn of post.functions) forEachNode(fn.body, (n) => { if (n.kind === 'unsupported' && n.what === 'RefFunc') refFunc = true; });
+  return refFunc ? undefined : callableFunctions(post);
 }
 
 /**

@@ -192,6 +192,24 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 
+  it('remove-unused-module-elements: a table slot no call_indirect of its signature reaches becomes unreachable, proved as a body nothing can call', async () => {
+    // $slot is in a table the host cannot see, and the only call_indirect names another signature: binaryen
+    // replaces $slot's body by unreachable. Alone, that step is refuted (the body now traps); nothing can run it.
+    const text = `(module
+      (type $unary (func (param i32) (result i32)))
+      (table 2 funcref)
+      (elem (i32.const 0) $slot $inc)
+      (func $slot (param $a i32) (param $b i32) (drop (i32.add (local.get $a) (local.get $b))))
+      (func $inc (param $a i32) (result i32) (i32.add (local.get $a) (i32.const 1)))
+      (func $f (export "f") (param $a i32) (result i32) (call_indirect (type $unary) (local.get $a) (i32.const 1))))`;
+    const r = await applyChecked(text, ['remove-unused-module-elements']);
+    expect(provedAt(r, 'slot', 'remove-unused-module-elements')).toMatchObject([{ method: 'unreachable', facts: { uncallable: true } }]);
+    expect(r.proof!.unproved).toEqual([]);
+    const after = withModule(r.named, FEATURES, (m) => extractModule(binaryen, m));
+    expect(after.functions.find((fn) => fn.name === 'slot')?.body).toMatchObject({ kind: 'unreachable' });
+    expect(transcript(r.stripped, [[0], [1], [7]])).toEqual(transcript(r.input, [[0], [1], [7]]));
+  });
+
   it('signatures: dead-argument elimination removes a constant and an unused parameter and a dropped result, through its rule', async () => {
     const text = `(module
       (func $h (param $x i32) (param $k i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (local.get $k)))

@@ -14,7 +14,7 @@ function plan(input: string, changed: string[], output: string, facts: Partial<C
   const outline = (m: IrModule) => ({ functions: m.functions.map((fn) => ({ ...fn, body: null, size: 0 })), globals: m.globals });
   return planIncremental(
     { changed, input: { outline: outline(module), fn: (name) => functions.get(name)!, whole: () => module }, previousOutput: outline(ir(output)) },
-    { readers: {}, merged: [], made: [], pure: [], sizeKeepers: [], constantGlobals: [], unreadGlobals: [], ...facts },
+    { readers: {}, merged: [], made: [], pure: [], sizeKeepers: [], constantGlobals: [], unreadGlobals: [], uncallable: [], ...facts },
   );
 }
 
@@ -51,6 +51,14 @@ describe('incremental rebuilds: which functions are rebuilt', () => {
 describe('incremental rebuilds: what declines', () => {
   const changedH = module('(i32.add (local.get 0) (i32.const 2))');
   const output = module('(local.get 0)');
+
+  it('a new body that may call a function whose step was proved because nothing could call it', () => {
+    const table = '(type $v (func (param i32) (result i32))) (table 1 funcref) (elem (i32.const 0) $k)';
+    const indirect = module('(call_indirect (type $v) (local.get 0) (i32.const 0))', undefined, table);
+    expect(plan(indirect, ['h'], module('(local.get 0)', undefined, table), { uncallable: ['k'] })).toMatchObject({ declined: expect.stringMatching(/h may call k, whose steps were proved because nothing could call it/) });
+    // A new body that calls neither it nor through a table keeps the patch.
+    expect(plan(module('(i32.add (local.get 0) (i32.const 2))', undefined, table), ['h'], module('(local.get 0)', undefined, table), { uncallable: ['k'] })).toEqual({ rebuild: ['h'] });
+  });
 
   it('a function merged into a duplicate', () => {
     expect(plan(changedH, ['h'], output, { merged: ['h'] })).toMatchObject({ declined: expect.stringMatching(/h was merged into a duplicate/) });
@@ -98,9 +106,10 @@ describe('incremental rebuilds: chain facts', () => {
     const facts = chainFacts([
       { proved: [step('g', { reads: ['h'], sizeKeepers: ['k'] }), step('k', { constantGlobals: ['c'] }), { function: 'h' }], twins: [['d', 't']], made: ['o'] },
     ]);
-    expect(facts).toEqual({ readers: { d: ['t'], h: ['g'] }, merged: ['d'], made: ['o'], pure: [], sizeKeepers: ['k'], constantGlobals: ['c'], unreadGlobals: [] });
-    const merged = mergeChainFacts(facts, chainFacts([{ proved: [step('k', { reads: ['h'], unreadGlobals: ['u'] })], twins: [], made: [] }]));
+    expect(facts).toEqual({ readers: { d: ['t'], h: ['g'] }, merged: ['d'], made: ['o'], pure: [], sizeKeepers: ['k'], constantGlobals: ['c'], unreadGlobals: [], uncallable: [] });
+    const merged = mergeChainFacts(facts, chainFacts([{ proved: [step('k', { reads: ['h'], unreadGlobals: ['u'] }), step('s', { uncallable: true })], twins: [], made: [] }]));
     expect(merged.readers).toEqual({ d: ['t'], h: ['g', 'k'] });
     expect(merged.unreadGlobals).toEqual(['u']);
+    expect(merged.uncallable).toEqual(['s']);
   });
 });
