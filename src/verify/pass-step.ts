@@ -77,6 +77,8 @@ export interface StepCheckOptions extends CheckOptions {
   onChecked?: (done: number, total: number) => void;
   /** Changed functions checked without the solver (CheckOptions.solver): what the value graph does not settle is unknown. */
   withoutSolver?: ReadonlySet<string>;
+  /** Date.now() past which no check starts (a job's time budget): the functions left are unknown, not checked. */
+  deadline?: number;
 }
 
 const unknown = (reason: UnknownReason, detail?: string): Verdict => ({
@@ -116,7 +118,9 @@ export async function checkStepFunctions(step: PassStep, services: CheckServices
       const b = post.get(name)!;
       let result: StepVerdict;
       const unexplained = signatures.unexplained.get(name);
-      if (unexplained || Boolean(a.imported) !== Boolean(b.imported)) {
+      if (options.deadline !== undefined && Date.now() > options.deadline) {
+        result = { name, verdict: unknown('timeout', 'not checked: the time budget ran out'), cached: false, solverMs: 0, ms: 0 };
+      } else if (unexplained || Boolean(a.imported) !== Boolean(b.imported)) {
         result = { name, verdict: unknown('signature-changed', unexplained ?? 'an import became a definition or the reverse'), cached: false, solverMs: 0, ms: 0 };
       } else if (duplicates.size > 0 && renamedOnly(a, b, duplicates)) {
         const twins = [...new Set(duplicates.values())].sort();

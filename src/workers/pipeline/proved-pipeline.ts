@@ -55,8 +55,9 @@ export interface PipelineRun {
   /** Run every pass on these functions only (an incremental rebuild's; the passes must work inside one function). */
   only?: readonly string[];
   /**
-   * Strict mode: no pass starts after this time (Date.now(), ms; a job's time budget). The pipeline then ends
-   * where it is, a proved module like after any pass, and says which passes ran (PipelineResult.stopped).
+   * Strict mode: no pass starts after this time (Date.now(), ms; a job's time budget), and the steps of the
+   * pass running then that were not checked yet go back unchecked. The pipeline then ends where it is, a
+   * proved module like after any pass, and says which passes ran (PipelineResult.stopped).
    */
   deadline?: number;
 }
@@ -268,7 +269,7 @@ class Pipeline {
    */
   private async passes(passes: readonly string[], first: number, total: number, lengths: readonly number[] | undefined): Promise<void> {
     for (let i = 0; i < passes.length;) {
-      if (this.run.deadline !== undefined && Date.now() > this.run.deadline) {
+      if (this.pastDeadline()) {
         this.stopped = true;
         return;
       }
@@ -317,6 +318,7 @@ class Pipeline {
     const verdicts = await checkStepFunctions(step, env.services, {
       ...env.check,
       concurrency: env.concurrency,
+      ...(this.run.deadline === undefined ? {} : { deadline: this.run.deadline }),
       solver: false,
       ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
       onChecked: (done, steps) => env.progress?.({ passesDone: first, passes: total, stepsDone: done, steps, pass: name }),
@@ -368,8 +370,19 @@ class Pipeline {
     }
   }
 
+  private pastDeadline(): boolean {
+    return this.run.deadline !== undefined && Date.now() > this.run.deadline;
+  }
+
   /** One pass as one step (see settleStep), its time added to the pass's totals. */
   private async step(pass: string, index: number, total: number, on?: readonly string[]): Promise<void> {
+    // Past the deadline, a span's functions that went back stay there: their passes one by one would each
+    // cost a run and a read of the whole module only to go back unchecked. The pass is recorded as one that
+    // kept nothing, which is what a certificate's replay then does with it.
+    if (on && this.pastDeadline()) {
+      this.record.push({ pass });
+      return;
+    }
     const started = performance.now();
     try {
       await this.settleStep(pass, index, total, on);
@@ -428,6 +441,7 @@ class Pipeline {
     const verdicts = await checkStepFunctions(step, env.services, {
       ...env.check,
       concurrency: env.concurrency,
+      ...(this.run.deadline === undefined ? {} : { deadline: this.run.deadline }),
       ...(keptByFile ? { only: new Set(keptByFile.keys()) } : {}),
       // A certificate's replay asks everything it needs; a strict pipeline stops asking z3 about a function
       // once z3 gave up on it (see gaveUp). Where only proofs stay, a counterexample found by unrolling a loop
