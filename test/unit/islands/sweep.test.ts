@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sweepSeed } from '../../../src/islands/archipelago.js';
 import { DEFAULT_KNOBS } from '../../../src/islands/genome.js';
-import { REFINEMENT_SEEDS, seedGenome } from '../../../src/islands/presets.js';
+import { PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome } from '../../../src/islands/presets.js';
 import { DEFAULT_PIPELINE } from '../../../src/islands/catalogue.js';
 
 const refine = { strategy: 'refine' as const };
@@ -22,10 +22,17 @@ describe('the seed sweep of refine islands', () => {
     expect(sweepSeed(islands, islands[1]!, Math.ceil(REFINEMENT_SEEDS.length / 2) + 1)).toBeUndefined();
   });
 
-  it('leaves pipeline islands alone and counts only refine islands (mixed strategy)', () => {
+  it('counts refine and pipeline islands apart (mixed strategy): pipeline islands go through the prefixes', () => {
     const islands = [{ ...pipeline }, { ...refine }, { ...pipeline }, { ...refine }];
-    expect(sweepSeed(islands, islands[0]!, 1)).toBeUndefined();
     expect([1, 2].map((g) => [sweepSeed(islands, islands[1]!, g), sweepSeed(islands, islands[3]!, g)])).toEqual([[0, 1], [2, 3]]);
+    const prefixes: number[] = [];
+    for (let generation = 1; generation <= PIPELINE_PREFIXES.length; generation++) {
+      for (const island of [islands[0]!, islands[2]!]) {
+        const prefix = sweepSeed(islands, island, generation);
+        if (prefix !== undefined) prefixes.push(prefix);
+      }
+    }
+    expect(prefixes).toEqual(PIPELINE_PREFIXES.map((_, i) => i));
   });
 
   it('starts with const-hoisting and -Oz at a higher always-inline limit, over the knobs of the module it refines', () => {
