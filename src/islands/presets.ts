@@ -162,19 +162,19 @@ export interface RefinementSeed {
  * module-level shrinkers. A refine island first applies them in this order, each unmutated, to its best
  * module (see the archipelago's sweep), then starts from them and mutates them. The order is by what each
  * saved per unit of time on the corpus after generation 0 (README "Search against what a user would run
- * instead"): cheap passes that pay only as the last step first.
+ * instead"): cheap passes that pay only as the last step first, the seeds that run a whole -Oz after them.
  */
 export const REFINEMENT_SEEDS: readonly RefinementSeed[] = [
   // const-hoisting is a size pass no preset runs: a constant used often enough goes into a local set once
   // (a local.get is 2 bytes), which any later precompute undoes, so it pays only last. optimize-instructions
   // after -Oz's final passes still finds rewrites its own last run enabled.
   { passes: ['optimize-instructions', 'const-hoisting'] },
-  // -Oz again with functions up to twice binaryen's default size always inlined: a call and its arguments
-  // often cost more than so small a body.
-  { passes: [DEFAULT_PIPELINE], knobs: { alwaysInlineMaxSize: 4 } },
   { passes: ['simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'merge-blocks', 'remove-unused-brs', 'vacuum'] },
   { passes: ['code-folding', 'merge-blocks', 'remove-unused-brs', 'remove-unused-names', 'vacuum'] },
   { passes: ['ssa-nomerge', 'precompute-propagate', 'merge-locals', 'coalesce-locals', 'simplify-locals', 'vacuum', 'rse'] },
+  // -Oz again with functions up to twice binaryen's default size always inlined: a call and its arguments
+  // often cost more than so small a body. A whole -Oz: after the cheap seeds, which fit a default run.
+  { passes: [DEFAULT_PIPELINE], knobs: { alwaysInlineMaxSize: 4 } },
   { passes: [DEFAULT_PIPELINE] },
   // Most-used functions first: their calls take one-byte indices (-0.5 % on gofmt, 514 functions).
   { passes: ['reorder-functions'] },
