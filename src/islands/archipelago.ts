@@ -7,7 +7,7 @@ import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js'
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { alternativeSteps, evaluateAlternatives, type StartingPopulation } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { appliedGenome, checkedGenome, defaultPipelinePasses, REFINEMENT_SEEDS, type Alternative } from './presets.js';
+import { appliedGenome, checkedGenome, defaultPipelinePasses, PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
@@ -247,7 +247,7 @@ async function evolve(
   hooks: ArchipelagoHooks,
 ): Promise<Tally[]> {
   const inputFunctions = [...functionBodySizes(config.input).keys()];
-  const children = islands.map((island) => proposeChild(island, config, inputFunctions));
+  const children = islands.map((island) => proposeChild(island, config, inputFunctions, sweepSeed(islands, island, generation)));
   // In the last generation only the champion matters: a child that enters its island without beating the
   // champion is never used again, so its proof would be spent for nothing.
   const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
@@ -572,7 +572,20 @@ interface Child {
  * the rest of that lineage's genomes: `-O3 -Oz` becomes a mutated `-O3`, then `-Oz`. A refine island applies
  * a short sequence on top of a resident's module.
  */
-function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[]): Child | undefined {
+function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[], sweep: number | undefined): Child | undefined {
+  if (sweep !== undefined) {
+    const top = best(island.residents);
+    if (!top) return undefined;
+    if (island.strategy === 'pipeline') {
+      // A prefix in front of the best module's pipeline, then the rest of its lineage as it was.
+      const pipeline = explicitPipelineOf(top);
+      const genome: Genome = { ...pipeline, passes: [...PIPELINE_PREFIXES[sweep]!, ...pipeline.passes], knobs: { ...pipeline.knobs, noInline: [...pipeline.knobs.noInline] } };
+      return { base: config.input, prefix: [], steps: [genome, ...restOf(top, genome)] };
+    }
+    // A seed as it is, on the island's best module (the assembled champion, after migration).
+    const genome = seedGenome(REFINEMENT_SEEDS[sweep]!, lastGenome(top).knobs);
+    return { base: top.named, prefix: top.lineage, steps: [genome], ...(top.proof ? { proof: top.proof } : {}) };
+  }
   const parent = pickParent(island);
   if (!parent) return undefined;
   if (island.strategy === 'pipeline') {
@@ -585,20 +598,35 @@ function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions:
         ? crossover(explicitPipelineOf(parent), explicitPipelineOf(other), island.rng)
         : explicitPipelineOf(parent);
     const { genome } = mutate(start, config.passes, island.rng, inlined);
-    // A function kept from inlining stays so through the later steps, or they would inline it anyway.
-    const rest = parent.lineage
-      .filter((step): step is Genome => step.kind === 'refine')
-      .map((step) => ({ ...step, knobs: { ...step.knobs, noInline: genome.knobs.noInline } }));
-    return { base: config.input, prefix: [], steps: [genome, ...rest] };
+    return { base: config.input, prefix: [], steps: [genome, ...restOf(parent, genome)] };
   }
   const last = parent.lineage[parent.lineage.length - 1]!;
   const start: Genome =
-    last.kind === 'refine' && island.rng.chance(0.7)
-      ? last
-      : { kind: 'refine', passes: [...island.rng.pick(REFINEMENT_SEEDS)], knobs: { ...lastGenome(parent).knobs, converge: 1 } };
+    last.kind === 'refine' && island.rng.chance(0.7) ? last : seedGenome(island.rng.pick(REFINEMENT_SEEDS), lastGenome(parent).knobs);
   // What the parent inlined is gone from its module: a refinement cannot keep it from inlining.
   const { genome } = mutate(start, config.passes, island.rng);
   return { base: parent.named, prefix: parent.lineage, steps: [genome], ...(parent.proof ? { proof: parent.proof } : {}) };
+}
+
+/** The refine genomes of a lineage, re-applied after a new pipeline: a function it keeps from inlining stays so. */
+function restOf(resident: Resident, pipeline: Genome): Genome[] {
+  return resident.lineage
+    .filter((step): step is Genome => step.kind === 'refine')
+    .map((step) => ({ ...step, knobs: { ...step.knobs, noInline: pipeline.knobs.noInline } }));
+}
+
+/**
+ * The sweep: what an island applies unmutated in `generation`, or undefined once all was tried. Refine islands
+ * go through REFINEMENT_SEEDS in order, one seed each per generation (island r of R refine islands takes seed
+ * (generation − 1) × R + r), so that a short search tries the most useful ones first and every seed is tried
+ * once before mutation takes over; pipeline islands go through PIPELINE_PREFIXES the same way. Deterministic:
+ * it depends on the generation only.
+ */
+export function sweepSeed(islands: ReadonlyArray<{ strategy: 'pipeline' | 'refine' }>, island: { strategy: 'pipeline' | 'refine' }, generation: number): number | undefined {
+  if (generation < 1) return undefined;
+  const alike = islands.filter((i) => i.strategy === island.strategy);
+  const index = (generation - 1) * alike.length + alike.indexOf(island);
+  return index < (island.strategy === 'refine' ? REFINEMENT_SEEDS : PIPELINE_PREFIXES).length ? index : undefined;
 }
 
 /** Binary tournament among the residents. */

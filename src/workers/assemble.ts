@@ -102,12 +102,73 @@ function donorMismatch(donor: Context, base: Context, input: Context): string | 
 }
 
 /**
+ * Whether `name` is one and the same function in the donor and the base although the input's differs or is
+ * missing (binaryen removed a parameter, or made the function up): the same type and import, a body with
+ * the same text (names included) and locals, holding only movable kinds, with every function it calls again
+ * an input function of the same type in all three modules or the same function in both, and every global it
+ * uses the same in both. A call to it then does in the base what it did in the donor. Sibling refinements of
+ * one module share the functions their common ancestor changed; this lets their bodies mix. Memoized per
+ * donor; a function calling itself (or a cycle) is taken as the same while its own comparison is under way,
+ * which the text comparison of every member of the cycle still decides.
+ */
+class SameFunctions {
+  private readonly known = new Map<string, boolean>();
+
+  constructor(
+    private readonly binaryen: Binaryen,
+    private readonly movable: Set<number>,
+    private readonly donor: Context,
+    private readonly base: Context,
+    private readonly input: Context,
+  ) {}
+
+  /** Whether a body's call to `callee` means in the base what it means in the donor. */
+  callable(callee: string): boolean {
+    const there = this.base.functions.get(callee);
+    if (sameFunction(there, this.donor.functions.get(callee)) && sameFunction(there, this.input.functions.get(callee))) return true;
+    return this.same(callee);
+  }
+
+  same(name: string): boolean {
+    const known = this.known.get(name);
+    if (known !== undefined) return known;
+    this.known.set(name, true);
+    const result = this.compare(name);
+    this.known.set(name, result);
+    return result;
+  }
+
+  private compare(name: string): boolean {
+    const { binaryen, donor, base } = this;
+    const shape = base.functions.get(name);
+    if (!sameFunction(shape, donor.functions.get(name))) return false;
+    if (shape!.imported) return true;
+    const ours = binaryen.getFunctionInfo(base.module.getFunction(name));
+    const theirs = binaryen.getFunctionInfo(donor.module.getFunction(name));
+    if (ours.vars.length !== theirs.vars.length || ours.vars.some((type, i) => type !== theirs.vars[i])) return false;
+    if (binaryen.emitText(ours.body) !== binaryen.emitText(theirs.body)) return false;
+    let same = true;
+    walkExpressions(binaryen, theirs.body, (expr: ExpressionRef, id: number) => {
+      if (!same) return;
+      if (!this.movable.has(id) || id === binaryen.CallIndirectId) same = false;
+      else if (id === binaryen.CallId) same = this.callable((binaryen.getExpressionInfo(expr) as binaryenNs.CallInfo).target);
+      else if (id === binaryen.GlobalGetId || id === binaryen.GlobalSetId) {
+        const global = (binaryen.getExpressionInfo(expr) as binaryenNs.GlobalGetInfo).name;
+        same = sameGlobal(base.globals.get(global), donor.globals.get(global));
+      }
+    });
+    return same;
+  }
+}
+
+/**
  * Why the donor's body of `name` cannot replace the base's, or undefined when it can. The body may refer only
  * to what means the same in all three modules: functions of the input, with the same type (and import) in
- * the input, the donor and the base — functions binaryen made up (merged, split, specialized) may mean
- * different things in different modules — and globals of the input with the same type and mutability.
+ * the input, the donor and the base — functions binaryen made up (merged, split, specialized) or whose
+ * parameters it changed may mean different things in different modules, unless they are the same function
+ * in the donor and the base (SameFunctions) — and globals of the input with the same type and mutability.
  */
-function bodyMismatch(binaryen: Binaryen, kinds: { movable: Set<number>; memory: Set<number> }, name: string, donor: Context, base: Context, input: Context): string | undefined {
+function bodyMismatch(binaryen: Binaryen, kinds: { movable: Set<number>; memory: Set<number> }, name: string, donor: Context, base: Context, input: Context, callees: SameFunctions): string | undefined {
   const shape = base.functions.get(name);
   if (!sameFunction(shape, donor.functions.get(name)) || !sameFunction(shape, input.functions.get(name))) {
     return 'its type differs between the input, the donor and the base';
@@ -120,10 +181,7 @@ function bodyMismatch(binaryen: Binaryen, kinds: { movable: Set<number>; memory:
       why = `holds an expression of kind ${id} that refers to state not compared`;
     } else if (id === binaryen.CallId) {
       const callee = (binaryen.getExpressionInfo(expr) as binaryenNs.CallInfo).target;
-      const there = base.functions.get(callee);
-      if (!sameFunction(there, donor.functions.get(callee)) || !sameFunction(there, input.functions.get(callee))) {
-        why = `calls ${callee}, which is not the same input function in the base`;
-      }
+      if (!callees.callable(callee)) why = `calls ${callee}, which is not the same function in the donor and the base`;
     } else if (id === binaryen.GlobalGetId || id === binaryen.GlobalSetId) {
       const global = (binaryen.getExpressionInfo(expr) as binaryenNs.GlobalGetInfo).name;
       const there = base.globals.get(global);
@@ -149,6 +207,7 @@ function bodyMismatch(binaryen: Binaryen, kinds: { movable: Set<number>; memory:
 export function assembleModule(binaryen: Binaryen, base: Context, donors: Context[], input: Context): AssemblyPlan {
   const kinds = { movable: movableKinds(binaryen), memory: memoryKinds(binaryen) };
   const usable = donors.map((donor) => donorMismatch(donor, base, input));
+  const callees = donors.map((donor) => new SameFunctions(binaryen, kinds.movable, donor, base, input));
   const taken: AssemblyPlan['taken'] = [];
   const skipped: AssemblyPlan['skipped'] = [];
   for (const [name, shape] of base.functions) {
@@ -161,7 +220,7 @@ export function assembleModule(binaryen: Binaryen, base: Context, donors: Contex
       .sort((a, b) => a.size - b.size || a.index - b.index);
     let firstWhy: string | undefined;
     for (const offer of offers) {
-      const why = usable[offer.index] ?? bodyMismatch(binaryen, kinds, name, donors[offer.index]!, base, input);
+      const why = usable[offer.index] ?? bodyMismatch(binaryen, kinds, name, donors[offer.index]!, base, input, callees[offer.index]!);
       if (!why) {
         taken.push({ name, donor: offer.index, saved: own - offer.size });
         firstWhy = undefined;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import binaryen from 'binaryen';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryenAlternatives } from '../../bench/baselines.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -72,6 +73,27 @@ describe('the search against what a user would run instead (rabin)', () => {
     // -Oz inlines add into sum (its only caller); kept from inlining, add stays a function.
     expect(await run([])).not.toContain('add');
     expect(await run(['add'])).toContain('add');
+  });
+
+  it('sweeps the refine seeds first: const-hoisting, which no preset runs, ends below every alternative, proved in strict mode', async () => {
+    // One constant used five times: each use costs 5 bytes, a local.get 2 (binaryen's const-hoisting).
+    const module = binaryen.parseText(`(module
+      (memory (export "memory") 1)
+      (func (export "mix") (param $a i32) (param $b i32) (result i32)
+        (i32.store (local.get $a) (i32.xor (local.get $b) (i32.const 0x5bd1e995)))
+        (i32.store offset=4 (local.get $a) (i32.mul (local.get $b) (i32.const 0x5bd1e995)))
+        (i32.store offset=8 (local.get $a) (i32.add (local.get $b) (i32.const 0x5bd1e995)))
+        (i32.store offset=12 (local.get $a) (i32.sub (local.get $b) (i32.const 0x5bd1e995)))
+        (i32.and (i32.load offset=16 (local.get $a)) (i32.const 0x5bd1e995))))`);
+    const bytes = module.emitBinary();
+    module.dispose();
+    const smallest = Math.min(...[...binaryenAlternatives(bytes).values()].map((r) => r.bytes.length));
+    for (const verify of ['off', 'strict'] as const) {
+      const { output, report } = await engine.optimize(bytes, { verify, islands: 2, generations: 1 });
+      expect(output.length, verify).toBeLessThan(smallest);
+      expect(report.champion.genome.at(-1), verify).toMatch(/\| optimize-instructions const-hoisting$/);
+      if (verify === 'strict') expect(report.verification!.totals.proved).toBeGreaterThan(0);
+    }
   });
 
   it('describes an assembled champion by its base lineage and the assembly', () => {

@@ -57,7 +57,7 @@ describe('pass catalogue', () => {
     for (const [name, [o, s]] of Object.entries(PRESET_LEVELS)) {
       for (const pass of defaultPipelinePasses(o, s)) expect(() => checkPassName(pass), `${name}: ${pass}`).not.toThrow();
     }
-    for (const seed of REFINEMENT_SEEDS) for (const pass of seed) expect(() => checkPassName(pass)).not.toThrow();
+    for (const seed of REFINEMENT_SEEDS) for (const pass of seed.passes) expect(() => checkPassName(pass)).not.toThrow();
   });
 
   it('writes -Oz with merge-similar-functions and -O2 without ssa-nomerge, as binaryen does', () => {

@@ -68,11 +68,29 @@ describe('per-function assembly', () => {
     expect(result.skipped[0]?.why).toMatch(/calls helper/);
   });
 
-  it('leaves a body that calls a function binaryen made up (merged or split), which may differ between modules', () => {
-    const made = '(func $byn$mgfn-shared$f (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))';
-    const result = run(input, module(long, made), [module('(call $byn$mgfn-shared$f (local.get 0))', made)]);
+  it('leaves a body that calls a function binaryen made up (merged or split) differently in the donor and the base', () => {
+    const made = (factor: number) => `(func $byn$mgfn-shared$f (param i32) (result i32) (i32.mul (local.get 0) (i32.const ${factor})))`;
+    const result = run(input, module(long, made(5)), [module('(call $byn$mgfn-shared$f (local.get 0))', made(3))]);
     expect(result.taken).toEqual([]);
-    expect(result.skipped[0]?.why).toMatch(/byn\$mgfn-shared\$f/);
+    expect(result.skipped[0]?.why).toMatch(/byn\$mgfn-shared\$f, which is not the same function in the donor and the base/);
+  });
+
+  it('takes a body that calls a function binaryen made up, or whose type it changed, when it is the same function in the donor and the base', () => {
+    // Two refinements of one module share what their ancestor made: a merged function, a parameter removed.
+    const made = '(func $byn$mgfn-shared$f (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))';
+    const merged = run(input, module(long, made), [module('(call $byn$mgfn-shared$f (local.get 0))', made)]);
+    expect(merged.taken.map((t) => t.name)).toEqual(['f']);
+    const pruned = '(func $helper (result i32) (i32.const 3))';
+    const result = run(input, module(long, '', pruned), [module('(i32.mul (local.get 0) (call $helper))', '', pruned)]);
+    expect(result.taken.map((t) => t.name)).toEqual(['f']);
+    for (const { stripped } of [merged, result]) {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(stripped)).exports as { f(x: number): number };
+      expect(exports.f(7)).toBe(21);
+    }
+    // A callee that itself calls a function the two modules do not share is not the same function.
+    const calls = (factor: number) => `(func $helper (result i32) (call $k)) (func $k (result i32) (i32.const ${factor}))`;
+    const differs = run(input, module(long, '', calls(5)), [module('(i32.mul (local.get 0) (call $helper))', '', calls(3))]);
+    expect(differs.taken).toEqual([]);
   });
 
   it('refuses every body of a donor that made a global immutable which the base keeps mutable', () => {
