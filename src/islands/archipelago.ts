@@ -247,17 +247,21 @@ async function evolve(
   hooks: ArchipelagoHooks,
 ): Promise<Tally[]> {
   const inputFunctions = [...functionBodySizes(config.input).keys()];
-  const children = islands.map((island) => proposeChild(island, config, inputFunctions, sweepSeed(islands, island, generation)));
+  const sweeps = islands.map((island) => sweepSeed(islands, island, generation));
+  const children = islands.map((island, i) => proposeChild(island, config, inputFunctions, sweeps[i]));
   // In the last generation only the champion matters: a child that enters its island without beating the
-  // champion is never used again, so its proof would be spent for nothing.
+  // champion is never used again, so its proof would be spent for nothing. A sweep's child matters only when
+  // it beats its island's best: the sweep's next child starts from that best again, so a resident below it
+  // is no parent while the sweep lasts (a default run's two generations are all sweep).
   const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
+  const toBeat = (island: Island, i: number) => champion ?? (sweeps[i] !== undefined ? best(island.residents) : undefined);
   const steps = children.reduce((n, child) => n + (child?.steps.length ?? 0), 0);
   hooks.onPlanned?.(generation, steps, false);
   // Each screened child's checked run is planned too (and taken back when the screen keeps it out), so the
   // screens alone never fill the generation's share of the bar.
   if (config.checks) hooks.onPlanned?.(generation, steps, true);
   const outcomes = await Promise.all(
-    islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, champion, hooks) : applyChild(children[i], island.index, evaluate, false))),
+    islands.map((island, i) => (config.checks ? applyScreened(children[i], island, generation, evaluate, screen, capacity, toBeat(island, i), hooks) : applyChild(children[i], island.index, evaluate, false))),
   );
   return islands.map((island, i) => {
     const child = children[i];
@@ -293,12 +297,13 @@ type ChildOutcome = { result: EvaluateResult; produced: Uint8Array[]; applied: G
 
 /**
  * A checked search's child: applied unchecked first (binaryen alone, a small fraction of a checked run), and
- * checked only when that module would enter its island, or beat `champion` when given (a refinement that
- * changed nothing gives a module the island holds already: checked, it would come out the same or with steps
- * sent back). Checking reverts what
- * it cannot prove, so a proved module is almost never smaller than its unchecked run; spending proofs on
- * children that cannot win is what made strict mode slow. Either way the unchecked modules are donors of the per-function choice, whose every
- * taken body is checked at the assembly step. Deterministic: the screen is binaryen's output.
+ * checked only when that module would enter its island (a refinement that changed nothing gives a module the
+ * island holds already: checked, it would come out the same or with steps sent back), or, when `toBeat` is
+ * given, only when it beats that (the champion in the last generation, the island's best during a sweep).
+ * Checking reverts what it cannot prove, so a proved module is almost never smaller than its unchecked run;
+ * spending proofs on children that cannot win is what made strict mode slow. Either way the unchecked modules
+ * are donors of the per-function choice, whose every taken body is checked at the assembly step.
+ * Deterministic: the screen is binaryen's output.
  */
 async function applyScreened(
   child: Child | undefined,
@@ -307,12 +312,12 @@ async function applyScreened(
   evaluate: Evaluate,
   screen: Evaluate,
   capacity: number,
-  champion: Resident | undefined,
+  toBeat: Resident | undefined,
   hooks: ArchipelagoHooks,
 ): Promise<ChildOutcome | undefined> {
   const screened = await applyChild(child && { ...child, proof: undefined }, island.index, screen, false);
   const worthChecking = (unchecked: Pick<Resident, 'stripped' | 'score' | 'island' | 'generation'>) =>
-    champion ? better(unchecked, champion) : wouldEnter(island.residents, unchecked, capacity);
+    toBeat ? better(unchecked, toBeat) : wouldEnter(island.residents, unchecked, capacity);
   if (!child || !screened || !screened.result.ok || !worthChecking({ ...screened.result, island: island.index, generation })) {
     if (child) hooks.onPlanned?.(generation, -child.steps.length, true);
     return screened && { ...screened, screenedOut: screened.result.ok };
