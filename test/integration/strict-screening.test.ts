@@ -10,12 +10,14 @@ import { ingestBytes } from '../../src/wasm/ingest.js';
 import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import type { EvaluateResult } from '../../src/workers/binaryen-tasks.js';
 import type { WorkerServices } from '../../src/workers/services.js';
+import { hashWasmArgon2 } from '../hosts/hash-wasm.js';
 
 /**
  * A checked (strict) search spends proofs only where they can win (islands/archipelago.ts): generation 0 runs
  * every alternative unchecked and proves the best one (the next only if the proved one came out behind it); a
- * later child is checked only when its unchecked run would enter its island (in the last generation: beat the
- * champion), and an assembly only when its unchecked run beats the champion. Every resident still carries its
+ * later child is checked only when its unchecked run would enter its island (during a sweep: beat the island's
+ * best; in the last generation: beat the champion), and an assembly only when its unchecked run beats the
+ * champion. Every resident still carries its
  * chain.
  */
 let pool: BinaryenPool;
@@ -32,8 +34,8 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([pool.close(), verifier.close()]));
 
-async function search(file: string, generations: number) {
-  const bytes = new Uint8Array(readFileSync(file));
+async function search(file: string | Uint8Array, generations: number) {
+  const bytes = typeof file === 'string' ? new Uint8Array(readFileSync(file)) : file;
   const input = await pool.ingest({ bytes, declared: ingestBytes(bytes).declared, override: undefined });
   const config: ArchipelagoConfig = {
     islands: 2, strategy: 'mixed', generations, seed: 1, objective: 'size', topology: 'ring', multiStart: false,
@@ -77,6 +79,25 @@ describe('a checked search', () => {
     for (const resident of result.residents.flat()) expect(resident.proof).toBeDefined();
     const checkedChildren = later.filter((e) => e.result.ok && e.result.proof && e.result.assembled === undefined);
     expect(checkedChildren.length).toBeLessThan(screened.length);
+  });
+
+  it("during a sweep, checks a child only when its unchecked run beats its island's best: a checked one becomes that best", async () => {
+    // Three generations of two islands (mixed): generations 1 and 2 sweep seeds and prefixes, the third is the
+    // last. hash-wasm's argon2: the first seed (const-hoisting) beats every alternative on it.
+    const { result, evaluated } = await search(await hashWasmArgon2.original(), 3);
+    const sweep = evaluated.filter((e) => e.evaluation.generation >= 1 && e.evaluation.generation <= 2 && e.result.ok && e.result.assembled === undefined);
+    expect(sweep.some((e) => !e.evaluation.checked)).toBe(true);
+    let compared = 0;
+    for (const generation of [1, 2]) {
+      for (const island of [0, 1]) {
+        const checked = sweep.filter((e) => e.evaluation.generation === generation && e.evaluation.island === island && e.evaluation.checked).at(-1);
+        if (!checked || !checked.result.ok) continue;
+        const record = result.history.find((h) => h.generation === generation && h.island === island)!;
+        expect(record.best, `generation ${generation}, island ${island}`).toBe(checked.result.score.value);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
   });
 
   it('in the last generation, checks only a child whose unchecked run beats the champion', async () => {
