@@ -189,12 +189,13 @@ export function planIncremental(view: IncrementalView, facts: ChainFacts): Incre
     if (grows.length > 0) return declined(`${list(grows.map((fn) => fn.name))} may change the memory's size, which a proof took a call not to`);
   }
 
+  const refsOf = new Map(rebuilt.map((fn) => [fn, references([fn])]));
   // A step proved because nothing could call its function holds while nothing can: the new bodies are the
   // only new code, so they must not call it, call through a table or take a function's reference.
   const uncallable = new Set(facts.uncallable);
   if (uncallable.size > 0) {
     const reaching = rebuilt.filter((fn) => {
-      const refs = references([fn]);
+      const refs = refsOf.get(fn)!;
       return refs.indirect || refs.functionRefs || [...refs.calls].some((callee) => uncallable.has(callee));
     });
     if (reaching.length > 0) return declined(`${list(reaching.map((fn) => fn.name))} may call ${list(facts.uncallable)}, whose steps were proved because nothing could call it`);
@@ -205,7 +206,7 @@ export function planIncremental(view: IncrementalView, facts: ChainFacts): Incre
     constant: new Set(facts.constantGlobals), unread: new Set(facts.unreadGlobals),
   };
   for (const fn of rebuilt) {
-    const problem = referenceProblem(fn, references([fn]), where);
+    const problem = referenceProblem(fn, refsOf.get(fn)!, where);
     if (problem) return declined(problem);
   }
   return { rebuild: rebuilt.map((fn) => fn.name) };

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../../src/protocol/report.js';
-import type { CheckServices } from '../../../src/verify/checker.js';
+import { describe, expect, it } from 'vitest';
 import { readIr } from '../../../src/verify/index.js';
 import { checkStepFunctions, type PassStep } from '../../../src/verify/pass-step.js';
-import { jobVerdicts } from '../../../src/verify/proof-cache.js';
-import { SolverPool } from '../../../src/verify/solver-pool.js';
 import { FEATURES, wat } from './pair.js';
+import { checkServicesForFile } from './z3-session.js';
 
 /**
  * A step's checks under a job's time budget (StepCheckOptions.deadline): none starts after it, and the
  * functions left are unknown, so a strict pipeline sends them back unchecked instead of waiting on them.
  */
-let pool: SolverPool;
-let services: CheckServices;
-beforeAll(async () => {
-  pool = new SolverPool(1);
-  await pool.warmUp();
-  services = { solve: (query) => pool.check(query), z3Version: await pool.z3Version(), verdicts: jobVerdicts(undefined, new Map<string, Verdict>()) };
-});
-afterAll(() => pool.close());
+const services = checkServicesForFile();
 
 const module = (body: string) => wat(`(module (func $f (export "f") (param i32) (result i32) ${body}))`);
 
@@ -30,9 +20,9 @@ function step(): PassStep {
 
 describe('the checks of a step under a deadline', () => {
   it('start none past the deadline: what is left is unknown, not checked', async () => {
-    const [late] = await checkStepFunctions(step(), services, { featureFlags: FEATURES, deadline: Date.now() - 1 });
+    const [late] = await checkStepFunctions(step(), services(), { featureFlags: FEATURES, deadline: Date.now() - 1 });
     expect(late!.verdict).toEqual({ status: 'unknown', reason: 'timeout', detail: 'not checked: the time budget ran out' });
-    const [checked] = await checkStepFunctions(step(), services, { featureFlags: FEATURES, deadline: Date.now() + 3_600_000 });
+    const [checked] = await checkStepFunctions(step(), services(), { featureFlags: FEATURES, deadline: Date.now() + 3_600_000 });
     expect(checked!.verdict.status).toBe('proved');
   });
 });

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../../src/protocol/report.js';
 import { checkPair, type CheckServices } from '../../../src/verify/checker.js';
 import { jobVerdicts } from '../../../src/verify/proof-cache.js';
-import { SolverPool } from '../../../src/verify/solver-pool.js';
 import { FEATURES, fn, pairSide as side } from './pair.js';
+import { checkServicesForFile } from './z3-session.js';
 
 /**
  * `solver: false` (what a strict pipeline uses for a function z3 already gave up on, see proved-pipeline.ts):
  * the value graph still decides, anything it does not settle is unknown without asking z3, and that unknown
  * is not stored, so a caller that may ask z3 still gets the proof.
  */
-let pool: SolverPool;
-let services: CheckServices;
-beforeAll(async () => {
-  pool = new SolverPool(1);
-  await pool.warmUp();
-  services = { solve: (query) => pool.check(query), z3Version: await pool.z3Version(), verdicts: jobVerdicts(undefined, new Map<string, Verdict>()) };
-});
-afterAll(() => pool.close());
+const services = checkServicesForFile();
 
 const sig = '(param i32) (result i32)';
 const check = (a: string, b: string, solver?: boolean) =>
-  checkPair(side(fn(sig, a)), side(fn(sig, b)), services, { featureFlags: FEATURES, ...(solver === undefined ? {} : { solver }) });
+  checkPair(side(fn(sig, a)), side(fn(sig, b)), services(), { featureFlags: FEATURES, ...(solver === undefined ? {} : { solver }) });
 
 describe('a check without the solver', () => {
   it('leaves a pair the graph does not settle unknown, and does not store that', async () => {
@@ -51,7 +44,7 @@ describe('a pair that ran out of time', () => {
   const candidate = '(i32.add (i32.add (i32.mul (local.get 0) (local.get 0)) (i32.shl (local.get 0) (i32.const 1))) (i32.const 1))';
   const outOfTime = (): CheckServices => ({
     solve: async () => ({ status: 'unknown', reason: 'timeout' }),
-    z3Version: services.z3Version,
+    z3Version: services().z3Version,
     verdicts: jobVerdicts(undefined, new Map<string, Verdict>()),
   });
   const limited = (timeoutMs: number, slow: CheckServices) =>
