@@ -65,7 +65,7 @@ for (const spec of modules) {
     proofs.push(async () => {
       const raw = encodeFunctionPair(before.fn, after.fn, ctx, ctx, { kind: 'graph' }, new Builder(new Graph(), false));
       const differs = raw.shared.build.or(...observables(raw.shared, raw.a, raw.b).map((o) => o.differs));
-      const answer = await pool.check({ smt: queryFor(raw, differs).smt, timeoutMs: 30_000 });
+      const answer = await pool.check({ smt: queryFor(raw, differs).smt, workMs: 30_000 });
       return `${answer.status}${answer.status === 'sat' ? ` ${spec} ${pass} ${after.fn.name}` : ''}`;
     });
   });

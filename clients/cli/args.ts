@@ -213,7 +213,7 @@ function program(onCommand: (command: Command) => void): Program {
     .description("check any optimizer's output against its input, function by function and at module level")
     .argument('<base>', 'the module before optimization')
     .argument('<candidate>', 'the optimized module')
-    .option('--timeout <ms>', `solver time limit per query, ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000; a function's check stops at 4×)`)
+    .option('--timeout <ms>', `z3's budget per query, ms of its counted work (rlimit: the same verdict on any machine), ${VerifyTimeoutRange.min}..${VerifyTimeoutRange.max} (default 5000; a function's check stops at 4×)`)
     .option('--function-time <ms>', `wall-clock limit of each function's whole check, ${FunctionTimeRange.min}..${FunctionTimeRange.max} (default ${DEFAULT_FUNCTION_TIME_MS}); what is undecided by then is unknown (timeout)`)
     .option('--features <a,b>', 'WebAssembly features to read both with (default: detected)')
     .option('--proof <file>', 're-check this certificate from optimize --proof (replays and proves every step; trusts nothing in it)');

@@ -24,7 +24,7 @@ export interface VerifyParams extends WorkDoneProgressParams {
   base: ModuleSource;
   /** The module to check against it (any optimizer's output). */
   candidate: ModuleSource;
-  /** Solver timeout per query, ms (default 5000); one function's queries together stop at four times it. */
+  /** z3's budget per query, ms of its counted work (rlimit, see README "What proved means"; default 5000); one function's queries together stop at four times it. */
   timeoutMs?: number;
   /**
    * Wall-clock time each function's whole check may take (value graphs, solver queries, runs), ms (default

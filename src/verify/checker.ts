@@ -15,7 +15,7 @@ import { fragmentDifference, localChangePairs, localChangeQueries } from './loca
 import type { ProofCache } from './proof-cache.js';
 import { observedCoupling, withoutObservedBreaks } from './run/loop-samples.js';
 import { Refuter } from './run/refute.js';
-import type { SolverAnswer, SolverQuery } from './solver-task.js';
+import { Z3_WORK_PER_MS, type SolverAnswer, type SolverQuery } from './solver-task.js';
 
 /**
  * The check of one function pair: is `candidate.fn` equivalent to `base.fn` (design §2), each read in its own
@@ -56,10 +56,13 @@ export interface CheckServices {
 
 export interface CheckOptions {
   featureFlags: number;
-  /** Per solver query, default 5000 ms. */
+  /**
+   * Per solver query, default 5000 ms: of z3's work, counted in its resource units (Z3_WORK_PER_MS), so that
+   * a query is answered within it or not alike on every run and machine.
+   */
   timeoutMs?: number;
   /**
-   * For one whole check, default four times the per-query timeout: z3's time on its queries and the value
+   * For one whole check, default four times the per-query timeout: z3's work on its queries and the value
    * graphs' work, counted in the milliseconds it stands for (GRAPH_WORK_PER_MS).
    */
   budgetMs?: number;
@@ -273,11 +276,11 @@ class PairCheck {
     const hit = await services.verdicts?.get(key);
     if (hit) return { verdict: hit, settledBy: 'cache', cached: true };
     // A pair that was not decided is kept under a key that also names the limits it was not decided within
-    // (time, unrolling, runs): a later check under the same limits (a rebuild after an edit elsewhere, another
-    // island) does not wait out the same timeout again, and one with more time, that may unroll or that runs
-    // more entry states asks afresh.
+    // (z3 work and what a millisecond of it is, time, unrolling, runs): a later check under the same limits (a
+    // rebuild after an edit elsewhere, another island) does not wait out the same timeout again, and one with
+    // more time, that may unroll or that runs more entry states asks afresh.
     const runs = this.runs;
-    const undecidedKey = `${key}:undecided:${this.timeoutMs}:${this.budgetMs}:${this.options.deadlineMs ?? ''}:${this.options.unrollToRefute !== false}:${runs.before}:${runs.after}`;
+    const undecidedKey = `${key}:undecided:${this.timeoutMs}x${Z3_WORK_PER_MS}:${this.budgetMs}:${this.options.deadlineMs ?? ''}:${this.options.unrollToRefute !== false}:${runs.before}:${runs.after}`;
     const undecided = await services.verdicts?.get(undecidedKey);
     if (undecided) {
       services.verdicts?.release?.(key);
@@ -459,7 +462,7 @@ class PairCheck {
   private async quickly(encoding: PairEncoding, observable: Observable): Promise<boolean> {
     const small = queryFor(encoding, observable.differs, { abstractShared: observable.sides });
     if (small.smt.length > SMT_TEXT_CAP) return false;
-    const quick = await this.solve(small.smt, { timeoutMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
+    const quick = await this.solve(small.smt, { workMs: Math.min(QUICK_MS, this.timeoutMs), tactic: 'quick' });
     return quick.status === 'unsat';
   }
 
@@ -596,24 +599,23 @@ class PairCheck {
   }
 
   private async solve(smt: string, extra: Partial<Omit<SolverQuery, 'smt'>> = {}): Promise<SolverAnswer> {
-    // One budget for both: the graphs' work counts as the milliseconds it stands for, and a query as z3's own
-    // time on it (not the wait behind other checks' queries, or their graphs on this thread), so that a
-    // check decides alike on a quiet machine and a busy one, as far as z3's clock allows.
+    // One budget for both: the graphs' work counts as the milliseconds it stands for, and a query as the z3
+    // work it spent (its resource count, not its time, nor the wait behind other checks' queries), so that a
+    // check decides alike on a quiet machine and a busy one, on any run.
     const remaining = Math.min(this.work.left / GRAPH_WORK_PER_MS, this.provingEnds - performance.now());
     if (remaining < MIN_QUERY_MS) {
       const spent = this.provingEnds - performance.now() < MIN_QUERY_MS ? `time of ${this.options.deadlineMs} ms` : `budget of ${this.budgetMs} ms`;
       return { status: 'unknown', reason: `timeout (the check's ${spent} is spent)` };
     }
     this.solverCalls++;
-    const query: SolverQuery = { smt, timeoutMs: this.timeoutMs, ...extra };
-    query.timeoutMs = Math.min(query.timeoutMs, Math.round(remaining));
+    const query: SolverQuery = { smt, workMs: this.timeoutMs, ...extra };
+    query.workMs = Math.min(query.workMs, Math.floor(this.work.left / GRAPH_WORK_PER_MS));
     if (this.provingEnds !== Infinity) query.withinMs = Math.round(this.provingEnds - performance.now());
     if (query.narrow === undefined) delete query.narrow;
     const t = performance.now();
     const answer = await this.services.solve(query, this.options.signal);
-    const ms = performance.now() - t;
-    this.solverMs += ms;
-    this.work.left -= Math.min(answer.ms ?? query.timeoutMs, ms) * GRAPH_WORK_PER_MS;
+    this.solverMs += performance.now() - t;
+    this.work.left -= (answer.workMs ?? query.workMs) * GRAPH_WORK_PER_MS;
     return answer;
   }
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/worker-path.js';
-import { SOLVER_ERROR, type SolverAnswer, type SolverReply, type SolverTask } from './solver-task.js';
+import { SOLVER_ERROR, WALL_SAFETY, type SolverAnswer, type SolverReply, type SolverTask } from './solver-task.js';
 
 const WORKER_LOST = Symbol('worker lost');
 const outOfTime = (): SolverAnswer => ({ status: 'unknown', reason: 'timeout (the check\'s time ran out while the query waited for a solver thread)' });
@@ -54,8 +54,8 @@ export class SolverPool {
   }
 
   /**
-   * z3's own timeout does not interrupt every phase (parsing, bit-blasting of large terms); past twice the
-   * timeout the worker is ended (piscina replaces it) and the answer is a timeout.
+   * z3's own limits do not interrupt every phase (parsing, bit-blasting of large terms); past twice the
+   * query's wall-clock cap the worker is ended (piscina replaces it) and the answer is a timeout.
    */
   async check(task: Omit<SolverTask, 'kind'>, signal?: AbortSignal): Promise<SolverAnswer> {
     const asked = performance.now();
@@ -121,11 +121,12 @@ export class SolverPool {
     // A fresh thread takes about a second to load z3: a query with a deadline waits for it no longer than that.
     if (withinMs === undefined) await this.replaced;
     else await atMost(this.replaced, timeLeft(query, asked));
-    let hardLimit = 2 * task.timeoutMs + 1000;
+    task.wallMs ??= WALL_SAFETY * task.workMs;
+    let hardLimit = 2 * task.wallMs + 1000;
     if (withinMs !== undefined) {
       const ms = timeLeft(query, asked);
       if (ms < MIN_TIMEOUT_MS) return outOfTime();
-      task.timeoutMs = Math.min(task.timeoutMs, ms);
+      task.wallMs = Math.min(task.wallMs, ms);
       // z3 does not stop at its timeout in every phase; past the deadline nothing waits for it.
       hardLimit = Math.min(hardLimit, ms + DEADLINE_GRACE_MS);
     }

@@ -78,7 +78,7 @@ async function provesCase(compiled: ReturnType<typeof compileRule>, width: numbe
 }
 
 async function check(assertions: Term[]): Promise<string> {
-  return (await session().check(emitAssertions(assertions).text, { timeoutMs: 20_000 })).status;
+  return (await session().check(emitAssertions(assertions).text, { workMs: 20_000 })).status;
 }
 
 describe('value-graph rules (applied by matching)', () => {

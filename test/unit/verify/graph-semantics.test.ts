@@ -51,7 +51,7 @@ const FLOAT_EDGES = [0, -0, 1, -1, 0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 **
 async function check(graph: Graph, cases: Array<{ term: Term; value: Concrete }>): Promise<string[]> {
   // Each sample's term is bound to a fresh output constant; the model's values are compared.
   const assertions = cases.map(({ term }, i) => graph.intern('eq', 'bool', [graph.intern('var', term.sort, [], `out${i}`), term]));
-  const answer = await session().check(emitAssertions(assertions).text, { timeoutMs: 60_000 });
+  const answer = await session().check(emitAssertions(assertions).text, { workMs: 60_000 });
   if (answer.status !== 'sat') return [`z3 said ${answer.status}`];
   const wrong: string[] = [];
   cases.forEach(({ term, value }, i) => {

@@ -20,7 +20,7 @@ const PRODUCTS = ['ffffffea00000055', 'ffffffba00000145', 'ffffff8c00000693'];
 describe('a solver pool with more checks than threads', () => {
   it('times each check from when a thread takes it', async () => {
     await pool.warmUp();
-    const answers = await Promise.all(PRODUCTS.map((product) => pool.check({ smt: hard(product), timeoutMs: 300 })));
+    const answers = await Promise.all(PRODUCTS.map((product) => pool.check({ smt: hard(product), workMs: 300 })));
     for (const answer of answers) {
       expect(answer.status).toBe('unknown');
       expect(answer.status === 'unknown' && answer.reason).not.toMatch(/hard limit/);

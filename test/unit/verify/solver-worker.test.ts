@@ -14,10 +14,10 @@ const HARD = '(declare-const x (_ BitVec 64))(declare-const y (_ BitVec 64))(ass
 describe('a z3 worker after a timeout', () => {
   it('keeps its thread, and its z3 still answers an easy query', { timeout: 60_000 }, async () => {
     const { default: solve } = await import('../../../src/verify/solver-worker.js');
-    const timedOut = (await solve({ kind: 'check', smt: HARD, timeoutMs: 300 })) as SolverReply;
+    const timedOut = (await solve({ kind: 'check', smt: HARD, workMs: 300 })) as SolverReply;
     expect(timedOut.answer).toMatchObject({ status: 'unknown' });
     expect(timedOut.retireThread).toBeUndefined();
-    const after = (await solve({ kind: 'check', smt: EASY, timeoutMs: 5000 })) as SolverReply;
+    const after = (await solve({ kind: 'check', smt: EASY, workMs: 5000 })) as SolverReply;
     expect(after.answer.status).toBe('unsat');
     expect(after.retireThread).toBeUndefined();
   });
