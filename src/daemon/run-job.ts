@@ -36,7 +36,7 @@ export async function runJob<T>(request: JobRequest, work: (hooks: JobHooks) => 
     return work({
       signal,
       onProgress: (event) => progress.report(event),
-      onLog: (line) => session.logToClient(MessageType.Log, `${request.logPrefix ?? ''}${line}`),
+      onLog: (line, level = 'warning') => session.logToClient(level === 'info' ? MessageType.Log : MessageType.Warning, `${request.logPrefix ?? ''}${line}`),
     });
   });
   progress.begin(request.title ?? `atoll ${kind}`, job.waiting ? 'queued behind other jobs' : 'started');

@@ -34,11 +34,12 @@ export interface EngineConfig {
   islandHeapMb?: number;
   /** z3 worker threads; default: available cores. */
   solverThreads?: number;
-  /** Per-query solver timeout, ms (default 5000). */
+  /** Per-query solver budget, ms of z3's counted work (Z3_WORK_PER_MS; default 5000). */
   solverTimeoutMs?: number;
   /**
-   * Per-query solver timeout of a strict pipeline's step checks, ms (default STEP_TIMEOUT_MS). A step is small
-   * and one z3 cannot settle only goes back, so it gets less time than a whole function's check.
+   * Per-query solver budget of a strict pipeline's step checks, ms of z3's counted work (default
+   * STEP_TIMEOUT_MS). A step is small and one z3 cannot settle only goes back, so it gets less than a whole
+   * function's check.
    */
   stepTimeoutMs?: number;
   /** Verdicts of function pairs seen before (content-addressed; shared across jobs and restarts). */
@@ -73,7 +74,11 @@ export interface JobHooks {
   stop?: AbortSignal;
   /** Events as src/protocol/progress.ts's ProgressEvent contract says. */
   onProgress?: (event: ProgressEvent) => void;
-  onLog?: (line: string) => void;
+  /**
+   * Lines for the user: a warning (something failed, was lost or is worth knowing before waiting: a cache not
+   * written, a damaged name section, a long strict run ahead) unless marked `info`.
+   */
+  onLog?: (line: string, level?: 'warning' | 'info') => void;
 }
 
 export interface OptimizedModule {
@@ -109,7 +114,7 @@ export interface IncrementalBase {
 }
 
 export interface VerifyPairOptions {
-  /** Per-query solver timeout, ms; default the engine's. */
+  /** Per-query solver budget, ms of z3's counted work; default the engine's. */
   timeoutMs?: number;
   /** Wall-clock time of each function's check in a whole-jump check, ms; default DEFAULT_FUNCTION_TIME_MS. */
   functionTimeMs?: number;
@@ -117,6 +122,16 @@ export interface VerifyPairOptions {
   features?: string[];
   /** A certificate to re-check (`--proof FILE`), as parsed JSON; it is not trusted. */
   certificate?: unknown;
+}
+
+/**
+ * What a strict run without a time budget on an input of 256 KiB or more is told first: that it takes minutes
+ * (measured here, the proved -Oz alone took 276 s on tree-sitter's 210 KB runtime and 353–555 s on
+ * brotli-wasm's 1 MB), and what bounds it.
+ */
+export function longStrictRunNotice(settings: Pick<ResolvedOptions, 'verify' | 'timeBudgetMs'>, inputBytes: number): string | undefined {
+  if (settings.verify !== 'strict' || settings.timeBudgetMs !== undefined || inputBytes < 256 * 1024) return undefined;
+  return `strict mode proves every pass step: on a module of ${Math.round(inputBytes / 1024)} KiB that takes minutes (README, "Large modules"); a time budget (--time-budget MS, timeBudgetMs) bounds it`;
 }
 
 /** Strict by default: nothing unproved reaches the output unless the user asks for less. */
@@ -204,6 +219,8 @@ export class Engine {
     if ('answer' in job) return job.answer;
     const { settings, ingested, checking, progress, passSteps } = job;
     const strict = checking && settings.verify === 'strict' ? checking : undefined;
+    const notice = longStrictRunNotice(settings, bytes.length);
+    if (notice) hooks.onLog?.(notice);
     const search = await noneFailed(
       runArchipelago(
         this.pool,
@@ -296,7 +313,7 @@ export class Engine {
     if (from.incremental) {
       const patched = await this.incrementalJob(job, from.incremental, hooks);
       if (!('declined' in patched)) return patched;
-      hooks.onLog?.(`no incremental rebuild (${patched.declined}); replaying the previous pipeline`);
+      hooks.onLog?.(`no incremental rebuild (${patched.declined}); replaying the previous pipeline`, 'info');
     }
     return this.replayJob(job, from.lineage, hooks);
   }

@@ -161,6 +161,20 @@ describe('strict mode', () => {
     expect(recheck.module.accepted).toBe(true);
   });
 
+  it('tells the user before a long run on a large input (gofmt, 272 KB) that it takes minutes and what bounds it', async () => {
+    const stopped = new AbortController();
+    const logs: string[] = [];
+    const job = engine.optimize(new Uint8Array(readFileSync('node_modules/@wasm-fmt/gofmt/gofmt.wasm')), {}, {
+      signal: stopped.signal,
+      onLog: (line, level) => {
+        logs.push(`${level ?? 'warning'}: ${line}`);
+        stopped.abort();
+      },
+    });
+    await expect(job).rejects.toThrow();
+    expect(logs).toEqual([expect.stringMatching(/^warning: strict mode proves every pass step: on a module of 266 KiB that takes minutes/)]);
+  });
+
   it('refutes a wrong step planted at the first pass, reverts it, and goes on', async () => {
     const input = demo();
     // One island, and it plants the fault: scale is corrupted right after the first pass, as if the pass did it.
