@@ -109,10 +109,10 @@ export class Z3Session {
       if (status === Z3_lbool.Z3_L_FALSE) return { status: 'unsat', spent };
       const reason = Z3.solver_get_reason_unknown(ctx, solver);
       // z3 says "canceled" when its rlimit ran out: say what ran out.
-      if (spent >= units) return { status: 'unknown', reason: `timeout (z3 spent its work limit, ${units} units)`, spent };
+      if (spent >= units) return { status: 'unknown', reason: `timeout (z3 spent its budget: ${units} units of counted work, ${units / Z3_WORK_PER_MS} ms)`, spent };
       // Stopped by the clock first, the check is charged its whole budget, as if the work limit had stopped it:
       // what the rest of the check may still do then does not follow the clock either.
-      if (/timeout/i.test(reason)) return { status: 'unknown', reason: `timeout (z3's wall-clock safety net of ${wallMs} ms, before its work limit)`, spent: units };
+      if (/timeout/i.test(reason)) return { status: 'unknown', reason: `timeout (z3's wall-clock safety net of ${wallMs} ms, before its budget of counted work)`, spent: units };
       return { status: 'unknown', reason, spent };
     } finally {
       Z3.solver_dec_ref(ctx, solver);
