@@ -74,8 +74,9 @@ export class Z3Session {
     try {
       // Models print bit-vectors as SMT-LIB literals (#x…), which is what replay parses.
       Z3.set_ast_print_mode(ctx, Z3_ast_print_mode.Z3_PRINT_SMTLIB2_COMPLIANT);
-      const units = Math.max(1, Math.round(options.workMs * Z3_WORK_PER_MS));
-      const wallMs = Math.max(1, Math.round(options.wallMs ?? WALL_SAFETY * options.workMs));
+      // Both are unsigned 32-bit parameters in z3.
+      const units = within32Bits(options.workMs * Z3_WORK_PER_MS);
+      const wallMs = within32Bits(options.wallMs ?? WALL_SAFETY * options.workMs);
       const started = performance.now();
       const first = await this.checkIn(ctx, smt, units, wallMs, options.quick === true);
       if (first.status !== 'sat' || !options.narrow || first.spent >= units) return answerOf(first);
@@ -194,6 +195,10 @@ export class Z3Session {
 
 /** One solver_check's outcome, with the units it spent. */
 type Checked = ({ status: 'sat'; model: Record<string, string> } | { status: 'unsat' } | { status: 'unknown'; reason: string }) & { spent: number };
+
+function within32Bits(value: number): number {
+  return Math.min(0xffffffff, Math.max(1, Math.round(value)));
+}
 
 function answerOf({ spent, ...answer }: Checked): SessionAnswer {
   return { ...answer, workMs: spent / Z3_WORK_PER_MS };
