@@ -75,6 +75,19 @@ describe('the search against what a user would run instead (rabin)', () => {
     expect(await run(['add'])).toContain('add');
   });
 
+  it('applies a genome again while that shrinks the module, as often as its converge knob allows', async () => {
+    const bytes = rabin();
+    const input = await pool.ingest({ bytes, declared: ingestBytes(bytes).declared, override: undefined });
+    const genome = binaryenPreset('Oz');
+    const size = async (converge: number) => {
+      const result = await pool.evaluate({ base: input.named, flags: input.flags, genome: { ...genome, knobs: { ...genome.knobs, converge } }, objective: 'size' });
+      if (!result.ok) throw new Error(result.error);
+      return result.stripped.length;
+    };
+    // A second -Oz saves a few bytes on rabin (-Oz ×2 is 5 B below -Oz).
+    expect(await size(3)).toBeLessThan(await size(1));
+  });
+
   it('sweeps the refine seeds first: const-hoisting, which no preset runs, ends below every alternative, proved in strict mode', async () => {
     // One constant used five times: each use costs 5 bytes, a local.get 2 (binaryen's const-hoisting).
     const module = binaryen.parseText(`(module
