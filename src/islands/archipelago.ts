@@ -106,8 +106,8 @@ interface Tally {
 }
 
 /**
- * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
- * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
+ * Generation 0 evaluates the alternatives a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see presets.ts;
+ * config.alternatives, by default all of them) on the whole pool; alternative i starts on island i mod islands, and every module they
  * produce feeds the per-function choice. A checked search proves only the best of them and screens later
  * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later
  * generations are synchronous: every island evaluates one child, all islands in parallel on the pool, then
