@@ -252,7 +252,7 @@ async function evolve(
   // In the last generation only the champion matters: a child that enters its island without beating the
   // champion is never used again, so its proof would be spent for nothing. A sweep's child matters only when
   // it beats its island's best: the sweep's next child starts from that best again, so a resident below it
-  // is no parent while the sweep lasts (a default run's two generations are all sweep).
+  // is no parent while the sweep lasts (a default run's generations are all sweep).
   const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
   const toBeat = (island: Island, i: number) => champion ?? (sweeps[i] !== undefined ? best(island.residents) : undefined);
   const steps = children.reduce((n, child) => n + (child?.steps.length ?? 0), 0);
