@@ -107,11 +107,11 @@ interface Tally {
 
 /**
  * Generation 0 evaluates the alternatives a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see presets.ts;
- * config.alternatives, by default all of them) on the whole pool; alternative i starts on island i mod islands, and every module they
- * produce feeds the per-function choice. A checked search proves only the best of them and screens later
- * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later
- * generations are synchronous: every island evaluates one child, all islands in parallel on the pool, then
- * migration. After each generation
+ * config.alternatives, by default all of them) on the whole pool; alternative i starts on island i mod
+ * islands, and every module they produce feeds the per-function choice. A checked search proves only the
+ * best of them and screens later children and assemblies unchecked first (startingPopulation, applyScreened,
+ * assembleChampion). Later generations are synchronous: every island evaluates one child, all islands in
+ * parallel on the pool, then migration. After each generation
  * (after the last one only, for multi-start) the champion is assembled per function with the smallest
  * compatible bodies any island produced (workers/assemble.ts); when smaller, it migrates to every island.
  * Generations are counted, not timed, so a seed fixes the output; only a time budget can cut the search short

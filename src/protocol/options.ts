@@ -51,7 +51,7 @@ export const OptionDefaults = {
 
 /**
  * The default generations with `verify: off` (the search alone): one. Measured (README, "Options and
- * defaults"): a second generation added 0.0001 to the corpus geomean for about a tenth more time. With checks
+ * defaults"): a second generation added 0.0001 to the corpus geomean for about a fifth more time. With checks
  * the default stays OptionDefaults.generations: a proved module loses bytes a second generation wins back.
  */
 export const UNVERIFIED_GENERATIONS = 1;
