@@ -12,6 +12,7 @@ import {
   rangeProblem,
   SearchStrategies,
   Topologies,
+  UNVERIFIED_GENERATIONS,
   VerifyModes,
   VerifyTimeoutRange,
   type IntegerRange,
@@ -107,7 +108,7 @@ function optimizeFlags(program: Program): Program {
   const range = (r: IntegerRange) => `${r.min}..${r.max}`;
   return program
     .option('--islands <n>', `islands, ${range(OptionRanges.islands)} (default: cores, at most 8)`)
-    .option('--generations <n>', `generations after generation 0, ${range(OptionRanges.generations)} (default ${OptionDefaults.generations})`)
+    .option('--generations <n>', `generations after generation 0, ${range(OptionRanges.generations)} (default ${OptionDefaults.generations}; ${UNVERIFIED_GENERATIONS} with --verify off)`)
     .option('--seed <n>', `same input, options and seed give the same output bytes (default ${OptionDefaults.seed})`)
     .option('--objective <name>', `what to minimize: ${Objectives.join(', ')} (default ${OptionDefaults.objective})`)
     .option('--topology <name>', `where islands send their best module: ${Topologies.join(', ')} (default ${OptionDefaults.topology})`)

@@ -5,7 +5,7 @@ import { runArchipelago } from '../islands/archipelago.js';
 import { searchablePasses } from '../islands/catalogue.js';
 import { DEFAULT_KNOBS, describeGenome, type Genome, type LineageStep } from '../islands/genome.js';
 import { extendProof, type Resident, type ResidentProof } from '../islands/population.js';
-import { ALTERNATIVES, checkedGenome, defaultFunctionPasses, type Alternative } from '../islands/presets.js';
+import { ALTERNATIVES, checkedGenome, defaultFunctionPasses, startingAlternatives, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/totals.js';
@@ -56,7 +56,8 @@ export interface EngineConfig {
    */
   splitNestedPipelines?: boolean;
   /**
-   * The alternatives generation 0 runs, by name (src/islands/presets.ts, ALTERNATIVES); default all. Fewer is
+   * The alternatives generation 0 runs, by name (src/islands/presets.ts, ALTERNATIVES); default all, or with
+   * verify off and a short search the cheap ones (defaultAlternatives). Fewer is
    * for an embedder (or a test) that cannot afford every alternative proved step by step in strict mode; the
    * output is then never larger than the ones listed. An unknown name is a BadOption.
    */
@@ -238,7 +239,7 @@ export class Engine {
           passes: searchablePasses(ingested.features),
           plantFault: settings.plantFault,
           splitNestedPipelines: this.config.splitNestedPipelines ?? false,
-          ...(this.config.alternatives ? { alternatives: chosenAlternatives(this.config.alternatives) } : {}),
+          alternatives: this.config.alternatives ? chosenAlternatives(this.config.alternatives) : defaultAlternatives(settings),
           keepAssemblySources: settings.verify === 'report',
           ...(strict ? { checks: ({ id, generation }) => strict.checks('strict', (note) => progress.evaluation(id, generation, note)) } : {}),
         },
@@ -797,6 +798,16 @@ interface ResidentChecked {
   evaluations: Array<Omit<EvaluationProof, 'segment'>>;
   /** The checked replay gave other bytes than the search (binaryen nondeterminism). */
   differs: boolean;
+}
+
+/**
+ * What generation 0 runs when the embedder does not say: with verify off the search alone, whose short runs
+ * start from the cheap alternatives (startingAlternatives); with checks every alternative, because there they
+ * are screens run unchecked, a small part of a run that proves (strict rabin kept 5253 B with them, 5256 B
+ * without -O4 -Oz ×2).
+ */
+function defaultAlternatives(settings: ResolvedOptions): readonly Alternative[] {
+  return settings.verify === 'off' ? startingAlternatives(settings.generations) : ALTERNATIVES;
 }
 
 function chosenAlternatives(names: readonly string[]): Alternative[] {

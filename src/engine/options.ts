@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import {
   choiceProblem,
+  defaultGenerations,
   Objectives,
   OptionDefaults,
   OptionRanges,
@@ -25,9 +26,10 @@ export type ResolvedOptions = Required<Omit<OptimizeOptions, 'timeBudgetMs' | 'f
 };
 
 /**
- * The default generations (OptionDefaults, src/protocol/options.ts) were measured on a 2-core machine (see
- * README, "Options and defaults"): generation 0 (every alternative, then the per-function choice) is most of
- * the time and most of the gain; generations beyond the second added about 0.0001 to the geomean.
+ * The default generations (defaultGenerations, src/protocol/options.ts) were measured on a 2-core machine (see
+ * README, "Options and defaults"): generation 0 (the alternatives, then the per-function choice) is most of
+ * the time; with verify off the first generation after it brings most of the rest (its sweep's first seed,
+ * const-hoisting), and the second added about 0.0001 to the geomean.
  */
 
 function bad(message: string): never {
@@ -52,15 +54,16 @@ export function resolveOptions(options: OptimizeOptions, defaultVerify: VerifyMo
   if (options.plantFault !== undefined && process.env['ATOLL_TEST_HOOKS'] !== '1') {
     bad('plantFault is a test hook; it is available only with ATOLL_TEST_HOOKS=1');
   }
+  const verify = oneOf('verify', options.verify ?? defaultVerify, VerifyModes);
   return {
     islands: integer('islands', options.islands ?? Math.min(availableParallelism(), 8), OptionRanges.islands),
-    generations: integer('generations', options.generations ?? OptionDefaults.generations, OptionRanges.generations),
+    generations: integer('generations', options.generations ?? defaultGenerations(verify), OptionRanges.generations),
     seed: integer('seed', options.seed ?? OptionDefaults.seed, OptionRanges.seed),
     objective: oneOf('objective', options.objective ?? OptionDefaults.objective, Objectives),
     topology: oneOf('topology', options.topology ?? OptionDefaults.topology, Topologies),
     strategy: oneOf('strategy', options.strategy ?? OptionDefaults.strategy, SearchStrategies),
     multiStart: options.multiStart ?? OptionDefaults.multiStart,
-    verify: oneOf('verify', options.verify ?? defaultVerify, VerifyModes),
+    verify,
     timeBudgetMs: options.timeBudgetMs === undefined ? undefined : integer('timeBudgetMs', options.timeBudgetMs, OptionRanges.timeBudgetMs),
     features,
     keepNames: options.keepNames ?? OptionDefaults.keepNames,

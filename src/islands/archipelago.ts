@@ -106,12 +106,12 @@ interface Tally {
 }
 
 /**
- * Generation 0 evaluates every alternative a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see
- * presets.ts) on the whole pool; alternative i starts on island i mod islands, and every module they
- * produce feeds the per-function choice. A checked search proves only the best of them and screens later
- * children and assemblies unchecked first (startingPopulation, applyScreened, assembleChampion). Later
- * generations are synchronous: every island evaluates one child, all islands in parallel on the pool, then
- * migration. After each generation
+ * Generation 0 evaluates the alternatives a user would run instead (-Oz, -Oz ×2, -O3 -Oz, …; see presets.ts;
+ * config.alternatives, by default all of them) on the whole pool; alternative i starts on island i mod
+ * islands, and every module they produce feeds the per-function choice. A checked search proves only the
+ * best of them and screens later children and assemblies unchecked first (startingPopulation, applyScreened,
+ * assembleChampion). Later generations are synchronous: every island evaluates one child, all islands in
+ * parallel on the pool, then migration. After each generation
  * (after the last one only, for multi-start) the champion is assembled per function with the smallest
  * compatible bodies any island produced (workers/assemble.ts); when smaller, it migrates to every island.
  * Generations are counted, not timed, so a seed fixes the output; only a time budget can cut the search short
@@ -252,7 +252,7 @@ async function evolve(
   // In the last generation only the champion matters: a child that enters its island without beating the
   // champion is never used again, so its proof would be spent for nothing. A sweep's child matters only when
   // it beats its island's best: the sweep's next child starts from that best again, so a resident below it
-  // is no parent while the sweep lasts (a default run's two generations are all sweep).
+  // is no parent while the sweep lasts (a default run's generations are all sweep).
   const champion = generation === config.generations ? best(islands.flatMap((island) => island.residents)) : undefined;
   const toBeat = (island: Island, i: number) => champion ?? (sweeps[i] !== undefined ? best(island.residents) : undefined);
   const steps = children.reduce((n, child) => n + (child?.steps.length ?? 0), 0);

@@ -47,7 +47,7 @@ export interface ProgressEvent {
 
 const PHASE_TEXT: Record<ProgressPhase, string> = {
   ingest: 'reading the module',
-  baseline: 'the alternatives (-Oz, -Oz ×2, -O3 -Oz, -O4 -Oz ×2, -Os)',
+  baseline: 'the alternatives (-Oz, -Oz ×2, -O3 -Oz, …)',
   generation: 'searching',
   verify: 'verifying',
   emit: 'writing the output',

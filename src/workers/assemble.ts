@@ -276,10 +276,26 @@ export function assembleOnto(binaryen: Binaryen, module: binaryenNs.Module, byte
   };
   try {
     const input = open(sources.input);
-    return assembleModule(binaryen, contextOf(binaryen, module, bytes), [input, ...sources.donors.map(open)], input);
+    const base = contextOf(binaryen, module, bytes);
+    // Reading a module costs a few percent of an -Oz: a donor none of whose bodies is smaller than the base's
+    // can give nothing (assembleModule only looks at smaller ones), so only the others are read. Indices
+    // count the input as 0 and every donor given, read or not.
+    const offering = sources.donors.map((named, index) => ({ named, index: index + 1 })).filter(({ named }) => offersSmaller(named, base.sizes));
+    const plan = assembleModule(binaryen, base, [input, ...offering.map(({ named }) => open(named))], input);
+    const given = [0, ...offering.map(({ index }) => index)];
+    return { ...plan, taken: plan.taken.map((t) => ({ ...t, donor: given[t.donor]! })) };
   } finally {
     for (const opened of modules) opened.dispose();
   }
+}
+
+/** Whether a donor (named bytes) holds a body smaller than the base's of the same function. */
+function offersSmaller(named: Uint8Array, base: ReadonlyMap<string, number>): boolean {
+  for (const [name, size] of functionBodySizes(named)) {
+    const own = base.get(name);
+    if (own !== undefined && size < own) return true;
+  }
+  return false;
 }
 
 /**

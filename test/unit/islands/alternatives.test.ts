@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alternativeSteps } from '../../../src/islands/alternatives.js';
 import { worthProving } from '../../../src/islands/archipelago.js';
 import { DEFAULT_PIPELINE } from '../../../src/islands/catalogue.js';
-import { ALTERNATIVES } from '../../../src/islands/presets.js';
+import { ALTERNATIVES, SHORT_RUN_GENERATIONS, startingAlternatives } from '../../../src/islands/presets.js';
 
 describe('the alternatives as steps of generation 0', () => {
   const steps = alternativeSteps(2);
@@ -34,6 +34,22 @@ describe('the alternatives as steps of generation 0', () => {
     const [second] = ALTERNATIVES.filter((a) => a.name === '-Oz ×2');
     expect(alternativeSteps(2, [second!], 1).map((s) => s.island)).toEqual([1, 1]);
     expect(alternativeSteps(2, [second!], 2).map((s) => s.island)).toEqual([0, 0]);
+  });
+});
+
+describe('which alternatives generation 0 starts from', () => {
+  it('a short search starts from -Oz, -Oz ×2 and -O3 -Oz: two chains of two presets', () => {
+    for (const generations of [0, SHORT_RUN_GENERATIONS]) {
+      expect(startingAlternatives(generations).map((a) => a.name), `${generations} generations`).toEqual(['-Oz', '-Oz ×2', '-O3 -Oz']);
+    }
+    const steps = alternativeSteps(2, startingAlternatives(SHORT_RUN_GENERATIONS));
+    expect(steps.map((s) => s.key)).toEqual(['Oz', 'Oz Oz', 'O3', 'O3 Oz']);
+    expect(steps.filter((s) => !s.parent).map((s) => s.key)).toEqual(['Oz', 'O3']);
+  });
+
+  it('a longer search starts from every alternative, as before the short list', () => {
+    expect(startingAlternatives(SHORT_RUN_GENERATIONS + 1)).toEqual(ALTERNATIVES);
+    expect(startingAlternatives(20)).toEqual(ALTERNATIVES);
   });
 });
 

@@ -116,6 +116,12 @@ describe('per-function assembly', () => {
     expect([exports.f(5), exports.g(), exports.g()]).toEqual([15, 1, 2]);
   });
 
+  it('names each taken body by its place among the donors given, also when a donor before it offers nothing smaller', () => {
+    // The first donor's f is the base's own (not smaller): it is not even read, and the second donor is still donor 1.
+    const result = run(input, module(long), [module(long), module('(call $helper (local.get 0))')]);
+    expect(result.taken.map((t) => [t.name, t.donor])).toEqual([['f', 1]]);
+  });
+
   it('removes a function no taken body calls any more', () => {
     // The donor inlined helper into f; with its f taken, nothing in the base calls helper.
     const donor = module('(i32.mul (local.get 0) (i32.const 3))', '', '');
