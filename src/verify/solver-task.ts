@@ -64,13 +64,13 @@ export interface SolverTask {
 /** A check as its callers pose it; the pool adds the task kind. */
 export type SolverQuery = Omit<SolverTask, 'kind'>;
 
-export type SolverAnswer = (
+/** What z3 said about a query: a sat answer carries the model's constants as text. */
+export type SolverOutcome =
   | { status: 'sat'; model: Record<string, string> }
   | { status: 'unsat' }
-  | { status: 'unknown'; reason: string }
-) & {
-  /** Wall-clock ms of the query on its worker (waits in the pool's queue not included): for reports. */
-  ms?: number;
+  | { status: 'unknown'; reason: string };
+
+export type SolverAnswer = SolverOutcome & {
   /**
    * The z3 work the query spent, in ms of budget (SolverTask.workMs): what a check's budget is charged, the
    * same on a quiet machine and a busy one. Absent when no z3 answered (its thread was ended).

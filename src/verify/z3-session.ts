@@ -18,7 +18,7 @@
  * `rlimit` counts its own work (rewriting steps, conflicts, propagations), the same on every machine and
  * every run of the same z3 build; a wall-clock timeout stays behind it only as a safety net (WALL_SAFETY).
  */
-import { WALL_SAFETY, Z3_WORK_PER_MS } from './solver-task.js';
+import { WALL_SAFETY, Z3_WORK_PER_MS, type SolverOutcome } from './solver-task.js';
 import { init, killThreads, Z3_ast_print_mode, Z3_error_code, Z3_lbool, Z3_symbol_kind, type Z3LowLevel } from 'z3-solver';
 
 type Z3 = Z3LowLevel['Z3'];
@@ -26,11 +26,7 @@ type Context = ReturnType<Z3['mk_context_rc']>;
 type Solver = ReturnType<Z3['mk_solver']>;
 type Tactic = ReturnType<Z3['mk_tactic']>;
 
-export type SessionAnswer = (
-  | { status: 'sat'; model: Record<string, string> }
-  | { status: 'unsat' }
-  | { status: 'unknown'; reason: string }
-) & {
+export type SessionAnswer = SolverOutcome & {
   /** The z3 work the check spent, in the milliseconds of budget it stands for (its units ÷ Z3_WORK_PER_MS). */
   workMs: number;
 };
@@ -194,7 +190,7 @@ export class Z3Session {
 }
 
 /** One solver_check's outcome, with the units it spent. */
-type Checked = ({ status: 'sat'; model: Record<string, string> } | { status: 'unsat' } | { status: 'unknown'; reason: string }) & { spent: number };
+type Checked = SolverOutcome & { spent: number };
 
 function within32Bits(value: number): number {
   return Math.min(0xffffffff, Math.max(1, Math.round(value)));
