@@ -145,6 +145,21 @@ export const DEFAULT_VERIFY_MODE = OptionDefaults.verify;
  */
 export const STEP_TIMEOUT_MS = 2000;
 
+/** Function bodies an incremental rehearsal rebuilds (Engine.rehearseIncremental), bytes in all. */
+const REHEARSAL_BODY_BYTES = 4096;
+/** No pass of a rehearsal starts after this long: a module whose checks are slow is rehearsed in part. */
+const REHEARSAL_MS = 1000;
+
+/** The function passes of an incremental rebuild: those of the first pipeline that made the base's output. */
+function incrementalPasses(base: IncrementalBase): string[] {
+  return defaultFunctionPasses(base.knobs.optimizeLevel, base.knobs.shrinkLevel);
+}
+
+/** An incremental rebuild of `input` from `base`, as the binaryen pool takes it (without its services). */
+function incrementalRequest(base: IncrementalBase, input: Uint8Array, objective: ResolvedOptions['objective']) {
+  return { previousInput: base.input, previousOutput: base.output, input, facts: base.facts, flags: base.flags, knobs: base.knobs, passes: incrementalPasses(base), objective };
+}
+
 /**
  * The optimize job as a library: ingest, archipelago, emit. No transport here: the daemon (and the CLI's
  * private daemon) call it. One Engine keeps its worker pools warm across jobs. In strict mode every island
@@ -192,7 +207,7 @@ export class Engine {
   async warmUpJobs(jobs: number, stop?: AbortSignal, onDone?: (done: number) => void): Promise<number> {
     if (jobs <= 0 || stop?.aborted) return 0;
     const bytes = await this.pool.parseText(WARM_UP_WAT);
-    const view = new Engine({ ...this.config, proofCache: undefined, resultCache: undefined, certificates: undefined }, { pool: this.pool, verifier: this.verifier });
+    const view = this.withoutCaches();
     let done = 0;
     for (let seed = 1; seed <= jobs && !stop?.aborted; seed++) {
       try {
@@ -208,6 +223,28 @@ export class Engine {
       onDone?.(++done);
     }
     return done;
+  }
+
+  /**
+   * Watch mode, after an input's first build, while nobody waits on it: an incremental rebuild of that build's
+   * own output with its largest function bodies taken as changed (REHEARSAL_BODY_BYTES in all), its result
+   * thrown away. A module's first build deoptimizes hot code of the IR reader and the checker on the
+   * expression kinds and operators it meets that the warm-up module never reached (V8 has no type feedback
+   * for them: on as-sha256, `IrExtractor.node` was deoptimized in the first build), and the edit that follows
+   * runs that code unoptimized while V8 compiles it again on the same two cores (--trace-opt: the first
+   * edit's rebuild compiled `node`, `walkExpressions` and several checker functions, 13–76 and 18–55 ms of
+   * compiling for the first two). The rehearsal pays for that before the edit. It runs on one binaryen thread, the
+   * one an edit's rebuild then lands on (piscina gives a task to the first idle thread of its list), and
+   * leaves the other free for a job that comes meanwhile (on both at once it took twice as long on two cores).
+   * Like the warm-up jobs it runs without the caches, so its checks run as an edit's do, and keeps nothing; no
+   * pass starts after REHEARSAL_MS. Resolves with the functions it rebuilt, or why the plan declined.
+   */
+  async rehearseIncremental(base: IncrementalBase, signal?: AbortSignal): Promise<{ rebuilt: string[] } | { declined: string }> {
+    const checking = await this.withoutCaches().checking(signal);
+    const rehearsal = { bodyBytes: REHEARSAL_BODY_BYTES, deadline: Date.now() + REHEARSAL_MS };
+    const result = await this.pool.incremental({ ...incrementalRequest(base, base.input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
+    if (!result.ok) throw new Error(result.error);
+    return 'declined' in result ? { declined: result.declined } : { rebuilt: result.rebuilt };
   }
 
   status(): { islandThreads: number; solverThreads: number; queued: number; completed: number } {
@@ -357,20 +394,10 @@ export class Engine {
     if (settings.verify !== 'strict' || !checking) return { declined: 'incremental rebuilds are for strict mode' };
     if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
     // What runs on the rebuilt bodies, as the report's champion genome shows it.
-    const applied: Genome = { kind: 'refine', passes: defaultFunctionPasses(base.knobs.optimizeLevel, base.knobs.shrinkLevel), knobs: { ...base.knobs, converge: 1 } };
+    const applied: Genome = { kind: 'refine', passes: incrementalPasses(base), knobs: { ...base.knobs, converge: 1 } };
     progress.planned(0, 1, true);
     const result = await this.pool.incremental(
-      {
-        previousInput: base.input,
-        previousOutput: base.output,
-        input: ingested.named,
-        facts: base.facts,
-        flags: base.flags,
-        knobs: base.knobs,
-        passes: applied.passes,
-        objective: settings.objective,
-        ...checking.limits((note) => progress.evaluation('incremental', 0, note)),
-      },
+      { ...incrementalRequest(base, ingested.named, settings.objective), ...checking.limits((note) => progress.evaluation('incremental', 0, note)) },
       hooks.signal,
     );
     if (!result.ok || 'declined' in result) {
@@ -605,6 +632,11 @@ export class Engine {
       .catch(() => undefined)
       .finally(() => this.cacheWrites.delete(writes));
     this.cacheWrites.add(writes);
+  }
+
+  /** This engine's pools without its caches: what warm-up jobs and rehearsals run on (they keep nothing). */
+  private withoutCaches(): Engine {
+    return new Engine({ ...this.config, proofCache: undefined, resultCache: undefined, certificates: undefined }, { pool: this.pool, verifier: this.verifier });
   }
 
   private solverThreads(): number {

@@ -237,6 +237,11 @@ export interface IncrementalTask extends CheckingTask {
   knobs: SegmentKnobs;
   passes: string[];
   objective: Objective;
+  /**
+   * A rehearsal (Engine.rehearseIncremental): `input` is `previousInput`, and the largest function bodies up
+   * to `bodyBytes` in all are rebuilt as if they had changed, no pass starting after `deadline` (Date.now()).
+   */
+  rehearsal?: { bodyBytes: number; deadline: number };
 }
 
 export type IncrementalResult =

@@ -2,7 +2,7 @@ import type binaryenNs from 'binaryen';
 import { binaryen, emitModule, readModule, withModule } from '../wasm/binaryen.js';
 import { extractOutline, functionHash, IrExtractor, signatureOf, type IrModule } from '../wasm/ir.js';
 import { sameBytes } from '../wasm/bytes.js';
-import { bodiesOfOneModule } from '../wasm/code-section.js';
+import { bodiesOfOneModule, functionBodies } from '../wasm/code-section.js';
 import { withoutNameSection } from '../wasm/names.js';
 import { planIncremental, type IncrementalView, type ModuleOutline } from '../verify/incremental-rule.js';
 import type { IncrementalResult, IncrementalTask } from './binaryen-tasks.js';
@@ -27,14 +27,20 @@ export async function rebuildIncrementally(task: IncrementalTask, env: PipelineE
       const outline = extractOutline(binaryen, input);
       let whole: IrModule | undefined;
       const wholeInput = () => (whole ??= moduleIr(input, task.input));
-      const changed = changedFunctions(task, outline, wholeInput);
+      const changed = task.rehearsal ? largestBodies(task.input, outline, task.rehearsal.bodyBytes) : changedFunctions(task, outline, wholeInput);
       if (typeof changed === 'string') return { declined: changed };
-      const view: IncrementalView = {
-        changed,
+      const previousOutput = extractOutline(binaryen, output);
+      const view = (names: readonly string[]): IncrementalView => ({
+        changed: names,
         input: { outline, fn: (name) => extractor.function(input.getFunction(name)), whole: wholeInput },
-        previousOutput: extractOutline(binaryen, output),
-      };
-      const planned = planIncremental(view, task.facts);
+        previousOutput,
+      });
+      let planned = planIncremental(view(changed), task.facts);
+      // A rehearsal rebuilds what can be rebuilt: when the plan for all it chose declines (one of them was merged
+      // with a duplicate, say), the largest function that can be rebuilt alone.
+      if (task.rehearsal && 'declined' in planned) {
+        planned = changed.map((name) => planIncremental(view([name]), task.facts)).find((plan) => !('declined' in plan)) ?? planned;
+      }
       return 'declined' in planned ? planned : { ...planned, patched: patch(output, input, planned.rebuild) };
     });
   } finally {
@@ -45,7 +51,10 @@ export async function rebuildIncrementally(task: IncrementalTask, env: PipelineE
   if (!patched) return { ok: true, declined: 'the previous output with the new bodies does not validate' };
   setKnobs(task.knobs);
   const result = await runProvedPipeline(
-    { base: patched, flags: task.flags, knobs: task.knobs, passes: task.passes, converge: 1, mode: 'strict', only: plan.rebuild },
+    {
+      base: patched, flags: task.flags, knobs: task.knobs, passes: task.passes, converge: 1, mode: 'strict', only: plan.rebuild,
+      ...(task.rehearsal ? { deadline: task.rehearsal.deadline } : {}),
+    },
     env,
   );
   const stripped = withoutNameSection(result.named);
@@ -72,6 +81,23 @@ function changedFunctions(task: IncrementalTask, outline: ModuleOutline, wholeIn
   if (outside(before) !== outside(after) || JSON.stringify(shape(before)) !== JSON.stringify(shape(after))) return 'the module changed outside function bodies';
   const hashes = new Map(before.functions.map((fn) => [fn.name, functionHash(fn)]));
   return after.functions.filter((fn) => !fn.imported && functionHash(fn) !== hashes.get(fn.name)).map((fn) => fn.name);
+}
+
+/**
+ * What a rehearsal takes as changed: the defined functions with the largest bodies, as many as fit in `budget`
+ * bytes of bodies in all (one larger than the budget is passed over), largest first.
+ */
+function largestBodies(input: Uint8Array, outline: ModuleOutline, budget: number): string[] {
+  const defined = outline.functions.filter((fn) => !fn.imported);
+  const sizes = functionBodies(input).map((body, i) => ({ name: defined[i]!.name, bytes: body.length }));
+  const chosen: string[] = [];
+  let left = budget;
+  for (const { name, bytes } of sizes.sort((a, b) => b.bytes - a.bytes)) {
+    if (bytes > left) continue;
+    chosen.push(name);
+    left -= bytes;
+  }
+  return chosen;
 }
 
 /** `output` given the bodies of `names` taken from `input`, written plain; undefined when it does not validate. */

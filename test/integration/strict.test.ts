@@ -140,6 +140,21 @@ describe('strict mode', () => {
     expect(transcript(patched.output)).toEqual(transcript(changed));
   });
 
+  it('rehearses an incremental rebuild of an output (what a watch does after an input\'s first build) and throws its result away: the next edit gives the same output', async () => {
+    const built = await engine.optimize(demo(), { islands: 2, generations: 1 });
+    const edit = () => engine.incremental(demoWithScale(6), built.incremental!, { islands: 2, generations: 1 });
+    const before = await edit();
+    const rehearsed = await engine.rehearseIncremental(built.incremental!);
+    if ('declined' in rehearsed) throw new Error(`declined: ${rehearsed.declined}`);
+    // The demo's bodies all fit the rehearsal's budget: every function the plan can rebuild is, scale among them.
+    expect(rehearsed.rebuilt).toContain('scale');
+    expect(rehearsed.rebuilt.length).toBeGreaterThan(1);
+    const after = await edit();
+    if ('declined' in before || 'declined' in after) throw new Error('the edit was declined');
+    expect(Buffer.from(after.output).equals(Buffer.from(before.output))).toBe(true);
+    expect(after.report.incremental).toEqual(before.report.incremental);
+  });
+
   it('declines an incremental rebuild when the module changed outside function bodies', async () => {
     const built = await engine.optimize(demo(), { islands: 2, generations: 1 });
     const changed = demoEdited((text) => text.replace('(global $counter (mut i32) (i32.const 0))', '(global $counter (mut i32) (i32.const 5))'));

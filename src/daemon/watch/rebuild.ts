@@ -96,6 +96,17 @@ export class Rebuilder {
     }
   }
 
+  /**
+   * After an input's first build: an incremental rebuild of its output rehearsed while nobody waits
+   * (Engine.rehearseIncremental), so that the first edit's quick answer does not wait on V8. Bounded in time,
+   * so it is not cancelled (that would end a worker thread); a failure is only logged.
+   */
+  rehearse(path: string, base: IncrementalBase): void {
+    this.daemon.engine.rehearseIncremental(base).then(() => undefined, (error: unknown) => {
+      this.session.log(`watch ${path}: incremental rehearsal failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
   /** Cancels queued and running rebuilds; their results are not reported. */
   stop(): void {
     this.cancellation.cancel();

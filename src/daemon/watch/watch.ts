@@ -163,7 +163,11 @@ export class Watch {
       // made rabin's quick rebuilds ~500 ms, nearly as long as the full rebuild; its first pipeline, ~200 ms.
       // An incremental rebuild patches this output instead when the edit allows (Engine.incremental).
       const first = lineage?.find((step) => step.kind !== 'assembly');
-      if (first && this.quick) this.quickFrom.set(path, { lineage: [first], ...(incremental ? { incremental } : {}) });
+      if (first && this.quick) {
+        // The first output of an input in this watch is where its first edit's incremental rebuild starts.
+        if (incremental && !this.quickFrom.has(path)) this.rebuilder.rehearse(path, incremental);
+        this.quickFrom.set(path, { lineage: [first], ...(incremental ? { incremental } : {}) });
+      }
     }
     this.notify(result);
   }
