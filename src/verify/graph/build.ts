@@ -89,17 +89,6 @@ function* complementsHeld(holders: ReadonlyMap<Bool, number[]>): Generator<[Bool
   }
 }
 
-/** The one element of `a` that `b` lacks; undefined when there is none or more than one. */
-function onlyDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T | undefined {
-  let found: T | undefined;
-  for (const x of a) {
-    if (b.has(x)) continue;
-    if (found !== undefined) return undefined;
-    found = x;
-  }
-  return found;
-}
-
 /** Up to this many members, absorption compares every pair; past it, it goes through an index (anchors). */
 const SMALL_CONNECTIVE = 24;
 
@@ -693,57 +682,73 @@ export class Builder implements PatternBuilder {
    * are what merging the guards of a block's exits produces.
    */
   private factor(disjuncts: Bool[]): Term | undefined {
+    // In id order, so that which members merge depends on the set, not on the order it was built in.
+    disjuncts.sort(byId);
     const sets = disjuncts.map((d) => new Set(d.op === 'band' ? (d.args as Bool[]) : [d]));
     const common = [...sets[0]!].filter((c) => sets.every((s) => s.has(c)));
     if (common.length > 0) {
       const rests = sets.map((s) => this.apply('band', 'bool', [...s].filter((c) => !common.includes(c))));
       return this.apply('band', 'bool', [...common, this.apply('bor', 'bool', rests)]);
     }
-    // Only members holding a literal and its complement can merge: the first such pair (i < j, in member
-    // order) that differs in nothing else.
-    const holders = holdersOf(sets);
-    let first: [number, number, Bool] | undefined;
-    for (const [l, atom, negative, positive] of complementsHeld(holders)) {
-      for (const i of negative) {
-        for (const j of positive) {
-          const [lo, hi] = i < j ? [i, j] : [j, i];
-          if (first && (lo > first[0] || (lo === first[0] && hi >= first[1]))) continue;
-          if (sets[i]!.size === sets[j]!.size && onlyDifference(sets[i]!, sets[j]!) === l && onlyDifference(sets[j]!, sets[i]!) === atom) {
-            first = [lo, hi, lo === i ? l : atom];
-          }
-        }
+    // Only members holding a literal and its complement can merge: (S ∧ q) ∨ (S ∧ ¬q) is S. Every such pair
+    // merges at once, each member in the first pair it is found in (literals in holder order, members in
+    // member order); looking for one pair per rebuild compared every holder of q with every holder of ¬q each
+    // time, quadratic in the wide disjunctions of unrolled rounds.
+    const merged: Bool[] = [];
+    const consumed = new Set<number>();
+    for (const [l, atom, negative, positive] of complementsHeld(holdersOf(sets))) {
+      const withL = new Map<string, number>();
+      for (const i of negative) if (!consumed.has(i)) withL.set(this.restKey(sets[i]!, l), i);
+      for (const j of positive) {
+        if (consumed.has(j)) continue;
+        const i = withL.get(this.restKey(sets[j]!, atom));
+        if (i === undefined || consumed.has(i)) continue;
+        merged.push(this.and(...[...sets[i]!].filter((c) => c !== l)));
+        consumed.add(i).add(j);
       }
     }
-    if (!first) return this.factorPair(disjuncts, sets);
-    const [i, j, x] = first;
-    const merged = this.apply('band', 'bool', [...sets[i]!].filter((c) => c !== x));
-    return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+    if (merged.length === 0) return this.factorPair(disjuncts, sets);
+    return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => !consumed.has(k)), ...merged]);
+  }
+
+  /** The ids of a member's parts but one, as a key: two members with one key differ in that part alone. */
+  private restKey(parts: ReadonlySet<Bool>, left: Bool): string {
+    const ids: number[] = [];
+    for (const c of parts) if (c !== left) ids.push(c.id);
+    return ids.sort((x, y) => x - y).join(',');
   }
 
   /**
-   * Two members that differ in one conjunct each, (R ∧ x) ∨ (R ∧ y), are R ∧ (x ∨ y): remove-unused-brs joins
-   * two `br_if`s to one target into one on the `or` of their conditions, and the guards of the two exits are
-   * the first form, the guard of the one exit the second. The first such pair in member order merges.
+   * Members that differ in one conjunct each, (R ∧ x) ∨ (R ∧ y) ∨ (R ∧ z), are R ∧ (x ∨ y ∨ z): remove-unused-brs
+   * joins two `br_if`s to one target into one on the `or` of their conditions, and the guards of the two exits
+   * are the first form, the guard of the one exit the second. All such groups merge at once, each member into
+   * the first group (in member order) it shares all conjuncts but one with: merging one pair per rebuild made
+   * the wide disjunctions of unrolled SIMD rounds (300 members, one per access) quadratic, a rebuild per pair.
    */
   private factorPair(disjuncts: readonly Bool[], sets: ReadonlyArray<ReadonlySet<Bool>>): Term | undefined {
-    // Members keyed by their conjuncts but one: two members with one key differ in that one conjunct each.
-    const seen = new Map<string, [number, Bool]>();
+    // Members keyed by their conjuncts but one: members with one key differ in that one conjunct each.
+    const groups = new Map<string, Array<[number, Bool]>>();
     for (const [j, set] of sets.entries()) {
       if (set.size < 2 || set.size > MAX_FACTORED_CONJUNCTS) continue;
-      const ids = [...set].map((c) => c.id).sort((x, y) => x - y);
       for (const y of set) {
-        const key = ids.filter((id) => id !== y.id).join(',');
-        const earlier = seen.get(key);
-        if (!earlier) {
-          seen.set(key, [j, y]);
-          continue;
-        }
-        const [i, x] = earlier;
-        const merged = this.and(...[...set].filter((c) => c !== y), this.or(x, y));
-        return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => k !== i && k !== j), merged]);
+        const key = this.restKey(set, y);
+        const group = groups.get(key);
+        if (group) group.push([j, y]);
+        else groups.set(key, [[j, y]]);
       }
     }
-    return undefined;
+    const merged: Bool[] = [];
+    const consumed = new Set<number>();
+    for (const group of groups.values()) {
+      const members = group.filter(([j]) => !consumed.has(j));
+      if (members.length < 2) continue;
+      const [first, left] = members[0]!;
+      const shared = [...sets[first]!].filter((c) => c !== left);
+      merged.push(this.and(...shared, this.or(...members.map(([, y]) => y))));
+      for (const [j] of members) consumed.add(j);
+    }
+    if (merged.length === 0) return undefined;
+    return this.apply('bor', 'bool', [...disjuncts.filter((_, k) => !consumed.has(k)), ...merged]);
   }
 
   private equality(a: Term, b: Term): Term | Term[] {
