@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../src/protocol/report.js';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { DEFAULT_KNOBS, type Genome } from '../../src/islands/genome.js';
 import { inliningGenome } from '../../src/islands/presets.js';
-import { jobVerdicts } from '../../src/verify/proof-cache.js';
-import { Verifier } from '../../src/verify/index.js';
 import { functionBodySizes } from '../../src/wasm/names.js';
-import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import { FEATURES, wat } from '../unit/verify/pair.js';
+import { checkedPool } from './checked-pool.js';
 
 /**
  * Two helpers of a few instructions, each called from three exports: binaryen's -Oz keeps both (more than
@@ -39,28 +36,17 @@ function transcript(bytes: Uint8Array): string[] {
   return ['one', 'two', 'four'].flatMap((name) => [0, 1, 7, -3, 65536].map((x) => call(name, x)));
 }
 
-let pool: BinaryenPool;
-let verifier: Verifier;
-beforeAll(async () => {
-  pool = new BinaryenPool({ threads: 1 });
-  verifier = new Verifier({ threads: 2 });
-  await verifier.warmUp();
-});
-afterAll(async () => {
-  await pool.close();
-  await verifier.close();
-});
+const checked = checkedPool();
 
 async function apply(genome: Genome, strict = false) {
+  const pool = checked.pool();
   const input = await pool.ingest({ bytes: wat(MODULE), declared: undefined, override: undefined });
-  const verdicts = jobVerdicts(undefined, new Map<string, Verdict>());
-  const services = { solve: (query: string) => verifier.solve(query), proofGet: (key: string) => verdicts.get(key), proofSet: (key: string, verdict: Verdict) => verdicts.set(key, verdict) };
   const result = await pool.evaluate({
     base: input.named,
     flags: input.flags | FEATURES,
     genome,
     objective: 'size',
-    ...(strict ? { checks: { mode: 'strict' as const, z3Version: await verifier.z3Version(), concurrency: 2, services } } : {}),
+    ...(strict ? { checks: await checked.strictChecks() } : {}),
   });
   if (!result.ok) throw new Error(result.error);
   return { ...result, functions: [...functionBodySizes(result.named).keys()] };
@@ -92,6 +78,7 @@ describe('per-function inlining (the knob inline)', () => {
   });
 
   it('offers the called functions as candidates, smallest body first', async () => {
+    const pool = checked.pool();
     const input = await pool.ingest({ bytes: wat(MODULE), declared: undefined, override: undefined });
     const sizes = functionBodySizes(input.named);
     const candidates = await pool.inliningCandidates(input.named, input.flags);
