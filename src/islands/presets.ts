@@ -246,6 +246,11 @@ export const PIPELINE_PREFIXES: readonly (readonly string[])[] = [
   ['optimize-instructions'],
   ['local-cse'],
   ['code-folding'],
+  // Changes no code: it records what each function may do (binaryen's --generate-global-effects, as
+  // `wasm-opt --generate-global-effects -Oz`), so that the preset's passes may move or drop code around a
+  // call to a function that touches nothing it depends on. At 20 generations: as-sha256 −7 B, its
+  // untouched.wasm −3 B, optimized.simd.wasm −7 B, argon2-browser's argon2-simd.wasm −34 B.
+  ['generate-global-effects'],
 ];
 
 /**
