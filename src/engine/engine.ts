@@ -22,6 +22,7 @@ import { jobVerdicts } from '../verify/proof-cache.js';
 import { WARM_UP_EDIT, WARM_UP_WAT } from './warm-up-module.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
+import { withoutUnusedDataCount } from '../wasm/data-count.js';
 import { withoutNameSection } from '../wasm/names.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { ProgressPlan } from './progress.js';
@@ -463,7 +464,7 @@ export class Engine {
     const chosen = outcome.chosen;
     // Nothing lost: when nothing beat the input itself, the input goes out unchanged.
     const improved = chosen.score.value < ingested.score.value || (chosen.score.value === ingested.score.value && chosen.score.size < bytes.length);
-    const output = improved ? (settings.keepNames ? chosen.named : chosen.stripped) : bytes;
+    const output = improved ? withoutUnusedDataCount(settings.keepNames ? chosen.named : chosen.stripped) : bytes;
     if (!WebAssembly.validate(output)) {
       throw new AtollError(ErrorCodes.InternalError, 'the optimized module does not validate in V8; nothing was written');
     }

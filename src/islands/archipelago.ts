@@ -1,13 +1,13 @@
 import type { GenerationRecord, MigrationRecord, Objective, SearchStrategy, Topology } from '../protocol/report.js';
 import { Prng } from '../util/prng.js';
-import { describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
+import { cloneKnobs, describeGenome, type AssemblyStep, type Genome, type LineageStep } from './genome.js';
 import { crossover, mutate } from './mutation.js';
 import { best, better, extendProof, fairReplace, sameModule, wouldEnter, type Resident, type ResidentProof } from './population.js';
 import type { BinaryenPool, EvaluateRequest } from '../workers/binaryen-pool.js';
 import { ASSEMBLE_PASS, ASSEMBLY_CLEANUP, type EvaluateResult } from '../workers/binaryen-tasks.js';
 import { alternativeSteps, evaluateAlternatives, type StartingPopulation } from './alternatives.js';
 import { BodyPool } from './body-pool.js';
-import { appliedGenome, checkedGenome, defaultPipelinePasses, PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome, type Alternative } from './presets.js';
+import { appliedGenome, checkedGenome, defaultPipelinePasses, INLINING_TRIALS, inliningGenome, PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome, type Alternative } from './presets.js';
 import { DEFAULT_PIPELINE } from './catalogue.js';
 import { neighbours } from './topology.js';
 import { functionBodySizes } from '../wasm/names.js';
@@ -137,6 +137,7 @@ export async function runArchipelago(
   const migrations: MigrationRecord[] = [];
   const failures: ArchipelagoResult['failures'] = [];
   const bodies = new BodyPool(config.input);
+  const inlining = inliningTrials(pool, config.flags);
   let baseline: ArchipelagoResult['baseline'];
   let completed = true;
   let evaluations = 0;
@@ -187,7 +188,7 @@ export async function runArchipelago(
       baseline = start.baseline;
       tallies = start.work;
     } else {
-      tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, failures, hooks);
+      tallies = await evolve(islands, generation, config, evaluate, evaluateIn(generation, false), capacity, bodies, inlining, failures, hooks);
     }
     islands.forEach((island) => record(history, island, generation, tallies[island.index]!));
     if (!config.multiStart) migrate(islands, config, generation, capacity, migrations);
@@ -243,12 +244,14 @@ async function evolve(
   screen: Evaluate,
   capacity: number,
   bodies: BodyPool,
+  inlining: InliningTrials,
   failures: ArchipelagoResult['failures'],
   hooks: ArchipelagoHooks,
 ): Promise<Tally[]> {
   const inputFunctions = [...functionBodySizes(config.input).keys()];
   const sweeps = islands.map((island) => sweepSeed(islands, island, generation));
-  const children = islands.map((island, i) => proposeChild(island, config, inputFunctions, sweeps[i]));
+  const toInline = await chooseInlining(islands, sweeps, inlining);
+  const children = islands.map((island, i) => proposeChild(island, config, inputFunctions, sweeps[i], toInline[i]));
   // In the last generation only the champion matters: a child that enters its island without beating the
   // champion is never used again, so its proof would be spent for nothing. A sweep's child matters only when
   // it beats its island's best: the sweep's next child starts from that best again, so a resident below it
@@ -577,14 +580,19 @@ interface Child {
  * the rest of that lineage's genomes: `-O3 -Oz` becomes a mutated `-O3`, then `-Oz`. A refine island applies
  * a short sequence on top of a resident's module.
  */
-function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[], sweep: number | undefined): Child | undefined {
-  if (sweep !== undefined) {
+function proposeChild(island: Island, config: ArchipelagoConfig, inputFunctions: readonly string[], sweep: number | undefined, toInline: string | undefined): Child | undefined {
+  if (toInline !== undefined) {
+    const top = best(island.residents)!;
+    const genome = inliningGenome(toInline, lastGenome(top).knobs);
+    return { base: top.named, prefix: top.lineage, steps: [genome], ...(top.proof ? { proof: top.proof } : {}) };
+  }
+  if (sweep !== undefined && (island.strategy === 'pipeline' || sweep < REFINEMENT_SEEDS.length)) {
     const top = best(island.residents);
     if (!top) return undefined;
     if (island.strategy === 'pipeline') {
       // A prefix in front of the best module's pipeline, then the rest of its lineage as it was.
       const pipeline = explicitPipelineOf(top);
-      const genome: Genome = { ...pipeline, passes: [...PIPELINE_PREFIXES[sweep]!, ...pipeline.passes], knobs: { ...pipeline.knobs, noInline: [...pipeline.knobs.noInline] } };
+      const genome: Genome = { ...pipeline, passes: [...PIPELINE_PREFIXES[sweep]!, ...pipeline.passes], knobs: cloneKnobs(pipeline.knobs) };
       return { base: config.input, prefix: [], steps: [genome, ...restOf(top, genome)] };
     }
     // A seed as it is, on the island's best module (the assembled champion, after migration).
@@ -624,14 +632,53 @@ function restOf(resident: Resident, pipeline: Genome): Genome[] {
  * The sweep: what an island applies unmutated in `generation`, or undefined once all was tried. Refine islands
  * go through REFINEMENT_SEEDS in order, one seed each per generation (island r of R refine islands takes seed
  * (generation − 1) × R + r), so that a short search tries the most useful ones first and every seed is tried
- * once before mutation takes over; pipeline islands go through PIPELINE_PREFIXES the same way. Deterministic:
- * it depends on the generation only.
+ * once before mutation takes over, then through INLINING_TRIALS functions inlined one at a time (indices from
+ * REFINEMENT_SEEDS.length on; see chooseInlining); pipeline islands go through PIPELINE_PREFIXES the same
+ * way. Deterministic: it depends on the generation only.
  */
 export function sweepSeed(islands: ReadonlyArray<{ strategy: 'pipeline' | 'refine' }>, island: { strategy: 'pipeline' | 'refine' }, generation: number): number | undefined {
   if (generation < 1) return undefined;
   const alike = islands.filter((i) => i.strategy === island.strategy);
   const index = (generation - 1) * alike.length + alike.indexOf(island);
-  return index < (island.strategy === 'refine' ? REFINEMENT_SEEDS : PIPELINE_PREFIXES).length ? index : undefined;
+  return index < (island.strategy === 'refine' ? REFINEMENT_SEEDS.length + INLINING_TRIALS : PIPELINE_PREFIXES.length) ? index : undefined;
+}
+
+/** The inlining candidates of a module (asked of the pool once per module) and the functions already tried. */
+interface InliningTrials {
+  candidates(named: Uint8Array): Promise<readonly string[]>;
+  tried: Set<string>;
+}
+
+function inliningTrials(pool: BinaryenPool, flags: number): InliningTrials {
+  const lists = new WeakMap<Uint8Array, Promise<readonly string[]>>();
+  return {
+    candidates(named) {
+      let list = lists.get(named);
+      if (!list) {
+        list = pool.inliningCandidates(named, flags);
+        lists.set(named, list);
+      }
+      return list;
+    },
+    tried: new Set(),
+  };
+}
+
+/**
+ * The function each refine island in the inlining part of its sweep inlines this generation: refine island r
+ * of those takes the r-th candidate of its best module not tried before (by any island, in any generation:
+ * the best module changes as the search goes, and a name tried once is not tried again). Undefined where an
+ * island is elsewhere in its sweep or has no candidate left (it mutates instead).
+ */
+async function chooseInlining(islands: Island[], sweeps: ReadonlyArray<number | undefined>, inlining: InliningTrials): Promise<Array<string | undefined>> {
+  const inSweep = islands.filter((island, i) => island.strategy === 'refine' && (sweeps[i] ?? -1) >= REFINEMENT_SEEDS.length && best(island.residents));
+  const lists = await Promise.all(inSweep.map((island) => inlining.candidates(best(island.residents)!.named)));
+  const chosen = inSweep.map((_, r) => lists[r]!.filter((name) => !inlining.tried.has(name))[r]);
+  for (const name of chosen) if (name !== undefined) inlining.tried.add(name);
+  return islands.map((island) => {
+    const r = inSweep.indexOf(island);
+    return r < 0 ? undefined : chosen[r];
+  });
 }
 
 /** Binary tournament among the residents. */

@@ -22,6 +22,12 @@ export interface Knobs {
    * passes with each name as its wildcard argument). Inlining is the decision that acts per function.
    */
   noInline: readonly string[];
+  /**
+   * Functions inlined into every caller whatever their size, and the only ones the genome's inlining passes
+   * may inline (binaryen decides by size and caller count for all functions at once; this decides per
+   * function). Empty: binaryen's own decisions under the limits above.
+   */
+  inline: readonly string[];
 }
 
 /**
@@ -75,9 +81,10 @@ export const DEFAULT_KNOBS: Knobs = {
   inlineFunctionsWithLoops: false,
   converge: 1,
   noInline: [],
+  inline: [],
 };
 
-/** Most functions one genome may keep from inlining: keeps its description and its marking pass short. */
+/** Most functions one genome may name in noInline or inline: keeps its description and its marking short. */
 export const MAX_NO_INLINE = 16;
 
 /** Rejects a genome with an unknown or excluded pass or a knob out of range, before binaryen sees it. */
@@ -93,9 +100,11 @@ export function checkGenome(genome: Genome): void {
       throw new AtollError(ErrorCodes.BadOption, `knob ${knob} must be an integer in ${min}..${max}, got ${value}`);
     }
   }
-  const { noInline } = genome.knobs;
-  if (!Array.isArray(noInline) || noInline.length > MAX_NO_INLINE || noInline.some((name) => typeof name !== 'string' || name === '')) {
-    throw new AtollError(ErrorCodes.BadOption, `knob noInline must list at most ${MAX_NO_INLINE} function names`);
+  for (const knob of ['noInline', 'inline'] as const) {
+    const names = genome.knobs[knob];
+    if (!Array.isArray(names) || names.length > MAX_NO_INLINE || names.some((name) => typeof name !== 'string' || name === '')) {
+      throw new AtollError(ErrorCodes.BadOption, `knob ${knob} must list at most ${MAX_NO_INLINE} function names`);
+    }
   }
 }
 
@@ -109,10 +118,16 @@ export function describeGenome(step: LineageStep): string {
   const knobs =
     `O${k.optimizeLevel} s${k.shrinkLevel} ai${k.alwaysInlineMaxSize} fi${k.flexibleInlineMaxSize} ` +
     `oc${k.oneCallerInlineMaxSize} loops:${k.inlineFunctionsWithLoops ? 'y' : 'n'} x${k.converge}` +
-    (k.noInline.length > 0 ? ` no-inline:${k.noInline.join(',')}` : '');
+    (k.noInline.length > 0 ? ` no-inline:${k.noInline.join(',')}` : '') +
+    (k.inline.length > 0 ? ` inline:${k.inline.join(',')}` : '');
   return `${step.kind === 'refine' ? '[refine] ' : ''}${knobs} | ${step.passes.join(' ')}`;
 }
 
 export function cloneGenome(genome: Genome): Genome {
-  return { kind: genome.kind, passes: [...genome.passes], knobs: { ...genome.knobs, noInline: [...genome.knobs.noInline] } };
+  return { kind: genome.kind, passes: [...genome.passes], knobs: cloneKnobs(genome.knobs) };
+}
+
+/** The knobs with their own copies of the name lists. */
+export function cloneKnobs(knobs: Knobs): Knobs {
+  return { ...knobs, noInline: [...knobs.noInline], inline: [...knobs.inline] };
 }

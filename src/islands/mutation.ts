@@ -1,5 +1,5 @@
 import type { Prng } from '../util/prng.js';
-import { cloneGenome, KNOB_LIMITS, MAX_NO_INLINE, type Genome, type Knobs } from './genome.js';
+import { cloneGenome, cloneKnobs, KNOB_LIMITS, MAX_NO_INLINE, type Genome, type Knobs } from './genome.js';
 
 export type MutationOperator = 'insert' | 'delete' | 'swap' | 'move' | 'duplicate' | 'knob';
 
@@ -104,5 +104,5 @@ export function crossover(a: Genome, b: Genome, rng: Prng): Genome {
   const cut = rng.int(0, a.passes.length);
   const cutB = rng.int(0, b.passes.length);
   const passes = [...a.passes.slice(0, cut), ...b.passes.slice(cutB)].slice(0, MAX_PASSES[a.kind]);
-  return { kind: a.kind, passes: passes.length > 0 ? passes : [...a.passes], knobs: { ...a.knobs, noInline: [...a.knobs.noInline] } };
+  return { kind: a.kind, passes: passes.length > 0 ? passes : [...a.passes], knobs: cloneKnobs(a.knobs) };
 }

@@ -10,6 +10,7 @@ import { assemble } from './assemble.js';
 import { rebuildIncrementally } from './incremental.js';
 import { POISONED, POISONED_EXIT_CODE, type BinaryenTask, type CheckingTask, type EvaluateResult, type EvaluateTask, type IngestResult, type IngestTask, type Score } from './binaryen-tasks.js';
 import { plantFault } from './planted-fault.js';
+import { inliningCandidates } from './inlining-candidates.js';
 import { score, setKnobs } from './knobs.js';
 import { runProvedPipeline, type PipelineEnv } from './pipeline/proved-pipeline.js';
 import { checkCertificate } from './pipeline/certificate-check.js';
@@ -44,6 +45,8 @@ export function runBinaryenTask(task: BinaryenTask, recentOutput: () => string):
         });
       case 'extract-ir':
         return withModule(task.bytes, task.flags, (module) => extractModule(binaryen, module));
+      case 'inlining-candidates':
+        return withModule(task.named, task.flags, (module) => inliningCandidates(binaryen, module, task.named));
       case 'parse-text':
         return moduleFromText(task.text);
       case 'verify-modules':

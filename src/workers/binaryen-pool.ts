@@ -193,6 +193,11 @@ export class BinaryenPool {
     return this.run({ kind: 'extract-ir', bytes, flags }) as Promise<IrModule>;
   }
 
+  /** See workers/inlining-candidates.ts. */
+  inliningCandidates(named: Uint8Array, flags: number): Promise<string[]> {
+    return this.run({ kind: 'inlining-candidates', named, flags }) as Promise<string[]>;
+  }
+
   get stats(): { threads: number; queued: number; completed: number } {
     return { threads: this.piscina.threads.length, queued: this.piscina.queueSize, completed: this.piscina.completed };
   }

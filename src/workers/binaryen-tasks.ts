@@ -19,7 +19,7 @@ export const POISONED = 'binaryen worker is poisoned by an earlier abort';
 export const POISONED_EXIT_CODE = 70;
 
 /** Messages to the binaryen workers. Modules travel as bytes: binaryen module handles are per-thread pointers. */
-export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | IncrementalTask | ExtractIrTask | ParseTextTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
+export type BinaryenTask = IngestTask | EvaluateTask | AssembleTask | IncrementalTask | ExtractIrTask | InliningCandidatesTask | ParseTextTask | VerifyModulesTask | CheckCertificateTask | WarmupTask;
 
 /** The port and limits of a task that checks function pairs (z3 and the proof cache are behind the port). */
 export interface CheckingTask {
@@ -262,6 +262,13 @@ export type IncrementalResult =
 export interface ExtractIrTask {
   kind: 'extract-ir';
   bytes: Uint8Array;
+  flags: number;
+}
+
+/** The functions worth inlining one at a time in a module with names (workers/inlining-candidates.ts). */
+export interface InliningCandidatesTask {
+  kind: 'inlining-candidates';
+  named: Uint8Array;
   flags: number;
 }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { Certificate, CertificateStore } from '../../src/verify/certificate.js';
+import { readSections } from '../../src/wasm/sections.js';
+import { wat } from '../unit/verify/pair.js';
 
 const demo = () => new Uint8Array(readFileSync('examples/demo.wasm'));
 
@@ -79,6 +81,17 @@ describe('certificates: the chain of proved steps, re-checked without trusting i
       expect(report.module.findings[0], report.module.findings[0]).toMatch(why);
     });
   }
+
+  it('re-checks an output written without the data count section binaryen left in (bulk memory, no data instruction)', async () => {
+    // An unnamed block -Oz removes, a constant it folds: steps to prove. Bulk memory declared, memory.fill used.
+    const kit = wat(`(module (memory (export "memory") 1) (data (i32.const 8) "atoll")
+      (func (export "clear") (param $n i32) (block (memory.fill (i32.const 16) (i32.const 0) (i32.add (local.get $n) (i32.const 0))))))`);
+    const result = await engine.optimize(kit, { islands: 1, generations: 0, features: ['bulk-memory', 'bulk-memory-opt'] });
+    expect(readSections(result.output).some((s) => s.id === 12)).toBe(false);
+    const report = await engine.verify(kit, result.output, { certificate: result.certificate!, features: ['bulk-memory', 'bulk-memory-opt'] });
+    expect(report.module).toMatchObject({ accepted: true });
+    expect(report.module.findings[0]).toMatch(/certificate re-checked/);
+  });
 
   it('rejects a step that was reverted (a planted wrong step) when a certificate claims it', async () => {
     process.env['ATOLL_TEST_HOOKS'] = '1';

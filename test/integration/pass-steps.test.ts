@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../src/protocol/report.js';
-import { jobVerdicts } from '../../src/verify/proof-cache.js';
-import { Verifier } from '../../src/verify/index.js';
+import { describe, expect, it } from 'vitest';
 import { binaryen, withModule } from '../../src/wasm/binaryen.js';
 import { extractModule, signatureOf } from '../../src/wasm/ir.js';
 import { DEFAULT_KNOBS } from '../../src/islands/genome.js';
-import { BinaryenPool } from '../../src/workers/binaryen-pool.js';
 import type { EvaluateResult } from '../../src/workers/binaryen-tasks.js';
 import { FEATURES, wat } from '../unit/verify/pair.js';
+import { checkedPool } from './checked-pool.js';
 
 /**
  * Proof-carrying pipelines, one pass family per fixture: a small module whose change by that pass is a
@@ -15,38 +12,21 @@ import { FEATURES, wat } from '../unit/verify/pair.js';
  * callee removed, duplicates merged, a global made constant, a signature changed), and a wrong step that is
  * refuted and reverted with what it drags along. Each output must also compute what its input did.
  */
-let pool: BinaryenPool;
-let verifier: Verifier;
-beforeAll(async () => {
-  pool = new BinaryenPool({ threads: 1 });
-  verifier = new Verifier({ threads: 2 });
-  await verifier.warmUp();
-});
-afterAll(async () => {
-  await pool.close();
-  await verifier.close();
-});
+const checked = checkedPool();
 
 type Proved = Extract<EvaluateResult, { ok: true }>;
 
 async function applyChecked(text: string, passes: string[], plantFault?: string, spans = false, deadline?: number): Promise<Proved & { input: Uint8Array }> {
   const input = wat(text);
+  const pool = checked.pool();
   const ingested = await pool.ingest({ bytes: input, declared: undefined, override: undefined });
-  const verdicts = jobVerdicts(undefined, new Map<string, Verdict>());
   const result = await pool.evaluate({
     base: ingested.named,
     flags: ingested.flags | FEATURES,
     genome: { kind: 'pipeline', passes, knobs: { ...DEFAULT_KNOBS } },
     objective: 'size',
     ...(plantFault ? { plantFault } : {}),
-    checks: {
-      mode: 'strict',
-      spans,
-      z3Version: await verifier.z3Version(),
-      concurrency: 4,
-      ...(deadline === undefined ? {} : { deadline }),
-      services: { solve: (query) => verifier.solve(query), proofGet: (key) => verdicts.get(key), proofSet: (key, verdict) => verdicts.set(key, verdict) },
-    },
+    checks: await checked.strictChecks({ spans, ...(deadline === undefined ? {} : { deadline }) }),
   });
   if (!result.ok) throw new Error(result.error);
   return { ...result, input };

@@ -3,6 +3,7 @@ import type { PassStepTotals } from '../../protocol/report.js';
 import { malformedCertificate, type Certificate } from '../../verify/certificate.js';
 import { sha256 } from '../../wasm/ingest.js';
 import { nameEveryFunctionAndGlobal, withoutNameSection } from '../../wasm/names.js';
+import { withoutUnusedDataCount } from '../../wasm/data-count.js';
 import type { CertificateCheck } from '../binaryen-tasks.js';
 import { PipelineRejected, runProvedPipeline, type PipelineEnv } from './proved-pipeline.js';
 
@@ -60,7 +61,8 @@ export async function checkCertificate(
       return rejected(`segment ${i + 1} of ${certificate.segments.length}: ${error instanceof PipelineRejected ? why : `the replay failed: ${why}`}`);
     }
   }
-  const final = certificate.keepNames ? bytes : withoutNameSection(bytes);
+  // As the engine writes its output (engine.finish).
+  const final = withoutUnusedDataCount(certificate.keepNames ? bytes : withoutNameSection(bytes));
   if (sha256(final) !== sha256(output)) return rejected('the chain ends at a module other than the output');
   const functions = [...chains].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, chain]) => ({ name, steps: chain }));
   return { accepted: true, functions, passes: [...totals.values()], steps };

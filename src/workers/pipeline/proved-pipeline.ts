@@ -8,7 +8,7 @@ import { sha256 } from '../../wasm/ingest.js';
 import { passInfo } from '../../islands/catalogue.js';
 import { plantFault } from '../planted-fault.js';
 import type { TaskProgress } from '../services.js';
-import { markNoInline, setKnobs } from '../knobs.js';
+import { hasInliningMarks, markInlining, readsInliningMarks, setKnobs } from '../knobs.js';
 import { ASSEMBLE_PASS, ON_TOUCHED, type AssemblySources, type ProvedStep } from '../binaryen-tasks.js';
 import { assembleOnto } from '../assemble.js';
 import { decideStep } from './decide.js';
@@ -357,9 +357,9 @@ class Pipeline {
    */
   private runPass(pass: string, index: number, on?: readonly string[]): void {
     const live = this.tracked.live;
-    if (this.run.knobs.noInline?.length) markNoInline(live, this.run.knobs.noInline);
     const onTouched = pass.endsWith(ON_TOUCHED);
     const name = onTouched ? pass.slice(0, -ON_TOUCHED.length) : pass;
+    if (readsInliningMarks(name) && hasInliningMarks(this.run.knobs)) markInlining(live, this.run.knobs);
     const targets = onTouched ? this.touched.filter((fn) => !on || on.includes(fn)) : (on ?? this.run.only);
     if (targets) for (const fn of targets) live.runPassesOnFunction(fn, [name]);
     else live.runPasses([pass]);

@@ -80,10 +80,13 @@ describe('genome mutation', () => {
     expect(plain.knobs.noInline).toEqual([]);
   });
 
-  it('names the functions kept from inlining in the genome text', () => {
+  it('names the functions kept from inlining, and those inlined one at a time, in the genome text', () => {
     const g = explicitPreset('Oz');
     expect(describeGenome({ ...g, passes: ['vacuum'], knobs: { ...g.knobs, noInline: ['add', 'mul'] } })).toBe(
       'O2 s2 ai2 fi20 oc-1 loops:n x1 no-inline:add,mul | vacuum',
+    );
+    expect(describeGenome({ kind: 'refine', passes: ['inlining-optimizing'], knobs: { ...g.knobs, inline: ['scale'] } })).toBe(
+      '[refine] O2 s2 ai2 fi20 oc-1 loops:n x1 inline:scale | inlining-optimizing',
     );
   });
 
@@ -92,5 +95,6 @@ describe('genome mutation', () => {
     expect(() => checkGenome({ ...g, knobs: { ...g.knobs, shrinkLevel: 3 } })).toThrow(/shrinkLevel/);
     expect(() => checkGenome({ ...g, passes: ['print'] })).toThrow(/excluded/);
     expect(() => checkGenome({ ...g, knobs: { ...g.knobs, noInline: [''] } })).toThrow(/noInline/);
+    expect(() => checkGenome({ ...g, knobs: { ...g.knobs, inline: [''] } })).toThrow(/knob inline/);
   });
 });

@@ -1,25 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { sweepSeed } from '../../../src/islands/archipelago.js';
 import { DEFAULT_KNOBS } from '../../../src/islands/genome.js';
-import { PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome } from '../../../src/islands/presets.js';
+import { INLINING_TRIALS, PIPELINE_PREFIXES, REFINEMENT_SEEDS, seedGenome } from '../../../src/islands/presets.js';
 import { DEFAULT_PIPELINE } from '../../../src/islands/catalogue.js';
 
 const refine = { strategy: 'refine' as const };
 const pipeline = { strategy: 'pipeline' as const };
 
 describe('the seed sweep of refine islands', () => {
-  it('gives each refine island one seed per generation, in order, until every seed was tried', () => {
+  it('gives each refine island one seed per generation, in order, then the inlining trials, until all were tried', () => {
     const islands = [{ ...refine }, { ...refine }];
     const seen: number[] = [];
-    for (let generation = 1; generation <= REFINEMENT_SEEDS.length; generation++) {
+    const sweep = REFINEMENT_SEEDS.length + INLINING_TRIALS;
+    for (let generation = 1; generation <= sweep; generation++) {
       for (const island of islands) {
         const seed = sweepSeed(islands, island, generation);
         if (seed !== undefined) seen.push(seed);
       }
     }
-    expect(seen).toEqual(REFINEMENT_SEEDS.map((_, i) => i));
+    // Indices past the seeds are inlining trials (the archipelago's chooseInlining names the function).
+    expect(seen).toEqual(Array.from({ length: sweep }, (_, i) => i));
     expect(sweepSeed(islands, islands[0]!, 0)).toBeUndefined();
-    expect(sweepSeed(islands, islands[1]!, Math.ceil(REFINEMENT_SEEDS.length / 2) + 1)).toBeUndefined();
+    expect(sweepSeed(islands, islands[1]!, Math.ceil(sweep / 2) + 1)).toBeUndefined();
   });
 
   it('counts refine and pipeline islands apart (mixed strategy): pipeline islands go through the prefixes', () => {
@@ -42,5 +44,7 @@ describe('the seed sweep of refine islands', () => {
     expect(genome).toEqual({ kind: 'refine', passes: [DEFAULT_PIPELINE], knobs: { ...base, alwaysInlineMaxSize: 4, converge: 1 } });
     // The knobs are copied: the genome does not share the list it was made from.
     expect(genome.knobs.noInline).not.toBe(base.noInline);
+    // A function the refined module's own step inlined is not inlined again by the seed's passes.
+    expect(seedGenome(REFINEMENT_SEEDS[0]!, { ...base, inline: ['g'] }).knobs.inline).toEqual([]);
   });
 });
