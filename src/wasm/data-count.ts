@@ -4,15 +4,13 @@ const CODE_SECTION = 10;
 const DATA_COUNT_SECTION = 12;
 
 /**
- * The byte pairs that start an instruction naming a data segment: memory.init and data.drop (0xfc 8 and 9),
- * GC's array.new_data and array.init_data (0xfb 9 and 18).
+ * The byte pairs that start an instruction naming a data segment, by prefix: memory.init and data.drop
+ * (0xfc 8 and 9), GC's array.new_data and array.init_data (0xfb 9 and 18).
  */
-const DATA_SEGMENT_OPCODES: ReadonlyArray<readonly [number, number]> = [
-  [0xfc, 0x08],
-  [0xfc, 0x09],
-  [0xfb, 0x09],
-  [0xfb, 0x12],
-];
+const DATA_SEGMENT_OPCODES: ReadonlyMap<number, readonly number[]> = new Map([
+  [0xfc, [0x08, 0x09]],
+  [0xfb, [0x09, 0x12]],
+]);
 
 /**
  * The module without its data count section when no instruction names a data segment. binaryen writes the
@@ -35,9 +33,10 @@ export function withoutUnusedDataCount(bytes: Uint8Array): Uint8Array {
 }
 
 function mayNameDataSegment(code: Uint8Array): boolean {
+  // Byte by byte over the whole code section, on the daemon's thread: no allocation per byte.
   for (let i = 0; i + 1 < code.length; i++) {
-    const [first, second] = [code[i]!, code[i + 1]!];
-    if (DATA_SEGMENT_OPCODES.some(([a, b]) => a === first && b === second)) return true;
+    const seconds = DATA_SEGMENT_OPCODES.get(code[i]!);
+    if (seconds?.includes(code[i + 1]!)) return true;
   }
   return false;
 }

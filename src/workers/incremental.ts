@@ -2,8 +2,8 @@ import type binaryenNs from 'binaryen';
 import { binaryen, emitModule, readModule, withModule } from '../wasm/binaryen.js';
 import { extractOutline, functionHash, IrExtractor, signatureOf, type IrModule } from '../wasm/ir.js';
 import { sameBytes } from '../wasm/bytes.js';
-import { bodiesOfOneModule, functionBodies } from '../wasm/code-section.js';
-import { withoutNameSection } from '../wasm/names.js';
+import { bodiesOfOneModule } from '../wasm/code-section.js';
+import { functionBodySizes, withoutNameSection } from '../wasm/names.js';
 import { planIncremental, type IncrementalView, type ModuleOutline } from '../verify/incremental-rule.js';
 import type { IncrementalResult, IncrementalTask } from './binaryen-tasks.js';
 import { score, setKnobs } from './knobs.js';
@@ -27,7 +27,7 @@ export async function rebuildIncrementally(task: IncrementalTask, env: PipelineE
       const outline = extractOutline(binaryen, input);
       let whole: IrModule | undefined;
       const wholeInput = () => (whole ??= moduleIr(input, task.input));
-      const changed = task.rehearsal ? largestBodies(task.input, outline, task.rehearsal.bodyBytes) : changedFunctions(task, outline, wholeInput);
+      const changed = task.rehearsal ? largestBodies(task.input, task.rehearsal.bodyBytes) : changedFunctions(task, outline, wholeInput);
       if (typeof changed === 'string') return { declined: changed };
       const previousOutput = extractOutline(binaryen, output);
       const view = (names: readonly string[]): IncrementalView => ({
@@ -85,14 +85,13 @@ function changedFunctions(task: IncrementalTask, outline: ModuleOutline, wholeIn
 
 /**
  * What a rehearsal takes as changed: the defined functions with the largest bodies, as many as fit in `budget`
- * bytes of bodies in all (one larger than the budget is passed over), largest first.
+ * bytes of bodies in all (one larger than the budget is passed over), largest first; the input names every
+ * function (ingest), so the name section covers them all.
  */
-function largestBodies(input: Uint8Array, outline: ModuleOutline, budget: number): string[] {
-  const defined = outline.functions.filter((fn) => !fn.imported);
-  const sizes = functionBodies(input).map((body, i) => ({ name: defined[i]!.name, bytes: body.length }));
+function largestBodies(input: Uint8Array, budget: number): string[] {
   const chosen: string[] = [];
   let left = budget;
-  for (const { name, bytes } of sizes.sort((a, b) => b.bytes - a.bytes)) {
+  for (const [name, bytes] of [...functionBodySizes(input)].sort((a, b) => b[1] - a[1])) {
     if (bytes > left) continue;
     chosen.push(name);
     left -= bytes;
