@@ -2,7 +2,7 @@ import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { FeatureName } from '../wasm/features.js';
 
 /**
- * Every pass binaryen 132 registers (`wasm-opt --help`), classified once:
+ * Every pass binaryen 132 registers (`wasm-opt --help`) and atoll's own (`src/workers/passes/`), classified once:
  * - `function`: works inside one function at a time; what the verifier checks function by function;
  * - `module`: looks across functions or changes module structure (inlining, DCE of functions, globals);
  * - `excluded`: never run by atoll, with the reason. Passes that change semantics or rely on assumptions the
@@ -21,6 +21,8 @@ export interface PassInfo {
   needs?: FeatureName;
   /** Why mutation never inserts this allowed pass (a genome may still name it). */
   unsearched?: string;
+  /** atoll runs it itself (`src/workers/passes/`); binaryen has no pass of this name. */
+  own?: true;
 }
 
 const fn = (name: string, needs?: FeatureName): PassInfo => ({ name, kind: 'function', ...(needs ? { needs } : {}) });
@@ -67,6 +69,8 @@ export const PASSES: readonly PassInfo[] = [
   fn('tuple-optimization', 'multivalue'),
   fn('untee'),
   fn('vacuum'),
+  // Store-to-load forwarding in linear memory (src/workers/passes/forward-stores.ts).
+  { ...fn('forward-stores'), own: true },
 
   mod('abstract-type-refining', 'gc'),
   mod('cfp', 'gc'),
@@ -245,7 +249,7 @@ export function searchablePasses(features: readonly FeatureName[]): string[] {
 export function checkPassName(name: string): void {
   if (name === DEFAULT_PIPELINE) return;
   const info = BY_NAME.get(name);
-  if (!info) throw new AtollError(ErrorCodes.BadOption, `unknown binaryen pass "${name}"`);
+  if (!info) throw new AtollError(ErrorCodes.BadOption, `unknown pass "${name}"`);
   if (info.kind === 'excluded') {
     throw new AtollError(ErrorCodes.BadOption, `pass "${name}" is excluded: ${info.reason}`);
   }

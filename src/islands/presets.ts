@@ -201,7 +201,9 @@ export const REFINEMENT_SEEDS: readonly RefinementSeed[] = [
   // (a local.get is 2 bytes), which any later precompute undoes, so it pays only last. optimize-instructions
   // after -Oz's final passes still finds rewrites its own last run enabled.
   { passes: ['optimize-instructions', 'const-hoisting'] },
-  { passes: ['simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'merge-blocks', 'remove-unused-brs', 'vacuum'] },
+  // Loads of a slot just stored read the stored value from a local (atoll's forward-stores: unoptimized C
+  // reloads every variable from its stack frame), then the local cleanups that also pay alone.
+  { passes: ['forward-stores', 'simplify-locals', 'vacuum', 'reorder-locals', 'coalesce-locals', 'merge-blocks', 'remove-unused-brs', 'vacuum'] },
   { passes: ['code-folding', 'merge-blocks', 'remove-unused-brs', 'remove-unused-names', 'vacuum'] },
   { passes: ['ssa-nomerge', 'precompute-propagate', 'merge-locals', 'coalesce-locals', 'simplify-locals', 'vacuum', 'rse'] },
   // -Oz again with functions up to twice binaryen's default size always inlined: a call and its arguments
@@ -241,6 +243,8 @@ export function inliningGenome(name: string, knobs: Knobs): Genome {
  * first saved 3–73 B after the rest of the lineage on three modules, rse first 4 B on the unoptimized build.
  */
 export const PIPELINE_PREFIXES: readonly (readonly string[])[] = [
+  // The preset then starts from values forwarded from stores to loads (see the refine seed): rabin −37 B.
+  ['forward-stores'],
   ['simplify-locals'],
   ['rse'],
   ['optimize-instructions'],

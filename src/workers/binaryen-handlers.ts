@@ -5,6 +5,7 @@ import { extractModule } from '../wasm/ir.js';
 import { ALL_DETECTABLE, chooseFeatures } from '../wasm/detect-features.js';
 import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
 import { DEFAULT_PIPELINE } from '../islands/catalogue.js';
+import { applyPass, isOwnPass } from './passes/index.js';
 import type { Genome } from '../islands/genome.js';
 import { assemble } from './assemble.js';
 import { rebuildIncrementally } from './incremental.js';
@@ -241,6 +242,9 @@ function applyGenome(module: binaryenNs.Module, genome: Genome): void {
     if (pass === DEFAULT_PIPELINE) {
       flush();
       module.optimize();
+    } else if (isOwnPass(pass)) {
+      flush();
+      applyPass(module, pass);
     } else {
       pending.push(pass);
     }

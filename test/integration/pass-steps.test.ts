@@ -100,6 +100,24 @@ describe('pass steps proved at their step, per pass family', () => {
     expect(transcript(r.stripped)).toEqual(transcript(r.input));
   });
 
+  it('memory: atoll\'s forward-stores reads a frame slot just stored from a local, up to a call', async () => {
+    // As clang -O0 writes code: every variable in a frame in linear memory, reloaded at each use.
+    const text = `(module (import "env" "ext" (func $ext (param i32) (result i32))) (memory 1)
+      (func $f (export "f") (param $a i32) (result i32) (local $fp i32)
+        (local.set $fp (i32.const 1024))
+        (i32.store offset=12 (local.get $fp) (local.get $a))
+        (i32.store offset=8 (local.get $fp) (i32.mul (i32.load offset=12 (local.get $fp)) (i32.const 3)))
+        (drop (call $ext (i32.load offset=8 (local.get $fp))))
+        (i32.add (i32.load offset=8 (local.get $fp)) (i32.load offset=12 (local.get $fp)))))`;
+    const r = await applyChecked(text, ['forward-stores']);
+    expect(provedAt(r, 'f', 'forward-stores')).toHaveLength(1);
+    expect(r.proof!.unproved).toEqual([]);
+    // Two loads forwarded (before the call); the two after it stay.
+    const loads = withModule(r.stripped, FEATURES, (m) => m.emitText().match(/i32\.load/g)?.length);
+    expect(loads).toBe(2);
+    expect(transcript(r.stripped)).toEqual(transcript(r.input));
+  });
+
   it('inlining: the callee inlined into its one caller is removed, and the caller is proved with its body', async () => {
     const text = `(module
       (func $helper (param $x i32) (result i32) (i32.add (i32.mul (local.get $x) (local.get $x)) (i32.const 3)))

@@ -6,6 +6,7 @@ import { binaryen } from '../../wasm/binaryen.js';
 import { functionHash, type IrFunction } from '../../wasm/ir.js';
 import { sha256 } from '../../wasm/ingest.js';
 import { passInfo } from '../../islands/catalogue.js';
+import { applyPass } from '../passes/index.js';
 import { plantFault } from '../planted-fault.js';
 import type { TaskProgress } from '../services.js';
 import { hasInliningMarks, markInlining, readsInliningMarks, setKnobs } from '../knobs.js';
@@ -361,8 +362,7 @@ class Pipeline {
     const name = onTouched ? pass.slice(0, -ON_TOUCHED.length) : pass;
     if (readsInliningMarks(name) && hasInliningMarks(this.run.knobs)) markInlining(live, this.run.knobs);
     const targets = onTouched ? this.touched.filter((fn) => !on || on.includes(fn)) : (on ?? this.run.only);
-    if (targets) for (const fn of targets) live.runPassesOnFunction(fn, [name]);
-    else live.runPasses([pass]);
+    applyPass(live, name, targets);
     const fault = this.run.plantFault;
     if (fault && (this.plantedAt ?? index) === index && (!on || on.includes(fault))) {
       plantFault(binaryen, live, fault);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkPassName, DEFAULT_PIPELINE, passInfo, PASSES, searchablePasses } from '../../../src/islands/catalogue.js';
 import { defaultPipelinePasses, PRESET_LEVELS, REFINEMENT_SEEDS } from '../../../src/islands/presets.js';
+import { isOwnPass } from '../../../src/workers/passes/index.js';
 
 describe('pass catalogue', () => {
   it('names every pass binaryen 132 registers, each once', () => {
@@ -12,9 +13,16 @@ describe('pass catalogue', () => {
     const help = execFileSync(process.execPath, [wasmOpt, '--help'], { encoding: 'utf8' });
     const section = help.slice(help.indexOf('Optimization passes:'), help.indexOf('Optimization options:'));
     const registered = [...section.matchAll(/^ {2}--([a-z0-9-]+)/gm)].map((m) => m[1]!).sort();
-    const catalogued = PASSES.map((p) => p.name).sort();
+    const catalogued = PASSES.filter((p) => !p.own).map((p) => p.name).sort();
     expect(new Set(catalogued).size).toBe(catalogued.length);
     expect(catalogued).toEqual(registered);
+  });
+
+  it('names atoll\'s own passes apart from binaryen\'s, each one a pass the workers run', () => {
+    const own = PASSES.filter((p) => p.own).map((p) => p.name);
+    expect(own).toContain('forward-stores');
+    for (const name of own) expect(isOwnPass(name), name).toBe(true);
+    expect(new Set(PASSES.map((p) => p.name)).size).toBe(PASSES.length);
   });
 
   it('excludes passes that change semantics, lower, instrument or print, with a reason', () => {
@@ -32,7 +40,7 @@ describe('pass catalogue', () => {
   });
 
   it('rejects unknown and excluded names before binaryen sees them', () => {
-    expect(() => checkPassName('no-such-pass')).toThrow(/unknown binaryen pass "no-such-pass"/);
+    expect(() => checkPassName('no-such-pass')).toThrow(/unknown pass "no-such-pass"/);
     expect(() => checkPassName('trap-mode-js')).toThrow(/excluded/);
     expect(() => checkPassName('vacuum')).not.toThrow();
     expect(() => checkPassName(DEFAULT_PIPELINE)).not.toThrow();

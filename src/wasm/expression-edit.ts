@@ -1,0 +1,42 @@
+import type binaryenNs from 'binaryen';
+
+type Ref = number;
+interface Value { getValue(e: Ref): Ref; setValue(e: Ref, value: Ref): void }
+interface Access { getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void; isAtomic(e: Ref): boolean; getBytes(e: Ref): number; getOffset(e: Ref): number }
+
+/**
+ * binaryen.js's per-kind expression accessors (`binaryen.Block.getChildAt`, `binaryen.Store.setValue`, …) and
+ * the C API's `_BinaryenFunctionAddVar`: there at run time, missing from its typings. Absent children read
+ * as 0, an unnamed block's name as null.
+ */
+export interface ExpressionEdit {
+  Block: { getNumChildren(e: Ref): number; getChildAt(e: Ref, i: number): Ref; setChildAt(e: Ref, i: number, child: Ref): void; getName(e: Ref): string | null };
+  Loop: { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void };
+  If: {
+    getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void;
+    getIfTrue(e: Ref): Ref; setIfTrue(e: Ref, c: Ref): void;
+    getIfFalse(e: Ref): Ref; setIfFalse(e: Ref, c: Ref): void;
+  };
+  Break: Value & { getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void };
+  Switch: Value & { getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void };
+  LocalGet: { getIndex(e: Ref): number };
+  LocalSet: Value & { getIndex(e: Ref): number };
+  GlobalSet: Value;
+  Drop: Value;
+  Return: Value;
+  Unary: Value;
+  Binary: { getLeft(e: Ref): Ref; setLeft(e: Ref, c: Ref): void; getRight(e: Ref): Ref; setRight(e: Ref, c: Ref): void };
+  Select: {
+    getIfTrue(e: Ref): Ref; setIfTrue(e: Ref, c: Ref): void;
+    getIfFalse(e: Ref): Ref; setIfFalse(e: Ref, c: Ref): void;
+    getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void;
+  };
+  Call: { getNumOperands(e: Ref): number; getOperandAt(e: Ref, i: number): Ref; setOperandAt(e: Ref, i: number, c: Ref): void };
+  Load: Access;
+  Store: Access & Value & { getValueType(e: Ref): number };
+  _BinaryenFunctionAddVar(func: Ref, type: number): number;
+}
+
+export function expressionEdit(binaryen: typeof binaryenNs): ExpressionEdit {
+  return binaryen as unknown as ExpressionEdit;
+}

@@ -1,0 +1,246 @@
+import type binaryenNs from 'binaryen';
+import { expressionEdit, type ExpressionEdit } from '../../wasm/expression-edit.js';
+
+type Binaryen = typeof binaryenNs;
+type ExpressionRef = number;
+
+/**
+ * forward-stores: a load of the bytes a store wrote, with nothing between that may have written them since,
+ * reads the stored value. The store keeps storing (memory stays as it was: a caller or the host may read it)
+ * but its value also goes into a fresh local (`local.tee`), and the load becomes a `local.get` of it.
+ *
+ * Unoptimized C (clang -O0) keeps every variable in a frame in linear memory and reloads it at each use;
+ * binaryen has no store-to-load forwarding for linear memory, so after `-Oz` those loads stay (sqlite at -O0:
+ * ~14,000 loads of a slot its function just stored). A load through the frame pointer is 5–6 bytes, a
+ * `local.get` 2.
+ *
+ * When a store's value is known at a load: both address the same local (not set in between) with the same
+ * constant offset, and both move a whole value of the same type; every path to the load passed that store
+ * with nothing that may write those bytes: no call, no store through another local or computed address, no
+ * bulk memory or atomic operation, no store that overlaps. Paths are followed conservatively: what is known
+ * is forgotten at a loop's head and at the end of a block a branch may reach; after an `if`, what both arms
+ * know. The store ran, so the load cannot trap.
+ *
+ * The module must have one memory (with several, a store to one could not be told from a load of another).
+ */
+export function forwardStores(binaryen: Binaryen, module: binaryenNs.Module, functions?: readonly string[]): void {
+  if ((module.getFeatures() & binaryen.Features.MultiMemory) !== 0) return;
+  const names = functions ?? allDefinedFunctions(binaryen, module);
+  for (const name of names) {
+    const func = module.getFunction(name);
+    const info = binaryen.getFunctionInfo(func);
+    if (!info.body) continue;
+    new Forwarding(binaryen, module, func).run(info.body);
+  }
+}
+
+function allDefinedFunctions(binaryen: Binaryen, module: binaryenNs.Module): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (!info.module) names.push(info.name);
+  }
+  return names;
+}
+
+/** A value a store left in memory: at `offset` from local `base`, `bytes` long. */
+interface Stored {
+  store: ExpressionRef;
+  base: number;
+  offset: number;
+  bytes: number;
+}
+
+/** What is known at one point: stored values by (base, offset, bytes, type). */
+type Known = Map<string, Stored>;
+
+/** A child slot of an expression: how to put another expression there. */
+type Replace = (expr: ExpressionRef) => void;
+
+/** Nesting beyond this is left as it is (the walk recurses; binaryen's IR nests blocks thousands deep). */
+const MAX_DEPTH = 1000;
+
+const NOTHING: Known = new Map();
+
+class Forwarding {
+  /** Loads to rewrite, each with the store whose value it reads and how to replace it in its parent. */
+  private readonly forwarded: Array<{ store: ExpressionRef; replace: Replace; type: number }> = [];
+  private readonly edit: ExpressionEdit;
+  /** How often each local has been set so far in the walk. */
+  private readonly sets = new Map<number, number>();
+
+  constructor(
+    private readonly b: Binaryen,
+    private readonly module: binaryenNs.Module,
+    private readonly func: binaryenNs.FunctionRef,
+  ) {
+    this.edit = expressionEdit(b);
+  }
+
+  run(body: ExpressionRef): void {
+    this.walk(body, NOTHING, 0, () => undefined);
+    if (this.forwarded.length === 0) return;
+    const locals = new Map<ExpressionRef, number>();
+    for (const { store, replace, type } of this.forwarded) {
+      let local = locals.get(store);
+      if (local === undefined) {
+        local = this.edit._BinaryenFunctionAddVar(this.func as unknown as number, type);
+        locals.set(store, local);
+        const value = this.edit.Store.getValue(store);
+        this.edit.Store.setValue(store, this.module.local.tee(local, value, type));
+      }
+      replace(this.module.local.get(local, type));
+    }
+  }
+
+  /** Visits `expr` in evaluation order with what is known before it; returns what is known after it. */
+  private walk(expr: ExpressionRef, known: Known, depth: number, replace: Replace): Known {
+    const b = this.b;
+    const edit = this.edit;
+    if (depth > MAX_DEPTH) return NOTHING;
+    const id = b.getExpressionId(expr);
+    const next = depth + 1;
+    const child = (e: ExpressionRef, k: Known, set: Replace): Known => (e ? this.walk(e, k, next, set) : k);
+    switch (id) {
+      case b.NopId:
+      case b.UnreachableId:
+      case b.LocalGetId:
+      case b.ConstId:
+      case b.GlobalGetId:
+        return known;
+      case b.BlockId: {
+        const n = edit.Block.getNumChildren(expr);
+        for (let i = 0; i < n; i++) known = child(edit.Block.getChildAt(expr, i), known, (e) => edit.Block.setChildAt(expr, i, e));
+        // A branch to the block's end may come with other stores behind it.
+        return edit.Block.getName(expr) ? NOTHING : known;
+      }
+      case b.LoopId:
+        child(edit.Loop.getBody(expr), NOTHING, (e) => edit.Loop.setBody(expr, e));
+        return NOTHING;
+      case b.IfId: {
+        known = child(edit.If.getCondition(expr), known, (e) => edit.If.setCondition(expr, e));
+        const yes = child(edit.If.getIfTrue(expr), known, (e) => edit.If.setIfTrue(expr, e));
+        const no = child(edit.If.getIfFalse(expr), known, (e) => edit.If.setIfFalse(expr, e));
+        return both(yes, no);
+      }
+      case b.BreakId:
+        known = child(edit.Break.getValue(expr), known, (e) => edit.Break.setValue(expr, e));
+        return child(edit.Break.getCondition(expr), known, (e) => edit.Break.setCondition(expr, e));
+      case b.SwitchId:
+        known = child(edit.Switch.getValue(expr), known, (e) => edit.Switch.setValue(expr, e));
+        return child(edit.Switch.getCondition(expr), known, (e) => edit.Switch.setCondition(expr, e));
+      case b.LocalSetId: {
+        known = child(edit.LocalSet.getValue(expr), known, (e) => edit.LocalSet.setValue(expr, e));
+        const index = edit.LocalSet.getIndex(expr);
+        this.sets.set(index, (this.sets.get(index) ?? 0) + 1);
+        return without(known, (s) => s.base === index);
+      }
+      case b.GlobalSetId:
+        return child(edit.GlobalSet.getValue(expr), known, (e) => edit.GlobalSet.setValue(expr, e));
+      case b.DropId:
+        return child(edit.Drop.getValue(expr), known, (e) => edit.Drop.setValue(expr, e));
+      case b.ReturnId:
+        return child(edit.Return.getValue(expr), known, (e) => edit.Return.setValue(expr, e));
+      case b.UnaryId:
+        return child(edit.Unary.getValue(expr), known, (e) => edit.Unary.setValue(expr, e));
+      case b.BinaryId:
+        known = child(edit.Binary.getLeft(expr), known, (e) => edit.Binary.setLeft(expr, e));
+        return child(edit.Binary.getRight(expr), known, (e) => edit.Binary.setRight(expr, e));
+      case b.SelectId:
+        known = child(edit.Select.getIfTrue(expr), known, (e) => edit.Select.setIfTrue(expr, e));
+        known = child(edit.Select.getIfFalse(expr), known, (e) => edit.Select.setIfFalse(expr, e));
+        return child(edit.Select.getCondition(expr), known, (e) => edit.Select.setCondition(expr, e));
+      case b.CallId: {
+        // The callee may write any memory; its operands still run first.
+        const n = edit.Call.getNumOperands(expr);
+        for (let i = 0; i < n; i++) known = child(edit.Call.getOperandAt(expr, i), known, (e) => edit.Call.setOperandAt(expr, i, e));
+        return NOTHING;
+      }
+      case b.LoadId:
+        return this.load(expr, child(edit.Load.getPtr(expr), known, (e) => edit.Load.setPtr(expr, e)), replace);
+      case b.StoreId: {
+        known = child(edit.Store.getPtr(expr), known, (e) => edit.Store.setPtr(expr, e));
+        const base = localBase(b, edit.Store.getPtr(expr));
+        const sets = base === undefined ? 0 : this.sets.get(base);
+        known = child(edit.Store.getValue(expr), known, (e) => edit.Store.setValue(expr, e));
+        // The address was read before the value set its local again: the store wrote where the local no longer points.
+        if (base !== undefined && this.sets.get(base) !== sets) return NOTHING;
+        return this.store(expr, known);
+      }
+      default:
+        // Anything else (call_indirect, bulk memory, atomics, SIMD lanes, exceptions, …) is not looked into:
+        // it may write memory, and its own loads stay as they are.
+        return NOTHING;
+    }
+  }
+
+  private load(expr: ExpressionRef, known: Known, replace: Replace): Known {
+    const slot = this.slot(expr, this.edit.Load.isAtomic(expr), this.edit.Load.getBytes(expr), this.b.getExpressionType(expr));
+    const stored = slot && known.get(slot.key);
+    if (stored) this.forwarded.push({ store: stored.store, replace, type: this.b.getExpressionType(expr) });
+    return known;
+  }
+
+  private store(expr: ExpressionRef, known: Known): Known {
+    const edit = this.edit;
+    const type = edit.Store.getValueType(expr);
+    const slot = this.slot(expr, edit.Store.isAtomic(expr), edit.Store.getBytes(expr), type);
+    if (!slot) {
+      // Through a computed address (or a partial or atomic store): unless it is through a local, it may
+      // write anything; a partial store through a local only its own bytes.
+      const base = localBase(this.b, edit.Store.getPtr(expr));
+      if (base === undefined || edit.Store.isAtomic(expr)) return NOTHING;
+      return this.afterStore(known, base, edit.Store.getOffset(expr), edit.Store.getBytes(expr));
+    }
+    const after = this.afterStore(known, slot.base, slot.offset, slot.bytes);
+    const result = new Map(after);
+    result.set(slot.key, { store: expr, base: slot.base, offset: slot.offset, bytes: slot.bytes });
+    return result;
+  }
+
+  /** What survives a store of `bytes` at `offset` from local `base`: other bytes of that base only. */
+  private afterStore(known: Known, base: number, offset: number, bytes: number): Known {
+    return without(known, (s) => s.base !== base || (s.offset < offset + bytes && offset < s.offset + s.bytes));
+  }
+
+  /** The slot a whole-value, non-atomic access through `local.get` + offset names. */
+  private slot(expr: ExpressionRef, atomic: boolean, bytes: number, type: number): { key: string; base: number; offset: number; bytes: number } | undefined {
+    const { b, edit } = this;
+    if (atomic || bytes !== naturalSize(b, type)) return undefined;
+    const ptr = b.getExpressionId(expr) === b.LoadId ? edit.Load.getPtr(expr) : edit.Store.getPtr(expr);
+    const base = localBase(b, ptr);
+    if (base === undefined) return undefined;
+    const offset = b.getExpressionId(expr) === b.LoadId ? edit.Load.getOffset(expr) : edit.Store.getOffset(expr);
+    return { key: `${base}:${offset}:${bytes}:${type}`, base, offset, bytes };
+  }
+}
+
+function localBase(b: Binaryen, ptr: ExpressionRef): number | undefined {
+  return b.getExpressionId(ptr) === b.LocalGetId ? expressionEdit(b).LocalGet.getIndex(ptr) : undefined;
+}
+
+function naturalSize(b: Binaryen, type: number): number | undefined {
+  if (type === b.i32 || type === b.f32) return 4;
+  if (type === b.i64 || type === b.f64) return 8;
+  if (type === b.v128) return 16;
+  return undefined;
+}
+
+function without(known: Known, drop: (s: Stored) => boolean): Known {
+  let result: Known | undefined;
+  for (const [key, stored] of known) {
+    if (!drop(stored)) continue;
+    result ??= new Map(known);
+    result.delete(key);
+  }
+  return result ?? known;
+}
+
+/** What both arms of an `if` know (the same store for the same slot). */
+function both(a: Known, b: Known): Known {
+  if (a === b) return a;
+  const result: Known = new Map();
+  for (const [key, stored] of a) if (b.get(key)?.store === stored.store) result.set(key, stored);
+  return result;
+}
+
