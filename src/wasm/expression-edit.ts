@@ -2,6 +2,7 @@ import type binaryenNs from 'binaryen';
 
 type Ref = number;
 interface Value { getValue(e: Ref): Ref; setValue(e: Ref, value: Ref): void }
+interface Operands { getNumOperands(e: Ref): number; getOperandAt(e: Ref, i: number): Ref; setOperandAt(e: Ref, i: number, c: Ref): void }
 interface Access { getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void; isAtomic(e: Ref): boolean; getBytes(e: Ref): number; getOffset(e: Ref): number }
 
 /**
@@ -11,14 +12,17 @@ interface Access { getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void; isAtomic
  */
 export interface ExpressionEdit {
   Block: { getNumChildren(e: Ref): number; getChildAt(e: Ref, i: number): Ref; setChildAt(e: Ref, i: number, child: Ref): void; getName(e: Ref): string | null };
-  Loop: { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void };
+  Loop: { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void; getName(e: Ref): string | null };
   If: {
     getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void;
     getIfTrue(e: Ref): Ref; setIfTrue(e: Ref, c: Ref): void;
     getIfFalse(e: Ref): Ref; setIfFalse(e: Ref, c: Ref): void;
   };
-  Break: Value & { getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void };
-  Switch: Value & { getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void };
+  Break: Value & { getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void; getName(e: Ref): string };
+  Switch: Value & {
+    getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void;
+    getNumNames(e: Ref): number; getNameAt(e: Ref, i: number): string; getDefaultName(e: Ref): string;
+  };
   LocalGet: { getIndex(e: Ref): number };
   LocalSet: Value & { getIndex(e: Ref): number };
   GlobalSet: Value;
@@ -31,7 +35,8 @@ export interface ExpressionEdit {
     getIfFalse(e: Ref): Ref; setIfFalse(e: Ref, c: Ref): void;
     getCondition(e: Ref): Ref; setCondition(e: Ref, c: Ref): void;
   };
-  Call: { getNumOperands(e: Ref): number; getOperandAt(e: Ref, i: number): Ref; setOperandAt(e: Ref, i: number, c: Ref): void };
+  Call: Operands;
+  CallIndirect: Operands & { getTarget(e: Ref): Ref; setTarget(e: Ref, target: Ref): void };
   Load: Access;
   Store: Access & Value & { getValueType(e: Ref): number };
   _BinaryenFunctionAddVar(func: Ref, type: number): number;

@@ -17,9 +17,9 @@ type ExpressionRef = number;
  * When a store's value is known at a load: both address the same local (not set in between) with the same
  * constant offset, and both move a whole value of the same type; every path to the load passed that store
  * with nothing that may write those bytes: no call, no store through another local or computed address, no
- * bulk memory or atomic operation, no store that overlaps. Paths are followed conservatively: what is known
- * is forgotten at a loop's head and at the end of a block a branch may reach; after an `if`, what both arms
- * know. The store ran, so the load cannot trap.
+ * bulk memory or atomic operation, no store that overlaps. Where paths meet (after an `if`, at the end of a
+ * block branches go to) what every path knows stays; a loop's head, which its back edges reach, knows
+ * nothing. The store ran, so the load cannot trap.
  *
  * The module must have one memory (with several, a store to one could not be told from a load of another).
  */
@@ -61,6 +61,16 @@ type Replace = (expr: ExpressionRef) => void;
 const MAX_DEPTH = 1000;
 
 const NOTHING: Known = new Map();
+/** After a branch, return or trap: no path goes on from here (what both arms know is the other arm's). */
+const UNREACHED: Known = new Map();
+
+/** A label in scope: a block's (branches to it go to its end) or a loop's (back to its head). */
+interface Scope {
+  name: string;
+  loop: boolean;
+  /** What every branch to a block's end taken so far knows (absent: none taken). */
+  branches?: Known;
+}
 
 class Forwarding {
   /** Loads to rewrite, each with the store whose value it reads and how to replace it in its parent. */
@@ -68,6 +78,8 @@ class Forwarding {
   private readonly edit: ExpressionEdit;
   /** How often each local has been set so far in the walk. */
   private readonly sets = new Map<number, number>();
+  /** Labels in scope, innermost last. */
+  private readonly scopes: Scope[] = [];
 
   constructor(
     private readonly b: Binaryen,
@@ -97,38 +109,59 @@ class Forwarding {
   private walk(expr: ExpressionRef, known: Known, depth: number, replace: Replace): Known {
     const b = this.b;
     const edit = this.edit;
-    if (depth > MAX_DEPTH) return NOTHING;
     const id = b.getExpressionId(expr);
     const next = depth + 1;
     const child = (e: ExpressionRef, k: Known, set: Replace): Known => (e ? this.walk(e, k, next, set) : k);
+    if (known === UNREACHED) return UNREACHED; // dead code: nothing there runs, nothing to rewrite
+    if (depth > MAX_DEPTH) return this.opaque();
     switch (id) {
       case b.NopId:
-      case b.UnreachableId:
       case b.LocalGetId:
       case b.ConstId:
       case b.GlobalGetId:
         return known;
+      case b.UnreachableId:
+        return UNREACHED;
       case b.BlockId: {
+        const name = edit.Block.getName(expr);
+        if (name) this.scopes.push({ name, loop: false });
         const n = edit.Block.getNumChildren(expr);
         for (let i = 0; i < n; i++) known = child(edit.Block.getChildAt(expr, i), known, (e) => edit.Block.setChildAt(expr, i, e));
-        // A branch to the block's end may come with other stores behind it.
-        return edit.Block.getName(expr) ? NOTHING : known;
+        if (!name) return known;
+        const { branches } = this.scopes.pop()!;
+        return branches ? both(known, branches) : known;
       }
-      case b.LoopId:
-        child(edit.Loop.getBody(expr), NOTHING, (e) => edit.Loop.setBody(expr, e));
-        return NOTHING;
+      case b.LoopId: {
+        // Branches to the head come back with what the body changed: the head knows nothing.
+        const name = edit.Loop.getName(expr);
+        if (name) this.scopes.push({ name, loop: true });
+        known = child(edit.Loop.getBody(expr), NOTHING, (e) => edit.Loop.setBody(expr, e));
+        if (name) this.scopes.pop();
+        return known;
+      }
       case b.IfId: {
         known = child(edit.If.getCondition(expr), known, (e) => edit.If.setCondition(expr, e));
         const yes = child(edit.If.getIfTrue(expr), known, (e) => edit.If.setIfTrue(expr, e));
         const no = child(edit.If.getIfFalse(expr), known, (e) => edit.If.setIfFalse(expr, e));
         return both(yes, no);
       }
-      case b.BreakId:
+      case b.BreakId: {
         known = child(edit.Break.getValue(expr), known, (e) => edit.Break.setValue(expr, e));
-        return child(edit.Break.getCondition(expr), known, (e) => edit.Break.setCondition(expr, e));
-      case b.SwitchId:
+        const condition = edit.Break.getCondition(expr);
+        known = child(condition, known, (e) => edit.Break.setCondition(expr, e));
+        this.branch(edit.Break.getName(expr), known);
+        return condition ? known : UNREACHED;
+      }
+      case b.SwitchId: {
         known = child(edit.Switch.getValue(expr), known, (e) => edit.Switch.setValue(expr, e));
-        return child(edit.Switch.getCondition(expr), known, (e) => edit.Switch.setCondition(expr, e));
+        known = child(edit.Switch.getCondition(expr), known, (e) => edit.Switch.setCondition(expr, e));
+        for (let i = 0; i < edit.Switch.getNumNames(expr); i++) this.branch(edit.Switch.getNameAt(expr, i), known);
+        this.branch(edit.Switch.getDefaultName(expr), known);
+        return UNREACHED;
+      }
+      case b.ReturnId:
+        child(edit.Return.getValue(expr), known, (e) => edit.Return.setValue(expr, e));
+        return UNREACHED;
       case b.LocalSetId: {
         known = child(edit.LocalSet.getValue(expr), known, (e) => edit.LocalSet.setValue(expr, e));
         const index = edit.LocalSet.getIndex(expr);
@@ -139,8 +172,6 @@ class Forwarding {
         return child(edit.GlobalSet.getValue(expr), known, (e) => edit.GlobalSet.setValue(expr, e));
       case b.DropId:
         return child(edit.Drop.getValue(expr), known, (e) => edit.Drop.setValue(expr, e));
-      case b.ReturnId:
-        return child(edit.Return.getValue(expr), known, (e) => edit.Return.setValue(expr, e));
       case b.UnaryId:
         return child(edit.Unary.getValue(expr), known, (e) => edit.Unary.setValue(expr, e));
       case b.BinaryId:
@@ -156,6 +187,12 @@ class Forwarding {
         for (let i = 0; i < n; i++) known = child(edit.Call.getOperandAt(expr, i), known, (e) => edit.Call.setOperandAt(expr, i, e));
         return NOTHING;
       }
+      case b.CallIndirectId: {
+        const n = edit.CallIndirect.getNumOperands(expr);
+        for (let i = 0; i < n; i++) known = child(edit.CallIndirect.getOperandAt(expr, i), known, (e) => edit.CallIndirect.setOperandAt(expr, i, e));
+        child(edit.CallIndirect.getTarget(expr), known, (e) => edit.CallIndirect.setTarget(expr, e));
+        return NOTHING;
+      }
       case b.LoadId:
         return this.load(expr, child(edit.Load.getPtr(expr), known, (e) => edit.Load.setPtr(expr, e)), replace);
       case b.StoreId: {
@@ -168,9 +205,27 @@ class Forwarding {
         return this.store(expr, known);
       }
       default:
-        // Anything else (call_indirect, bulk memory, atomics, SIMD lanes, exceptions, …) is not looked into:
-        // it may write memory, and its own loads stay as they are.
-        return NOTHING;
+        return this.opaque();
+    }
+  }
+
+  /**
+   * Anything the walk does not look into (bulk memory, atomics, SIMD lanes, exceptions, …, or nesting too
+   * deep): it may write memory, its loads stay as they are, and a branch inside it may reach any label in scope.
+   */
+  private opaque(): Known {
+    for (const scope of this.scopes) scope.branches = NOTHING;
+    return NOTHING;
+  }
+
+  /** A branch to `name` taken with `known`: a block's end learns what every branch to it knows. */
+  private branch(name: string, known: Known): void {
+    if (known === UNREACHED) return;
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const scope = this.scopes[i]!;
+      if (scope.name !== name) continue;
+      if (!scope.loop) scope.branches = scope.branches ? both(scope.branches, known) : known;
+      return;
     }
   }
 
@@ -236,9 +291,10 @@ function without(known: Known, drop: (s: Stored) => boolean): Known {
   return result ?? known;
 }
 
-/** What both arms of an `if` know (the same store for the same slot). */
+/** What two paths that meet both know (the same store for the same slot). */
 function both(a: Known, b: Known): Known {
-  if (a === b) return a;
+  if (a === b || b === UNREACHED) return a;
+  if (a === UNREACHED) return b;
   const result: Known = new Map();
   for (const [key, stored] of a) if (b.get(key)?.store === stored.store) result.set(key, stored);
   return result;

@@ -92,6 +92,37 @@ const CASES: Case[] = [
     loadsLeft: 1,
   },
   {
+    name: 'knows at the end of a block what every branch to it knows',
+    body: `(i32.store offset=8 (local.get $p) (local.get $v))
+           (block $out
+             (br_if $out (local.get $v))
+             (i32.store offset=12 (local.get $p) (i32.const 3))
+             (br_table $out $out (local.get $v))
+             (i32.store offset=8 (local.get $p) (i32.const 4)))
+           (i32.load offset=8 (local.get $p))`,
+    loadsLeft: 0,
+  },
+  {
+    name: 'forgets what a branch out of a loop does not know',
+    body: `(block $out
+             (loop $again
+               (br_if $out (local.get $v))
+               (i32.store offset=8 (local.get $p) (local.get $v))
+               (local.set $v (i32.const 1))
+               (br $again)))
+           (i32.load offset=8 (local.get $p))`,
+    loadsLeft: 1,
+  },
+  {
+    name: 'forgets at a block end a branch inside an unexamined expression may reach',
+    body: `(i32.store offset=8 (local.get $p) (local.get $v))
+           (block $out
+             (memory.fill (local.get $q) (i32.const 0) (block (result i32) (br_if $out (local.get $v)) (i32.const 0)))
+             (i32.store offset=8 (local.get $p) (i32.const 4)))
+           (i32.load offset=8 (local.get $p))`,
+    loadsLeft: 1,
+  },
+  {
     name: 'forwards only a whole value of the same type',
     body: `(i64.store offset=8 (local.get $p) (i64.extend_i32_u (local.get $v)))
            (i32.store8 offset=16 (local.get $p) (local.get $v))
@@ -145,6 +176,7 @@ describe('forward-stores', () => {
     it(c.name, () => {
       const module = binaryen.parseText(moduleText(c.body));
       try {
+        module.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
         const before = module.emitBinary();
         forwardStores(binaryen, module);
         expect(module.validate()).toBeTruthy();
