@@ -3,11 +3,14 @@ import type binaryenNs from 'binaryen';
 type Ref = number;
 interface Value { getValue(e: Ref): Ref; setValue(e: Ref, value: Ref): void }
 interface Operands { getNumOperands(e: Ref): number; getOperandAt(e: Ref, i: number): Ref; setOperandAt(e: Ref, i: number, c: Ref): void }
-interface Access { getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void; isAtomic(e: Ref): boolean; getBytes(e: Ref): number; getOffset(e: Ref): number }
+/** A memory access's address operand, static offset and width. */
+export interface Access { getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void; getBytes(e: Ref): number; getOffset(e: Ref): number }
+interface Destination { getDest(e: Ref): Ref; setDest(e: Ref, dest: Ref): void }
 
 /**
- * binaryen.js's per-kind expression accessors (`binaryen.Block.getChildAt`, `binaryen.Store.setValue`, …) and
- * the C API's `_BinaryenFunctionAddVar`: there at run time, missing from its typings. Absent children read
+ * binaryen.js's per-kind expression accessors (`binaryen.Block.getChildAt`, `binaryen.Store.setValue`, …),
+ * `binaryen.Function.setBody` and the C API's `_BinaryenFunctionAddVar`: there at run time, missing from its
+ * typings. Absent children read
  * as 0, an unnamed block's name as null.
  */
 export interface ExpressionEdit {
@@ -37,8 +40,17 @@ export interface ExpressionEdit {
   };
   Call: Operands;
   CallIndirect: Operands & { getTarget(e: Ref): Ref; setTarget(e: Ref, target: Ref): void };
-  Load: Access;
-  Store: Access & Value & { getValueType(e: Ref): number };
+  Load: Access & { isAtomic(e: Ref): boolean };
+  Store: Access & Value & { isAtomic(e: Ref): boolean; getValueType(e: Ref): number };
+  AtomicRMW: Access;
+  AtomicCmpxchg: Access;
+  SIMDLoadStoreLane: { isStore(e: Ref): boolean; getPtr(e: Ref): Ref; setPtr(e: Ref, ptr: Ref): void };
+  MemoryFill: Destination;
+  MemoryCopy: Destination;
+  MemoryInit: Destination;
+  MemoryGrow: { getDelta(e: Ref): Ref; setDelta(e: Ref, delta: Ref): void };
+  /** The typings put these on Module instances; at run time they hang off the namespace. */
+  Function: { setBody(func: Ref | binaryenNs.FunctionRef, body: Ref): void };
   _BinaryenFunctionAddVar(func: Ref, type: number): number;
 }
 

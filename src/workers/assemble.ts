@@ -3,6 +3,7 @@ import { emitModule, readModule } from '../wasm/binaryen.js';
 import type { Objective } from '../wasm/metrics.js';
 import { functionBodySizes } from '../wasm/names.js';
 import { walkExpressions } from '../wasm/walk.js';
+import { expressionEdit } from '../wasm/expression-edit.js';
 import { ASSEMBLY_CLEANUP, type AssembleResult, type AssembleTask, type AssemblySources, type Score } from './binaryen-tasks.js';
 
 type Binaryen = typeof binaryenNs;
@@ -234,11 +235,6 @@ export function assembleModule(binaryen: Binaryen, base: Context, donors: Contex
   return { taken, skipped };
 }
 
-/** binaryen.js has `binaryen.Function.setBody`; its typings put `Function` on Module instances instead. */
-function functionApi(binaryen: Binaryen): { setBody(func: number, body: ExpressionRef): void } {
-  return (binaryen as unknown as { Function: { setBody(func: number, body: ExpressionRef): void } }).Function;
-}
-
 function replaceBodies(binaryen: Binaryen, module: binaryenNs.Module, from: Map<string, binaryenNs.Module>): void {
   const defined = Array.from({ length: module.getNumFunctions() }, (_, i) => binaryen.getFunctionInfo(module.getFunctionByIndex(i)))
     .filter((f) => !f.module)
@@ -251,7 +247,7 @@ function replaceBodies(binaryen: Binaryen, module: binaryenNs.Module, from: Map<
     const theirs = donor && binaryen.getFunctionInfo(donor.getFunction(name));
     const vars = theirs ? theirs.vars : own.vars;
     if (!readding && own.vars.length === vars.length && own.vars.every((type, i) => type === vars[i])) {
-      functionApi(binaryen).setBody(module.getFunction(name), module.copyExpression(theirs!.body));
+      expressionEdit(binaryen).Function.setBody(module.getFunction(name), module.copyExpression(theirs!.body));
       continue;
     }
     // Expressions live in the module's arena, so the kept body stays valid after its function is removed.

@@ -1,4 +1,5 @@
 import type binaryenNs from 'binaryen';
+import { expressionEdit } from '../wasm/expression-edit.js';
 
 type Binaryen = typeof binaryenNs;
 
@@ -21,7 +22,5 @@ export function plantFault(binaryen: Binaryen, module: binaryenNs.Module, functi
   } else {
     corrupted = module.block(null, [module.unreachable(), body], info.results);
   }
-  // binaryen's typings declare Function's helpers inside Module; at run time they hang off the namespace.
-  const { Function } = binaryen as unknown as { Function: { setBody(func: number, body: number): void } };
-  Function.setBody(func, corrupted);
+  expressionEdit(binaryen).Function.setBody(func, corrupted);
 }

@@ -2,6 +2,7 @@ import { binaryen, isBinaryenAbort, readModule } from '../../wasm/binaryen.js';
 import type { IrFunction, IrModule, IrType } from '../../wasm/ir.js';
 import { withoutMemoryNames } from '../../wasm/names.js';
 import { childFields, children } from '../../wasm/walk.js';
+import { expressionEdit, type Access } from '../../wasm/expression-edit.js';
 
 /**
  * The runnable form of one side's module: the module itself, changed only so that it can be driven and
@@ -70,10 +71,6 @@ export interface HarnessOptions {
   trace?: string;
 }
 
-/** A memory access's address operand, static offset and width (each expression kind has its own accessors). */
-interface Access { getPtr(e: number): number; setPtr(e: number, ptr: number): void; getOffset(e: number): number; getBytes(e: number): number }
-interface Destination { getDest(e: number): number; setDest(e: number, dest: number): void }
-
 /**
  * How an expression that writes memory gives its address operand: with its static offset and width (the
  * bytes it writes are known), or without (it counts as writing anywhere: a lane store's width is in its
@@ -85,19 +82,7 @@ interface Writer {
   range?: (e: number) => [offset: number, bytes: number];
 }
 
-/** binaryen.js has these at run time; its typings lack them. */
-const edit = binaryen as unknown as {
-  Loop: { getBody(loop: number): number; setBody(loop: number, body: number): void };
-  Store: Access;
-  AtomicRMW: Access;
-  AtomicCmpxchg: Access;
-  SIMDLoadStoreLane: { isStore(e: number): boolean; getPtr(e: number): number; setPtr(e: number, ptr: number): void };
-  MemoryFill: Destination;
-  MemoryCopy: Destination;
-  MemoryInit: Destination;
-  MemoryGrow: { getDelta(grow: number): number; setDelta(grow: number, delta: number): void };
-  Function: { setBody(fn: number, body: number): void };
-};
+const edit = expressionEdit(binaryen);
 
 const exact = (access: Access): Writer => ({ get: access.getPtr, set: access.setPtr, range: (e) => [access.getOffset(e), access.getBytes(e)] });
 const anywhere = (get: Writer['get'], set: Writer['set']): Writer => ({ get, set });

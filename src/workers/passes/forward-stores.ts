@@ -7,19 +7,22 @@ type ExpressionRef = number;
 /**
  * forward-stores: a load of the bytes a store wrote, with nothing between that may have written them since,
  * reads the stored value. The store keeps storing (memory stays as it was: a caller or the host may read it)
- * but its value also goes into a fresh local (`local.tee`), and the load becomes a `local.get` of it.
+ * but its value also goes into a fresh local (`local.tee`), and the load becomes a `local.get` of it. A load
+ * of bytes an earlier load read, with nothing between that may have written them, reads that load's value
+ * the same way.
  *
  * Unoptimized C (clang -O0) keeps every variable in a frame in linear memory and reloads it at each use;
  * binaryen has no store-to-load forwarding for linear memory, so after `-Oz` those loads stay (sqlite at -O0:
  * ~14,000 loads of a slot its function just stored). A load through the frame pointer is 5–6 bytes, a
  * `local.get` 2.
  *
- * When a store's value is known at a load: both address the same local (not set in between) with the same
- * constant offset, and both move a whole value of the same type; every path to the load passed that store
- * with nothing that may write those bytes: no call, no store through another local or computed address, no
- * bulk memory or atomic operation, no store that overlaps. Where paths meet (after an `if`, at the end of a
- * block branches go to) what every path knows stays; a loop's head, which its back edges reach, knows
- * nothing. The store ran, so the load cannot trap.
+ * When a value is known at a load: both accesses address the same local (not set in between) with the same
+ * constant offset and move a whole value of the same type, and every path to the load passed that store (or
+ * earlier load) with nothing after it that may write those bytes: no call, no store through another local or
+ * computed address, no bulk memory or atomic operation, no store that overlaps. Where paths meet (after an
+ * `if`, at the end of a block branches go to) what every path knows stays; a loop's head, which its back
+ * edges reach, knows nothing, and what an iteration learned is forgotten where the loop is left. The same
+ * bytes were accessed before, so the load cannot trap.
  *
  * The module must have one memory (with several, a store to one could not be told from a load of another).
  */
@@ -43,15 +46,22 @@ function allDefinedFunctions(binaryen: Binaryen, module: binaryenNs.Module): str
   return names;
 }
 
-/** A value a store left in memory: at `offset` from local `base`, `bytes` long. */
+/**
+ * A value known to be in memory at `offset` from local `base`, `bytes` long: what a store wrote, or what a load
+ * read (a later load of the same bytes reads it again).
+ */
 interface Stored {
-  store: ExpressionRef;
+  source: ExpressionRef;
   base: number;
   offset: number;
   bytes: number;
+  /** For a load: how to put an expression in its place (it is wrapped in a `local.tee` when read again). */
+  wrap?: Replace;
+  /** How many loops enclose the store or load: what one iteration knows is forgotten where the loop is left. */
+  loops: number;
 }
 
-/** What is known at one point: stored values by (base, offset, bytes, type). */
+/** What is known at one point: values in memory by (base, offset, bytes, type). */
 type Known = Map<string, Stored>;
 
 /** A child slot of an expression: how to put another expression there. */
@@ -68,18 +78,22 @@ const UNREACHED: Known = new Map();
 interface Scope {
   name: string;
   loop: boolean;
+  /** How many loops enclose the label. */
+  loops: number;
   /** What every branch to a block's end taken so far knows (absent: none taken). */
   branches?: Known;
 }
 
 class Forwarding {
-  /** Loads to rewrite, each with the store whose value it reads and how to replace it in its parent. */
-  private readonly forwarded: Array<{ store: ExpressionRef; replace: Replace; type: number }> = [];
+  /** Loads to rewrite, each with the store or load whose value it reads and how to replace it in its parent. */
+  private readonly forwarded: Array<{ source: Stored; replace: Replace; type: number }> = [];
   private readonly edit: ExpressionEdit;
   /** How often each local has been set so far in the walk. */
   private readonly sets = new Map<number, number>();
   /** Labels in scope, innermost last. */
   private readonly scopes: Scope[] = [];
+  /** How many loops enclose the expression the walk is at. */
+  private loops = 0;
 
   constructor(
     private readonly b: Binaryen,
@@ -92,16 +106,17 @@ class Forwarding {
   run(body: ExpressionRef): void {
     this.walk(body, NOTHING, 0, () => undefined);
     if (this.forwarded.length === 0) return;
-    const locals = new Map<ExpressionRef, number>();
-    for (const { store, replace, type } of this.forwarded) {
-      let local = locals.get(store);
-      if (local === undefined) {
-        local = this.edit._BinaryenFunctionAddVar(this.func as unknown as number, type);
-        locals.set(store, local);
-        const value = this.edit.Store.getValue(store);
-        this.edit.Store.setValue(store, this.module.local.tee(local, value, type));
-      }
-      replace(this.module.local.get(local, type));
+    const { edit, module } = this;
+    const locals = new Map<ExpressionRef, { local: number; source: Stored; type: number }>();
+    for (const { source, type } of this.forwarded) {
+      if (!locals.has(source.source)) locals.set(source.source, { local: edit._BinaryenFunctionAddVar(this.func as unknown as number, type), source, type });
+    }
+    // Each rewrite reads its slot's expression as the rewrites before it left it: the loads read again first,
+    // then the loads they read (one may be a store's value), then the stores.
+    for (const { source, replace, type } of this.forwarded) replace(module.local.get(locals.get(source.source)!.local, type));
+    for (const { local, source, type } of locals.values()) if (source.wrap) source.wrap(module.local.tee(local, source.source, type));
+    for (const { local, source, type } of locals.values()) {
+      if (!source.wrap) edit.Store.setValue(source.source, module.local.tee(local, edit.Store.getValue(source.source), type));
     }
   }
 
@@ -124,7 +139,7 @@ class Forwarding {
         return UNREACHED;
       case b.BlockId: {
         const name = edit.Block.getName(expr);
-        if (name) this.scopes.push({ name, loop: false });
+        if (name) this.scopes.push({ name, loop: false, loops: this.loops });
         const n = edit.Block.getNumChildren(expr);
         for (let i = 0; i < n; i++) known = child(edit.Block.getChildAt(expr, i), known, (e) => edit.Block.setChildAt(expr, i, e));
         if (!name) return known;
@@ -132,12 +147,16 @@ class Forwarding {
         return branches ? both(known, branches) : known;
       }
       case b.LoopId: {
-        // Branches to the head come back with what the body changed: the head knows nothing.
+        // Branches to the head come back with what the body changed: the head knows nothing. Values one
+        // iteration stored or loaded are not used past the loop (the checker relates loops iteration by
+        // iteration; a value from the last one it cannot name).
         const name = edit.Loop.getName(expr);
-        if (name) this.scopes.push({ name, loop: true });
+        if (name) this.scopes.push({ name, loop: true, loops: this.loops });
+        this.loops++;
         known = child(edit.Loop.getBody(expr), NOTHING, (e) => edit.Loop.setBody(expr, e));
+        this.loops--;
         if (name) this.scopes.pop();
-        return known;
+        return this.leaving(known, this.loops);
       }
       case b.IfId: {
         known = child(edit.If.getCondition(expr), known, (e) => edit.If.setCondition(expr, e));
@@ -224,16 +243,30 @@ class Forwarding {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const scope = this.scopes[i]!;
       if (scope.name !== name) continue;
-      if (!scope.loop) scope.branches = scope.branches ? both(scope.branches, known) : known;
+      if (scope.loop) return;
+      const taken = this.leaving(known, scope.loops);
+      scope.branches = scope.branches ? both(scope.branches, taken) : taken;
       return;
     }
   }
 
+  /** What is known where the walk goes out to `loops` enclosing loops: nothing from the loops it leaves. */
+  private leaving(known: Known, loops: number): Known {
+    return without(known, (s) => s.loops > loops);
+  }
+
   private load(expr: ExpressionRef, known: Known, replace: Replace): Known {
-    const slot = this.slot(expr, this.edit.Load.isAtomic(expr), this.edit.Load.getBytes(expr), this.b.getExpressionType(expr));
-    const stored = slot && known.get(slot.key);
-    if (stored) this.forwarded.push({ store: stored.store, replace, type: this.b.getExpressionType(expr) });
-    return known;
+    const type = this.b.getExpressionType(expr);
+    const slot = this.slot(expr, this.edit.Load.isAtomic(expr), this.edit.Load.getBytes(expr), type);
+    if (!slot) return known;
+    const source = known.get(slot.key);
+    if (source) {
+      this.forwarded.push({ source, replace, type });
+      return known;
+    }
+    const result = new Map(known);
+    result.set(slot.key, { source: expr, base: slot.base, offset: slot.offset, bytes: slot.bytes, wrap: replace, loops: this.loops });
+    return result;
   }
 
   private store(expr: ExpressionRef, known: Known): Known {
@@ -249,7 +282,7 @@ class Forwarding {
     }
     const after = this.afterStore(known, slot.base, slot.offset, slot.bytes);
     const result = new Map(after);
-    result.set(slot.key, { store: expr, base: slot.base, offset: slot.offset, bytes: slot.bytes });
+    result.set(slot.key, { source: expr, base: slot.base, offset: slot.offset, bytes: slot.bytes, loops: this.loops });
     return result;
   }
 
@@ -291,12 +324,12 @@ function without(known: Known, drop: (s: Stored) => boolean): Known {
   return result ?? known;
 }
 
-/** What two paths that meet both know (the same store for the same slot). */
+/** What two paths that meet both know (the same store or load for the same slot). */
 function both(a: Known, b: Known): Known {
   if (a === b || b === UNREACHED) return a;
   if (a === UNREACHED) return b;
   const result: Known = new Map();
-  for (const [key, stored] of a) if (b.get(key)?.store === stored.store) result.set(key, stored);
+  for (const [key, stored] of a) if (b.get(key)?.source === stored.source) result.set(key, stored);
   return result;
 }
 

@@ -5,6 +5,7 @@ import { ByteReader, sameBytes } from '../../wasm/bytes.js';
 import { completeDataSegments } from '../../wasm/data-section.js';
 import { extractModule, functionHash, IrExtractor, type IrFunction, type IrModule } from '../../wasm/ir.js';
 import { readSections } from '../../wasm/sections.js';
+import { expressionEdit } from '../../wasm/expression-edit.js';
 
 const CODE_SECTION = 10;
 
@@ -255,9 +256,6 @@ function splitBodies(bytes: Uint8Array, names: string[]): Bodies {
   return { hashes, sizes, structure: structure.digest('hex') };
 }
 
-type FunctionApi = { setBody(func: number, body: number): void };
-// binaryen's typings declare Function's helpers inside Module; at run time they hang off the namespace.
-const FunctionRef = (binaryen as unknown as { Function: FunctionApi }).Function;
 
 /**
  * Makes `into`'s function `name` a copy of `from`'s: the body alone when signature and locals agree (the
@@ -272,7 +270,7 @@ export function copyFunction(from: binaryenNs.Module, into: binaryenNs.Module, n
     const sameShape = !source.module && !target.module && source.params === target.params && source.results === target.results &&
       source.vars.length === target.vars.length && source.vars.every((v, i) => v === target.vars[i]);
     if (sameShape) {
-      FunctionRef.setBody(existing, into.copyExpression(source.body));
+      expressionEdit(binaryen).Function.setBody(existing, into.copyExpression(source.body));
       return;
     }
     into.removeFunction(name);

@@ -22,6 +22,18 @@ const CASES: Case[] = [
     loadsLeft: 0,
   },
   {
+    name: 'reads a value loaded before again',
+    body: `(drop (call $ext (local.get $v)))
+           (i32.mul (i32.load offset=8 (local.get $p)) (i32.load offset=8 (local.get $p)))`,
+    loadsLeft: 1,
+  },
+  {
+    name: 'forwards a store of a loaded value, and that load',
+    body: `(i32.store offset=12 (local.get $p) (i32.load offset=8 (local.get $p)))
+           (i32.add (i32.load offset=12 (local.get $p)) (i32.load offset=8 (local.get $p)))`,
+    loadsLeft: 1,
+  },
+  {
     name: 'keeps what a store to other bytes of the same base leaves',
     body: `(i32.store offset=8 (local.get $p) (local.get $v))
            (i32.store offset=12 (local.get $p) (i32.const 7))
@@ -101,6 +113,17 @@ const CASES: Case[] = [
              (i32.store offset=8 (local.get $p) (i32.const 4)))
            (i32.load offset=8 (local.get $p))`,
     loadsLeft: 0,
+  },
+  {
+    name: 'forgets past a loop what one iteration learned',
+    body: `(block $out
+             (loop $again
+               (i32.store offset=8 (local.get $p) (local.get $v))
+               (br_if $out (local.get $v))
+               (local.set $v (i32.const 1))
+               (br $again)))
+           (i32.load offset=8 (local.get $p))`,
+    loadsLeft: 1,
   },
   {
     name: 'forgets what a branch out of a loop does not know',
