@@ -256,8 +256,10 @@ class Forwarding {
   }
 
   private load(expr: ExpressionRef, known: Known, replace: Replace): Known {
+    // An atomic load may synchronize with another thread's writes, which later loads must then see.
+    if (this.edit.Load.isAtomic(expr)) return NOTHING;
     const type = this.b.getExpressionType(expr);
-    const slot = this.slot(expr, this.edit.Load.isAtomic(expr), this.edit.Load.getBytes(expr), type);
+    const slot = this.slot(expr, false, this.edit.Load.getBytes(expr), type);
     if (!slot) return known;
     const source = known.get(slot.key);
     if (source) {

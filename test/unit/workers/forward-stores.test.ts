@@ -146,6 +146,13 @@ const CASES: Case[] = [
     loadsLeft: 1,
   },
   {
+    name: 'forgets everything at an atomic load (another thread\'s writes may become visible)',
+    body: `(i32.store offset=8 (local.get $p) (local.get $v))
+           (drop (i32.atomic.load (local.get $q)))
+           (i32.load offset=8 (local.get $p))`,
+    loadsLeft: 2,
+  },
+  {
     name: 'forwards only a whole value of the same type',
     body: `(i64.store offset=8 (local.get $p) (i64.extend_i32_u (local.get $v)))
            (i32.store8 offset=16 (local.get $p) (local.get $v))
@@ -199,7 +206,7 @@ describe('forward-stores', () => {
     it(c.name, () => {
       const module = binaryen.parseText(moduleText(c.body));
       try {
-        module.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
+        module.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics);
         const before = module.emitBinary();
         forwardStores(binaryen, module);
         expect(module.validate()).toBeTruthy();
