@@ -933,7 +933,10 @@ export class Builder implements PatternBuilder {
     return undefined;
   }
 
-  /** Loads read through stores to other bytes and take a stored value's bytes directly. */
+  /**
+   * Loads read through stores to other bytes, and through a merge whose arms both read the same value, and
+   * take a stored value's bytes directly.
+   */
   private loadFrom(memory: Mem, addr: BV, sort: Sort): Term | Term[] {
     const k = Number(sort.slice(2)) / 8;
     let m: Mem = memory;
@@ -943,6 +946,12 @@ export class Builder implements PatternBuilder {
       if (!where) break;
       if (where.kind === 'inside') return this.extract(value, 8 * (where.delta + k) - 1, 8 * where.delta);
       m = m.args[0] as Mem;
+    }
+    if (m.op === 'ite') {
+      // Memory where two paths met: when both arms read the same value (each stored elsewhere, say), so
+      // does the load. The arms' loads are remembered like any term, so nested merges are read once each.
+      const yes = this.apply('load', sort, [m.args[1]!, addr]);
+      if (yes === this.apply('load', sort, [m.args[2]!, addr])) return yes;
     }
     return [m, addr];
   }
