@@ -35,8 +35,13 @@ const MAX_FACTORED_CONJUNCTS = 16;
  */
 const DISTRIBUTED_SUM = 8;
 
-/** How far a store looks down a chain of stores to forward, drop or reorder (bounded: the chain is rebuilt). */
-const STORE_DEPTH = 32;
+/**
+ * How far a load or store looks down a chain of stores to forward, drop or reorder (bounded: the chain is
+ * rebuilt). An unoptimized build's frame holds dozens of slots, kept in one chain sorted by offset: at 32 a
+ * load of a slot stored earlier stayed a load on one side where forward-stores read the value from a local
+ * on the other (hash-wasm's sha256 at clang -O0).
+ */
+const STORE_DEPTH = 128;
 
 const byId = (a: Term, b: Term) => a.id - b.id;
 const isConst = (t: Term) => t.op === 'const' || t.op === 'bool';
