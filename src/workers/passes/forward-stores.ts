@@ -104,7 +104,7 @@ class Forwarding {
   }
 
   run(body: ExpressionRef): void {
-    this.walk(body, NOTHING, 0, () => undefined);
+    this.walk(body, NOTHING, 0, (e) => this.edit.Function.setBody(this.func, e));
     if (this.forwarded.length === 0) return;
     const { edit, module } = this;
     const locals = new Map<ExpressionRef, { local: number; source: Stored; type: number }>();
