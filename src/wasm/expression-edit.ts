@@ -10,8 +10,7 @@ interface Destination { getDest(e: Ref): Ref; setDest(e: Ref, dest: Ref): void }
 /**
  * binaryen.js's per-kind expression accessors (`binaryen.Block.getChildAt`, `binaryen.Store.setValue`, …),
  * `binaryen.Function.setBody` and the C API's `_BinaryenFunctionAddVar`: there at run time, missing from its
- * typings. Absent children read
- * as 0, an unnamed block's name as null.
+ * typings. Absent children read as 0, an unnamed block's name as null.
  */
 export interface ExpressionEdit {
   Block: { getNumChildren(e: Ref): number; getChildAt(e: Ref, i: number): Ref; setChildAt(e: Ref, i: number, child: Ref): void; getName(e: Ref): string | null };

@@ -1,5 +1,5 @@
 import type binaryenNs from 'binaryen';
-import { expressionEdit, type ExpressionEdit } from '../../wasm/expression-edit.js';
+import { expressionEdit, type Access, type ExpressionEdit } from '../../wasm/expression-edit.js';
 
 type Binaryen = typeof binaryenNs;
 type ExpressionRef = number;
@@ -216,7 +216,7 @@ class Forwarding {
         return this.load(expr, child(edit.Load.getPtr(expr), known, (e) => edit.Load.setPtr(expr, e)), replace);
       case b.StoreId: {
         known = child(edit.Store.getPtr(expr), known, (e) => edit.Store.setPtr(expr, e));
-        const base = localBase(b, edit.Store.getPtr(expr));
+        const base = this.localBase(edit.Store.getPtr(expr));
         const sets = base === undefined ? 0 : this.sets.get(base);
         known = child(edit.Store.getValue(expr), known, (e) => edit.Store.setValue(expr, e));
         // The address was read before the value set its local again: the store wrote where the local no longer points.
@@ -259,7 +259,7 @@ class Forwarding {
     // An atomic load may synchronize with another thread's writes, which later loads must then see.
     if (this.edit.Load.isAtomic(expr)) return NOTHING;
     const type = this.b.getExpressionType(expr);
-    const slot = this.slot(expr, false, this.edit.Load.getBytes(expr), type);
+    const slot = this.slot(this.edit.Load, expr, type);
     if (!slot) return known;
     const source = known.get(slot.key);
     if (source) {
@@ -274,12 +274,13 @@ class Forwarding {
   private store(expr: ExpressionRef, known: Known): Known {
     const edit = this.edit;
     const type = edit.Store.getValueType(expr);
-    const slot = this.slot(expr, edit.Store.isAtomic(expr), edit.Store.getBytes(expr), type);
+    const atomic = edit.Store.isAtomic(expr);
+    const slot = atomic ? undefined : this.slot(edit.Store, expr, type);
     if (!slot) {
       // Through a computed address (or a partial or atomic store): unless it is through a local, it may
       // write anything; a partial store through a local only its own bytes.
-      const base = localBase(this.b, edit.Store.getPtr(expr));
-      if (base === undefined || edit.Store.isAtomic(expr)) return NOTHING;
+      const base = this.localBase(edit.Store.getPtr(expr));
+      if (base === undefined || atomic) return NOTHING;
       return this.afterStore(known, base, edit.Store.getOffset(expr), edit.Store.getBytes(expr));
     }
     const after = this.afterStore(known, slot.base, slot.offset, slot.bytes);
@@ -293,20 +294,19 @@ class Forwarding {
     return without(known, (s) => s.base !== base || (s.offset < offset + bytes && offset < s.offset + s.bytes));
   }
 
-  /** The slot a whole-value, non-atomic access through `local.get` + offset names. */
-  private slot(expr: ExpressionRef, atomic: boolean, bytes: number, type: number): { key: string; base: number; offset: number; bytes: number } | undefined {
-    const { b, edit } = this;
-    if (atomic || bytes !== naturalSize(b, type)) return undefined;
-    const ptr = b.getExpressionId(expr) === b.LoadId ? edit.Load.getPtr(expr) : edit.Store.getPtr(expr);
-    const base = localBase(b, ptr);
+  /** The slot a whole-value access through `local.get` + offset names (`access`: the Load or Store accessors). */
+  private slot(access: Access, expr: ExpressionRef, type: number): { key: string; base: number; offset: number; bytes: number } | undefined {
+    const bytes = access.getBytes(expr);
+    if (bytes !== naturalSize(this.b, type)) return undefined;
+    const base = this.localBase(access.getPtr(expr));
     if (base === undefined) return undefined;
-    const offset = b.getExpressionId(expr) === b.LoadId ? edit.Load.getOffset(expr) : edit.Store.getOffset(expr);
+    const offset = access.getOffset(expr);
     return { key: `${base}:${offset}:${bytes}:${type}`, base, offset, bytes };
   }
-}
 
-function localBase(b: Binaryen, ptr: ExpressionRef): number | undefined {
-  return b.getExpressionId(ptr) === b.LocalGetId ? expressionEdit(b).LocalGet.getIndex(ptr) : undefined;
+  private localBase(ptr: ExpressionRef): number | undefined {
+    return this.b.getExpressionId(ptr) === this.b.LocalGetId ? this.edit.LocalGet.getIndex(ptr) : undefined;
+  }
 }
 
 function naturalSize(b: Binaryen, type: number): number | undefined {

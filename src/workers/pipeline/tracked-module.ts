@@ -256,7 +256,6 @@ function splitBodies(bytes: Uint8Array, names: string[]): Bodies {
   return { hashes, sizes, structure: structure.digest('hex') };
 }
 
-
 /**
  * Makes `into`'s function `name` a copy of `from`'s: the body alone when signature and locals agree (the
  * function keeps its place), otherwise the function is added anew (it moves to the end of the function list,
