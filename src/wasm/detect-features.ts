@@ -1,6 +1,6 @@
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
 import type { BinaryenModule } from './binaryen.js';
-import { canDrop, DETECTABLE_FEATURES, FEATURE_FLAGS, featuresToFlags, flagsToFeatures, type FeatureName } from './features.js';
+import { canDrop, DETECTABLE_FEATURES, FEATURE_FLAGS, featuresToFlags, flagsToFeatures, MVP, type FeatureName } from './features.js';
 
 const ALL_DETECTABLE = featuresToFlags(DETECTABLE_FEATURES);
 
@@ -38,6 +38,11 @@ export function chooseFeatures(
         `(${DETECTABLE_FEATURES.join(', ')}); it may use a proposal binaryen does not implement`,
     );
   }
+  // Most modules without a target_features section need no feature at all: one validation says so, where
+  // dropping features one by one takes one per feature (19; 2.9 ms of a 5 ms ingest on as-sha256). No set is
+  // smaller than none, so this is the answer the search below would reach.
+  module.setFeatures(MVP);
+  if (validatesQuietly(module)) return { flags: MVP, names: flagsToFeatures(MVP), source: 'detected' };
   let flags = ALL_DETECTABLE;
   for (const name of DETECTABLE_FEATURES) {
     if (!canDrop(flags, name)) continue;
