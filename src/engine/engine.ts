@@ -7,7 +7,7 @@ import { DEFAULT_KNOBS, describeGenome, type Genome, type LineageStep } from '..
 import { extendProof, type Resident, type ResidentProof } from '../islands/population.js';
 import { ALTERNATIVES, checkedGenome, defaultFunctionPasses, startingAlternatives, type Alternative } from '../islands/presets.js';
 import { BinaryenPool } from '../workers/binaryen-pool.js';
-import { ASSEMBLE_PASS, type EvaluationProof, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
+import { ASSEMBLE_PASS, type EvaluationProof, type IncrementalResult, type IngestResult, type Score } from '../workers/binaryen-tasks.js';
 import { addTotals } from '../workers/pipeline/totals.js';
 import type { TaskProgress, WorkerServices } from '../workers/services.js';
 import { AtollError, ErrorCodes } from '../protocol/errors.js';
@@ -23,7 +23,8 @@ import { WARM_UP_EDIT, WARM_UP_WAT } from './warm-up-module.js';
 import { parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { withoutUnusedDataCount } from '../wasm/data-count.js';
-import { withoutNameSection } from '../wasm/names.js';
+import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
+import { sameBytes } from '../wasm/bytes.js';
 import { canonicalOptions, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import { ProgressPlan } from './progress.js';
 import { versions } from './versions.js';
@@ -234,16 +235,24 @@ export class Engine {
    * for them: on as-sha256, `IrExtractor.node` was deoptimized in the first build), and the edit that follows
    * runs that code unoptimized while V8 compiles it again on the same two cores (--trace-opt: the first
    * edit's rebuild compiled `node`, `walkExpressions` and several checker functions, 13–76 and 18–55 ms of
-   * compiling for the first two). The rehearsal pays for that before the edit. It runs on one binaryen thread, the
-   * one an edit's rebuild then lands on (piscina gives a task to the first idle thread of its list), and
-   * leaves the other free for a job that comes meanwhile (on both at once it took twice as long on two cores).
-   * Like the warm-up jobs it runs without the caches, so its checks run as an edit's do, and keeps nothing; no
-   * pass starts after REHEARSAL_MS. Resolves with the functions it rebuilt, or why the plan declined.
+   * compiling for the first two). The rehearsal pays for that before the edit, and does what an edit's job
+   * does on each thread: its rebuild on the thread an edit's rebuild then lands on (piscina gives a task to the
+   * first idle thread of its list), and an ingest of the input beside it on the other, as start() runs them
+   * (on as-sha256 the other thread's first ingest took 18 ms, later ones 5, and without it the first edit's
+   * quick answer was 1.75–2.33× one -Oz, with it 1.45–2.16×, 16 runs of bench:watch). That ingest done, the
+   * other thread is free for a job that comes meanwhile (a rehearsal on both threads at once took twice as
+   * long on two cores). Like the warm-up jobs it runs without the caches, so its checks run as an edit's do,
+   * and keeps nothing; no pass starts after REHEARSAL_MS. Resolves with the functions it rebuilt, or why the
+   * plan declined.
    */
   async rehearseIncremental(base: IncrementalBase, signal?: AbortSignal): Promise<{ rebuilt: string[] } | { declined: string }> {
     const checking = await this.withoutCaches().checking(signal);
     const rehearsal = { bodyBytes: REHEARSAL_BODY_BYTES, deadline: Date.now() + REHEARSAL_MS };
-    const result = await this.pool.incremental({ ...incrementalRequest(base, base.input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
+    const rebuilt = this.pool.incremental({ ...incrementalRequest(base, base.input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
+    // An edit's job ingests beside its rebuild (see start), on the other thread: so does the rehearsal, which
+    // warms that thread's reading and feature detection too (a first ingest there took 18 ms, later ones 5).
+    const ingested = this.pool.ingest({ bytes: base.input, declared: ingestBytes(base.input).declared, override: undefined, objective: 'size' }, signal);
+    const [result] = await Promise.all([rebuilt, ingested]);
     if (!result.ok) throw new Error(result.error);
     return 'declined' in result ? { declined: result.declined } : { rebuilt: result.rebuilt };
   }
@@ -347,7 +356,7 @@ export class Engine {
    * when there is a base and it does not decline, else the lineage replayed; the input is read once for both.
    */
   async quick(bytes: Uint8Array, from: QuickRebuild, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule> {
-    const job = await this.start(bytes, options, hooks, 0);
+    const job = await this.start(bytes, options, hooks, 0, from.incremental);
     if ('answer' in job) return job.answer;
     if (from.incremental) {
       const patched = await this.incrementalJob(job, from.incremental, hooks);
@@ -386,21 +395,21 @@ export class Engine {
    * from the previous output, not from the input).
    */
   async incremental(bytes: Uint8Array, base: IncrementalBase, options: OptimizeOptions = {}, hooks: JobHooks = {}): Promise<OptimizedModule | { declined: string }> {
-    const job = await this.start(bytes, options, hooks, 0);
+    const job = await this.start(bytes, options, hooks, 0, base);
     return 'answer' in job ? job.answer : this.incrementalJob(job, base, hooks);
   }
 
   private async incrementalJob(job: StartedJob, base: IncrementalBase, hooks: JobHooks): Promise<OptimizedModule | { declined: string }> {
     const { settings, ingested, checking, progress, passSteps } = job;
+    // The rebuild started beside the ingest stands when the ingest read the input as it assumed (named alike,
+    // with the previous build's features); otherwise it is waited out (nothing runs on after its job) and unused.
+    const early = job.rebuilding && (await job.rebuilding.result.catch(() => undefined));
+    const assumed = Boolean(job.rebuilding && sameBytes(job.rebuilding.input, ingested.named));
     if (settings.verify !== 'strict' || !checking) return { declined: 'incremental rebuilds are for strict mode' };
     if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
     // What runs on the rebuilt bodies, as the report's champion genome shows it.
     const applied: Genome = { kind: 'refine', passes: incrementalPasses(base), knobs: { ...base.knobs, converge: 1 } };
-    progress.planned(0, 1, true);
-    const result = await this.pool.incremental(
-      { ...incrementalRequest(base, ingested.named, settings.objective), ...checking.limits((note) => progress.evaluation('incremental', 0, note)) },
-      hooks.signal,
-    );
+    const result = early && assumed ? early : await this.rebuildIncrementally(job, base, ingested.named, hooks);
     if (!result.ok || 'declined' in result) {
       // Its slot of the progress bar is done: what follows (a replay) plans its own.
       progress.evaluation('incremental', 0, { passesDone: 1, passes: 1, stepsDone: 0, steps: 0 });
@@ -425,8 +434,25 @@ export class Engine {
     }, hooks);
   }
 
-  /** What every job does first: options, the result cache, ingest, the checking services. */
-  private async start(bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks, generations?: number): Promise<StartedJob | { answer: OptimizedModule }> {
+  /** An incremental rebuild of `input` (named) from `base` on a binaryen worker, its progress in the job's plan. */
+  private rebuildIncrementally(job: Pick<StartedJob, 'settings' | 'checking' | 'progress'>, base: IncrementalBase, input: Uint8Array, hooks: JobHooks): Promise<IncrementalResult> {
+    const { settings, checking, progress } = job;
+    progress.planned(0, 1, true);
+    return this.pool.incremental(
+      { ...incrementalRequest(base, input, settings.objective), ...checking!.limits((note) => progress.evaluation('incremental', 0, note)) },
+      hooks.signal,
+    );
+  }
+
+  /**
+   * What every job does first: options, the result cache, ingest, the checking services. With `incremental`
+   * (a strict quick rebuild), that rebuild starts before the ingest, so the two run at once on the two binaryen
+   * threads (the rebuild first: it takes the thread its rehearsal warmed). It needs the named input only, and
+   * naming is the ingest's first step; incrementalJob uses it when the ingest named the input the same way.
+   */
+  private async start(
+    bytes: Uint8Array, options: OptimizeOptions, hooks: JobHooks, generations?: number, incremental?: IncrementalBase,
+  ): Promise<StartedJob | { answer: OptimizedModule }> {
     const started = performance.now();
     const settings = resolveOptions(options, DEFAULT_VERIFY_MODE);
     const progress = new ProgressPlan(hooks.onProgress, generations ?? settings.generations, settings.verify);
@@ -446,14 +472,33 @@ export class Engine {
         },
       };
     }
-    const ingested = await this.pool.ingest(
-      { bytes, declared: input.declared, override: settings.features, objective: settings.objective },
-      hooks.signal,
-    );
+    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
+    const rebuilding = incremental && settings.verify === 'strict' ? this.rebuildEarly({ settings, checking, progress }, incremental, bytes, hooks) : undefined;
+    let ingested: IngestResult;
+    try {
+      ingested = await this.pool.ingest(
+        { bytes, declared: input.declared, override: settings.features, objective: settings.objective },
+        hooks.signal,
+      );
+    } catch (error) {
+      // No rebuild goes on in the background after its job failed.
+      await rebuilding?.result.catch(() => undefined);
+      throw error;
+    }
     const ingestMs = performance.now() - started;
     if (ingested.droppedNames) hooks.onLog?.(`the input's name section is damaged (${ingested.droppedNames}): it is read without names`);
-    const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
-    return { bytes, started, settings, progress, inputSha: input.sha256, cacheKey, ingested, ingestMs, checking, passSteps: new Map() };
+    return { bytes, started, settings, progress, inputSha: input.sha256, cacheKey, ingested, ingestMs, checking, passSteps: new Map(), ...(rebuilding ? { rebuilding } : {}) };
+  }
+
+  /** An incremental rebuild started before the ingest (see start), or undefined when the input cannot be named here. */
+  private rebuildEarly(job: Pick<StartedJob, 'settings' | 'checking' | 'progress'>, base: IncrementalBase, bytes: Uint8Array, hooks: JobHooks): StartedJob['rebuilding'] {
+    let input: Uint8Array;
+    try {
+      input = nameEveryFunctionAndGlobal(bytes);
+    } catch {
+      return undefined;
+    }
+    return { input, result: this.rebuildIncrementally(job, base, input, hooks) };
   }
 
   /** What every job does last: the output chosen, validated, certified and reported (and cached when it may be). */
@@ -809,6 +854,8 @@ interface StartedJob {
   checking: JobChecking | undefined;
   /** Step totals per pass over every checked evaluation of the job. */
   passSteps: Map<string, PassStepTotals>;
+  /** An incremental rebuild started beside the ingest, of `input` (the input as this thread named it). */
+  rebuilding?: { input: Uint8Array; result: Promise<IncrementalResult> };
 }
 
 /** What a job chose, and the report fields only a search has. */

@@ -161,6 +161,18 @@ describe('strict mode', () => {
     expect(await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 })).toEqual({ declined: 'the module changed outside function bodies' });
   });
 
+  it('declines an incremental rebuild when an edit needs another feature, and the quick rebuild replays instead', async () => {
+    const built = await engine.optimize(demo(), { islands: 2, generations: 1 });
+    // sign-ext, which the demo did not need: the rebuild started beside the ingest assumed the old features.
+    const changed = demoEdited((text) => text.replace('(i32.const 8)))', '(i32.const 8))) (drop (i32.extend8_s (local.get $x)))'));
+    expect(built.report.input.features).not.toContain('sign-ext');
+    expect(await engine.incremental(changed, built.incremental!, { islands: 2, generations: 1 })).toEqual({ declined: 'the module is read with other features than the previous one' });
+    const quick = await engine.quick(changed, { lineage: built.lineage!, incremental: built.incremental! }, { islands: 2, generations: 1 });
+    expect(quick.report.incremental).toBeUndefined();
+    expect(quick.report.input.features).toContain('sign-ext');
+    expect(transcript(quick.output)).toEqual(transcript(changed));
+  });
+
   it('ends a proof where the time budget runs out: a proved output, a certificate that re-checks, and a report that says it was cut short', async () => {
     const input = demo();
     const { output, report, certificate, lineage } = await engine.optimize(input, { islands: 2, generations: 1, timeBudgetMs: 1 });
