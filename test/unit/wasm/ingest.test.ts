@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/protocol/errors.js';
 import { declaredFeatures, featuresToFlags, FEATURE_FLAGS, canDrop } from '../../../src/wasm/features.js';
 import { ingestBytes } from '../../../src/wasm/ingest.js';
+import { binaryen } from '../../../src/wasm/binaryen.js';
+import { ALL_DETECTABLE, chooseFeatures } from '../../../src/wasm/detect-features.js';
 
 const demo = () => new Uint8Array(readFileSync(new URL('../../../examples/demo.wasm', import.meta.url)));
 
@@ -80,5 +82,18 @@ describe('feature detection', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining(['mutable-globals', 'bulk-memory-opt']));
     expect(run.stderr).not.toContain('wasm-validator error');
+  });
+  it('finds that a module needs no feature in one validation past the first (not one per feature)', () => {
+    const module = binaryen.readBinary(demo());
+    try {
+      module.setFeatures(ALL_DETECTABLE);
+      let validations = 0;
+      const validate = module.validate.bind(module);
+      module.validate = () => (validations++, validate());
+      expect(chooseFeatures(module, undefined, undefined)).toEqual({ flags: 0, names: [], source: 'detected' });
+      expect(validations).toBe(2);
+    } finally {
+      module.dispose();
+    }
   });
 });
