@@ -248,7 +248,10 @@ export class Engine {
   async rehearseIncremental(base: IncrementalBase, signal?: AbortSignal): Promise<{ rebuilt: string[] } | { declined: string }> {
     const checking = await this.withoutCaches().checking(signal);
     const rehearsal = { bodyBytes: REHEARSAL_BODY_BYTES, deadline: Date.now() + REHEARSAL_MS };
-    const rebuilt = this.pool.incremental({ ...incrementalRequest(base, base.input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
+    // Named here as an edit's job names its input (rebuildEarly): the base's input is named already, so this
+    // is the same bytes, but the naming code has then run on this thread before the first edit needs it.
+    const input = nameEveryFunctionAndGlobal(base.input);
+    const rebuilt = this.pool.incremental({ ...incrementalRequest(base, input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
     // An edit's job ingests beside its rebuild (see start), on the other thread: so does the rehearsal, which
     // warms that thread's reading and feature detection too (a first ingest there took 18 ms, later ones 5).
     const ingested = this.pool.ingest({ bytes: base.input, declared: ingestBytes(base.input).declared, override: undefined, objective: 'size' }, signal);

@@ -1,4 +1,4 @@
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/protocol/index.js';
@@ -232,6 +232,33 @@ describe('watch mode: rebuilds', () => {
     expect(client.quick.map((r) => r.report!.input.sha256)).toEqual([sha256(demoModule(16)), sha256(demoModule(24))]);
     // No final result for 16 came, then or later.
     await client.quietFor(1000, 2);
+    await client.unwatch(watchId);
+  });
+
+  it('reports an output path that became a folder (a quick rebuild checks it while it runs, and only logs its failure) and keeps watching', async () => {
+    const dir = await folderIn(home, 'output-became-folder');
+    const path = join(dir, 'a.wasm');
+    const output = join(dir, 'a.opt.wasm');
+    const { watchId } = await client.watch({ paths: [dir] });
+    // Contents no other test builds: a first build the result cache answered leaves nothing to rebuild quickly from.
+    await writeFile(path, demoModule(8, 7));
+    const [first] = await client.waitForResults(1);
+    expect(first!.summary!.fromResultCache).toBe(false);
+    await unlink(output);
+    await mkdir(output);
+    await writeFile(path, demoModule(16, 7));
+    const [, refused] = await client.waitForResults(2);
+    expect(client.quick).toEqual([]);
+    expect(refused!.error).toMatchObject({ code: ErrorCodes.OutputFailed });
+    expect(refused!.error!.message).toContain('it is a folder');
+    expect((await stat(output)).isDirectory()).toBe(true);
+    await rmdir(output);
+    await writeFile(path, demoModule(24, 7));
+    const [, , rebuilt] = await client.waitForResults(3);
+    expect(client.quick).toHaveLength(1);
+    expect(client.quick[0]!.error).toBeUndefined();
+    expect(rebuilt!.error).toBeUndefined();
+    expect(sha256(await readFile(output))).toBe(rebuilt!.report!.output.sha256);
     await client.unwatch(watchId);
   });
 

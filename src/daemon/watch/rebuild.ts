@@ -77,8 +77,12 @@ export class Rebuilder {
     const ms = () => Math.round(performance.now() - started);
     const outputPath = this.plan.outputFor(path);
     try {
-      // Outputs in an output folder mirror the watched tree: its folders are made as needed.
-      const output = await checkOutputPath(outputPath, { inputPath: path, createDirectories: true });
+      // Outputs in an output folder mirror the watched tree: its folders are made as needed. A full rebuild
+      // checks its output path first, a quick one while it runs (see OptimizeJob.output; its failure still
+      // comes out of the job, as the rebuild's error).
+      const checking = checkOutputPath(outputPath, { inputPath: path, createDirectories: true });
+      checking.catch(() => undefined);
+      const output = quick ? checking : await checking;
       const { connection, clientCapabilities } = this.session;
       const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
