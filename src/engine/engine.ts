@@ -412,7 +412,7 @@ export class Engine {
     if (ingested.flags !== base.flags) return { declined: 'the module is read with other features than the previous one' };
     // What runs on the rebuilt bodies, as the report's champion genome shows it.
     const applied: Genome = { kind: 'refine', passes: incrementalPasses(base), knobs: { ...base.knobs, converge: 1 } };
-    const result = early && assumed ? early : await this.rebuildIncrementally(job, base, ingested.named, hooks);
+    const result = early && assumed ? early : await this.rebuildIncrementally(job, checking, base, ingested.named, hooks);
     if (!result.ok || 'declined' in result) {
       // Its slot of the progress bar is done: what follows (a replay) plans its own.
       progress.evaluation('incremental', 0, { passesDone: 1, passes: 1, stepsDone: 0, steps: 0 });
@@ -438,11 +438,12 @@ export class Engine {
   }
 
   /** An incremental rebuild of `input` (named) from `base` on a binaryen worker, its progress in the job's plan. */
-  private rebuildIncrementally(job: Pick<StartedJob, 'settings' | 'checking' | 'progress'>, base: IncrementalBase, input: Uint8Array, hooks: JobHooks): Promise<IncrementalResult> {
-    const { settings, checking, progress } = job;
+  private rebuildIncrementally(
+    { settings, progress }: Pick<StartedJob, 'settings' | 'progress'>, checking: JobChecking, base: IncrementalBase, input: Uint8Array, hooks: JobHooks,
+  ): Promise<IncrementalResult> {
     progress.planned(0, 1, true);
     return this.pool.incremental(
-      { ...incrementalRequest(base, input, settings.objective), ...checking!.limits((note) => progress.evaluation('incremental', 0, note)) },
+      { ...incrementalRequest(base, input, settings.objective), ...checking.limits((note) => progress.evaluation('incremental', 0, note)) },
       hooks.signal,
     );
   }
@@ -476,7 +477,7 @@ export class Engine {
       };
     }
     const checking = settings.verify === 'off' ? undefined : await this.checking(hooks.signal);
-    const rebuilding = incremental && settings.verify === 'strict' ? this.rebuildEarly({ settings, checking, progress }, incremental, bytes, hooks) : undefined;
+    const rebuilding = incremental && checking && settings.verify === 'strict' ? this.rebuildEarly({ settings, progress }, checking, incremental, bytes, hooks) : undefined;
     let ingested: IngestResult;
     try {
       ingested = await this.pool.ingest(
@@ -494,14 +495,16 @@ export class Engine {
   }
 
   /** An incremental rebuild started before the ingest (see start), or undefined when the input cannot be named here. */
-  private rebuildEarly(job: Pick<StartedJob, 'settings' | 'checking' | 'progress'>, base: IncrementalBase, bytes: Uint8Array, hooks: JobHooks): StartedJob['rebuilding'] {
+  private rebuildEarly(
+    job: Pick<StartedJob, 'settings' | 'progress'>, checking: JobChecking, base: IncrementalBase, bytes: Uint8Array, hooks: JobHooks,
+  ): StartedJob['rebuilding'] {
     let input: Uint8Array;
     try {
       input = nameEveryFunctionAndGlobal(bytes);
     } catch {
       return undefined;
     }
-    return { input, result: this.rebuildIncrementally(job, base, input, hooks) };
+    return { input, result: this.rebuildIncrementally(job, checking, base, input, hooks) };
   }
 
   /** What every job does last: the output chosen, validated, certified and reported (and cached when it may be). */
