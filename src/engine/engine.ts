@@ -239,11 +239,11 @@ export class Engine {
    * does on each thread: its rebuild on the thread an edit's rebuild then lands on (piscina gives a task to the
    * first idle thread of its list), and an ingest of the input beside it on the other, as start() runs them
    * (on as-sha256 the other thread's first ingest took 18 ms, later ones 5, and without it the first edit's
-   * quick answer was 1.75–2.33× one -Oz, with it 1.45–2.16×, 16 runs of bench:watch). That ingest done, the
-   * other thread is free for a job that comes meanwhile (a rehearsal on both threads at once took twice as
-   * long on two cores). Like the warm-up jobs it runs without the caches, so its checks run as an edit's do,
-   * and keeps nothing; no pass starts after REHEARSAL_MS. Resolves with the functions it rebuilt, or why the
-   * plan declined.
+   * quick answer was 1.75–2.16× one -Oz in 8 runs of bench:watch, mean 1.93; with it 1.45–2.16×, mean 1.75, in
+   * 16). That ingest done, the other thread is free for a job that comes meanwhile (a rehearsal on both threads
+   * at once took twice as long on two cores). Like the warm-up jobs it runs without the caches, so its checks
+   * run as an edit's do, and keeps nothing; no pass starts after REHEARSAL_MS. Resolves with the functions it
+   * rebuilt, or why the plan declined.
    */
   async rehearseIncremental(base: IncrementalBase, signal?: AbortSignal): Promise<{ rebuilt: string[] } | { declined: string }> {
     const checking = await this.withoutCaches().checking(signal);
