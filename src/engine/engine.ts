@@ -20,7 +20,7 @@ import { chainFacts, mergeChainFacts, type ChainFacts } from '../verify/incremen
 import { totals, Verifier, type ProofCache, type ProofEvidence } from '../verify/index.js';
 import { jobVerdicts } from '../verify/proof-cache.js';
 import { WARM_UP_EDIT, WARM_UP_WAT } from './warm-up-module.js';
-import { parseFeatureNames } from '../wasm/features.js';
+import { declaredFeatures, parseFeatureNames } from '../wasm/features.js';
 import { ingestBytes, sha256 } from '../wasm/ingest.js';
 import { withoutUnusedDataCount } from '../wasm/data-count.js';
 import { nameEveryFunctionAndGlobal, withoutNameSection } from '../wasm/names.js';
@@ -254,7 +254,7 @@ export class Engine {
     const rebuilt = this.pool.incremental({ ...incrementalRequest(base, input, 'size'), rehearsal, ...checking.limits(() => undefined) }, signal);
     // An edit's job ingests beside its rebuild (see start), on the other thread: so does the rehearsal, which
     // warms that thread's reading and feature detection too (a first ingest there took 18 ms, later ones 5).
-    const ingested = this.pool.ingest({ bytes: base.input, declared: ingestBytes(base.input).declared, override: undefined, objective: 'size' }, signal);
+    const ingested = this.pool.ingest({ bytes: base.input, declared: declaredFeatures(base.input), override: undefined, objective: 'size' }, signal);
     const [result] = await Promise.all([rebuilt, ingested]);
     if (!result.ok) throw new Error(result.error);
     return 'declined' in result ? { declined: result.declined } : { rebuilt: result.rebuilt };

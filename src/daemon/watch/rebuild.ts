@@ -80,9 +80,9 @@ export class Rebuilder {
       // Outputs in an output folder mirror the watched tree: its folders are made as needed. A full rebuild
       // checks its output path first, a quick one while it runs (see OptimizeJob.output; its failure still
       // comes out of the job, as the rebuild's error).
-      const checking = checkOutputPath(outputPath, { inputPath: path, createDirectories: true });
-      checking.catch(() => undefined);
-      const output = quick ? checking : await checking;
+      const target = checkOutputPath(outputPath, { inputPath: path, createDirectories: true });
+      target.catch(() => undefined);
+      const output = quick ? target : await target;
       const { connection, clientCapabilities } = this.session;
       const token = `atoll-watch-${this.watchId}-${this.nextToken++}`;
       const progress = await JobProgress.create(connection, clientCapabilities.window?.workDoneProgress === true, token);
